@@ -1,1 +1,41 @@
-"""placeholder"""
+"""Accord's delivery layer: HTTP API, web pages, CLI and identity.
+
+`create_app` only wires configuration, extensions and blueprints: no tables are created,
+no migrations run and nothing touches the network or the database here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from config import Config, load_config
+
+
+def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] | None = None):
+    from app import database, errors, health
+    from app.api import register_api
+    from app.auth import identity
+    from app.auth.views import bp as auth_bp
+    from app.extensions import api
+    from app.pages.views import bp as pages_bp
+
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_mapping((config or load_config()).finalize())
+    if overrides:
+        app.config.from_mapping(overrides)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+
+    database.init_app(app)
+    identity.init_app(app)
+    errors.register(app)
+    api.init_app(app)
+    register_api(api)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(pages_bp)
+    return app

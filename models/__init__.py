@@ -1,1 +1,28 @@
-"""placeholder"""
+"""ORM models shared by `app/` (delivery) and `governance/` (workflows).
+
+Plain SQLAlchemy 2.x declarative classes: this package imports neither Flask nor
+`rules`. The schema itself is owned by Alembic revisions in `migrations/`; tests
+migrate real databases rather than calling `create_all`.
+"""
+
+from models.base import Base, metadata
+from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpoint, FxRate
+from models.identity import ApiToken, User, UserRole
+from models.people import Assignment, Participant, Quota
+
+__all__ = [
+    "ApiToken",
+    "Assignment",
+    "Base",
+    "Deal",
+    "DealEvent",
+    "DealSplit",
+    "DealTeamMember",
+    "DealTouchpoint",
+    "FxRate",
+    "Participant",
+    "Quota",
+    "User",
+    "UserRole",
+    "metadata",
+]

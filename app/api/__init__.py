@@ -1,0 +1,18 @@
+"""REST API under /api/v1: one package per resource (routes.py, schemas.py).
+
+Unknown paths under /api/ get the JSON error envelope from app.errors.
+"""
+
+from __future__ import annotations
+
+from app.extensions import Api
+
+API_PREFIX = "/api/v1"
+
+
+def register_api(api: Api) -> None:
+    from app.api.imports.routes import blp as imports_blp
+    from app.api.me.routes import blp as me_blp
+
+    for blp in (me_blp, imports_blp):
+        api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)

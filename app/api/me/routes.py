@@ -1,0 +1,67 @@
+"""`/api/v1/me`: who am I, and my API tokens (create, list, revoke)."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from app.api.me.schemas import MeSchema, NewTokenSchema, TokenCreateSchema, TokenSchema
+from app.auth.accounts import issue_token, revoke_token
+from app.auth.decorators import login_required, permission_required
+from app.database import db_session
+from governance.permissions import permissions_of
+from models import ApiToken
+
+blp = Blueprint("me", __name__, url_prefix="/me", description="The signed-in user")
+
+
+@blp.route("")
+class Me(MethodView):
+    @login_required
+    @blp.response(200, MeSchema)
+    def get(self):
+        user = current_user
+        return {
+            "id": user.id,
+            "email": user.email,
+            "name": user.name,
+            "roles": sorted(user.role_names),
+            "committee_functions": sorted(user.committee_functions),
+            "participant": user.participant_id,
+            "permissions": sorted(permissions_of(user)),
+        }
+
+
+@blp.route("/tokens")
+class Tokens(MethodView):
+    @permission_required("tokens.manage_own")
+    @blp.response(200, TokenSchema(many=True))
+    def get(self):
+        stmt = select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id)
+        return db_session().scalars(stmt).all()
+
+    @permission_required("tokens.manage_own")
+    @blp.arguments(TokenCreateSchema)
+    @blp.response(201, NewTokenSchema)
+    def post(self, body):
+        session = db_session()
+        token, secret = issue_token(session, current_user, body["name"], body["expires_at"])
+        session.commit()
+        return {**TokenSchema().dump(token), "secret": secret}
+
+
+@blp.route("/tokens/<int:token_id>")
+class TokenItem(MethodView):
+    @permission_required("tokens.manage_own")
+    @blp.response(204)
+    def delete(self, token_id: int):
+        session = db_session()
+        token = session.get(ApiToken, token_id)
+        # Someone else's token is reported as missing, not forbidden: no probing of ids.
+        if token is None or token.user_id != current_user.id:
+            abort(404, description=f"No token {token_id}.")
+        revoke_token(session, token)
+        session.commit()

@@ -1,0 +1,32 @@
+"""Schemas of the signed-in user and their API tokens."""
+
+import marshmallow as ma
+
+
+class MeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    email = ma.fields.String()
+    name = ma.fields.String()
+    roles = ma.fields.List(ma.fields.String())
+    committee_functions = ma.fields.List(ma.fields.String())
+    participant = ma.fields.String(allow_none=True)
+    permissions = ma.fields.List(ma.fields.String())
+
+
+class TokenCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    expires_at = ma.fields.AwareDateTime(load_default=None)
+
+
+class TokenSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    prefix = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    expires_at = ma.fields.DateTime(allow_none=True)
+    last_used_at = ma.fields.DateTime(allow_none=True)
+    revoked_at = ma.fields.DateTime(allow_none=True)
+
+
+class NewTokenSchema(TokenSchema):
+    secret = ma.fields.String(metadata={"description": "shown once; store it now"})

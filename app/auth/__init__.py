@@ -1,0 +1,1 @@
+"""Identity: login pages, sessions, API tokens and permission checks."""

@@ -1,0 +1,124 @@
+"""Accounts: create users, change passwords, issue and revoke API tokens.
+
+Functions take a Session and flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.passwords import hash_password, password_problems, verify_password
+from models import ApiToken, User, UserRole
+from models.identity import FUNCTIONS, ROLES
+
+TOKEN_PREFIX = "acc_"
+
+
+class AccountError(ValueError):
+    pass
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    roles: list[str] | tuple[str, ...] = (),
+    functions: list[str] | tuple[str, ...] = (),
+    participant_id: str | None = None,
+) -> User:
+    problems = password_problems(password)
+    unknown = [r for r in roles if r not in ROLES] + [f for f in functions if f not in FUNCTIONS]
+    if unknown:
+        problems.append(f"unknown role or function: {', '.join(unknown)}")
+    if functions and "committee" not in roles:
+        problems.append("committee functions need the committee role")
+    if "committee" in roles and not functions:
+        problems.append("a committee member needs at least one function")
+    if session.scalar(select(User.id).where(User.email == email.lower())):
+        problems.append(f"a user with e-mail {email} exists")
+    if problems:
+        raise AccountError("; ".join(problems))
+    user = User(
+        email=email.lower(),
+        name=name,
+        password_hash=hash_password(password),
+        participant_id=participant_id,
+    )
+    for role in roles:
+        if role == "committee":
+            user.roles.extend(UserRole(role=role, function=f) for f in functions)
+        else:
+            user.roles.append(UserRole(role=role))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        return None
+    return user
+
+
+def change_password(session: Session, user: User, new_password: str) -> None:
+    problems = password_problems(new_password)
+    if problems:
+        raise AccountError("; ".join(problems))
+    user.password_hash = hash_password(new_password)
+    user.session_epoch += 1  # ends every other session of this user
+    session.flush()
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(
+    session: Session, user: User, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Return the token row and its secret; the secret is not stored and not shown again."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=name,
+        token_hash=_digest(secret),
+        prefix=secret[:12],
+        expires_at=expires_at,
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def user_for_token(session: Session, secret: str) -> User | None:
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    now = datetime.now(UTC)
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and _aware(token.expires_at) <= now:
+        return None
+    if not token.user.is_active:
+        return None
+    token.last_used_at = now
+    return token.user
+
+
+def revoke_token(session: Session, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = datetime.now(UTC)
+        session.flush()
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes even for timezone=True columns; they are UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

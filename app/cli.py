@@ -1,0 +1,45 @@
+"""The `accord` command: Flask's CLI group bound to the app, plus Accord's own commands.
+
+`accord run`, `accord routes`, `accord shell` come from Flask; `accord db ...`,
+`accord import`, `accord demo`, `accord users ...` work on the database; `accord
+evaluate|lint|test` come from `rules.commands` and need no database at all.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+from flask.cli import FlaskGroup
+
+from app.commands.db import db
+from app.commands.users import tokens, users
+
+
+def _create_app():
+    from app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Accord: incentive-compensation rules, governance and payouts."""
+
+
+for _command in (db, users, tokens):
+    main.add_command(_command)
+
+for _module in ("app.commands.imports", "app.commands.demo"):
+    try:
+        main.add_command(importlib.import_module(_module).command)
+    except ModuleNotFoundError as exc:  # pragma: no cover - while the module is being built
+        if exc.name != _module:
+            raise
+
+for _name in ("evaluate", "lint", "test"):
+    try:
+        main.add_command(importlib.import_module(f"rules.commands.{_name}").command)
+    except ModuleNotFoundError as exc:  # pragma: no cover - while the module is being built
+        if exc.name != f"rules.commands.{_name}":
+            raise

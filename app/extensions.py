@@ -1,0 +1,24 @@
+"""Extension objects, created unbound here and bound to the app in `create_app`."""
+
+from __future__ import annotations
+
+from flask_login import LoginManager
+from flask_smorest import Api as SmorestApi
+from flask_wtf.csrf import CSRFProtect
+
+from app.errors import ErrorSchema
+
+
+class Api(SmorestApi):
+    """flask-smorest with Accord's error envelope (see app.errors) for docs and handling."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        # app.errors registers one handler for pages and API alike.
+        pass
+
+
+api = Api()
+login_manager = LoginManager()
+csrf = CSRFProtect()

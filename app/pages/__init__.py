@@ -1,0 +1,1 @@
+"""Server-rendered pages for the user groups (home; later: plans, statements, audit)."""

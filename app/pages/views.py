@@ -1,0 +1,23 @@
+"""The home page: what the signed-in person can do, by role."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from app.auth.decorators import login_required
+from governance.permissions import PERMISSIONS, permissions_of
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    granted = sorted(permissions_of(current_user))
+    return render_template(
+        "pages/home.html",
+        permissions=[(p, PERMISSIONS[p]) for p in granted],
+        roles=sorted(current_user.role_names),
+        functions=sorted(current_user.committee_functions),
+    )

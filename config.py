@@ -1,0 +1,109 @@
+"""Configuration from environment variables.
+
+`DATABASE_URL` (default: a SQLite file under `instance/`), `SECRET_KEY` (a per-process
+dev key when unset; required in production), `LOG_LEVEL`, `ACCORD_ENV`
+(`development`, `production`, `test`). `load_config()` picks the class.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("ACCORD_INSTANCE_DIR", ROOT / "instance"))
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'accord.db'}"
+
+
+class Config:
+    ENV_NAME = "base"
+    # Read from the environment when the app is created (see finalize), not at import.
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None
+    LOG_LEVEL = "INFO"
+    TESTING = False
+
+    # Sessions: HttpOnly, SameSite=Lax; Secure in production (see ProductionConfig).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # CSRF is checked explicitly (app.security) so that bearer-token API calls skip it
+    # and cookie-authenticated ones do not.
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT = None
+
+    API_TITLE = "Accord"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": "Incentive-compensation rules, governance and payouts.",
+            "license": {"name": "Apache-2.0"},
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            }
+        },
+        "security": [{"bearer": []}, {"session": []}],
+    }
+
+    # Largest import body accepted over HTTP.
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+
+    @classmethod
+    def finalize(cls) -> dict:
+        values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        env = os.environ
+        values["SECRET_KEY"] = env.get("SECRET_KEY") or values["SECRET_KEY"]
+        values["DATABASE_URL"] = (
+            env.get("DATABASE_URL") or values["DATABASE_URL"] or _default_database_url()
+        )
+        values["LOG_LEVEL"] = env.get("LOG_LEVEL", values["LOG_LEVEL"]).upper()
+        if not values.get("SECRET_KEY"):
+            # A dev key per process: sessions do not survive a restart, which is fine locally.
+            values["SECRET_KEY"] = secrets.token_hex(32)
+        return values
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    DATABASE_URL = "sqlite://"
+    WTF_CSRF_ENABLED = True
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    @classmethod
+    def finalize(cls) -> dict:
+        if not os.environ.get("SECRET_KEY"):
+            raise RuntimeError("SECRET_KEY must be set in production (ACCORD_ENV=production)")
+        return super().finalize()
+
+
+CONFIGS = {c.ENV_NAME: c for c in (DevelopmentConfig, TestConfig, ProductionConfig)}
+
+
+def load_config(name: str | None = None) -> type[Config]:
+    name = name or os.environ.get("ACCORD_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"ACCORD_ENV={name!r}: expected one of {sorted(CONFIGS)}") from None

@@ -1,0 +1,82 @@
+"""Named permissions and which roles grant them.
+
+Views and commands ask `has_permission(user, "data.import")`, never "is this user an
+admin?", so that a role's reach is decided here, in one table, and later issues extend
+the table instead of sprinkling role checks. Object-level checks (a rep and their own
+statements) live next to the objects, as `can_*` functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+READ_OWN_STATEMENTS = "statements.read_own"
+
+PERMISSIONS: dict[str, str] = {
+    "data.import": "import participants, deals, events, quotas and FX rates",
+    "data.read": "read participants, deals and quotas of the whole organisation",
+    "users.manage": "create users, grant roles, reset passwords",
+    "tokens.manage_own": "create and revoke one's own API tokens",
+    "plans.read": "read plan versions, diffs and approvals",
+    "plans.edit": "draft plan versions and submit change requests",
+    "changes.vote": "approve or reject change requests and exceptions as a committee member",
+    "exceptions.file": "file payout exceptions",
+    "exceptions.decide": "approve or reject exceptions below the committee threshold",
+    "disputes.file": "dispute one's own statement lines",
+    "disputes.review": "review and resolve disputes",
+    READ_OWN_STATEMENTS: "read one's own statements",
+    "statements.read_team": "read the statements of one's team",
+    "statements.read_all": "read every statement",
+    "payouts.run": "start payout runs",
+    "audit.read": "read and export the audit log",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset(PERMISSIONS),
+    "comp_admin": frozenset(
+        {
+            "data.import",
+            "data.read",
+            "tokens.manage_own",
+            "plans.read",
+            "plans.edit",
+            "exceptions.file",
+            "disputes.review",
+            "statements.read_all",
+            "payouts.run",
+        }
+    ),
+    "committee": frozenset(
+        {"tokens.manage_own", "plans.read", "changes.vote", "data.read", "statements.read_all"}
+    ),
+    "deal_desk": frozenset(
+        {"tokens.manage_own", "plans.read", "exceptions.file", "exceptions.decide", "data.read"}
+    ),
+    "manager": frozenset({"tokens.manage_own", READ_OWN_STATEMENTS, "statements.read_team"}),
+    "rep": frozenset({"tokens.manage_own", READ_OWN_STATEMENTS, "disputes.file"}),
+    "auditor": frozenset(
+        {"tokens.manage_own", "plans.read", "audit.read", "data.read", "statements.read_all"}
+    ),
+}
+
+
+class HasRoles(Protocol):
+    @property
+    def role_names(self) -> Iterable[str]: ...
+
+
+def permissions_of(user: HasRoles | None) -> frozenset[str]:
+    if user is None:
+        return frozenset()
+    granted: set[str] = set()
+    for role in user.role_names:
+        granted |= ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(granted)
+
+
+def has_permission(user: HasRoles | None, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        # A typo in a permission name must fail loudly, not deny (or grant) silently.
+        raise KeyError(f"unknown permission {permission!r}")
+    return permission in permissions_of(user)

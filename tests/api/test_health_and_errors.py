@@ -1,0 +1,69 @@
+"""/healthz and the JSON error envelope."""
+
+from __future__ import annotations
+
+from config import TestConfig
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_unreachable_database_with_503():
+    from app import create_app
+
+    # A file inside a folder that does not exist: SQLite cannot open it.
+    app = create_app(TestConfig, {"DATABASE_URL": "sqlite:////nonexistent/dir/accord.db"})
+    response = app.test_client().get("/healthz")
+    app.extensions["accord.db"].engine.dispose()
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    assert body["database"] == "unreachable"
+    assert body["reason"]
+
+
+def test_unknown_api_route_is_json_404(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    body = response.get_json()
+    assert body["code"] == 404
+    assert body["status"] == "Not Found"
+    assert body["message"]
+    assert body["errors"] == []
+
+
+def test_wrong_method_is_json_405(client):
+    response = client.put("/api/v1/me")
+    assert response.status_code == 405
+    assert response.get_json()["code"] == 405
+
+
+def test_unknown_page_is_html_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+
+
+def test_api_requires_authentication(client):
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.get_json()["status"] == "Unauthorized"
+
+
+def test_validation_errors_are_listed_with_paths(client, make_user, token_for):
+    headers = token_for(make_user("rep"))
+    response = client.post("/api/v1/me/tokens", json={"name": "", "bogus": 1}, headers=headers)
+    assert response.status_code == 422
+    body = response.get_json()
+    paths = sorted(e["path"] for e in body["errors"])
+    assert paths == ["json.bogus", "json.name"]
+
+
+def test_malformed_json_body_is_400_not_500(client, make_user, token_for):
+    headers = {**token_for(make_user("rep")), "Content-Type": "application/json"}
+    response = client.post("/api/v1/me/tokens", data="{not json", headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["code"] == 400
