@@ -1,0 +1,146 @@
+"""The plain-Python meaning of a condition: the oracle every engine must agree with.
+
+A condition is compiled once into nested closures (no eval). Semantics (spec section 2,
+plus the decisions written down in docs/conditions.md):
+
+- A comparison with a missing or null field is false, `!=` and `not in` included; only
+  `== null` / `!= null` look at nullness.
+- A comparison of mismatched types is false (an attribute holding "9" is not 9): numbers
+  are `Decimal`/`int` (never `bool`), dates are `date`, strings `str`, lists of strings
+  `list`/`tuple`. Against a date literal, a string holding a strict YYYY-MM-DD date
+  compares as that date; against a string literal, a date compares as its ISO text.
+- `not` negates the whole expression under it: `not (deal.x > 5)` is true for a null x.
+- A float is refused (TypeError): money and ratios reach the rules as Decimal only.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+
+from rules.conditions.checker import parse_iso_date
+from rules.conditions.nodes import And, Compare, Const, Node, Not, Or, Scalar
+
+Predicate = Callable[[Mapping[str, object]], bool]
+
+_CMP = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def classify(path: str, value: object) -> tuple[str, object]:
+    """(kind, normalised value): kind is null, bool, number, date, string, list or other."""
+    if value is None:
+        return "null", None
+    if isinstance(value, bool):
+        return "bool", value
+    if isinstance(value, int):
+        return "number", Decimal(value)
+    if isinstance(value, Decimal):
+        return ("number", value) if value.is_finite() else ("other", value)
+    if isinstance(value, float):
+        raise TypeError(f"{path} is a float ({value!r}); pass Decimal values to conditions")
+    if isinstance(value, datetime):
+        return "other", value  # a timestamp is not a date; the data model has none
+    if isinstance(value, date):
+        return "date", value
+    if isinstance(value, str):
+        return "string", value
+    if isinstance(value, list | tuple):
+        return "list", tuple(value)
+    return "other", value
+
+
+def comparable(literal: Scalar, kind: str, value: object) -> object | None:
+    """The value converted to the literal's type, or None when the types do not match."""
+    if isinstance(literal, bool):
+        return value if kind == "bool" else None
+    if isinstance(literal, Decimal):
+        return value if kind == "number" else None
+    if isinstance(literal, date):
+        if kind == "date":
+            return value
+        return parse_iso_date(value) if kind == "string" else None
+    if isinstance(literal, str):
+        if kind == "string":
+            return value
+        return value.isoformat() if kind == "date" else None
+    return None
+
+
+def _compare(node: Compare) -> Predicate:
+    path, op, literal = node.field, node.op, node.value
+    if literal is None:
+        if op == "==":
+            return lambda facts: facts.get(path) is None
+        return lambda facts: facts.get(path) is not None
+    if op == "contains":
+
+        def contains(facts: Mapping[str, object]) -> bool:
+            kind, value = classify(path, facts.get(path))
+            return kind == "list" and any(isinstance(e, str) and e == literal for e in value)
+
+        return contains
+    if op in ("in", "not in"):
+        items = tuple(literal)
+        negated = op == "not in"
+        field_kind = node.ftype
+
+        def member(facts: Mapping[str, object]) -> bool:
+            kind, value = classify(path, facts.get(path))
+            if kind == "null":
+                return False
+            if not items:
+                # `x not in []`: true for any present value of the field's type.
+                return negated and _kind_fits(field_kind, kind, value)
+            converted = comparable(items[0], kind, value)
+            if converted is None:
+                return False  # mismatched types: false for `in` and `not in` alike
+            found = any(converted == item for item in items)
+            return found != negated
+
+        return member
+    compare = _CMP[op]
+
+    def scalar(facts: Mapping[str, object]) -> bool:
+        kind, value = classify(path, facts.get(path))
+        converted = comparable(literal, kind, value)
+        return converted is not None and compare(converted, literal)
+
+    return scalar
+
+
+def _kind_fits(ftype: str, kind: str, value: object) -> bool:
+    if ftype in ("decimal", "integer"):
+        return kind == "number"
+    if ftype == "string":
+        return kind == "string"
+    if ftype == "date":
+        return kind == "date" or (kind == "string" and parse_iso_date(value) is not None)
+    return kind != "null"
+
+
+def compile_predicate(node: Node) -> Predicate:
+    """Compile a checked syntax tree into a closure over a flat facts mapping."""
+    if isinstance(node, Compare):
+        return _compare(node)
+    if isinstance(node, Not):
+        inner = compile_predicate(node.item)
+        return lambda facts: not inner(facts)
+    if isinstance(node, And):
+        parts = tuple(compile_predicate(i) for i in node.items)
+        return lambda facts: all(p(facts) for p in parts)
+    if isinstance(node, Or):
+        parts = tuple(compile_predicate(i) for i in node.items)
+        return lambda facts: any(p(facts) for p in parts)
+    if isinstance(node, Const):
+        value = node.value
+        return lambda facts: value
+    raise TypeError(f"not a condition node: {node!r}")

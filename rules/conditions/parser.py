@@ -1,0 +1,181 @@
+"""Recursive-descent parser for `when` expressions.
+
+Grammar (precedence: not > and > or; parentheses group):
+
+    expr       := and_expr ("or" and_expr)*
+    and_expr   := unary ("and" unary)*
+    unary      := "not" unary | "(" expr ")" | comparison
+    comparison := FIELD ( CMP value | "in" list | "not" "in" list | "contains" value )
+    value      := NUMBER | STRING | "true" | "false" | "null"
+    list       := "[" ( value ("," value)* )? "]"
+
+Each comparison is type-checked as soon as it is read (rules.conditions.checker), so the
+first error reported is the leftmost one.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rules.conditions.checker import check_compare
+from rules.conditions.errors import ConditionError
+from rules.conditions.nodes import And, Compare, Node, Not, Or, Scalar
+from rules.conditions.tokenizer import Token, tokenize
+
+_OPERATORS = "==, !=, <, <=, >, >=, in, not in, contains"
+
+
+def _describe(tok: Token) -> str:
+    if tok.kind == "end":
+        return "the end of the condition"
+    if tok.kind == "string":
+        return "a string"
+    return repr(tok.value)
+
+
+class _Parser:
+    def __init__(self, text: str, roots: frozenset[str]):
+        self.text = text
+        self.roots = roots
+        self.tokens = tokenize(text)
+        self.i = 0
+
+    # -- helpers
+    def peek(self, ahead: int = 0) -> Token:
+        return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
+
+    def take(self) -> Token:
+        tok = self.peek()
+        self.i += 1
+        return tok
+
+    def at(self, kind: str, value: str | None = None) -> bool:
+        tok = self.peek()
+        return tok.kind == kind and (value is None or tok.value == value)
+
+    def fail(self, message: str, tok: Token | None = None) -> ConditionError:
+        tok = tok or self.peek()
+        return ConditionError(message, tok.position, self.text)
+
+    # -- grammar
+    def parse(self) -> Node:
+        if self.at("end"):
+            raise self.fail("the condition is empty")
+        node = self.expr()
+        if not self.at("end"):
+            tok = self.peek()
+            raise self.fail(f"unexpected {_describe(tok)}; expected 'and', 'or' or the end")
+        return node
+
+    def expr(self) -> Node:
+        items = [self.and_expr()]
+        while self.at("keyword", "or"):
+            self.take()
+            items.append(self.and_expr())
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def and_expr(self) -> Node:
+        items = [self.unary()]
+        while self.at("keyword", "and"):
+            self.take()
+            items.append(self.unary())
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def unary(self) -> Node:
+        tok = self.peek()
+        if tok.kind == "keyword" and tok.value == "not":
+            self.take()
+            return Not(self.unary(), tok.position)
+        if tok.kind == "punct" and tok.value == "(":
+            self.take()
+            node = self.expr()
+            if not self.at("punct", ")"):
+                raise self.fail(
+                    f"expected ')' to close the '(' at column {tok.position}, "
+                    f"found {_describe(self.peek())}"
+                )
+            self.take()
+            return node
+        if tok.kind == "field":
+            return self.comparison()
+        if tok.kind in ("number", "string") or tok.value in ("true", "false", "null"):
+            raise self.fail("expected a field here; write the field first, e.g. deal.amount > 5")
+        raise self.fail(f"expected a field, 'not' or '(', found {_describe(tok)}")
+
+    def comparison(self) -> Node:
+        field_tok = self.take()
+        op_tok = self.peek()
+        if op_tok.kind == "op":
+            self.take()
+            value, value_pos = self.value(op_tok.value)
+            op = op_tok.value
+        elif op_tok.kind == "keyword" and op_tok.value == "in":
+            self.take()
+            value, value_pos = self.list_value("in")
+            op = "in"
+        elif op_tok.kind == "keyword" and op_tok.value == "not" and self.peek(1).value == "in":
+            self.take()
+            self.take()
+            value, value_pos = self.list_value("not in")
+            op = "not in"
+        elif op_tok.kind == "keyword" and op_tok.value == "contains":
+            self.take()
+            value, value_pos = self.value("contains")
+            op = "contains"
+        else:
+            raise self.fail(
+                f"expected an operator ({_OPERATORS}) after {field_tok.value}, "
+                f"found {_describe(op_tok)}"
+            )
+        node = Compare(
+            field=field_tok.value,
+            op=op,
+            value=value,
+            position=field_tok.position,
+            op_position=op_tok.position,
+            value_position=value_pos,
+        )
+        return check_compare(node, self.text, self.roots)
+
+    def value(self, after: str) -> tuple[Scalar, int]:
+        tok = self.peek()
+        if tok.kind == "number":
+            self.take()
+            return Decimal(tok.value), tok.position
+        if tok.kind == "string":
+            self.take()
+            return tok.value, tok.position
+        if tok.kind == "keyword" and tok.value in ("true", "false", "null"):
+            self.take()
+            return {"true": True, "false": False, "null": None}[tok.value], tok.position
+        if tok.kind == "punct" and tok.value == "[":
+            raise self.fail(f"a list needs 'in' or 'not in', not '{after}'")
+        raise self.fail(f"expected a value after '{after}', found {_describe(tok)}")
+
+    def list_value(self, after: str) -> tuple[tuple[Scalar, ...], int]:
+        start = self.peek()
+        if not self.at("punct", "["):
+            raise self.fail(f"expected a list [..] after '{after}', found {_describe(start)}")
+        self.take()
+        items: list[Scalar] = []
+        if self.at("punct", "]"):
+            self.take()
+            return (), start.position
+        while True:
+            tok = self.peek()
+            value, _ = self.value("[" if not items else ",")
+            if value is None:
+                raise self.fail("null cannot be in a list; use '== null' or '!= null'", tok)
+            items.append(value)
+            if self.at("punct", ","):
+                self.take()
+                continue
+            if self.at("punct", "]"):
+                self.take()
+                return tuple(items), start.position
+            raise self.fail(f"expected ',' or ']' in the list, found {_describe(self.peek())}")
+
+
+def parse(text: str, roots: frozenset[str]) -> Node:
+    """Parse and type-check `text`; raise ConditionError with a 1-based column."""
+    return _Parser(text, roots).parse()
