@@ -20,7 +20,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     from app.api import register_api
     from app.auth import identity
     from app.auth.views import bp as auth_bp
-    from app.extensions import api
+    from app.extensions import Api
     from app.pages.views import bp as pages_bp
 
     app = Flask(__name__, instance_relative_config=False)
@@ -33,7 +33,8 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     database.init_app(app)
     identity.init_app(app)
     errors.register(app)
-    api.init_app(app)
+    api = Api(app)  # one per app: the spec is built per application
+    app.extensions["accord.api"] = api
     register_api(api)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth_bp)

@@ -18,8 +18,14 @@ from app.commands.users import tokens, users
 
 def _create_app():
     from app import create_app
+    from app.database import EXTENSION
 
-    return create_app()
+    app = create_app()
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        # Close pooled connections when the command ends, not when the GC gets to them.
+        ctx.find_root().call_on_close(app.extensions[EXTENSION].engine.dispose)
+    return app
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)

@@ -19,6 +19,5 @@ class Api(SmorestApi):
         pass
 
 
-api = Api()
 login_manager = LoginManager()
 csrf = CSRFProtect()
