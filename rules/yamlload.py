@@ -1,0 +1,253 @@
+"""Safe, exact loading of plan and data text (YAML or JSON) into plain Python values.
+
+The result is made only of dict, list, str, int, Decimal, bool and None:
+
+- Only `true` and `false` are booleans. YAML 1.1's bare `on`, `off`, `yes`, `no` stay text,
+  so `when: yes` cannot silently turn into a boolean.
+- Numbers are read exactly and never through float: `12` is an int, `0.06` and `1e3` are
+  `Decimal`. Forms YAML 1.1 reads surprisingly (`012` octal, `0x1F`, `1_000`, `1:30`
+  sexagesimal, `.inf`, `.nan`) are not numbers: they stay text, and the plan validator
+  then says a number was expected.
+- Dates are never converted: `2026-12-31` stays the text "2026-12-31" in YAML exactly as it
+  does in JSON, so both formats give the same document (and the same version hash). The
+  validators turn date text into `datetime.date` where the schema expects a date.
+- Duplicate mapping keys are errors (a silent overwrite in a pay plan is a bug), and so are
+  anchors/aliases and `<<` merges: they make one value appear in several places and would
+  let a small document expand into a huge one.
+
+Every problem found is reported (with line and column) by raising `LoadError`, which
+carries `Problem`s; callers wrap them into `InvalidPlan` or `InvalidData`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode
+
+from rules.problems import Problem
+
+# Digits beyond this are refused: no plan or data value needs them, and unbounded numbers
+# (`1e999999999`) would make canonical rendering allocate without limit.
+MAX_DIGITS = 40
+MAX_EXPONENT = 40
+
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_DECIMAL = re.compile(r"^[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+_BOOL = re.compile(r"^(?:true|false)$")
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+# YAML 1.1 resolvers that misread pay-plan text; replaced by the strict ones above.
+_DROPPED_TAGS = {
+    _INT_TAG,
+    _FLOAT_TAG,
+    _BOOL_TAG,
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:merge",
+}
+
+
+class LoadError(Exception):
+    """The text is not a well-formed document; `problems` says everything that is wrong."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def exact_number(text: str) -> int | Decimal:
+    """Read a number literal exactly: int without a fraction or exponent, else Decimal."""
+    if len(text) > MAX_DIGITS + 10:
+        raise ValueError(f"number {text[:20]}... is too long")
+    if _INT.match(text):
+        return int(text)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number") from None
+    check_decimal_range(value)
+    return value
+
+
+def check_decimal_range(value: Decimal) -> None:
+    """Refuse non-finite and absurdly large or precise decimals."""
+    if not value.is_finite():
+        raise ValueError(f"{value} is not a finite number")
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite, checked above
+    if len(digits) > MAX_DIGITS or abs(exponent) > MAX_EXPONENT:
+        raise ValueError(f"number {value} is too large or too precise")
+
+
+def _at(mark: Any) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader with exact numbers, strict booleans, no dates, no duplicate keys, no aliases."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.problems: list[Problem] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            raise ConstructorError(
+                None,
+                None,
+                "anchors and aliases (&name, *name) are not allowed; write the value out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise ConstructorError(
+                    None, None, "a mapping key must be a plain value", key_node.start_mark
+                ) from None
+            if key in seen:
+                self.problems.append(
+                    Problem(
+                        path=_at(key_node.start_mark),
+                        message=f"duplicate key {key!r} (first at {_at(seen[key])})",
+                    )
+                )
+            else:
+                seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_exact_number(self, node: Any) -> int | Decimal:
+        text = self.construct_scalar(node)
+        try:
+            return exact_number(text)
+        except ValueError as exc:
+            raise ConstructorError(None, None, str(exc), node.start_mark) from None
+
+    def construct_strict_bool(self, node: Any) -> bool:
+        return self.construct_scalar(node) == "true"
+
+
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED_TAGS]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(_BOOL_TAG, _BOOL, list("tf"))
+_StrictLoader.add_implicit_resolver(_INT_TAG, _DECIMAL, list("-+0123456789."))
+# The explicit tags (!!int, !!float) go through the same exact reader.
+_StrictLoader.add_constructor(_INT_TAG, _StrictLoader.construct_exact_number)
+_StrictLoader.add_constructor(_FLOAT_TAG, _StrictLoader.construct_exact_number)
+_StrictLoader.add_constructor(_BOOL_TAG, _StrictLoader.construct_strict_bool)
+# An explicit !!timestamp would build a datetime; keep it as text like every other date.
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse one YAML document strictly; raise `LoadError` listing every problem."""
+    loader = _StrictLoader(text)
+    try:
+        value = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = _at(mark) if mark is not None else "$"
+        message = exc.problem or str(exc)
+        if exc.context and exc.problem:
+            message = f"{exc.problem} ({exc.context})"
+        raise LoadError([*loader.problems, Problem(path=where, message=message)]) from None
+    except yaml.YAMLError as exc:
+        raise LoadError([*loader.problems, Problem(path="$", message=str(exc))]) from None
+    finally:
+        loader.dispose()
+    if loader.problems:
+        raise LoadError(loader.problems)
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a plan or data file may contain")
+
+
+def _json_number(text: str) -> Decimal:
+    value = Decimal(text)
+    check_decimal_range(value)
+    return value
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_DIGITS + 1:
+        raise ValueError(f"number {text[:20]}... is too long")
+    return int(text)
+
+
+def load_json(text: str) -> Any:
+    """Parse JSON exactly (Decimal, no NaN/Infinity); raise `LoadError` on duplicate keys too."""
+    problems: list[Problem] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                keys = ", ".join(sorted({k for k, _ in items}))
+                problems.append(
+                    Problem(path="$", message=f"duplicate key {key!r} in the object {{{keys}}}")
+                )
+            out[key] = value
+        return out
+
+    try:
+        value = json.loads(
+            text,
+            parse_float=_json_number,
+            parse_int=_json_int,
+            parse_constant=_reject_constant,
+            object_pairs_hook=pairs,
+        )
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise LoadError([*problems, Problem(path=where, message=exc.msg)]) from None
+    except (ValueError, ArithmeticError) as exc:
+        raise LoadError([*problems, Problem(path="$", message=str(exc))]) from None
+    if problems:
+        raise LoadError(problems)
+    return value
+
+
+def load_text(text: str | bytes, *, source: str = "<text>") -> Any:
+    """Parse plan or data text: JSON for `.json` sources or text starting with `{`, else YAML.
+
+    Text that starts with `{` but is not valid JSON is tried as YAML (a flow mapping) before
+    the JSON error is reported.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise LoadError([Problem(path="$", message=f"not UTF-8 text: {exc.reason}")]) from None
+    text = text.removeprefix("\ufeff")
+    lowered = source.lower()
+    if lowered.endswith(".json"):
+        return load_json(text)
+    if lowered.endswith((".yaml", ".yml")):
+        return load_yaml(text)
+    if text.lstrip().startswith("{"):
+        try:
+            return load_json(text)
+        except LoadError as json_error:
+            try:
+                return load_yaml(text)
+            except LoadError:
+                raise json_error from None
+    return load_yaml(text)
