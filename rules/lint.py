@@ -1,0 +1,246 @@
+"""Plan lint: every error `load_plan` finds, plus warnings a compensation analyst wants to see.
+
+Errors are exactly what `rules.document` rejects (malformed text, unknown keys, bad
+types, duplicate ids, overlapping or unsorted bands, reduce factors outside 0..1,
+unconditional credit over 1, bad conditions...). Warnings (severity "warning") flag
+documents that are valid but probably not what the author meant:
+
+- `unreachable-rate`: a rate rule after an unconditional one (or after a rule with the same
+  condition) can never give the rate.
+- `no-default-rate`: no unconditional rate rule, so a deal matching none earns rate 0.
+- `never-matches`: a `when` that no data can satisfy given the field types
+  (`Condition.never_matches()`), in eligibility, credit, rates, gates and spifs.
+- `band-gap`, `band-start`, `band-end`: credit falling between bands, below the first band or
+  above a last band that has `to` earns 0 (spec section 4 allows gaps; they are legal).
+- `rate-over-one`: a rate (or band rate) above 1 looks like a percentage written as `6`.
+- `credit-may-exceed-one`: all credit rules together hand out more than 1 of a deal; a deal
+  matching all of them is an evaluation error.
+- `gate-blocks-all`: a `block` gate without `when` blocks every line of the plan.
+- `shadowed-trigger`: an event kind named by an earlier clawback never reaches a later one.
+- `per-deal-cap-unused`: a per_deal cap at or above per_period never binds.
+
+Each warning's message starts with its code in brackets, so it can be searched and filtered.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from rules.document import load_plan
+from rules.model import Plan
+from rules.problems import InvalidPlan, Problem
+
+
+def lint_plan(
+    text_or_plan: str | bytes | Plan,
+    *,
+    source: str = "<plan>",
+    base_dir: Path | None = None,
+) -> list[Problem]:
+    """All errors, or (for a valid plan) all warnings, grouped by check."""
+    if isinstance(text_or_plan, Plan):
+        plan = text_or_plan
+    else:
+        try:
+            plan = load_plan(text_or_plan, source=source, base_dir=base_dir)
+        except InvalidPlan as exc:
+            return list(exc.problems)
+    return plan_warnings(plan)
+
+
+def _warning(path: str, code: str, message: str, rule: str | None = None) -> Problem:
+    return Problem(path=path, message=f"[{code}] {message}", rule=rule, severity="warning")
+
+
+def plan_warnings(plan: Plan) -> list[Problem]:
+    """The warnings for an already validated plan."""
+    out: list[Problem] = []
+    out += _never_matching(plan)
+    out += _credit_warnings(plan)
+    out += _rate_warnings(plan)
+    out += _band_warnings(plan)
+    out += _gate_warnings(plan)
+    out += _cap_warnings(plan)
+    out += _clawback_warnings(plan)
+    return out
+
+
+def _never_matching(plan: Plan) -> list[Problem]:
+    out = []
+    sections = (
+        ("eligibility", plan.eligibility),
+        ("credit", plan.credit),
+        ("rates", plan.rates),
+        ("gates", plan.gates),
+        ("spifs", plan.spifs),
+    )
+    for name, rules in sections:
+        for i, rule in enumerate(rules):
+            if rule.when is None:
+                continue
+            reason = rule.when.never_matches()
+            if reason:
+                out.append(
+                    _warning(
+                        f"$.{name}[{i}].when",
+                        "never-matches",
+                        f"this condition can never hold: {reason}",
+                        rule.id,
+                    )
+                )
+    return out
+
+
+def _credit_warnings(plan: Plan) -> list[Problem]:
+    total = sum((rule.share for rule in plan.credit), Decimal(0))
+    conditional = [rule.id for rule in plan.credit if rule.when is not None]
+    if total > 1 and conditional:
+        return [
+            _warning(
+                "$.credit",
+                "credit-may-exceed-one",
+                f"the credit rules together hand out {total} of a deal; a deal matching "
+                f"{', '.join(conditional)} and the others is an evaluation error",
+            )
+        ]
+    return []
+
+
+def _rate_warnings(plan: Plan) -> list[Problem]:
+    out = []
+    catch_all: str | None = None
+    seen: dict[str, str] = {}
+    for i, rule in enumerate(plan.rates):
+        path = f"$.rates[{i}]"
+        if catch_all is not None:
+            out.append(
+                _warning(
+                    path,
+                    "unreachable-rate",
+                    f"never used: rule {catch_all} before it has no when and always applies",
+                    rule.id,
+                )
+            )
+        elif rule.when is not None and rule.when.canonical() in seen:
+            out.append(
+                _warning(
+                    path,
+                    "unreachable-rate",
+                    f"never used: rule {seen[rule.when.canonical()]} before it has the same when",
+                    rule.id,
+                )
+            )
+        if rule.when is None and catch_all is None:
+            catch_all = rule.id
+        elif rule.when is not None:
+            seen.setdefault(rule.when.canonical(), rule.id)
+        if rule.rate > 1:
+            out.append(_over_one(f"{path}.rate", rule.rate, rule.id))
+    if catch_all is None:
+        out.append(
+            _warning(
+                "$.rates",
+                "no-default-rate",
+                "no rule without when: a deal that matches no rate rule earns rate 0",
+            )
+        )
+    return out
+
+
+def _over_one(path: str, rate: Decimal, rule: str) -> Problem:
+    return _warning(
+        path,
+        "rate-over-one",
+        f"rate {rate} pays more than the credit itself; rates are decimals (0.06, not 6)",
+        rule,
+    )
+
+
+def _band_warnings(plan: Plan) -> list[Problem]:
+    if plan.tiers is None:
+        return []
+    out = []
+    bands = plan.tiers.bands
+    unit = "attainment" if plan.tiers.basis == "attainment" else "credit"
+    if bands[0].lower > 0:
+        out.append(
+            _warning(
+                "$.tiers.bands[0].from",
+                "band-start",
+                f"{unit} below {bands[0].lower} falls in no band and earns 0",
+                bands[0].id,
+            )
+        )
+    for i, (band, following) in enumerate(zip(bands, bands[1:], strict=False)):
+        if band.upper is not None and following.lower > band.upper:
+            out.append(
+                _warning(
+                    f"$.tiers.bands[{i + 1}].from",
+                    "band-gap",
+                    f"{unit} from {band.upper} to {following.lower} (between {band.id} and "
+                    f"{following.id}) falls in no band and earns 0",
+                    following.id,
+                )
+            )
+    last = bands[-1]
+    if last.upper is not None:
+        out.append(
+            _warning(
+                f"$.tiers.bands[{len(bands) - 1}].to",
+                "band-end",
+                f"{unit} at or above {last.upper} falls in no band and earns 0; "
+                "omit to on the last band to cover everything above it",
+                last.id,
+            )
+        )
+    for i, band in enumerate(bands):
+        if band.rate is not None and band.rate > 1:
+            out.append(_over_one(f"$.tiers.bands[{i}].rate", band.rate, band.id))
+    return out
+
+
+def _gate_warnings(plan: Plan) -> list[Problem]:
+    return [
+        _warning(
+            f"$.gates[{i}]",
+            "gate-blocks-all",
+            "a block gate without when blocks every line of this plan",
+            gate.id,
+        )
+        for i, gate in enumerate(plan.gates)
+        if gate.when is None and gate.effect.kind == "block"
+    ]
+
+
+def _cap_warnings(plan: Plan) -> list[Problem]:
+    caps = plan.caps
+    if caps.per_deal is None or caps.per_period is None or caps.per_deal < caps.per_period:
+        return []
+    return [
+        _warning(
+            "$.caps.per_deal",
+            "per-deal-cap-unused",
+            f"per_deal {caps.per_deal} is not below per_period {caps.per_period}, "
+            "so it never limits anything the period cap does not",
+        )
+    ]
+
+
+def _clawback_warnings(plan: Plan) -> list[Problem]:
+    out = []
+    first: dict[str, str] = {}
+    for i, clawback in enumerate(plan.clawbacks):
+        for j, kind in enumerate(clawback.triggers):
+            if kind in first:
+                out.append(
+                    _warning(
+                        f"$.clawbacks[{i}].triggers[{j}]",
+                        "shadowed-trigger",
+                        f"{kind!r} events are handled by clawback {first[kind]} before this one",
+                        clawback.id,
+                    )
+                )
+            else:
+                first[kind] = clawback.id
+    return out
