@@ -1,0 +1,311 @@
+"""Compile conditions into a durable-rules JSON ruleset and encode facts for it.
+
+Everything durable-rules gets wrong (see ../shared/notes/durable-rules.md and
+docs/conditions.md) is designed out here, before a value reaches the engine:
+
+- Numbers go as "doubled fixed-point" integers: a value v at the field's scale S (the
+  most decimal places of any literal compared with that field) becomes 2*floor(v*10^S),
+  plus 1 when v*10^S is not a whole number; a literal L becomes 2*L*10^S. Every
+  comparison of v with L then has the same truth as the one of the encoded integers,
+  whatever the number of places of v, and the engine never sees a float or an exponent.
+  Values beyond +/-2^62 are clamped to an odd number beyond every literal.
+- Dates go as day numbers, booleans as 0/1, strings as JSON strings (escaped to ASCII,
+  very long ones replaced by a digest so the engine's 16-bit lengths cannot truncate).
+- Each field gets one property per kind (number, string, date, bool), filled only when
+  the value has that kind, so mismatched types and nulls compare false as in the oracle;
+  a presence property serves `== null` / `!= null`.
+- `contains "x"` is a 0/1 property computed here: the engine's array operators
+  ($iany/$iall) corrupted the heap in probes (munmap_chunk(), double free).
+- A negated comparison becomes "property absent OR opposite comparison", never the bare
+  opposite (`not (x > 5)` holds for a null x).
+- Every rule requires the discriminator property, so the session-state fact never matches.
+- A rule may use at most 15 $and/$or groups (error 113 beyond); larger conditions are
+  split at a top-level `or` into several rules, or else left to the oracle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from rules.conditions import Condition
+from rules.conditions.nodes import And, Compare, Const, Node, Not, Or, negation_normal_form
+from rules.conditions.oracle import classify, comparable
+
+TAG = "accord_fact"  # the discriminator property on every fact and in every rule
+LIMIT = 2**62  # encoded literals stay within +/-LIMIT; clamped values go one beyond
+MAX_SCALE = 15
+MAX_GROUPS = 15  # durable-rules: MAX_SEQUENCE_EXPRESSIONS 32, two entries per $and/$or
+MAX_PROPERTIES = 240  # durable-rules: MAX_OBJECT_PROPERTIES 255 per fact, with sid and id
+MAX_STRING = 1000
+_TRUE = {TAG: 1}
+_FALSE = {"$nex": {TAG: 1}}
+_OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
+_OPPOSITE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
+
+
+class Inexpressible(Exception):
+    """The engine cannot decide this condition exactly; the oracle will."""
+
+
+def fnv1a32(text: str) -> int:
+    """The engine's hash of property names (json.c getStringAndHash)."""
+    h = 0x811C9DC5
+    for byte in text.encode():
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def literal_places(value: Decimal) -> int:
+    return max(0, -value.as_tuple().exponent)
+
+
+def encode_number(value: Decimal, scale: int) -> int:
+    """2*floor(v*10^scale) (+1 when not whole), clamped beyond +/-LIMIT."""
+    if value.is_zero():
+        return 0
+    positive = value > 0
+    magnitude = value.adjusted() + scale
+    if magnitude > 19:
+        return LIMIT + 1 if positive else -LIMIT - 1
+    if magnitude < -2:  # |v*10^scale| < 0.01: strictly between 0 and the next step
+        return 1 if positive else -1
+    sign, digits, exponent = value.as_tuple()
+    n = int("".join(map(str, digits))) * (-1 if sign else 1)
+    shift = exponent + scale
+    if shift >= 0:
+        doubled = 2 * n * 10**shift
+    else:
+        whole, rest = divmod(n, 10**-shift)
+        doubled = 2 * whole + (1 if rest else 0)
+    return max(-LIMIT - 1, min(LIMIT + 1, doubled))
+
+
+def encode_literal_number(value: Decimal, scale: int) -> int:
+    if literal_places(value) > scale:
+        raise Inexpressible(f"{value} has more than {scale} decimal places")
+    doubled = encode_number(value, scale)
+    if abs(doubled) > LIMIT:
+        raise Inexpressible(f"{value} is too large for 64-bit fixed point")
+    return doubled
+
+
+def encode_string(value: str) -> str:
+    # Digests keep long strings (and strings that look like digests) equal iff equal.
+    if len(value) > MAX_STRING or value.startswith("\x01"):
+        return "\x01" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+    return value
+
+
+def _encode_slot(kind: str, value_kind: str, value: object, arg: object) -> object:
+    """The property value of one slot, or None when the slot is absent."""
+    if kind == "p":
+        return 1
+    if kind == "c":
+        return int(value_kind == "list" and any(isinstance(e, str) and e == arg for e in value))
+    if kind == "n":
+        return encode_number(value, arg) if value_kind == "number" else None
+    if kind == "b":
+        return int(value) if value_kind == "bool" else None
+    if kind == "d":
+        day = comparable(date.min, value_kind, value)
+        return day.toordinal() if day is not None else None
+    converted = comparable("", value_kind, value)  # kind "s"
+    return encode_string(converted) if converted is not None else None
+
+
+@dataclass
+class Plan:
+    """The compiled ruleset: rule JSON by rule name, and how to build a fact."""
+
+    rules: dict[str, dict] = field(default_factory=dict)
+    rule_keys: dict[str, str] = field(default_factory=dict)  # rule name -> caller's key
+    never: set[str] = field(default_factory=set)  # keys whose condition is constant false
+    fallback: dict[str, str] = field(default_factory=dict)  # key -> why the oracle decides
+    slots: dict[tuple[str, str, object], str] = field(default_factory=dict)
+    scales: dict[str, int] = field(default_factory=dict)
+
+    def encoder(self, sid: str) -> Callable[[Mapping[str, object]], dict]:
+        by_path: dict[str, list[tuple[str, object, str]]] = {}
+        for (path, kind, arg), name in self.slots.items():
+            if kind == "n":
+                arg = self.scales.get(path, 0)
+            by_path.setdefault(path, []).append((kind, arg, name))
+        plan = tuple((path, tuple(slots)) for path, slots in by_path.items())
+
+        def encode(facts: Mapping[str, object]) -> dict:
+            fact: dict[str, object] = {"sid": sid, TAG: 1}
+            for path, slots in plan:
+                value_kind, value = classify(path, facts.get(path))
+                for kind, arg, name in slots:
+                    if value_kind == "null" and kind != "c":
+                        continue
+                    encoded = _encode_slot(kind, value_kind, value, arg)
+                    if encoded is not None:
+                        fact[name] = encoded
+            return fact
+
+        return encode
+
+
+class _Compiler:
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.pending: dict[tuple[str, str, object], str] = {}
+
+    def slot(self, path: str, kind: str, arg: object = None) -> str:
+        key = (path, kind, arg)
+        name = self.plan.slots.get(key) or self.pending.get(key)
+        if name is None:
+            taken = {fnv1a32(n) for n in (*self.plan.slots.values(), *self.pending.values())}
+            taken |= {fnv1a32(n) for n in ("sid", "id", TAG)}
+            name = f"v{len(self.plan.slots) + len(self.pending)}{kind}"
+            while fnv1a32(name) in taken:  # the engine looks properties up by this hash
+                name += "_"
+            self.pending[key] = name
+        return name
+
+    def value_slot(self, node: Compare, literal: object) -> tuple[str, object]:
+        path = node.field
+        if isinstance(literal, bool):
+            return self.slot(path, "b"), int(literal)
+        if isinstance(literal, Decimal):
+            return self.slot(path, "n"), encode_literal_number(literal, self.plan.scales[path])
+        if isinstance(literal, date):
+            return self.slot(path, "d"), literal.toordinal()
+        return self.slot(path, "s"), encode_string(literal)
+
+    def typed_slot(self, node: Compare) -> str:
+        kind = {"decimal": "n", "integer": "n", "string": "s", "date": "d"}.get(node.ftype, "p")
+        return self.slot(node.field, kind)
+
+    def atom(self, node: Compare, negated: bool) -> dict:
+        op, literal = node.op, node.value
+        if literal is None:
+            present = (op == "!=") != negated
+            return {"$ex" if present else "$nex": {self.slot(node.field, "p"): 1}}
+        if op == "contains":
+            return {self.slot(node.field, "c", literal): 0 if negated else 1}
+        if op in ("in", "not in"):
+            return self.membership(node, negated)
+        name, encoded = self.value_slot(node, literal)
+        if negated:
+            return _or([{"$nex": {name: 1}}, _test(_OPPOSITE[op], name, encoded)])
+        return _test(op, name, encoded)
+
+    def membership(self, node: Compare, negated: bool) -> dict:
+        items = node.value
+        if not items:
+            if node.op == "in":
+                return _TRUE if negated else _FALSE
+            name = self.typed_slot(node)
+            return {"$nex" if negated else "$ex": {name: 1}}
+        encoded = [self.value_slot(node, item) for item in items]
+        name = encoded[0][0]
+        equal = _or([{name: e} for _, e in encoded])
+        differ = _and([{"$neq": {name: e}} for _, e in encoded])
+        if node.op == "in":
+            return _or([{"$nex": {name: 1}}, differ]) if negated else equal
+        return _or([{"$nex": {name: 1}}, equal]) if negated else differ
+
+    def expression(self, node: Node) -> dict:
+        if isinstance(node, Const):
+            return _TRUE if node.value else _FALSE
+        if isinstance(node, Compare):
+            return self.atom(node, negated=False)
+        if isinstance(node, Not):
+            return self.atom(node.item, negated=True)  # NNF: only comparisons are negated
+        parts = [self.expression(i) for i in node.items]
+        return _and(parts) if isinstance(node, And) else _or(parts)
+
+
+def _test(op: str, name: str, encoded: object) -> dict:
+    return {name: encoded} if op == "==" else {_OPS[op]: {name: encoded}}
+
+
+def _and(parts: list[dict]) -> dict:
+    flat: list[dict] = []
+    for p in parts:
+        if p == _FALSE:
+            return _FALSE
+        if p != _TRUE:
+            flat.extend(p.get("$and", [p]))
+    return _TRUE if not flat else flat[0] if len(flat) == 1 else {"$and": flat}
+
+
+def _or(parts: list[dict]) -> dict:
+    flat: list[dict] = []
+    for p in parts:
+        if p == _TRUE:
+            return _TRUE
+        if p != _FALSE:
+            flat.extend(p.get("$or", [p]))
+    return _FALSE if not flat else flat[0] if len(flat) == 1 else {"$or": flat}
+
+
+def count_groups(expr: object) -> int:
+    if isinstance(expr, dict):
+        own = sum(1 for k in expr if k in ("$and", "$or"))
+        return own + sum(count_groups(v) for v in expr.values())
+    if isinstance(expr, list):
+        return sum(count_groups(v) for v in expr)
+    return 0
+
+
+def _rule(expr: dict) -> dict:
+    if expr == _TRUE:
+        return {"all": [{"m": dict(_TRUE)}]}
+    tests = expr.get("$and", [expr])
+    return {"all": [{"m": {"$and": [dict(_TRUE), *tests]}}]}
+
+
+def _split(expr: dict) -> list[dict]:
+    """Rules for `expr`, each within the group limit; raise Inexpressible otherwise."""
+    if count_groups(_rule(expr)) <= MAX_GROUPS:
+        return [expr]
+    if "$or" not in expr:
+        raise Inexpressible(f"needs more than {MAX_GROUPS} and/or groups in one rule")
+    return [part for branch in expr["$or"] for part in _split(branch)]
+
+
+def compile_ruleset(conditions: Mapping[str, Condition]) -> Plan:
+    plan = Plan()
+    nodes = {key: negation_normal_form(c.node) for key, c in conditions.items()}
+    for node in nodes.values():
+        for atom in _atoms(node):
+            for v in atom.value if isinstance(atom.value, tuple) else (atom.value,):
+                if isinstance(v, Decimal) and not isinstance(v, bool):
+                    places = min(literal_places(v), MAX_SCALE)
+                    plan.scales[atom.field] = max(plan.scales.get(atom.field, 0), places)
+    for index, (key, node) in enumerate(nodes.items()):
+        compiler = _Compiler(plan)
+        try:
+            expr = compiler.expression(node)
+            if expr == _FALSE:
+                plan.never.add(key)
+                continue
+            parts = _split(expr)
+            if len(plan.slots) + len(compiler.pending) > MAX_PROPERTIES:
+                raise Inexpressible("the facts would exceed the engine's 255 properties")
+        except Inexpressible as why:
+            plan.fallback[key] = str(why)
+            continue
+        plan.slots.update(compiler.pending)
+        for j, part in enumerate(parts):
+            name = f"r{index}" if len(parts) == 1 else f"r{index}_{j}"
+            plan.rules[name] = _rule(part)
+            plan.rule_keys[name] = key
+    return plan
+
+
+def _atoms(node: Node) -> list[Compare]:
+    if isinstance(node, Compare):
+        return [node]
+    if isinstance(node, Not):
+        return _atoms(node.item)
+    if isinstance(node, And | Or):
+        return [a for i in node.items for a in _atoms(i)]
+    return []

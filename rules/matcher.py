@@ -1,0 +1,161 @@
+"""Which conditions hold for one set of facts: durable-rules, or the Python oracle.
+
+    matcher = compile_matcher({"rates/new": cond_a, "gates/floor": cond_b}, name="3f9a1c")
+    matcher.matching({"deal.type": "new", ...})  # frozenset({"rates/new"})
+
+The "durable" engine drives the durable_rules_engine C module directly (no Host, no
+timer threads, no Python actions): create_ruleset once per `name`, then per call
+assert_fact, drain start_action_for_state / complete_and_start_action to read the names
+of the rules that fired, and delete_state in a `finally`. Rules and facts are built by
+rules.conditions.durable_json, which encodes values so the engine compares exactly.
+
+Why it is safe against the engine's known bugs (../shared/notes/durable-rules.md):
+- One constant session id, never derived from data, and at most one live session per
+  ruleset (a lock, and the state is deleted after every call): the 1,024-session limit
+  and the 32-bit session-hash collisions cannot bite. The state and every fired message
+  read back must carry that sid, or the call fails.
+- assert_fact, never post: every matching rule fires, not just the first.
+- No action code runs in Python, so no exception can be swallowed; a state carrying an
+  `exception` still fails the call.
+- A ruleset name can never be redefined: matchers are cached per `name` for the life
+  of the process, and reusing a name for other conditions is an error.
+- Conditions the engine cannot decide exactly are decided by the oracle (`fallback`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import threading
+from collections.abc import Mapping
+from typing import Protocol
+
+import durable_rules_engine
+
+from rules.conditions import Condition
+from rules.conditions.durable_json import compile_ruleset
+
+ENGINES = ("durable", "python")
+SID = "accord"  # constant: the session id must not depend on the data (hash collisions)
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
+
+
+class MatcherError(RuntimeError):
+    """The engine misbehaved (wrong session, stored exception, refused message)."""
+
+
+class Matcher(Protocol):
+    def matching(self, facts: Mapping[str, object]) -> frozenset[str]: ...
+
+
+class PythonMatcher:
+    """The oracle: every condition's own `holds`."""
+
+    engine = "python"
+
+    def __init__(self, conditions: Mapping[str, Condition]):
+        self._items = tuple(conditions.items())
+
+    def matching(self, facts: Mapping[str, object]) -> frozenset[str]:
+        return frozenset(key for key, cond in self._items if cond.holds(facts))
+
+
+class DurableMatcher:
+    """One durable-rules ruleset; `fallback` lists keys the oracle decides, and why."""
+
+    engine = "durable"
+
+    def __init__(self, conditions: Mapping[str, Condition], name: str):
+        plan = compile_ruleset(conditions)
+        self.ruleset_name = f"accord_{name}"
+        self.definition = plan.rules
+        self.fallback = dict(plan.fallback)
+        self._rule_keys = dict(plan.rule_keys)
+        self._oracle = tuple((key, conditions[key]) for key in plan.fallback)
+        self._encode = plan.encoder(SID)
+        self._lock = threading.Lock()
+        self._handle = None
+        if plan.rules:
+            # The engine may keep or alter what it is given (#254): give it a copy.
+            text = json.dumps(copy.deepcopy(plan.rules), ensure_ascii=True)
+            self._handle = durable_rules_engine.create_ruleset(self.ruleset_name, text)
+
+    def matching(self, facts: Mapping[str, object]) -> frozenset[str]:
+        found = {key for key, cond in self._oracle if cond.holds(facts)}
+        if self._handle is not None:
+            # ASCII escapes on both sides (rules and facts): equal strings stay byte-equal
+            # for the engine's strcmp, and no surrogate can fail its UTF-8 conversion.
+            message = json.dumps(self._encode(facts), ensure_ascii=True, allow_nan=False)
+            found.update(self._rule_keys[rule] for rule in self._fire(message))
+        return frozenset(found)
+
+    def _fire(self, message: str) -> set[str]:
+        handle = self._handle
+        fired: set[str] = set()
+        with self._lock:  # one live session per ruleset, ever
+            failure: BaseException | None = None
+            try:
+                code, state_handle = durable_rules_engine.assert_fact(handle, message)
+                if code not in (0, 1):  # 0: rules fired, 1: none did; 2: "observed" (#376)
+                    raise MatcherError(f"durable-rules refused the facts (code {code})")
+                result = durable_rules_engine.start_action_for_state(handle, state_handle)
+                while result:
+                    state_text, action_text = result[0], result[1]
+                    self._check_state(json.loads(state_text))
+                    for rule, bound in json.loads(action_text).items():
+                        if bound.get("m", {}).get("sid") != SID:
+                            raise MatcherError(f"rule {rule} fired on a fact of another session")
+                        fired.add(rule)
+                    following = durable_rules_engine.complete_and_start_action(handle, state_handle)
+                    result = (state_text, following) if following else None
+            except BaseException as error:
+                failure = error
+                raise
+            finally:
+                try:
+                    durable_rules_engine.delete_state(handle, SID)
+                except Exception:
+                    if failure is None:
+                        raise
+        unknown = fired - self._rule_keys.keys()
+        if unknown:
+            raise MatcherError(f"unknown rules fired: {sorted(unknown)}")
+        return fired
+
+    @staticmethod
+    def _check_state(state: Mapping[str, object]) -> None:
+        if state.get("sid") != SID:
+            raise MatcherError(f"durable-rules returned the state of session {state.get('sid')!r}")
+        if "exception" in state:
+            raise MatcherError(f"durable-rules stored an exception: {state['exception']}")
+
+
+_compiled: dict[str, tuple[dict[str, Condition], DurableMatcher]] = {}
+_compiled_lock = threading.Lock()
+
+
+def compile_matcher(
+    conditions: Mapping[str, Condition], *, name: str, engine: str = "durable"
+) -> Matcher:
+    """A matcher for `conditions` (keys are the caller's, e.g. "rates/new-business").
+
+    `name` identifies the condition set (a content-hash prefix): the durable ruleset is
+    compiled once per process per name, and a name cannot be reused for other conditions.
+    """
+    if engine == "python":
+        return PythonMatcher(conditions)
+    if engine != "durable":
+        raise ValueError(f"unknown matching engine {engine!r}; use one of {ENGINES}")
+    if not _NAME.match(name):
+        raise ValueError(f"matcher name {name!r} must be 1-100 letters, digits, '-' or '_'")
+    wanted = dict(conditions)
+    with _compiled_lock:
+        cached = _compiled.get(name)
+        if cached is not None:
+            if cached[0] != wanted:
+                raise ValueError(f"matcher name {name!r} is already used for other conditions")
+            return cached[1]
+        matcher = DurableMatcher(wanted, name)
+        _compiled[name] = (wanted, matcher)
+        return matcher
