@@ -313,9 +313,9 @@ class _PlanReader:
         ok = check.keys(value, path, ("bands",), ("basis", "mode"))
         basis = self._choice(value, "basis", path, TIER_BASES) if "basis" in value else "attainment"
         mode = self._choice(value, "mode", path, TIER_MODES) if "mode" in value else "marginal"
+        self.bounds: dict[int, tuple[str | None, Decimal, Decimal | None]] = {}
         bands = self._rules(value, "bands", self._band, at_least_one=True, parent=path)
-        if len(bands) == len(value.get("bands") or ()) and bands:
-            self._band_order(bands)
+        self._band_order()
         if ok and basis and mode and bands:
             return Tiers(basis=basis, mode=mode, bands=tuple(bands))
         return None
@@ -328,6 +328,9 @@ class _PlanReader:
         if lower is not None and upper is not None and upper <= lower:
             check.error(child(path, "to"), f"must be more than from ({lower}), got {upper}", rid)
             ok = False
+        elif lower is not None and (upper is not None or item.get("to") is None):
+            # Kept even when the band is otherwise bad, so order problems are found too.
+            self.bounds[int(path.rsplit("[", 1)[1].rstrip("]"))] = (rid, lower, upper)
         given = [key for key in ("multiplier", "rate") if key in item]
         if len(given) != 1:
             check.error(path, "a band needs exactly one of multiplier or rate", rid)
@@ -338,29 +341,28 @@ class _PlanReader:
             return Band(id=rid, lower=lower, upper=upper, multiplier=multiplier, rate=rate)
         return None
 
-    def _band_order(self, bands: list[Band]) -> None:
+    def _band_order(self) -> None:
         """Sorted, no overlaps, only the last open-ended. Gaps are legal (see rules.lint)."""
-        for i, (band, following) in enumerate(zip(bands, bands[1:], strict=False)):
-            path = f"$.tiers.bands[{i + 1}]"
-            if band.upper is None:
+        bounds = self.bounds
+        for i in sorted(bounds):
+            if i + 1 not in bounds:
+                continue
+            (rid, lower, upper), (next_id, next_lower, _) = bounds[i], bounds[i + 1]
+            where = f"$.tiers.bands[{i + 1}].from"
+            if upper is None:
+                self.check.error(f"$.tiers.bands[{i}].to", "only the last band may omit to", rid)
+            elif next_lower < lower:
                 self.check.error(
-                    f"$.tiers.bands[{i}].to",
-                    "only the last band may omit to",
-                    band.id,
+                    where,
+                    f"bands must be sorted by from: {next_lower} comes after "
+                    f"band {rid} starting at {lower}",
+                    next_id,
                 )
-            elif following.lower < band.lower:
+            elif next_lower < upper:
                 self.check.error(
-                    child(path, "from"),
-                    f"bands must be sorted by from: {following.lower} comes after "
-                    f"{band.id} starting at {band.lower}",
-                    following.id,
-                )
-            elif following.lower < band.upper:
-                self.check.error(
-                    child(path, "from"),
-                    f"overlaps band {band.id} [{band.lower}, {band.upper}): "
-                    f"starts at {following.lower}",
-                    following.id,
+                    where,
+                    f"overlaps band {rid} [{lower}, {upper}): starts at {next_lower}",
+                    next_id,
                 )
 
     def _gate(self, item: Mapping, path: str, rid: str | None):
