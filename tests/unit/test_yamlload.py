@@ -123,7 +123,7 @@ def test_json_numbers_are_exact():
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_json_rejects_nan_and_infinity(constant):
     with pytest.raises(LoadError) as caught:
-        load_json('{"a": ' + constant + '}')
+        load_json('{"a": ' + constant + "}")
     assert constant.lstrip("-") in caught.value.problems[0].message
 
 
