@@ -34,10 +34,16 @@ from typing import Protocol
 import durable_rules_engine
 
 from rules.conditions import Condition
-from rules.conditions.durable_json import compile_ruleset
+from rules.conditions.durable_json import TAG, compile_ruleset
 
 ENGINES = ("durable", "python")
 SID = "accord"  # constant: the session id must not depend on the data (hash collisions)
+# A rule that fires on every fact. durable-rules never initialises a session's action
+# context (state.c createStateNode) and delete_state frees it (deleteStateNode): after a
+# fact that fired no rule that is a free() of garbage, and the process aborts depending
+# on the heap layout (reproduced by merely importing datetime first). Once an action has
+# run and completed, the context is NULL, so every session must fire at least this rule.
+SENTINEL = "accord_sentinel"
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
 
 
@@ -78,7 +84,9 @@ class DurableMatcher:
         self._handle = None
         if plan.rules:
             # The engine may keep or alter what it is given (#254): give it a copy.
-            text = json.dumps(copy.deepcopy(plan.rules), ensure_ascii=True)
+            rules = copy.deepcopy(plan.rules)
+            rules[SENTINEL] = {"all": [{"m": {TAG: 1}}]}
+            text = json.dumps(rules, ensure_ascii=True)
             self._handle = durable_rules_engine.create_ruleset(self.ruleset_name, text)
 
     def matching(self, facts: Mapping[str, object]) -> frozenset[str]:
@@ -97,7 +105,7 @@ class DurableMatcher:
             failure: BaseException | None = None
             try:
                 code, state_handle = durable_rules_engine.assert_fact(handle, message)
-                if code not in (0, 1):  # 0: rules fired, 1: none did; 2: "observed" (#376)
+                if code != 0:  # 1: no rule fired (impossible with the sentinel), 2: #376
                     raise MatcherError(f"durable-rules refused the facts (code {code})")
                 result = durable_rules_engine.start_action_for_state(handle, state_handle)
                 while result:
@@ -118,10 +126,21 @@ class DurableMatcher:
                 except Exception:
                     if failure is None:
                         raise
+        if SENTINEL not in fired:
+            raise MatcherError("durable-rules did not fire the sentinel rule on the facts")
+        fired.discard(SENTINEL)
         unknown = fired - self._rule_keys.keys()
         if unknown:
             raise MatcherError(f"unknown rules fired: {sorted(unknown)}")
         return fired
+
+    def close(self) -> None:
+        """Delete the ruleset (tests only: a cached matcher must never be closed)."""
+        with self._lock:
+            if self._handle is not None:
+                durable_rules_engine.delete_ruleset(self._handle)
+                self._handle = None
+                self._rule_keys = {}
 
     @staticmethod
     def _check_state(state: Mapping[str, object]) -> None:
