@@ -1,0 +1,367 @@
+"""What an evaluation knows before it starts: the data indexed once, and per plan the
+compiled conditions, assignments and exceptions, plus the credit step that turns a deal
+into credit lines (targets, shares, FX, eligibility, base rate and matching gates).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from rules.evaluation.credit import credited
+from rules.evaluation.facts import deal_facts, line_facts
+from rules.evaluation.matching import PlanMatcher, condition_text
+from rules.evaluation.numbers import ZERO, exact, money, plain, ratio_text
+from rules.model import Assignment, Data, Deal, Participant, PayoutException, Plan
+from rules.period import Period
+from rules.problems import Problem
+
+
+class DataIndex:
+    """The evaluation data, indexed and ordered independently of the input list order."""
+
+    def __init__(self, data: Data):
+        self.data = data
+        self.participants: dict[str, Participant] = {p.id: p for p in data.participants}
+        self.deals: dict[str, Deal] = {d.id: d for d in data.deals}
+        self.deals_in_order = sorted(data.deals, key=lambda d: (d.close_date, d.id))
+        self.events = sorted(
+            data.events,
+            key=lambda e: (e.date, e.deal, e.kind, e.amount is not None, e.amount or 0),
+        )
+        self.exceptions = sorted(data.exceptions, key=lambda x: x.id)
+        self.quotas: dict[tuple[str, str, str], list] = defaultdict(list)
+        for quota in data.quotas:
+            self.quotas[(quota.participant, quota.plan, quota.period)].append(quota)
+        self.fx = data.fx
+        self._buckets: dict[tuple[str, str], dict[str, list]] = {}
+
+    def _bucket(self, what: str, kind: str) -> dict[str, list]:
+        key = (what, kind)
+        if key not in self._buckets:
+            bucket: dict[str, list] = {}
+            items = self.deals_in_order if what == "deals" else self.events
+            for item in items:
+                day = item.close_date if what == "deals" else item.date
+                bucket.setdefault(Period.containing(day, kind).name, []).append(item)
+            self._buckets[key] = bucket
+        return self._buckets[key]
+
+    def deals_in_period(self, period: Period) -> list[Deal]:
+        """Deals closed in `period`, by (close date, id)."""
+        return self._bucket("deals", period.kind).get(period.name, [])
+
+    def events_in_period(self, period: Period) -> list:
+        """Events dated in `period`, by (date, deal, kind, amount)."""
+        return self._bucket("events", period.kind).get(period.name, [])
+
+
+@dataclass
+class CreditLine:
+    """A credit line of step 1-5 before tiers, gates' arithmetic and caps."""
+
+    participant: str
+    deal: Deal
+    rule: str
+    order: tuple
+    share: Fraction
+    credit: Fraction
+    facts: dict[str, Any]
+    matches: frozenset[str]
+    eligible: bool
+    base_rate: Fraction
+    trace: list = field(default_factory=list)
+    exception: str | None = None  # override_split id
+
+
+class PlanContext:
+    """One plan over the indexed data: compiled conditions and the credit step."""
+
+    def __init__(self, plan: Plan, index: DataIndex, engine: str):
+        self.plan = plan
+        self.index = index
+        self.matcher = PlanMatcher(plan, engine)
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+        self.assignments: dict[str, list[Assignment]] = {}
+        for participant in sorted(index.participants.values(), key=lambda p: p.id):
+            mine = sorted(
+                (a for a in participant.assignments if a.plan == plan.policy),
+                key=lambda a: (a.start, a.end or date.max),
+            )
+            if mine:
+                self.assignments[participant.id] = mine
+        self.waived_gates: dict[tuple[str, str], str] = {}
+        self.waived_clawbacks: dict[tuple[str, str], str] = {}
+        self.overrides: dict[str, PayoutException] = {}
+        self.adjustments: list[PayoutException] = []
+        for ex in index.exceptions:
+            if ex.kind == "waive_gate":
+                self.waived_gates.setdefault((ex.deal, ex.gate), ex.id)
+            elif ex.kind == "waive_clawback":
+                self.waived_clawbacks.setdefault((ex.deal, ex.clawback), ex.id)
+            elif ex.kind == "override_split" and ex.plan == plan.policy:
+                self.overrides.setdefault(ex.deal, ex)
+            elif ex.kind == "adjustment" and ex.plan == plan.policy:
+                self.adjustments.append(ex)
+        self.rates = [(r, exact(r.rate)) for r in plan.rates]
+        self.rule_text = {
+            r.id: condition_text(r.when)
+            for r in (*plan.credit, *plan.eligibility, *plan.rates, *plan.gates, *plan.spifs)
+            if r.when is not None
+        }
+
+    # ----------------------------------------------------------------- periods
+
+    def first_period(self, last: Period) -> Period:
+        """The earliest period the data touches for this plan (its history starts there)."""
+        days = [a.start for mine in self.assignments.values() for a in mine]
+        if self.index.deals_in_order:
+            days.append(self.index.deals_in_order[0].close_date)
+        for ex in self.adjustments:
+            try:
+                days.append(Period.parse(ex.period).start)
+            except ValueError:
+                self.problems.append(
+                    Problem(f"exceptions[{ex.id}].period", f"{ex.period!r} is not a period")
+                )
+        first = min(days, default=last.start)
+        return Period.containing(min(first, last.start), last.kind)
+
+    def active_assignment(self, participant: str, day: date) -> Assignment | None:
+        for a in self.assignments.get(participant, ()):
+            if a.start <= day and (a.end is None or day <= a.end):
+                return a
+        return None
+
+    def covered_days(self, participant: str, period: Period) -> int:
+        """Days of `period` covered by the participant's assignments to this plan."""
+        days: set[int] = set()
+        for a in self.assignments.get(participant, ()):
+            start = max(a.start, period.start)
+            end = min(a.end or period.end, period.end)
+            if start <= end:
+                days.update(range(start.toordinal(), end.toordinal() + 1))
+        return len(days)
+
+    def prorated_quota(self, participant: str, period: Period) -> tuple[Fraction | None, str]:
+        quotas = self.index.quotas.get((participant, self.plan.policy, period.name), [])
+        if not quotas:
+            return None, "no quota"
+        if len(quotas) > 1:
+            self.problems.append(
+                Problem("quotas", f"{participant} has {len(quotas)} quotas for {period}")
+            )
+        amount = exact(quotas[0].amount)
+        covered = self.covered_days(participant, period)
+        prorated = amount * Fraction(covered, period.days)
+        return prorated, f"{money(amount)} x {covered}/{period.days} days = {money(prorated)}"
+
+    # ----------------------------------------------------------------- credit
+
+    def _relevant(self, deal: Deal) -> bool:
+        """Whether anyone the deal could credit is on this plan at all: other plans' deals
+        need no FX rate into this plan's currency and make no warnings here."""
+        if deal.id in self.overrides:
+            return True
+        assigned = self.assignments
+        if deal.owner in assigned:
+            return True
+        owner = self.index.participants.get(deal.owner)
+        if owner is not None and owner.manager in assigned:
+            return True
+        if deal.splits and any(s.participant in assigned for s in deal.splits):
+            return True
+        if any(m.participant in assigned for m in deal.team):
+            return True
+        return any(t.participant in assigned for t in deal.touchpoints)
+
+    def convert(self, deal: Deal) -> tuple[Fraction | None, dict | None]:
+        """The deal amount in plan currency, and the FX trace entry if converted."""
+        target = self.plan.currency
+        if deal.currency == target:
+            return exact(deal.amount), None
+        direct = self.index.fx.get(f"{deal.currency}/{target}")
+        if direct:
+            converted = exact(deal.amount) * exact(direct)
+            detail = f"{deal.currency}/{target} {direct}: {deal.amount} x {direct}"
+        else:
+            inverse = self.index.fx.get(f"{target}/{deal.currency}")
+            if not inverse:
+                self.problems.append(
+                    Problem(
+                        f"deals[{deal.id}].currency",
+                        f"deal {deal.id}: no FX rate from {deal.currency} into "
+                        f'{target} (fx["{deal.currency}/{target}"]) for plan {self.plan.policy}',
+                    )
+                )
+                return None, None
+            converted = exact(deal.amount) / exact(inverse)
+            detail = f"{target}/{deal.currency} {inverse}: {deal.amount} / {inverse}"
+        entry = {"step": "fx", "rule": None, "detail": detail, "amount": ratio_text(converted)}
+        return converted, entry
+
+    def credit_lines(self, deal: Deal) -> list[CreditLine]:
+        """Steps 1 and 3, and which gates and spifs match, for every credit line."""
+        if not self._relevant(deal):
+            return []
+        amount, fx_entry = self.convert(deal)
+        if amount is None:
+            return []
+        dfacts = deal_facts(deal, amount)
+        deal_matches = self.matcher.for_deal(dfacts)
+        targets: list[tuple[str, tuple, Fraction, str, str | None]] = []
+        override = self.overrides.get(deal.id)
+        if override is not None:
+            for i, c in enumerate(override.credits):
+                detail = f"override_split {override.id}"
+                targets.append((c.participant, (0, i), exact(c.share), detail, override.id))
+            rule_ids = [override.id]
+            total = sum((t[2] for t in targets), ZERO)
+        else:
+            total = ZERO
+            rule_ids = []
+            for order, rule in enumerate(self.plan.credit):
+                if rule.when is not None and "credit:" + rule.id not in deal_matches:
+                    continue
+                rule_ids.append(rule.id)
+                share = exact(rule.share)
+                total += share
+                for sub, c in enumerate(credited(rule.to, deal, self.index.participants)):
+                    targets.append((c.participant, (order, sub), share * c.share, c.detail, None))
+                if not targets or targets[-1][1][0] != order:
+                    self.warnings.append(
+                        f"{self.plan.policy}: deal {deal.id}: credit rule {rule.id} "
+                        f"credits nobody ({rule.to.kind})"
+                    )
+        if total > 1:
+            self.problems.append(
+                Problem(
+                    f"deals[{deal.id}]",
+                    f"deal {deal.id}: credit rules {', '.join(rule_ids)} of plan "
+                    f"{self.plan.policy} hand out shares summing to {plain(total)}, over 1",
+                )
+            )
+            return []
+        lines = []
+        for participant_id, order, share, detail, exception in targets:
+            rule_id = exception or self.plan.credit[order[0]].id
+            assignment = self.active_assignment(participant_id, deal.close_date)
+            if assignment is None:
+                self.warnings.append(
+                    f"{self.plan.policy}: deal {deal.id}: {participant_id} (credit rule "
+                    f"{rule_id}) has no assignment to the plan active on {deal.close_date}; "
+                    "no line"
+                )
+                continue
+            lines.append(
+                self._line(
+                    deal,
+                    dfacts,
+                    deal_matches,
+                    amount,
+                    fx_entry,
+                    participant_id,
+                    assignment,
+                    rule_id,
+                    order,
+                    share,
+                    detail,
+                    exception,
+                )
+            )
+        return lines
+
+    def _line(
+        self,
+        deal,
+        dfacts,
+        deal_matches,
+        amount,
+        fx_entry,
+        participant_id,
+        assignment,
+        rule_id,
+        order,
+        share,
+        detail,
+        exception,
+    ) -> CreditLine:
+        participant = self.index.participants.get(participant_id)
+        facts = line_facts(dfacts, participant, assignment, deal.close_date, rule_id, share)
+        matches = deal_matches | self.matcher.for_line(facts)
+        credit = share * amount
+        trace: list[dict] = []
+        if fx_entry is not None:
+            trace.append(fx_entry)
+        step = {
+            "step": "credit",
+            "rule": rule_id,
+            "detail": detail,
+            "share": ratio_text(share),
+            "deal_amount": ratio_text(amount),
+            "credit": ratio_text(credit),
+        }
+        if exception:
+            step["exception"] = exception
+        elif self.rule_text.get(rule_id):
+            step["when"] = self.rule_text[rule_id]
+        trace.append(step)
+        eligible = True
+        for rule in self.plan.eligibility:
+            holds = "eligibility:" + rule.id in matches
+            trace.append(
+                {
+                    "step": "eligibility",
+                    "rule": rule.id,
+                    "detail": self.rule_text[rule.id],
+                    "holds": holds,
+                }
+            )
+            if not holds:
+                eligible = False
+                break
+        base_rate = ZERO
+        if eligible:
+            for rule, rate in self.rates:
+                if rule.when is None or "rate:" + rule.id in matches:
+                    base_rate = rate
+                    trace.append(
+                        {
+                            "step": "rate",
+                            "rule": rule.id,
+                            "detail": self.rule_text.get(rule.id, "no condition"),
+                            "rate": plain(rate),
+                        }
+                    )
+                    break
+            else:
+                self.warnings.append(
+                    f"{self.plan.policy}: deal {deal.id}: no rate rule holds for "
+                    f"{participant_id}; rate 0"
+                )
+                trace.append(
+                    {
+                        "step": "rate",
+                        "rule": None,
+                        "detail": "no rate rule holds: rate 0",
+                        "rate": "0",
+                    }
+                )
+        return CreditLine(
+            participant_id,
+            deal,
+            rule_id,
+            order,
+            share,
+            credit,
+            facts,
+            matches,
+            eligible,
+            base_rate,
+            trace,
+            exception,
+        )

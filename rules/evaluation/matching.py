@@ -1,0 +1,116 @@
+"""Which of a plan's conditional rules hold: decided by the condition matcher.
+
+A plan's conditions are compiled into at most two matchers: one asserted once per deal
+(credit `when`s, which may only use `deal.*`, plus any eligibility, rate, gate or spif
+condition that reads only `deal.*` fields) and one asserted once per credit line (the
+conditions that read participant, assignment or credit fields). A stage without
+conditions asserts nothing. `engine="durable"` decides through durable-rules (via
+`rules.matcher`); `engine="python"` calls `Condition.holds` directly, the plain-Python
+oracle the durable engine is checked against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from rules.model import Plan
+
+Facts = Mapping[str, Any]
+EMPTY: frozenset[str] = frozenset()
+ENGINES = ("durable", "python")
+
+
+def condition_text(condition: Any) -> str:
+    """The source text of a condition, for naming the compiled matcher and for traces."""
+    for name in ("text", "source", "expression"):
+        value = getattr(condition, name, None)
+        if isinstance(value, str):
+            return value
+    return str(condition)
+
+
+def condition_fields(condition: Any) -> frozenset[str] | None:
+    """The field paths a condition reads, when the condition can say (else None)."""
+    for name in ("fields", "paths"):
+        value = getattr(condition, name, None)
+        if value is not None and not callable(value):
+            return frozenset(value)
+    return None
+
+
+def _deal_only(condition: Any) -> bool:
+    fields = condition_fields(condition)
+    return fields is not None and all(f.startswith("deal.") for f in fields)
+
+
+def plan_conditions(plan: Plan) -> dict[str, Any]:
+    """Every conditional rule of the plan, keyed `stage:id`, in document order."""
+    conditions: dict[str, Any] = {}
+    for rule in plan.credit:
+        if rule.when is not None:
+            conditions["credit:" + rule.id] = rule.when
+    for rule in plan.eligibility:
+        conditions["eligibility:" + rule.id] = rule.when
+    for stage, rules in (("rate", plan.rates), ("gate", plan.gates), ("spif", plan.spifs)):
+        for rule in rules:
+            if rule.when is not None:
+                conditions[f"{stage}:{rule.id}"] = rule.when
+    return conditions
+
+
+class _PythonMatcher:
+    """The oracle: each condition's own `holds`."""
+
+    def __init__(self, conditions: Mapping[str, Any]):
+        self._conditions = tuple(conditions.items())
+
+    def matching(self, facts: Facts) -> frozenset[str]:
+        return frozenset(key for key, cond in self._conditions if cond.holds(facts))
+
+
+_COMPILED: dict[str, Any] = {}
+
+
+def _compile(conditions: Mapping[str, Any], stage: str, engine: str) -> Callable | None:
+    if not conditions:
+        return None
+    if engine == "python":
+        return _PythonMatcher(conditions).matching
+    digest = hashlib.sha256(
+        "\n".join(f"{k}\t{condition_text(c)}" for k, c in conditions.items()).encode()
+    ).hexdigest()[:20]
+    name = f"accord_{stage}_{digest}"
+    matcher = _COMPILED.get(name)
+    if matcher is None:
+        from rules.matcher import compile_matcher
+
+        matcher = compile_matcher(dict(conditions), name=name, engine=engine)
+        _COMPILED[name] = matcher
+    return matcher.matching
+
+
+class PlanMatcher:
+    """Matches a plan's conditions against deal facts and credit-line facts."""
+
+    def __init__(self, plan: Plan, engine: str = "durable"):
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+        per_deal: dict[str, Any] = {}
+        per_line: dict[str, Any] = {}
+        for key, condition in plan_conditions(plan).items():
+            if key.startswith("credit:") or _deal_only(condition):
+                per_deal[key] = condition
+            else:
+                per_line[key] = condition
+        self.deal_conditions = per_deal
+        self.line_conditions = per_line
+        self._deal = _compile(per_deal, "deal", engine)
+        self._line = _compile(per_line, "line", engine)
+
+    def for_deal(self, facts: Facts) -> frozenset[str]:
+        return self._deal(facts) if self._deal is not None else EMPTY
+
+    def for_line(self, facts: Facts) -> frozenset[str]:
+        return self._line(facts) if self._line is not None else EMPTY

@@ -1,0 +1,329 @@
+"""One plan, one period: tiers, gates, caps, spifs, releases, clawbacks, adjustments and
+draws over the credit lines of the deals closed in the period (section 4, steps 2-7 and
+"also in P"), writing what later periods need into the ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+
+from rules.evaluation import tiers as tiering
+from rules.evaluation.context import CreditLine, PlanContext
+from rules.evaluation.facts import field_date
+from rules.evaluation.ledger import Held, Ledger, Line, Statement
+from rules.evaluation.numbers import ONE, ZERO, cents, exact, money, plain, ratio_text
+from rules.evaluation.settlement import draw, releases_and_clawbacks
+from rules.period import Period
+from rules.problems import Problem
+
+
+@dataclass
+class _Gating:
+    factor: Fraction = ONE
+    blocked: str | None = None
+    hold: bool = False
+    release: date | None = None
+    hold_gates: tuple[str, ...] = ()
+    trace: list = field(default_factory=list)
+
+
+def evaluate_period(ctx: PlanContext, ledger: Ledger, period: Period) -> dict[str, Statement]:
+    """Evaluate `period` for `ctx.plan`; statements keyed by participant."""
+    statements: dict[str, Statement] = {}
+
+    def statement(participant: str) -> Statement:
+        if participant not in statements:
+            statements[participant] = Statement(participant)
+        return statements[participant]
+
+    by_participant: dict[str, list[CreditLine]] = {}
+    for deal in ctx.index.deals_in_period(period):
+        for line in ctx.credit_lines(deal):
+            by_participant.setdefault(line.participant, []).append(line)
+    for participant in sorted(by_participant):
+        credit_lines = sorted(
+            by_participant[participant], key=lambda c: (c.deal.close_date, c.deal.id, c.order)
+        )
+        _commission(ctx, ledger, period, statement(participant), credit_lines)
+    releases_and_clawbacks(ctx, ledger, period, statement)
+    for ex in ctx.adjustments:
+        if ex.period == period.name and ex.participant:
+            amount = cents(exact(ex.amount or 0))
+            statement(ex.participant).lines.append(
+                Line(
+                    "adjustment",
+                    ex.participant,
+                    amount,
+                    "payable",
+                    ex.id,
+                    order=(ex.id,),
+                    trace=[
+                        {
+                            "step": "exception",
+                            "rule": ex.id,
+                            "detail": ex.reason or "",
+                            "amount": money(amount),
+                        }
+                    ],
+                )
+            )
+    for participant, assignments in ctx.assignments.items():
+        if any(
+            a.start <= period.end and (a.end is None or a.end >= period.start) for a in assignments
+        ):
+            statement(participant)
+    for participant in sorted(statements):
+        st = statements[participant]
+        draw(ctx, ledger, period, st)
+        st.payable = sum((ln.amount for ln in st.lines if ln.status == "payable"), ZERO)
+        st.held = sum((h.amount for h in st.holds if not h.done), ZERO)
+        st.draw_balance = ledger.draw_balance.get(participant, ZERO)
+        st.lines.sort(key=Line.sort_key)
+    return statements
+
+
+# --------------------------------------------------------------------------- steps 2-7
+
+
+def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLine]) -> None:
+    plan = ctx.plan
+    tiers = plan.tiers
+    eligible = [c for c in credit_lines if c.eligible]
+    st.credited = sum((c.credit for c in eligible), ZERO)
+    st.quota, quota_detail = ctx.prorated_quota(st.participant, period)
+    scale = ONE
+    if tiers is not None and tiers.basis == "attainment":
+        if eligible and not st.quota:
+            ctx.problems.append(
+                Problem(
+                    f"quotas[{st.participant}, {plan.policy}, {period}]",
+                    f"{st.participant} has credit in {period} under {plan.policy}, whose tiers "
+                    "measure attainment, but no quota (or quota 0)",
+                )
+            )
+            return
+        scale = st.quota
+    cumulative = ZERO
+    per_deal: dict[str, Fraction] = {}
+    period_total = ZERO
+    caps = plan.caps
+    for c in credit_lines:
+        trace = c.trace
+        line = Line(
+            "commission",
+            c.participant,
+            ZERO,
+            "payable",
+            c.rule,
+            deal=c.deal.id,
+            close_date=c.deal.close_date,
+            share=c.share,
+            credit=c.credit,
+            rate=None,
+            trace=trace,
+            order=c.order,
+        )
+        st.lines.append(line)
+        if not c.eligible:
+            line.status = "ineligible"
+            line.rate = None
+            continue
+        if tiers is None:
+            raw = c.credit * c.base_rate
+            line.rate = c.base_rate
+        else:
+            priced = tiering.price(
+                tiers, c.credit, c.base_rate, before=cumulative, final=st.credited, scale=scale
+            )
+            trace.extend(
+                tiering.trace(tiers, priced, before=cumulative, final=st.credited, scale=scale)
+            )
+            if tiers.basis == "attainment":
+                trace[-1]["quota"] = quota_detail
+            if priced.unbanded:
+                ctx.warnings.append(
+                    f"{plan.policy}: deal {c.deal.id}: {ratio_text(priced.unbanded)} of "
+                    f"{c.participant}'s credit falls in no tier band and earns 0"
+                )
+            raw = priced.commission
+            line.rate = priced.rate
+        cumulative += c.credit
+        gating = _gates(ctx, c, period, spif=False)
+        trace.extend(gating.trace)
+        amount = cents(raw * gating.factor)
+        trace.append(
+            {
+                "step": "round",
+                "rule": None,
+                "detail": "half-up to cents",
+                "exact": ratio_text(raw * gating.factor),
+                "amount": money(amount),
+            }
+        )
+        if gating.blocked:
+            line.status = "blocked"
+            _spifs(ctx, ledger, period, st, c)
+            continue
+        if caps.per_deal is not None:
+            so_far = per_deal.get(c.deal.id, ZERO)
+            room = max(exact(caps.per_deal) - so_far, ZERO)
+            if amount > room:
+                trace.append(
+                    {
+                        "step": "cap",
+                        "rule": "per_deal",
+                        "cap": money(exact(caps.per_deal)),
+                        "detail": f"earlier lines on {c.deal.id}: {money(so_far)}; "
+                        f"cut {money(amount)} to {money(room)}",
+                        "amount": money(room),
+                    }
+                )
+                amount = room
+            per_deal[c.deal.id] = so_far + amount
+        if caps.per_period is not None:
+            room = max(exact(caps.per_period) - period_total, ZERO)
+            if amount > room:
+                trace.append(
+                    {
+                        "step": "cap",
+                        "rule": "per_period",
+                        "cap": money(exact(caps.per_period)),
+                        "detail": f"earlier lines in {period}: {money(period_total)}; "
+                        f"cut {money(amount)} to {money(room)}",
+                        "amount": money(room),
+                    }
+                )
+                amount = room
+            period_total += amount
+        line.amount = amount
+        _settle(ledger, period, st, line, gating)
+        _spifs(ctx, ledger, period, st, c)
+
+
+def _gates(ctx, c: CreditLine, period: Period, *, spif: bool) -> _Gating:
+    """Every matching gate in order; reduce is skipped for spifs."""
+    g = _Gating()
+    holds: list[tuple[str, date | None]] = []
+    for gate in ctx.plan.gates:
+        if gate.when is not None and "gate:" + gate.id not in c.matches:
+            continue
+        kind = gate.effect.kind
+        if spif and kind == "reduce":
+            continue
+        waiver = ctx.waived_gates.get((c.deal.id, gate.id))
+        entry = {
+            "step": "gate",
+            "rule": gate.id,
+            "detail": ctx.rule_text.get(gate.id, "no condition"),
+            "effect": kind,
+        }
+        if waiver:
+            entry["exception"] = waiver
+            entry["effect"] = f"{kind} waived by {waiver}"
+            g.trace.append(entry)
+            continue
+        if kind == "block":
+            g.blocked = g.blocked or gate.id
+        elif kind == "reduce":
+            g.factor *= exact(gate.effect.factor)
+            entry["factor"] = plain(exact(gate.effect.factor))
+        else:
+            day, usable = field_date(c.facts, gate.effect.hold_field)
+            if not usable:
+                ctx.warnings.append(
+                    f"{ctx.plan.policy}: deal {c.deal.id}: {gate.effect.hold_field} is not a "
+                    f"date; gate {gate.id} holds until the data supplies one"
+                )
+            holds.append((gate.id, day))
+            entry["hold_until"] = day.isoformat() if day else None
+        g.trace.append(entry)
+    if holds:
+        dates = [d for _, d in holds]
+        release = None if None in dates else max(dates)
+        if release is not None and release <= period.end:
+            g.trace.append(
+                {
+                    "step": "hold",
+                    "rule": None,
+                    "detail": f"release date {release} on or before the end of "
+                    f"{period} ({period.end}): no hold",
+                }
+            )
+        else:
+            g.hold, g.release = True, release
+            g.hold_gates = tuple(gid for gid, _ in holds)
+            g.trace.append(
+                {
+                    "step": "hold",
+                    "rule": None,
+                    "detail": f"held until {release}"
+                    if release
+                    else "held until the data supplies a date",
+                }
+            )
+    return g
+
+
+def _settle(ledger: Ledger, period: Period, st: Statement, line: Line, gating: _Gating) -> None:
+    """Payable lines count as paid from the close date; held ones go to the ledger."""
+    if gating.blocked:
+        line.status = "blocked"
+        line.amount = ZERO
+    elif gating.hold:
+        line.status = "held"
+        held = Held(
+            line.participant,
+            line.deal,
+            line.close_date,
+            line.kind,
+            line.rule,
+            line.amount,
+            gating.release,
+            period.name,
+            gating.hold_gates,
+            line.order,
+        )
+        ledger.hold(held)
+        st.holds.append(held)
+    else:
+        line.status = "payable"
+        ledger.pay(line.participant, line.deal, line.close_date, line.amount)
+
+
+def _spifs(ctx, ledger, period, st: Statement, c: CreditLine) -> None:
+    spifs = ctx.plan.spifs
+    if not spifs:
+        return
+    gating = None
+    for index, spif in enumerate(spifs):
+        if spif.when is not None and "spif:" + spif.id not in c.matches:
+            continue
+        if gating is None:
+            gating = _gates(ctx, c, period, spif=True)
+        amount = cents(exact(spif.amount) * c.share)
+        trace = [
+            {
+                "step": "spif",
+                "rule": spif.id,
+                "detail": ctx.rule_text.get(spif.id, "no condition"),
+                "amount": f"{spif.amount} x {ratio_text(c.share)} = {money(amount)}",
+                "credit_rule": c.rule,
+            },
+            *gating.trace,
+        ]
+        line = Line(
+            "spif",
+            c.participant,
+            amount,
+            "payable",
+            spif.id,
+            deal=c.deal.id,
+            close_date=c.deal.close_date,
+            share=c.share,
+            trace=trace,
+            order=(*c.order, index),
+        )
+        st.lines.append(line)
+        _settle(ledger, period, st, line, gating)
