@@ -1,0 +1,342 @@
+"""The `when` language: parsing, type errors with positions, and the oracle's semantics."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from rules.conditions import ROOTS, Condition, ConditionError, parse_condition
+
+D = Decimal
+
+
+def holds(text: str, **facts: object) -> bool:
+    return parse_condition(text).holds({k.replace("__", "."): v for k, v in facts.items()})
+
+
+def error(text: str, roots: frozenset[str] = ROOTS) -> ConditionError:
+    with pytest.raises(ConditionError) as info:
+        parse_condition(text, roots)
+    assert info.value.text == text
+    return info.value
+
+
+# ------------------------------------------------------------------ parsing
+
+
+def test_fields_are_collected():
+    cond = parse_condition('deal.type == "new" and deal.attributes.csat > 8 or credit.share < 1')
+    assert cond.fields == {"deal.type", "deal.attributes.csat", "credit.share"}
+
+
+def test_precedence_not_binds_tighter_than_and_than_or():
+    cond = parse_condition("not deal.amount > 5 and deal.term_months == 12 or deal.discount == 0")
+    assert cond.canonical() == (
+        "not (deal.amount > 5) and deal.term_months == 12 or deal.discount == 0"
+    )
+    # or is weakest: the right side alone suffices
+    assert cond.holds({"deal.amount": D(9), "deal.discount": D(0)})
+    assert not cond.holds({"deal.amount": D(9), "deal.term_months": 12})
+    assert cond.holds({"deal.amount": D(1), "deal.term_months": 12})
+
+
+def test_parentheses_group():
+    cond = parse_condition("deal.amount > 5 and (deal.term_months == 12 or deal.discount == 0)")
+    assert not cond.holds({"deal.amount": D(1), "deal.discount": D(0)})
+    assert cond.holds({"deal.amount": D(6), "deal.discount": D(0)})
+
+
+def test_literals_are_read_exactly():
+    cond = parse_condition("deal.gross_margin == 0.1000000000000000000000000001")
+    assert cond.holds({"deal.gross_margin": D("0.1000000000000000000000000001")})
+    assert not cond.holds({"deal.gross_margin": D("0.1")})
+
+
+def test_string_escapes():
+    cond = parse_condition(r'deal.account == "say \"hi\"\\ \u00e9\n"')
+    assert cond.holds({"deal.account": 'say "hi"\\ é\n'})
+
+
+def test_canonical_normalises_layout_numbers_and_parentheses():
+    a = parse_condition('((deal.type=="new"))and deal.amount>=10000.00 and (deal.discount < 0.20)')
+    b = parse_condition('deal.type == "new" and (deal.amount >= 10000 and deal.discount < 0.2)')
+    assert a.canonical() == b.canonical()
+    assert a.canonical() == 'deal.type == "new" and deal.amount >= 10000 and deal.discount < 0.2'
+    assert a != b  # equality is by text; canonical() is the normalised view
+
+
+def test_condition_is_frozen_and_hashable():
+    cond = parse_condition("deal.amount > 5")
+    assert cond == parse_condition("deal.amount > 5")
+    assert len({cond, parse_condition("deal.amount > 5")}) == 1
+    assert isinstance(cond, Condition)
+    with pytest.raises(AttributeError):
+        cond.text = "x"  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------ errors and positions
+
+
+def test_unknown_field_with_suggestion():
+    err = error("deal.amount > 5 and deal.amout > 3")
+    assert err.message == "unknown field deal.amout (did you mean deal.amount?)"
+    assert err.position == 21
+
+
+def test_missing_value_after_operator():
+    err = error("deal.amount >= and deal.type == 1")
+    assert err.message == "expected a value after '>=', found 'and'"
+    assert err.position == 16
+    assert str(err) == "expected a value after '>=', found 'and' at column 16"
+
+
+def test_ordering_on_a_string_field():
+    err = error('deal.type < "z"')
+    assert err.message == "'<' applies to numbers and dates, deal.type is a string"
+    assert err.position == 11
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "position"),
+    [
+        ("", "the condition is empty", 1),
+        (
+            "deal.amount > 5 deal.type",
+            "unexpected 'deal.type'; expected 'and', 'or' or the end",
+            17,
+        ),
+        (
+            "(deal.amount > 5",
+            "expected ')' to close the '(' at column 1, found the end of the condition",
+            17,
+        ),
+        ("deal.amount = 5", "use '==' to compare, not '='", 13),
+        ("deal.amount > 1e5", "malformed number '1e5' (write plain decimals such as 0.25)", 15),
+        ("deal.discount > 6%", "write rates as decimals (0.06), not percentages", 18),
+        ("deal.type == 'new'", 'strings use double quotes: "..."', 14),
+        ('deal.type == "new', "unterminated string", 14),
+        ("deal.amount > 5 && deal.amount < 9", "unexpected '&': write 'and'", 17),
+        (
+            "5 < deal.amount",
+            "expected a field here; write the field first, e.g. deal.amount > 5",
+            1,
+        ),
+        (
+            "deal.amount",
+            "expected an operator (==, !=, <, <=, >, >=, in, not in, contains) "
+            "after deal.amount, found the end of the condition",
+            12,
+        ),
+        (
+            'deal.amount == "5"',
+            'deal.amount is a decimal; compare it with a number, not the string "5"',
+            16,
+        ),
+        (
+            "deal.type == 5",
+            'deal.type is a string; compare it with a "string", not the number 5',
+            14,
+        ),
+        (
+            'deal.close_date > "2026-02-30"',
+            'deal.close_date is a date; "2026-02-30" is not a valid date (write "YYYY-MM-DD")',
+            19,
+        ),
+        (
+            'deal.close_date > "July 1"',
+            'deal.close_date is a date; "July 1" is not a valid date (write "YYYY-MM-DD")',
+            19,
+        ),
+        ('deal.type contains "a"', "'contains' applies to lists, deal.type is a string", 11),
+        (
+            'deal.products == "core"',
+            "deal.products is a list of strings: use 'contains', not '=='",
+            15,
+        ),
+        ("deal.products contains 5", "'contains' needs a string value, not the number 5", 24),
+        ("deal.amount > null", "null can only be compared with == or !=, not '>'", 15),
+        ('deal.type in ["a", null]', "null cannot be in a list; use '== null' or '!= null'", 20),
+        (
+            'deal.attributes.x in [1, "a"]',
+            "a list must hold values of one type (numbers, strings or booleans)",
+            22,
+        ),
+        (
+            'deal.attributes.x < "abc"',
+            "'<' applies to numbers and dates, not the string \"abc\"",
+            21,
+        ),
+        ("deal.attributes > 5", "deal.attributes needs a name: deal.attributes.NAME", 1),
+        ("assignment.rol == 1", "unknown field assignment.rol (did you mean assignment.role?)", 1),
+        ("deal.amount in 5", "expected a list [..] after 'in', found '5'", 16),
+        ("deal.amount == [1]", "a list needs 'in' or 'not in', not '=='", 16),
+    ],
+)
+def test_error_messages_and_columns(text, message, position):
+    err = error(text)
+    assert (err.message, err.position) == (message, position)
+
+
+def test_allowed_roots_restrict_fields():
+    err = error('participant.region == "EMEA"', frozenset({"deal"}))
+    assert err.message == "participant.region cannot be used here; only deal.* fields are allowed"
+    assert parse_condition('deal.region == "EMEA"', frozenset({"deal"})).fields == {"deal.region"}
+
+
+# ------------------------------------------------------------------ operators (oracle)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "expected"),
+    [
+        ("deal.amount == 100", D("100.00"), True),
+        ("deal.amount != 100", D("100.01"), True),
+        ("deal.amount < 100", D("99.9999999"), True),
+        ("deal.amount <= 100", D("100"), True),
+        ("deal.amount > 100", D("100.0000001"), True),
+        ("deal.amount >= 100", D("99.99"), False),
+        ("deal.amount in [1, 2, 3.5]", D("3.50"), True),
+        ("deal.amount not in [1, 2]", D("3"), True),
+        ("deal.amount not in [1, 2]", D("2.0"), False),
+        ("deal.term_months == 12", 12, True),
+        ("deal.gross_margin < 0.25", D("0.2500001"), False),
+        ("deal.gross_margin > 0.25", D("0.2500001"), True),
+        ("deal.amount > 999999999999.98", D("999999999999.99"), True),
+    ],
+)
+def test_number_operators(text, value, expected):
+    assert holds(text, **{text.split()[0].replace(".", "__"): value}) is expected
+
+
+def test_dates_compare_as_dates():
+    assert holds('deal.close_date >= "2026-07-01"', deal__close_date=date(2026, 7, 14))
+    assert not holds('deal.close_date < "2026-07-01"', deal__close_date=date(2026, 7, 1))
+    assert holds('deal.close_date in ["2026-07-01"]', deal__close_date=date(2026, 7, 1))
+    assert holds('assignment.end != "2026-12-31"', assignment__end=date(2027, 1, 1))
+
+
+def test_strings_lists_and_contains():
+    assert holds('deal.type in ["new", "expansion"]', deal__type="new")
+    assert holds('deal.type not in ["new"]', deal__type="renewal")
+    assert holds('deal.products contains "core"', deal__products=("core", "addon"))
+    assert not holds('deal.products contains "core"', deal__products=())
+    assert holds('not deal.products contains "core"', deal__products=["addon"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "deal.amount == 5",
+        "deal.amount != 5",
+        "deal.amount < 5",
+        "deal.amount >= 5",
+        "deal.amount in [5]",
+        "deal.amount not in [5]",
+        'deal.products contains "core"',
+    ],
+)
+def test_a_comparison_with_null_is_false(text):
+    field = text.split()[0]
+    assert parse_condition(text).holds({}) is False
+    assert parse_condition(text).holds({field: None}) is False
+
+
+def test_null_checks():
+    assert holds("deal.cash_collected_date == null")
+    assert holds("deal.cash_collected_date == null", deal__cash_collected_date=None)
+    assert not holds("deal.cash_collected_date != null", deal__cash_collected_date=None)
+    assert holds("deal.cash_collected_date != null", deal__cash_collected_date=date(2026, 8, 1))
+    assert holds("deal.products != null", deal__products=())  # an empty list is not null
+
+
+def test_not_of_a_null_comparison_is_true():
+    """Decision (docs/conditions.md): `not` negates the whole comparison, which is false."""
+    assert holds("not (deal.gross_margin > 0.25)")
+    assert holds("not (deal.gross_margin != 0.25)")
+    assert not holds("deal.gross_margin <= 0.25")  # so `not (x > a)` differs from `x <= a`
+
+
+def test_attributes_of_mismatched_types_compare_false():
+    assert holds("deal.attributes.csat == 9", deal__attributes__csat=9)
+    assert holds("deal.attributes.csat == 9", deal__attributes__csat=D("9.0"))
+    assert not holds("deal.attributes.csat == 9", deal__attributes__csat="9")
+    assert not holds("deal.attributes.csat != 9", deal__attributes__csat="9")
+    assert not holds("deal.attributes.csat > 8", deal__attributes__csat="9000.00")
+    assert not holds("deal.attributes.csat == 1", deal__attributes__csat=True)
+    assert holds("deal.attributes.vip == true", deal__attributes__vip=True)
+    assert not holds("deal.attributes.vip in [true]", deal__attributes__vip=1)
+    assert not holds('deal.attributes.tags not in ["a"]', deal__attributes__tags=5)
+
+
+def test_attribute_dates():
+    assert holds('deal.attributes.renewal > "2026-01-01"', deal__attributes__renewal="2026-03-01")
+    assert holds(
+        'deal.attributes.renewal > "2026-01-01"', deal__attributes__renewal=date(2026, 3, 1)
+    )
+    assert not holds('deal.attributes.renewal > "2026-01-01"', deal__attributes__renewal="soon")
+    assert holds(
+        'deal.attributes.renewal == "2026-03-01"', deal__attributes__renewal=date(2026, 3, 1)
+    )
+
+
+def test_empty_lists():
+    assert not holds("deal.type in []", deal__type="new")
+    assert holds("deal.type not in []", deal__type="new")
+    assert not holds("deal.type not in []")
+
+
+def test_floats_are_refused():
+    with pytest.raises(TypeError, match="float"):
+        holds("deal.amount > 5", deal__amount=5.5)
+
+
+# ------------------------------------------------------------------ never_matches
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "deal.term_months == 12.5",
+            "deal.term_months == 12.5 never holds: deal.term_months is an integer",
+        ),
+        ("deal.amount < 0", "deal.amount < 0 never holds: deal.amount is never negative"),
+        (
+            "deal.amount < 5 and deal.amount > 7",
+            "deal.amount < 5 and deal.amount > 7 cannot all hold",
+        ),
+        (
+            'deal.type == "a" and deal.type == "b"',
+            'deal.type == "a" and deal.type == "b" cannot all hold',
+        ),
+        ("deal.type in []", "deal.type in [] never holds: the list is empty"),
+        (
+            "deal.amount == null and deal.amount > 1",
+            "deal.amount == null and deal.amount > 1 cannot all hold",
+        ),
+        (
+            "participant.tenure_days > 1 and participant.tenure_days < 2",
+            "participant.tenure_days > 1 and participant.tenure_days < 2 cannot all hold",
+        ),
+    ],
+)
+def test_never_matches(text, reason):
+    assert parse_condition(text).never_matches() == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "deal.amount > 5 and deal.amount < 7",
+        "deal.term_months == 12",
+        "deal.amount <= 0",
+        "deal.amount < 5 or deal.amount > 7",
+        'deal.attributes.d == "2026-03-01" and deal.attributes.d > "2026-01-01"',
+        "not (deal.amount > 5) and not (deal.amount < 7)",
+        'deal.type != "a" and deal.type == "b"',
+    ],
+)
+def test_may_match(text):
+    assert parse_condition(text).never_matches() is None
