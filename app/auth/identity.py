@@ -1,8 +1,10 @@
 """flask-login wiring: sessions for pages, bearer tokens for the API, CSRF for cookies.
 
-A request authenticated by a bearer token is exempt from CSRF (no browser sends that
-header on its own); any state-changing request authenticated by the session cookie must
-carry a CSRF token, pages and API alike.
+A request that sends `Authorization: Bearer ...` is judged by that token alone: its
+session cookie, if any, is ignored, so a token request never rides a browser session.
+Such a request is exempt from CSRF (no browser attaches that header on its own). Any
+other state-changing request that is authenticated by the session cookie must carry a
+CSRF token, pages and API alike.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from app.extensions import csrf, login_manager
 from models import User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+API_PREFIX = "/api/"
 
 
 @login_manager.user_loader
@@ -32,17 +35,35 @@ def load_user_from_session(user_id: str) -> User | None:
     return user
 
 
-@login_manager.request_loader
-def load_user_from_token(req) -> User | None:
-    header = req.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret:
+def bearer_secret(req) -> str | None:
+    """The secret of an `Authorization: Bearer <secret>` header, or None."""
+    scheme, _, secret = req.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
         return None
-    user = user_for_token(db_session(), secret.strip())
+    return secret.strip()
+
+
+def load_user_from_token(req) -> User | None:
+    secret = bearer_secret(req)
+    if not secret:
+        return None
+    user = user_for_token(db_session(), secret)
     if user is not None:
-        g.auth_method = "token"
         db_session().commit()  # records last_used_at; nothing else is pending yet
     return user
+
+
+def _authenticate_bearer() -> None:
+    # flask-login looks at the session first, and its "strong" session protection answers
+    # "anonymous" without consulting a request_loader whenever the cookie's identifier
+    # does not match (an anonymous session holding only a CSRF token is enough). So a
+    # token is resolved here, before anything reads current_user, and the result (a user
+    # or anonymous) is installed as the request's user; the cookie is not looked at.
+    if bearer_secret(request) is None:
+        return
+    user = load_user_from_token(request)
+    g.auth_method = "token" if user is not None else None
+    login_manager._update_request_context_with_user(user)
 
 
 @login_manager.unauthorized_handler
@@ -55,7 +76,13 @@ def unauthorized():
 def _csrf_for_cookie_sessions() -> None:
     if request.method in SAFE_METHODS or request.endpoint in (None, "static"):
         return
-    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+    if g.get("auth_method") == "token":
+        return
+    if request.path.startswith(API_PREFIX) and not current_user.is_authenticated:
+        # No credentials to ride, so nothing to forge: the endpoint answers 401 itself
+        # (the permission matrix holds every API route to that), which tells an API
+        # client more than "CSRF token missing" would. Pages keep the check, because
+        # the login form is a page and login CSRF is a thing.
         return
     csrf.protect()
 
@@ -65,6 +92,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     csrf.init_app(app)
+    app.before_request(_authenticate_bearer)  # before the CSRF check, which needs to know
     app.before_request(_csrf_for_cookie_sessions)
 
     @app.context_processor

@@ -33,7 +33,12 @@ class PasswordForm(FlaskForm):
 
 def _safe_next(target: str | None) -> str:
     # Only same-site relative paths: an open redirect after login is a phishing aid.
-    if target and target.startswith("/") and not target.startswith("//"):
+    # Browsers read a backslash as "/" and drop tabs and newlines inside URLs, so "/\evil.x"
+    # and "/<TAB>/evil.x" both mean "//evil.x": refuse backslashes and unprintable
+    # characters outright rather than trying to normalise them the way a browser would.
+    if not target or any(c == "\\" or not c.isprintable() for c in target):
+        return url_for("pages.home")
+    if target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
@@ -50,7 +55,8 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         flash("E-mail or password is wrong.", "error")
         return render_template("auth/login.html", form=form), 401
-    return render_template("auth/login.html", form=form)
+    # A submitted but incomplete form is a client error, not a fresh page.
+    return render_template("auth/login.html", form=form), 400 if form.is_submitted() else 200
 
 
 @bp.post("/logout")
@@ -79,5 +85,4 @@ def password():
                 logout_user()
                 flash("Password changed. Sign in with the new password.", "info")
                 return redirect(url_for("auth.login"))
-        return render_template("auth/password.html", form=form), 400
-    return render_template("auth/password.html", form=form)
+    return render_template("auth/password.html", form=form), 400 if form.is_submitted() else 200

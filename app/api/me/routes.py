@@ -50,7 +50,10 @@ class Tokens(MethodView):
         session = db_session()
         token, secret = issue_token(session, current_user, body["name"], body["expires_at"])
         session.commit()
-        return {**TokenSchema().dump(token), "secret": secret}
+        # The response schema dumps the row itself; the secret is no column, so it is
+        # added beside the row's fields (dumping twice would feed strings to DateTime).
+        fields = {name: getattr(token, name) for name in TokenSchema().fields}
+        return {**fields, "secret": secret}
 
 
 @blp.route("/tokens/<int:token_id>")
