@@ -1,0 +1,76 @@
+"""`accord evaluate --policy PLAN [--policy ...] --data DATA.json --period P`.
+
+Prints the section-5 JSON (or, with `--format table`, a statement per participant) on
+stdout and exits 0. Invalid plans or data, and evaluation errors (a missing quota or FX
+rate, shares over 1...), print every problem on stderr, one per line, and exit 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from rules.data import load_data
+from rules.document import load_plan
+from rules.evaluate import evaluate, to_json, to_table
+from rules.problems import EvaluationError, InvalidData, InvalidPlan, Problem
+
+
+def read_plans(paths: tuple[Path, ...]) -> tuple[list, list[str]]:
+    """Load every plan file; (plans, problem lines) with every problem of every file."""
+    plans, errors = [], []
+    for path in paths:
+        try:
+            plan = load_plan(path.read_bytes(), source=path.name, base_dir=path.parent)
+        except OSError as exc:
+            errors.append(f"{path}: {Problem('$', f'cannot read the file: {exc.strerror}')}")
+        except InvalidPlan as exc:
+            errors.extend(f"{path}: {p}" for p in exc.problems)
+        else:
+            plans.append(plan)
+    return plans, errors
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    raise SystemExit(2)
+
+
+@click.command("evaluate")
+@click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A plan document (YAML or JSON); repeat for several plans.",
+)
+@click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The evaluation data (section-3 JSON).",
+)
+@click.option("--period", required=True, help="2026-07, 2026-Q3 or 2026.")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json")
+@click.option("--engine", type=click.Choice(["durable", "python"]), default="durable")
+def command(policies, data_path: Path, period: str, fmt: str, engine: str) -> None:
+    """Evaluate PLANs over DATA for one PERIOD and print the statements."""
+    plans, errors = read_plans(policies)
+    data = None
+    try:
+        data = load_data(data_path.read_bytes())
+    except OSError as exc:
+        errors.append(f"{data_path}: {Problem('$', f'cannot read the file: {exc.strerror}')}")
+    except InvalidData as exc:
+        errors.extend(f"{data_path}: {p}" for p in exc.problems)
+    if errors:
+        _fail(errors)
+    try:
+        output = evaluate(plans, data, period, engine=engine)
+    except EvaluationError as exc:
+        _fail([str(p) for p in exc.problems])
+    click.echo(to_json(output) if fmt == "json" else to_table(output), nl=fmt == "json")
