@@ -5,14 +5,18 @@ Plain SQLAlchemy 2.x declarative classes: this package imports neither Flask nor
 migrate real databases rather than calling `create_all`.
 """
 
+from models.audit import AuditChainHead, AuditRecord
 from models.base import Base, metadata
 from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpoint, FxRate
 from models.identity import ApiToken, User, UserRole
 from models.people import Assignment, Participant, Quota
+from models.policy import PlanTransition, PlanVersion, PolicyPlan
 
 __all__ = [
     "ApiToken",
     "Assignment",
+    "AuditChainHead",
+    "AuditRecord",
     "Base",
     "Deal",
     "DealEvent",
@@ -21,6 +25,9 @@ __all__ = [
     "DealTouchpoint",
     "FxRate",
     "Participant",
+    "PlanTransition",
+    "PlanVersion",
+    "PolicyPlan",
     "Quota",
     "User",
     "UserRole",
