@@ -1,0 +1,165 @@
+"""The demo data: deterministic, valid section-3 JSON with the cases plans care about."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from app.demo import DEMO_TODAY
+from app.demo.generator import demo_quarters, generate_demo_data
+from app.demo.roster import PLANS
+from rules.period import Period
+
+
+@pytest.fixture(scope="module")
+def data():
+    return generate_demo_data()
+
+
+def _floats(value) -> list:
+    if isinstance(value, float):
+        return [value]
+    if isinstance(value, dict):
+        return [f for v in value.values() for f in _floats(v)]
+    if isinstance(value, list):
+        return [f for v in value for f in _floats(v)]
+    return []
+
+
+def test_same_seed_gives_byte_identical_json(data):
+    again = generate_demo_data(seed=2026, deals=2000)
+    assert json.dumps(again, sort_keys=True) == json.dumps(data, sort_keys=True)
+    # Not even dict order differs.
+    assert json.dumps(again) == json.dumps(data)
+    other = generate_demo_data(seed=7, deals=2000)
+    assert json.dumps(other, sort_keys=True) != json.dumps(data, sort_keys=True)
+    # The roster does not depend on the seed; the deals do.
+    assert other["participants"] == data["participants"]
+
+
+def test_passes_the_engine_validation(data):
+    from rules.data import load_data
+
+    loaded = load_data(data)
+    assert len(loaded.deals) == 2000
+    assert len(loaded.participants) == len(data["participants"])
+    assert loaded.fx["EUR/USD"] == Decimal("1.08")
+
+
+def test_no_floats_and_money_as_text(data):
+    assert _floats(data) == []
+    deal = data["deals"][0]
+    for key in ("amount", "gross_margin", "discount"):
+        assert isinstance(deal[key], str)
+        Decimal(deal[key])
+    assert all(isinstance(q["amount"], str) for q in data["quotas"])
+
+
+def test_people_plans_and_careers(data):
+    people = data["participants"]
+    assert len(people) >= 40
+    roles = Counter(a["role"] for p in people for a in p["assignments"])
+    assert roles["AE"] >= 20 and roles["SE"] >= 5 and roles["CSM"] >= 4
+    assert roles["Marketing"] >= 4 and roles["Manager"] >= 5 and roles["VP"] == 1
+    assert {a["plan"] for p in people for a in p["assignments"]} == set(PLANS)
+    by_id = {p["id"]: p for p in people}
+    assert all(p["manager"] in by_id for p in people if p["manager"])
+    assert sum(1 for p in people if p["manager"] is None) == 1
+    assert len({p["region"] for p in people}) == 3
+    teams = {a["team"] for p in people for a in p["assignments"] if a["role"] == "AE"}
+    assert len(teams) >= 3
+    # A mid-year plan change (SE to AE), a leaver and a recent joiner.
+    luis = [(a["plan"], a["start"], a["end"]) for a in by_id["luis-ortega"]["assignments"]]
+    assert luis == [
+        ("se-overlay", "2026-01-01", "2026-06-30"),
+        ("ae-plan", "2026-07-01", None),
+    ]
+    assert by_id["jamal-harris"]["assignments"][0]["end"] == "2026-08-14"
+    assert by_id["maya-patel"]["hire_date"] == "2026-09-14"
+    recent = [p for p in people if (DEMO_TODAY - date.fromisoformat(p["hire_date"])).days < 270]
+    assert len(recent) >= 4
+
+
+def test_quotas_cover_every_assigned_quarter(data):
+    quarters = [q.name for q in demo_quarters()]
+    assert quarters == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    have = {(q["participant"], q["plan"], q["period"]) for q in data["quotas"]}
+    for person in data["participants"]:
+        for a in person["assignments"]:
+            for quarter in demo_quarters():
+                end = date.fromisoformat(a["end"]) if a["end"] else quarter.end
+                if date.fromisoformat(a["start"]) <= quarter.end and end >= quarter.start:
+                    assert (person["id"], a["plan"], quarter.name) in have
+    assert all(Decimal(q["amount"]) > 0 for q in data["quotas"])
+    assert len(have) == len(data["quotas"])
+
+
+def test_deals_have_the_interesting_cases(data):
+    deals = data["deals"]
+    assert len(deals) == 2000
+    assert Counter(d["type"] for d in deals).keys() == {"new", "expansion", "renewal"}
+    assert {d["currency"] for d in deals} == {"USD", "EUR", "GBP"}
+    assert set(data["fx"]) == {"EUR/USD", "GBP/USD"}
+    closes = [date.fromisoformat(d["close_date"]) for d in deals]
+    assert min(closes) >= date(2026, 1, 1) and max(closes) <= DEMO_TODAY
+    assert {f"{c.year}-Q{(c.month - 1) // 3 + 1}" for c in closes} == {
+        q.name for q in demo_quarters()
+    }
+    amounts = sorted(Decimal(d["amount"]) for d in deals)
+    assert amounts[-1] > 20 * amounts[len(amounts) // 2]  # a long right tail
+    assert any(Decimal(d["gross_margin"]) < Decimal("0.25") for d in deals)
+    assert any(Decimal(d["discount"]) > Decimal("0.20") for d in deals)
+    assert any(d["term_months"] >= 24 for d in deals)
+    split = [d for d in deals if d["splits"]]
+    assert len(split) > 50
+    assert all(sum(Decimal(s["share"]) for s in d["splits"]) == 1 for d in split)
+    assert any(len(d["splits"]) == 3 for d in split)
+    assert any(m["role"] == "SE" for d in deals for m in d["team"])
+    milestones = Counter(t.get("milestone") for d in deals for t in d["touchpoints"])
+    assert milestones["lead"] > 0 and milestones["opportunity"] > 0
+    assert all(t["at"] <= d["close_date"] for d in deals for t in d["touchpoints"])
+    assert all(d["attributes"]["csat"] in range(1, 11) for d in deals if d["type"] == "renewal")
+    late = [
+        d
+        for d, close in zip(deals, closes, strict=True)
+        if d["cash_collected_date"]
+        and date.fromisoformat(d["cash_collected_date"]) > Period.containing(close, "quarter").end
+    ]
+    assert late
+    assert any(d["cash_collected_date"] is None for d in deals)
+    assert all(
+        d["cash_collected_date"] is None or d["cash_collected_date"] <= DEMO_TODAY.isoformat()
+        for d in deals
+    )
+
+
+def test_events_inside_and_outside_the_clawback_window(data):
+    deals = {d["id"]: d for d in data["deals"]}
+    events = data["events"]
+    kinds = Counter(e["kind"] for e in events)
+    assert kinds["cancellation"] >= 3 and kinds["churn"] >= 3
+    days = []
+    for event in events:
+        close = date.fromisoformat(deals[event["deal"]]["close_date"])
+        day = date.fromisoformat(event["date"])
+        assert close <= day <= DEMO_TODAY
+        days.append((day - close).days)
+    assert sum(1 for d in days if d <= 180) >= 8
+    assert any(d > 180 for d in days)
+    partial = [e for e in events if e["amount"] is not None]
+    assert len(partial) == 1
+    assert 0 < Decimal(partial[0]["amount"]) < Decimal(deals[partial[0]["deal"]]["amount"])
+
+
+def test_fewer_deals_on_request():
+    small = generate_demo_data(seed=1, deals=50)
+    assert len(small["deals"]) == 50
+    from rules.data import load_data
+
+    assert len(load_data(small).deals) == 50
+    with pytest.raises(ValueError):
+        generate_demo_data(deals=0)
