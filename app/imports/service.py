@@ -1,0 +1,104 @@
+"""The import service: validate everything, upsert by key, report what changed.
+
+    report = import_data(session, payload, source="demo")   # a section-3 mapping
+    report = import_batch(session, batch)                    # files merged by sources.py
+
+Records are handled in chunks of `CHUNK` per section, in the order participants,
+assignments, quotas, deals, events, fx: each chunk is validated by `rules.data` (see
+validate.py) and, while no problem has been found anywhere, written (writer.py). After
+the first problem nothing more is written but validation goes on, so that every problem
+of the input is listed; `InvalidData` is then raised and the caller rolls back its
+transaction, which also undoes the chunks written before. The service never commits: the
+CLI command or request handler owns the transaction (and a dry run simply rolls back).
+
+Memory beyond the input itself stays proportional to one chunk: typed records and the
+stored rows they are compared with are dropped once the chunk is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.imports.sources import Batch
+from app.imports.validate import Validator
+from app.imports.writer import KINDS, Counts, Writer
+from rules.problems import InvalidData, Problem
+
+CHUNK = 2000
+
+Progress = Callable[[int], None]  # called with the number of records just handled
+
+
+@dataclass
+class ImportReport:
+    sources: list[str]
+    counts: dict[str, Counts]
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.created or c.updated for c in self.counts.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sources": self.sources,
+            "changed": self.changed,
+            "counts": {
+                kind: {"created": c.created, "updated": c.updated, "unchanged": c.unchanged}
+                for kind, c in self.counts.items()
+            },
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
+
+    def summary_lines(self) -> list[str]:
+        return [
+            f"{kind:<13}{c.created:>8} created{c.updated:>8} updated{c.unchanged:>8} unchanged"
+            for kind, c in self.counts.items()
+            if c.created or c.updated or c.unchanged
+        ] or ["nothing to import"]
+
+
+def import_data(
+    session: Session, payload: Any, *, source: str = "", progress: Progress | None = None
+) -> ImportReport:
+    """Import one section-3 mapping (exceptions refused); raises `InvalidData`."""
+    batch = Batch()
+    batch.add_json(payload, source)
+    return import_batch(session, batch, progress=progress)
+
+
+def import_batch(
+    session: Session, batch: Batch, *, progress: Progress | None = None
+) -> ImportReport:
+    """Validate and upsert every record of `batch`; raises `InvalidData` listing all problems."""
+    problems: list[Problem] = list(batch.problems)
+    validator = Validator(session, batch)
+    writer = Writer(session)
+    write = {
+        "participants": lambda typed: writer.participants(typed, validator.in_db["participants"]),
+        "assignments": writer.assignments,
+        "quotas": writer.quotas,
+        "deals": writer.deals,
+        "events": writer.events,
+        "fx": writer.fx,
+    }
+    for section in KINDS:
+        records = batch.sections[section]
+        for offset in range(0, len(records), CHUNK):
+            chunk = records[offset : offset + CHUNK]
+            typed, found = validator.check(section, offset, chunk)
+            problems.extend(found)
+            if not problems:
+                write[section](typed)
+            if progress is not None:
+                progress(len(chunk))
+        if section == "participants" and not problems:
+            writer.finish_participants()
+    if problems:
+        raise InvalidData(problems)
+    session.flush()
+    return ImportReport(sources=batch.names, counts=writer.counts, warnings=batch.warnings)
