@@ -58,6 +58,23 @@ def number_from_float(value: float) -> Decimal:
     return Decimal(repr(value))
 
 
+def out_of_range(value: Any, path: str = "$") -> list[str]:
+    """JSON paths of numbers in a document that have no canonical form (see MAX_DIGITS)."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, (int, Decimal)):
+        try:
+            check_decimal_range(Decimal(value))
+        except ValueError:
+            return [path]
+        return []
+    if isinstance(value, Mapping):
+        return [p for k, v in value.items() for p in out_of_range(v, f"{path}.{k}")]
+    if isinstance(value, (list, tuple)):
+        return [p for i, v in enumerate(value) for p in out_of_range(v, f"{path}[{i}]")]
+    return []
+
+
 def to_document(value: Any) -> Any:
     """Copy parsed YAML/JSON (or a caller's mapping) into the plain document form.
 
@@ -72,7 +89,10 @@ def to_document(value: Any) -> Any:
     if isinstance(value, float):
         value = number_from_float(value)
     if isinstance(value, Decimal):
-        text = normalise_decimal(value)
+        try:
+            text = normalise_decimal(value)
+        except ValueError:
+            return value  # out of range: left for the validators to report
         return int(text) if "." not in text else DecimalText(text)
     if isinstance(value, str):
         return value

@@ -136,11 +136,11 @@ class _DataReader:
         self._unique(obj, "deals", "id")
         self._unique(obj, "exceptions", "id")
         self._unique_quotas(obj)
-        known = {p.get("id") for p in self._items(obj, "participants")}
+        known = {p["id"] for p in self._items(obj, "participants") if isinstance(p.get("id"), str)}
         for ref, path in self.participant_refs:
             if ref not in known:
                 check.error(path, f"unknown participant {ref!r}")
-        known_deals = {d.get("id") for d in self._items(obj, "deals")}
+        known_deals = {d["id"] for d in self._items(obj, "deals") if isinstance(d.get("id"), str)}
         for ref, path in self.deal_refs:
             if ref not in known_deals:
                 check.error(path, f"unknown deal {ref!r}")
@@ -402,7 +402,7 @@ class _DataReader:
     def _exception(self, item: Mapping, path: str) -> PayoutException | None:
         check = self.check
         kind = item.get("kind")
-        if kind not in EXCEPTION_FIELDS:
+        if not isinstance(kind, str) or kind not in EXCEPTION_FIELDS:
             check.keys(
                 item,
                 path,

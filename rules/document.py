@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rules.canonical import dump_yaml, to_document, version_hash
+from rules.canonical import dump_yaml, out_of_range, to_document, version_hash
 from rules.model import (
     Band,
     Caps,
@@ -101,6 +101,8 @@ class _PlanReader:
         doc = to_document(raw)
         if check.mapping(doc, "$", "a plan document (a mapping of keys)") is None:
             raise InvalidPlan(check.problems)
+        for where in out_of_range(doc):
+            check.error(where, "number is too large or too precise (at most 40 digits)")
         check.keys(doc, "$", TOP_REQUIRED, TOP_OPTIONAL)
         policy = check.text(
             doc, "policy", "$", pattern=POLICY_PATTERN, pattern_help="a plan key such as ae-plan"

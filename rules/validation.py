@@ -58,7 +58,7 @@ def read_decimal(value: Any) -> Decimal | None:
     if isinstance(value, DecimalText):
         return Decimal(str(value))
     if isinstance(value, int):
-        return Decimal(value)
+        value = Decimal(value)
     if isinstance(value, float):
         value = number_from_float(value)
     if isinstance(value, str):
