@@ -1,0 +1,162 @@
+"""Releases, clawbacks and forfeits (spec section 4, "Also in P")."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from rules.evaluation.clawbacks import add_months, whole_months
+from tests.unit.test_eval_helpers import D, amounts, data, deal, lines, plan, run, statement
+
+PRORATED = {
+    "id": "early-churn",
+    "triggers": ["cancellation", "churn"],
+    "within_days": 180,
+    "recover": "prorated",
+}
+FULL = {"id": "full-back", "triggers": ["cancellation"], "within_days": 90, "recover": "full"}
+CASH = {"id": "pay-on-cash", "effect": {"hold_until": "deal.cash_collected_date"}}
+
+
+def _event(day, kind="cancellation", amount=None, deal_id="D1"):
+    return {"deal": deal_id, "kind": kind, "date": day, "amount": amount}
+
+
+def test_prorated_within_days_in_the_same_period():
+    the_data = data([deal("D1", 10000, "2026-07-01")], events=[_event("2026-08-30")])
+    st = statement(run(plan(clawbacks=[PRORATED]), the_data))
+    # paid 1,000; 60 days: (180 - 60) / 180 = 2/3 -> 666.666... -> -666.67
+    assert amounts(st) == ["1000.00", "-666.67"]
+    assert st["payable"] == "333.33"
+    assert st["credited"] == "10000.00"  # clawbacks do not change attainment
+
+
+def test_full_recovery_of_an_earlier_period_payment():
+    the_data = data([deal("D1", 10000, "2026-06-15")], events=[_event("2026-07-15")])
+    st = statement(run(plan(clawbacks=[FULL]), the_data))
+    assert [(ln["kind"], ln["amount"], ln["rule"]) for ln in lines(st)] == [
+        ("clawback", "-1000.00", "full-back")
+    ]
+
+
+def test_event_outside_the_window_or_before_close_recovers_nothing():
+    the_data = data(
+        [deal("D1", 10000, "2026-07-01")], events=[_event("2026-09-30"), _event("2026-06-30")]
+    )  # 91 days; before
+    assert lines(statement(run(plan(clawbacks=[FULL]), the_data)), "clawback") == []
+
+
+def test_partial_amount_then_a_later_event_recovers_what_is_left():
+    the_data = data(
+        [deal("D1", 10000, "2026-07-01")],
+        events=[_event("2026-07-10", amount="2500"), _event("2026-08-01")],
+    )
+    st = statement(run(plan(clawbacks=[FULL]), the_data))
+    # first: 1,000 x 2,500/10,000 = 250; second: full of what is left, 1,000 - 250 = 750
+    assert amounts(st, "clawback") == ["-250.00", "-750.00"]
+    assert st["payable"] == "0.00"
+
+
+def test_first_rule_naming_the_kind_applies():
+    the_plan = plan(clawbacks=[FULL, PRORATED])
+    the_data = data([deal("D1", 10000, "2026-07-01")], events=[_event("2026-08-30")])
+    (claw,) = lines(statement(run(the_plan, the_data)), "clawback")
+    assert (claw["rule"], claw["amount"]) == ("full-back", "-1000.00")
+    churn = data([deal("D1", 10000, "2026-07-01")], events=[_event("2026-08-30", "churn")])
+    (claw,) = lines(statement(run(the_plan, churn)), "clawback")
+    assert (claw["rule"], claw["amount"]) == ("early-churn", "-666.67")
+
+
+def test_waive_clawback_recovers_nothing_and_does_not_fall_through():
+    the_data = data(
+        [deal("D1", 10000, "2026-07-01")],
+        events=[_event("2026-08-30")],
+        exceptions=[
+            {"id": "EX-7", "kind": "waive_clawback", "deal": "D1", "clawback": "full-back"}
+        ],
+    )
+    st = statement(run(plan(clawbacks=[FULL, PRORATED]), the_data))
+    (claw,) = lines(st, "clawback")
+    assert (claw["amount"], claw["trace"][0]["exception"]) == ("0.00", "EX-7")
+    assert st["payable"] == "1000.00"
+
+
+def test_held_line_is_forfeited_not_clawed_back_and_never_released():
+    the_plan = plan(clawbacks=[PRORATED], gates=[CASH])
+    the_data = data(
+        [deal("D1", 10000, "2026-07-01", cash_collected_date="2026-10-20")],
+        events=[_event("2026-10-10")],
+    )
+    q3 = statement(run(the_plan, the_data))
+    assert (q3["held"], q3["payable"]) == ("1000.00", "0.00")
+    q4 = statement(run(the_plan, the_data, "2026-Q4"))
+    assert [(ln["kind"], ln["amount"], ln["status"]) for ln in lines(q4)] == [
+        ("forfeit", "0.00", "payable")
+    ]
+
+
+def test_forfeit_in_the_period_the_line_was_created_empties_held():
+    the_plan = plan(clawbacks=[PRORATED], gates=[CASH])
+    the_data = data([deal("D1", 10000, "2026-07-01")], events=[_event("2026-07-20")])
+    st = statement(run(the_plan, the_data))
+    assert [ln["kind"] for ln in lines(st)] == ["commission", "forfeit"]
+    assert (st["held"], st["payable"]) == ("0.00", "0.00")
+
+
+def test_release_on_the_event_date_counts_as_paid_by_then():
+    the_plan = plan(clawbacks=[PRORATED], gates=[CASH])
+    the_data = data(
+        [deal("D1", 10000, "2026-07-01", cash_collected_date="2026-10-05")],
+        events=[_event("2026-10-05")],
+    )
+    st = statement(run(the_plan, the_data, "2026-Q4"))
+    # released 1,000 on 10-05; 96 days: (180 - 96) / 180 = 7/15 -> 466.666... -> -466.67
+    assert [(ln["kind"], ln["amount"]) for ln in lines(st)] == [
+        ("release", "1000.00"),
+        ("clawback", "-466.67"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        ("2026-02-27", "-300.00"),  # m = 0: the first month recovers all
+        ("2026-02-28", "-200.00"),  # Jan 31 + 1 month = Feb 28: m = 1 -> 2/3
+        ("2026-04-29", "-100.00"),  # m = 2: month 3 recovers one third
+        ("2026-04-30", "0.00"),  # window end (inclusive): m = 3 -> 0
+        ("2026-05-01", None),  # outside the window
+    ],
+)
+def test_within_months_counts_whole_months_with_the_month_end_rule(event, expected):
+    the_plan = plan(
+        period="month",
+        clawbacks=[{"id": "m3", "triggers": ["churn"], "within_months": 3, "recover": "prorated"}],
+    )
+    the_data = data([deal("D1", 3000, "2026-01-31")], events=[_event(event, "churn")])
+    st = statement(run(the_plan, the_data, event[:7]))
+    assert amounts(st, "clawback") == ([expected] if expected else [])
+
+
+def test_add_months_month_end_rule():
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
+    assert add_months(date(2026, 2, 28), 1) == date(2026, 3, 31)  # month-end close
+    assert add_months(date(2026, 1, 30), 1) == date(2026, 2, 28)
+    assert whole_months(date(2026, 1, 15), date(2026, 4, 14)) == 2
+
+
+def test_clawback_of_spif_and_commission_is_one_line_per_event():
+    the_plan = plan(clawbacks=[FULL], spifs=[{"id": "bonus", "amount": 250}])
+    the_data = data([deal("D1", 10000, "2026-07-01")], events=[_event("2026-07-02")])
+    # paid 1,000 commission + 250 spif: one clawback line of -1,250
+    assert amounts(statement(run(the_plan, the_data)), "clawback") == ["-1250.00"]
+
+
+def test_clawback_schedule_example():
+    # Illustrative, after published SaaS clawback schedules ("100% in the first 90 days,
+    # prorated to 0 over 180 days"): a 12,000 commission churned on day 45 of 180 returns
+    # (180 - 45) / 180 = 75% = 9,000.
+    the_plan = plan(rates=[{"id": "r", "rate": D("0.12")}], clawbacks=[PRORATED])
+    the_data = data([deal("D1", 100000, "2026-07-01")], events=[_event("2026-08-15", "churn")])
+    assert amounts(statement(run(the_plan, the_data)), "clawback") == ["-9000.00"]
