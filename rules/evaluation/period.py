@@ -76,6 +76,8 @@ def evaluate_period(ctx: PlanContext, ledger: Ledger, period: Period) -> dict[st
             statement(participant)
     for participant in sorted(statements):
         st = statements[participant]
+        if participant not in by_participant:  # no credit in P: quota still shows
+            st.quota = ctx.prorated_quota(participant, period)[0]
         draw(ctx, ledger, period, st)
         st.payable = sum((ln.amount for ln in st.lines if ln.status == "payable"), ZERO)
         st.held = sum((h.amount for h in st.holds if not h.done), ZERO)
