@@ -108,15 +108,20 @@ class DurableMatcher:
                 if code != 0:  # 1: no rule fired (impossible with the sentinel), 2: #376
                     raise MatcherError(f"durable-rules refused the facts (code {code})")
                 result = durable_rules_engine.start_action_for_state(handle, state_handle)
-                while result:
-                    state_text, action_text = result[0], result[1]
-                    self._check_state(json.loads(state_text))
-                    for rule, bound in json.loads(action_text).items():
-                        if bound.get("m", {}).get("sid") != SID:
-                            raise MatcherError(f"rule {rule} fired on a fact of another session")
-                        fired.add(rule)
-                    following = durable_rules_engine.complete_and_start_action(handle, state_handle)
-                    result = (state_text, following) if following else None
+                if result:
+                    self._check_state(json.loads(result[0]))
+                # Each action names one rule and echoes the fact it bound; it must be
+                # exactly the fact of this call: '{"<rule>":{"m":<message>}}'.
+                tail = '":{"m":' + message + "}}"
+                action_text = result[1] if result else None
+                while action_text:
+                    if action_text.startswith('{"') and action_text.endswith(tail):
+                        fired.add(action_text[2 : -len(tail)])
+                    else:
+                        fired.update(self._bound_rules(action_text, message))
+                    action_text = durable_rules_engine.complete_and_start_action(
+                        handle, state_handle
+                    )
             except BaseException as error:
                 failure = error
                 raise
@@ -141,6 +146,17 @@ class DurableMatcher:
                 durable_rules_engine.delete_ruleset(self._handle)
                 self._handle = None
                 self._rule_keys = {}
+
+    @staticmethod
+    def _bound_rules(action_text: str, message: str) -> set[str]:
+        """The slow path: parse an action whose text is not the expected echo."""
+        expected = json.loads(message)
+        rules = set()
+        for rule, bound in json.loads(action_text).items():
+            if bound.get("m") != expected:
+                raise MatcherError(f"rule {rule} fired on a fact of another call or session")
+            rules.add(rule)
+        return rules
 
     @staticmethod
     def _check_state(state: Mapping[str, object]) -> None:

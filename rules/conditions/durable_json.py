@@ -73,14 +73,9 @@ def encode_number(value: Decimal, scale: int) -> int:
         return LIMIT + 1 if positive else -LIMIT - 1
     if magnitude < -2:  # |v*10^scale| < 0.01: strictly between 0 and the next step
         return 1 if positive else -1
-    sign, digits, exponent = value.as_tuple()
-    n = int("".join(map(str, digits))) * (-1 if sign else 1)
-    shift = exponent + scale
-    if shift >= 0:
-        doubled = 2 * n * 10**shift
-    else:
-        whole, rest = divmod(n, 10**-shift)
-        doubled = 2 * whole + (1 if rest else 0)
+    numerator, denominator = value.as_integer_ratio()  # exact, and fast in C
+    whole, rest = divmod(numerator * 10**scale, denominator)
+    doubled = 2 * whole + (1 if rest else 0)
     return max(-LIMIT - 1, min(LIMIT + 1, doubled))
 
 
@@ -100,21 +95,29 @@ def encode_string(value: str) -> str:
     return value
 
 
-def _encode_slot(kind: str, value_kind: str, value: object, arg: object) -> object:
-    """The property value of one slot, or None when the slot is absent."""
+def _slot_encoder(kind: str, arg: object) -> Callable[[str, object], object]:
+    """fn(value kind, value) -> the property value of one slot, or None when absent."""
     if kind == "p":
-        return 1
+        return lambda value_kind, value: 1
     if kind == "c":
-        return int(value_kind == "list" and any(isinstance(e, str) and e == arg for e in value))
+        return lambda value_kind, value: int(
+            value_kind == "list" and any(isinstance(e, str) and e == arg for e in value)
+        )
     if kind == "n":
-        return encode_number(value, arg) if value_kind == "number" else None
+        return lambda value_kind, value: (
+            encode_number(value, arg) if value_kind == "number" else None
+        )
     if kind == "b":
-        return int(value) if value_kind == "bool" else None
-    if kind == "d":
-        day = comparable(date.min, value_kind, value)
-        return day.toordinal() if day is not None else None
-    converted = comparable("", value_kind, value)  # kind "s"
-    return encode_string(converted) if converted is not None else None
+        return lambda value_kind, value: int(value) if value_kind == "bool" else None
+
+    def day_or_text(value_kind: str, value: object) -> object:
+        if kind == "d":
+            day = comparable(date.min, value_kind, value)
+            return day.toordinal() if day is not None else None
+        text = comparable("", value_kind, value)  # kind "s"
+        return encode_string(text) if text is not None else None
+
+    return day_or_text
 
 
 @dataclass
@@ -129,21 +132,27 @@ class Plan:
     scales: dict[str, int] = field(default_factory=dict)
 
     def encoder(self, sid: str) -> Callable[[Mapping[str, object]], dict]:
-        by_path: dict[str, list[tuple[str, object, str]]] = {}
+        by_path: dict[str, list[tuple[str, Callable]]] = {}
+        when_null: dict[str, dict[str, int]] = {}
         for (path, kind, arg), name in self.slots.items():
             if kind == "n":
                 arg = self.scales.get(path, 0)
-            by_path.setdefault(path, []).append((kind, arg, name))
-        plan = tuple((path, tuple(slots)) for path, slots in by_path.items())
+            by_path.setdefault(path, []).append((name, _slot_encoder(kind, arg)))
+            if kind == "c":  # `contains` is false, and its negation true, on a null list
+                when_null.setdefault(path, {})[name] = 0
+        plan = tuple((path, tuple(slots), when_null.get(path)) for path, slots in by_path.items())
 
         def encode(facts: Mapping[str, object]) -> dict:
             fact: dict[str, object] = {"sid": sid, TAG: 1}
-            for path, slots in plan:
-                value_kind, value = classify(path, facts.get(path))
-                for kind, arg, name in slots:
-                    if value_kind == "null" and kind != "c":
-                        continue
-                    encoded = _encode_slot(kind, value_kind, value, arg)
+            for path, slots, null_fill in plan:
+                value = facts.get(path)
+                if value is None:
+                    if null_fill:
+                        fact.update(null_fill)
+                    continue
+                value_kind, value = classify(path, value)
+                for name, slot in slots:
+                    encoded = slot(value_kind, value)
                     if encoded is not None:
                         fact[name] = encoded
             return fact
