@@ -38,6 +38,7 @@ from rules.problems import Problem
 
 IN_CHUNK = 900  # ids per IN (...) list: well under SQLite's bound-parameter limit
 STUB_OWNER = "\x00import-stub"  # owner of stub deals; cannot collide with a real id
+_INDEXED = re.compile(r"^\$\.[a-z]+\[(\d+)\]")
 _NESTED = re.compile(r"^\$\.participants\[(\d+)\]\.assignments\[(\d+)\](.*)$")
 
 # (section field, model column) whose text length / decimal places the database limits.
@@ -180,6 +181,7 @@ class Validator:
             ]
         document["participants"] = document.get("participants", []) + stubs
         data, problems = check_data(document)
+        problems.sort(key=_record_index)  # row order, not the order checks ran in
         located = [self.batch.relocate(p, section, offset, len(records)) for p in problems]
         located = [p for p in located if p is not None]
         if data is None:
@@ -358,6 +360,11 @@ class Validator:
             if section == "events":
                 problems.extend(_check_value(where(".kind"), record.kind, DealEvent.kind))
         return problems
+
+
+def _record_index(problem: Problem) -> int:
+    match = _INDEXED.match(problem.path)
+    return int(match[1]) if match else -1
 
 
 def _key(section: str, record: dict) -> tuple[Any, bool]:

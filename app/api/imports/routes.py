@@ -1,7 +1,83 @@
-"""`POST /api/v1/imports`: load participants, quotas, deals, events and FX rates."""
+"""`POST /api/v1/imports`: load participants, quotas, deals, events and FX rates.
+
+Thin: read the body into an import batch, call the import service, commit once (or roll
+back for a dry run or bad input), serialise the report. 201 when something was created
+or updated, 200 when nothing changed or for a dry run, 422 listing every problem.
+"""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from app.api.imports.schemas import REQUEST_BODY, ImportQuerySchema, ImportReportSchema
+from app.auth.decorators import permission_required
+from app.database import db_session
+from app.errors import ErrorSchema, problems_payload
+from app.imports import Batch, import_batch, read_source
+from rules.problems import InvalidData, Problem
+from rules.yamlload import LoadError, load_json
 
 blp = Blueprint("imports", __name__, url_prefix="/imports", description="Data imports")
+
+
+def _batch_from_request(query: dict) -> Batch:
+    batch = Batch()
+    mimetype = request.mimetype
+    kind = query["kind"]
+    ignore = query["ignore_unknown_columns"]
+    if mimetype == "application/json":
+        try:
+            obj = load_json(request.get_data(as_text=True))
+        except LoadError as exc:
+            _reject(list(exc.problems), "The body is not valid JSON.")
+        batch.add_json(obj)
+    elif mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            _reject([Problem("file", "missing: upload the CSV (or JSON) file as `file`")])
+        kind = request.form.get("kind") or kind
+        name = upload.filename or f"{kind or 'upload'}.csv"
+        read_source(batch, upload.read(), name=name, kind=kind, ignore_unknown_columns=ignore)
+    elif mimetype in ("text/csv", "text/plain"):
+        name = f"{kind or 'upload'}.csv"
+        read_source(batch, request.get_data(), name=name, kind=kind, ignore_unknown_columns=ignore)
+    else:
+        abort(
+            415,
+            message="Send application/json, text/csv or multipart/form-data.",
+            errors=[{"path": "Content-Type", "message": f"unsupported: {mimetype or 'none'}"}],
+        )
+    return batch
+
+
+def _reject(
+    problems: list[Problem], message: str = "The import was rejected; nothing was written."
+):
+    abort(422, message=message, errors=problems_payload(problems))
+
+
+@blp.route("")
+class Imports(MethodView):
+    @permission_required("data.import")
+    @blp.arguments(ImportQuerySchema, location="query")
+    @blp.doc(requestBody=REQUEST_BODY)
+    @blp.response(201, ImportReportSchema, description="something was created or updated")
+    @blp.alt_response(200, schema=ImportReportSchema, description="nothing changed, or dry run")
+    @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    def post(self, query):
+        """Import section-3 JSON or one CSV file (upsert by id; see docs/imports.md)."""
+        batch = _batch_from_request(query)
+        session = db_session()
+        try:
+            report = import_batch(session, batch)
+        except InvalidData as exc:
+            session.rollback()
+            _reject(list(exc.problems))
+        if query["dry_run"]:
+            session.rollback()
+        else:
+            session.commit()
+        body = report.as_dict() | {"dry_run": query["dry_run"]}
+        return body, (201 if report.changed and not query["dry_run"] else 200)

@@ -1,0 +1,88 @@
+"""Schemas of `POST /api/v1/imports`: query options, the documented bodies, the report.
+
+The body itself (section-3 JSON or a CSV file) is validated by `rules.data` through the
+import service, not by a marshmallow schema, so that the API, the CLI and the demo
+generator share one definition of valid data; the request body below only documents it.
+"""
+
+import marshmallow as ma
+
+from app.errors import ProblemSchema
+from app.imports.csv_formats import KINDS
+
+
+class ImportQuerySchema(ma.Schema):
+    dry_run = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "validate and count, then roll back: nothing is written"},
+    )
+    kind = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.OneOf(KINDS),
+        metadata={"description": "what a CSV body holds (default: recognised from its header)"},
+    )
+    ignore_unknown_columns = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "skip unknown CSV columns instead of rejecting the file"},
+    )
+
+
+class CountsSchema(ma.Schema):
+    created = ma.fields.Integer()
+    updated = ma.fields.Integer()
+    unchanged = ma.fields.Integer()
+
+
+class ImportReportSchema(ma.Schema):
+    dry_run = ma.fields.Boolean()
+    changed = ma.fields.Boolean(metadata={"description": "anything created or updated"})
+    sources = ma.fields.List(ma.fields.String())
+    counts = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.OneOf(KINDS)),
+        values=ma.fields.Nested(CountsSchema),
+        metadata={"description": "per kind: participants, assignments, quotas, deals, ..."},
+    )
+    warnings = ma.fields.List(ma.fields.Nested(ProblemSchema))
+
+
+REQUEST_BODY = {
+    "required": True,
+    "description": (
+        "Section-3 data as JSON (participants with assignments, quotas, deals, events, fx; "
+        "a non-empty `exceptions` list is refused), or one CSV file: multipart `file` "
+        "(+ optional `kind`), or a `text/csv` body (+ `?kind=`). See docs/imports.md."
+    ),
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    name: {"type": "array", "items": {"type": "object"}}
+                    for name in ("participants", "quotas", "deals", "events")
+                }
+                | {
+                    "fx": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                        "example": {"EUR/USD": "1.08"},
+                    }
+                },
+                "additionalProperties": False,
+            }
+        },
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    "kind": {"type": "string", "enum": list(KINDS)},
+                },
+                "required": ["file"],
+            }
+        },
+        "text/csv": {
+            "schema": {"type": "string"},
+            "example": "id,amount,currency,close_date,owner\nD-1,120000,USD,2026-07-14,ana\n",
+        },
+    },
+}

@@ -1,0 +1,81 @@
+"""`accord import FILE [FILE...]`: load participants, deals, events, quotas and FX rates.
+
+All files are validated together and written in one transaction: one bad row anywhere
+and nothing is written, every problem is printed on stderr and the exit status is 2.
+A progress bar goes to stderr when it is a terminal (or with `--progress`).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from tqdm import tqdm
+
+from app.database import db_session
+from app.imports import Batch, import_batch, read_source
+from app.imports.csv_formats import KINDS
+from rules.problems import InvalidData
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    default=None,
+    help="what the CSV files hold (default: recognised from each header)",
+)
+@click.option("--dry-run", is_flag=True, help="validate and count, then roll back")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="show a progress bar on stderr (default: when stderr is a terminal)",
+)
+@click.option(
+    "--ignore-unknown-columns",
+    is_flag=True,
+    help="skip CSV columns Accord does not know instead of rejecting the file",
+)
+@with_appcontext
+def command(files, kind, dry_run, progress, ignore_unknown_columns) -> None:
+    """Import section-3 JSON and CSV files (see docs/imports.md)."""
+    batch = Batch()
+    for name in files:
+        path = Path(name)
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            click.echo(f"error: {name}: {exc.strerror}", err=True)
+            sys.exit(2)
+        read_source(
+            batch,
+            content,
+            name=path.name,
+            kind=kind,
+            ignore_unknown_columns=ignore_unknown_columns,
+        )
+    show = sys.stderr.isatty() if progress is None else progress
+    session = db_session()
+    bar = tqdm(total=batch.total, unit="rec", file=sys.stderr, disable=not show, desc="importing")
+    try:
+        with bar:
+            report = import_batch(session, batch, progress=bar.update)
+    except InvalidData as exc:
+        session.rollback()
+        for problem in exc.problems:
+            click.echo(f"error: {problem.path}: {problem.message}", err=True)
+        click.echo(f"{len(exc.problems)} problem(s); nothing was imported", err=True)
+        sys.exit(2)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning.path}: {warning.message}", err=True)
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    for line in report.summary_lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing was written")
