@@ -85,7 +85,7 @@ def _never_matching(plan: Plan) -> list[Problem]:
                     _warning(
                         f"$.{name}[{i}].when",
                         "never-matches",
-                        f"this condition can never hold: {reason}",
+                        reason,
                         rule.id,
                     )
                 )
