@@ -20,6 +20,9 @@ PERMISSIONS: dict[str, str] = {
     "tokens.manage_own": "create and revoke one's own API tokens",
     "plans.read": "read plan versions, diffs and approvals",
     "plans.edit": "draft plan versions and submit change requests",
+    # Until the committee approval rules (issue 4, part 2) exist, approval is direct.
+    "plans.approve": "approve or reject submitted plan versions",
+    "plans.activate": "put approved plan versions in force",
     "changes.vote": "approve or reject change requests and exceptions as a committee member",
     "exceptions.file": "file payout exceptions",
     "exceptions.decide": "approve or reject exceptions below the committee threshold",
@@ -41,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "tokens.manage_own",
             "plans.read",
             "plans.edit",
+            "plans.activate",
             "exceptions.file",
             "disputes.review",
             "statements.read_all",
@@ -48,7 +52,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     "committee": frozenset(
-        {"tokens.manage_own", "plans.read", "changes.vote", "data.read", "statements.read_all"}
+        {
+            "tokens.manage_own",
+            "plans.read",
+            "plans.approve",
+            "changes.vote",
+            "data.read",
+            "statements.read_all",
+        }
     ),
     "deal_desk": frozenset(
         {"tokens.manage_own", "plans.read", "exceptions.file", "exceptions.decide", "data.read"}
