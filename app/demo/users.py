@@ -1,0 +1,191 @@
+"""Demo logins: one user per role (and per committee function), one shared password.
+
+`DEMO_PASSWORD` is for the demo only: it is printed by `accord demo` and written in
+docs/demo.md, so anyone can sign in as anyone. Never load the demo into a database that
+holds real people or money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.accounts import AccountError, create_user
+from models import User, UserRole
+from models.identity import FUNCTIONS, ROLES
+
+DEMO_PASSWORD = "accord-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    label: str  # the role as people say it, for the logins table
+    look_at: str  # what to look at first
+    roles: tuple[str, ...]
+    functions: tuple[str, ...] = ()
+    participant_id: str | None = None
+
+
+DEMO_USERS: tuple[DemoUser, ...] = (
+    DemoUser(
+        "dana.whitfield@example.com",
+        "Dana Whitfield",
+        "admin",
+        "users and roles, API tokens, data imports",
+        ("admin",),
+    ),
+    DemoUser(
+        "marcus.bell@example.com",
+        "Marcus Bell",
+        "comp admin",
+        "the five plans; draft a change to ae-plan and send it to the committee",
+        ("comp_admin",),
+    ),
+    DemoUser(
+        "olivia.grant@example.com",
+        "Olivia Grant",
+        "committee: sales",
+        "change requests waiting for approval; the diff and the what-if on 2026-Q3",
+        ("committee",),
+        ("sales",),
+    ),
+    DemoUser(
+        "henrik.larsen@example.com",
+        "Henrik Larsen",
+        "committee: finance + revops",
+        "holds two functions but counts once towards a quorum; payout-run approval",
+        ("committee",),
+        ("finance", "revops"),
+    ),
+    DemoUser(
+        "amara.nwosu@example.com",
+        "Amara Nwosu",
+        "committee: hr",
+        "leavers and joiners (Jamal Harris, Maya Patel), ramp eligibility",
+        ("committee",),
+        ("hr",),
+    ),
+    DemoUser(
+        "sofia.marquez@example.com",
+        "Sofia Marquez",
+        "committee: marketing",
+        "marketing-attribution: touchpoint credit by attribution model",
+        ("committee",),
+        ("marketing",),
+    ),
+    DemoUser(
+        "naomi.kim@example.com",
+        "Naomi Kim",
+        "committee: customer success",
+        "csm-renewals: renewal credit and churn clawbacks",
+        ("committee",),
+        ("customer_success",),
+    ),
+    DemoUser(
+        "theo.lambert@example.com",
+        "Theo Lambert",
+        "committee: revops",
+        "approval rules and required functions; the audit trail of a decision",
+        ("committee",),
+        ("revops",),
+    ),
+    DemoUser(
+        "rafael.costa@example.com",
+        "Rafael Costa",
+        "deal desk (lead)",
+        "deals under the 25% margin floor or over 20% discount: waive or refuse",
+        ("deal_desk",),
+    ),
+    DemoUser(
+        "mei.tanaka@example.com",
+        "Mei Tanaka",
+        "deal desk",
+        "split overrides and exceptions on EMEA deals in EUR and GBP",
+        ("deal_desk",),
+    ),
+    DemoUser(
+        "jordan.reyes@example.com",
+        "Jordan Reyes",
+        "manager (NA East)",
+        "the team's attainment; Frank Moretti's ramp; manager-rollup statement",
+        ("manager",),
+        participant_id="jordan-reyes",
+    ),
+    DemoUser(
+        "ana.silva@example.com",
+        "Ana Silva",
+        "rep (AE, NA East)",
+        "her statements: accelerators above 100%, held lines waiting for cash",
+        ("rep",),
+        participant_id="ana-silva",
+    ),
+    DemoUser(
+        "sophie.laurent@example.com",
+        "Sophie Laurent",
+        "rep (AE, EMEA)",
+        "EUR deals converted to USD, split deals, a cancellation clawed back",
+        ("rep",),
+        participant_id="sophie-laurent",
+    ),
+    DemoUser(
+        "ingrid.svensson@example.com",
+        "Ingrid Svensson",
+        "auditor",
+        "the hash-chained audit log; who approved which plan version",
+        ("auditor",),
+    ),
+)
+
+
+def create_demo_users(session: Session, password: str = DEMO_PASSWORD) -> list[User]:
+    """Create the demo users that do not exist yet (by e-mail); flush, do not commit.
+
+    The first is made by `create_user` (the password policy, role and function checks);
+    the others share its scrypt hash, since they share its password: scrypt takes a
+    deliberate fraction of a second per hash, which over 14 users would dominate the
+    demo's load time. The checks `create_user` makes are repeated for them.
+    """
+    existing = set(session.scalars(select(User.email)))
+    missing = [demo for demo in DEMO_USERS if demo.email not in existing]
+    if not missing:
+        return []
+    first = _create(session, missing[0], password)
+    created = [first]
+    for demo in missing[1:]:
+        _check(demo)
+        user = User(
+            email=demo.email.lower(),
+            name=demo.name,
+            password_hash=first.password_hash,
+            participant_id=demo.participant_id,
+        )
+        for role in demo.roles:
+            functions = demo.functions if role == "committee" else (None,)
+            user.roles.extend(UserRole(role=role, function=f) for f in functions)
+        session.add(user)
+        created.append(user)
+    session.flush()
+    return created
+
+
+def _create(session: Session, demo: DemoUser, password: str) -> User:
+    return create_user(
+        session,
+        email=demo.email,
+        name=demo.name,
+        password=password,
+        roles=list(demo.roles),
+        functions=list(demo.functions),
+        participant_id=demo.participant_id,
+    )
+
+
+def _check(demo: DemoUser) -> None:
+    unknown = [r for r in demo.roles if r not in ROLES]
+    unknown += [f for f in demo.functions if f not in FUNCTIONS]
+    if unknown or bool(demo.functions) != ("committee" in demo.roles):
+        raise AccountError(f"demo user {demo.email}: bad roles or functions")
