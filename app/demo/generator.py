@@ -265,13 +265,21 @@ def _events(rng: random.Random, rows: list[dict]) -> list[dict[str, Any]]:
     used: set[str] = set()
 
     def take(candidates: list[dict], low: int, high: int, kind: str, amount=None):
+        def first_day(deal: dict) -> int:
+            # An invoice that was paid is cancelled or churned after it was paid.
+            cash = deal["cash_collected_date"]
+            return max(low, (cash - deal["close_date"]).days + 1) if cash else low
+
+        def last_day(deal: dict) -> int:
+            return min(high, (DEMO_TODAY - deal["close_date"]).days)
+
         candidates = [d for d in candidates if d["id"] not in used]
-        candidates = [d for d in candidates if (DEMO_TODAY - d["close_date"]).days >= low]
+        candidates = [d for d in candidates if first_day(d) <= last_day(d)]
         if not candidates:
             return None
         deal = rng.choice(candidates)
         used.add(deal["id"])
-        days = rng.randint(low, min(high, (DEMO_TODAY - deal["close_date"]).days))
+        days = rng.randint(first_day(deal), last_day(deal))
         part = None if amount is None else (deal["amount"] * amount).quantize(CENT)
         return {
             "deal": deal["id"],
@@ -293,6 +301,10 @@ def _events(rng: random.Random, rows: list[dict]) -> list[dict[str, Any]]:
         take(recurring, 40, 160, "churn", Decimal("0.35")),  # partial: 35% of the deal
         take(early, 200, 240, "churn"),  # outside a 180-day window: nothing recovered
     ]
+    for rep in ("ana-silva", "sophie-laurent"):  # the demo reps see a clawback of their own
+        own = [d for d in new if d["owner"] == rep and d["cash_collected_date"]]
+        own = [d for d in own if d["currency"] == BY_ID[rep].currency]
+        picks.append(take(own, 20, 150, "cancellation"))
     events = [
         {**e, "date": e["date"].isoformat(), "amount": _text(e["amount"])} for e in picks if e
     ]

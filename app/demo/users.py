@@ -39,8 +39,8 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         ("admin",),
     ),
     DemoUser(
-        "marcus.bell@example.com",
-        "Marcus Bell",
+        "claire.donovan@example.com",
+        "Claire Donovan",
         "comp admin",
         "the five plans; draft a change to ae-plan and send it to the committee",
         ("comp_admin",),

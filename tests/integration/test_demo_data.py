@@ -147,7 +147,13 @@ def test_events_inside_and_outside_the_clawback_window(data):
         close = date.fromisoformat(deals[event["deal"]]["close_date"])
         day = date.fromisoformat(event["date"])
         assert close <= day <= DEMO_TODAY
+        cash = deals[event["deal"]]["cash_collected_date"]
+        assert cash is None or date.fromisoformat(cash) < day  # paid, then cancelled
         days.append((day - close).days)
+    owners = {deals[e["deal"]]["owner"] for e in events}
+    assert {"ana-silva", "sophie-laurent"} <= owners  # the demo reps see a clawback
+    unpaid = [e for e in events if deals[e["deal"]]["cash_collected_date"] is None]
+    assert unpaid  # held at the event: a forfeit rather than a clawback
     assert sum(1 for d in days if d <= 180) >= 8
     assert any(d > 180 for d in days)
     partial = [e for e in events if e["amount"] is not None]
