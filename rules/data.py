@@ -37,7 +37,7 @@ from rules.model import (
 from rules.period import Period, PeriodError
 from rules.problems import InvalidData, Problem
 from rules.validation import Checker, child, describe
-from rules.yamlload import LoadError, load_json
+from rules.yamlload import MAX_DEPTH, LoadError, load_json, too_deep
 
 __all__ = ["check_data", "data_to_json", "load_data"]
 
@@ -123,6 +123,9 @@ class _DataReader:
     def read(self, obj: Any) -> Data | None:
         check = self.check
         if check.mapping(obj, "$", "a data mapping (participants, quotas, deals, ...)") is None:
+            return None
+        if too_deep(obj):
+            check.error("$", f"the data nests more than {MAX_DEPTH} levels deep")
             return None
         check.keys(obj, "$", (), SECTIONS)
         participants = self._list(obj, "participants", self._participant)

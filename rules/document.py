@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rules.canonical import dump_yaml, out_of_range, to_document, version_hash
+from rules.canonical import DecimalText, dump_yaml, out_of_range, to_document, version_hash
 from rules.model import (
     Band,
     Caps,
@@ -35,9 +35,9 @@ from rules.model import (
     Tiers,
 )
 from rules.plantests import read_tests
-from rules.problems import InvalidPlan
-from rules.validation import Checker, child, describe
-from rules.yamlload import LoadError, load_text
+from rules.problems import InvalidPlan, Problem
+from rules.validation import TOO_LARGE, Checker, child, describe
+from rules.yamlload import MAX_DEPTH, LoadError, load_text, too_deep
 
 POLICY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 RULE_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -98,11 +98,15 @@ class _PlanReader:
     # ------------------------------------------------------------------ top level
     def read(self, raw: Any) -> Plan:
         check = self.check
+        if too_deep(raw):
+            raise InvalidPlan(
+                [Problem("$", f"the document nests more than {MAX_DEPTH} levels deep")]
+            )
         doc = to_document(raw)
         if check.mapping(doc, "$", "a plan document (a mapping of keys)") is None:
             raise InvalidPlan(check.problems)
         for where in out_of_range(doc):
-            check.error(where, "number is too large or too precise (at most 40 digits)")
+            check.error(where, TOO_LARGE)
         check.keys(doc, "$", TOP_REQUIRED, TOP_OPTIONAL)
         policy = check.text(
             doc, "policy", "$", pattern=POLICY_PATTERN, pattern_help="a plan key such as ae-plan"
@@ -226,7 +230,9 @@ class _PlanReader:
             self.check.error(
                 child(path, "when"), f"{exc.message}: {text}", rule, position=exc.position
             )
-            return None
+        except RecursionError:
+            self.check.error(child(path, "when"), "the condition is nested too deeply", rule)
+        return None
 
     # ------------------------------------------------------------------ rules
     def _eligibility(self, item: Mapping, path: str, rid: str | None):
@@ -442,7 +448,7 @@ class _PlanReader:
             return None
         kinds: list[str] = []
         for i, kind in enumerate(items):
-            if not isinstance(kind, str) or not kind.strip():
+            if not isinstance(kind, str) or isinstance(kind, DecimalText) or not kind.strip():
                 self.check.error(
                     child(where, i), f"expected an event kind, got {describe(kind)}", rid
                 )

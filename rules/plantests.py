@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rules.canonical import to_document
+from rules.canonical import DecimalText, to_document
 from rules.model import PlanTest
 from rules.period import Period, PeriodError
 from rules.validation import Checker, child, describe
@@ -117,7 +117,7 @@ def _data(
     where = child(path, "data")
     value = item["data"]
     source = None
-    if isinstance(value, str):
+    if isinstance(value, str) and not isinstance(value, DecimalText):
         source = value
         value = _read_data_file(check, value, where, base_dir)
         if value is None:

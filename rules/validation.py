@@ -91,6 +91,15 @@ def read_date(value: Any) -> date | None:
     return None
 
 
+def _not_a_number(value: Any) -> str:
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return TOO_LARGE
+    return f"expected a number, got {describe(value)}"
+
+
+TOO_LARGE = "number is too large or too precise (at most 40 digits)"
+
+
 class Checker:
     """Collects problems while reading values out of nested mappings."""
 
@@ -102,7 +111,9 @@ class Checker:
 
     # ------------------------------------------------------------------ recording
     def error(self, path: str, message: str, rule: str | None = None, **kw: Any) -> None:
-        self.problems.append(Problem(path=path, message=message, rule=rule, **kw))
+        problem = Problem(path=path, message=message, rule=rule, **kw)
+        if problem not in self.problems:  # two checks may find the same thing
+            self.problems.append(problem)
 
     def warn(self, path: str, message: str, rule: str | None = None, **kw: Any) -> None:
         self.problems.append(
@@ -220,7 +231,7 @@ class Checker:
             return None
         number = read_decimal(value)
         if number is None:
-            self.error(where, f"expected a number, got {describe(value)}", rule)
+            self.error(where, _not_a_number(value), rule)
             return None
         if minimum is not None and number < minimum:
             self.error(where, f"must be at least {minimum}, got {number}", rule)

@@ -38,6 +38,10 @@ from rules.problems import Problem
 MAX_DIGITS = 40
 MAX_EXPONENT = 40
 
+# Plans and data nest a handful of levels; anything deeper is refused before any recursive
+# code (parsers, validators, canonical rendering) can run out of stack on it.
+MAX_DEPTH = 64
+
 _INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
 _DECIMAL = re.compile(r"^[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
 _BOOL = re.compile(r"^(?:true|false)$")
@@ -85,6 +89,26 @@ def check_decimal_range(value: Decimal) -> None:
     assert isinstance(exponent, int)  # finite, checked above
     if len(digits) > MAX_DIGITS or abs(exponent) > MAX_EXPONENT:
         raise ValueError(f"number {value} is too large or too precise")
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True if lists/mappings nest more than `limit` levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, (list, tuple)):
+            children = list(item)
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+_TOO_DEEP = f"the document nests more than {MAX_DEPTH} levels deep"
 
 
 def _at(mark: Any) -> str:
@@ -169,10 +193,14 @@ def load_yaml(text: str) -> Any:
         raise LoadError([*loader.problems, Problem(path=where, message=message)]) from None
     except yaml.YAMLError as exc:
         raise LoadError([*loader.problems, Problem(path="$", message=str(exc))]) from None
+    except RecursionError:
+        raise LoadError([Problem(path="$", message=_TOO_DEEP)]) from None
     finally:
         loader.dispose()
     if loader.problems:
         raise LoadError(loader.problems)
+    if too_deep(value):
+        raise LoadError([Problem(path="$", message=_TOO_DEEP)])
     return value
 
 
@@ -220,8 +248,12 @@ def load_json(text: str) -> Any:
         raise LoadError([*problems, Problem(path=where, message=exc.msg)]) from None
     except (ValueError, ArithmeticError) as exc:
         raise LoadError([*problems, Problem(path="$", message=str(exc))]) from None
+    except RecursionError:
+        raise LoadError([Problem(path="$", message=_TOO_DEEP)]) from None
     if problems:
         raise LoadError(problems)
+    if too_deep(value):
+        raise LoadError([Problem(path="$", message=_TOO_DEEP)])
     return value
 
 

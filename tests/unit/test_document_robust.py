@@ -9,11 +9,14 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
+import pytest
+
 from rules.data import load_data
 from rules.document import load_plan, plan_from_mapping
 from rules.lint import lint_plan
 from rules.problems import InvalidData, InvalidPlan, Problem
-from tests.unit.plandocs import SPEC_PLAN, data, find, plan_problems, spec_plan
+from rules.yamlload import LoadError, load_json, load_yaml
+from tests.unit.plandocs import SPEC_PLAN, data, data_problems, find, plan_problems, spec_plan
 
 ODD_VALUES = [
     None,
@@ -121,3 +124,42 @@ def test_unhashable_exception_kind_is_a_problem():
         find(list(exc.problems), "$.exceptions[0].kind", "expected one of waive_gate")
     else:  # pragma: no cover - the assertion is the point
         raise AssertionError("a mapping as exception kind was accepted")
+
+
+def test_deeply_nested_documents_are_refused():
+    nested: list = []
+    for _ in range(100):
+        nested = [nested]
+    with pytest.raises(LoadError) as caught:
+        load_yaml("[" * 20000 + "]" * 20000)
+    assert "nests more than 64 levels" in caught.value.problems[0].message
+    with pytest.raises(LoadError):
+        load_json("[" * 20000 + "]" * 20000)
+    find(plan_problems({"policy": nested}), "$", "nests more than 64 levels")
+    obj = data()
+    obj["deals"][0]["attributes"] = {"x": nested}
+    find(data_problems(obj), "$", "nests more than 64 levels")
+
+
+def test_deeply_nested_condition_is_a_problem():
+    doc = spec_plan()
+    doc["rates"][0]["when"] = "(" * 3000 + "deal.amount > 1" + ")" * 3000
+    find(plan_problems(doc), "$.rates[0].when", rule="new-business")
+
+
+def test_numbers_are_not_event_kinds_or_paths():
+    doc = spec_plan()
+    doc["clawbacks"][0]["triggers"] = [Decimal("1.5")]
+    doc["tests"] = [
+        {"name": "t", "period": "2026-Q3", "data": Decimal("1.5"), "expect": [{"participant": "a"}]}
+    ]
+    problems = plan_problems(doc)
+    find(problems, "$.clawbacks[0].triggers[0]", "expected an event kind")
+    find(problems, "$.tests[0].data", "expected the test's data")
+
+
+def test_one_problem_per_finding():
+    doc = spec_plan()
+    doc["caps"]["per_deal"] = 10**60
+    problems = plan_problems(doc)
+    assert [p.path for p in problems] == ["$.caps.per_deal"]
