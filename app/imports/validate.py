@@ -191,29 +191,22 @@ class Validator:
 
     def _assignments(self, offset: int, records: list) -> tuple[list, list[Problem]]:
         """assignments.csv rows, checked as one-entry assignment lists of stub participants."""
-        problems: list[Problem] = []
+        ranked: list[tuple[int, Problem]] = []  # (row in chunk, problem): sorted by row
         where = self.batch.locate
         wanted = {_text(r.get("participant")) for r in records} - {None}
         known = self.known("participants", wanted)
         groups: dict[str, list[int]] = {}
         for i, record in enumerate(records):
             pid = _text(record.get("participant"))
-            if pid is None:
-                problems.append(
-                    Problem(
-                        where("assignments", offset + i, ".participant"),
-                        "expected a participant id, got an empty cell",
-                    )
-                )
-            elif pid not in known:
-                problems.append(
-                    Problem(
-                        where("assignments", offset + i, ".participant"),
-                        f"unknown participant {pid!r}",
-                    )
-                )
-            else:
+            if pid is not None and pid in known:
                 groups.setdefault(pid, []).append(i)
+                continue
+            message = (
+                "expected a participant id, got an empty cell"
+                if pid is None
+                else f"unknown participant {pid!r}"
+            )
+            ranked.append((i, Problem(where("assignments", offset + i, ".participant"), message)))
         people = [
             {
                 "id": pid,
@@ -228,11 +221,12 @@ class Validator:
         for p in found:
             m = _NESTED.match(p.path)
             if m is None:  # pragma: no cover - stub participants are well-formed
-                problems.append(p)
+                ranked.append((-1, p))
                 continue
             i = order[int(m[1])][int(m[2])]
             message = p.message.replace("got null", "got an empty cell")
-            problems.append(Problem(where("assignments", offset + i, m[3]), message))
+            ranked.append((i, Problem(where("assignments", offset + i, m[3]), message)))
+        problems = [p for _i, p in sorted(ranked, key=lambda item: item[0])]
         if data is None or problems:
             return [], problems
         typed = []
@@ -291,9 +285,7 @@ class Validator:
                 )
                 problems.append(
                     Problem(
-                        self.batch.locate(
-                            section, index, ".id" if section in ("participants", "deals") else ""
-                        ),
+                        self.batch.locate(section, index, _KEY_FIELD.get(section, "")),
                         f"duplicate {what} (first at {self.batch.locate(section, earlier)})",
                     )
                 )
@@ -360,6 +352,9 @@ class Validator:
             if section == "events":
                 problems.extend(_check_value(where(".kind"), record.kind, DealEvent.kind))
         return problems
+
+
+_KEY_FIELD = {"participants": ".id", "deals": ".id", "fx": ".pair"}
 
 
 def _record_index(problem: Problem) -> int:
