@@ -79,7 +79,7 @@ def evaluate(
             {"policy": p.policy, "version": p.version}
             for p in sorted(plans, key=lambda p: p.policy)
         ],
-        "statements": statements,
+        "statements": sorted(statements, key=lambda s: (s["participant"], s["plan"])),
         "warnings": list(dict.fromkeys(warnings)),
     }
 
