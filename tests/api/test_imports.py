@@ -1,0 +1,181 @@
+"""POST /api/v1/imports: auth, permission, JSON and CSV bodies, dry run, the 422 envelope."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Deal, Participant
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+URL = "/api/v1/imports"
+
+
+@pytest.fixture
+def admin_headers(make_user, token_for):
+    return token_for(make_user("comp_admin"))
+
+
+def org_text() -> str:
+    return (FIXTURES / "org.json").read_text()
+
+
+def count(db, model) -> int:
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def test_requires_authentication(client, db):
+    response = client.post(URL, data=org_text(), content_type="application/json")
+    assert response.status_code == 401
+    assert response.get_json()["status"] == "Unauthorized"
+    assert count(db, Participant) == 0
+
+
+@pytest.mark.parametrize("role", ["rep", "manager", "committee", "deal_desk", "auditor"])
+def test_roles_without_data_import_are_forbidden(client, db, make_user, token_for, role):
+    headers = token_for(make_user(role, functions=["finance"] if role == "committee" else ()))
+    response = client.post(URL, data=org_text(), content_type="application/json", headers=headers)
+    assert response.status_code == 403
+    assert "data.import" in response.get_json()["message"]
+    assert count(db, Participant) == 0
+
+
+def test_json_import_then_reimport(client, db, admin_headers):
+    response = client.post(
+        URL, data=org_text(), content_type="application/json", headers=admin_headers
+    )
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["dry_run"] is False and body["changed"] is True
+    assert body["counts"]["deals"] == {"created": 2, "updated": 0, "unchanged": 0}
+    assert count(db, Deal) == 2
+
+    response = client.post(
+        URL, data=org_text(), content_type="application/json", headers=admin_headers
+    )
+    assert response.status_code == 200
+    assert response.get_json()["counts"]["deals"] == {"created": 0, "updated": 0, "unchanged": 2}
+
+
+def test_decimals_in_json_bodies_are_exact(client, db, admin_headers):
+    payload = json.loads(org_text())
+    payload["deals"][0]["amount"] = 0.1  # a JSON number, never read through float
+    payload["deals"][0]["gross_margin"] = 0.123456789012
+    text = json.dumps(payload)
+    response = client.post(URL, data=text, content_type="application/json", headers=admin_headers)
+    assert response.status_code == 201
+    deal = db.get(Deal, "D-1")
+    assert str(deal.amount.normalize()) == "0.1"
+    assert str(deal.gross_margin.normalize()) == "0.123456789012"
+
+
+def test_dry_run_counts_and_writes_nothing(client, db, admin_headers):
+    response = client.post(
+        URL + "?dry_run=true",
+        data=org_text(),
+        content_type="application/json",
+        headers=admin_headers,
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["dry_run"] is True
+    assert body["counts"]["participants"]["created"] == 5
+    assert count(db, Participant) == 0
+
+
+def test_bad_data_is_422_with_every_problem_and_nothing_written(client, db, admin_headers):
+    payload = json.loads(org_text())
+    payload["deals"][0]["amount"] = "-1"
+    payload["deals"][1]["owner"] = "ghost"
+    payload["exceptions"] = [{"id": "EX-1", "kind": "waive_gate", "deal": "D-2", "gate": "g"}]
+    response = client.post(URL, json=payload, headers=admin_headers)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["code"] == 422 and body["status"] == "Unprocessable Entity"
+    assert "nothing was written" in body["message"]
+    assert [(e["path"], e["message"]) for e in body["errors"]] == [
+        (
+            "$.exceptions",
+            "exceptions cannot be imported: they are filed and approved through the "
+            "deal-desk workflow (remove the key or leave it empty)",
+        ),
+        ("$.deals[0].amount", "must be at least 0, got -1"),
+        ("$.deals[1].owner", "unknown participant 'ghost'"),
+    ]
+    assert count(db, Participant) == 0 and count(db, Deal) == 0
+
+
+def test_malformed_json_is_422(client, admin_headers):
+    response = client.post(
+        URL, data='{"deals": [}', content_type="application/json", headers=admin_headers
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["path"].startswith("line 1, column")
+
+
+def test_csv_upload_as_multipart_and_as_text(client, db, admin_headers):
+    people = (FIXTURES / "participants.csv").read_bytes()
+    response = client.post(
+        URL,
+        data={"file": (io.BytesIO(people), "people.csv"), "kind": "participants"},
+        content_type="multipart/form-data",
+        headers=admin_headers,
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["counts"]["participants"]["created"] == 6
+    response = client.post(
+        URL + "?kind=deals",
+        data=(FIXTURES / "deals.csv").read_text(),
+        content_type="text/csv",
+        headers=admin_headers,
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["sources"] == ["deals.csv"]
+    assert count(db, Deal) == 3
+
+
+def test_csv_problems_name_row_and_column(client, db, admin_headers):
+    text = "id,amount,currency,close_date,owner\nD-1,ten,USD,2026-07-14,ghost\n"
+    response = client.post(URL, data=text, content_type="text/csv", headers=admin_headers)
+    assert response.status_code == 422
+    assert [(e["path"], e["message"]) for e in response.get_json()["errors"]] == [
+        ("upload.csv row 2, column amount", "expected a number, got the text 'ten'"),
+        ("upload.csv row 2, column owner", "unknown participant 'ghost'"),
+    ]
+    assert count(db, Deal) == 0
+
+
+def test_missing_file_bad_kind_and_content_type(client, admin_headers):
+    response = client.post(
+        URL, data={"kind": "deals"}, content_type="multipart/form-data", headers=admin_headers
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["path"] == "file"
+    response = client.post(
+        URL + "?kind=bogus", data="id\nx\n", content_type="text/csv", headers=admin_headers
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["path"].endswith("kind")
+    response = client.post(URL, data=b"\x00", content_type="image/png", headers=admin_headers)
+    assert response.status_code == 415
+    assert response.get_json()["code"] == 415
+
+
+def test_documented_in_openapi(client):
+    doc = client.get("/api/openapi.json").get_json()
+    post = doc["paths"]["/api/v1/imports"]["post"]
+    assert set(post["requestBody"]["content"]) == {
+        "application/json",
+        "multipart/form-data",
+        "text/csv",
+    }
+    assert {"200", "201", "422"} <= set(post["responses"])
+    assert {p["name"] for p in post["parameters"]} == {
+        "dry_run",
+        "kind",
+        "ignore_unknown_columns",
+    }
