@@ -18,6 +18,12 @@ documents that are valid but probably not what the author meant:
 - `gate-blocks-all`: a `block` gate without `when` blocks every line of the plan.
 - `shadowed-trigger`: an event kind named by an earlier clawback never reaches a later one.
 - `per-deal-cap-unused`: a per_deal cap at or above per_period never binds.
+- `band-percent`: attainment bands with bounds above 10 look like percentages (1.0 is 100%).
+- `reduce-no-op`: `{reduce: 1}` changes nothing; `{reduce: 0}` pays nothing yet leaves the
+  line `payable` (a `block` says why).
+- `hold-never-holds`: `hold_until: deal.close_date` never holds (a deal of P closes in P).
+- `draw-until-mid-period`: the draw's `until` is not the last day of a period, so the draw
+  still applies to the whole period containing it.
 
 Each warning's message starts with its code in brackets, so it can be searched and filtered.
 """
@@ -29,6 +35,7 @@ from pathlib import Path
 
 from rules.document import load_plan
 from rules.model import Plan
+from rules.period import Period
 from rules.problems import InvalidPlan, Problem
 
 
@@ -63,6 +70,7 @@ def plan_warnings(plan: Plan) -> list[Problem]:
     out += _gate_warnings(plan)
     out += _cap_warnings(plan)
     out += _clawback_warnings(plan)
+    out += _draw_warnings(plan)
     return out
 
 
@@ -197,20 +205,62 @@ def _band_warnings(plan: Plan) -> list[Problem]:
     for i, band in enumerate(bands):
         if band.rate is not None and band.rate > 1:
             out.append(_over_one(f"$.tiers.bands[{i}].rate", band.rate, band.id))
+    if plan.tiers.basis == "attainment":
+        for i, band in enumerate(bands):
+            top = band.upper if band.upper is not None else band.lower
+            if top > 10:
+                out.append(
+                    _warning(
+                        f"$.tiers.bands[{i}]",
+                        "band-percent",
+                        f"attainment bounds are ratios (1.0 = 100% of quota); {top} means "
+                        f"{top * 100}% of quota",
+                        band.id,
+                    )
+                )
+                break
     return out
 
 
 def _gate_warnings(plan: Plan) -> list[Problem]:
-    return [
-        _warning(
-            f"$.gates[{i}]",
-            "gate-blocks-all",
-            "a block gate without when blocks every line of this plan",
-            gate.id,
-        )
-        for i, gate in enumerate(plan.gates)
-        if gate.when is None and gate.effect.kind == "block"
-    ]
+    out = []
+    for i, gate in enumerate(plan.gates):
+        path, effect = f"$.gates[{i}]", gate.effect
+        if gate.when is None and effect.kind == "block":
+            out.append(
+                _warning(
+                    path,
+                    "gate-blocks-all",
+                    "a block gate without when blocks every line of this plan",
+                    gate.id,
+                )
+            )
+        if effect.kind == "reduce" and effect.factor == 1:
+            out.append(
+                _warning(
+                    f"{path}.effect.reduce", "reduce-no-op", "reduce: 1 changes nothing", gate.id
+                )
+            )
+        if effect.kind == "reduce" and effect.factor == 0:
+            out.append(
+                _warning(
+                    f"{path}.effect.reduce",
+                    "reduce-no-op",
+                    "reduce: 0 pays nothing but leaves the line payable; use block to say so",
+                    gate.id,
+                )
+            )
+        if effect.kind == "hold" and effect.hold_field == "deal.close_date":
+            out.append(
+                _warning(
+                    f"{path}.effect.hold_until",
+                    "hold-never-holds",
+                    "a deal evaluated in a period closes in it, so holding until its close "
+                    "date never holds anything",
+                    gate.id,
+                )
+            )
+    return out
 
 
 def _cap_warnings(plan: Plan) -> list[Problem]:
@@ -244,3 +294,21 @@ def _clawback_warnings(plan: Plan) -> list[Problem]:
             else:
                 first[kind] = clawback.id
     return out
+
+
+def _draw_warnings(plan: Plan) -> list[Problem]:
+    draw = plan.draw
+    if draw is None or draw.until is None:
+        return []
+    period = Period.containing(draw.until, plan.period)
+    if draw.until == period.end:
+        return []
+    return [
+        _warning(
+            "$.draw.until",
+            "draw-until-mid-period",
+            f"{draw.until} is not the last day of a {plan.period}: the draw still applies to "
+            f"all of {period.name} (until {period.end})",
+            draw.id,
+        )
+    ]

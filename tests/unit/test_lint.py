@@ -151,3 +151,50 @@ def test_per_deal_cap_at_or_above_period_cap():
     doc = spec_plan()
     doc["caps"]["per_deal"] = 150000
     find(warnings_of(doc), "$.caps.per_deal", "[per-deal-cap-unused]")
+
+
+def test_attainment_bands_written_as_percentages():
+    doc = spec_plan()
+    for band, (low, high) in zip(
+        doc["tiers"]["bands"], [(0, 50), (50, 100), (100, 150), (150, None)], strict=True
+    ):
+        band["from"] = low
+        if high is None:
+            band.pop("to", None)
+        else:
+            band["to"] = high
+    (problem,) = warnings_of(doc)
+    assert problem.path == "$.tiers.bands[0]" and "[band-percent]" in problem.message
+    assert "5000% of quota" in problem.message
+
+
+def test_credited_bands_in_money_are_not_percentages():
+    doc = spec_plan()
+    doc["tiers"]["basis"] = "credited"
+    doc["tiers"]["bands"] = [
+        {"id": "low", "from": 0, "to": 100000, "multiplier": 1},
+        {"id": "high", "from": 100000, "multiplier": 2},
+    ]
+    assert warnings_of(doc) == []
+
+
+def test_reduce_by_one_or_to_zero():
+    doc = spec_plan()
+    doc["gates"][0]["effect"] = {"reduce": 0}
+    doc["gates"][1]["effect"] = {"reduce": 1}
+    problems = warnings_of(doc)
+    find(problems, "$.gates[0].effect.reduce", "use block", rule="margin-floor")
+    find(problems, "$.gates[1].effect.reduce", "changes nothing", rule="deep-discount")
+
+
+def test_hold_until_close_date_never_holds():
+    doc = spec_plan()
+    doc["gates"][2]["effect"] = {"hold_until": "deal.close_date"}
+    find(warnings_of(doc), "$.gates[2].effect.hold_until", "[hold-never-holds]", "pay-on-cash")
+
+
+def test_draw_until_mid_period():
+    doc = spec_plan()
+    doc["draw"]["until"] = "2026-11-15"
+    problem = find(warnings_of(doc), "$.draw.until", "[draw-until-mid-period]", "ramp-draw")
+    assert "all of 2026-Q4 (until 2026-12-31)" in problem.message
