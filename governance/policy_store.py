@@ -185,18 +185,18 @@ def _check_revision(plan: PolicyPlan, expected_revision: int | None) -> None:
         )
 
 
-def _flush(session: Session, plan: PolicyPlan) -> None:
+def _claim(session: Session, plan: PolicyPlan) -> None:
+    """Write the plan's row first: `version_id_col` checks the revision read, and on
+    PostgreSQL the row lock makes a concurrent change to the same plan wait, then fail."""
+    key = plan.key  # read now: after a failed flush the session refuses to load anything
+    plan.updated_at = utcnow()  # every change to a version changes its plan's row
     try:
         session.flush()
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):
+        # IntegrityError: a new plan's key inserted by a concurrent first draft.
         raise StaleEdit(
-            f"Plan {plan.key!r} was changed by someone else at the same time: reload it."
+            f"Plan {key!r} was changed by someone else at the same time: reload it."
         ) from None
-
-
-def _touch(plan: PolicyPlan) -> None:
-    # Any change to a version changes its plan's row, so version_id_col sees every edit.
-    plan.updated_at = utcnow()
 
 
 def _transition(
@@ -269,7 +269,7 @@ def create_draft(
         )
     plan.latest_number += 1
     plan.draft_number = plan.latest_number
-    _touch(plan)
+    _claim(session, plan)
     version = PlanVersion(
         plan=plan,
         number=plan.latest_number,
@@ -289,7 +289,7 @@ def create_draft(
             note=note,
         )
     )
-    _flush(session, plan)
+    session.flush()
     audit.record(
         session,
         actor,
@@ -330,8 +330,7 @@ def update_draft(
     version.content_hash = doc.version
     if plan.active_number is None:
         plan.title = doc.title  # a plan never active is known by its latest draft's title
-    _touch(plan)
-    _flush(session, plan)
+    _claim(session, plan)
     audit.record(
         session,
         actor,
@@ -367,9 +366,9 @@ def submit(
         version.effective_from = effective_from
     version.submitted_by_id = getattr(actor, "id", None)
     plan.draft_number = None
-    _touch(plan)
+    _claim(session, plan)
     _transition(session, actor, version, "submitted", note, effective_from=effective_from)
-    _flush(session, plan)
+    session.flush()
     return version
 
 
@@ -404,9 +403,9 @@ def approve(
             [Problem(path="effective_from", message="required: the date it governs from")],
         )
     _check_effective_date(session, version)
-    _touch(plan)
+    _claim(session, plan)
     _transition(session, actor, version, "approved", note, effective_from=version.effective_from)
-    _flush(session, plan)
+    session.flush()
     return version
 
 
@@ -429,6 +428,9 @@ def activate(
     plan = _load_plan(session, key, expected_revision)
     version = get_version(session, key, number)
     _expect_state(version, "approved", "can be activated")
+    plan.active_number = version.number
+    plan.title = plan_of(version).title
+    _claim(session, plan)  # from here on, a concurrent activation of this plan waits
     previous = session.scalar(
         select(PlanVersion).where(PlanVersion.plan_key == key, PlanVersion.state == "active")
     )
@@ -442,11 +444,8 @@ def activate(
             by=version.number,
         )
         # The one-active-per-plan index must see the old row leave before the new arrives.
-        _flush(session, plan)
+        session.flush()
     version.recorded_at = utcnow()
-    plan.active_number = version.number
-    plan.title = plan_of(version).title
-    _touch(plan)
     _transition(
         session,
         actor,
@@ -457,8 +456,8 @@ def activate(
         supersedes=previous.number if previous else None,
     )
     try:
-        _flush(session, plan)
-    except IntegrityError:
+        session.flush()
+    except IntegrityError:  # the partial unique index: the last line of defence
         raise StaleEdit(f"Another version of {key!r} was activated at the same time.") from None
     return version
 
@@ -480,9 +479,10 @@ def reject(
         )
     plan = _load_plan(session, key, expected_revision)
     version = get_version(session, key, number)
-    _touch(plan)
+    _expect_state(version, "submitted", "can be rejected")
+    _claim(session, plan)
     _transition(session, actor, version, "rejected", note)
-    _flush(session, plan)
+    session.flush()
     return version
 
 
@@ -499,9 +499,11 @@ def withdraw(
     _require(actor, "plans.edit", "Withdrawing a plan version")
     plan = _load_plan(session, key, expected_revision)
     version = get_version(session, key, number)
+    if version.state not in ("draft", "submitted", "approved"):
+        raise InvalidTransition(f"{version.label} is {version.state}: it cannot be withdrawn.")
     if version.state == "draft":
         plan.draft_number = None
-    _touch(plan)
+    _claim(session, plan)
     _transition(session, actor, version, "withdrawn", note)
-    _flush(session, plan)
+    session.flush()
     return version
