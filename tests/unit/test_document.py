@@ -573,3 +573,35 @@ draw: {id: d1, amount: 100, recoverable: on}
     assert all(p.severity == "error" for p in problems)
     assert len(problems) == len(expected)
     assert find(problems, "$.rates[0].when").position == 1
+
+
+# --------------------------------------------------------------------------- YAML traps
+
+
+def test_yaml11_traps_in_a_plan():
+    text = (
+        SPEC_PLAN.replace("title: Account Executive plan FY2026", "title: no")
+        .replace("rate: 0.04", "rate: 004")
+        .replace("share: 1", "share: 1e0")
+        .replace("amount: 500", "amount: 0x1F4")
+    )
+    with pytest.raises(InvalidPlan) as caught:
+        load_plan(text)
+    problems = list(caught.value.problems)
+    find(problems, "$.rates[1].rate", "expected a number, got the text '004'", "expansion")
+    find(problems, "$.spifs[0].amount", "expected a number, got the text '0x1F4'", "multi-year")
+    assert len(problems) == 2  # `title: no` is the text "no"; 1e0 is the number 1
+
+
+def test_yaml_exact_decimals_reach_the_plan():
+    plan = load_plan(SPEC_PLAN.replace("rate: 0.06", "rate: 0.1").replace("share: 1", "share: 1e0"))
+    assert plan.rates[0].rate == Decimal("0.1") and plan.credit[0].share == 1
+
+
+def test_duplicate_key_in_a_plan_is_an_error():
+    text = SPEC_PLAN.replace("    rate: 0.06\n", "    rate: 0.06\n    rate: 0.6\n")
+    with pytest.raises(InvalidPlan) as caught:
+        load_plan(text)
+    (problem,) = caught.value.problems
+    assert problem.path == "line 16, column 5"
+    assert problem.message == "duplicate key 'rate' (first at line 15, column 5)"
