@@ -175,9 +175,13 @@ class _DataReader:
         for i, item in enumerate(items):
             where = child(path, i)
             if self.check.mapping(item, where) is not None:
+                before = len(self.check.problems)
                 result = read_one(item, where)
                 if result is not None:
                     out.append(result)
+                elif len(self.check.problems) == before:
+                    # Never drop a record silently: a skipped record must have said why.
+                    self.check.error(where, "this record could not be read")
         return out
 
     def _unique(self, obj: Mapping, key: str, field: str) -> None:
@@ -247,7 +251,10 @@ class _DataReader:
         for i, item in enumerate(items):
             item_path = child(where, i)
             if self.check.mapping(item, item_path) is not None:
-                out.append(read_one(item, item_path))
+                result = read_one(item, item_path)
+                if result is None and len(self.check.problems) == before:
+                    self.check.error(item_path, "this entry could not be read")
+                out.append(result)
         return tuple(out) if len(self.check.problems) == before else None
 
     # ------------------------------------------------------------------ records

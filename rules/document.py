@@ -191,10 +191,14 @@ class _PlanReader:
             item_path = child(path, i)
             if self.check.mapping(item, item_path, "a rule (a mapping with an id)") is None:
                 continue
+            before = len(self.check.problems)
             rule_id = self._rule_id(item, item_path)
             result = read_one(item, item_path, rule_id)
             if result is not None:
                 out.append(result)
+            elif len(self.check.problems) == before:
+                # Never drop a rule silently: a skipped rule must have said why.
+                self.check.error(item_path, "this rule could not be read", rule_id)
         return out
 
     def _rule_id(self, item: Mapping, path: str) -> str | None:
