@@ -251,10 +251,20 @@ def load_json(text: str) -> Any:
     except RecursionError:
         raise LoadError([Problem(path="$", message=_TOO_DEEP)]) from None
     if problems:
-        raise LoadError(problems)
+        raise LoadError(_locate_json_duplicates(text) or problems)
     if too_deep(value):
         raise LoadError([Problem(path="$", message=_TOO_DEEP)])
     return value
+
+
+def _locate_json_duplicates(text: str) -> list[Problem]:
+    """JSON is (almost always) YAML flow syntax: let the YAML reader give duplicates a line."""
+    try:
+        load_yaml(text)
+    except LoadError as exc:
+        if all(p.message.startswith("duplicate key") for p in exc.problems):
+            return list(exc.problems)
+    return []
 
 
 def load_text(text: str | bytes, *, source: str = "<text>") -> Any:

@@ -127,12 +127,21 @@ def test_json_rejects_nan_and_infinity(constant):
     assert constant.lstrip("-") in caught.value.problems[0].message
 
 
-def test_json_duplicate_keys_all_reported():
+def test_json_duplicate_keys_all_reported_with_lines():
     with pytest.raises(LoadError) as caught:
-        load_json('{"a": 1, "a": 2, "b": {"c": 1, "c": 2}}')
-    messages = [p.message for p in caught.value.problems]
-    assert len(messages) == 2
-    assert "duplicate key 'c'" in messages[0] and "duplicate key 'a'" in messages[1]
+        load_json('{"a": 1,\n "b": {"c": 1,\n  "c": 2}, "a": 3}')
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("line 3, column 12", "duplicate key 'a' (first at line 1, column 2)"),
+        ("line 3, column 3", "duplicate key 'c' (first at line 2, column 8)"),
+    ]
+
+
+def test_json_duplicate_keys_without_a_location():
+    # A tab after a colon is JSON but not YAML: the object is named instead of a line.
+    with pytest.raises(LoadError) as caught:
+        load_json('{"a":\t1, "a": 2}')
+    (problem,) = caught.value.problems
+    assert problem.path == "$" and problem.message == "duplicate key 'a' in the object {a}"
 
 
 def test_json_syntax_error_is_located():
