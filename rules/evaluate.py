@@ -61,6 +61,8 @@ def evaluate(
         current = context.first_period(target)
         while True:
             context.warnings = []
+            # Earlier periods are replayed for their ledger only: skip building traces.
+            context.explain = current == target
             result = evaluate_period(context, ledger, current)
             for problem in context.problems:
                 problems.append(_in_period(problem, current, target))

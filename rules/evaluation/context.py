@@ -19,6 +19,8 @@ from rules.model import Assignment, Data, Deal, Participant, PayoutException, Pl
 from rules.period import Period
 from rules.problems import Problem
 
+NO_RATE = {"step": "rate", "rule": None, "detail": "no rate rule holds: rate 0", "rate": "0"}
+
 
 class DataIndex:
     """The evaluation data, indexed and ordered independently of the input list order."""
@@ -107,12 +109,56 @@ class PlanContext:
                 self.overrides.setdefault(ex.deal, ex)
             elif ex.kind == "adjustment" and ex.plan == plan.policy:
                 self.adjustments.append(ex)
-        self.rates = [(r, exact(r.rate)) for r in plan.rates]
         self.rule_text = {
             r.id: condition_text(r.when)
             for r in (*plan.credit, *plan.eligibility, *plan.rates, *plan.gates, *plan.spifs)
             if r.when is not None
         }
+        # Per-rule constants, built once: trace entries are shared by the lines they explain.
+        self.explain = True  # False while replaying earlier periods: no traces needed
+        self.eligibility = [
+            (
+                "eligibility:" + r.id,
+                {
+                    "step": "eligibility",
+                    "rule": r.id,
+                    "detail": self.rule_text[r.id],
+                    "holds": True,
+                },
+                {
+                    "step": "eligibility",
+                    "rule": r.id,
+                    "detail": self.rule_text[r.id],
+                    "holds": False,
+                },
+            )
+            for r in plan.eligibility
+        ]
+        self.rates = [
+            (
+                None if r.when is None else "rate:" + r.id,
+                exact(r.rate),
+                {
+                    "step": "rate",
+                    "rule": r.id,
+                    "detail": self.rule_text.get(r.id, "no condition"),
+                    "rate": plain(exact(r.rate)),
+                },
+            )
+            for r in plan.rates
+        ]
+        self.gates = [
+            (
+                g,
+                None if g.when is None else "gate:" + g.id,
+                g.effect.kind,
+                None if g.effect.factor is None else exact(g.effect.factor),
+            )
+            for g in plan.gates
+        ]
+        self.reduce_gates = {g.id for g in plan.gates if g.effect.kind == "reduce"}
+        self.per_deal_cap = None if plan.caps.per_deal is None else exact(plan.caps.per_deal)
+        self.per_period_cap = None if plan.caps.per_period is None else exact(plan.caps.per_period)
 
     # ----------------------------------------------------------------- periods
 
@@ -294,63 +340,47 @@ class PlanContext:
         facts = line_facts(dfacts, participant, assignment, deal.close_date, rule_id, share)
         matches = deal_matches | self.matcher.for_line(facts)
         credit = share * amount
+        explain = self.explain
         trace: list[dict] = []
-        if fx_entry is not None:
-            trace.append(fx_entry)
-        step = {
-            "step": "credit",
-            "rule": rule_id,
-            "detail": detail,
-            "share": ratio_text(share),
-            "deal_amount": ratio_text(amount),
-            "credit": ratio_text(credit),
-        }
-        if exception:
-            step["exception"] = exception
-        elif self.rule_text.get(rule_id):
-            step["when"] = self.rule_text[rule_id]
-        trace.append(step)
+        if explain:
+            if fx_entry is not None:
+                trace.append(fx_entry)
+            step = {
+                "step": "credit",
+                "rule": rule_id,
+                "detail": detail,
+                "share": ratio_text(share),
+                "deal_amount": ratio_text(amount),
+                "credit": ratio_text(credit),
+            }
+            if exception:
+                step["exception"] = exception
+            elif self.rule_text.get(rule_id):
+                step["when"] = self.rule_text[rule_id]
+            trace.append(step)
         eligible = True
-        for rule in self.plan.eligibility:
-            holds = "eligibility:" + rule.id in matches
-            trace.append(
-                {
-                    "step": "eligibility",
-                    "rule": rule.id,
-                    "detail": self.rule_text[rule.id],
-                    "holds": holds,
-                }
-            )
+        for key, passed, failed in self.eligibility:
+            holds = key in matches
+            if explain:
+                trace.append(passed if holds else failed)
             if not holds:
                 eligible = False
                 break
         base_rate = ZERO
         if eligible:
-            for rule, rate in self.rates:
-                if rule.when is None or "rate:" + rule.id in matches:
+            for key, rate, entry in self.rates:
+                if key is None or key in matches:
                     base_rate = rate
-                    trace.append(
-                        {
-                            "step": "rate",
-                            "rule": rule.id,
-                            "detail": self.rule_text.get(rule.id, "no condition"),
-                            "rate": plain(rate),
-                        }
-                    )
+                    if explain:
+                        trace.append(entry)
                     break
             else:
                 self.warnings.append(
                     f"{self.plan.policy}: deal {deal.id}: no rate rule holds for "
                     f"{participant_id}; rate 0"
                 )
-                trace.append(
-                    {
-                        "step": "rate",
-                        "rule": None,
-                        "detail": "no rate rule holds: rate 0",
-                        "rate": "0",
-                    }
-                )
+                if explain:
+                    trace.append(NO_RATE)
         return CreditLine(
             participant_id,
             deal,

@@ -7,7 +7,6 @@ rounded, once, to cents half-up (ties away from zero, as finance rounds money).
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from fractions import Fraction
 
@@ -23,17 +22,23 @@ def exact(value: Decimal | int | Fraction) -> Fraction:
     return Fraction(value)
 
 
+def _half_up_units(value: Fraction, scale: int) -> int:
+    """round(|value| x scale) half-up, in integers (Fraction arithmetic is slow)."""
+    n, d = abs(value.numerator), value.denominator
+    return (2 * n * scale + d) // (2 * d)
+
+
 def round_half_up(value: Fraction, places: int) -> Fraction:
     """`value` rounded to `places` decimals, ties away from zero."""
     scale = 10**places
-    scaled = abs(value) * scale
-    units = math.floor(scaled + Fraction(1, 2))
-    result = Fraction(units, scale)
-    return -result if value < 0 else result
+    units = _half_up_units(value, scale)
+    return Fraction(-units if value < 0 else units, scale)
 
 
 def cents(value: Fraction) -> Fraction:
     """Round a line amount to cents, half-up: the one rounding of money."""
+    if value.denominator == 1:
+        return value
     return round_half_up(value, 2)
 
 
@@ -41,13 +46,13 @@ def fixed(value: Fraction | None, places: int) -> str | None:
     """`value` rounded half-up and written with exactly `places` decimals."""
     if value is None:
         return None
-    rounded = round_half_up(value, places)
     scale = 10**places
-    units = rounded.numerator * (scale // rounded.denominator)
-    sign = "-" if units < 0 else ""
-    units = abs(units)
+    units = _half_up_units(value, scale)
+    sign = "-" if value.numerator < 0 and units else ""
+    if not places:
+        return f"{sign}{units}"
     whole, frac = divmod(units, scale)
-    return f"{sign}{whole}.{frac:0{places}d}" if places else f"{sign}{whole}"
+    return f"{sign}{whole}.{frac:0{places}d}"
 
 
 def money(value: Fraction | None) -> str | None:
@@ -55,13 +60,21 @@ def money(value: Fraction | None) -> str | None:
     return fixed(value, 2)
 
 
+def _places(denominator: int) -> int | None:
+    """Decimal places of a fraction with this (reduced) denominator, None if endless."""
+    twos = fives = 0
+    while denominator % 2 == 0:
+        denominator //= 2
+        twos += 1
+    while denominator % 5 == 0:
+        denominator //= 5
+        fives += 1
+    return max(twos, fives) if denominator == 1 else None
+
+
 def terminating(value: Fraction) -> bool:
     """Whether `value` has a finite decimal expansion (denominator 2^a * 5^b)."""
-    d = value.denominator
-    for p in (2, 5):
-        while d % p == 0:
-            d //= p
-    return d == 1
+    return _places(value.denominator) is not None
 
 
 def plain(value: Fraction | None, max_places: int = 12) -> str | None:
@@ -70,10 +83,8 @@ def plain(value: Fraction | None, max_places: int = 12) -> str | None:
     fraction, e.g. `1/3`)."""
     if value is None:
         return None
-    if terminating(value):
-        places = 0
-        while (value * 10**places).denominator != 1:
-            places += 1
+    places = _places(value.denominator)
+    if places is not None:
         return fixed(value, places)
     text = fixed(value, max_places) or "0"
     return text.rstrip("0").rstrip(".") if "." in text else text

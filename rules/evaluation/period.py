@@ -92,25 +92,27 @@ def evaluate_period(ctx: PlanContext, ledger: Ledger, period: Period) -> dict[st
 def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLine]) -> None:
     plan = ctx.plan
     tiers = plan.tiers
-    eligible = [c for c in credit_lines if c.eligible]
-    st.credited = sum((c.credit for c in eligible), ZERO)
+    explain = ctx.explain
+    st.credited = sum((c.credit for c in credit_lines if c.eligible), ZERO)
     st.quota, quota_detail = ctx.prorated_quota(st.participant, period)
     scale = ONE
     if tiers is not None and tiers.basis == "attainment":
-        if eligible and not st.quota:
+        if any(c.eligible for c in credit_lines) and not st.quota:
             ctx.problems.append(
                 Problem(
                     f"quotas[{st.participant}, {plan.policy}, {period}]",
-                    f"{st.participant} has credit in {period} under {plan.policy}, whose tiers "
-                    "measure attainment, but no quota (or quota 0)",
+                    f"{st.participant} has credit in {period} under {plan.policy}, whose "
+                    "tiers measure attainment, but no quota (or quota 0)",
                 )
             )
             return
-        scale = st.quota
+        scale = st.quota or ONE
+    table = tiering.bounds(tiers, scale) if tiers is not None else None
+    quota_text = quota_detail if tiers is not None and tiers.basis == "attainment" else None
     cumulative = ZERO
     per_deal: dict[str, Fraction] = {}
     period_total = ZERO
-    caps = plan.caps
+    per_deal_cap, per_period_cap = ctx.per_deal_cap, ctx.per_period_cap
     for c in credit_lines:
         trace = c.trace
         line = Line(
@@ -130,20 +132,25 @@ def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLin
         st.lines.append(line)
         if not c.eligible:
             line.status = "ineligible"
-            line.rate = None
             continue
         if tiers is None:
             raw = c.credit * c.base_rate
             line.rate = c.base_rate
         else:
             priced = tiering.price(
-                tiers, c.credit, c.base_rate, before=cumulative, final=st.credited, scale=scale
+                tiers, table, c.credit, c.base_rate, before=cumulative, final=st.credited
             )
-            trace.extend(
-                tiering.trace(tiers, priced, before=cumulative, final=st.credited, scale=scale)
-            )
-            if tiers.basis == "attainment":
-                trace[-1]["quota"] = quota_detail
+            if explain:
+                trace.extend(
+                    tiering.trace(
+                        tiers,
+                        priced,
+                        before=cumulative,
+                        final=st.credited,
+                        scale=scale,
+                        quota=quota_text,
+                    )
+                )
             if priced.unbanded:
                 ctx.warnings.append(
                     f"{plan.policy}: deal {c.deal.id}: {ratio_text(priced.unbanded)} of "
@@ -152,31 +159,35 @@ def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLin
             raw = priced.commission
             line.rate = priced.rate
         cumulative += c.credit
-        gating = _gates(ctx, c, period, spif=False)
-        trace.extend(gating.trace)
-        amount = cents(raw * gating.factor)
-        trace.append(
-            {
-                "step": "round",
-                "rule": None,
-                "detail": "half-up to cents",
-                "exact": ratio_text(raw * gating.factor),
-                "amount": money(amount),
-            }
-        )
+        gating = _gates(ctx, c, period, explain)
+        if gating.factor != ONE:
+            raw *= gating.factor
+        amount = cents(raw)
+        if explain:
+            trace.extend(gating.trace)
+            trace.append(
+                {
+                    "step": "round",
+                    "rule": None,
+                    "detail": "half-up to cents",
+                    "exact": ratio_text(raw),
+                    "amount": money(amount),
+                }
+            )
         if gating.blocked:
             line.status = "blocked"
-            _spifs(ctx, ledger, period, st, c)
+            _spifs(ctx, ledger, period, st, c, gating)
             continue
-        if caps.per_deal is not None:
+        if per_deal_cap is not None:
             so_far = per_deal.get(c.deal.id, ZERO)
-            room = max(exact(caps.per_deal) - so_far, ZERO)
+            room = per_deal_cap - so_far
             if amount > room:
+                room = max(room, ZERO)
                 trace.append(
                     {
                         "step": "cap",
                         "rule": "per_deal",
-                        "cap": money(exact(caps.per_deal)),
+                        "cap": money(per_deal_cap),
                         "detail": f"earlier lines on {c.deal.id}: {money(so_far)}; "
                         f"cut {money(amount)} to {money(room)}",
                         "amount": money(room),
@@ -184,14 +195,15 @@ def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLin
                 )
                 amount = room
             per_deal[c.deal.id] = so_far + amount
-        if caps.per_period is not None:
-            room = max(exact(caps.per_period) - period_total, ZERO)
+        if per_period_cap is not None:
+            room = per_period_cap - period_total
             if amount > room:
+                room = max(room, ZERO)
                 trace.append(
                     {
                         "step": "cap",
                         "rule": "per_period",
-                        "cap": money(exact(caps.per_period)),
+                        "cap": money(per_period_cap),
                         "detail": f"earlier lines in {period}: {money(period_total)}; "
                         f"cut {money(amount)} to {money(room)}",
                         "amount": money(room),
@@ -201,36 +213,37 @@ def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLin
             period_total += amount
         line.amount = amount
         _settle(ledger, period, st, line, gating)
-        _spifs(ctx, ledger, period, st, c)
+        _spifs(ctx, ledger, period, st, c, gating)
 
 
-def _gates(ctx, c: CreditLine, period: Period, *, spif: bool) -> _Gating:
-    """Every matching gate in order; reduce is skipped for spifs."""
+def _gates(ctx, c: CreditLine, period: Period, explain: bool) -> _Gating:
+    """Every matching gate in order (the line's spifs reuse it, without the reduces)."""
     g = _Gating()
     holds: list[tuple[str, date | None]] = []
-    for gate in ctx.plan.gates:
-        if gate.when is not None and "gate:" + gate.id not in c.matches:
+    for gate, key, kind, factor in ctx.gates:
+        if key is not None and key not in c.matches:
             continue
-        kind = gate.effect.kind
-        if spif and kind == "reduce":
-            continue
-        waiver = ctx.waived_gates.get((c.deal.id, gate.id))
-        entry = {
-            "step": "gate",
-            "rule": gate.id,
-            "detail": ctx.rule_text.get(gate.id, "no condition"),
-            "effect": kind,
-        }
-        if waiver:
-            entry["exception"] = waiver
-            entry["effect"] = f"{kind} waived by {waiver}"
+        waiver = ctx.waived_gates.get((c.deal.id, gate.id)) if ctx.waived_gates else None
+        entry = None
+        if explain:
+            entry = {
+                "step": "gate",
+                "rule": gate.id,
+                "detail": ctx.rule_text.get(gate.id, "no condition"),
+                "effect": kind,
+            }
             g.trace.append(entry)
+        if waiver:
+            if entry is not None:
+                entry["exception"] = waiver
+                entry["effect"] = f"{kind} waived by {waiver}"
             continue
         if kind == "block":
             g.blocked = g.blocked or gate.id
         elif kind == "reduce":
-            g.factor *= exact(gate.effect.factor)
-            entry["factor"] = plain(exact(gate.effect.factor))
+            g.factor *= factor
+            if entry is not None:
+                entry["factor"] = plain(factor)
         else:
             day, usable = field_date(c.facts, gate.effect.hold_field)
             if not usable:
@@ -239,32 +252,34 @@ def _gates(ctx, c: CreditLine, period: Period, *, spif: bool) -> _Gating:
                     f"date; gate {gate.id} holds until the data supplies one"
                 )
             holds.append((gate.id, day))
-            entry["hold_until"] = day.isoformat() if day else None
-        g.trace.append(entry)
+            if entry is not None:
+                entry["hold_until"] = day.isoformat() if day else None
     if holds:
         dates = [d for _, d in holds]
         release = None if None in dates else max(dates)
         if release is not None and release <= period.end:
-            g.trace.append(
-                {
-                    "step": "hold",
-                    "rule": None,
-                    "detail": f"release date {release} on or before the end of "
-                    f"{period} ({period.end}): no hold",
-                }
-            )
+            if explain:
+                g.trace.append(
+                    {
+                        "step": "hold",
+                        "rule": None,
+                        "detail": f"release date {release} on or before the end of "
+                        f"{period} ({period.end}): no hold",
+                    }
+                )
         else:
             g.hold, g.release = True, release
             g.hold_gates = tuple(gid for gid, _ in holds)
-            g.trace.append(
-                {
-                    "step": "hold",
-                    "rule": None,
-                    "detail": f"held until {release}"
-                    if release
-                    else "held until the data supplies a date",
-                }
-            )
+            if explain:
+                g.trace.append(
+                    {
+                        "step": "hold",
+                        "rule": None,
+                        "detail": f"held until {release}"
+                        if release
+                        else "held until the data supplies a date",
+                    }
+                )
     return g
 
 
@@ -294,27 +309,33 @@ def _settle(ledger: Ledger, period: Period, st: Statement, line: Line, gating: _
         ledger.pay(line.participant, line.deal, line.close_date, line.amount)
 
 
-def _spifs(ctx, ledger, period, st: Statement, c: CreditLine) -> None:
-    spifs = ctx.plan.spifs
-    if not spifs:
+def _spifs(ctx, ledger, period, st: Statement, c: CreditLine, gating: _Gating) -> None:
+    """Spif lines of a credit line: block and hold gates apply, reduce does not."""
+    if not ctx.plan.spifs:
         return
-    gating = None
-    for index, spif in enumerate(spifs):
+    spif_gating = _Gating(
+        blocked=gating.blocked,
+        hold=gating.hold,
+        release=gating.release,
+        hold_gates=gating.hold_gates,
+        trace=[e for e in gating.trace if e.get("rule") not in ctx.reduce_gates],
+    )
+    for index, spif in enumerate(ctx.plan.spifs):
         if spif.when is not None and "spif:" + spif.id not in c.matches:
             continue
-        if gating is None:
-            gating = _gates(ctx, c, period, spif=True)
         amount = cents(exact(spif.amount) * c.share)
-        trace = [
-            {
-                "step": "spif",
-                "rule": spif.id,
-                "detail": ctx.rule_text.get(spif.id, "no condition"),
-                "amount": f"{spif.amount} x {ratio_text(c.share)} = {money(amount)}",
-                "credit_rule": c.rule,
-            },
-            *gating.trace,
-        ]
+        trace = []
+        if ctx.explain:
+            trace = [
+                {
+                    "step": "spif",
+                    "rule": spif.id,
+                    "detail": ctx.rule_text.get(spif.id, "no condition"),
+                    "amount": f"{spif.amount} x {ratio_text(c.share)} = {money(amount)}",
+                    "credit_rule": c.rule,
+                },
+                *spif_gating.trace,
+            ]
         line = Line(
             "spif",
             c.participant,
@@ -328,4 +349,4 @@ def _spifs(ctx, ledger, period, st: Statement, c: CreditLine) -> None:
             order=(*c.order, index),
         )
         st.lines.append(line)
-        _settle(ledger, period, st, line, gating)
+        _settle(ledger, period, st, line, spif_gating)

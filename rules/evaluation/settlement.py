@@ -37,7 +37,7 @@ def releases_and_clawbacks(ctx, ledger: Ledger, period: Period, statement) -> No
                     item.rule,
                     deal=item.deal,
                     close_date=item.close_date,
-                    order=(*item.order, item.kind),
+                    order=(item.kind, *item.order),
                     trace=[
                         {
                             "step": "release",
@@ -134,7 +134,7 @@ def _clawback(ctx, ledger: Ledger, event: Event, statement) -> None:
                         rule.id,
                         deal=deal.id,
                         close_date=deal.close_date,
-                        order=(*order, *held.order, held.kind),
+                        order=(*order, held.kind, *held.order),
                         trace=[
                             {
                                 **base_trace,

@@ -31,73 +31,90 @@ class Priced:
     unbanded: Fraction  # credit that fell in no band and earns 0
 
 
-def band_rate(band: Band, base_rate: Fraction) -> Fraction:
-    if band.rate is not None:
-        return exact(band.rate)
-    return exact(band.multiplier) * base_rate
+@dataclass(frozen=True)
+class Bound:
+    """A band with its bounds in credit money for one participant and period."""
+
+    band: Band
+    lower: Fraction
+    upper: Fraction | None
+    multiplier: Fraction | None
+    rate: Fraction | None
+
+    def earns(self, base_rate: Fraction) -> Fraction:
+        return self.rate if self.rate is not None else self.multiplier * base_rate
 
 
-def _bounds(band: Band, scale: Fraction) -> tuple[Fraction, Fraction | None]:
-    lower = exact(band.lower) * scale
-    upper = None if band.upper is None else exact(band.upper) * scale
-    return lower, upper
+def bounds(tiers: Tiers, scale: Fraction) -> list[Bound]:
+    """The bands in credit money: `scale` is the prorated quota for `attainment`, else 1."""
+    return [
+        Bound(
+            band,
+            exact(band.lower) * scale,
+            None if band.upper is None else exact(band.upper) * scale,
+            None if band.multiplier is None else exact(band.multiplier),
+            None if band.rate is None else exact(band.rate),
+        )
+        for band in tiers.bands
+    ]
 
 
-def band_at(tiers: Tiers, value: Fraction, scale: Fraction) -> Band | None:
+def band_at(table: list[Bound], value: Fraction) -> Bound | None:
     """The band whose [from, to) holds `value` (in credit money), if any."""
-    for band in tiers.bands:
-        lower, upper = _bounds(band, scale)
-        if lower <= value and (upper is None or value < upper):
-            return band
+    for bound in table:
+        if bound.lower <= value and (bound.upper is None or value < bound.upper):
+            return bound
     return None
 
 
 def price(
     tiers: Tiers,
+    table: list[Bound],
     credit: Fraction,
     base_rate: Fraction,
     *,
     before: Fraction,
     final: Fraction,
-    scale: Fraction,
 ) -> Priced:
     """Price `credit` given the participant's cumulative credit `before` this line and
-    `final` for the period (both ignored for basis `deal`); `scale` turns band bounds into
-    credit money (the prorated quota for `attainment`, 1 otherwise)."""
+    `final` for the period (both ignored for basis `deal`)."""
     if tiers.basis == "deal":
         before, final = ZERO, credit
     if tiers.mode == "retroactive":
-        band = band_at(tiers, final, scale)
-        if band is None:
+        bound = band_at(table, final)
+        if bound is None:
             return Priced(ZERO, ZERO, (Part(None, credit, ZERO),), credit)
-        rate = band_rate(band, base_rate)
-        return Priced(credit * rate, rate, (Part(band, credit, rate),), ZERO)
+        rate = bound.earns(base_rate)
+        return Priced(credit * rate, rate, (Part(bound.band, credit, rate),), ZERO)
     after = before + credit
     parts = []
     covered = ZERO
-    for band in tiers.bands:
-        lower, upper = _bounds(band, scale)
-        low = max(before, lower)
-        high = after if upper is None else min(after, upper)
+    for bound in table:
+        low = before if before > bound.lower else bound.lower
+        upper = bound.upper
+        high = after if upper is None or after < upper else upper
         if high > low:
-            rate = band_rate(band, base_rate)
-            parts.append(Part(band, high - low, rate))
+            rate = bound.earns(base_rate)
+            parts.append(Part(bound.band, high - low, rate))
             covered += high - low
     unbanded = credit - covered
     if unbanded:
         parts.append(Part(None, unbanded, ZERO))
-    commission = sum((p.credit * p.rate for p in parts), ZERO)
     if len(parts) == 1:
-        rate = parts[0].rate
-    elif not parts:  # a zero credit: the rate of the band it sits in
-        band = band_at(tiers, before, scale)
-        rate = band_rate(band, base_rate) if band else ZERO
+        part = parts[0]
+        return Priced(part.credit * part.rate, part.rate, tuple(parts), unbanded)
+    commission = sum((p.credit * p.rate for p in parts), ZERO)
+    if not parts:  # a zero credit: the rate of the band it sits in
+        bound = band_at(table, before)
+        rate = bound.earns(base_rate) if bound else ZERO
     else:
         rate = None
     return Priced(commission, rate, tuple(parts), unbanded)
 
 
-def trace(tiers: Tiers, priced: Priced, *, before: Fraction, final: Fraction, scale) -> list:
+def trace(
+    tiers: Tiers, priced: Priced, *, before: Fraction, final: Fraction, scale, quota: str | None
+) -> list:
     """One trace entry per band part, with the values a person needs to re-check it."""
     entries = []
     for part in priced.parts:
@@ -116,6 +133,8 @@ def trace(tiers: Tiers, priced: Priced, *, before: Fraction, final: Fraction, sc
             entry["final"] = money(final)
         if part.band is None:
             entry["detail"] = "credit in no band earns 0"
+        if quota is not None:
+            entry["quota"] = quota
         entries.append(entry)
     return entries
 

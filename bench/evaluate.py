@@ -1,0 +1,230 @@
+"""Benchmark: durable-rules matching alone versus the full `evaluate` path.
+
+    .venv/bin/python bench/evaluate.py [--deals 100000] [--engine durable]
+
+Generates N deals over one year for a quarterly plan with conditions in every stage
+(eligibility, rates, gates, spifs), then reports in one run:
+
+(a) deals/s of bare matching: the plan's compiled matchers asserted with exactly the facts
+    the evaluator builds (one assert per deal, one per credit line), facts prepared
+    beforehand and not timed;
+(b) deals/s of the full `evaluate(...)` for 2026-Q4, which replays Q1-Q3 (every deal is
+    evaluated once) and renders Q4's statements with traces;
+their ratio, and the peak memory (tracemalloc, in a child process per size) for N and N/4
+next to the size of the input data and of the output, to show memory follows input+output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import subprocess
+import sys
+import time
+import tracemalloc
+from datetime import date, timedelta
+from fractions import Fraction
+from pathlib import Path
+from random import Random
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rules.data import load_data
+from rules.document import load_plan
+from rules.evaluate import evaluate
+from rules.evaluation.context import DataIndex, PlanContext
+from rules.evaluation.facts import deal_facts, line_facts
+from rules.evaluation.output import to_json
+
+PLAN = """
+policy: bench-plan
+title: Benchmark plan
+currency: USD
+period: quarter
+eligibility:
+  - {id: ramped, when: participant.tenure_days >= 30}
+credit:
+  - {id: owner, to: splits, share: 1}
+rates:
+  - {id: new-business, when: deal.type == "new", rate: 0.06}
+  - {id: expansion, when: deal.type == "expansion" and participant.region == "EMEA", rate: 0.04}
+  - {id: default, rate: 0.02}
+tiers:
+  basis: attainment
+  bands:
+    - {id: low, from: 0, to: 0.5, multiplier: 0.5}
+    - {id: base, from: 0.5, to: 1, multiplier: 1}
+    - {id: accel, from: 1, multiplier: 1.5}
+gates:
+  - {id: margin-floor, when: deal.gross_margin < 0.2, effect: block}
+  - {id: deep-discount, when: deal.discount > 0.25, effect: {reduce: 0.5}}
+  - {id: pay-on-cash, effect: {hold_until: deal.cash_collected_date}}
+caps: {per_deal: 20000, per_period: 400000}
+clawbacks:
+  - {id: churn, triggers: [churn], within_days: 180, recover: prorated}
+spifs:
+  - {id: multi-year, when: deal.term_months >= 24 and credit.share >= 0.5, amount: 300}
+"""
+
+PEOPLE = 200
+
+
+def make_data(n: int, seed: int = 7) -> dict:
+    rnd = Random(seed)
+    people = [f"rep{i:03d}" for i in range(PEOPLE)]
+    participants = [
+        {
+            "id": p,
+            "hire_date": (date(2025, 6, 1) + timedelta(days=rnd.randrange(400))).isoformat(),
+            "region": rnd.choice(["EMEA", "AMER", "APAC"]),
+            "assignments": [{"plan": "bench-plan", "start": "2026-01-01", "end": None}],
+        }
+        for p in people
+    ]
+    quotas = [
+        {
+            "participant": p,
+            "plan": "bench-plan",
+            "period": f"2026-Q{q}",
+            "amount": str(n * 40000 // PEOPLE // 4 + 1000),
+        }
+        for p in people
+        for q in (1, 2, 3, 4)
+    ]
+    deals, events = [], []
+    for i in range(n):
+        close = date(2026, 1, 1) + timedelta(days=rnd.randrange(365))
+        deal = {
+            "id": f"D{i:07d}",
+            "type": rnd.choice(["new", "new", "expansion", "renewal"]),
+            "amount": f"{rnd.randrange(1000, 200000)}.{rnd.randrange(100):02d}",
+            "currency": "USD",
+            "close_date": close.isoformat(),
+            "owner": rnd.choice(people),
+            "gross_margin": f"0.{rnd.randrange(10, 90)}",
+            "discount": f"0.{rnd.randrange(0, 40):02d}",
+            "term_months": rnd.choice([12, 12, 24, 36]),
+            "cash_collected_date": (close + timedelta(days=rnd.randrange(0, 60))).isoformat(),
+        }
+        if rnd.random() < 0.3:
+            other = rnd.choice(people)
+            if other != deal["owner"]:
+                deal["splits"] = [
+                    {"participant": deal["owner"], "share": "0.6"},
+                    {"participant": other, "share": "0.4"},
+                ]
+        deals.append(deal)
+        if rnd.random() < 0.02:
+            events.append(
+                {
+                    "deal": deal["id"],
+                    "kind": "churn",
+                    "date": (close + timedelta(days=rnd.randrange(1, 150))).isoformat(),
+                }
+            )
+    return {"participants": participants, "quotas": quotas, "deals": deals, "events": events}
+
+
+def bare_matching(plan, data, engine: str) -> tuple[float, int]:
+    """Seconds spent in the matcher alone, for the facts the evaluator would build."""
+    context = PlanContext(plan, DataIndex(data), engine)
+    prepared = []
+    for deal in context.index.deals_in_order:
+        dfacts = deal_facts(deal, Fraction(deal.amount))
+        lines = []
+        if deal.splits:
+            targets = [(s.participant, Fraction(s.share)) for s in deal.splits]
+        else:
+            targets = [(deal.owner, Fraction(1))]
+        for pid, share in targets:
+            person = context.index.participants[pid]
+            lines.append(
+                line_facts(dfacts, person, person.assignments[0], deal.close_date, "owner", share)
+            )
+        prepared.append((dfacts, lines))
+    matcher = context.matcher
+    start = time.perf_counter()
+    asserts = 0
+    for dfacts, lines in prepared:
+        matcher.for_deal(dfacts)
+        for facts in lines:
+            matcher.for_line(facts)
+        asserts += 1 + len(lines)
+    return time.perf_counter() - start, asserts
+
+
+def measure_memory(n: int, engine: str) -> dict:
+    """Run in a child process: peak traced memory of load + evaluate + render for N deals."""
+    plan = load_plan(PLAN)
+    raw = make_data(n)
+    gc.collect()
+    tracemalloc.start()
+    data = load_data(raw)
+    del raw
+    gc.collect()
+    input_bytes = tracemalloc.get_traced_memory()[0]
+    tracemalloc.reset_peak()
+    out = evaluate([plan], data, "2026-Q4", engine=engine)
+    text = to_json(out)
+    after_output = tracemalloc.get_traced_memory()[0]
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {
+        "deals": n,
+        "input_mb": input_bytes / 2**20,
+        "with_output_mb": after_output / 2**20,
+        "peak_mb": peak / 2**20,
+        "output_json_mb": len(text) / 2**20,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deals", type=int, default=100_000)
+    parser.add_argument("--engine", choices=["durable", "python"], default="durable")
+    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        print(json.dumps(measure_memory(args.memory_child, args.engine)))
+        return
+
+    n = args.deals
+    plan = load_plan(PLAN)
+    data = load_data(make_data(n))
+    seconds, asserts = bare_matching(plan, data, args.engine)
+    matching_rate = n / seconds
+    print(f"deals: {n:,}  engine: {args.engine}")
+    print(
+        f"(a) bare matching:  {matching_rate:>10,.0f} deals/s  ({asserts:,} asserts, "
+        f"{seconds:.2f} s)"
+    )
+    start = time.perf_counter()
+    out = evaluate([plan], data, "2026-Q4", engine=args.engine)
+    text = to_json(out)
+    seconds = time.perf_counter() - start
+    full_rate = n / seconds
+    lines = sum(len(s["lines"]) for s in out["statements"])
+    print(
+        f"(b) full evaluate:  {full_rate:>10,.0f} deals/s  ({seconds:.2f} s, Q4 output "
+        f"{lines:,} lines, {len(text) / 2**20:.1f} MiB JSON)"
+    )
+    print(f"ratio (b)/(a): {full_rate / matching_rate:.2f}  (target >= 0.50)")
+    del out, text, data
+    for size in (n, n // 4):
+        child = subprocess.run(
+            [sys.executable, __file__, "--memory-child", str(size), "--engine", args.engine],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        m = json.loads(child.stdout)
+        print(
+            f"memory N={m['deals']:>7,}: input {m['input_mb']:.1f} MiB, input+output "
+            f"{m['with_output_mb']:.1f} MiB, peak {m['peak_mb']:.1f} MiB "
+            f"(output JSON {m['output_json_mb']:.1f} MiB)"
+        )
+
+
+if __name__ == "__main__":
+    main()
