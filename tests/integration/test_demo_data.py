@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -169,3 +170,39 @@ def test_fewer_deals_on_request():
     assert len(load_data(small).deals) == 50
     with pytest.raises(ValueError):
         generate_demo_data(deals=0)
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.slow
+def test_the_example_plans_evaluate_the_demo_quarters(data):
+    """Every plan, every demo quarter: no evaluation error, and the cases show up."""
+    from rules.data import load_data
+    from rules.document import load_plan
+    from rules.evaluate import evaluate
+
+    plans = [load_plan((EXAMPLES / f"{key}.yaml").read_text(), base_dir=EXAMPLES) for key in PLANS]
+    loaded = load_data(data)
+    kinds: Counter = Counter()
+    statuses: Counter = Counter()
+    for quarter in ("2026-Q3", "2026-Q4"):  # Q4 accounts for Q1 to Q3 as well
+        out = evaluate(plans, loaded, quarter)
+        statements = {(s["participant"], s["plan"]) for s in out["statements"]}
+        period = Period.parse(quarter)
+        for person in data["participants"]:
+            for a in person["assignments"]:
+                end = date.fromisoformat(a["end"]) if a["end"] else period.end
+                if date.fromisoformat(a["start"]) <= period.end and end >= period.start:
+                    assert (person["id"], a["plan"]) in statements
+        for statement in out["statements"]:
+            for line in statement["lines"]:
+                kinds[statement["plan"], line["kind"]] += 1
+                statuses[statement["plan"], line["status"]] += 1
+    for kind in ("commission", "spif", "release", "clawback", "forfeit", "draw"):
+        assert kinds["ae-plan", kind] > 0, kind
+    for status in ("payable", "held", "blocked", "ineligible"):
+        assert statuses["ae-plan", status] > 0, status
+    assert kinds["csm-renewals", "clawback"] + kinds["csm-renewals", "commission"] > 0
+    for plan in PLANS:
+        assert kinds[plan, "commission"] > 0, plan
