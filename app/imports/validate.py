@@ -320,38 +320,33 @@ class Validator:
 
     def _limits(self, section: str, offset: int, typed: list) -> list[Problem]:
         problems: list[Problem] = []
-        for i, (record, _given) in enumerate(typed):
-            where = lambda rest, i=i: self.batch.locate(section, offset + i, rest)  # noqa: E731
-            if section == "assignments":
-                record = record[1]
-            if section == "fx":
-                problems.extend(_check_value(where(".rate"), record[1], FxRate.rate))
-                continue
-            for name, column in _LIMITS[section].items():
-                problems.extend(_check_value(where(f".{name}"), getattr(record, name), column))
-            if section == "participants":
-                for j, a in enumerate(record.assignments):
-                    for name, column in _LIMITS["assignments"].items():
-                        key = "plan" if name == "plan" else name
-                        problems.extend(
-                            _check_value(
-                                where(f".assignments[{j}].{name}"), getattr(a, key), column
-                            )
-                        )
-            if section == "deals":
-                if record.term_months is not None and record.term_months > _INT_MAX:
-                    problems.append(Problem(where(".term_months"), f"must be at most {_INT_MAX}"))
-                for child in ("splits", "team", "touchpoints"):
-                    for j, entry in enumerate(getattr(record, child) or ()):
-                        for name, column in _LIMITS[child].items():
-                            problems.extend(
-                                _check_value(
-                                    where(f".{child}[{j}].{name}"), getattr(entry, name), column
-                                )
-                            )
-            if section == "events":
-                problems.extend(_check_value(where(".kind"), record.kind, DealEvent.kind))
+        for i, (record, _raw) in enumerate(typed):
+            for rest, value, column in _limited_values(section, record):
+                message = _too_big(value, column)
+                if message:
+                    problems.append(Problem(self.batch.locate(section, offset + i, rest), message))
         return problems
+
+
+def _limited_values(section: str, record: Any):
+    """(path tail, value, column) of every value of a typed record the database limits."""
+    if section == "fx":
+        yield ".rate", record[1], FxRate.rate
+        return
+    if section == "assignments":
+        record = record[1]
+    for name, column in _LIMITS[section].items():
+        yield f".{name}", getattr(record, name), column
+    if section == "participants":
+        for j, assignment in enumerate(record.assignments):
+            for name, column in _LIMITS["assignments"].items():
+                yield f".assignments[{j}].{name}", getattr(assignment, name), column
+    if section == "deals":
+        yield ".term_months", record.term_months, None
+        for child in ("splits", "team", "touchpoints"):
+            for j, entry in enumerate(getattr(record, child) or ()):
+                for name, column in _LIMITS[child].items():
+                    yield f".{child}[{j}].{name}", getattr(entry, name), column
 
 
 _KEY_FIELD = {"participants": ".id", "deals": ".id", "fx": ".pair"}
@@ -390,34 +385,32 @@ def _describe_key(section: str, key: Any) -> str:
     return f"rate {key}"
 
 
-def _check_value(where: str, value: Any, column) -> list[Problem]:
-    """A value the database column could not hold exactly."""
+def _too_big(value: Any, column) -> str | None:
+    """Why the database column could not hold `value` exactly, or None."""
     if value is None:
-        return []
+        return None
+    if column is None:  # an INTEGER column
+        return f"must be at most {_INT_MAX}" if value > _INT_MAX else None
     kind = column.expression.type
     if isinstance(value, str):
         length = getattr(kind, "length", None)
         if "\x00" in value:
-            return [Problem(where, "contains a NUL character")]
+            return "contains a NUL character"
         if length is not None and len(value) > length:
-            return [
-                Problem(where, f"is {len(value)} characters long; Accord keeps at most {length}")
-            ]
-        return []
+            return f"is {len(value)} characters long; Accord keeps at most {length}"
+        return None
     if isinstance(value, Decimal):
         scale, precision = kind.scale, kind.precision
-        exponent = value.normalize().as_tuple().exponent
+        exponent = value.as_tuple().exponent
+        if exponent < -scale:  # trailing zeros do not count: 0.1000000 is 0.1
+            exponent = value.normalize().as_tuple().exponent
         if isinstance(exponent, int) and -exponent > scale:
-            return [
-                Problem(
-                    where, f"has more than {scale} decimal places ({value}); Accord keeps {scale}"
-                )
-            ]
-        if abs(value) >= Decimal(10) ** (precision - scale):
-            return [
-                Problem(
-                    where,
-                    f"{value} is too large (at most {precision - scale} digits before the point)",
-                )
-            ]
-    return []
+            return f"has more than {scale} decimal places ({value}); Accord keeps {scale}"
+        if abs(value) >= _LIMIT_CACHE.setdefault(
+            precision - scale, Decimal(10) ** (precision - scale)
+        ):
+            return f"{value} is too large (at most {precision - scale} digits before the point)"
+    return None
+
+
+_LIMIT_CACHE: dict[int, Decimal] = {}
