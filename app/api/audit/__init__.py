@@ -1,0 +1,1 @@
+"""`/api/v1/audit`: the hash-chained audit log for auditors (list, export, verify)."""

@@ -1,0 +1,74 @@
+"""`/api/v1/audit`: the audit log for auditors: a page of records, a full export, a check.
+
+Read-only: nothing here writes. Exports are oldest first and carry every hashed field, so
+an auditor can recompute the chain outside Accord.
+"""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from app.api.audit.schemas import (
+    AuditExportQuerySchema,
+    AuditPageQuerySchema,
+    AuditPageSchema,
+    VerificationSchema,
+)
+from app.auth.decorators import permission_required
+from app.database import db_session
+from governance import audit
+
+blp = Blueprint("audit", __name__, url_prefix="/audit", description="The audit log")
+FILTERS = ("action", "object_type", "object_id", "actor_id")
+
+
+@blp.route("")
+@permission_required("audit.read")
+@blp.arguments(AuditPageQuerySchema, location="query")
+@blp.response(200, AuditPageSchema)
+def list_audit(query):
+    """A page of audit records, newest first, optionally filtered."""
+    session = db_session()
+    stmt = audit.list_records(session, **{k: query[k] for k in FILTERS})
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    page, per_page = query["page"], query["per_page"]
+    rows = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
+    return {
+        "items": [audit.as_dict(r) for r in rows],
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+    }
+
+
+@blp.route("/export")
+@permission_required("audit.read")
+@blp.arguments(AuditExportQuerySchema, location="query")
+@blp.doc(
+    responses={
+        "200": {
+            "description": "every matching record, oldest first",
+            "content": {"application/json": {}, "text/csv": {}},
+        }
+    }
+)
+def export_audit(query):
+    """The audit log (or the filtered part of it) as JSON or CSV, for download."""
+    session = db_session()
+    stmt = audit.list_records(session, **{k: query[k] for k in FILTERS})
+    fmt = query["format"]
+    return Response(
+        audit.export_records(session, fmt, stmt),
+        mimetype="text/csv" if fmt == "csv" else "application/json",
+        headers={"Content-Disposition": f'attachment; filename="audit.{fmt}"'},
+    )
+
+
+@blp.route("/verify")
+@permission_required("audit.read")
+@blp.response(200, VerificationSchema)
+def verify_audit():
+    """Check the whole hash chain and name the first broken record, if any."""
+    return audit.verify(db_session())

@@ -1,0 +1,303 @@
+"""`/api/v1/plans`: drafts, the version lifecycle, YAML export, diffs, the governing version.
+
+Thin: parse, call one `governance.policy_store` function, commit once, serialise. The
+store's refusals map to HTTP here: not found 404, not allowed 403, wrong state or a
+concurrent change 409, an invalid document 422 listing every problem. An edit names the
+plan revision it is based on, as `If-Match` (412 when stale) or `expected_revision`
+(409 when stale); a draft edit without either is refused with 428, so no edit is lost.
+"""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint, abort
+
+from app.api.plans.schemas import (
+    DOCUMENT_BODY,
+    DiffQuerySchema,
+    DiffSchema,
+    DraftQuerySchema,
+    GoverningQuerySchema,
+    PlanDetailSchema,
+    PlanSchema,
+    TransitionRequestSchema,
+    VersionDetailSchema,
+    VersionSchema,
+)
+from app.auth.decorators import permission_required
+from app.database import db_session
+from app.errors import ErrorSchema, problems_payload
+from governance import policy_store as store
+from governance.diff import diff_documents
+from models import PolicyPlan
+from rules.problems import Problem
+
+blp = Blueprint("plans", __name__, url_prefix="/plans", description="Plan versions")
+
+STATUS = {
+    store.NotFound: 404,
+    store.NotAllowed: 403,
+    store.InvalidTransition: 409,
+    store.Conflict: 409,
+    store.StaleEdit: 409,
+    store.DocumentRejected: 422,
+}
+DOCUMENT_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/plain")
+VERSION_PATH = "/<string:key>/versions/<int:number>"
+
+
+def _fail(exc: store.PolicyError, *, stale_status: int = 409):
+    db_session().rollback()
+    code = stale_status if isinstance(exc, store.StaleEdit) else STATUS[type(exc)]
+    abort(code, message=exc.message, errors=problems_payload(exc.problems))
+
+
+def _etag(plan: PolicyPlan) -> dict[str, str]:
+    return {"ETag": f'"{plan.revision}"'}
+
+
+def _if_match() -> int | None:
+    """The revision named by `If-Match`, or None without the header."""
+    if not request.headers.get("If-Match"):
+        return None
+    tags = list(request.if_match.as_set())
+    if len(tags) != 1 or not tags[0].isdigit():
+        abort(
+            412,
+            message="If-Match must name one plan revision, as in the ETag of GET /plans/KEY.",
+            errors=[{"path": "If-Match", "message": 'expected one ETag such as "3"'}],
+        )
+    return int(tags[0])
+
+
+def _expectation(body_value: int | None, *, required: bool) -> tuple[int | None, int]:
+    """(expected revision, status to answer when it is stale)."""
+    header = _if_match()
+    if header is not None:
+        return header, 412
+    if body_value is None and required:
+        abort(
+            428,
+            message="Say which revision the edit is based on: If-Match or expected_revision.",
+            errors=[{"path": "If-Match", "message": "required (or ?expected_revision=)"}],
+        )
+    return body_value, 409
+
+
+def _document_text() -> str:
+    if request.mimetype not in (*DOCUMENT_TYPES, "application/json"):
+        abort(
+            415,
+            message="Send the plan as YAML or JSON text.",
+            errors=[{"path": "Content-Type", "message": f"unsupported: {request.mimetype}"}],
+        )
+    text = request.get_data(as_text=True)
+    if not text.strip():
+        abort(422, message="The body is empty.", errors=[{"path": "$", "message": "empty"}])
+    return text
+
+
+@blp.route("")
+class Plans(MethodView):
+    @permission_required("plans.read")
+    @blp.response(200, PlanSchema(many=True))
+    def get(self):
+        """Every plan, with its latest, active and open draft version numbers."""
+        return store.list_plans(db_session())
+
+    @permission_required("plans.edit")
+    @blp.arguments(DraftQuerySchema, location="query")
+    @blp.doc(requestBody=DOCUMENT_BODY)
+    @blp.response(201, VersionDetailSchema, description="the new draft; ETag: plan revision")
+    @blp.alt_response(409, schema=ErrorSchema, description="the plan already has a draft")
+    @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    def post(self, query):
+        """Create a draft from a plan document (the plan is created with its first draft)."""
+        session = db_session()
+        try:
+            version = store.create_draft(
+                session, current_user, _document_text(), source="body", note=query["note"]
+            )
+        except store.PolicyError as exc:
+            _fail(exc)
+        session.commit()
+        return version, 201, _etag(version.plan)
+
+
+@blp.route("/<string:key>")
+class PlanItem(MethodView):
+    @permission_required("plans.read")
+    @blp.response(200, PlanDetailSchema, description="ETag: the plan revision")
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, key: str):
+        """A plan and all its versions."""
+        try:
+            plan = store.get_plan(db_session(), key)
+        except store.PolicyError as exc:
+            _fail(exc)
+        return plan, 200, _etag(plan)
+
+
+@blp.route(VERSION_PATH)
+class VersionItem(MethodView):
+    @permission_required("plans.read")
+    @blp.response(200, VersionDetailSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, key: str, number: int):
+        """One version: its document as written, state, hashes and transitions."""
+        try:
+            version = store.get_version(db_session(), key, number)
+        except store.PolicyError as exc:
+            _fail(exc)
+        return version, 200, _etag(version.plan)
+
+    @permission_required("plans.edit")
+    @blp.arguments(DraftQuerySchema, location="query")
+    @blp.doc(requestBody=DOCUMENT_BODY)
+    @blp.response(200, VersionDetailSchema, description="ETag: the new plan revision")
+    @blp.alt_response(
+        409, schema=ErrorSchema, description="not a draft, or expected_revision stale"
+    )
+    @blp.alt_response(412, schema=ErrorSchema, description="If-Match names a stale revision")
+    @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    @blp.alt_response(428, schema=ErrorSchema, description="neither If-Match nor expected_revision")
+    def put(self, query, key: str, number: int):
+        """Replace a draft's document (only a draft is editable)."""
+        expected, stale_status = _expectation(query["expected_revision"], required=True)
+        session = db_session()
+        try:
+            version = store.update_draft(
+                session,
+                current_user,
+                key,
+                number,
+                _document_text(),
+                expected_revision=expected,
+                source="body",
+            )
+        except store.PolicyError as exc:
+            _fail(exc, stale_status=stale_status)
+        session.commit()
+        return version, 200, _etag(version.plan)
+
+
+@blp.route(VERSION_PATH + "/export")
+@permission_required("plans.read")
+@blp.doc(
+    responses={"200": {"description": "deterministic YAML", "content": {"application/yaml": {}}}}
+)
+def export_version(key: str, number: int):
+    """The version as canonical YAML: byte-stable, and it loads to the same content hash."""
+    try:
+        version = store.get_version(db_session(), key, number)
+    except store.PolicyError as exc:
+        _fail(exc)
+    filename = f"{key}-v{number}.yaml"
+    return Response(
+        store.export_yaml(version),
+        mimetype="application/yaml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _transition(action, key: str, number: int, body: dict):
+    expected, stale_status = _expectation(body["expected_revision"], required=False)
+    session = db_session()
+    kwargs = {"note": body["note"], "expected_revision": expected}
+    if action in (store.submit, store.approve):
+        kwargs["effective_from"] = body["effective_from"]
+    elif body["effective_from"] is not None:
+        _fail(
+            store.DocumentRejected(
+                "effective_from is set on submission or approval.",
+                [Problem(path="json.effective_from", message="not accepted here")],
+            )
+        )
+    try:
+        version = action(session, current_user, key, number, **kwargs)
+    except store.PolicyError as exc:
+        _fail(exc, stale_status=stale_status)
+    session.commit()
+    return version, 200, _etag(version.plan)
+
+
+def _transition_route(name: str, action, permission: str, doc: str) -> None:
+    @permission_required(permission)
+    @blp.arguments(TransitionRequestSchema)
+    @blp.response(200, VersionDetailSchema, description="the version after the change")
+    @blp.alt_response(403, schema=ErrorSchema, description="permission or separation of duties")
+    @blp.alt_response(409, schema=ErrorSchema, description="wrong state, or a concurrent change")
+    @blp.alt_response(412, schema=ErrorSchema, description="If-Match names a stale revision")
+    @blp.alt_response(422, schema=ErrorSchema, description="a check failed; every problem")
+    def view(body, key: str, number: int):
+        return _transition(action, key, number, body)
+
+    view.__name__ = f"{name}_version"
+    view.__doc__ = doc
+    blp.route(f"{VERSION_PATH}/{name}", methods=["POST"])(view)
+
+
+_transition_route(
+    "submit",
+    store.submit,
+    "plans.edit",
+    "Freeze a draft and submit it: it must validate and lint without errors.",
+)
+_transition_route(
+    "approve",
+    store.approve,
+    "plans.approve",
+    "Approve a submitted version (not one's own); it needs an effective date.",
+)
+_transition_route(
+    "activate",
+    store.activate,
+    "plans.activate",
+    "Put an approved version in force; the active version is superseded.",
+)
+_transition_route(
+    "reject", store.reject, "plans.approve", "Reject a submitted version, with a reason."
+)
+_transition_route(
+    "withdraw",
+    store.withdraw,
+    "plans.edit",
+    "Withdraw a draft, submitted or approved (not yet active) version.",
+)
+
+
+@blp.route("/<string:key>/diff")
+@permission_required("plans.read")
+@blp.arguments(DiffQuerySchema, location="query")
+@blp.response(200, DiffSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def diff_versions(query, key: str):
+    """What changed between two versions, by rule id: `?from=N&to=M`."""
+    session = db_session()
+    try:
+        old = store.get_version(session, key, query["from_"])
+        new = store.get_version(session, key, query["to"])
+    except store.PolicyError as exc:
+        _fail(exc)
+    result = diff_documents(store.plan_of(old).document, store.plan_of(new).document)
+    return {"plan": key, "from_": old, "to": new, **result.as_dict()}
+
+
+@blp.route("/<string:key>/governing")
+@permission_required("plans.read")
+@blp.arguments(GoverningQuerySchema, location="query")
+@blp.response(200, VersionSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="no version governs that date")
+def governing_version(query, key: str):
+    """The version governing a date (`on`), as known at a record time (`as_of`)."""
+    session = db_session()
+    try:
+        store.get_plan(session, key)
+    except store.PolicyError as exc:
+        _fail(exc)
+    version = store.version_governing(session, key, query["on"], query["as_of"])
+    if version is None:
+        abort(404, message=f"No version of {key!r} governs {query['on'].isoformat()}.")
+    return version
