@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -14,6 +18,8 @@ from app.demo import DEMO_TODAY
 from app.demo.generator import demo_quarters, generate_demo_data
 from app.demo.roster import PLANS
 from rules.period import Period
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +46,23 @@ def test_same_seed_gives_byte_identical_json(data):
     assert json.dumps(other, sort_keys=True) != json.dumps(data, sort_keys=True)
     # The roster does not depend on the seed; the deals do.
     assert other["participants"] == data["participants"]
+
+
+def test_same_json_in_another_process_with_another_hash_seed(data):
+    script = (
+        "import hashlib, json; from app.demo.generator import generate_demo_data; "
+        "print(hashlib.sha256(json.dumps(generate_demo_data()).encode()).hexdigest())"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == hashlib.sha256(json.dumps(data).encode()).hexdigest()
 
 
 def test_passes_the_engine_validation(data):
@@ -172,7 +195,7 @@ def test_fewer_deals_on_request():
         generate_demo_data(deals=0)
 
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = ROOT / "examples"
 
 
 @pytest.mark.slow
