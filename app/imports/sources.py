@@ -74,7 +74,7 @@ class Batch:
             skeleton.pop("exceptions", None)
         _data, problems = check_data(skeleton)
         self.problems.extend(_prefixed(p, prefix) for p in problems)
-        if problems or not isinstance(obj, dict):
+        if not isinstance(obj, dict):
             return
         if obj.get("exceptions"):
             self.problems.append(
@@ -84,11 +84,16 @@ class Batch:
                     "the deal-desk workflow (remove the key or leave it empty)",
                 )
             )
+        # Records of well-formed sections are checked even when the top level has
+        # problems (an unknown section next to bad deals), so that all are listed.
         for section in ("participants", "quotas", "deals", "events"):
-            records = obj.get(section) or []
-            self._extend(section, records, Segment(0, source))
-        fx = obj.get("fx") or {}
-        self._extend("fx", [{"pair": k, "rate": v} for k, v in fx.items()], Segment(0, source))
+            records = obj.get(section)
+            if isinstance(records, list):
+                self._extend(section, records, Segment(0, source))
+        fx = obj.get("fx")
+        if isinstance(fx, dict):
+            pairs = [{"pair": k, "rate": v} for k, v in fx.items()]
+            self._extend("fx", pairs, Segment(0, source))
 
     def add_csv(self, parsed: CsvRecords) -> None:
         self.names.append(parsed.name)

@@ -273,6 +273,19 @@ def test_changed_assignment_quota_event_fx_are_updated(db):
     assert got["participants"] == (0, 0, 5)
 
 
+def test_top_level_and_record_problems_are_listed_together(db):
+    payload = org()
+    payload["deal"] = []
+    payload["quotas"] = {"not": "a list"}
+    payload["deals"][0]["currency"] = "dollars"
+    assert rejected(db, payload) == [
+        "$.deal: unknown key 'deal'; did you mean 'deals'? (allowed: participants, quotas, "
+        "deals, events, exceptions, fx)",
+        "$.quotas: expected a list, got a mapping",
+        "$.deals[0].currency: 'dollars' is not a 3-letter currency code",
+    ]
+
+
 def test_not_json_at_all_is_one_problem(db):
     assert rejected(db, ["not", "a", "mapping"]) == [
         "$: expected a data mapping (participants, quotas, deals, ...), got a list"
