@@ -324,3 +324,23 @@ def test_thousands_of_deals_across_chunks(db):
 def test_report_is_json_serialisable(db):
     report = import_data(db, org())
     assert json.loads(json.dumps(report.as_dict()))["counts"]["deals"]["created"] == 2
+
+
+def test_attribute_numbers_survive_exactly(db):
+    from app.imports.writer import json_value
+
+    assert json_value(Decimal("9")) == 9 and isinstance(json_value(Decimal("9.0")), int)
+    assert json_value(Decimal("0.5")) == 0.5
+    long = Decimal("0.12345678901234567890123")  # no float carries this exactly
+    assert json_value(long) == "0.12345678901234567890123"
+    payload = org()
+    payload["deals"][0]["attributes"] = {"ratio": long, "tags": ["a", 1.5], "ok": True}
+    import_data(db, payload)
+    db.commit()
+    db.expire_all()
+    assert db.get(Deal, "D-1").attributes == {
+        "ratio": "0.12345678901234567890123",
+        "tags": ["a", 1.5],
+        "ok": True,
+    }
+    assert import_data(db, payload).changed is False
