@@ -104,6 +104,7 @@ SIGNATURES = (
     ("participants", ("id",)),
 )
 
+_MALFORMED = object()  # a list cell with a malformed entry
 _FOLD = re.compile(r"[\s\-.]+")
 _NUMBER = re.compile(r"^[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|\.[0-9]+)$")
 
@@ -270,7 +271,9 @@ def _record(out: CsvRecords, index: int, cells: list[str], columns: list) -> dic
                 attributes[spec[1]] = attribute_value(cell)
             continue
         name, syntax = spec
-        record[name] = _cell(out, index, name, syntax, cell)
+        value = _cell(out, index, name, syntax, cell)
+        if value is not _MALFORMED:  # reported already; leave the field out of the record
+            record[name] = value
     if attributes is not None:
         record["attributes"] = attributes
     return record
@@ -309,6 +312,7 @@ def _cell(out: CsvRecords, index: int, name: str, syntax: str, cell: str) -> Any
     if syntax == "list":
         return entries
     parsed = []
+    malformed = False
     for number, entry in enumerate(entries):
         parts = [p.strip() for p in entry.split(":")]
         if syntax == "pairs" and len(parts) == 2:
@@ -331,4 +335,5 @@ def _cell(out: CsvRecords, index: int, name: str, syntax: str, cell: str) -> Any
             out.problems.append(
                 Problem(out.where(index, name, number), f"{entry!r} is not {shape}")
             )
-    return parsed
+            malformed = True
+    return _MALFORMED if malformed else parsed

@@ -102,7 +102,9 @@ class Batch:
             Problem(f"{parsed.name} row 1, column {title}", "unknown column ignored", None)
             for title in parsed.ignored
         )
-        if parsed.problems or not parsed.kind:
+        # Header problems leave no records; a malformed cell leaves its row's other
+        # fields to be checked, so that one run lists every problem of the file.
+        if not parsed.kind:
             return
         self._extend(parsed.kind, parsed.records, Segment(0, parsed.name, parsed))
 
