@@ -16,6 +16,7 @@ from typing import Any
 
 from rules.evaluation.context import DataIndex, PlanContext
 from rules.evaluation.ledger import Ledger
+from rules.evaluation.numbers import exact_context
 from rules.evaluation.output import statement_dict, to_json, to_table
 from rules.evaluation.period import evaluate_period
 from rules.model import Data, Plan
@@ -52,6 +53,12 @@ def evaluate(
     if problems:
         raise EvaluationError(problems)
 
+    with exact_context():
+        return _evaluate(plans, data, target, engine)
+
+
+def _evaluate(plans: Sequence[Plan], data: Data, target: Period, engine: str) -> dict[str, Any]:
+    problems: list[Problem] = []
     index = DataIndex(data)
     statements: list[dict[str, Any]] = []
     warnings: list[str] = []

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from fractions import Fraction
+from decimal import Decimal
 
+from rules.evaluation.numbers import ONE, div
 from rules.model import Clawback
-
-ONE = Fraction(1)
 
 
 def add_months(day: date, months: int) -> date:
@@ -38,7 +37,7 @@ def whole_months(start: date, end: date) -> int:
     return months
 
 
-def recovery_fraction(rule: Clawback, close: date, event: date) -> tuple[Fraction | None, str]:
+def recovery_fraction(rule: Clawback, close: date, event: date) -> tuple[Decimal | None, str]:
     """The share of what was paid that `rule` recovers for an event on `event`, or None
     when the event falls outside the window; with the arithmetic for the trace."""
     days = (event - close).days
@@ -51,7 +50,7 @@ def recovery_fraction(rule: Clawback, close: date, event: date) -> tuple[Fractio
         if rule.recover == "full":
             return ONE, f"{days} days after the close, within {window}: full"
         return (
-            Fraction(window - days, window) if window else ONE,
+            div(window - days, window) if window else ONE,
             f"{days} days after the close, within {window}: ({window} - {days}) / {window}",
         )
     n = rule.within_months or 0
@@ -62,6 +61,6 @@ def recovery_fraction(rule: Clawback, close: date, event: date) -> tuple[Fractio
         return ONE, f"within {n} months (to {end}): full"
     m = whole_months(close, event)
     return (
-        Fraction(n - m, n) if n else ONE,
+        div(n - m, n) if n else ONE,
         f"{m} whole months after the close, within {n} (to {end}): ({n} - {m}) / {n}",
     )

@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from fractions import Fraction
+from decimal import Decimal
 from typing import Any
 
 from rules.evaluation.credit import credited
 from rules.evaluation.facts import deal_facts, line_facts
 from rules.evaluation.matching import PlanMatcher, condition_text
-from rules.evaluation.numbers import ZERO, exact, money, plain, ratio_text
+from rules.evaluation.numbers import ZERO, div, exact, money, plain, ratio_text
 from rules.model import Assignment, Data, Deal, Participant, PayoutException, Plan
 from rules.period import Period
 from rules.problems import Problem
@@ -69,12 +69,12 @@ class CreditLine:
     deal: Deal
     rule: str
     order: tuple
-    share: Fraction
-    credit: Fraction
+    share: Decimal
+    credit: Decimal
     facts: dict[str, Any]
     matches: frozenset[str]
     eligible: bool
-    base_rate: Fraction
+    base_rate: Decimal
     trace: list = field(default_factory=list)
     exception: str | None = None  # override_split id
 
@@ -193,7 +193,7 @@ class PlanContext:
                 days.update(range(start.toordinal(), end.toordinal() + 1))
         return len(days)
 
-    def prorated_quota(self, participant: str, period: Period) -> tuple[Fraction | None, str]:
+    def prorated_quota(self, participant: str, period: Period) -> tuple[Decimal | None, str]:
         quotas = self.index.quotas.get((participant, self.plan.policy, period.name), [])
         if not quotas:
             return None, "no quota"
@@ -203,7 +203,7 @@ class PlanContext:
             )
         amount = exact(quotas[0].amount)
         covered = self.covered_days(participant, period)
-        prorated = amount * Fraction(covered, period.days)
+        prorated = div(amount * covered, period.days)
         return prorated, f"{money(amount)} x {covered}/{period.days} days = {money(prorated)}"
 
     # ----------------------------------------------------------------- credit
@@ -225,7 +225,7 @@ class PlanContext:
             return True
         return any(t.participant in assigned for t in deal.touchpoints)
 
-    def convert(self, deal: Deal) -> tuple[Fraction | None, dict | None]:
+    def convert(self, deal: Deal) -> tuple[Decimal | None, dict | None]:
         """The deal amount in plan currency, and the FX trace entry if converted."""
         target = self.plan.currency
         if deal.currency == target:
@@ -245,7 +245,7 @@ class PlanContext:
                     )
                 )
                 return None, None
-            converted = exact(deal.amount) / exact(inverse)
+            converted = div(deal.amount, inverse)
             detail = f"{target}/{deal.currency} {inverse}: {deal.amount} / {inverse}"
         entry = {"step": "fx", "rule": None, "detail": detail, "amount": ratio_text(converted)}
         return converted, entry
@@ -259,7 +259,7 @@ class PlanContext:
             return []
         dfacts = deal_facts(deal, amount)
         deal_matches = self.matcher.for_deal(dfacts)
-        targets: list[tuple[str, tuple, Fraction, str, str | None]] = []
+        targets: list[tuple[str, tuple, Decimal, str, str | None]] = []
         override = self.overrides.get(deal.id)
         if override is not None:
             for i, c in enumerate(override.credits):

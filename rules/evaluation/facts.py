@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 from rules.evaluation.numbers import as_decimal
 from rules.model import Assignment, Deal, Participant
 
 
-def deal_facts(deal: Deal, amount: Fraction) -> dict[str, Any]:
+def deal_facts(deal: Deal, amount: Decimal) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "deal.id": deal.id,
         "deal.account": deal.account,
@@ -42,7 +41,7 @@ def line_facts(
     assignment: Assignment | None,
     close_date: date,
     rule: str,
-    share: Fraction,
+    share: Decimal,
 ) -> dict[str, Any]:
     facts = dict(deal)
     if participant is not None:
@@ -64,10 +63,10 @@ def line_facts(
     return facts
 
 
-_SHARE_CACHE: dict[Fraction, Decimal] = {}
+_SHARE_CACHE: dict[Decimal, Decimal] = {}
 
 
-def share_fact(share: Fraction) -> Decimal:
+def share_fact(share: Decimal) -> Decimal:
     """Shares repeat (1, 0.5, 1/3): convert each once."""
     value = _SHARE_CACHE.get(share)
     if value is None:

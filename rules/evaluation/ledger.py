@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from fractions import Fraction
+from decimal import Decimal
 
 from rules.evaluation.numbers import ZERO
 
@@ -30,14 +30,14 @@ KIND_ORDER = {kind: index for index, kind in enumerate(KINDS)}
 class Line:
     kind: str
     participant: str
-    amount: Fraction
+    amount: Decimal
     status: str
     rule: str | None
     deal: str | None = None
     close_date: date | None = None
-    share: Fraction | None = None
-    credit: Fraction | None = None
-    rate: Fraction | None = None
+    share: Decimal | None = None
+    credit: Decimal | None = None
+    rate: Decimal | None = None
     trace: list = field(default_factory=list)
     # Tie-break after (kind, close date, deal): rule order, spif order, event order.
     order: tuple = ()
@@ -60,7 +60,7 @@ class Held:
     close_date: date
     kind: str
     rule: str
-    amount: Fraction
+    amount: Decimal
     release: date | None  # None: until the data supplies a date
     period: str  # the period the line was created in
     gates: tuple[str, ...]
@@ -72,14 +72,14 @@ class Held:
 class Ledger:
     held: list[Held] = field(default_factory=list)
     # (participant, deal) -> [(date counted as paid, amount)]
-    paid: dict[tuple[str, str], list[tuple[date, Fraction]]] = field(default_factory=dict)
-    recovered: dict[tuple[str, str], Fraction] = field(default_factory=dict)
-    draw_balance: dict[str, Fraction] = field(default_factory=dict)
+    paid: dict[tuple[str, str], list[tuple[date, Decimal]]] = field(default_factory=dict)
+    recovered: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    draw_balance: dict[str, Decimal] = field(default_factory=dict)
     # deal -> participants with paid or held lines on it (for clawbacks)
     by_deal: dict[str, set[str]] = field(default_factory=dict)
     held_by_deal: dict[str, list[Held]] = field(default_factory=dict)
 
-    def pay(self, participant: str, deal: str, day: date, amount: Fraction) -> None:
+    def pay(self, participant: str, deal: str, day: date, amount: Decimal) -> None:
         self.paid.setdefault((participant, deal), []).append((day, amount))
         self.by_deal.setdefault(deal, set()).add(participant)
 
@@ -93,7 +93,7 @@ class Ledger:
         self.held = [h for h in self.held if not h.done]
         return [h for h in self.held if h.release is not None and start <= h.release <= end]
 
-    def paid_by(self, participant: str, deal: str, day: date) -> Fraction:
+    def paid_by(self, participant: str, deal: str, day: date) -> Decimal:
         """Paid on the deal by `day` (inclusive), less what clawbacks already recovered."""
         total = sum((a for d, a in self.paid.get((participant, deal), ()) if d <= day), ZERO)
         return total - self.recovered.get((participant, deal), ZERO)
@@ -102,14 +102,14 @@ class Ledger:
 @dataclass
 class Statement:
     participant: str
-    quota: Fraction | None = None
-    credited: Fraction = ZERO
+    quota: Decimal | None = None
+    credited: Decimal = ZERO
     lines: list[Line] = field(default_factory=list)
-    payable: Fraction = ZERO
-    held: Fraction = ZERO
-    draw_balance: Fraction = ZERO
+    payable: Decimal = ZERO
+    held: Decimal = ZERO
+    draw_balance: Decimal = ZERO
     holds: list[Held] = field(default_factory=list)  # lines created held in this period
 
     @property
-    def attainment(self) -> Fraction | None:
+    def attainment(self) -> Decimal | None:
         return self.credited / self.quota if self.quota else None

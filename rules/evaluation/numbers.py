@@ -1,105 +1,101 @@
-"""Exact numbers for pay arithmetic and their rendering.
+"""Exact decimal numbers for pay arithmetic, and their rendering.
 
-Credits, shares, attainment and tier boundaries are kept as `fractions.Fraction`, so a
-team share of 1/3 or a quota prorated over 92 days stays exact; only a line's amount is
-rounded, once, to cents half-up (ties away from zero, as finance rounds money).
+Every computation runs in `EXACT`, a decimal context of 80 significant digits: sums and
+products of plan and data values are exact, so credits, tier boundaries and amounts are
+never rounded before their line. Only a true division can be inexact (a share of 1/3, a
+quota prorated over 92 days, an attainment ratio, a prorated clawback, an FX inverse): it
+is rounded at 40 decimal places. A line amount is then rounded once, half-up to cents,
+after a guard rounding at 30 decimal places, so that a value such as 1/3 x 0.015 (0.005
+exactly, held as 0.00499...) rounds to 0.01 as its exact value does. Attribution weights
+are adjusted so that they sum to exactly 1.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
-from fractions import Fraction
+from decimal import (
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 
-ZERO = Fraction(0)
-ONE = Fraction(1)
-_CENT = Fraction(1, 100)
-
-
-def exact(value: Decimal | int | Fraction) -> Fraction:
-    """A Decimal or int as an exact Fraction (never through float)."""
-    if isinstance(value, Fraction):
-        return value
-    return Fraction(value)
-
-
-def _half_up_units(value: Fraction, scale: int) -> int:
-    """round(|value| x scale) half-up, in integers (Fraction arithmetic is slow)."""
-    n, d = abs(value.numerator), value.denominator
-    return (2 * n * scale + d) // (2 * d)
-
-
-def round_half_up(value: Fraction, places: int) -> Fraction:
-    """`value` rounded to `places` decimals, ties away from zero."""
-    scale = 10**places
-    units = _half_up_units(value, scale)
-    return Fraction(-units if value < 0 else units, scale)
+EXACT = Context(
+    prec=60, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
+ZERO = Decimal(0)
+ONE = Decimal(1)
+_GUARD = Decimal("1e-30")
+_ZERO_CENTS = Decimal("0.00")
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(0, 31)}
 
 
-def cents(value: Fraction) -> Fraction:
+def exact_context():
+    """`with exact_context():` runs decimal arithmetic in `EXACT`."""
+    return localcontext(EXACT)
+
+
+def exact(value: Decimal | int) -> Decimal:
+    """A plan or data number as a Decimal (never through float)."""
+    return value if isinstance(value, Decimal) else Decimal(value)
+
+
+_DIVISION_PLACES = Decimal("1e-40")
+
+
+def div(a: Decimal | int, b: Decimal | int) -> Decimal:
+    """a / b, exact when it terminates within 40 decimal places, else rounded there
+    (half-even). A fixed number of places keeps later sums of quotients exact."""
+    return (
+        EXACT.divide(exact(a), exact(b)).quantize(_DIVISION_PLACES, context=EXACT).normalize(EXACT)
+    )
+
+
+def round_half_up(value: Decimal, places: int) -> Decimal:
+    """`value` rounded to `places` decimals, ties away from zero, after the guard."""
+    guarded = value.quantize(_GUARD, rounding=ROUND_HALF_EVEN, context=EXACT)
+    return guarded.quantize(_QUANTA[places], rounding=ROUND_HALF_UP, context=EXACT)
+
+
+def cents(value: Decimal) -> Decimal:
     """Round a line amount to cents, half-up: the one rounding of money."""
-    if value.denominator == 1:
-        return value
-    return round_half_up(value, 2)
+    rounded = round_half_up(value, 2)
+    return rounded if rounded else _ZERO_CENTS  # no negative zero
 
 
-def fixed(value: Fraction | None, places: int) -> str | None:
+def fixed(value: Decimal | None, places: int) -> str | None:
     """`value` rounded half-up and written with exactly `places` decimals."""
     if value is None:
         return None
-    scale = 10**places
-    units = _half_up_units(value, scale)
-    sign = "-" if value.numerator < 0 and units else ""
-    if not places:
-        return f"{sign}{units}"
-    whole, frac = divmod(units, scale)
-    return f"{sign}{whole}.{frac:0{places}d}"
+    text = f"{round_half_up(value, places):f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
 
 
-def money(value: Fraction | None) -> str | None:
+def money(value: Decimal | None) -> str | None:
     """Money as a string with 2 decimals."""
     return fixed(value, 2)
 
 
-def _places(denominator: int) -> int | None:
-    """Decimal places of a fraction with this (reduced) denominator, None if endless."""
-    twos = fives = 0
-    while denominator % 2 == 0:
-        denominator //= 2
-        twos += 1
-    while denominator % 5 == 0:
-        denominator //= 5
-        fives += 1
-    return max(twos, fives) if denominator == 1 else None
-
-
-def terminating(value: Fraction) -> bool:
-    """Whether `value` has a finite decimal expansion (denominator 2^a * 5^b)."""
-    return _places(value.denominator) is not None
-
-
-def plain(value: Fraction | None, max_places: int = 12) -> str | None:
-    """A share, rate or factor written exactly when its decimal expansion ends (`0.5`,
-    `1`), else rounded half-up to `max_places` decimals (the trace then also shows the
-    fraction, e.g. `1/3`)."""
+def plain(value: Decimal | None, max_places: int = 12) -> str | None:
+    """A share, rate or factor without trailing zeros (`0.5`, `1`), rounded half-up to
+    `max_places` decimals when longer (a share of 1/3 shows as 0.333333333333)."""
     if value is None:
         return None
-    places = _places(value.denominator)
-    if places is not None:
-        return fixed(value, places)
-    text = fixed(value, max_places) or "0"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    if value == value.to_integral_value():
+        return f"{value.quantize(ONE, context=EXACT):f}"
+    text = f"{round_half_up(value, max_places):f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
-def as_decimal(value: Fraction) -> Decimal:
-    """A Fraction as a Decimal for condition facts: exact when it terminates, else to 28
-    significant digits (conditions compare shares with short literals such as 0.5)."""
-    if terminating(value):
-        return Decimal(plain(value))
-    return Decimal(value.numerator) / Decimal(value.denominator)
+def ratio_text(value: Decimal) -> str:
+    """A value for a trace, to 20 decimals at most (exact for every terminating value a
+    plan and data of ordinary precision produce)."""
+    return plain(value, 20) or "0"
 
 
-def ratio_text(value: Fraction) -> str:
-    """The exact value for a trace: `0.5`, or `1/3` when it does not terminate."""
-    if terminating(value):
-        return plain(value) or "0"
-    return f"{value.numerator}/{value.denominator}"
+def as_decimal(value: Decimal) -> Decimal:
+    """The value as a condition fact (already a Decimal)."""
+    return value

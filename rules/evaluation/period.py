@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from fractions import Fraction
+from decimal import Decimal
 
 from rules.evaluation import tiers as tiering
 from rules.evaluation.context import CreditLine, PlanContext
@@ -21,7 +21,7 @@ from rules.problems import Problem
 
 @dataclass
 class _Gating:
-    factor: Fraction = ONE
+    factor: Decimal = ONE
     blocked: str | None = None
     hold: bool = False
     release: date | None = None
@@ -110,7 +110,7 @@ def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLin
     table = tiering.bounds(tiers, scale) if tiers is not None else None
     quota_text = quota_detail if tiers is not None and tiers.basis == "attainment" else None
     cumulative = ZERO
-    per_deal: dict[str, Fraction] = {}
+    per_deal: dict[str, Decimal] = {}
     period_total = ZERO
     per_deal_cap, per_period_cap = ctx.per_deal_cap, ctx.per_period_cap
     for c in credit_lines:

@@ -8,7 +8,7 @@ tier boundaries are never rounded. A value on a boundary takes the higher band.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
+from decimal import Decimal
 
 from rules.evaluation.numbers import ZERO, exact, money, plain, ratio_text
 from rules.model import Band, Tiers
@@ -19,16 +19,16 @@ class Part:
     """The part of a line's credit priced by one band (band None: no band, earns 0)."""
 
     band: Band | None
-    credit: Fraction
-    rate: Fraction
+    credit: Decimal
+    rate: Decimal
 
 
 @dataclass(frozen=True)
 class Priced:
-    commission: Fraction  # exact, before gates and rounding
-    rate: Fraction | None  # None when the credit spans several bands
+    commission: Decimal  # exact, before gates and rounding
+    rate: Decimal | None  # None when the credit spans several bands
     parts: tuple[Part, ...]
-    unbanded: Fraction  # credit that fell in no band and earns 0
+    unbanded: Decimal  # credit that fell in no band and earns 0
 
 
 @dataclass(frozen=True)
@@ -36,16 +36,16 @@ class Bound:
     """A band with its bounds in credit money for one participant and period."""
 
     band: Band
-    lower: Fraction
-    upper: Fraction | None
-    multiplier: Fraction | None
-    rate: Fraction | None
+    lower: Decimal
+    upper: Decimal | None
+    multiplier: Decimal | None
+    rate: Decimal | None
 
-    def earns(self, base_rate: Fraction) -> Fraction:
+    def earns(self, base_rate: Decimal) -> Decimal:
         return self.rate if self.rate is not None else self.multiplier * base_rate
 
 
-def bounds(tiers: Tiers, scale: Fraction) -> list[Bound]:
+def bounds(tiers: Tiers, scale: Decimal) -> list[Bound]:
     """The bands in credit money: `scale` is the prorated quota for `attainment`, else 1."""
     return [
         Bound(
@@ -59,7 +59,7 @@ def bounds(tiers: Tiers, scale: Fraction) -> list[Bound]:
     ]
 
 
-def band_at(table: list[Bound], value: Fraction) -> Bound | None:
+def band_at(table: list[Bound], value: Decimal) -> Bound | None:
     """The band whose [from, to) holds `value` (in credit money), if any."""
     for bound in table:
         if bound.lower <= value and (bound.upper is None or value < bound.upper):
@@ -70,11 +70,11 @@ def band_at(table: list[Bound], value: Fraction) -> Bound | None:
 def price(
     tiers: Tiers,
     table: list[Bound],
-    credit: Fraction,
-    base_rate: Fraction,
+    credit: Decimal,
+    base_rate: Decimal,
     *,
-    before: Fraction,
-    final: Fraction,
+    before: Decimal,
+    final: Decimal,
 ) -> Priced:
     """Price `credit` given the participant's cumulative credit `before` this line and
     `final` for the period (both ignored for basis `deal`)."""
@@ -113,7 +113,7 @@ def price(
 
 
 def trace(
-    tiers: Tiers, priced: Priced, *, before: Fraction, final: Fraction, scale, quota: str | None
+    tiers: Tiers, priced: Priced, *, before: Decimal, final: Decimal, scale, quota: str | None
 ) -> list:
     """One trace entry per band part, with the values a person needs to re-check it."""
     entries = []
@@ -139,7 +139,7 @@ def trace(
     return entries
 
 
-def _describe(tiers: Tiers, band: Band | None, scale: Fraction) -> str:
+def _describe(tiers: Tiers, band: Band | None, scale: Decimal) -> str:
     if band is None:
         return ""
     upper = "" if band.upper is None else str(band.upper)

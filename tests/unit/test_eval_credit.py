@@ -28,7 +28,10 @@ def _deal(touches, close=date(2026, 7, 31)) -> Deal:
 
 
 def _weights(model, touches, **kw):
-    return touch_weights(CreditTarget("touchpoints", model=model, **kw), _deal(touches))
+    """Weights as fractions: each is correct to 60 digits and they sum to exactly 1."""
+    weights = touch_weights(CreditTarget("touchpoints", model=model, **kw), _deal(touches))
+    assert sum(map(Fraction, weights)) == 1
+    return [Fraction(w).limit_denominator(10**6) for w in weights]
 
 
 T1, T2, T3, T4 = (date(2026, 7, d) for d in (1, 2, 3, 4))
@@ -105,16 +108,16 @@ def test_time_decay_halves_per_half_life_and_normalises():
     touches = [("a", date(2026, 7, 17), None), ("b", date(2026, 7, 31), None)]
     target = CreditTarget("touchpoints", model="time_decay", half_life_days=Decimal(14))
     weights = touch_weights(target, _deal(touches, close))
-    # a: 14 days -> 2^-1 = 0.5; b: 0 days -> 1; normalised 1/3 and 2/3 exactly
-    assert weights == [F(1, 3), F(2, 3)]
-    assert sum(weights) == 1
+    # a: 14 days -> 2^-1 = 0.5; b: 0 days -> 1; normalised 1/3 and 2/3
+    assert [Fraction(w).limit_denominator(100) for w in weights] == [F(1, 3), F(2, 3)]
+    assert sum(map(Fraction, weights)) == 1
 
 
 def test_time_decay_irrational_weights_still_sum_to_one():
     touches = [("a", date(2026, 7, 1), None), ("b", date(2026, 7, 20), None)]
     target = CreditTarget("touchpoints", model="time_decay", half_life_days=Decimal(7))
     weights = touch_weights(target, _deal(touches))
-    assert sum(weights) == 1
+    assert sum(map(Fraction, weights)) == 1
     # 2^(-30/7) / (2^(-30/7) + 2^(-11/7)) = 1 / (1 + 2^(19/7)) ~= 0.13232
     assert abs(float(weights[0]) - 1 / (1 + 2 ** (19 / 7))) < 1e-12
 

@@ -87,7 +87,7 @@ def test_attribution_weights_always_sum_to_one(model, touches, half_life):
     )
     target = CreditTarget("touchpoints", model=model, half_life_days=Decimal(half_life))
     weights = touch_weights(target, deal)
-    assert sum(weights) == 1 and all(w >= 0 for w in weights)
+    assert sum(map(Fraction, weights)) == 1 and all(w >= 0 for w in weights)
 
 
 SPLIT_PLAN = plan(
