@@ -234,3 +234,13 @@ def test_the_audit_log_over_http(client, tokens):
     assert (
         client.get("/api/v1/audit/export?format=xml", headers=tokens["auditor"]).status_code == 422
     )
+
+
+def test_a_transition_needs_no_body_and_times_are_utc_on_both_databases(client, tokens):
+    _create(client, tokens)
+    response = client.post("/api/v1/plans/ae-plan/versions/1/submit", headers=tokens["author"])
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["state"] == "submitted"
+    stamps = [body["created_at"], body["updated_at"], *(t["at"] for t in body["transitions"])]
+    assert all(s.endswith("+00:00") for s in stamps), stamps

@@ -225,7 +225,7 @@ def _transition(action, key: str, number: int, body: dict):
 
 def _transition_route(name: str, action, permission: str, doc: str) -> None:
     @permission_required(permission)
-    @blp.arguments(TransitionRequestSchema)
+    @blp.arguments(TransitionRequestSchema, required=False)
     @blp.response(200, VersionDetailSchema, description="the version after the change")
     @blp.alt_response(403, schema=ErrorSchema, description="permission or separation of duties")
     @blp.alt_response(409, schema=ErrorSchema, description="wrong state, or a concurrent change")

@@ -5,16 +5,28 @@ store, not by marshmallow, so the API, the CLI and `accord lint` share one defin
 valid plan; `DOCUMENT_BODY` only documents it for OpenAPI.
 """
 
+from datetime import UTC
+
 import marshmallow as ma
 
 from models.policy import VERSION_STATES
+
+
+class UtcDateTime(ma.fields.DateTime):
+    """Always an aware UTC time: SQLite gives stored times back naive (they are UTC),
+    PostgreSQL in the session's zone; clients should not see the difference."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None:
+            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class TransitionSchema(ma.Schema):
     from_state = ma.fields.String(allow_none=True)
     to_state = ma.fields.String()
     actor_id = ma.fields.Integer(allow_none=True)
-    at = ma.fields.DateTime()
+    at = UtcDateTime()
     note = ma.fields.String(allow_none=True)
 
 
@@ -26,13 +38,13 @@ class VersionSchema(ma.Schema):
         metadata={"description": "sha256 of the canonical document (the engine's version)"}
     )
     effective_from = ma.fields.Date(allow_none=True)
-    recorded_at = ma.fields.DateTime(
+    recorded_at = UtcDateTime(
         allow_none=True, metadata={"description": "record time: when it was put in force"}
     )
     created_by_id = ma.fields.Integer(allow_none=True)
     submitted_by_id = ma.fields.Integer(allow_none=True)
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class VersionDetailSchema(VersionSchema):
@@ -40,7 +52,7 @@ class VersionDetailSchema(VersionSchema):
     transitions = ma.fields.List(ma.fields.Nested(TransitionSchema))
     plan_revision = ma.fields.Integer(
         attribute="plan.revision",
-        metadata={"description": "the plan's revision: send it as If-Match to change it"}
+        metadata={"description": "the plan's revision: send it as If-Match to change it"},
     )
 
 
@@ -53,8 +65,8 @@ class PlanSchema(ma.Schema):
     revision = ma.fields.Integer(
         metadata={"description": "optimistic-concurrency counter, also the ETag"}
     )
-    created_at = ma.fields.DateTime()
-    updated_at = ma.fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
 
 class PlanDetailSchema(PlanSchema):
