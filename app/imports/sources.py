@@ -27,14 +27,6 @@ _INDEXED = re.compile(r"^\$\.(participants|assignments|quotas|deals|events)\[(\d
 _STEP = re.compile(r"^\.([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?(.*)$")
 
 
-class ImportInputError(Exception):
-    """The input could not be read at all (not JSON, not CSV, unknown kind)."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
 @dataclass
 class Segment:
     """A run of records of one section that came from one source."""
@@ -46,9 +38,9 @@ class Segment:
 
 @dataclass
 class Batch:
+    # Records per section; fx (a mapping in JSON) as a list of {"pair", "rate"} records.
     sections: dict[str, list[Any]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
     segments: dict[str, list[Segment]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
-    # fx arrives as a mapping in JSON: kept as a list of {"pair", "rate"} records.
     problems: list[Problem] = field(default_factory=list)  # found while reading
     warnings: list[Problem] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
