@@ -344,3 +344,15 @@ def test_attribute_numbers_survive_exactly(db):
         "ok": True,
     }
     assert import_data(db, payload).changed is False
+
+
+def test_stored_participant_gets_a_manager_from_later_in_the_file(db):
+    import_data(db, org())
+    db.commit()
+    payload = {"participants": [{"id": "ana", "manager": "zoe"}, {"id": "zoe", "name": "Zoe"}]}
+    report = import_data(db, payload)
+    db.commit()
+    assert counts(report)["participants"] == (1, 1, 0)
+    db.expire_all()
+    assert db.get(Participant, "ana").manager_id == "zoe"
+    assert db.get(Participant, "ana").name == "Ana"  # not carried: kept
