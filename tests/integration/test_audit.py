@@ -89,6 +89,14 @@ def test_the_database_refuses_update_and_delete(db):
     assert db.scalar(text("SELECT action FROM audit_records WHERE id = :id"), {"id": entry.id})
 
 
+def test_postgresql_also_refuses_truncate(db):
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE (DELETE is refused above)")
+    _append(db, 1)
+    db.commit()
+    _refused(db, "TRUNCATE audit_records")
+
+
 def test_verify_names_the_tampered_record(db):
     records = _append(db, 4)
     db.commit()

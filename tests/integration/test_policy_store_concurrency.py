@@ -120,3 +120,43 @@ def test_two_simultaneous_activations_leave_one_active_version(pg):
         winner = next(n for n, o in outcomes.items() if o == "active")
         assert check.get(PolicyPlan, "ae-plan").active_number == winner
         assert tuple(audit.verify(check)) == (True, None, None)
+
+
+def test_an_approval_racing_a_withdrawal_lets_exactly_one_win(pg):
+    with Session(pg) as setup:
+        author = _user(setup, "author@example.test")
+        store.create_draft(setup, author, plan_text())
+        store.submit(setup, author, "ae-plan", 1, effective_from=date(2026, 1, 1))
+        setup.commit()
+
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def act(name: str, email: str, action) -> None:
+        with Session(pg) as session:
+            actor = _user(session, email)
+            store.get_version(session, "ae-plan", 1)  # both read "submitted"
+            barrier.wait(5)
+            try:
+                action(session, actor, "ae-plan", 1)
+                session.commit()
+                outcomes[name] = "done"
+            except store.StaleEdit:
+                session.rollback()
+                outcomes[name] = "stale"
+
+    threads = [
+        threading.Thread(target=act, args=("approve", "approver@example.test", store.approve)),
+        threading.Thread(target=act, args=("withdraw", "author@example.test", store.withdraw)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(15)
+    assert sorted(outcomes.values()) == ["done", "stale"]
+    winner = next(name for name, o in outcomes.items() if o == "done")
+    with Session(pg) as check:
+        version = store.get_version(check, "ae-plan", 1)
+        assert version.state == {"approve": "approved", "withdraw": "withdrawn"}[winner]
+        assert [t.to_state for t in version.transitions] == ["draft", "submitted", version.state]
+        assert tuple(audit.verify(check)) == (True, None, None)
