@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.imports.sources import Batch
@@ -29,6 +30,8 @@ from app.imports.writer import KINDS, Counts, Writer
 from rules.problems import InvalidData, Problem
 
 CHUNK = 2000
+# pg_advisory_xact_lock key taken by every import ("accord imports" in ASCII, as an int).
+IMPORT_LOCK_KEY = 0x61636364696D70
 
 Progress = Callable[[int], None]  # called with the number of records just handled
 
@@ -75,6 +78,7 @@ def import_batch(
     session: Session, batch: Batch, *, progress: Progress | None = None
 ) -> ImportReport:
     """Validate and upsert every record of `batch`; raises `InvalidData` listing all problems."""
+    _one_import_at_a_time(session)
     problems: list[Problem] = list(batch.problems)
     validator = Validator(session, batch)
     writer = Writer(session)
@@ -102,3 +106,15 @@ def import_batch(
         raise InvalidData(problems)
     session.flush()
     return ImportReport(sources=batch.names, counts=writer.counts, warnings=batch.warnings)
+
+
+def _one_import_at_a_time(session: Session) -> None:
+    """Two concurrent imports would both find a new key missing and both insert it.
+
+    On PostgreSQL the second import waits (a transaction-scoped advisory lock) until the
+    first commits or rolls back, then compares against what the first wrote. SQLite
+    serialises writers itself; a second import fails there with "database is locked"
+    after the busy timeout rather than waiting for the whole first import.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
