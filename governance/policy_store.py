@@ -1,8 +1,7 @@
 """The versioned policy store: plan versions, their lifecycle, and which version governs when.
 
-    draft --submit--> submitted --approve--> approved --activate--> active --> superseded
-      |                  |  \\--reject--> rejected            |
-      +--withdraw--------+-----withdraw----------------------+--> withdrawn
+draft -> submitted -> approved -> active -> superseded; submitted -> rejected; draft,
+submitted or approved -> withdrawn (the diagram and the guarantees: docs/governance.md).
 
 One function per transition. Each checks the actor's permission and the version's state,
 changes the row, records the transition, and appends an audit record, all in the caller's
@@ -56,7 +55,7 @@ class PolicyError(Exception):
 
 
 class NotFound(PolicyError):
-    pass
+    """No such plan or version."""
 
 
 class NotAllowed(PolicyError):
@@ -177,14 +176,6 @@ def _require(actor: Any | None, permission: str, doing: str) -> None:
         raise NotAllowed(f"{doing} needs the permission {permission!r}.")
 
 
-def _check_revision(plan: PolicyPlan, expected_revision: int | None) -> None:
-    if expected_revision is not None and plan.revision != expected_revision:
-        raise StaleEdit(
-            f"Plan {plan.key!r} is at revision {plan.revision}, not {expected_revision}:"
-            " reload it and apply your change again."
-        )
-
-
 def _claim(session: Session, plan: PolicyPlan) -> None:
     """Write the plan's row first: `version_id_col` checks the revision read, and on
     PostgreSQL the row lock makes a concurrent change to the same plan wait, then fail."""
@@ -234,7 +225,11 @@ def _transition(
 
 def _load_plan(session: Session, key: str, expected_revision: int | None) -> PolicyPlan:
     plan = get_plan(session, key)
-    _check_revision(plan, expected_revision)
+    if expected_revision is not None and plan.revision != expected_revision:
+        raise StaleEdit(
+            f"Plan {key!r} is at revision {plan.revision}, not {expected_revision}:"
+            " reload it and apply your change again."
+        )
     return plan
 
 
