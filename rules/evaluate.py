@@ -11,6 +11,7 @@ computed with exact fractions and rounded once, to cents half-up, on its line.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,8 +54,17 @@ def evaluate(
     if problems:
         raise EvaluationError(problems)
 
-    with exact_context():
-        return _evaluate(plans, data, target, engine)
+    # The evaluation allocates many small objects and no reference cycles: pausing the
+    # cyclic garbage collector while it runs halves its time on large inputs (every
+    # collection would rescan the whole input). The previous state is restored after.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with exact_context():
+            return _evaluate(plans, data, target, engine)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _evaluate(plans: Sequence[Plan], data: Data, target: Period, engine: str) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from rules.evaluation.credit import credited
-from rules.evaluation.facts import deal_facts, line_facts
+from rules.evaluation.credit import credited_exact
+from rules.evaluation.facts import deal_facts, line_facts, participant_facts
 from rules.evaluation.matching import PlanMatcher, condition_text
 from rules.evaluation.numbers import ZERO, div, exact, money, plain, ratio_text
 from rules.model import Assignment, Data, Deal, Participant, PayoutException, Plan
@@ -61,7 +61,7 @@ class DataIndex:
         return self._bucket("events", period.kind).get(period.name, [])
 
 
-@dataclass
+@dataclass(slots=True)
 class CreditLine:
     """A credit line of step 1-5 before tiers, gates' arithmetic and caps."""
 
@@ -115,6 +115,7 @@ class PlanContext:
             if r.when is not None
         }
         # Per-rule constants, built once: trace entries are shared by the lines they explain.
+        self._static_facts: dict[tuple, dict] = {}
         self.explain = True  # False while replaying earlier periods: no traces needed
         self.eligibility = [
             (
@@ -276,7 +277,7 @@ class PlanContext:
                 rule_ids.append(rule.id)
                 share = exact(rule.share)
                 total += share
-                for sub, c in enumerate(credited(rule.to, deal, self.index.participants)):
+                for sub, c in enumerate(credited_exact(rule.to, deal, self.index.participants)):
                     targets.append((c.participant, (order, sub), share * c.share, c.detail, None))
                 if not targets or targets[-1][1][0] != order:
                     self.warnings.append(
@@ -337,7 +338,11 @@ class PlanContext:
         exception,
     ) -> CreditLine:
         participant = self.index.participants.get(participant_id)
-        facts = line_facts(dfacts, participant, assignment, deal.close_date, rule_id, share)
+        key = (participant_id, assignment)
+        static = self._static_facts.get(key)
+        if static is None:
+            static = self._static_facts[key] = participant_facts(participant, assignment)
+        facts = line_facts(dfacts, participant, assignment, deal.close_date, rule_id, share, static)
         matches = deal_matches | self.matcher.for_line(facts)
         credit = share * amount
         explain = self.explain

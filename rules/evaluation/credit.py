@@ -21,7 +21,7 @@ from rules.model import CreditTarget, Deal, Participant, Touchpoint
 DECAY_CONTEXT = Context(prec=40)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Credited:
     """One participant credited by one rule, with the sub-share and how it was found."""
 
@@ -35,12 +35,13 @@ def credited(
 ) -> list[Credited]:
     """Participants credited by `target` for `deal`, in a deterministic order."""
     with exact_context():
-        return _credited(target, deal, participants)
+        return credited_exact(target, deal, participants)
 
 
-def _credited(
+def credited_exact(
     target: CreditTarget, deal: Deal, participants: Mapping[str, Participant]
 ) -> list[Credited]:
+    """`credited`, for callers already in the `EXACT` decimal context."""
     kind = target.kind
     if kind == "owner":
         return [Credited(deal.owner, ONE, "deal.owner")]

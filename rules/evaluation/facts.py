@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from rules.evaluation.numbers import as_decimal
 from rules.model import Assignment, Deal, Participant
 
 
@@ -20,7 +19,7 @@ def deal_facts(deal: Deal, amount: Decimal) -> dict[str, Any]:
         "deal.id": deal.id,
         "deal.account": deal.account,
         "deal.type": deal.type,
-        "deal.amount": deal.amount if amount == deal.amount else as_decimal(amount),
+        "deal.amount": amount,
         "deal.currency": deal.currency,
         "deal.close_date": deal.close_date,
         "deal.gross_margin": deal.gross_margin,
@@ -35,22 +34,14 @@ def deal_facts(deal: Deal, amount: Decimal) -> dict[str, Any]:
     return facts
 
 
-def line_facts(
-    deal: dict[str, Any],
-    participant: Participant | None,
-    assignment: Assignment | None,
-    close_date: date,
-    rule: str,
-    share: Decimal,
-) -> dict[str, Any]:
-    facts = dict(deal)
+def participant_facts(participant: Participant | None, assignment: Assignment | None) -> dict:
+    """The participant and assignment facts that do not depend on the deal (cached by the
+    caller per participant and assignment)."""
+    facts: dict[str, Any] = {}
     if participant is not None:
         facts["participant.id"] = participant.id
         facts["participant.region"] = participant.region
         facts["participant.hire_date"] = participant.hire_date
-        facts["participant.tenure_days"] = (
-            (close_date - participant.hire_date).days if participant.hire_date else None
-        )
         for name, value in participant.attributes.items():
             facts["participant.attributes." + name] = value
     if assignment is not None:
@@ -58,22 +49,26 @@ def line_facts(
         facts["assignment.team"] = assignment.team
         facts["assignment.start"] = assignment.start
         facts["assignment.end"] = assignment.end
-    facts["credit.rule"] = rule
-    facts["credit.share"] = share_fact(share)
     return facts
 
 
-_SHARE_CACHE: dict[Decimal, Decimal] = {}
-
-
-def share_fact(share: Decimal) -> Decimal:
-    """Shares repeat (1, 0.5, 1/3): convert each once."""
-    value = _SHARE_CACHE.get(share)
-    if value is None:
-        value = as_decimal(share)
-        if len(_SHARE_CACHE) < 4096:
-            _SHARE_CACHE[share] = value
-    return value
+def line_facts(
+    deal: dict[str, Any],
+    participant: Participant | None,
+    assignment: Assignment | None,
+    close_date: date,
+    rule: str,
+    share: Decimal,
+    static: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Facts of one credit line: the deal's, the participant's and the credit's."""
+    facts = dict(deal)
+    facts.update(static if static is not None else participant_facts(participant, assignment))
+    hired = participant.hire_date if participant is not None else None
+    facts["participant.tenure_days"] = (close_date - hired).days if hired else None
+    facts["credit.rule"] = rule
+    facts["credit.share"] = share
+    return facts
 
 
 def field_date(facts: dict[str, Any], path: str) -> tuple[date | None, bool]:

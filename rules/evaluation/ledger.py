@@ -26,7 +26,7 @@ KINDS = (
 KIND_ORDER = {kind: index for index, kind in enumerate(KINDS)}
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     kind: str
     participant: str
@@ -51,7 +51,7 @@ class Line:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Held:
     """A commission or spif line held past the end of its period."""
 

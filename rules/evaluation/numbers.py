@@ -94,8 +94,3 @@ def ratio_text(value: Decimal) -> str:
     """A value for a trace, to 20 decimals at most (exact for every terminating value a
     plan and data of ordinary precision produce)."""
     return plain(value, 20) or "0"
-
-
-def as_decimal(value: Decimal) -> Decimal:
-    """The value as a condition fact (already a Decimal)."""
-    return value

@@ -19,7 +19,7 @@ from rules.period import Period
 from rules.problems import Problem
 
 
-@dataclass
+@dataclass(slots=True)
 class _Gating:
     factor: Decimal = ONE
     blocked: str | None = None
@@ -43,10 +43,9 @@ def evaluate_period(ctx: PlanContext, ledger: Ledger, period: Period) -> dict[st
         for line in ctx.credit_lines(deal):
             by_participant.setdefault(line.participant, []).append(line)
     for participant in sorted(by_participant):
-        credit_lines = sorted(
-            by_participant[participant], key=lambda c: (c.deal.close_date, c.deal.id, c.order)
-        )
-        _commission(ctx, ledger, period, statement(participant), credit_lines)
+        # Already in step-2 order (close date, deal id, rule order): deals are visited in
+        # (close date, id) order and each deal's lines in rule order.
+        _commission(ctx, ledger, period, statement(participant), by_participant[participant])
     releases_and_clawbacks(ctx, ledger, period, statement)
     for ex in ctx.adjustments:
         if ex.period == period.name and ex.participant:
@@ -121,13 +120,13 @@ def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLin
             ZERO,
             "payable",
             c.rule,
-            deal=c.deal.id,
-            close_date=c.deal.close_date,
-            share=c.share,
-            credit=c.credit,
-            rate=None,
-            trace=trace,
-            order=c.order,
+            c.deal.id,
+            c.deal.close_date,
+            c.share,
+            c.credit,
+            None,
+            trace,
+            c.order,
         )
         st.lines.append(line)
         if not c.eligible:
@@ -311,18 +310,18 @@ def _settle(ledger: Ledger, period: Period, st: Statement, line: Line, gating: _
 
 def _spifs(ctx, ledger, period, st: Statement, c: CreditLine, gating: _Gating) -> None:
     """Spif lines of a credit line: block and hold gates apply, reduce does not."""
-    if not ctx.plan.spifs:
-        return
-    spif_gating = _Gating(
-        blocked=gating.blocked,
-        hold=gating.hold,
-        release=gating.release,
-        hold_gates=gating.hold_gates,
-        trace=[e for e in gating.trace if e.get("rule") not in ctx.reduce_gates],
-    )
+    spif_gating = None
     for index, spif in enumerate(ctx.plan.spifs):
         if spif.when is not None and "spif:" + spif.id not in c.matches:
             continue
+        if spif_gating is None:
+            spif_gating = _Gating(
+                blocked=gating.blocked,
+                hold=gating.hold,
+                release=gating.release,
+                hold_gates=gating.hold_gates,
+                trace=[e for e in gating.trace if e.get("rule") not in ctx.reduce_gates],
+            )
         amount = cents(exact(spif.amount) * c.share)
         trace = []
         if ctx.explain:
@@ -342,11 +341,13 @@ def _spifs(ctx, ledger, period, st: Statement, c: CreditLine, gating: _Gating) -
             amount,
             "payable",
             spif.id,
-            deal=c.deal.id,
-            close_date=c.deal.close_date,
-            share=c.share,
-            trace=trace,
-            order=(*c.order, index),
+            c.deal.id,
+            c.deal.close_date,
+            c.share,
+            None,
+            None,
+            trace,
+            (*c.order, index),
         )
         st.lines.append(line)
         _settle(ledger, period, st, line, spif_gating)

@@ -14,7 +14,7 @@ from rules.evaluation.numbers import ZERO, exact, money, plain, ratio_text
 from rules.model import Band, Tiers
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Part:
     """The part of a line's credit priced by one band (band None: no band, earns 0)."""
 
@@ -23,7 +23,7 @@ class Part:
     rate: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Priced:
     commission: Decimal  # exact, before gates and rounding
     rate: Decimal | None  # None when the credit spans several bands
