@@ -213,13 +213,16 @@ def read_csv(
 
 
 def _map_header(out: CsvRecords, header: list[str], ignore_unknown: bool) -> list[tuple]:
-    """Per position: (field, syntax) or ("attr", name) or None (ignored)."""
+    """Per position: (field, syntax), ("attr", name), ("blank", number) or None (ignored)."""
     kind = out.kind
     columns: list[tuple | None] = []
     seen: dict[str, str] = {}
     for position, raw in enumerate(header):
         title = raw.strip()
         where = f"{out.name} row 1, column {title or position + 1}"
+        if not title:  # spreadsheets often export trailing empty columns
+            columns.append(("blank", position + 1))
+            continue
         if title.lower().startswith(ATTR_PREFIX) and kind in WITH_ATTRIBUTES:
             attr = title[len(ATTR_PREFIX) :].strip()
             key = f"attributes.{attr}"
@@ -265,6 +268,11 @@ def _record(out: CsvRecords, index: int, cells: list[str], columns: list) -> dic
         if spec is None:
             continue
         cell = cells[position].strip() if position < len(cells) else ""
+        if spec[0] == "blank":
+            if cell:
+                where = f"{out.name} row {out.rows[index]}, column {spec[1]}"
+                out.problems.append(Problem(where, "a value in a column without a header"))
+            continue
         if spec[0] == "attr":
             attributes = {} if attributes is None else attributes
             if cell:

@@ -172,6 +172,15 @@ def test_header_problems(db):
     ]
 
 
+def test_columns_without_a_header_must_be_empty(db):
+    text = "id,name,,\nana,Ana,,\nbo,Bo,,x\n"
+    assert problems_of(db, ("people.csv", text)) == [
+        "people.csv row 3, column 4: a value in a column without a header"
+    ]
+    report = run(db, ("people.csv", text.replace(",x", ",")))
+    assert report.counts["participants"].created == 2
+
+
 def test_unknown_columns_can_be_ignored(db):
     text = "Employee ID,Full Name,Department\nana,Ana,Sales\n"
     report = run(db, ("people.csv", text), ignore_unknown_columns=True)
