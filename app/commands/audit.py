@@ -1,4 +1,5 @@
-"""`accord audit verify|export`: check the hash chain, export the log for auditors."""
+"""`accord audit verify|export`: check the hash chain; export the log, plan versions and
+every decision on them for auditors."""
 
 from __future__ import annotations
 
@@ -29,13 +30,21 @@ def verify() -> None:
     sys.exit(1)
 
 
+EXPORTS = {
+    "log": audit_log.export_records,
+    "plan-versions": audit_log.export_plan_versions,
+    "plan-transitions": audit_log.export_plan_transitions,
+}
+
+
 @audit.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="json")
+@click.option("--what", type=click.Choice(sorted(EXPORTS)), default="log", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @with_appcontext
-def export(fmt: str, output: Path | None) -> None:
-    """Write the whole log, oldest first, with every hashed field."""
-    text = audit_log.export_records(db_session(), fmt)
+def export(fmt: str, what: str, output: Path | None) -> None:
+    """Write the log (oldest first, every hashed field), the plan versions or their decisions."""
+    text = EXPORTS[what](db_session(), fmt)
     if output is None:
         click.echo(text, nl=False)
     else:

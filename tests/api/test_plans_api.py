@@ -229,6 +229,11 @@ def test_the_audit_log_over_http(client, tokens):
         "plan_version.created",
         "plan_version.submitted",
     ]
+    versions = client.get("/api/v1/audit/plan-versions?format=csv", headers=tokens["auditor"])
+    assert versions.mimetype == "text/csv"
+    assert versions.data.decode().splitlines()[1].startswith("ae-plan,1,submitted,sha256:")
+    decisions = client.get("/api/v1/audit/plan-transitions", headers=tokens["auditor"])
+    assert [d["to_state"] for d in decisions.get_json()] == ["draft", "submitted"]
     verified = client.get("/api/v1/audit/verify", headers=tokens["auditor"]).get_json()
     assert verified == {"ok": True, "first_broken_id": None, "reason": None, "checked": 2}
     assert (

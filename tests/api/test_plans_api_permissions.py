@@ -30,6 +30,8 @@ ENDPOINTS = [
     ("GET", "/api/v1/audit", "audit.read"),
     ("GET", "/api/v1/audit/export?format=csv", "audit.read"),
     ("GET", "/api/v1/audit/verify", "audit.read"),
+    ("GET", "/api/v1/audit/plan-versions", "audit.read"),
+    ("GET", "/api/v1/audit/plan-transitions?format=csv", "audit.read"),
 ]
 
 

@@ -43,6 +43,12 @@ def test_verify_and_export_a_sound_chain(cli_env, tmp_path):
     lines = run("audit", "export", "--format", "csv").output.splitlines()
     assert lines[0].startswith("id,at,actor_id,action")
     assert len(lines) == 3
+    versions = json.loads(run("audit", "export", "--what", "plan-versions").output)
+    assert [(v["plan"], v["state"]) for v in versions] == [("plan-6", "draft"), ("plan-7", "draft")]
+    decisions = run("audit", "export", "--what", "plan-transitions", "--format", "csv").output
+    assert (
+        decisions.splitlines()[0] == "plan,number,content_hash,from_state,to_state,actor_id,at,note"
+    )
 
 
 def test_verify_names_the_record_tampered_with_behind_the_triggers(cli_env, tmp_path):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import date
 
 import pytest
@@ -273,3 +276,27 @@ def test_version_governing_keeps_effective_and_record_time_apart(db, people):
     assert governing(date(2026, 5, 1), as_of=v2.recorded_at) == 2
     assert governing(date(2026, 3, 1), as_of=v3.recorded_at) == 3
     assert store.get_version(db, "ae-plan", 2).state == "superseded"
+
+
+def test_auditor_exports_of_versions_and_decisions(db, people):
+    store.create_draft(db, people["author"], plan_text())
+    _activate(db, people, 1, date(2026, 1, 1))
+    store.create_draft(db, people["author"], plan_text(rate="0.07"))
+    db.commit()
+    versions = json.loads(audit.export_plan_versions(db, "json"))
+    assert [(v["number"], v["state"], v["effective_from"]) for v in versions] == [
+        (1, "active", "2026-01-01"),
+        (2, "draft", None),
+    ]
+    assert versions[0]["recorded_at"].endswith("Z")
+    rows = list(csv.DictReader(io.StringIO(audit.export_plan_transitions(db, "csv"))))
+    assert [(r["number"], r["to_state"]) for r in rows] == [
+        ("1", "draft"),
+        ("1", "submitted"),
+        ("1", "approved"),
+        ("1", "active"),
+        ("2", "draft"),
+    ]
+    approval = rows[2]
+    assert approval["actor_id"] == str(people["approver"].id)
+    assert approval["content_hash"] == versions[0]["content_hash"]

@@ -1,4 +1,5 @@
-"""`/api/v1/audit`: the audit log for auditors: a page of records, a full export, a check.
+"""`/api/v1/audit`: for auditors: the audit log (a page, an export, a check of the chain),
+and exports of plan versions and of every decision on them, as CSV or JSON.
 
 Read-only: nothing here writes. Exports are oldest first and carry every hashed field, so
 an auditor can recompute the chain outside Accord.
@@ -14,6 +15,7 @@ from app.api.audit.schemas import (
     AuditExportQuerySchema,
     AuditPageQuerySchema,
     AuditPageSchema,
+    FormatQuerySchema,
     VerificationSchema,
 )
 from app.auth.decorators import permission_required
@@ -22,6 +24,21 @@ from governance import audit
 
 blp = Blueprint("audit", __name__, url_prefix="/audit", description="The audit log")
 FILTERS = ("action", "object_type", "object_id", "actor_id")
+
+
+def _download(text: str, fmt: str, name: str) -> Response:
+    return Response(
+        text,
+        mimetype="text/csv" if fmt == "csv" else "application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+EXPORT_DOC = {
+    "responses": {
+        "200": {"description": "a download", "content": {"application/json": {}, "text/csv": {}}}
+    }
+}
 
 
 @blp.route("")
@@ -46,24 +63,33 @@ def list_audit(query):
 @blp.route("/export")
 @permission_required("audit.read")
 @blp.arguments(AuditExportQuerySchema, location="query")
-@blp.doc(
-    responses={
-        "200": {
-            "description": "every matching record, oldest first",
-            "content": {"application/json": {}, "text/csv": {}},
-        }
-    }
-)
+@blp.doc(**EXPORT_DOC)
 def export_audit(query):
     """The audit log (or the filtered part of it) as JSON or CSV, for download."""
     session = db_session()
     stmt = audit.list_records(session, **{k: query[k] for k in FILTERS})
     fmt = query["format"]
-    return Response(
-        audit.export_records(session, fmt, stmt),
-        mimetype="text/csv" if fmt == "csv" else "application/json",
-        headers={"Content-Disposition": f'attachment; filename="audit.{fmt}"'},
-    )
+    return _download(audit.export_records(session, fmt, stmt), fmt, "audit")
+
+
+@blp.route("/plan-versions")
+@permission_required("audit.read")
+@blp.arguments(FormatQuerySchema, location="query")
+@blp.doc(**EXPORT_DOC)
+def export_plan_versions(query):
+    """Every plan version: state, content hash, effective and record times, authors."""
+    fmt = query["format"]
+    return _download(audit.export_plan_versions(db_session(), fmt), fmt, "plan-versions")
+
+
+@blp.route("/plan-transitions")
+@permission_required("audit.read")
+@blp.arguments(FormatQuerySchema, location="query")
+@blp.doc(**EXPORT_DOC)
+def export_plan_transitions(query):
+    """Every decision on every plan version (submissions, approvals, rejections...)."""
+    fmt = query["format"]
+    return _download(audit.export_plan_transitions(db_session(), fmt), fmt, "plan-transitions")
 
 
 @blp.route("/verify")

@@ -38,8 +38,12 @@ class AuditPageSchema(ma.Schema):
     total = ma.fields.Integer()
 
 
-class AuditExportQuerySchema(AuditFilterSchema):
+class FormatQuerySchema(ma.Schema):
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv")))
+
+
+class AuditExportQuerySchema(AuditFilterSchema, FormatQuerySchema):
+    pass
 
 
 class VerificationSchema(ma.Schema):
