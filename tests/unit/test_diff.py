@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from governance.diff import diff_documents
 from rules.document import load_plan
 
@@ -155,3 +158,29 @@ rates: [{id: default, rate: 0.020}]
     after = load_plan(text.replace("0.020", "0.025")).document
     (change,) = diff_documents(before, after).sections["rates"].changed
     assert change.fields[0].as_dict() == {"path": "rate", "before": "0.02", "after": "0.025"}
+
+
+rule_ids = st.sampled_from(["a", "b", "c", "d", "e", "f"])
+rates = st.sampled_from(["0.01", "0.02", "0.05", "0.1"])
+rate_lists = st.lists(st.tuples(rule_ids, rates), unique_by=lambda r: r[0], max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=rate_lists, after=rate_lists)
+def test_diff_by_id_agrees_with_set_arithmetic_and_is_symmetric(before, after):
+    a = changed(rates=[{"id": i, "rate": Decimal(r)} for i, r in before])
+    b = changed(rates=[{"id": i, "rate": Decimal(r)} for i, r in after])
+    old, new = dict(before), dict(after)
+    forward = diff_documents(a, b).sections.get("rates")
+    backward = diff_documents(b, a).sections.get("rates")
+    if forward is None:
+        assert backward is None
+        assert before == after
+        return
+    assert {x["id"] for x in forward.added} == set(new) - set(old)
+    assert {x["id"] for x in forward.removed} == set(old) - set(new)
+    assert {c.id for c in forward.changed} == {i for i in old if i in new and old[i] != new[i]}
+    assert {x["id"] for x in backward.added} == {x["id"] for x in forward.removed}
+    for change in forward.changed:
+        (field_change,) = change.fields
+        assert (field_change.before, field_change.after) == (old[change.id], new[change.id])
