@@ -60,6 +60,7 @@ _HISTORY_CHANGED = {
 }
 APPEND_ONLY_TABLES = ("audit_records", "plan_transitions")
 
+
 def upgrade() -> None:
     op.create_table('audit_chain_head',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
