@@ -56,8 +56,9 @@ def div(a: Decimal | int, b: Decimal | int) -> Decimal:
 
 def round_half_up(value: Decimal, places: int) -> Decimal:
     """`value` rounded to `places` decimals, ties away from zero, after the guard."""
-    guarded = value.quantize(_GUARD, rounding=ROUND_HALF_EVEN, context=EXACT)
-    return guarded.quantize(_QUANTA[places], rounding=ROUND_HALF_UP, context=EXACT)
+    if value.as_tuple().exponent < -30:  # only quotients carry more than 30 places
+        value = value.quantize(_GUARD, rounding=ROUND_HALF_EVEN, context=EXACT)
+    return value.quantize(_QUANTA[places], rounding=ROUND_HALF_UP, context=EXACT)
 
 
 def cents(value: Decimal) -> Decimal:
@@ -84,9 +85,14 @@ def plain(value: Decimal | None, max_places: int = 12) -> str | None:
     `max_places` decimals when longer (a share of 1/3 shows as 0.333333333333)."""
     if value is None:
         return None
-    if value == value.to_integral_value():
-        return f"{value.quantize(ONE, context=EXACT):f}"
-    text = f"{round_half_up(value, max_places):f}".rstrip("0").rstrip(".")
+    text = str(value)
+    if "E" not in text:
+        whole, _, decimals = text.partition(".")
+        decimals = decimals.rstrip("0")
+        if len(decimals) <= max_places:
+            return f"{whole}.{decimals}" if decimals else ("0" if whole == "-0" else whole)
+    text = f"{round_half_up(value, max_places):f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
     return "0" if text in ("", "-0") else text
 
 
