@@ -253,7 +253,11 @@ class Writer:
         columns = [table.c.id, table.c.has_splits, *(table.c[c] for c in DEAL_FIELDS.values())]
         ids = [d.id for d, _ in typed]
         existing = {r.id: r._asdict() for r in _rows(self.session, columns, table.c.id, ids)}
-        children = {name: self._children(model, list(existing)) for name, model in CHILDREN.items()}
+        carried = {name for name in CHILDREN if any(name in raw for _d, raw in typed)}
+        children = {
+            name: self._children(model, list(existing)) if name in carried else {}
+            for name, model in CHILDREN.items()
+        }
         now = utcnow()
         inserts, updates = [], []
         replace: dict[str, list[str]] = {name: [] for name in CHILDREN}
