@@ -64,6 +64,8 @@ def test_linear_is_equal_and_exact():
     ],
 )
 def test_u_shaped(n, expected):
+    # Illustrative, after descriptions of position-based ("U-shaped") attribution in
+    # marketing-analytics documentation: 40/20/40, and 50/50 when there are two touches.
     touches = [(f"p{i}", date(2026, 7, i + 1), None) for i in range(n)]
     assert _weights("u_shaped", touches) == expected
 

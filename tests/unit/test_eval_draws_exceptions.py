@@ -227,3 +227,83 @@ def test_output_shape_and_version():
         "status": "payable",
     }
     assert st["attainment"] == "0.4000"
+
+
+def test_override_split_over_one_is_an_error():
+    # The data validator refuses such an exception; evaluation still guards Data built
+    # in code.
+    from dataclasses import replace
+
+    from rules.model import PayoutException, SplitOverride
+
+    override = PayoutException(
+        "EX-9",
+        "override_split",
+        deal="D1",
+        plan="tp",
+        credits=(SplitOverride("ana", D("0.8")), SplitOverride("bo", D("0.3"))),
+    )
+    the_data = replace(
+        data([deal("D1", 1000, "2026-07-01")], participants=[person("ana"), person("bo")]),
+        exceptions=(override,),
+    )
+    with pytest.raises(EvaluationError) as err:
+        run(plan(), the_data)
+    assert "D1" in str(err.value) and "EX-9" in str(err.value)
+
+
+def test_deals_of_other_plans_need_no_fx_and_make_no_warnings():
+    # bo is on another plan: his JPY deal is not this plan's business
+    the_data = data(
+        [
+            deal("D1", 1000, "2026-07-01", owner="bo", currency="JPY"),
+            deal("D2", 1000, "2026-07-01"),
+        ],
+        participants=[person("ana"), person("bo", plan_key="other-plan")],
+    )
+    out = run(plan(), the_data)
+    assert (out["warnings"], [s["participant"] for s in out["statements"]]) == ([], ["ana"])
+
+
+def test_lines_after_the_assignment_ended_still_get_a_statement():
+    the_plan = plan(
+        clawbacks=[{"id": "c", "triggers": ["churn"], "within_days": 365, "recover": "full"}]
+    )
+    the_data = data(
+        [deal("D1", 1000, "2026-06-01")],
+        participants=[person("ana", end="2026-06-30")],
+        events=[{"deal": "D1", "kind": "churn", "date": "2026-08-01"}],
+    )
+    st = statement(run(the_plan, the_data))
+    assert amounts(st) == ["-100.00"]
+
+
+def test_every_line_has_a_trace_and_output_is_byte_identical():
+    from rules.evaluate import to_json
+
+    the_plan = plan(
+        period="month",
+        draw=RECOVERABLE,
+        spifs=[{"id": "s", "amount": 5}],
+        clawbacks=[{"id": "c", "triggers": ["churn"], "within_days": 90, "recover": "full"}],
+    )
+    the_data = data(
+        [deal("D1", 1000, "2026-01-05"), deal("D2", 500000, "2026-02-05")],
+        events=[{"deal": "D1", "kind": "churn", "date": "2026-02-01"}],
+        exceptions=[
+            {
+                "id": "EX-1",
+                "kind": "adjustment",
+                "participant": "ana",
+                "plan": "tp",
+                "period": "2026-02",
+                "amount": "1",
+                "reason": "r",
+            }
+        ],
+    )
+    out = run(the_plan, the_data, "2026-02")
+    kinds = {ln["kind"] for ln in lines(statement(out))}
+    assert kinds == {"commission", "spif", "clawback", "adjustment", "draw_recovery"}
+    assert all(ln["trace"] for ln in lines(statement(out)))
+    assert to_json(out) == to_json(run(the_plan, the_data, "2026-02"))

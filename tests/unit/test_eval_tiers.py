@@ -32,6 +32,8 @@ DEALS = [deal("D1", 80000, "2026-07-01"), deal("D2", 40000, "2026-07-15")]
 
 
 def test_marginal_attainment_splits_the_crossing_line():
+    # Illustrative, after the marginal accelerator tables of sales-compensation guides:
+    # 10% up to quota, 1.5x the rate above it, 120% attainment.
     out = run(_tiered(), data(DEALS, quotas=[quota("ana", 100000)]))
     st = statement(out)
     # D1: 80,000 all in base: 80,000 x 0.10 = 8,000.00
