@@ -71,7 +71,7 @@ class CreditLine:
     order: tuple
     share: Decimal
     credit: Decimal
-    facts: dict[str, Any]
+    facts: dict[str, Any]  # only the hold fields' values: lines of a period stay small
     matches: frozenset[str]
     eligible: bool
     base_rate: Decimal
@@ -157,6 +157,7 @@ class PlanContext:
             )
             for g in plan.gates
         ]
+        self.hold_fields = sorted({g.effect.hold_field for g in plan.gates if g.effect.hold_field})
         self.reduce_gates = {g.id for g in plan.gates if g.effect.kind == "reduce"}
         self.per_deal_cap = None if plan.caps.per_deal is None else exact(plan.caps.per_deal)
         self.per_period_cap = None if plan.caps.per_period is None else exact(plan.caps.per_period)
@@ -393,7 +394,7 @@ class PlanContext:
             order,
             share,
             credit,
-            facts,
+            {f: facts.get(f) for f in self.hold_fields},
             matches,
             eligible,
             base_rate,
