@@ -386,6 +386,7 @@ def approve(
     note: str | None = None,
     expected_revision: int | None = None,
 ) -> PlanVersion:
+    """Approve a submitted version; `effective_from` here overrides the submitted one."""
     plan = _load_plan(session, key, expected_revision)
     version = get_version(session, key, number)
     _approval_gate(session, actor, version)
