@@ -4,9 +4,10 @@
     matcher.matching({"deal.type": "new", ...})  # frozenset({"rates/new"})
 
 The "durable" engine drives the durable_rules_engine C module directly (no Host, no
-timer threads, no Python actions): create_ruleset once per `name`, then per call
-assert_fact, drain start_action_for_state / complete_and_start_action to read the names
-of the rules that fired, and delete_state in a `finally`. Rules and facts are built by
+timer threads, no Python actions): create_ruleset once per `name` (several rulesets when
+the rules exceed the engine's per-ruleset bounds), then per call and ruleset assert_fact,
+drain start_action_for_state / complete_and_start_action to read the names of the rules
+that fired, and delete_state in a `finally`. Rules and facts are built by
 rules.conditions.durable_json, which encodes values so the engine compares exactly.
 
 Why it is safe against the engine's known bugs (../shared/notes/durable-rules.md):
@@ -19,13 +20,15 @@ Why it is safe against the engine's known bugs (../shared/notes/durable-rules.md
   `exception` still fails the call.
 - A ruleset name can never be redefined: matchers are cached per `name` for the life
   of the process, and reusing a name for other conditions is an error.
-- Conditions the engine cannot decide exactly are decided by the oracle (`fallback`).
+- Conditions the engine cannot decide exactly are decided by the oracle (`fallback`);
+  so, for good, are those of a ruleset on which the engine ever fails to assert a fact.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import logging
 import re
 import threading
 from collections.abc import Mapping
@@ -44,6 +47,7 @@ SID = "accord"  # constant: the session id must not depend on the data (hash col
 # on the heap layout (reproduced by merely importing datetime first). Once an action has
 # run and completed, the context is NULL, so every session must fire at least this rule.
 SENTINEL = "accord_sentinel"
+logger = logging.getLogger(__name__)
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
 
 
@@ -67,8 +71,22 @@ class PythonMatcher:
         return frozenset(key for key, cond in self._items if cond.holds(facts))
 
 
+class _Ruleset:
+    """One compiled durable-rules ruleset (a chunk of the matcher's rules)."""
+
+    def __init__(self, name: str, rules: dict[str, dict], keys: dict[str, str]):
+        self.name = name
+        self.keys = {rule: keys[rule] for rule in rules}  # rule name -> caller's key
+        self.lock = threading.Lock()
+        # The engine may keep or alter what it is given (#254): give it a copy.
+        definition = copy.deepcopy(rules)
+        definition[SENTINEL] = {"all": [{"m": {TAG: 1}}]}
+        text = json.dumps(definition, ensure_ascii=True)
+        self.handle: int | None = durable_rules_engine.create_ruleset(name, text)
+
+
 class DurableMatcher:
-    """One durable-rules ruleset; `fallback` lists keys the oracle decides, and why."""
+    """Rulesets in durable-rules; `fallback` lists keys the oracle decides, and why."""
 
     engine = "durable"
 
@@ -77,36 +95,48 @@ class DurableMatcher:
         self.ruleset_name = f"accord_{name}"
         self.definition = plan.rules
         self.fallback = dict(plan.fallback)
-        self._rule_keys = dict(plan.rule_keys)
+        self._conditions = dict(conditions)
         self._oracle = tuple((key, conditions[key]) for key in plan.fallback)
         self._encode = plan.encoder(SID)
-        self._lock = threading.Lock()
-        self._handle = None
-        if plan.rules:
-            # The engine may keep or alter what it is given (#254): give it a copy.
-            rules = copy.deepcopy(plan.rules)
-            rules[SENTINEL] = {"all": [{"m": {TAG: 1}}]}
-            text = json.dumps(rules, ensure_ascii=True)
-            self._handle = durable_rules_engine.create_ruleset(self.ruleset_name, text)
+        self._rulesets = [
+            _Ruleset(
+                self.ruleset_name if i == 0 else f"{self.ruleset_name}_{i}",
+                {rule: plan.rules[rule] for rule in names},
+                plan.rule_keys,
+            )
+            for i, names in enumerate(plan.chunks)
+        ]
 
     def matching(self, facts: Mapping[str, object]) -> frozenset[str]:
         found = {key for key, cond in self._oracle if cond.holds(facts)}
-        if self._handle is not None:
+        if self._rulesets:
             # ASCII escapes on both sides (rules and facts): equal strings stay byte-equal
             # for the engine's strcmp, and no surrogate can fail its UTF-8 conversion.
             message = json.dumps(self._encode(facts), ensure_ascii=True, allow_nan=False)
-            found.update(self._rule_keys[rule] for rule in self._fire(message))
+            for ruleset in self._rulesets:
+                if ruleset.handle is None:  # degraded: the engine failed on it once
+                    keys = set(ruleset.keys.values())
+                    found.update(k for k in keys if self._conditions[k].holds(facts))
+                else:
+                    found.update(ruleset.keys[rule] for rule in self._fire(ruleset, message, facts))
         return frozenset(found)
 
-    def _fire(self, message: str) -> set[str]:
-        handle = self._handle
+    def _fire(self, ruleset: _Ruleset, message: str, facts: Mapping[str, object]) -> set[str]:
         fired: set[str] = set()
-        with self._lock:  # one live session per ruleset, ever
-            failure: BaseException | None = None
+        with ruleset.lock:  # one live session per ruleset, ever
+            handle = ruleset.handle
+            if handle is None:
+                return fired
             try:
                 code, state_handle = durable_rules_engine.assert_fact(handle, message)
-                if code != 0:  # 1: no rule fired (impossible with the sentinel), 2: #376
-                    raise MatcherError(f"durable-rules refused the facts (code {code})")
+            except durable_rules_engine.error as error:
+                self._degrade(ruleset, f"durable-rules failed on a fact ({error})")
+                return self._fire_oracle(ruleset, facts)
+            if code != 0:  # 1: not even the sentinel fired; 2: "observed" (#376)
+                self._degrade(ruleset, f"durable-rules refused a fact (code {code})")
+                return self._fire_oracle(ruleset, facts)
+            failure: BaseException | None = None
+            try:
                 result = durable_rules_engine.start_action_for_state(handle, state_handle)
                 if result:
                     self._check_state(json.loads(result[0]))
@@ -134,18 +164,35 @@ class DurableMatcher:
         if SENTINEL not in fired:
             raise MatcherError("durable-rules did not fire the sentinel rule on the facts")
         fired.discard(SENTINEL)
-        unknown = fired - self._rule_keys.keys()
+        unknown = fired - ruleset.keys.keys()
         if unknown:
             raise MatcherError(f"unknown rules fired: {sorted(unknown)}")
         return fired
 
+    def _degrade(self, ruleset: _Ruleset, reason: str) -> None:
+        """Hand a ruleset's conditions to the oracle for good.
+
+        Its session is deliberately not deleted: after a failed assert no action has run,
+        and delete_state would free the uninitialised action context (see SENTINEL). The
+        ruleset is never used again, so the stale session is harmless.
+        """
+        ruleset.handle = None
+        for key in ruleset.keys.values():
+            self.fallback.setdefault(key, reason)
+        logger.error("matcher %s: %s; its conditions are decided in Python", ruleset.name, reason)
+
+    def _fire_oracle(self, ruleset: _Ruleset, facts: Mapping[str, object]) -> set[str]:
+        """The rules of a just-degraded ruleset that hold, by the oracle."""
+        return {rule for rule, key in ruleset.keys.items() if self._conditions[key].holds(facts)}
+
     def close(self) -> None:
-        """Delete the ruleset (tests only: a cached matcher must never be closed)."""
-        with self._lock:
-            if self._handle is not None:
-                durable_rules_engine.delete_ruleset(self._handle)
-                self._handle = None
-                self._rule_keys = {}
+        """Delete the rulesets (tests only: a cached matcher must never be closed)."""
+        for ruleset in self._rulesets:
+            with ruleset.lock:
+                if ruleset.handle is not None:
+                    durable_rules_engine.delete_ruleset(ruleset.handle)
+                    ruleset.handle = None
+        self._rulesets = []
 
     @staticmethod
     def _bound_rules(action_text: str, message: str) -> set[str]:

@@ -21,6 +21,11 @@ docs/conditions.md) is designed out here, before a value reaches the engine:
 - Every rule requires the discriminator property, so the session-state fact never matches.
 - A rule may use at most 15 $and/$or groups (error 113 beyond); larger conditions are
   split at a top-level `or` into several rules, or else left to the oracle.
+- A fact that passes more than ~64 alpha tests side by side fails with error 303 (a
+  64-entry stack), and create_ruleset loops forever beyond ~512 alpha nodes: rules are
+  packed into several rulesets ("chunks"), each with a bounded number of tests that can
+  pass at once (`breadth`) and of tests in all; a single rule over the bound goes to the
+  oracle.
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ MAX_SCALE = 15
 MAX_GROUPS = 15  # durable-rules: MAX_SEQUENCE_EXPRESSIONS 32, two entries per $and/$or
 MAX_PROPERTIES = 240  # durable-rules: MAX_OBJECT_PROPERTIES 255 per fact, with sid and id
 MAX_STRING = 1000
+CHUNK_BREADTH = 48  # tests that may pass side by side in one ruleset (engine stack: 64)
+CHUNK_LEAVES = 300  # tests in one ruleset (create_ruleset hangs beyond ~512 alpha nodes)
 _TRUE = {TAG: 1}
 _FALSE = {"$nex": {TAG: 1}}
 _OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
@@ -125,6 +132,7 @@ class Plan:
     """The compiled ruleset: rule JSON by rule name, and how to build a fact."""
 
     rules: dict[str, dict] = field(default_factory=dict)
+    chunks: list[list[str]] = field(default_factory=list)  # rule names per ruleset
     rule_keys: dict[str, str] = field(default_factory=dict)  # rule name -> caller's key
     never: set[str] = field(default_factory=set)  # keys whose condition is constant false
     fallback: dict[str, str] = field(default_factory=dict)  # key -> why the oracle decides
@@ -271,6 +279,37 @@ def _rule(expr: dict) -> dict:
     return {"all": [{"m": {"$and": [dict(_TRUE), *tests]}}]}
 
 
+def shape(expr: dict) -> tuple[int, int]:
+    """(tests, breadth): alpha tests in `expr`, and how many of them may pass side by side.
+
+    Along an $and the engine walks one test after another, so breadth is the widest
+    part; the branches of an $or are siblings, so their breadths add up, except when the
+    branches are exclusive: equalities of one property with distinct values, and its
+    absence (an `in` list, or its negation).
+    """
+    if "$and" in expr:
+        parts = [shape(e) for e in expr["$and"]]
+        return sum(t for t, _ in parts), max(b for _, b in parts)
+    if "$or" in expr:
+        branches = expr["$or"]
+        parts = [shape(e) for e in branches]
+        tests = sum(t for t, _ in parts) + 1  # the engine adds a forward node per $or
+        names = set()
+        values = []
+        for b in branches:
+            ((key, value),) = b.items()
+            names.add(next(iter(value)) if key == "$nex" else key)
+            values.append(("$nex",) if key == "$nex" else (value,))
+        if (
+            len(names) == 1
+            and "$" not in next(iter(names))
+            and len(set(map(repr, values))) == len(values)
+        ):
+            return tests, 1
+        return tests, sum(b for _, b in parts)
+    return 1, 1
+
+
 def _split(expr: dict) -> list[dict]:
     """Rules for `expr`, each within the group limit; raise Inexpressible otherwise."""
     if count_groups(_rule(expr)) <= MAX_GROUPS:
@@ -297,6 +336,13 @@ def compile_ruleset(conditions: Mapping[str, Condition]) -> Plan:
                 plan.never.add(key)
                 continue
             parts = _split(expr)
+            for part in parts:
+                tests, breadth = shape(part)
+                if tests + 1 > CHUNK_LEAVES or breadth > CHUNK_BREADTH:
+                    raise Inexpressible(
+                        f"too large for one durable-rules ruleset ({tests} tests, "
+                        f"{breadth} of them side by side)"
+                    )
             if len(plan.slots) + len(compiler.pending) > MAX_PROPERTIES:
                 raise Inexpressible("the facts would exceed the engine's 255 properties")
         except Inexpressible as why:
@@ -307,7 +353,23 @@ def compile_ruleset(conditions: Mapping[str, Condition]) -> Plan:
             name = f"r{index}" if len(parts) == 1 else f"r{index}_{j}"
             plan.rules[name] = _rule(part)
             plan.rule_keys[name] = key
+    plan.chunks = _pack(plan.rules)
     return plan
+
+
+def _pack(rules: dict[str, dict]) -> list[list[str]]:
+    """Group rules, in order, into rulesets within CHUNK_BREADTH and CHUNK_LEAVES."""
+    chunks: list[list[str]] = []
+    tests_in = breadth_in = 0
+    for name, rule in rules.items():
+        tests, breadth = shape(rule["all"][0]["m"])
+        if not chunks or tests_in + tests > CHUNK_LEAVES or breadth_in + breadth > CHUNK_BREADTH:
+            chunks.append([])
+            tests_in = breadth_in = 0
+        chunks[-1].append(name)
+        tests_in += tests
+        breadth_in += breadth
+    return chunks
 
 
 def _atoms(node: Node) -> list[Compare]:

@@ -23,6 +23,9 @@ from rules.conditions.nodes import And, Compare, Node, Not, Or, Scalar
 from rules.conditions.tokenizer import Token, tokenize
 
 _OPERATORS = "==, !=, <, <=, >, >=, in, not in, contains"
+# Nesting bound: every later pass (oracle, negation normal form, matcher) recurses over the
+# tree, so a pathological `not not not ...` must be an error here, not a RecursionError.
+MAX_DEPTH = 50
 
 
 def _describe(tok: Token) -> str:
@@ -39,6 +42,7 @@ class _Parser:
         self.roots = roots
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
 
     # -- helpers
     def peek(self, ahead: int = 0) -> Token:
@@ -83,24 +87,33 @@ class _Parser:
 
     def unary(self) -> Node:
         tok = self.peek()
-        if tok.kind == "keyword" and tok.value == "not":
-            self.take()
-            return Not(self.unary(), tok.position)
-        if tok.kind == "punct" and tok.value == "(":
-            self.take()
-            node = self.expr()
-            if not self.at("punct", ")"):
-                raise self.fail(
-                    f"expected ')' to close the '(' at column {tok.position}, "
-                    f"found {_describe(self.peek())}"
-                )
-            self.take()
-            return node
+        if tok.kind in ("keyword", "punct") and tok.value in ("not", "("):
+            if self.depth >= MAX_DEPTH:
+                raise self.fail(f"the condition is nested too deeply (over {MAX_DEPTH} levels)")
+            self.depth += 1
+            try:
+                return self.nested(tok)
+            finally:
+                self.depth -= 1
         if tok.kind == "field":
             return self.comparison()
         if tok.kind in ("number", "string") or tok.value in ("true", "false", "null"):
             raise self.fail("expected a field here; write the field first, e.g. deal.amount > 5")
         raise self.fail(f"expected a field, 'not' or '(', found {_describe(tok)}")
+
+    def nested(self, tok: Token) -> Node:
+        if tok.value == "not":
+            self.take()
+            return Not(self.unary(), tok.position)
+        self.take()
+        node = self.expr()
+        if not self.at("punct", ")"):
+            raise self.fail(
+                f"expected ')' to close the '(' at column {tok.position}, "
+                f"found {_describe(self.peek())}"
+            )
+        self.take()
+        return node
 
     def comparison(self) -> Node:
         field_tok = self.take()

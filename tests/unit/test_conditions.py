@@ -179,6 +179,15 @@ def test_error_messages_and_columns(text, message, position):
     assert (err.message, err.position) == (message, position)
 
 
+def test_deep_nesting_is_an_error_not_a_recursion_error():
+    err = error("not " * 60 + "deal.amount > 5")
+    assert err.message == "the condition is nested too deeply (over 50 levels)"
+    assert err.position == 201
+    assert parse_condition("(" * 40 + "deal.amount > 5" + ")" * 40).holds({"deal.amount": D(6)})
+    wide = " or ".join(f"deal.amount == {i}" for i in range(2000))
+    assert parse_condition(wide).holds({"deal.amount": D(1999)})
+
+
 def test_allowed_roots_restrict_fields():
     err = error('participant.region == "EMEA"', frozenset({"deal"}))
     assert err.message == "participant.region cannot be used here; only deal.* fields are allowed"

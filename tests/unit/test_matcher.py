@@ -283,3 +283,42 @@ def test_floats_are_refused_by_both_engines():
     for matcher in (durable, oracle):
         with pytest.raises(TypeError, match="float"):
             matcher.matching({"deal.amount": 5.5})
+
+
+def test_many_conditions_are_packed_into_several_rulesets():
+    """One fact passing more than ~64 tests at once fails with error 303; >512 hang."""
+    texts = {f"above/{i}": f"deal.amount > {i}" for i in range(200)}
+    durable, oracle = pair(texts)
+    assert len(durable._rulesets) > 4 and not durable.fallback
+    for amount in (D(-1), D(0), D("150.5"), D(1000)):
+        assert durable.matching({"deal.amount": amount}) == oracle.matching({"deal.amount": amount})
+    assert len(durable.matching({"deal.amount": D(1000)})) == 200
+
+
+def test_long_lists_stay_in_the_engine_or_go_to_the_oracle():
+    values = ", ".join(str(i) for i in range(250))
+    texts = {
+        "in": f"deal.term_months in [{values}]",
+        "not-in": f"deal.term_months not in [{values}]",
+        "huge": "deal.term_months in [" + ", ".join(str(i) for i in range(600)) + "]",
+    }
+    durable, oracle = pair(texts)
+    assert set(durable.fallback) == {"huge"}
+    for months in (None, 0, 249, 250, 599, 600):
+        facts = {"deal.term_months": months}
+        assert durable.matching(facts) == oracle.matching(facts)
+
+
+def test_an_engine_failure_hands_the_ruleset_to_the_oracle(monkeypatch, caplog):
+    durable, oracle = pair({"a": "deal.amount > 1", "b": 'deal.type == "new"'})
+
+    def broken(handle, message):
+        raise durable_rules_engine.error("Could not assert fact, error code: 303")
+
+    monkeypatch.setattr(durable_rules_engine, "assert_fact", broken)
+    facts = {"deal.amount": D(2), "deal.type": "new"}
+    assert durable.matching(facts) == {"a", "b"}
+    assert set(durable.fallback) == {"a", "b"}
+    assert "error code: 303" in caplog.text
+    monkeypatch.undo()
+    assert durable.matching({"deal.amount": D(0)}) == oracle.matching({"deal.amount": D(0)})

@@ -151,7 +151,7 @@ def _valid(texts: list[str]) -> dict:
     return conditions
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(expression(), min_size=1, max_size=6), st.lists(facts(), min_size=1, max_size=12))
 def test_durable_and_oracle_agree(texts, fact_sets):
     conditions = _valid(texts)
