@@ -45,10 +45,15 @@ class DataIndex:
         key = (what, kind)
         if key not in self._buckets:
             bucket: dict[str, list] = {}
+            names: dict[tuple[int, int], str] = {}  # (year, month) -> period name
             items = self.deals_in_order if what == "deals" else self.events
             for item in items:
                 day = item.close_date if what == "deals" else item.date
-                bucket.setdefault(Period.containing(day, kind).name, []).append(item)
+                month = (day.year, day.month)
+                name = names.get(month)
+                if name is None:
+                    name = names[month] = Period.containing(day, kind).name
+                bucket.setdefault(name, []).append(item)
             self._buckets[key] = bucket
         return self._buckets[key]
 
