@@ -36,7 +36,12 @@ def main() -> None:
 for _command in (db, users, tokens):
     main.add_command(_command)
 
-for _module in ("app.commands.imports", "app.commands.demo"):
+for _module in (
+    "app.commands.imports",
+    "app.commands.demo",
+    "app.commands.plans",
+    "app.commands.audit",
+):
     try:
         main.add_command(importlib.import_module(_module).command)
     except ModuleNotFoundError as exc:  # pragma: no cover - while the module is being built
