@@ -81,7 +81,8 @@ def evaluate_period(ctx: PlanContext, ledger: Ledger, period: Period) -> dict[st
         st.payable = sum((ln.amount for ln in st.lines if ln.status == "payable"), ZERO)
         st.held = sum((h.amount for h in st.holds if not h.done), ZERO)
         st.draw_balance = ledger.draw_balance.get(participant, ZERO)
-        st.lines.sort(key=Line.sort_key)
+        if ctx.explain:  # replayed periods are never shown: their order is irrelevant
+            st.lines.sort(key=Line.sort_key)
     return statements
 
 
