@@ -22,10 +22,10 @@ docs/conditions.md) is designed out here, before a value reaches the engine:
 - A rule may use at most 15 $and/$or groups (error 113 beyond); larger conditions are
   split at a top-level `or` into several rules, or else left to the oracle.
 - A fact that passes more than ~64 alpha tests side by side fails with error 303 (a
-  64-entry stack), and create_ruleset loops forever beyond ~512 alpha nodes: rules are
-  packed into several rulesets ("chunks"), each with a bounded number of tests that can
-  pass at once (`breadth`) and of tests in all; a single rule over the bound goes to the
-  oracle.
+  64-entry stack), the engine walks every combination of passing $or branches (time
+  exponential in and-ed ors), and create_ruleset loops forever beyond ~512 alpha nodes:
+  rules are packed into several rulesets ("chunks") within bounds on all three (see
+  `shape`); a single rule over them is split at a top-level `or` or left to the oracle.
 """
 
 from __future__ import annotations
@@ -46,8 +46,9 @@ MAX_SCALE = 15
 MAX_GROUPS = 15  # durable-rules: MAX_SEQUENCE_EXPRESSIONS 32, two entries per $and/$or
 MAX_PROPERTIES = 240  # durable-rules: MAX_OBJECT_PROPERTIES 255 per fact, with sid and id
 MAX_STRING = 1000
-CHUNK_BREADTH = 48  # tests that may pass side by side in one ruleset (engine stack: 64)
-CHUNK_LEAVES = 300  # tests in one ruleset (create_ruleset hangs beyond ~512 alpha nodes)
+CHUNK_STACK = 48  # stack entries one fact may need in a ruleset (the engine has 64)
+CHUNK_PATHS = 256  # branch combinations one fact may make the engine walk in a ruleset
+CHUNK_TESTS = 300  # tests in one ruleset (create_ruleset hangs beyond ~512 alpha nodes)
 _TRUE = {TAG: 1}
 _FALSE = {"$nex": {TAG: 1}}
 _OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
@@ -97,13 +98,35 @@ def encode_literal_number(value: Decimal, scale: int) -> int:
 
 def encode_string(value: str) -> str:
     # Digests keep long strings (and strings that look like digests) equal iff equal.
-    if len(value) > MAX_STRING or value.startswith("\x01"):
+    if len(value) > MAX_STRING or value[:1] in ("\x01", "\x02"):
         return "\x01" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
     return value
 
 
+# "Or absent" slots: the value when it has the kind, else a sentinel beyond every literal
+# on the side that makes the negated comparison true (h: above, l: below; encoded
+# literals are even, so odd sentinels also differ from all of them). A negation then
+# is one test instead of "absent OR opposite", which keeps rules free of $or branches.
+SENTINELS: dict[str, object] = {
+    "nh": LIMIT + 3,
+    "nl": -LIMIT - 3,
+    "dh": 10**8,  # date.max is day 3,652,059
+    "dl": -1,
+    "sh": "\x02",  # encode_string never yields it: strings starting with it are digested
+    "bh": 2,
+}
+
+
 def _slot_encoder(kind: str, arg: object) -> Callable[[str, object], object]:
     """fn(value kind, value) -> the property value of one slot, or None when absent."""
+    if kind in SENTINELS:
+        base, sentinel = _slot_encoder(kind[0], arg), SENTINELS[kind]
+
+        def or_sentinel(value_kind: str, value: object) -> object:
+            encoded = base(value_kind, value)
+            return sentinel if encoded is None else encoded
+
+        return or_sentinel
     if kind == "p":
         return lambda value_kind, value: 1
     if kind == "c":
@@ -141,13 +164,15 @@ class Plan:
 
     def encoder(self, sid: str) -> Callable[[Mapping[str, object]], dict]:
         by_path: dict[str, list[tuple[str, Callable]]] = {}
-        when_null: dict[str, dict[str, int]] = {}
+        when_null: dict[str, dict[str, object]] = {}
         for (path, kind, arg), name in self.slots.items():
-            if kind == "n":
+            if kind[0] == "n":
                 arg = self.scales.get(path, 0)
             by_path.setdefault(path, []).append((name, _slot_encoder(kind, arg)))
             if kind == "c":  # `contains` is false, and its negation true, on a null list
                 when_null.setdefault(path, {})[name] = 0
+            elif kind in SENTINELS:
+                when_null.setdefault(path, {})[name] = SENTINELS[kind]
         plan = tuple((path, tuple(slots), when_null.get(path)) for path, slots in by_path.items())
 
         def encode(facts: Mapping[str, object]) -> dict:
@@ -185,15 +210,20 @@ class _Compiler:
             self.pending[key] = name
         return name
 
-    def value_slot(self, node: Compare, literal: object) -> tuple[str, object]:
+    def value_slot(self, node: Compare, literal: object, variant: str = "") -> tuple[str, object]:
+        """(property name, encoded literal); `variant` "h"/"l" picks an or-absent slot."""
         path = node.field
         if isinstance(literal, bool):
-            return self.slot(path, "b"), int(literal)
-        if isinstance(literal, Decimal):
-            return self.slot(path, "n"), encode_literal_number(literal, self.plan.scales[path])
-        if isinstance(literal, date):
-            return self.slot(path, "d"), literal.toordinal()
-        return self.slot(path, "s"), encode_string(literal)
+            kind, encoded = "b", int(literal)
+        elif isinstance(literal, Decimal):
+            kind, encoded = "n", encode_literal_number(literal, self.plan.scales[path])
+        elif isinstance(literal, date):
+            kind, encoded = "d", literal.toordinal()
+        else:
+            kind, encoded = "s", encode_string(literal)
+        if variant == "l" and kind in ("s", "b"):
+            variant = "h"  # only != reaches these; any non-literal sentinel serves
+        return self.slot(path, kind + variant), encoded
 
     def typed_slot(self, node: Compare) -> str:
         kind = {"decimal": "n", "integer": "n", "string": "s", "date": "d"}.get(node.ftype, "p")
@@ -208,9 +238,15 @@ class _Compiler:
             return {self.slot(node.field, "c", literal): 0 if negated else 1}
         if op in ("in", "not in"):
             return self.membership(node, negated)
+        if negated and op == "!=":  # not (x != a): x == a or x absent
+            name, encoded = self.value_slot(node, literal)
+            return _or([{"$nex": {name: 1}}, {name: encoded}])
+        if negated:  # absent or mismatched reads as the sentinel, which passes
+            opposite = _OPPOSITE[op]
+            variant = "l" if opposite in ("<", "<=") else "h"
+            name, encoded = self.value_slot(node, literal, variant)
+            return _test(opposite, name, encoded)
         name, encoded = self.value_slot(node, literal)
-        if negated:
-            return _or([{"$nex": {name: 1}}, _test(_OPPOSITE[op], name, encoded)])
         return _test(op, name, encoded)
 
     def membership(self, node: Compare, negated: bool) -> dict:
@@ -223,9 +259,12 @@ class _Compiler:
         encoded = [self.value_slot(node, item) for item in items]
         name = encoded[0][0]
         equal = _or([{name: e} for _, e in encoded])
-        differ = _and([{"$neq": {name: e}} for _, e in encoded])
+        if node.op == "in" and negated:  # absent reads as the sentinel: differs from all
+            high = self.value_slot(node, items[0], "h")[0]
+            return _and([{"$neq": {high: e}} for _, e in encoded])
         if node.op == "in":
-            return _or([{"$nex": {name: 1}}, differ]) if negated else equal
+            return equal
+        differ = _and([{"$neq": {name: e}} for _, e in encoded])
         return _or([{"$nex": {name: 1}}, equal]) if negated else differ
 
     def expression(self, node: Node) -> dict:
@@ -279,43 +318,55 @@ def _rule(expr: dict) -> dict:
     return {"all": [{"m": {"$and": [dict(_TRUE), *tests]}}]}
 
 
-def shape(expr: dict) -> tuple[int, int]:
-    """(tests, breadth): alpha tests in `expr`, and how many of them may pass side by side.
+def shape(expr: dict) -> tuple[int, int, int]:
+    """(tests, stack, paths) of `expr` in the engine's alpha network, measured in probes.
 
-    Along an $and the engine walks one test after another, so breadth is the widest
-    part; the branches of an $or are siblings, so their breadths add up, except when the
-    branches are exclusive: equalities of one property with distinct values, and its
-    absence (an `in` list, or its negation).
+    The engine walks every combination of passing branches: along an $and each passing
+    $or branch multiplies the paths (time) and adds to the entries its 64-entry stack
+    holds (error 303 beyond). Branches of an $or are exclusive, and count once, when
+    they test one property for distinct values or its absence (an `in` list).
     """
     if "$and" in expr:
         parts = [shape(e) for e in expr["$and"]]
-        return sum(t for t, _ in parts), max(b for _, b in parts)
+        paths = 1
+        for _, _, p in parts:
+            paths *= p
+        return sum(t for t, _, _ in parts), 1 + sum(st - 1 for _, st, _ in parts), paths
     if "$or" in expr:
-        branches = expr["$or"]
-        parts = [shape(e) for e in branches]
-        tests = sum(t for t, _ in parts) + 1  # the engine adds a forward node per $or
-        names = set()
-        values = []
-        for b in branches:
-            ((key, value),) = b.items()
-            names.add(next(iter(value)) if key == "$nex" else key)
-            values.append(("$nex",) if key == "$nex" else (value,))
-        if (
-            len(names) == 1
-            and "$" not in next(iter(names))
-            and len(set(map(repr, values))) == len(values)
-        ):
-            return tests, 1
-        return tests, sum(b for _, b in parts)
-    return 1, 1
+        parts = [shape(e) for e in expr["$or"]]
+        tests = sum(t for t, _, _ in parts) + 1  # the engine adds a forward node per $or
+        if _exclusive(expr["$or"]):
+            return tests, max(st for _, st, _ in parts), max(p for _, _, p in parts)
+        return tests, sum(st for _, st, _ in parts), sum(p for _, _, p in parts)
+    return 1, 1, 1
+
+
+def _exclusive(branches: list[dict]) -> bool:
+    names, values = set(), set()
+    for branch in branches:
+        ((key, value),) = branch.items()
+        if key == "$nex":
+            names.add(next(iter(value)))
+            values.add("$nex")
+        elif key.startswith("$"):
+            return False
+        else:
+            names.add(key)
+            values.add(repr(value))
+    return len(names) == 1 and len(values) == len(branches)
 
 
 def _split(expr: dict) -> list[dict]:
-    """Rules for `expr`, each within the group limit; raise Inexpressible otherwise."""
-    if count_groups(_rule(expr)) <= MAX_GROUPS:
+    """Rules for `expr`, each within the engine's bounds; raise Inexpressible otherwise."""
+    tests, stack, paths = shape(_rule(expr)["all"][0]["m"])
+    fits = tests <= CHUNK_TESTS and stack <= CHUNK_STACK and paths <= CHUNK_PATHS
+    if fits and count_groups(_rule(expr)) <= MAX_GROUPS:
         return [expr]
     if "$or" not in expr:
-        raise Inexpressible(f"needs more than {MAX_GROUPS} and/or groups in one rule")
+        raise Inexpressible(
+            f"too large for one durable-rules rule ({tests} tests, {stack} stack entries, "
+            f"{paths} paths, {count_groups(_rule(expr))} and/or groups)"
+        )
     return [part for branch in expr["$or"] for part in _split(branch)]
 
 
@@ -336,13 +387,6 @@ def compile_ruleset(conditions: Mapping[str, Condition]) -> Plan:
                 plan.never.add(key)
                 continue
             parts = _split(expr)
-            for part in parts:
-                tests, breadth = shape(part)
-                if tests + 1 > CHUNK_LEAVES or breadth > CHUNK_BREADTH:
-                    raise Inexpressible(
-                        f"too large for one durable-rules ruleset ({tests} tests, "
-                        f"{breadth} of them side by side)"
-                    )
             if len(plan.slots) + len(compiler.pending) > MAX_PROPERTIES:
                 raise Inexpressible("the facts would exceed the engine's 255 properties")
         except Inexpressible as why:
@@ -358,17 +402,20 @@ def compile_ruleset(conditions: Mapping[str, Condition]) -> Plan:
 
 
 def _pack(rules: dict[str, dict]) -> list[list[str]]:
-    """Group rules, in order, into rulesets within CHUNK_BREADTH and CHUNK_LEAVES."""
+    """Group rules, in order, into rulesets within the CHUNK_* bounds.
+
+    Rules hang side by side under the discriminator test, so their stacks and paths add.
+    """
     chunks: list[list[str]] = []
-    tests_in = breadth_in = 0
+    used = [0, 0, 0]
+    bounds = (CHUNK_TESTS, CHUNK_STACK, CHUNK_PATHS)
     for name, rule in rules.items():
-        tests, breadth = shape(rule["all"][0]["m"])
-        if not chunks or tests_in + tests > CHUNK_LEAVES or breadth_in + breadth > CHUNK_BREADTH:
+        need = shape(rule["all"][0]["m"])
+        if not chunks or any(u + n > b for u, n, b in zip(used, need, bounds, strict=True)):
             chunks.append([])
-            tests_in = breadth_in = 0
+            used = [0, 0, 0]
         chunks[-1].append(name)
-        tests_in += tests
-        breadth_in += breadth
+        used = [u + n for u, n in zip(used, need, strict=True)]
     return chunks
 
 

@@ -303,7 +303,8 @@ def test_long_lists_stay_in_the_engine_or_go_to_the_oracle():
         "huge": "deal.term_months in [" + ", ".join(str(i) for i in range(600)) + "]",
     }
     durable, oracle = pair(texts)
-    assert set(durable.fallback) == {"huge"}
+    assert not durable.fallback  # "huge" is split into one rule per value, over rulesets
+    assert len(durable._rulesets) > 5
     for months in (None, 0, 249, 250, 599, 600):
         facts = {"deal.term_months": months}
         assert durable.matching(facts) == oracle.matching(facts)
@@ -322,3 +323,14 @@ def test_an_engine_failure_hands_the_ruleset_to_the_oracle(monkeypatch, caplog):
     assert "error code: 303" in caplog.text
     monkeypatch.undo()
     assert durable.matching({"deal.amount": D(0)}) == oracle.matching({"deal.amount": D(0)})
+
+
+def test_and_of_ors_stays_within_the_engine_stack_and_time():
+    """The engine walks every combination of passing or-branches (error 303, or hours)."""
+    group = "(deal.amount > {0} or deal.discount > {0} or deal.term_months > {0})"
+    texts = {"wide": " and ".join(group.format(i) for i in range(14))}
+    texts["negations"] = " and ".join(f"not (deal.gross_margin > {i})" for i in range(60))
+    durable, oracle = pair(texts)
+    assert set(durable.fallback) == {"wide"}
+    facts = {"deal.amount": D(99), "deal.discount": D(99), "deal.term_months": 99}
+    assert durable.matching(facts) == oracle.matching(facts) == {"wide", "negations"}

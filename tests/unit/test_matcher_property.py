@@ -170,3 +170,17 @@ def test_durable_and_oracle_agree(texts, fact_sets):
     finally:
         durable.close()
     assert len(durable.fallback) <= len(conditions)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(expression(), min_size=20, max_size=60), st.lists(facts(), min_size=1, max_size=6))
+def test_many_conditions_over_several_rulesets_agree(texts, fact_sets):
+    conditions = _valid(texts)
+    durable = DurableMatcher(conditions, f"property_many_{next(counter)}")
+    oracle = PythonMatcher(conditions)
+    try:
+        event(f"rulesets: {min(len(durable._rulesets), 3)}+")
+        for f in fact_sets:
+            assert durable.matching(f) == oracle.matching(f)
+    finally:
+        durable.close()
