@@ -82,7 +82,12 @@ class _Ruleset:
         definition = copy.deepcopy(rules)
         definition[SENTINEL] = {"all": [{"m": {TAG: 1}}]}
         text = json.dumps(definition, ensure_ascii=True)
-        self.handle: int | None = durable_rules_engine.create_ruleset(name, text)
+        self.handle: int | None = None
+        self.failure: str | None = None
+        try:
+            self.handle = durable_rules_engine.create_ruleset(name, text)
+        except durable_rules_engine.error as error:  # e.g. error 113: too many and/or groups
+            self.failure = f"durable-rules could not create the ruleset ({error})"
 
 
 class DurableMatcher:
@@ -106,6 +111,9 @@ class DurableMatcher:
             )
             for i, names in enumerate(plan.chunks)
         ]
+        for ruleset in self._rulesets:
+            if ruleset.failure:
+                self._degrade(ruleset, ruleset.failure)
 
     def matching(self, facts: Mapping[str, object]) -> frozenset[str]:
         found = {key for key, cond in self._oracle if cond.holds(facts)}

@@ -334,3 +334,18 @@ def test_and_of_ors_stays_within_the_engine_stack_and_time():
     assert set(durable.fallback) == {"wide"}
     facts = {"deal.amount": D(99), "deal.discount": D(99), "deal.term_months": 99}
     assert durable.matching(facts) == oracle.matching(facts) == {"wide", "negations"}
+
+
+def test_a_ruleset_the_engine_refuses_is_left_to_the_oracle(monkeypatch, caplog):
+    def refuse(name, text):
+        raise durable_rules_engine.error("Could not create ruleset, error code: 113")
+
+    monkeypatch.setattr(durable_rules_engine, "create_ruleset", refuse)
+    durable, oracle = pair({"a": "deal.amount > 1"})
+    assert durable.fallback == {
+        "a": "durable-rules could not create the ruleset "
+        "(Could not create ruleset, error code: 113)"
+    }
+    assert "error code: 113" in caplog.text
+    for amount in (D(0), D(2)):
+        assert durable.matching({"deal.amount": amount}) == oracle.matching({"deal.amount": amount})
