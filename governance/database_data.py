@@ -1,0 +1,249 @@
+"""The database as evaluation data: rows -> the section-3 mapping -> the engine's `Data`.
+
+    data = database_data(session, up_to=date(2026, 9, 30))
+
+The inverse of the import service (`app/imports/`): every participant with its
+assignments, the quotas of periods that start on or before `up_to`, the deals closed on
+or before `up_to` with their splits, team and touchpoints, their events dated on or before
+`up_to`, and every FX rate. Nothing earlier than `up_to` is left out, because evaluating a
+period replays every earlier one (spec section 4: holds, clawbacks and draw balances carry
+over). All participants are read, not only those of one plan: splits, teams, touchpoints
+and managers refer across plans, and `load_data` checks every reference.
+
+Approved exceptions are passed in by the caller (`exceptions=`, section-3 shape): the
+exceptions part of issue 4 owns where they are stored.
+
+The mapping goes through `rules.data.load_data`, so what the engine sees from the
+database is validated by the same code as a JSON file. Numbers leave the database as
+their normalised exact text (`Numeric(24, 6)` gives `120000.000000` back; the engine and
+the round-trip compare `120000`); attribute numbers, which the JSON column keeps as JSON
+numbers, come back as exact decimals, never through float arithmetic.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import (
+    Assignment,
+    Deal,
+    DealEvent,
+    DealSplit,
+    DealTeamMember,
+    DealTouchpoint,
+    FxRate,
+    Participant,
+    Quota,
+)
+from rules.canonical import DecimalText, normalise_decimal, number_from_float
+from rules.data import load_data
+from rules.model import Data
+from rules.period import Period, PeriodError
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else normalise_decimal(value)
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _attribute(value: Any) -> Any:
+    """A JSON-column value back as section-3 input: numbers exact (DecimalText)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return DecimalText(normalise_decimal(Decimal(value)))
+    if isinstance(value, float):
+        # The writer stores a float only when its shortest repr is the exact decimal.
+        return DecimalText(normalise_decimal(number_from_float(value)))
+    if isinstance(value, Decimal):
+        return DecimalText(normalise_decimal(value))
+    if isinstance(value, list | tuple):
+        return [_attribute(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _attribute(v) for k, v in value.items()}
+    return value
+
+
+def _quota_starts_by(period: str, up_to: date | None) -> bool:
+    if up_to is None:
+        return True
+    try:
+        return Period.parse(period).start <= up_to
+    except PeriodError:  # pragma: no cover - the import validated every period
+        return True
+
+
+def database_json(
+    session: Session, *, up_to: date | None = None, exceptions: Iterable[Mapping] = ()
+) -> dict[str, Any]:
+    """The section-3 mapping of the database (everything up to `up_to`, or everything)."""
+    participants = _participants(session)
+    quotas = [
+        {
+            "participant": q.participant_id,
+            "plan": q.plan_key,
+            "period": q.period,
+            "amount": _num(q.amount),
+        }
+        for q in session.execute(
+            select(Quota.participant_id, Quota.plan_key, Quota.period, Quota.amount).order_by(
+                Quota.participant_id, Quota.plan_key, Quota.period
+            )
+        )
+        if _quota_starts_by(q.period, up_to)
+    ]
+    deals = _deals(session, up_to)
+    events_stmt = (
+        select(DealEvent.deal_id, DealEvent.kind, DealEvent.event_date, DealEvent.amount)
+        .join(Deal, Deal.id == DealEvent.deal_id)
+        .order_by(DealEvent.deal_id, DealEvent.event_date, DealEvent.kind)
+    )
+    if up_to is not None:
+        events_stmt = events_stmt.where(Deal.close_date <= up_to, DealEvent.event_date <= up_to)
+    events = [
+        {"deal": e.deal_id, "kind": e.kind, "date": _day(e.event_date), "amount": _num(e.amount)}
+        for e in session.execute(events_stmt)
+    ]
+    fx = {
+        f"{r.base}/{r.quote}": _num(r.rate)
+        for r in session.execute(
+            select(FxRate.base, FxRate.quote, FxRate.rate).order_by(FxRate.base, FxRate.quote)
+        )
+    }
+    return {
+        "participants": participants,
+        "quotas": quotas,
+        "deals": deals,
+        "events": events,
+        "exceptions": [dict(x) for x in exceptions],
+        "fx": fx,
+    }
+
+
+def database_data(
+    session: Session, *, up_to: date | None = None, exceptions: Iterable[Mapping] = ()
+) -> Data:
+    """`database_json` validated into the engine's `Data` (raises `InvalidData`)."""
+    return load_data(database_json(session, up_to=up_to, exceptions=exceptions))
+
+
+def _participants(session: Session) -> list[dict[str, Any]]:
+    assignments: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for a in session.execute(
+        select(
+            Assignment.participant_id,
+            Assignment.plan_key,
+            Assignment.role,
+            Assignment.team,
+            Assignment.start_date,
+            Assignment.end_date,
+        ).order_by(Assignment.participant_id, Assignment.start_date, Assignment.plan_key)
+    ):
+        assignments[a.participant_id].append(
+            {
+                "plan": a.plan_key,
+                "role": a.role,
+                "team": a.team,
+                "start": _day(a.start_date),
+                "end": _day(a.end_date),
+            }
+        )
+    rows = session.execute(
+        select(
+            Participant.id,
+            Participant.name,
+            Participant.hire_date,
+            Participant.region,
+            Participant.manager_id,
+            Participant.attributes,
+        ).order_by(Participant.id)
+    )
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "hire_date": _day(p.hire_date),
+            "region": p.region,
+            "manager": p.manager_id,
+            "attributes": _attribute(p.attributes or {}),
+            "assignments": assignments.get(p.id, []),
+        }
+        for p in rows
+    ]
+
+
+def _children(session: Session, model, columns, deal_filter) -> dict[str, list]:
+    """Child rows per deal in their stored order, read in one query (no N+1)."""
+    table = model.__table__
+    stmt = (
+        select(table.c.deal_id, *(table.c[c] for c in columns))
+        .join(Deal, Deal.id == table.c.deal_id)
+        .order_by(table.c.deal_id, table.c.position)
+    )
+    if deal_filter is not None:
+        stmt = stmt.where(deal_filter)
+    out: dict[str, list] = defaultdict(list)
+    for row in session.execute(stmt):
+        out[row.deal_id].append(row)
+    return out
+
+
+def _deals(session: Session, up_to: date | None) -> list[dict[str, Any]]:
+    deal_filter = None if up_to is None else Deal.close_date <= up_to
+    splits = _children(session, DealSplit, ("participant_id", "share"), deal_filter)
+    team = _children(session, DealTeamMember, ("participant_id", "role"), deal_filter)
+    touchpoints = _children(
+        session, DealTouchpoint, ("participant_id", "at", "channel", "milestone"), deal_filter
+    )
+    stmt = select(Deal.__table__).order_by(Deal.close_date, Deal.id)
+    if deal_filter is not None:
+        stmt = stmt.where(deal_filter)
+    out = []
+    for d in session.execute(stmt):
+        out.append(
+            {
+                "id": d.id,
+                "account": d.account,
+                "type": d.type,
+                "amount": _num(d.amount),
+                "currency": d.currency,
+                "close_date": _day(d.close_date),
+                "gross_margin": _num(d.gross_margin),
+                "discount": _num(d.discount),
+                "term_months": d.term_months,
+                "region": d.region,
+                "products": list(d.products or []),
+                "owner": d.owner_id,
+                "splits": [
+                    {"participant": s.participant_id, "share": _num(s.share)}
+                    for s in splits.get(d.id, [])
+                ]
+                if d.has_splits
+                else None,
+                "team": [
+                    {"participant": t.participant_id, "role": t.role} for t in team.get(d.id, [])
+                ],
+                "touchpoints": [
+                    {
+                        "participant": t.participant_id,
+                        "at": _day(t.at),
+                        "channel": t.channel,
+                        "milestone": t.milestone,
+                    }
+                    for t in touchpoints.get(d.id, [])
+                ],
+                "cash_collected_date": _day(d.cash_collected_date),
+                "attributes": _attribute(d.attributes or {}),
+            }
+        )
+    return out
