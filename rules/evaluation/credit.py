@@ -21,7 +21,7 @@ from rules.model import CreditTarget, Deal, Participant, Touchpoint
 DECAY_CONTEXT = Context(prec=40)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Credited:
     """One participant credited by one rule, with the sub-share and how it was found."""
 

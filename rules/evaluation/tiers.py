@@ -14,7 +14,7 @@ from rules.evaluation.numbers import ZERO, exact, money, plain, ratio_text
 from rules.model import Band, Tiers
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Part:
     """The part of a line's credit priced by one band (band None: no band, earns 0)."""
 
@@ -23,7 +23,7 @@ class Part:
     rate: Decimal
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Priced:
     commission: Decimal  # exact, before gates and rounding
     rate: Decimal | None  # None when the credit spans several bands
@@ -117,34 +117,42 @@ def trace(
 ) -> list:
     """One trace entry per band part, with the values a person needs to re-check it."""
     entries = []
+    cumulative = None if tiers.basis == "deal" else (money(before), money(final))
     for part in priced.parts:
         entry = {
             "step": "tier",
             "rule": part.band.id if part.band else None,
-            "detail": _describe(tiers, part.band, scale),
+            "detail": _describe(tiers, part.band, quota),
             "basis": tiers.basis,
             "mode": tiers.mode,
             "credit": ratio_text(part.credit),
             "rate": plain(part.rate),
             "amount": ratio_text(part.credit * part.rate),
         }
-        if tiers.basis != "deal":
-            entry["cumulative_before"] = money(before)
-            entry["final"] = money(final)
-        if part.band is None:
-            entry["detail"] = "credit in no band earns 0"
+        if cumulative is not None:
+            entry["cumulative_before"], entry["final"] = cumulative
         if quota is not None:
             entry["quota"] = quota
         entries.append(entry)
     return entries
 
 
-def _describe(tiers: Tiers, band: Band | None, scale: Decimal) -> str:
-    if band is None:
-        return ""
-    upper = "" if band.upper is None else str(band.upper)
-    what = f"x{band.multiplier} base rate" if band.rate is None else f"rate {band.rate}"
-    text = f"[{band.lower}, {upper}) {what}"
-    if tiers.basis == "attainment":
-        text += f" of quota {money(scale)}"
+def _describe(tiers: Tiers, band: Band | None, quota: str | None) -> str:
+    """`[0.5, 1) x1 base rate`, cached: the same few texts repeat on every line."""
+    key = (band, quota)
+    text = _DESCRIPTIONS.get(key)
+    if text is None:
+        if band is None:
+            text = "credit in no band earns 0"
+        else:
+            upper = "" if band.upper is None else str(band.upper)
+            what = f"x{band.multiplier} base rate" if band.rate is None else f"rate {band.rate}"
+            text = f"[{band.lower}, {upper}) {what}"
+            if quota is not None:
+                text += " of the prorated quota"
+        if len(_DESCRIPTIONS) < 1024:
+            _DESCRIPTIONS[key] = text
     return text
+
+
+_DESCRIPTIONS: dict[tuple, str] = {}
