@@ -5,31 +5,42 @@ an entry for it. That is on purpose: whoever adds an endpoint decides here, in o
 reviewed line, who may call it. An entry maps a principal to the exact status code it
 gets; "*" stands for every principal not named:
 
-    ("POST", "/api/v1/plans/<plan_id>/versions"): {"anonymous": 401, "admin": 201,
-                                                   "comp_admin": 201, "*": 403},
+    ("POST", "/api/v1/plans/<string:key>/versions"): {"anonymous": 401, "admin": 201,
+                                                      "comp_admin": 201, "*": 403},
 
 - Path parameters are filled from PATH_VALUES by name (add a filler when your route
   introduces a new parameter name); a filler gets the World of the test case (the
-  acting user, a database session) and returns the value.
-- A request body or query string goes in REQUESTS (kwargs of the Flask test client).
+  session, the acting user) and returns the value.
+- A route that needs objects in a given state (a submitted plan version to approve)
+  names a function in PREPARE: it gets the World, creates what the call needs, and may
+  put path values in `world.values`, which win over PATH_VALUES.
+- A request body, query string or extra headers go in REQUESTS (kwargs of the Flask
+  test client), or a function of the World returning them.
 - API routes (under /api/) are called with a bearer token, pages with a real session
   from the login form; unsafe page requests carry a valid CSRF token, so the status
   says what authorization decided, not CSRF (tests/api/test_auth.py covers CSRF).
 - Anonymous callers get 401 on every API route except the public ones in PUBLIC_API
   (checked below), and a redirect to the login page on pages that need a session.
+- The rows name roles one by one instead of deriving them from
+  governance/permissions.py, so that a change of a role's reach there shows up here as
+  a failing, reviewed change.
 HEAD and OPTIONS are left out: Werkzeug answers HEAD with the GET view and Flask
 answers OPTIONS itself.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from sqlalchemy.orm import Session
 
 from app.auth.accounts import issue_token
+from governance import policy_store as store
 from models import User, UserRole
 from tests.conftest import PASSWORD
 from tests.support.sessions import csrf_token, sign_in
@@ -46,6 +57,21 @@ PRINCIPALS: dict[str, tuple[tuple[str, ...], tuple[str, ...]] | None] = {
     "auditor": (("auditor",), ()),
     "no_role": ((), ()),  # signed in, but granted nothing
 }
+
+VERSION = "/api/v1/plans/<string:key>/versions/<int:number>"
+PLANS_READ = {
+    "anonymous": 401,
+    "admin": 200,
+    "comp_admin": 200,
+    "committee": 200,
+    "deal_desk": 200,
+    "auditor": 200,
+    "*": 403,
+}
+PLANS_EDIT = {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403}
+PLANS_APPROVE = {"anonymous": 401, "admin": 200, "committee": 200, "*": 403}
+PLANS_ACTIVATE = {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403}
+AUDIT_READ = {"anonymous": 401, "admin": 200, "auditor": 200, "*": 403}
 
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Public
@@ -70,12 +96,97 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     },
     # Data
     ("POST", "/api/v1/imports"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
+    # Plans
+    ("GET", "/api/v1/plans"): PLANS_READ,
+    ("POST", "/api/v1/plans"): {"anonymous": 401, "admin": 201, "comp_admin": 201, "*": 403},
+    ("GET", "/api/v1/plans/<string:key>"): PLANS_READ,
+    ("GET", VERSION): PLANS_READ,
+    ("PUT", VERSION): PLANS_EDIT,
+    ("GET", VERSION + "/export"): PLANS_READ,
+    ("POST", VERSION + "/submit"): PLANS_EDIT,
+    ("POST", VERSION + "/approve"): PLANS_APPROVE,
+    ("POST", VERSION + "/reject"): PLANS_APPROVE,
+    ("POST", VERSION + "/activate"): PLANS_ACTIVATE,
+    ("POST", VERSION + "/withdraw"): PLANS_EDIT,
+    ("GET", "/api/v1/plans/<string:key>/diff"): PLANS_READ,
+    ("GET", "/api/v1/plans/<string:key>/governing"): PLANS_READ,
+    # Audit
+    ("GET", "/api/v1/audit"): AUDIT_READ,
+    ("GET", "/api/v1/audit/export"): AUDIT_READ,
+    ("GET", "/api/v1/audit/plan-versions"): AUDIT_READ,
+    ("GET", "/api/v1/audit/plan-transitions"): AUDIT_READ,
+    ("GET", "/api/v1/audit/verify"): AUDIT_READ,
 }
 
 # API routes anonymous callers may use; every other API route answers them 401.
 PUBLIC_API = {("GET", "/api/openapi.json")}
 
-REQUESTS: dict[tuple[str, str], dict] = {
+
+@dataclass
+class World:
+    """What PREPARE, fillers and request builders may use: the session and who calls."""
+
+    db: Session
+    user: User | None  # None for the anonymous visitor
+    password_hash: str
+    values: dict = field(default_factory=dict)  # path values and facts PREPARE set up
+    _n: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def person(self, principal: str) -> User:
+        """Someone else, holding the roles of `principal` (the author of a plan, say)."""
+        return _user(self.db, principal, f"other{next(self._n)}", self.password_hash)
+
+
+PLAN_YAML = """\
+policy: matrix-plan
+title: Matrix plan
+currency: USD
+period: quarter
+credit:
+  - id: owner
+    to: owner
+    share: 1
+rates:
+  - id: default
+    rate: 0.02
+"""
+YAML = {"Content-Type": "application/yaml"}
+
+
+def plan_version(state: str) -> Callable[[World], None]:
+    """PREPARE: version 1 of a plan, written by a comp_admin and brought to `state`."""
+
+    def prepare(world: World) -> None:
+        db, author = world.db, world.person("comp_admin")
+        store.create_draft(db, author, PLAN_YAML)
+        if state != "draft":
+            store.submit(db, author, "matrix-plan", 1, effective_from=date(2026, 1, 1))
+        if state in ("approved", "active"):
+            store.approve(db, world.person("committee"), "matrix-plan", 1)
+        if state == "active":
+            store.activate(db, author, "matrix-plan", 1)
+        db.flush()
+        revision = store.get_plan(db, "matrix-plan").revision
+        world.values.update(key="matrix-plan", number=1, revision=revision)
+
+    return prepare
+
+
+PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
+    ("GET", "/api/v1/plans/<string:key>"): plan_version("active"),
+    ("GET", VERSION): plan_version("active"),
+    ("PUT", VERSION): plan_version("draft"),
+    ("GET", VERSION + "/export"): plan_version("active"),
+    ("POST", VERSION + "/submit"): plan_version("draft"),
+    ("POST", VERSION + "/approve"): plan_version("submitted"),
+    ("POST", VERSION + "/reject"): plan_version("submitted"),
+    ("POST", VERSION + "/activate"): plan_version("approved"),
+    ("POST", VERSION + "/withdraw"): plan_version("draft"),
+    ("GET", "/api/v1/plans/<string:key>/diff"): plan_version("active"),
+    ("GET", "/api/v1/plans/<string:key>/governing"): plan_version("active"),
+}
+
+REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     ("POST", "/login"): {"data": {"email": "nobody@example.test", "password": "wrong one"}},
     ("POST", "/account/password"): {
         "data": {"current": "not the password", "new": "x" * 12, "confirm": "x" * 12}
@@ -83,22 +194,26 @@ REQUESTS: dict[tuple[str, str], dict] = {
     ("POST", "/api/v1/me/tokens"): {"json": {"name": "matrix"}},
     # A dry run of an empty batch: allowed callers get "nothing changed" and write nothing.
     ("POST", "/api/v1/imports"): {"json": {}, "query_string": {"dry_run": "true"}},
+    ("POST", "/api/v1/plans"): {"data": PLAN_YAML, "headers": YAML},
+    ("PUT", VERSION): lambda world: {
+        "data": PLAN_YAML.replace("0.02", "0.03"),
+        "headers": YAML,
+        "query_string": {"expected_revision": world.values["revision"]},
+    },
+    ("POST", VERSION + "/submit"): {"json": {"note": "matrix"}},
+    ("POST", VERSION + "/approve"): {"json": {"note": "matrix"}},
+    ("POST", VERSION + "/reject"): {"json": {"note": "matrix says no"}},
+    ("POST", VERSION + "/activate"): {"json": {"note": "matrix"}},
+    ("POST", VERSION + "/withdraw"): {"json": {"note": "matrix"}},
+    ("GET", "/api/v1/plans/<string:key>/diff"): {"query_string": {"from": 1, "to": 1}},
+    ("GET", "/api/v1/plans/<string:key>/governing"): {"query_string": {"on": "2026-06-01"}},
+    ("GET", "/api/v1/audit/export"): {"query_string": {"format": "csv"}},
 }
 
-
-@dataclass
-class World:
-    """What a path-parameter filler may use: the session and who is calling."""
-
-    db: Session
-    user: User | None  # None for the anonymous visitor
-    bystander: User  # someone else, for objects that must belong to somebody
-
-
-PATH_VALUES = {
+PATH_VALUES: dict[str, Callable[[World], object]] = {
     "filename": lambda world: "accord.css",
-    # The caller's own token (a bystander's for anonymous, who has none).
-    "token_id": lambda world: issue_token(world.db, world.user or world.bystander, "m")[0].id,
+    # The caller's own token (someone else's for anonymous, who has none).
+    "token_id": lambda world: issue_token(world.db, world.user or world.person("rep"), "m")[0].id,
 }
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -146,14 +261,16 @@ def test_anonymous_gets_401_on_every_api_route_but_the_public_ones():
 def _fill(rule: str, world: World) -> str:
     def value(match: re.Match) -> str:
         name = match.group(1).rpartition(":")[2]
+        if name in world.values:
+            return str(world.values[name])
         if name not in PATH_VALUES:
-            raise AssertionError(f"add a filler for <{name}> to PATH_VALUES")
+            raise AssertionError(f"add a filler for <{name}> to PATH_VALUES (or a PREPARE)")
         return str(PATH_VALUES[name](world))
 
     return re.sub(r"<([^>]+)>", value, rule)
 
 
-def _user(db: Session, principal: str, n: int, password_hash: str) -> User:
+def _user(db: Session, principal: str, n: int | str, password_hash: str) -> User:
     roles, functions = PRINCIPALS[principal]
     user = User(
         email=f"matrix{n}-{principal}@example.test",
@@ -186,25 +303,26 @@ CASES = [(key, principal) for key in EXPECTED for principal in PRINCIPALS]
 )
 def test_status(app, db, password_hash, key, principal):
     method, rule = key
-    world = World(
-        db=db,
-        user=None if principal == "anonymous" else _user(db, principal, 1, password_hash),
-        bystander=_user(db, "rep", 2, password_hash),
-    )
+    user = None if principal == "anonymous" else _user(db, principal, 0, password_hash)
+    world = World(db=db, user=user, password_hash=password_hash)
+    if key in PREPARE:
+        PREPARE[key](world)
     path = _fill(rule, world)
     db.commit()
 
+    request = REQUESTS.get(key, {})
+    request = request(world) if callable(request) else request
+    kwargs = {k: (dict(v) if isinstance(v, dict) else v) for k, v in request.items()}
+    headers = kwargs.pop("headers", {})
     client = app.test_client()
-    kwargs = {k: (dict(v) if isinstance(v, dict) else v) for k, v in REQUESTS.get(key, {}).items()}
-    headers = {}
     if rule.startswith("/api/"):
-        if world.user is not None:
-            _token, secret = issue_token(db, world.user, "matrix")
+        if user is not None:
+            _token, secret = issue_token(db, user, "matrix")
             db.commit()
             headers["Authorization"] = f"Bearer {secret}"
     else:
-        if world.user is not None:
-            assert sign_in(client, world.user.email).status_code == 302
+        if user is not None:
+            assert sign_in(client, user.email).status_code == 302
         if method in UNSAFE:
             token = csrf_token(client)
             headers["X-CSRFToken"] = token
@@ -214,5 +332,6 @@ def test_status(app, db, password_hash, key, principal):
     # Closing the response closes a streamed file (static), or it leaks as a warning.
     with client.open(path, method=method, headers=headers, **kwargs) as response:
         got = response.status_code
+        body = response.get_data(as_text=True)[:300]
     want = expected_status(key, principal)
-    assert got == want, f"{method} {path} as {principal}: got {got}, the table says {want}"
+    assert got == want, f"{method} {path} as {principal}: got {got} ({body}), table says {want}"
