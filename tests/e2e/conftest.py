@@ -1,7 +1,8 @@
 """The browser harness: headless Chromium (Debian's package) against a live Accord server.
 
 - `live_server`: a fresh database per backend (a new SQLite file; a new PostgreSQL
-  database from `fresh_database_url`), migrated with Alembic, and `create_app` served by
+  database from `fresh_database_url`; with an external `ACCORD_TEST_PG_URL` server, a
+  database of its own there, dropped at the end), migrated with Alembic, `create_app` served by
   werkzeug on 127.0.0.1 with a free port in a background thread; one per backend for the
   session. Unlike the API tests nothing is rolled back, so every test makes its own users
   (`live_server.make_user(...)`, unique e-mails) and never counts rows.
@@ -20,6 +21,7 @@ Mark browser tests `@pytest.mark.e2e`; `pytest -m "not e2e"` leaves them out.
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -112,10 +114,11 @@ def live_server(backend, fresh_database_url) -> Iterator[LiveServer]:
     from app import create_app
 
     url = fresh_database_url(backend)
+    cleanup = None
     if backend == "postgresql" and os.environ.get("ACCORD_TEST_PG_URL"):
         # An external server hands out one shared database, which the API tests use in
-        # rolled-back transactions; the live server commits, so it may not share it.
-        _unavailable("e2e on PostgreSQL needs the throw-away server (unset ACCORD_TEST_PG_URL)")
+        # rolled-back transactions; the live server commits, so it gets its own.
+        url, cleanup = _separate_postgres_database(url)
     schema.upgrade(url)
     app = create_app(TestConfig, {"DATABASE_URL": url})
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -128,6 +131,30 @@ def live_server(backend, fresh_database_url) -> Iterator[LiveServer]:
         thread.join()
         server.server_close()
         app.extensions["accord.db"].engine.dispose()
+        if cleanup is not None:
+            cleanup()
+
+
+def _separate_postgres_database(shared_url: str):
+    """A new database next to the shared one on an external server, and its dropper."""
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"accord_e2e_{secrets.token_hex(4)}"
+    admin = create_engine(shared_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        pytest.fail(f"e2e needs CREATE DATABASE on ACCORD_TEST_PG_URL's server: {exc}")
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    url = make_url(shared_url).set(database=name).render_as_string(hide_password=False)
+    return url, drop
 
 
 @pytest.fixture(scope="session")
