@@ -13,10 +13,9 @@ Every change to a plan or its versions bumps `PolicyPlan.revision` (SQLAlchemy's
 `version_id_col`): callers pass the revision they read as `expected_revision`, and a
 stale one, or a concurrent writer that got there first, raises `StaleEdit`.
 
-Seams for the next part of issue 4: `SUBMISSION_CHECKS` (embedded tests and the impact
-simulation join lint there) and `_approval_gate` (committee approval rules replace the
-direct approval by a holder of `plans.approve`); the locked-period check on effective
-dates belongs in `_check_effective_date`.
+Seams: `SUBMISSION_CHECKS` (lint, embedded tests, the impact simulation stored with the
+change request), `_approval_gate` (approval is by committee vote, `governance.votes`) and
+`_check_effective_date` (locked payout periods, once payout runs exist).
 """
 
 from __future__ import annotations
@@ -163,9 +162,26 @@ def _lint_errors(session: Session, version: PlanVersion, plan: Plan) -> list[Pro
     return [p for p in lint_plan(plan) if p.severity == "error"]
 
 
-# What a draft must pass before it can be submitted. Issue 4's next part adds the embedded
-# tests and the impact simulation here (each returns the problems that block submission).
-SUBMISSION_CHECKS: list[Callable[[Session, PlanVersion, Plan], list[Problem]]] = [_lint_errors]
+def _embedded_tests(session: Session, version: PlanVersion, plan: Plan) -> list[Problem]:
+    from governance.change_requests import embedded_test_failures  # it imports this module
+
+    return embedded_test_failures(session, version, plan)
+
+
+def _impact_review(session: Session, version: PlanVersion, plan: Plan) -> list[Problem]:
+    from governance.change_requests import attach_review
+
+    return attach_review(session, version, plan)
+
+
+# What a draft must pass before it can be submitted (each returns the problems that block
+# submission): lint, the embedded tests, and last the impact simulation, which never
+# blocks but is stored with the change request (governance/change_requests.py).
+SUBMISSION_CHECKS: list[Callable[[Session, PlanVersion, Plan], list[Problem]]] = [
+    _lint_errors,
+    _embedded_tests,
+    _impact_review,
+]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -368,12 +384,27 @@ def submit(
 
 
 def _approval_gate(session: Session, actor: Any | None, version: PlanVersion) -> None:
-    """Who may approve. For now a direct approval by a holder of `plans.approve` who neither
-    wrote nor submitted the version; the committee's approval rules (quorum, required
-    functions, votes bound to the content hash) replace this in issue 4's next part."""
+    """Approval is the committee's decision by vote (`governance.votes`): a user may record
+    it only once the version's votes satisfy the approval rules that decide it, which the
+    deciding vote does itself, in the same transaction. A direct approval by a user is
+    therefore refused, naming what the votes still lack.
+
+    `actor=None` (the system) passes: no request or CLI command acts as the system on an
+    approval; it is there for seeding history (the demo) and data repair at the shell, and
+    is audited as the system (docs/governance.md).
+    """
+    if actor is None:
+        return
     _require(actor, "plans.approve", "Approving a plan version")
-    if actor is not None and actor.id in (version.created_by_id, version.submitted_by_id):
+    if actor.id in (version.created_by_id, version.submitted_by_id):
         raise NotAllowed(f"{version.label}: nobody approves their own change.")
+    from governance.votes import plan_tally  # votes imports this module
+
+    result = plan_tally(session, version)
+    if not result.approved:
+        raise NotAllowed(
+            f"{version.label} is approved by committee vote (POST .../votes): {result.summary()}."
+        )
 
 
 def approve(
@@ -406,8 +437,9 @@ def approve(
 
 
 def _check_effective_date(session: Session, version: PlanVersion) -> None:
-    """Issue 4's next part: refuse dates inside a period whose payout run is locked,
-    unless the change request is explicitly retroactive."""
+    """To do with the payout-run issue: refuse dates inside a period whose payout run is
+    locked, unless the change request is explicitly retroactive. Payout runs do not exist
+    yet, so there is nothing to check against."""
 
 
 def activate(

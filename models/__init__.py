@@ -5,6 +5,7 @@ Plain SQLAlchemy 2.x declarative classes: this package imports neither Flask nor
 migrate real databases rather than calling `create_all`.
 """
 
+from models.approvals import ApprovalRuleSet, ChangeRequest, Vote
 from models.audit import AuditChainHead, AuditRecord
 from models.base import Base, metadata
 from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpoint, FxRate
@@ -14,10 +15,12 @@ from models.policy import PlanTransition, PlanVersion, PolicyPlan
 
 __all__ = [
     "ApiToken",
+    "ApprovalRuleSet",
     "Assignment",
     "AuditChainHead",
     "AuditRecord",
     "Base",
+    "ChangeRequest",
     "Deal",
     "DealEvent",
     "DealSplit",
@@ -31,5 +34,6 @@ __all__ = [
     "Quota",
     "User",
     "UserRole",
+    "Vote",
     "metadata",
 ]

@@ -1,0 +1,339 @@
+"""The approval rules: configuration that is itself versioned and approved by the committee.
+
+A rules document (JSON) says who must agree before a change takes effect:
+
+    {"plan_change":    {"min_approvals": 3, "required_functions": ["finance", "sales"],
+                        "required_roles": [], "any_rejection_rejects": true},
+     "approval_rules": {... the same shape: who decides a change to these rules ...},
+     "exception":      {"committee_above": "10000", "below": {... the same shape ...}},
+     "impact":         {"periods": 4, "top": 10}}
+
+- `plan_change` decides plan versions; `approval_rules` decides a new version of these
+  rules; `exception` routes payout exceptions (above `committee_above`, in the plan
+  currency, the `plan_change` rule applies; at or below it the `below` rule): it is read
+  by the exceptions part of issue 4, validated here.
+- `impact`: how many completed periods the impact simulation of a plan change covers,
+  and how many participants it names as the most affected.
+
+Exactly one rule set is active. A change is proposed as a new numbered rule set
+(`submitted`) and decided by votes (`governance.votes`) under the rules that were active
+when it was proposed, never under the proposed ones: otherwise a proposal could lower its
+own bar. Approval puts it in force at once; the previous set is superseded. The active
+set also decides every plan version submitted while it is active (pinned on the change
+request at submission), so a rules change cannot move the bar under a pending vote.
+
+Version 1, the default, is seeded by migration 0003 and equals `DEFAULT_RULES`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from governance import audit
+from governance.permissions import has_permission
+from governance.policy_store import Conflict, DocumentRejected, InvalidTransition, NotAllowed
+from governance.policy_store import NotFound as NotFound
+from models.approvals import ApprovalRuleSet
+from models.base import utcnow
+from models.identity import FUNCTIONS, ROLES
+from rules.problems import Problem
+
+OBJECT_TYPE = "approval_rules"
+
+_QUORUM = {
+    "min_approvals": 3,
+    "required_functions": ["finance", "sales"],
+    "required_roles": [],
+    "any_rejection_rejects": True,
+}
+DEFAULT_RULES: dict[str, Any] = {
+    "plan_change": dict(_QUORUM),
+    "approval_rules": dict(_QUORUM),
+    "exception": {
+        "committee_above": "10000",
+        "below": {
+            "min_approvals": 2,
+            "required_functions": ["finance"],
+            "required_roles": ["deal_desk"],
+            "any_rejection_rejects": True,
+        },
+    },
+    "impact": {"periods": 4, "top": 10},
+}
+SECTIONS = ("plan_change", "approval_rules", "exception", "impact")
+QUORUM_KEYS = ("min_approvals", "required_functions", "required_roles", "any_rejection_rejects")
+MAX_IMPACT_PERIODS = 12
+
+
+@dataclass(frozen=True)
+class QuorumRule:
+    """Who must agree: approvals from distinct people, each filling at most one required
+    function or role, and (optionally) no rejection at all."""
+
+    min_approvals: int
+    required_functions: tuple[str, ...]
+    required_roles: tuple[str, ...]
+    any_rejection_rejects: bool
+
+    @classmethod
+    def of(cls, section: dict[str, Any]) -> QuorumRule:
+        return cls(
+            min_approvals=int(section["min_approvals"]),
+            required_functions=tuple(section["required_functions"]),
+            required_roles=tuple(section.get("required_roles", ())),
+            any_rejection_rejects=bool(section["any_rejection_rejects"]),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "min_approvals": self.min_approvals,
+            "required_functions": list(self.required_functions),
+            "required_roles": list(self.required_roles),
+            "any_rejection_rejects": self.any_rejection_rejects,
+        }
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def canonical(document: dict[str, Any]) -> tuple[str, str]:
+    """(canonical JSON text, "sha256:<hex>") of a rules document."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text, "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check_keys(value: Any, path: str, keys: tuple[str, ...], optional=()) -> list[Problem]:
+    if not isinstance(value, dict):
+        return [Problem(path, "expected an object")]
+    problems = [Problem(f"{path}.{k}", "unknown key") for k in value if k not in keys]
+    problems += [
+        Problem(f"{path}.{k}", "required") for k in keys if k not in value and k not in optional
+    ]
+    return problems
+
+
+def _check_names(value: Any, path: str, known: tuple[str, ...]) -> list[Problem]:
+    if not isinstance(value, list):
+        return [Problem(path, "expected a list")]
+    problems = [
+        Problem(f"{path}[{i}]", f"expected one of {', '.join(known)}, got {v!r}")
+        for i, v in enumerate(value)
+        if v not in known
+    ]
+    if len(set(map(str, value))) != len(value):
+        problems.append(Problem(path, "a name appears more than once"))
+    return problems
+
+
+def _check_quorum(value: Any, path: str) -> list[Problem]:
+    problems = _check_keys(value, path, QUORUM_KEYS, optional=("required_roles",))
+    if problems:
+        return problems
+    count = value["min_approvals"]
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 50:
+        problems.append(Problem(f"{path}.min_approvals", "expected a whole number from 1 to 50"))
+    problems += _check_names(value["required_functions"], f"{path}.required_functions", FUNCTIONS)
+    problems += _check_names(value.get("required_roles", []), f"{path}.required_roles", ROLES)
+    if not isinstance(value["any_rejection_rejects"], bool):
+        problems.append(Problem(f"{path}.any_rejection_rejects", "expected true or false"))
+    if not problems:
+        slots = len(value["required_functions"]) + len(value.get("required_roles", []))
+        if slots > count:
+            problems.append(
+                Problem(
+                    f"{path}.min_approvals",
+                    f"{count} approvals cannot fill {slots} required functions and roles:"
+                    " one person fills at most one",
+                )
+            )
+    return problems
+
+
+def validate_rules(document: Any) -> list[Problem]:
+    """Every problem of a rules document, each with its JSON path; [] when it is valid."""
+    problems = _check_keys(document, "$", SECTIONS)
+    if problems:
+        return problems
+    problems += _check_quorum(document["plan_change"], "$.plan_change")
+    problems += _check_quorum(document["approval_rules"], "$.approval_rules")
+    exception = document["exception"]
+    problems += _check_keys(exception, "$.exception", ("committee_above", "below"))
+    if isinstance(exception, dict) and "below" in exception:
+        problems += _check_quorum(exception["below"], "$.exception.below")
+    if isinstance(exception, dict) and "committee_above" in exception:
+        # Money as text ("10000"), never a float.
+        threshold = exception["committee_above"]
+        try:
+            ok = isinstance(threshold, str) and Decimal(threshold) >= 0
+        except InvalidOperation:
+            ok = False
+        if not ok:
+            problems.append(
+                Problem("$.exception.committee_above", 'expected an amount as text, e.g. "10000"')
+            )
+    impact = document["impact"]
+    problems += _check_keys(impact, "$.impact", ("periods", "top"))
+    if isinstance(impact, dict):
+        for key, top in (("periods", MAX_IMPACT_PERIODS), ("top", 100)):
+            value = impact.get(key)
+            if key in impact and (
+                isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top
+            ):
+                problems.append(Problem(f"$.impact.{key}", f"expected a whole number 1 to {top}"))
+    return problems
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def document_of(rule_set: ApprovalRuleSet) -> dict[str, Any]:
+    return json.loads(rule_set.document)
+
+
+def active_rule_set(session: Session, *, lock: bool = False) -> ApprovalRuleSet:
+    stmt = select(ApprovalRuleSet).where(ApprovalRuleSet.state == "active")
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    found = session.scalars(stmt).one_or_none()
+    if found is None:
+        raise NotFound("No approval rules are in force: is the database migrated (0003)?")
+    return found
+
+
+def get_rule_set(session: Session, number: int, *, lock: bool = False) -> ApprovalRuleSet:
+    stmt = select(ApprovalRuleSet).where(ApprovalRuleSet.number == number)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    found = session.scalars(stmt).one_or_none()
+    if found is None:
+        raise NotFound(f"No approval rules version {number}.")
+    return found
+
+
+def list_rule_sets(session: Session) -> list[ApprovalRuleSet]:
+    return list(session.scalars(select(ApprovalRuleSet).order_by(ApprovalRuleSet.number)))
+
+
+def plan_change_rule(rule_set: ApprovalRuleSet) -> QuorumRule:
+    return QuorumRule.of(document_of(rule_set)["plan_change"])
+
+
+def rules_change_rule(rule_set: ApprovalRuleSet) -> QuorumRule:
+    return QuorumRule.of(document_of(rule_set)["approval_rules"])
+
+
+def impact_settings(rule_set: ApprovalRuleSet) -> tuple[int, int]:
+    """(number of completed periods, top N participants) for impact simulations."""
+    impact = document_of(rule_set)["impact"]
+    return int(impact["periods"]), int(impact["top"])
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def propose(
+    session: Session, actor: Any | None, document: Any, *, note: str | None = None
+) -> ApprovalRuleSet:
+    """A new version of the rules, submitted for the committee's vote (one open at a time)."""
+    if actor is not None and not has_permission(actor, "plans.edit"):
+        raise NotAllowed("Proposing approval rules needs the permission 'plans.edit'.")
+    problems = validate_rules(document)
+    if problems:
+        raise DocumentRejected("The approval rules are not valid.", problems)
+    # Locking the active set serialises proposals (and decisions) on PostgreSQL.
+    current = active_rule_set(session, lock=True)
+    pending = session.scalar(
+        select(ApprovalRuleSet.number).where(ApprovalRuleSet.state == "submitted")
+    )
+    if pending is not None:
+        raise Conflict(f"Approval rules version {pending} is already up for a vote.")
+    text, content_hash = canonical(document)
+    if content_hash == current.content_hash:
+        raise DocumentRejected(
+            "These are the rules in force already.",
+            [Problem("$", f"identical to version {current.number}")],
+        )
+    number = (session.scalar(select(func.max(ApprovalRuleSet.number))) or 0) + 1
+    rule_set = ApprovalRuleSet(
+        number=number,
+        state="submitted",
+        document=text,
+        content_hash=content_hash,
+        decided_under=current.number,
+        created_by_id=getattr(actor, "id", None),
+        note=note,
+    )
+    session.add(rule_set)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.submitted",
+        OBJECT_TYPE,
+        rule_set.label,
+        before=current.content_hash,
+        after=content_hash,
+        payload={"decided_under": current.number, "note": note},
+    )
+    return rule_set
+
+
+def withdraw(
+    session: Session, actor: Any | None, number: int, *, note: str | None = None
+) -> ApprovalRuleSet:
+    """The proposer (or another holder of the permission) takes a proposal back."""
+    if actor is not None and not has_permission(actor, "plans.edit"):
+        raise NotAllowed("Withdrawing approval rules needs the permission 'plans.edit'.")
+    rule_set = get_rule_set(session, number, lock=True)
+    _move(session, actor, rule_set, "withdrawn", note)
+    return rule_set
+
+
+def decide(
+    session: Session, actor: Any | None, rule_set: ApprovalRuleSet, outcome: str, note: str
+) -> None:
+    """Put an approved proposal in force (superseding the active set), or reject it.
+
+    Called by `governance.votes` once the votes decide, with the rule set locked."""
+    if outcome == "active":
+        current = active_rule_set(session, lock=True)
+        _move(session, actor, current, "superseded", f"superseded by version {rule_set.number}")
+        session.flush()  # the one-active index must see the old set leave first
+    _move(session, actor, rule_set, outcome, note)
+
+
+def _move(
+    session: Session, actor: Any | None, rule_set: ApprovalRuleSet, to_state: str, note
+) -> None:
+    allowed = {
+        "active": ("submitted",),
+        "rejected": ("submitted",),
+        "withdrawn": ("submitted",),
+        "superseded": ("active",),
+    }
+    if rule_set.state not in allowed[to_state]:
+        raise InvalidTransition(
+            f"{rule_set.label} is {rule_set.state}: it cannot become {to_state}."
+        )
+    from_state = rule_set.state
+    rule_set.state = to_state
+    if to_state in ("active", "rejected", "withdrawn"):
+        rule_set.decided_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.{to_state}",
+        OBJECT_TYPE,
+        rule_set.label,
+        before=rule_set.content_hash,
+        after=rule_set.content_hash,
+        payload={"from": from_state, "to": to_state, "note": note},
+    )

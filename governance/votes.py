@@ -1,0 +1,321 @@
+"""Committee votes on plan versions and on approval-rule proposals, and their tally.
+
+    cast_plan_vote(session, member, "ae-plan", 3, decision="approve",
+                   content_hash="sha256:...", comment="fine by finance")
+
+A vote is bound to the exact content hash the member reviewed: a vote naming any other
+hash is refused, so nobody approves something they did not see. Nobody votes on a request
+they wrote or submitted. Each person votes once per subject (a unique constraint), and
+votes are never changed (append-only in the database).
+
+How a tally decides (the approval rule's `QuorumRule`):
+- **one person counts once**, whatever roles and functions they hold: approvals are
+  counted by person;
+- **one person fills at most one required function or role**. A finance+sales member
+  cannot alone satisfy "finance and sales": a requirement for several functions is a
+  requirement for several independent views. Required slots are filled by a maximum
+  matching of approvers to slots, so the tally never depends on vote order;
+- with `any_rejection_rejects`, one rejection rejects the request; without it, a
+  rejection is recorded dissent and the request is approved once the approvals suffice;
+- the request is approved when `min_approvals` people approved and every required slot is
+  filled, in the same transaction as the vote that got it there (with its transition and
+  audit records).
+
+Concurrency: a vote locks the plan's head row and then the version row (SELECT ... FOR
+UPDATE, the order every store transition writes them in, so no deadlock), then counts. A
+second voter waits, then counts every committed vote; a vote arriving after the decision,
+or after a withdrawal, is refused (409) rather than silently kept or lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from governance import approval_rules, audit
+from governance import policy_store as store
+from governance.approval_rules import QuorumRule
+from governance.permissions import has_permission
+from models.approvals import DECISIONS, ApprovalRuleSet, ChangeRequest, Vote
+from models.policy import PlanVersion, PolicyPlan
+from rules.problems import Problem
+
+
+@dataclass
+class Tally:
+    rule: QuorumRule
+    approvals: list[int] = field(default_factory=list)  # voter ids
+    rejections: list[int] = field(default_factory=list)
+    filled: dict[str, int] = field(default_factory=dict)  # "function:finance" -> voter id
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return self.rule.any_rejection_rejects and bool(self.rejections)
+
+    @property
+    def approved(self) -> bool:
+        return (
+            not self.rejected
+            and len(self.approvals) >= self.rule.min_approvals
+            and not self.missing
+        )
+
+    @property
+    def outcome(self) -> str:
+        return "rejected" if self.rejected else "approved" if self.approved else "open"
+
+    def summary(self) -> str:
+        text = f"{len(self.approvals)} of {self.rule.min_approvals} approvals"
+        if self.missing:
+            text += f"; still needed: {', '.join(self.missing)}"
+        if self.rejections:
+            text += f"; {len(self.rejections)} rejection(s)"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule.as_dict(),
+            "outcome": self.outcome,
+            "approvals": len(self.approvals),
+            "rejections": len(self.rejections),
+            "filled": dict(sorted(self.filled.items())),
+            "missing": list(self.missing),
+            "summary": self.summary(),
+        }
+
+
+def tally(votes: Iterable[Vote], rule: QuorumRule) -> Tally:
+    """Count votes under a rule (see the module docstring for the principles)."""
+    result = Tally(rule)
+    holds: dict[int, set[str]] = {}
+    for vote in sorted(votes, key=lambda v: v.voter_id):
+        if vote.decision == "approve":
+            result.approvals.append(vote.voter_id)
+            holds[vote.voter_id] = {f"function:{f}" for f in vote.functions or ()} | {
+                f"role:{r}" for r in vote.roles or ()
+            }
+        else:
+            result.rejections.append(vote.voter_id)
+    slots = [f"function:{f}" for f in rule.required_functions] + [
+        f"role:{r}" for r in rule.required_roles
+    ]
+    result.filled = _match(slots, holds)
+    result.missing = [s for s in slots if s not in result.filled]
+    return result
+
+
+def _match(slots: list[str], holds: dict[int, set[str]]) -> dict[str, int]:
+    """Maximum matching of slots to people (Kuhn's augmenting paths; tiny inputs)."""
+    owner: dict[str, int] = {}
+
+    def place(person: int, seen: set[str]) -> bool:
+        for slot in slots:
+            if slot in holds[person] and slot not in seen:
+                seen.add(slot)
+                if slot not in owner or place(owner[slot], seen):
+                    owner[slot] = person
+                    return True
+        return False
+
+    for person in sorted(holds):
+        place(person, set())
+    return owner
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def plan_votes(session: Session, version: PlanVersion) -> list[Vote]:
+    return list(
+        session.scalars(select(Vote).where(Vote.plan_version_id == version.id).order_by(Vote.id))
+    )
+
+
+def rule_set_votes(session: Session, rule_set: ApprovalRuleSet) -> list[Vote]:
+    return list(
+        session.scalars(select(Vote).where(Vote.rule_set_id == rule_set.id).order_by(Vote.id))
+    )
+
+
+def change_request_of(session: Session, version: PlanVersion) -> ChangeRequest | None:
+    return session.scalar(select(ChangeRequest).where(ChangeRequest.plan_version_id == version.id))
+
+
+def deciding_rule_set(session: Session, version: PlanVersion) -> ApprovalRuleSet:
+    """The rules pinned at submission; the active ones for a version submitted without."""
+    request = change_request_of(session, version)
+    return request.rule_set if request else approval_rules.active_rule_set(session)
+
+
+def plan_tally(session: Session, version: PlanVersion) -> Tally:
+    rule = approval_rules.plan_change_rule(deciding_rule_set(session, version))
+    return tally(plan_votes(session, version), rule)
+
+
+def rule_set_tally(session: Session, rule_set: ApprovalRuleSet) -> Tally:
+    under = approval_rules.get_rule_set(session, rule_set.decided_under or rule_set.number)
+    return tally(rule_set_votes(session, rule_set), approval_rules.rules_change_rule(under))
+
+
+# --------------------------------------------------------------------------- voting
+
+
+def _check_ballot(actor: Any, decision: str, content_hash: str, comment: str | None) -> None:
+    if actor is None:
+        # A vote is a person's judgement: the system cannot cast one.
+        raise store.NotAllowed("Only a committee member can vote.")
+    if not has_permission(actor, "changes.vote"):
+        raise store.NotAllowed("Voting needs the permission 'changes.vote'.")
+    problems = []
+    if decision not in DECISIONS:
+        problems.append(Problem("decision", f"expected approve or reject, got {decision!r}"))
+    if not isinstance(content_hash, str) or not content_hash.startswith("sha256:"):
+        problems.append(Problem("content_hash", "required: the sha256:... you reviewed"))
+    if decision == "reject" and not (comment or "").strip():
+        problems.append(Problem("comment", "a rejection needs a written reason"))
+    if problems:
+        raise store.DocumentRejected("The vote is not valid.", problems)
+
+
+def _same_hash(label: str, expected: str, given: str) -> None:
+    if given != expected:
+        raise store.Conflict(
+            f"{label} has content {expected}: a vote on {given} is not a vote on it.",
+            [Problem("content_hash", f"does not match {label} ({expected})")],
+        )
+
+
+def _add(session: Session, vote: Vote, label: str) -> None:
+    try:
+        with session.begin_nested():
+            session.add(vote)
+    except IntegrityError:  # the unique (subject, voter): a concurrent double submit
+        raise store.Conflict(f"You have already voted on {label}.") from None
+
+
+def _ballot(actor: Any, decision: str, content_hash: str, comment: str | None, **subject) -> Vote:
+    return Vote(
+        voter_id=actor.id,
+        decision=decision,
+        content_hash=content_hash,
+        functions=sorted(actor.committee_functions),
+        roles=sorted(actor.role_names),
+        comment=comment,
+        **subject,
+    )
+
+
+def _lock_plan_version(session: Session, key: str, number: int) -> PlanVersion:
+    # Plan row first, then the version: the order of every store transition (_claim
+    # writes the plan row, then the version row), so a vote and a withdrawal never deadlock.
+    plan = session.scalars(
+        select(PolicyPlan)
+        .where(PolicyPlan.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if plan is None:
+        raise store.NotFound(f"No plan {key!r}.")
+    version = session.scalars(
+        select(PlanVersion)
+        .where(PlanVersion.plan_key == key, PlanVersion.number == number)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if version is None:
+        raise store.NotFound(f"No version {number} of plan {key!r}.")
+    return version
+
+
+def cast_plan_vote(
+    session: Session,
+    actor: Any,
+    key: str,
+    number: int,
+    *,
+    decision: str,
+    content_hash: str,
+    comment: str | None = None,
+) -> tuple[Vote, Tally]:
+    """Record a vote on a submitted version; approve or reject it when the tally decides."""
+    _check_ballot(actor, decision, content_hash, comment)
+    version = _lock_plan_version(session, key, number)
+    if version.state != "submitted":
+        raise store.InvalidTransition(
+            f"{version.label} is {version.state}: votes are taken on submitted versions only."
+        )
+    _same_hash(version.label, version.content_hash, content_hash)
+    if actor.id in (version.created_by_id, version.submitted_by_id):
+        raise store.NotAllowed(f"{version.label}: nobody votes on their own change.")
+    vote = _ballot(actor, decision, content_hash, comment, plan_version_id=version.id)
+    _add(session, vote, version.label)
+    result = plan_tally(session, version)
+    audit.record(
+        session,
+        actor,
+        f"{store.OBJECT_TYPE}.vote",
+        store.OBJECT_TYPE,
+        version.label,
+        before=content_hash,
+        after=content_hash,
+        payload={"decision": decision, "comment": comment, "tally": result.as_dict()},
+    )
+    if result.rejected:
+        store.reject(session, actor, key, number, note=f"rejected by committee vote: {comment}")
+    elif result.approved and version.effective_from is not None:
+        store.approve(session, actor, key, number, note=f"committee vote: {result.summary()}")
+    # Approved by the votes but without an effective date: it stays submitted until a
+    # holder of plans.approve records the approval with a date (the gate lets it pass).
+    return vote, result
+
+
+def cast_rules_vote(
+    session: Session,
+    actor: Any,
+    number: int,
+    *,
+    decision: str,
+    content_hash: str,
+    comment: str | None = None,
+) -> tuple[Vote, Tally]:
+    """Record a vote on an approval-rules proposal; put it in force or reject it when the
+    tally (under the rules in force when it was proposed) decides."""
+    _check_ballot(actor, decision, content_hash, comment)
+    # The active set first, then the proposal: the order `propose` and `decide` lock in.
+    approval_rules.active_rule_set(session, lock=True)
+    rule_set = approval_rules.get_rule_set(session, number, lock=True)
+    if rule_set.state != "submitted":
+        raise store.InvalidTransition(
+            f"{rule_set.label} is {rule_set.state}: votes are taken on proposals only."
+        )
+    _same_hash(rule_set.label, rule_set.content_hash, content_hash)
+    if actor.id == rule_set.created_by_id:
+        raise store.NotAllowed(f"{rule_set.label}: nobody votes on their own proposal.")
+    vote = _ballot(actor, decision, content_hash, comment, rule_set_id=rule_set.id)
+    _add(session, vote, rule_set.label)
+    result = rule_set_tally(session, rule_set)
+    audit.record(
+        session,
+        actor,
+        f"{approval_rules.OBJECT_TYPE}.vote",
+        approval_rules.OBJECT_TYPE,
+        rule_set.label,
+        before=content_hash,
+        after=content_hash,
+        payload={"decision": decision, "comment": comment, "tally": result.as_dict()},
+    )
+    if result.rejected:
+        approval_rules.decide(
+            session, actor, rule_set, "rejected", f"rejected by committee vote: {comment}"
+        )
+    elif result.approved:
+        approval_rules.decide(
+            session, actor, rule_set, "active", f"committee vote: {result.summary()}"
+        )
+    return vote, result

@@ -1,0 +1,116 @@
+"""Committee approval: the versioned approval rules, change requests and votes.
+
+- `ApprovalRuleSet`: one version of the approval rules (quorum, required functions...).
+  Versions are numbered; exactly one is `active`. A new version is proposed
+  (`submitted`) and decided by committee vote under the rules in force when it was
+  proposed (`decided_under`); approval puts it in force at once (`active`, the previous
+  one `superseded`). Migration 0003 seeds version 1, the default.
+- `ChangeRequest`: what a plan version carried when it was submitted: the embedded test
+  results, the impact simulation, and which approval rules decide it. One per submitted
+  version, never changed.
+- `Vote`: one committee member's decision on one plan version or rule set, bound to the
+  content hash they saw. One vote per person per subject (unique constraints); votes are
+  never changed or deleted.
+
+Migration 0003 backs this in the database: votes and change requests are append-only,
+a rule set's document is frozen and its states follow the lifecycle, one active rule set.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, Json, utcnow
+
+RULE_SET_STATES = ("submitted", "active", "superseded", "rejected", "withdrawn")
+RULE_SET_TRANSITIONS = (
+    ("submitted", "active"),
+    ("submitted", "rejected"),
+    ("submitted", "withdrawn"),
+    ("active", "superseded"),
+)
+DECISIONS = ("approve", "reject")
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class ApprovalRuleSet(Base):
+    __tablename__ = "approval_rule_sets"
+    __table_args__ = (
+        UniqueConstraint("number"),
+        CheckConstraint("number > 0", name="number_positive"),
+        CheckConstraint(f"state IN ({_sql_list(RULE_SET_STATES)})", name="state_known"),
+        Index(
+            "uq_approval_rule_sets_one_active",
+            "state",
+            unique=True,
+            postgresql_where=text("state = 'active'"),
+            sqlite_where=text("state = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int]
+    state: Mapped[str] = mapped_column(String(16))
+    # Canonical JSON of the rules (sorted keys, compact); content_hash = sha256 of it.
+    document: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(71))
+    # The number of the rule set in force when this one was proposed: it decides this one.
+    # NULL for the seeded default, which nobody voted on.
+    decided_under: Mapped[int | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    @property
+    def label(self) -> str:
+        return f"approval-rules/{self.number}"
+
+
+class ChangeRequest(Base):
+    """The review material of a submitted plan version, frozen at submission."""
+
+    __tablename__ = "change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), unique=True)
+    # The approval rules in force at submission decide this request.
+    rule_set_id: Mapped[int] = mapped_column(ForeignKey("approval_rule_sets.id"))
+    # Impact simulation and embedded test results, JSON with Decimals as text.
+    impact: Mapped[dict[str, Any]] = mapped_column(Json)
+    tests: Mapped[list[Any]] = mapped_column(Json)
+    as_of: Mapped[date]  # the submission date the impact's periods are counted back from
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    rule_set: Mapped[ApprovalRuleSet] = relationship()
+
+
+class Vote(Base):
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("plan_version_id", "voter_id"),
+        UniqueConstraint("rule_set_id", "voter_id"),
+        CheckConstraint(f"decision IN ({_sql_list(DECISIONS)})", name="decision_known"),
+        CheckConstraint("(plan_version_id IS NULL) <> (rule_set_id IS NULL)", name="one_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_version_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"), index=True)
+    rule_set_id: Mapped[int | None] = mapped_column(ForeignKey("approval_rule_sets.id"), index=True)
+    voter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    decision: Mapped[str] = mapped_column(String(8))
+    # The content hash the voter approved or rejected: always the subject's own.
+    content_hash: Mapped[str] = mapped_column(String(71))
+    # The voter's committee functions when they voted (a later change of roles does not
+    # rewrite how a past decision was reached).
+    functions: Mapped[list[str]] = mapped_column(Json, default=list)
+    roles: Mapped[list[str]] = mapped_column(Json, default=list)
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

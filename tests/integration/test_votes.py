@@ -1,0 +1,182 @@
+"""Committee votes on plan versions: hash binding, separation of duties, quorum, rejection."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from governance import audit, votes
+from governance import policy_store as store
+from governance.approval_rules import QuorumRule
+from models import AuditRecord, Vote
+from tests.integration.committee import (
+    approve_by_committee,
+    committee,
+    plan_text,
+    submitted,
+    vote,
+)
+
+
+@pytest.fixture
+def people(make_user):
+    return committee(make_user)
+
+
+def _actions(db) -> list[str]:
+    return list(db.scalars(select(AuditRecord.action).order_by(AuditRecord.id)))
+
+
+class _Ballot:
+    def __init__(self, voter_id, decision, functions=(), roles=()):
+        self.voter_id, self.decision = voter_id, decision
+        self.functions, self.roles = list(functions), list(roles)
+
+
+RULE = QuorumRule(3, ("finance", "sales"), (), True)
+
+
+def test_one_person_fills_at_most_one_required_function():
+    both = _Ballot(1, "approve", ["finance", "sales"])
+    hr1, hr2 = _Ballot(2, "approve", ["hr"]), _Ballot(3, "approve", ["hr"])
+    result = votes.tally([both, hr1, hr2], RULE)
+    assert (len(result.approvals), result.approved) == (3, False)
+    assert result.missing == ["function:sales"] or result.missing == ["function:finance"]
+    sales = _Ballot(4, "approve", ["sales"])
+    assert votes.tally([both, hr1, sales], RULE).approved
+
+
+def test_the_tally_does_not_depend_on_the_order_of_the_votes():
+    # Greedy in voter order would give finance to 1 and leave sales unfilled.
+    both = _Ballot(1, "approve", ["finance", "sales"])
+    finance = _Ballot(2, "approve", ["finance"])
+    other = _Ballot(3, "approve", [])
+    for ballots in ([both, finance, other], [other, finance, both]):
+        result = votes.tally(ballots, RULE)
+        assert result.approved and result.filled == {"function:finance": 2, "function:sales": 1}
+
+
+def test_rejections_reject_only_when_the_rule_says_so():
+    ballots = [
+        _Ballot(1, "approve", ["finance"]),
+        _Ballot(2, "approve", ["sales"]),
+        _Ballot(3, "approve", []),
+        _Ballot(4, "reject", ["hr"]),
+    ]
+    assert votes.tally(ballots, RULE).outcome == "rejected"
+    lenient = QuorumRule(3, ("finance", "sales"), (), False)
+    assert votes.tally(ballots, lenient).outcome == "approved"
+
+
+def test_quorum_approves_in_the_same_transaction_with_audit_records(db, people):
+    version = submitted(db, people, plan_text())
+    _vote, first = vote(db, people["finance"], version, comment="ok for finance")
+    assert (first.outcome, version.state) == ("open", "submitted")
+    assert first.summary() == "1 of 3 approvals; still needed: function:sales"
+    vote(db, people["sales"], version)
+    _vote, last = vote(db, people["hr"], version)
+    db.commit()
+    assert (last.outcome, version.state) == ("approved", "approved")
+    assert [t.to_state for t in version.transitions] == ["draft", "submitted", "approved"]
+    assert version.transitions[-1].actor_id == people["hr"].id
+    assert _actions(db)[-4:] == [
+        "plan_version.vote",
+        "plan_version.vote",
+        "plan_version.vote",
+        "plan_version.approved",
+    ]
+    assert tuple(audit.verify(db)) == (True, None, None)
+    stored = votes.plan_votes(db, version)
+    assert [(v.voter_id, v.functions) for v in stored][:2] == [
+        (people["finance"].id, ["finance"]),
+        (people["sales"].id, ["sales"]),
+    ]
+
+
+def test_any_rejection_rejects_and_needs_a_reason(db, people):
+    version = submitted(db, people, plan_text())
+    vote(db, people["finance"], version)
+    with pytest.raises(store.DocumentRejected) as refused:
+        vote(db, people["sales"], version, "reject")
+    assert [p.path for p in refused.value.problems] == ["comment"]
+    _vote, result = vote(db, people["sales"], version, "reject", "accelerators too rich")
+    db.commit()
+    assert (result.outcome, version.state) == ("rejected", "rejected")
+    assert "accelerators too rich" in version.transitions[-1].note
+    with pytest.raises(store.InvalidTransition):
+        vote(db, people["hr"], version)  # decided: later votes are refused, not kept
+
+
+def test_a_vote_is_bound_to_the_content_hash(db, people):
+    version = submitted(db, people, plan_text())
+    other = "sha256:" + "0" * 64
+    with pytest.raises(store.Conflict) as refused:
+        votes.cast_plan_vote(
+            db, people["finance"], "ae-plan", 1, decision="approve", content_hash=other
+        )
+    assert refused.value.problems[0].path == "content_hash"
+    assert votes.plan_votes(db, version) == []
+
+
+def test_separation_of_duties_and_one_vote_per_person(db, people, make_user):
+    version = submitted(db, people, plan_text())
+    with pytest.raises(store.NotAllowed):
+        vote(db, people["rep"], version)  # no changes.vote
+    with pytest.raises(store.NotAllowed):
+        vote(db, None, version)  # the system has no judgement to cast
+    # A committee member who also drafts plans cannot vote on their own change.
+    member = make_user("committee", "comp_admin", functions=["finance"])
+    own = store.create_draft(db, member, plan_text("0.05"))
+    own = store.submit(db, member, "ae-plan", own.number, effective_from=date(2026, 4, 1))
+    with pytest.raises(store.NotAllowed, match="own change"):
+        vote(db, member, own)
+    vote(db, people["finance"], version)
+    with pytest.raises(store.Conflict, match="already voted"):
+        vote(db, people["finance"], version)
+    assert len(votes.plan_votes(db, version)) == 1
+
+
+def test_a_direct_approval_by_a_user_is_refused_until_the_votes_suffice(db, people):
+    version = submitted(db, people, plan_text(), effective=None)
+    with pytest.raises(store.NotAllowed, match="0 of 3 approvals"):
+        store.approve(db, people["finance"], "ae-plan", 1, effective_from=date(2026, 1, 1))
+    approve_by_committee(db, people, version)
+    # The votes suffice, but the version has no effective date: it waits for one.
+    assert version.state == "submitted"
+    assert votes.plan_tally(db, version).approved
+    with pytest.raises(store.NotAllowed, match="plans.approve"):
+        store.approve(db, people["author"], "ae-plan", 1)
+    store.approve(db, people["both"], "ae-plan", 1, effective_from=date(2026, 1, 1))
+    assert (version.state, version.effective_from) == ("approved", date(2026, 1, 1))
+
+
+def test_the_system_approves_directly_and_is_audited_as_the_system(db, people):
+    version = submitted(db, people, plan_text())
+    store.approve(db, None, "ae-plan", 1, note="demo history")
+    assert version.state == "approved"
+    entry = db.scalars(select(AuditRecord).order_by(AuditRecord.id.desc())).first()
+    assert (entry.action, entry.actor_id) == ("plan_version.approved", None)
+
+
+def test_votes_are_append_only_in_the_database(db, people):
+    version = submitted(db, people, plan_text())
+    vote(db, people["finance"], version)
+    db.commit()
+    vote_id = db.scalar(select(Vote.id))
+    for sql in (
+        "UPDATE votes SET decision = 'reject' WHERE id = :id",
+        "DELETE FROM votes WHERE id = :id",
+    ):
+        with pytest.raises(IntegrityError), db.begin_nested():
+            db.execute(text(sql), {"id": vote_id})
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.execute(
+            text(
+                "INSERT INTO votes (plan_version_id, voter_id, decision, content_hash,"
+                " functions, roles, at) VALUES (:v, :u, 'approve', 'x', '[]', '[]', :at)"
+            ),
+            {"v": version.id, "u": people["finance"].id, "at": version.created_at},
+        )
