@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.test_eval_helpers import D, amounts, data, deal, lines, plan, run, statement
+from tests.unit.test_eval_helpers import D, amounts, data, deal, lines, person, plan, run, statement
 
 
 def _gated(*gates, **more):
@@ -179,3 +179,16 @@ def test_spif_only_for_eligible_lines():
     )
     st = statement(run(the_plan, data([deal("D1", 1000, "2026-07-01")])))
     assert [ln["kind"] for ln in lines(st)] == ["commission"]
+
+
+def test_an_exact_half_cent_reached_through_a_third_still_rounds_up():
+    # team of three: 1/3 x 0.45 = 0.15 credit x 0.10 = 0.015 exactly -> 0.02 (half-up);
+    # the third is held to 40 places, and the guard rounding restores the half cent
+    the_plan = plan(credit=[{"id": "se", "to": {"team": "SE"}, "share": 1}])
+    team = [{"participant": p, "role": "SE"} for p in ("ana", "bo", "cy")]
+    the_data = data(
+        [deal("D1", "0.45", "2026-07-01", team=team)],
+        participants=[person("ana"), person("bo"), person("cy")],
+    )
+    out = run(the_plan, the_data)
+    assert [statement(out, p)["payable"] for p in ("ana", "bo", "cy")] == ["0.02"] * 3
