@@ -80,7 +80,11 @@ class Ledger:
     held_by_deal: dict[str, list[Held]] = field(default_factory=dict)
 
     def pay(self, participant: str, deal: str, day: date, amount: Decimal) -> None:
-        self.paid.setdefault((participant, deal), []).append((day, amount))
+        entries = self.paid.get((participant, deal))
+        if entries is not None:
+            entries.append((day, amount))
+            return
+        self.paid[(participant, deal)] = [(day, amount)]
         self.by_deal.setdefault(deal, set()).add(participant)
 
     def hold(self, held: Held) -> None:
