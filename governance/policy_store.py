@@ -398,6 +398,8 @@ def _approval_gate(session: Session, actor: Any | None, version: PlanVersion) ->
     _require(actor, "plans.approve", "Approving a plan version")
     if actor.id in (version.created_by_id, version.submitted_by_id):
         raise NotAllowed(f"{version.label}: nobody approves their own change.")
+    if version.state != "submitted":
+        return  # approve() refuses the state itself, with the error that names it
     from governance.votes import plan_tally  # votes imports this module
 
     result = plan_tally(session, version)

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from governance import audit
+from governance import audit, votes
 from governance import policy_store as store
 from models import AuditRecord, PlanVersion, PolicyPlan
 from rules.document import load_plan
@@ -42,6 +42,9 @@ def people(make_user):
     return {
         "author": make_user("comp_admin"),
         "approver": make_user("committee", functions=["finance"]),
+        # The default approval rules want three members including finance and sales.
+        "sales": make_user("committee", functions=["sales"]),
+        "member": make_user("committee", functions=["hr"]),
         "rep": make_user("rep"),
         "auditor": make_user("auditor"),
     }
@@ -51,9 +54,18 @@ def _actions(db) -> list[str]:
     return list(db.scalars(select(AuditRecord.action).order_by(AuditRecord.id)))
 
 
+def _approve(db, people, key: str, number: int) -> None:
+    """Committee approval by vote under the default rules; the approver's vote decides."""
+    content_hash = store.get_version(db, key, number).content_hash
+    for who in ("sales", "member", "approver"):
+        votes.cast_plan_vote(
+            db, people[who], key, number, decision="approve", content_hash=content_hash
+        )
+
+
 def _activate(db, people, number: int, effective: date, key: str = "ae-plan") -> PlanVersion:
     store.submit(db, people["author"], key, number, effective_from=effective)
-    store.approve(db, people["approver"], key, number)
+    _approve(db, people, key, number)
     return store.activate(db, people["author"], key, number)
 
 
@@ -155,13 +167,16 @@ def test_the_lifecycle_supersedes_the_active_version_and_audits_every_step(db, p
     )
     assert [t.to_state for t in v2.transitions] == ["draft", "submitted", "approved", "active"]
     assert v2.transitions[2].actor_id == people["approver"].id
+    votes_ = ["plan_version.vote"] * 3
     assert _actions(db) == [
         "plan_version.created",
         "plan_version.submitted",
+        *votes_,
         "plan_version.approved",
         "plan_version.active",
         "plan_version.created",
         "plan_version.submitted",
+        *votes_,
         "plan_version.approved",
         "plan_version.superseded",
         "plan_version.active",
@@ -183,7 +198,9 @@ def test_permissions_and_separation_of_duties(db, people, make_user):
     store.submit(db, admin, "own-plan", 1, effective_from=date(2026, 1, 1))
     with pytest.raises(store.NotAllowed, match="own"):
         store.approve(db, admin, "own-plan", 1)
-    store.approve(db, people["approver"], "ae-plan", 1)
+    with pytest.raises(store.NotAllowed, match="committee vote"):
+        store.approve(db, people["approver"], "ae-plan", 1)  # one member is not a quorum
+    _approve(db, people, "ae-plan", 1)
     with pytest.raises(store.NotAllowed):
         store.activate(db, people["approver"], "ae-plan", 1)  # committee cannot activate
     assert store.activate(db, people["author"], "ae-plan", 1).state == "active"
@@ -201,7 +218,7 @@ def test_transitions_from_the_wrong_state_are_refused(db, people):
         store.reject(db, people["approver"], "ae-plan", 1, note="no")
     store.submit(db, people["author"], "ae-plan", 1)
     with pytest.raises(store.DocumentRejected, match="effective date"):
-        store.approve(db, people["approver"], "ae-plan", 1)
+        store.approve(db, None, "ae-plan", 1)  # even the system needs a date
     version = store.reject(db, people["approver"], "ae-plan", 1, note="too generous")
     assert version.state == "rejected"
     with pytest.raises(store.InvalidTransition):

@@ -87,7 +87,7 @@ def test_two_simultaneous_activations_leave_one_active_version(pg):
         for number in (1, 2):
             store.create_draft(setup, author, plan_text(rate=f"0.0{number + 5}"))
             store.submit(setup, author, "ae-plan", number, effective_from=date(2026, number, 1))
-            store.approve(setup, approver, "ae-plan", number)
+            store.approve(setup, None, "ae-plan", number)  # votes: test_vote_concurrency.py
         setup.commit()
 
     barrier = threading.Barrier(2)
@@ -146,7 +146,16 @@ def test_an_approval_racing_a_withdrawal_lets_exactly_one_win(pg):
                 outcomes[name] = "stale"
 
     threads = [
-        threading.Thread(target=act, args=("approve", "approver@example.test", store.approve)),
+        # The system's direct approval (a committee vote racing a withdrawal is in
+        # test_vote_concurrency.py): the store's own transitions must not both win.
+        threading.Thread(
+            target=act,
+            args=(
+                "approve",
+                "approver@example.test",
+                lambda session, _actor, key, number: store.approve(session, None, key, number),
+            ),
+        ),
         threading.Thread(target=act, args=("withdraw", "author@example.test", store.withdraw)),
     ]
     for t in threads:
