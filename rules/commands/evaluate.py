@@ -7,13 +7,15 @@ rate, shares over 1...), print every problem on stderr, one per line, and exit 2
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from rules.data import load_data
 from rules.document import load_plan
-from rules.evaluate import evaluate, to_json, to_table
+from rules.evaluate import evaluate, to_table
+from rules.evaluation.output import write_json
 from rules.problems import EvaluationError, InvalidData, InvalidPlan, Problem
 
 
@@ -73,4 +75,9 @@ def command(policies, data_path: Path, period: str, fmt: str, engine: str) -> No
         output = evaluate(plans, data, period, engine=engine)
     except EvaluationError as exc:
         _fail([str(p) for p in exc.problems])
-    click.echo(to_json(output) if fmt == "json" else to_table(output), nl=fmt == "json")
+    if fmt == "json":
+        # Streamed: a large output is never built as one string.
+        write_json(output, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        click.echo(to_table(output), nl=False)

@@ -5,7 +5,7 @@ readable per-participant statement table for people.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TextIO
 
 from rules.evaluation.ledger import Line, Statement
 from rules.evaluation.numbers import fixed, money, plain
@@ -43,6 +43,11 @@ def statement_dict(st: Statement, plan: str, currency: str) -> dict[str, Any]:
 def to_json(output: dict[str, Any]) -> str:
     """The one serialisation: same input, byte-identical text."""
     return json.dumps(output, sort_keys=False, ensure_ascii=False, indent=2)
+
+
+def write_json(output: dict[str, Any], stream: TextIO) -> None:
+    """`to_json(output)` written piece by piece (a large output is never one string)."""
+    json.dump(output, stream, sort_keys=False, ensure_ascii=False, indent=2)
 
 
 def _cell(value: Any) -> str:
