@@ -134,14 +134,19 @@ def _check_names(value: Any, path: str, known: tuple[str, ...]) -> list[Problem]
 
 def _check_quorum(value: Any, path: str) -> list[Problem]:
     problems = _check_keys(value, path, QUORUM_KEYS, optional=("required_roles",))
-    if problems:
+    if not isinstance(value, dict):
         return problems
-    count = value["min_approvals"]
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 50:
+    count = value.get("min_approvals")
+    if "min_approvals" in value and (
+        isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 50
+    ):
         problems.append(Problem(f"{path}.min_approvals", "expected a whole number from 1 to 50"))
-    problems += _check_names(value["required_functions"], f"{path}.required_functions", FUNCTIONS)
+    if "required_functions" in value:
+        problems += _check_names(
+            value["required_functions"], f"{path}.required_functions", FUNCTIONS
+        )
     problems += _check_names(value.get("required_roles", []), f"{path}.required_roles", ROLES)
-    if not isinstance(value["any_rejection_rejects"], bool):
+    if "any_rejection_rejects" in value and not isinstance(value["any_rejection_rejects"], bool):
         problems.append(Problem(f"{path}.any_rejection_rejects", "expected true or false"))
     if not problems:
         slots = len(value["required_functions"]) + len(value.get("required_roles", []))

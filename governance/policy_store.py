@@ -387,7 +387,7 @@ def _approval_gate(session: Session, actor: Any | None, version: PlanVersion) ->
     """Approval is the committee's decision by vote (`governance.votes`): a user may record
     it only once the version's votes satisfy the approval rules that decide it, which the
     deciding vote does itself, in the same transaction. A direct approval by a user is
-    therefore refused, naming what the votes still lack.
+    therefore refused (`Conflict`), naming what the votes still lack.
 
     `actor=None` (the system) passes: no request or CLI command acts as the system on an
     approval; it is there for seeding history (the demo) and data repair at the shell, and
@@ -404,7 +404,8 @@ def _approval_gate(session: Session, actor: Any | None, version: PlanVersion) ->
 
     result = plan_tally(session, version)
     if not result.approved:
-        raise NotAllowed(
+        # 409, not 403: the actor may approve; the votes do not allow it (yet).
+        raise Conflict(
             f"{version.label} is approved by committee vote (POST .../votes): {result.summary()}."
         )
 

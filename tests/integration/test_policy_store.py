@@ -198,7 +198,7 @@ def test_permissions_and_separation_of_duties(db, people, make_user):
     store.submit(db, admin, "own-plan", 1, effective_from=date(2026, 1, 1))
     with pytest.raises(store.NotAllowed, match="own"):
         store.approve(db, admin, "own-plan", 1)
-    with pytest.raises(store.NotAllowed, match="committee vote"):
+    with pytest.raises(store.Conflict, match="committee vote"):
         store.approve(db, people["approver"], "ae-plan", 1)  # one member is not a quorum
     _approve(db, people, "ae-plan", 1)
     with pytest.raises(store.NotAllowed):

@@ -141,7 +141,7 @@ def test_separation_of_duties_and_one_vote_per_person(db, people, make_user):
 
 def test_a_direct_approval_by_a_user_is_refused_until_the_votes_suffice(db, people):
     version = submitted(db, people, plan_text(), effective=None)
-    with pytest.raises(store.NotAllowed, match="0 of 3 approvals"):
+    with pytest.raises(store.Conflict, match="0 of 3 approvals"):
         store.approve(db, people["finance"], "ae-plan", 1, effective_from=date(2026, 1, 1))
     approve_by_committee(db, people, version)
     # The votes suffice, but the version has no effective date: it waits for one.

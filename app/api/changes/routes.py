@@ -1,0 +1,236 @@
+"""Committee endpoints: votes on plan versions, their impact, and the approval rules.
+
+    GET/POST /plans/KEY/versions/N/votes     the tally and votes; cast a vote
+    GET      /plans/KEY/versions/N/impact    the change request: tests and impact
+    GET/POST /approval-rules                 rules in force and every version; propose
+    GET      /approval-rules/N               one version with its votes and tally
+    POST     /approval-rules/N/votes         vote on a proposal
+    POST     /approval-rules/N/withdraw      take a proposal back
+
+Thin, like `app/api/plans`: parse, call one `governance` function, commit once,
+serialise. Refusals map as there: 404, 403 (permission or one's own request), 409 (wrong
+state, a content hash that is not the subject's, a second vote), 422 with every problem.
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint, abort
+
+from app.api.changes.schemas import (
+    BallotBoxSchema,
+    CastVoteSchema,
+    ChangeRequestSchema,
+    NoteSchema,
+    ProposeRulesSchema,
+    RuleSetDetailSchema,
+    RuleSetsSchema,
+    VoteRequestSchema,
+)
+from app.auth.decorators import permission_required
+from app.database import db_session
+from app.errors import ErrorSchema, problems_payload
+from governance import approval_rules, votes
+from governance import policy_store as store
+
+blp = Blueprint(
+    "changes", __name__, url_prefix="", description="Committee votes and approval rules"
+)
+
+STATUS = {
+    store.NotFound: 404,
+    store.NotAllowed: 403,
+    store.InvalidTransition: 409,
+    store.Conflict: 409,
+    store.StaleEdit: 409,
+    store.DocumentRejected: 422,
+}
+VERSION_PATH = "/plans/<string:key>/versions/<int:number>"
+
+
+def _fail(exc: store.PolicyError):
+    db_session().rollback()
+    abort(STATUS[type(exc)], message=exc.message, errors=problems_payload(exc.problems))
+
+
+def _plan_box(session, version, vote=None) -> dict:
+    rule_set = votes.deciding_rule_set(session, version)
+    box = {
+        "subject": version.label,
+        "state": version.state,
+        "content_hash": version.content_hash,
+        "decided_under": rule_set.number,
+        "tally": votes.plan_tally(session, version).as_dict(),
+        "votes": votes.plan_votes(session, version),
+    }
+    if vote is not None:
+        box["vote"] = vote
+    return box
+
+
+def _rule_set(rule_set) -> dict:
+    return {
+        "number": rule_set.number,
+        "state": rule_set.state,
+        "content_hash": rule_set.content_hash,
+        "rules": approval_rules.document_of(rule_set),
+        "decided_under": rule_set.decided_under,
+        "created_by_id": rule_set.created_by_id,
+        "note": rule_set.note,
+        "created_at": rule_set.created_at,
+        "decided_at": rule_set.decided_at,
+    }
+
+
+def _rule_set_detail(session, rule_set, vote=None) -> dict:
+    detail = _rule_set(rule_set)
+    detail["votes"] = votes.rule_set_votes(session, rule_set)
+    # The seeded default was never voted on: it has no tally.
+    detail["tally"] = (
+        votes.rule_set_tally(session, rule_set).as_dict() if rule_set.decided_under else None
+    )
+    if vote is not None:
+        detail["vote"] = vote
+    return detail
+
+
+@blp.route(VERSION_PATH + "/votes")
+class PlanVotes(MethodView):
+    @permission_required("plans.read")
+    @blp.response(200, BallotBoxSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, key: str, number: int):
+        """The votes on a version and their tally under the rules that decide it."""
+        session = db_session()
+        try:
+            version = store.get_version(session, key, number)
+        except store.PolicyError as exc:
+            _fail(exc)
+        return _plan_box(session, version)
+
+    @permission_required("changes.vote")
+    @blp.arguments(VoteRequestSchema)
+    @blp.response(201, CastVoteSchema, description="the vote, the tally and the new state")
+    @blp.alt_response(403, schema=ErrorSchema, description="one's own change")
+    @blp.alt_response(409, schema=ErrorSchema, description="not submitted, other hash, voted")
+    @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    def post(self, body, key: str, number: int):
+        """Approve or reject a submitted version, bound to its content hash. The vote that
+        reaches the quorum approves it (any rejection rejects, when the rules say so)."""
+        session = db_session()
+        try:
+            vote, _tally = votes.cast_plan_vote(session, current_user, key, number, **body)
+        except store.PolicyError as exc:
+            _fail(exc)
+        session.commit()
+        return _plan_box(session, store.get_version(session, key, number), vote), 201
+
+
+@blp.route(VERSION_PATH + "/impact")
+@permission_required("plans.read")
+@blp.response(200, ChangeRequestSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="no such version, or not submitted")
+def version_impact(key: str, number: int):
+    """What the version carried when submitted: its test results and impact simulation."""
+    session = db_session()
+    try:
+        version = store.get_version(session, key, number)
+    except store.PolicyError as exc:
+        _fail(exc)
+    request = votes.change_request_of(session, version)
+    if request is None:
+        abort(404, message=f"{version.label} has no change request: it was never submitted.")
+    return {
+        "plan": version.plan_key,
+        "number": version.number,
+        "state": version.state,
+        "content_hash": version.content_hash,
+        "as_of": request.as_of,
+        "decided_under": request.rule_set.number,
+        "tests": request.tests,
+        "impact": request.impact,
+        "created_at": request.created_at,
+    }
+
+
+@blp.route("/approval-rules")
+class RuleSets(MethodView):
+    @permission_required("plans.read")
+    @blp.response(200, RuleSetsSchema)
+    def get(self):
+        """The approval rules in force and every version, proposed or past."""
+        session = db_session()
+        try:
+            active = approval_rules.active_rule_set(session)
+        except store.PolicyError as exc:
+            _fail(exc)
+        return {
+            "active": _rule_set(active),
+            "versions": [_rule_set(r) for r in approval_rules.list_rule_sets(session)],
+        }
+
+    @permission_required("plans.edit")
+    @blp.arguments(ProposeRulesSchema)
+    @blp.response(201, RuleSetDetailSchema, description="the proposal, up for a vote")
+    @blp.alt_response(409, schema=ErrorSchema, description="another proposal is open")
+    @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    def post(self, body):
+        """Propose new approval rules: decided by vote under the rules in force now."""
+        session = db_session()
+        try:
+            rule_set = approval_rules.propose(
+                session, current_user, body["rules"], note=body["note"]
+            )
+        except store.PolicyError as exc:
+            _fail(exc)
+        session.commit()
+        return _rule_set_detail(session, rule_set), 201
+
+
+@blp.route("/approval-rules/<int:number>")
+@permission_required("plans.read")
+@blp.response(200, RuleSetDetailSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def rule_set_item(number: int):
+    """One version of the approval rules, with its votes and tally."""
+    session = db_session()
+    try:
+        rule_set = approval_rules.get_rule_set(session, number)
+    except store.PolicyError as exc:
+        _fail(exc)
+    return _rule_set_detail(session, rule_set)
+
+
+@blp.route("/approval-rules/<int:number>/votes", methods=["POST"])
+@permission_required("changes.vote")
+@blp.arguments(VoteRequestSchema)
+@blp.response(201, RuleSetDetailSchema, description="the proposal after the vote")
+@blp.alt_response(403, schema=ErrorSchema, description="one's own proposal")
+@blp.alt_response(409, schema=ErrorSchema, description="not open, other hash, voted")
+@blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+def vote_on_rules(body, number: int):
+    """Approve or reject a proposal; the deciding vote puts it in force or rejects it."""
+    session = db_session()
+    try:
+        vote, _tally = votes.cast_rules_vote(session, current_user, number, **body)
+    except store.PolicyError as exc:
+        _fail(exc)
+    session.commit()
+    return _rule_set_detail(session, approval_rules.get_rule_set(session, number), vote), 201
+
+
+@blp.route("/approval-rules/<int:number>/withdraw", methods=["POST"])
+@permission_required("plans.edit")
+@blp.arguments(NoteSchema, required=False)
+@blp.response(200, RuleSetDetailSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="not an open proposal")
+def withdraw_rules(body, number: int):
+    """Take an open proposal back."""
+    session = db_session()
+    try:
+        rule_set = approval_rules.withdraw(session, current_user, number, note=body["note"])
+    except store.PolicyError as exc:
+        _fail(exc)
+    session.commit()
+    return _rule_set_detail(session, rule_set)

@@ -1,0 +1,116 @@
+"""Schemas of the committee endpoints: votes, tallies, change requests, approval rules.
+
+Impact simulations and rules documents are plain JSON (amounts as decimal text) whose
+shape `governance/impact.py` and `governance/approval_rules.py` document; they pass
+through as objects.
+"""
+
+import marshmallow as ma
+
+from app.api.plans.schemas import UtcDateTime
+from models.approvals import DECISIONS, RULE_SET_STATES
+
+
+class VoteRequestSchema(ma.Schema):
+    decision = ma.fields.String(required=True, validate=ma.validate.OneOf(DECISIONS))
+    content_hash = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(r"^sha256:[0-9a-f]{64}$", error="expected sha256:<64 hex>"),
+        metadata={"description": "the content hash you reviewed: it must be the version's"},
+    )
+    comment = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=4000),
+        metadata={"description": "required to reject"},
+    )
+
+
+class VoteSchema(ma.Schema):
+    id = ma.fields.Integer()
+    voter_id = ma.fields.Integer()
+    decision = ma.fields.String()
+    content_hash = ma.fields.String()
+    functions = ma.fields.List(ma.fields.String(), metadata={"description": "when voting"})
+    roles = ma.fields.List(ma.fields.String())
+    comment = ma.fields.String(allow_none=True)
+    at = UtcDateTime()
+
+
+class TallySchema(ma.Schema):
+    rule = ma.fields.Dict(metadata={"description": "the quorum rule that decides"})
+    outcome = ma.fields.String(metadata={"enum": ["open", "approved", "rejected"]})
+    approvals = ma.fields.Integer()
+    rejections = ma.fields.Integer()
+    filled = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        metadata={"description": "required function/role -> the voter filling it"},
+    )
+    missing = ma.fields.List(ma.fields.String())
+    summary = ma.fields.String()
+
+
+class BallotBoxSchema(ma.Schema):
+    subject = ma.fields.String(metadata={"description": "ae-plan/3 or approval-rules/2"})
+    state = ma.fields.String()
+    content_hash = ma.fields.String()
+    decided_under = ma.fields.Integer(
+        allow_none=True, metadata={"description": "number of the approval rules that decide"}
+    )
+    tally = ma.fields.Nested(TallySchema)
+    votes = ma.fields.List(ma.fields.Nested(VoteSchema))
+
+
+class CastVoteSchema(BallotBoxSchema):
+    vote = ma.fields.Nested(VoteSchema)
+
+
+class ChangeRequestSchema(ma.Schema):
+    plan = ma.fields.String()
+    number = ma.fields.Integer()
+    state = ma.fields.String()
+    content_hash = ma.fields.String()
+    as_of = ma.fields.Date(metadata={"description": "the submission date periods count back from"})
+    decided_under = ma.fields.Integer(metadata={"description": "approval rules version"})
+    tests = ma.fields.List(ma.fields.Dict(), metadata={"description": "embedded tests, all passed"})
+    impact = ma.fields.Dict(
+        metadata={
+            "description": "periods, per-period and overall per-participant before/after/delta,"
+            " totals, top changes, evaluation errors per period (docs/governance.md)"
+        }
+    )
+    created_at = UtcDateTime()
+
+
+class RuleSetSchema(ma.Schema):
+    number = ma.fields.Integer()
+    state = ma.fields.String(metadata={"enum": list(RULE_SET_STATES)})
+    content_hash = ma.fields.String()
+    rules = ma.fields.Dict()
+    decided_under = ma.fields.Integer(allow_none=True)
+    created_by_id = ma.fields.Integer(allow_none=True)
+    note = ma.fields.String(allow_none=True)
+    created_at = UtcDateTime()
+    decided_at = UtcDateTime(allow_none=True)
+
+
+class RuleSetsSchema(ma.Schema):
+    active = ma.fields.Nested(RuleSetSchema)
+    versions = ma.fields.List(ma.fields.Nested(RuleSetSchema))
+
+
+class RuleSetDetailSchema(RuleSetSchema):
+    tally = ma.fields.Nested(TallySchema, allow_none=True)
+    votes = ma.fields.List(ma.fields.Nested(VoteSchema))
+    vote = ma.fields.Nested(VoteSchema, metadata={"description": "after a vote: the vote cast"})
+
+
+class ProposeRulesSchema(ma.Schema):
+    rules = ma.fields.Dict(
+        required=True, metadata={"description": "the whole rules document (see GET)"}
+    )
+    note = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000))
+
+
+class NoteSchema(ma.Schema):
+    note = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000))
