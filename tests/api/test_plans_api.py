@@ -9,6 +9,8 @@ import yaml
 
 from app.api.audit.routes import blp as audit_blp
 from app.api.plans.routes import blp as plans_blp
+from governance import policy_store as store
+from governance import votes
 from rules.document import load_plan
 from tests.integration.test_policy_store import plan_text
 
@@ -41,7 +43,8 @@ def _create(client, tokens, text=None):
     )
 
 
-def test_the_lifecycle_over_http(client, tokens):
+def test_the_lifecycle_over_http(client, db, tokens, make_user):
+    committee = [make_user("committee", functions=[f]) for f in ("sales", "hr", "finance")]
     created = _create(client, tokens)
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
@@ -65,10 +68,19 @@ def test_the_lifecycle_over_http(client, tokens):
     )
     assert submitted.status_code == 200, submitted.get_json()
     assert submitted.get_json()["effective_from"] == "2026-01-01"
-    approved = client.post(
+    # Approval is by committee vote (tests/api/test_changes_api.py covers the votes API):
+    # one member's direct approval is not a quorum.
+    direct = client.post(
         "/api/v1/plans/ae-plan/versions/1/approve", json={}, headers=tokens["approver"]
     )
-    assert approved.status_code == 200, approved.get_json()
+    assert direct.status_code == 409, direct.get_json()
+    assert "committee vote" in direct.get_json()["message"]
+    version = store.get_version(db, "ae-plan", 1)
+    for member in committee:
+        votes.cast_plan_vote(
+            db, member, "ae-plan", 1, decision="approve", content_hash=version.content_hash
+        )
+    db.commit()
     active = client.post(
         "/api/v1/plans/ae-plan/versions/1/activate", json={}, headers=tokens["author"]
     )
@@ -157,9 +169,8 @@ def test_wrong_state_self_approval_and_rejection_reason(client, tokens, make_use
     base = "/api/v1/plans/ae-plan/versions/1"
     assert client.post(f"{base}/activate", json={}, headers=tokens["author"]).status_code == 409
     client.post(f"{base}/submit", json={}, headers=tokens["author"])
-    no_date = client.post(f"{base}/approve", json={}, headers=tokens["approver"])
-    assert no_date.status_code == 422
-    assert no_date.get_json()["errors"][0]["path"] == "effective_from"
+    no_votes = client.post(f"{base}/approve", json={}, headers=tokens["approver"])
+    assert no_votes.status_code == 409  # approval is by committee vote
     no_reason = client.post(f"{base}/reject", json={}, headers=tokens["approver"])
     assert no_reason.status_code == 422
     rejected = client.post(f"{base}/reject", json={"note": "too rich"}, headers=tokens["approver"])
