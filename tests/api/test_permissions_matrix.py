@@ -39,7 +39,9 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session
 
+from app.api.changes.routes import blp as changes_blp
 from app.auth.accounts import issue_token
+from governance import approval_rules
 from governance import policy_store as store
 from models import User, UserRole
 from tests.conftest import PASSWORD
@@ -70,6 +72,10 @@ PLANS_READ = {
 }
 PLANS_EDIT = {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403}
 PLANS_APPROVE = {"anonymous": 401, "admin": 200, "committee": 200, "*": 403}
+# Approval is by committee vote: a direct approval without the votes is a 409.
+PLANS_APPROVE_WITHOUT_VOTES = {"anonymous": 401, "admin": 409, "committee": 409, "*": 403}
+CHANGES_VOTE = {"anonymous": 401, "admin": 201, "committee": 201, "*": 403}
+RULES = "/api/v1/approval-rules"
 PLANS_ACTIVATE = {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403}
 AUDIT_READ = {"anonymous": 401, "admin": 200, "auditor": 200, "*": 403}
 
@@ -104,12 +110,21 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("PUT", VERSION): PLANS_EDIT,
     ("GET", VERSION + "/export"): PLANS_READ,
     ("POST", VERSION + "/submit"): PLANS_EDIT,
-    ("POST", VERSION + "/approve"): PLANS_APPROVE,
+    ("POST", VERSION + "/approve"): PLANS_APPROVE_WITHOUT_VOTES,
     ("POST", VERSION + "/reject"): PLANS_APPROVE,
     ("POST", VERSION + "/activate"): PLANS_ACTIVATE,
     ("POST", VERSION + "/withdraw"): PLANS_EDIT,
     ("GET", "/api/v1/plans/<string:key>/diff"): PLANS_READ,
     ("GET", "/api/v1/plans/<string:key>/governing"): PLANS_READ,
+    # Committee: votes, change-request impact, approval rules
+    ("GET", VERSION + "/votes"): PLANS_READ,
+    ("POST", VERSION + "/votes"): CHANGES_VOTE,
+    ("GET", VERSION + "/impact"): PLANS_READ,
+    ("GET", RULES): PLANS_READ,
+    ("POST", RULES): {"anonymous": 401, "admin": 201, "comp_admin": 201, "*": 403},
+    ("GET", RULES + "/<int:number>"): PLANS_READ,
+    ("POST", RULES + "/<int:number>/votes"): CHANGES_VOTE,
+    ("POST", RULES + "/<int:number>/withdraw"): PLANS_EDIT,
     # Audit
     ("GET", "/api/v1/audit"): AUDIT_READ,
     ("GET", "/api/v1/audit/export"): AUDIT_READ,
@@ -162,14 +177,31 @@ def plan_version(state: str) -> Callable[[World], None]:
         if state != "draft":
             store.submit(db, author, "matrix-plan", 1, effective_from=date(2026, 1, 1))
         if state in ("approved", "active"):
-            store.approve(db, world.person("committee"), "matrix-plan", 1)
+            # The committee's votes are tested in test_changes_api; here, the system.
+            store.approve(db, None, "matrix-plan", 1)
         if state == "active":
             store.activate(db, author, "matrix-plan", 1)
         db.flush()
         revision = store.get_plan(db, "matrix-plan").revision
-        world.values.update(key="matrix-plan", number=1, revision=revision)
+        content_hash = store.get_version(db, "matrix-plan", 1).content_hash
+        world.values.update(
+            key="matrix-plan", number=1, revision=revision, content_hash=content_hash
+        )
 
     return prepare
+
+
+def rules_proposal(world: World) -> None:
+    """PREPARE: approval rules version 2, proposed by a comp_admin (1 is the default)."""
+    current = approval_rules.active_rule_set(world.db)
+    rules = approval_rules.document_of(current)
+    rules["impact"] = {"periods": 2, "top": 5}
+    proposal = approval_rules.propose(world.db, world.person("comp_admin"), rules)
+    world.values.update(number=proposal.number, content_hash=proposal.content_hash)
+
+
+def vote(world: World) -> dict:
+    return {"json": {"decision": "approve", "content_hash": world.values["content_hash"]}}
 
 
 PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
@@ -184,6 +216,12 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("POST", VERSION + "/withdraw"): plan_version("draft"),
     ("GET", "/api/v1/plans/<string:key>/diff"): plan_version("active"),
     ("GET", "/api/v1/plans/<string:key>/governing"): plan_version("active"),
+    ("GET", VERSION + "/votes"): plan_version("submitted"),
+    ("POST", VERSION + "/votes"): plan_version("submitted"),
+    ("GET", VERSION + "/impact"): plan_version("submitted"),
+    ("GET", RULES + "/<int:number>"): lambda world: world.values.update(number=1),
+    ("POST", RULES + "/<int:number>/votes"): rules_proposal,
+    ("POST", RULES + "/<int:number>/withdraw"): rules_proposal,
 }
 
 REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
@@ -208,6 +246,12 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     ("GET", "/api/v1/plans/<string:key>/diff"): {"query_string": {"from": 1, "to": 1}},
     ("GET", "/api/v1/plans/<string:key>/governing"): {"query_string": {"on": "2026-06-01"}},
     ("GET", "/api/v1/audit/export"): {"query_string": {"format": "csv"}},
+    ("POST", VERSION + "/votes"): vote,
+    ("POST", RULES): lambda world: {
+        "json": {"rules": dict(approval_rules.DEFAULT_RULES, impact={"periods": 3, "top": 10})}
+    },
+    ("POST", RULES + "/<int:number>/votes"): vote,
+    ("POST", RULES + "/<int:number>/withdraw"): {"json": {"note": "matrix"}},
 }
 
 PATH_VALUES: dict[str, Callable[[World], object]] = {
@@ -285,6 +329,15 @@ def _user(db: Session, principal: str, n: int | str, password_hash: str) -> User
     db.add(user)
     db.flush()
     return user
+
+
+@pytest.fixture
+def app(app):
+    # Until the lead registers app.api.changes in app.api.register_api, register it here.
+    api = app.extensions["accord.api"]
+    if changes_blp.name not in app.blueprints:
+        api.register_blueprint(changes_blp, url_prefix="/api/v1" + changes_blp.url_prefix)
+    return app
 
 
 @pytest.fixture(scope="module")
