@@ -164,7 +164,7 @@ def _check_quorum(value: Any, path: str) -> list[Problem]:
 def validate_rules(document: Any) -> list[Problem]:
     """Every problem of a rules document, each with its JSON path; [] when it is valid."""
     problems = _check_keys(document, "$", SECTIONS)
-    if problems:
+    if not isinstance(document, dict) or any(s not in document for s in SECTIONS):
         return problems
     problems += _check_quorum(document["plan_change"], "$.plan_change")
     problems += _check_quorum(document["approval_rules"], "$.approval_rules")
