@@ -30,6 +30,7 @@ answers OPTIONS itself.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 from collections.abc import Callable
@@ -337,6 +338,10 @@ def app(app):
     api = app.extensions["accord.api"]
     if changes_blp.name not in app.blueprints:
         api.register_blueprint(changes_blp, url_prefix="/api/v1" + changes_blp.url_prefix)
+        # apispec's to_dict merges the spec into its options in place, and those share
+        # config.API_SPEC_OPTIONS' nested dicts: without a copy, this app's extra schemas
+        # would leak into every later app's openapi.json (test_openapi would see them).
+        api.spec.options = copy.deepcopy(api.spec.options)
     return app
 
 
