@@ -202,6 +202,11 @@ def document_of(rule_set: ApprovalRuleSet) -> dict[str, Any]:
     return json.loads(rule_set.document)
 
 
+def document_of_default() -> dict[str, Any]:
+    """A fresh (deep) copy of the default rules, to edit into a proposal."""
+    return json.loads(canonical(DEFAULT_RULES)[0])
+
+
 def active_rule_set(session: Session, *, lock: bool = False) -> ApprovalRuleSet:
     stmt = select(ApprovalRuleSet).where(ApprovalRuleSet.state == "active")
     if lock:
