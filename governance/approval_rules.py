@@ -239,6 +239,16 @@ def rules_change_rule(rule_set: ApprovalRuleSet) -> QuorumRule:
     return QuorumRule.of(document_of(rule_set)["approval_rules"])
 
 
+def exception_rule(rule_set: ApprovalRuleSet, estimated_impact: Decimal) -> QuorumRule:
+    """Who decides a payout exception: the `below` rule up to `committee_above` (absolute
+    estimated impact, plan currency), the committee's `plan_change` rule above it."""
+    document = document_of(rule_set)
+    threshold = Decimal(document["exception"]["committee_above"])
+    if abs(estimated_impact) > threshold:
+        return QuorumRule.of(document["plan_change"])
+    return QuorumRule.of(document["exception"]["below"])
+
+
 def impact_settings(rule_set: ApprovalRuleSet) -> tuple[int, int]:
     """(number of completed periods, top N participants) for impact simulations."""
     impact = document_of(rule_set)["impact"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
@@ -89,3 +91,15 @@ def test_the_database_freezes_rule_sets_and_change_requests(db, people):
     approval_rules.withdraw(db, people["author"], proposal.number)
     db.commit()
     assert proposal.state == "withdrawn"
+
+
+def test_exceptions_route_by_their_estimated_impact(db):
+    active = approval_rules.active_rule_set(db)
+    small = approval_rules.exception_rule(active, Decimal("-10000"))
+    assert (small.min_approvals, small.required_functions, small.required_roles) == (
+        2,
+        ("finance",),
+        ("deal_desk",),
+    )
+    large = approval_rules.exception_rule(active, Decimal("10000.01"))
+    assert large == approval_rules.plan_change_rule(active)
