@@ -7,6 +7,7 @@ dev key when unset; required in production), `LOG_LEVEL`, `ACCORD_ENV`
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 from pathlib import Path
@@ -71,6 +72,9 @@ class Config:
         if not values.get("SECRET_KEY"):
             # A dev key per process: sessions do not survive a restart, which is fine locally.
             values["SECRET_KEY"] = secrets.token_hex(32)
+        # apispec merges the generated spec into these options in place: each app gets its
+        # own copy so one app's schemas never leak into another's openapi.json.
+        values["API_SPEC_OPTIONS"] = copy.deepcopy(values["API_SPEC_OPTIONS"])
         return values
 
 

@@ -41,6 +41,7 @@ for _module in (
     "app.commands.demo",
     "app.commands.plans",
     "app.commands.audit",
+    "app.commands.approval_rules",
 ):
     try:
         main.add_command(importlib.import_module(_module).command)

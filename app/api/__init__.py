@@ -12,9 +12,10 @@ API_PREFIX = "/api/v1"
 
 def register_api(api: Api) -> None:
     from app.api.audit.routes import blp as audit_blp
+    from app.api.changes.routes import blp as changes_blp
     from app.api.imports.routes import blp as imports_blp
     from app.api.me.routes import blp as me_blp
     from app.api.plans.routes import blp as plans_blp
 
-    for blp in (me_blp, imports_blp, plans_blp, audit_blp):
+    for blp in (me_blp, imports_blp, plans_blp, changes_blp, audit_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)

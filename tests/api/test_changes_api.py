@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from sqlalchemy import func, select
 
-from app.api.changes.routes import blp as changes_blp
 from models import ApprovalRuleSet, AuditRecord, Vote
 from tests.integration.committee import plan_text
 
 YAML = {"Content-Type": "application/yaml"}
 BASE = "/api/v1/plans/ae-plan/versions/1"
-
-
-@pytest.fixture
-def app(app):
-    # Until the lead registers it in app.api.register_api (see the report), register here.
-    api = app.extensions["accord.api"]
-    if changes_blp.name not in app.blueprints:
-        api.register_blueprint(changes_blp, url_prefix="/api/v1" + changes_blp.url_prefix)
-        # apispec's to_dict merges the spec into its options in place, and those share
-        # config.API_SPEC_OPTIONS' nested dicts: without a copy, this app's extra schemas
-        # would leak into every later app's openapi.json (test_openapi would see them).
-        api.spec.options = copy.deepcopy(api.spec.options)
-    return app
 
 
 @pytest.fixture

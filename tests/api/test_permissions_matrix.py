@@ -30,7 +30,6 @@ answers OPTIONS itself.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import re
 from collections.abc import Callable
@@ -40,7 +39,6 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session
 
-from app.api.changes.routes import blp as changes_blp
 from app.auth.accounts import issue_token
 from governance import approval_rules
 from governance import policy_store as store
@@ -330,19 +328,6 @@ def _user(db: Session, principal: str, n: int | str, password_hash: str) -> User
     db.add(user)
     db.flush()
     return user
-
-
-@pytest.fixture
-def app(app):
-    # Until the lead registers app.api.changes in app.api.register_api, register it here.
-    api = app.extensions["accord.api"]
-    if changes_blp.name not in app.blueprints:
-        api.register_blueprint(changes_blp, url_prefix="/api/v1" + changes_blp.url_prefix)
-        # apispec's to_dict merges the spec into its options in place, and those share
-        # config.API_SPEC_OPTIONS' nested dicts: without a copy, this app's extra schemas
-        # would leak into every later app's openapi.json (test_openapi would see them).
-        api.spec.options = copy.deepcopy(api.spec.options)
-    return app
 
 
 @pytest.fixture(scope="module")
