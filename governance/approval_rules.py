@@ -6,7 +6,9 @@ A rules document (JSON) says who must agree before a change takes effect:
                         "required_roles": [], "any_rejection_rejects": true},
      "approval_rules": {... the same shape: who decides a change to these rules ...},
      "exception":      {"committee_above": "10000", "below": {... the same shape ...}},
-     "impact":         {"periods": 4, "top": 10}}
+     "impact":         {"periods": 4, "top": 10},
+     "payout_run":     {"min_approvals": 2, "required_functions": ["finance", "revops"],
+                        "required_roles": [], "any_rejection_rejects": true}}
 
 - `plan_change` decides plan versions; `approval_rules` decides a new version of these
   rules; `exception` routes payout exceptions (above `committee_above`, in the plan
@@ -14,6 +16,10 @@ A rules document (JSON) says who must agree before a change takes effect:
   by the exceptions part of issue 4, validated here.
 - `impact`: how many completed periods the impact simulation of a plan change covers,
   and how many participants it names as the most affected.
+- `payout_run` (optional): who approves a draft payout run before it is locked
+  (`governance.payout_close`). A rule set without it uses `DEFAULT_PAYOUT_RUN`
+  (two approvals, finance and revops, any rejection rejects), so the sets stored before
+  the section existed (version 1, seeded by 0003) keep their hash and stay valid.
 
 Exactly one rule set is active. A change is proposed as a new numbered rule set
 (`submitted`) and decided by votes (`governance.votes`) under the rules that were active
@@ -67,7 +73,15 @@ DEFAULT_RULES: dict[str, Any] = {
     },
     "impact": {"periods": 4, "top": 10},
 }
-SECTIONS = ("plan_change", "approval_rules", "exception", "impact")
+# Not in DEFAULT_RULES: that is the document migration 0003 seeded, byte for byte.
+DEFAULT_PAYOUT_RUN: dict[str, Any] = {
+    "min_approvals": 2,
+    "required_functions": ["finance", "revops"],
+    "required_roles": [],
+    "any_rejection_rejects": True,
+}
+SECTIONS = ("plan_change", "approval_rules", "exception", "impact", "payout_run")
+OPTIONAL_SECTIONS = ("payout_run",)
 QUORUM_KEYS = ("min_approvals", "required_functions", "required_roles", "any_rejection_rejects")
 MAX_IMPACT_PERIODS = 12
 
@@ -163,8 +177,10 @@ def _check_quorum(value: Any, path: str) -> list[Problem]:
 
 def validate_rules(document: Any) -> list[Problem]:
     """Every problem of a rules document, each with its JSON path; [] when it is valid."""
-    problems = _check_keys(document, "$", SECTIONS)
-    if not isinstance(document, dict) or any(s not in document for s in SECTIONS):
+    problems = _check_keys(document, "$", SECTIONS, optional=OPTIONAL_SECTIONS)
+    if not isinstance(document, dict) or any(
+        s not in document for s in SECTIONS if s not in OPTIONAL_SECTIONS
+    ):
         return problems
     problems += _check_quorum(document["plan_change"], "$.plan_change")
     problems += _check_quorum(document["approval_rules"], "$.approval_rules")
@@ -183,6 +199,8 @@ def validate_rules(document: Any) -> list[Problem]:
             problems.append(
                 Problem("$.exception.committee_above", 'expected an amount as text, e.g. "10000"')
             )
+    if "payout_run" in document:
+        problems += _check_quorum(document["payout_run"], "$.payout_run")
     impact = document["impact"]
     problems += _check_keys(impact, "$.impact", ("periods", "top"))
     if isinstance(impact, dict):
@@ -237,6 +255,12 @@ def plan_change_rule(rule_set: ApprovalRuleSet) -> QuorumRule:
 
 def rules_change_rule(rule_set: ApprovalRuleSet) -> QuorumRule:
     return QuorumRule.of(document_of(rule_set)["approval_rules"])
+
+
+def payout_run_rule(rule_set: ApprovalRuleSet) -> QuorumRule:
+    """Who approves a draft payout run: the set's `payout_run` section, or the default
+    (`DEFAULT_PAYOUT_RUN`) when the set has none."""
+    return QuorumRule.of(document_of(rule_set).get("payout_run", DEFAULT_PAYOUT_RUN))
 
 
 def exception_rule(rule_set: ApprovalRuleSet, estimated_impact: Decimal) -> QuorumRule:
