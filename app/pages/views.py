@@ -6,9 +6,19 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from app.auth.decorators import login_required
-from governance.permissions import PERMISSIONS, permissions_of
+from governance.permissions import PERMISSIONS, has_permission, permissions_of
 
 bp = Blueprint("pages", __name__)
+
+
+@bp.app_context_processor
+def permission_helpers() -> dict:
+    """`can("plans.read")` in every template: the nav shows only what the user may open."""
+
+    def can(permission: str) -> bool:
+        return current_user.is_authenticated and has_permission(current_user, permission)
+
+    return {"can": can}
 
 
 @bp.get("/")
