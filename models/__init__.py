@@ -9,6 +9,7 @@ from models.approvals import ApprovalRuleSet, ChangeRequest, Vote
 from models.audit import AuditChainHead, AuditRecord
 from models.base import Base, metadata
 from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpoint, FxRate
+from models.exceptions import PayoutException
 from models.identity import ApiToken, User, UserRole
 from models.people import Assignment, Participant, Quota
 from models.policy import PlanTransition, PlanVersion, PolicyPlan
@@ -28,6 +29,7 @@ __all__ = [
     "DealTouchpoint",
     "FxRate",
     "Participant",
+    "PayoutException",
     "PlanTransition",
     "PlanVersion",
     "PolicyPlan",

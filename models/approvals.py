@@ -34,6 +34,11 @@ RULE_SET_TRANSITIONS = (
     ("active", "superseded"),
 )
 DECISIONS = ("approve", "reject")
+# The subjects a vote can be on: exactly one is set (CHECK ck_votes_one_subject).
+VOTE_SUBJECTS = ("plan_version_id", "rule_set_id", "exception_id")
+ONE_SUBJECT = (
+    " + ".join(f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)" for c in VOTE_SUBJECTS) + " = 1"
+)
 
 
 def _sql_list(values: tuple[str, ...]) -> str:
@@ -97,13 +102,16 @@ class Vote(Base):
     __table_args__ = (
         UniqueConstraint("plan_version_id", "voter_id"),
         UniqueConstraint("rule_set_id", "voter_id"),
+        UniqueConstraint("exception_id", "voter_id"),
         CheckConstraint(f"decision IN ({_sql_list(DECISIONS)})", name="decision_known"),
-        CheckConstraint("(plan_version_id IS NULL) <> (rule_set_id IS NULL)", name="one_subject"),
+        # Exactly one subject (0004 added exception_id).
+        CheckConstraint(ONE_SUBJECT, name="one_subject"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_version_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"), index=True)
     rule_set_id: Mapped[int | None] = mapped_column(ForeignKey("approval_rule_sets.id"), index=True)
+    exception_id: Mapped[int | None] = mapped_column(ForeignKey("payout_exceptions.id"), index=True)
     voter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     decision: Mapped[str] = mapped_column(String(8))
     # The content hash the voter approved or rejected: always the subject's own.
