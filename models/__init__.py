@@ -11,6 +11,7 @@ from models.base import Base, metadata
 from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpoint, FxRate
 from models.exceptions import PayoutException
 from models.identity import ApiToken, User, UserRole
+from models.payouts import PayoutLine, PayoutRun, Statement
 from models.people import Assignment, Participant, Quota
 from models.policy import PlanTransition, PlanVersion, PolicyPlan
 
@@ -30,10 +31,13 @@ __all__ = [
     "FxRate",
     "Participant",
     "PayoutException",
+    "PayoutLine",
+    "PayoutRun",
     "PlanTransition",
     "PlanVersion",
     "PolicyPlan",
     "Quota",
+    "Statement",
     "User",
     "UserRole",
     "Vote",

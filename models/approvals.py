@@ -35,7 +35,7 @@ RULE_SET_TRANSITIONS = (
 )
 DECISIONS = ("approve", "reject")
 # The subjects a vote can be on: exactly one is set (CHECK ck_votes_one_subject).
-VOTE_SUBJECTS = ("plan_version_id", "rule_set_id", "exception_id")
+VOTE_SUBJECTS = ("plan_version_id", "rule_set_id", "exception_id", "payout_run_id")
 ONE_SUBJECT = (
     " + ".join(f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)" for c in VOTE_SUBJECTS) + " = 1"
 )
@@ -103,6 +103,8 @@ class Vote(Base):
         UniqueConstraint("plan_version_id", "voter_id"),
         UniqueConstraint("rule_set_id", "voter_id"),
         UniqueConstraint("exception_id", "voter_id"),
+        # Runs: one vote per voter per run content (a re-run draft is voted on again).
+        UniqueConstraint("payout_run_id", "voter_id", "content_hash"),
         CheckConstraint(f"decision IN ({_sql_list(DECISIONS)})", name="decision_known"),
         # Exactly one subject (0004 added exception_id).
         CheckConstraint(ONE_SUBJECT, name="one_subject"),
@@ -112,6 +114,7 @@ class Vote(Base):
     plan_version_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"), index=True)
     rule_set_id: Mapped[int | None] = mapped_column(ForeignKey("approval_rule_sets.id"), index=True)
     exception_id: Mapped[int | None] = mapped_column(ForeignKey("payout_exceptions.id"), index=True)
+    payout_run_id: Mapped[int | None] = mapped_column(ForeignKey("payout_runs.id"), index=True)
     voter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     decision: Mapped[str] = mapped_column(String(8))
     # The content hash the voter approved or rejected: always the subject's own.

@@ -1,0 +1,188 @@
+"""Payout runs: one period's evaluation over the database, its lines and statements.
+
+- `PayoutRun`: one run of one period (`2026-Q3`). States: `draft` (built, may be re-run
+  in place: `version` counts the rebuilds), `approved` (committee approval, votes carry
+  `payout_run_id`), `locked` (the period never changes again), `failed` (given up; kept
+  for the record, frees the period). At most one run per period is draft, approved or
+  locked (partial unique index), which also stops two runs of a period being started at
+  once. The run records what it was computed from: `input_data_hash` (the engine data),
+  `plan_versions` ({plan key: [version hashes]}), `exceptions_hash`, and what it produced:
+  `result_hash` (every line) and the counts.
+- `PayoutLine`: one statement line as the engine produced it, with its trace. `line_key`
+  is stable across re-runs of the same inputs (unique per run). Adjustment lines (prior
+  period adjustments, written by the close) name `adjusts_period` and `reason`.
+- `Statement`: one participant's totals under one plan in a run, with `input_hash`, the
+  hash of that participant's inputs: a re-run rewrites only statements whose inputs (or
+  result) changed.
+
+Migration 0005 backs this in the database: state CHECKs, allowed state transitions, and
+lines/statements of approved or locked runs (and locked runs themselves) cannot change.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, Json, Money, Ratio, utcnow
+
+RUN_STATES = ("draft", "approved", "locked", "failed")
+# States that hold their period: at most one run per period in one of these.
+HOLDING_STATES = ("draft", "approved", "locked")
+RUN_TRANSITIONS = (
+    ("draft", "approved"),
+    ("draft", "failed"),
+    ("approved", "locked"),
+    ("approved", "draft"),  # approval withdrawn (inputs changed before the lock)
+)
+# The engine's line kinds (rules.evaluation.ledger.KINDS).
+LINE_KINDS = (
+    "commission",
+    "spif",
+    "release",
+    "clawback",
+    "forfeit",
+    "adjustment",
+    "draw",
+    "draw_recovery",
+)
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class PayoutRun(Base):
+    __tablename__ = "payout_runs"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_sql_list(RUN_STATES)})", name="state_known"),
+        CheckConstraint("version > 0", name="version_positive"),
+        CheckConstraint("period_start <= period_end", name="period_ordered"),
+        CheckConstraint("state <> 'locked' OR locked_at IS NOT NULL", name="locked_has_time"),
+        Index(
+            "uq_payout_runs_one_per_period",
+            "period",
+            unique=True,
+            postgresql_where=text(f"state IN ({_sql_list(HOLDING_STATES)})"),
+            sqlite_where=text(f"state IN ({_sql_list(HOLDING_STATES)})"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), index=True)  # "2026-Q3"
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    # 1 when built, +1 on every re-run of the draft.
+    version: Mapped[int] = mapped_column(default=1)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    # What the run was computed from ("sha256:<hex>").
+    input_data_hash: Mapped[str] = mapped_column(String(71))
+    plan_versions: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    exceptions_hash: Mapped[str] = mapped_column(String(71))
+    # What it produced: sha256 over every line (kind, amounts, trace...) in line_key order.
+    result_hash: Mapped[str | None] = mapped_column(String(71))
+    participant_count: Mapped[int] = mapped_column(default=0)
+    deal_count: Mapped[int] = mapped_column(default=0)
+    line_count: Mapped[int] = mapped_column(default=0)
+    statement_count: Mapped[int] = mapped_column(default=0)
+    # Statements rewritten by the last build (all of them on the first, fewer on re-runs).
+    recomputed_count: Mapped[int] = mapped_column(default=0)
+    progress_done: Mapped[int] = mapped_column(default=0)
+    progress_total: Mapped[int] = mapped_column(default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+    # For the close: approval and lock (who approved is in votes.payout_run_id).
+    approved_at: Mapped[datetime | None]
+    locked_at: Mapped[datetime | None]
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    failed_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[PayoutLine]] = relationship(
+        back_populates="run", order_by="PayoutLine.id", lazy="raise_on_sql", viewonly=True
+    )
+    statements: Mapped[list[Statement]] = relationship(
+        back_populates="run", order_by="Statement.id", lazy="raise_on_sql", viewonly=True
+    )
+
+    @property
+    def label(self) -> str:
+        return f"payout-run/{self.period}#{self.id}"
+
+
+class PayoutLine(Base):
+    __tablename__ = "payout_lines"
+    __table_args__ = (
+        UniqueConstraint("run_id", "line_key"),
+        CheckConstraint(f"kind IN ({_sql_list(LINE_KINDS)})", name="kind_known"),
+        CheckConstraint(
+            "kind = 'adjustment' OR adjusts_period IS NULL", name="adjusts_only_adjustments"
+        ),
+        Index("ix_payout_lines_run_participant", "run_id", "participant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payout_runs.id", ondelete="CASCADE"))
+    # Stable across re-runs of the same inputs: participant|plan|kind|deal|rule|n.
+    line_key: Mapped[str] = mapped_column(String(400))
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    # No foreign key: a locked line outlives a deal deleted later.
+    deal_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    plan_key: Mapped[str] = mapped_column(String(63))
+    plan_version_hash: Mapped[str] = mapped_column(String(71))
+    kind: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))  # payable, held, blocked, ineligible
+    share: Mapped[Decimal | None] = mapped_column(Ratio)
+    credit: Mapped[Decimal | None] = mapped_column(Money)
+    rate: Mapped[Decimal | None] = mapped_column(Ratio)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    position: Mapped[int]  # order in the participant's statement
+    trace: Mapped[list[Any]] = mapped_column(Json, default=list)
+    # Prior-period adjustments (the close): which locked period, what changed, which line.
+    adjusts_period: Mapped[str | None] = mapped_column(String(16))
+    adjusts_line_id: Mapped[int | None] = mapped_column(ForeignKey("payout_lines.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    run: Mapped[PayoutRun] = relationship(back_populates="lines")
+
+
+class Statement(Base):
+    __tablename__ = "payout_statements"
+    __table_args__ = (
+        UniqueConstraint("run_id", "participant_id", "plan_key"),
+        Index("ix_payout_statements_participant_id", "participant_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payout_runs.id", ondelete="CASCADE"))
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"))
+    plan_key: Mapped[str] = mapped_column(String(63))
+    plan_version_hash: Mapped[str] = mapped_column(String(71))
+    currency: Mapped[str] = mapped_column(String(3))
+    quota: Mapped[Decimal | None] = mapped_column(Money)
+    credited: Mapped[Decimal] = mapped_column(Money)
+    attainment: Mapped[Decimal | None] = mapped_column(Ratio)
+    # Totals: earned = payable commission and spif lines; held = lines held this period;
+    # released/clawed_back = release and clawback+forfeit lines; draw = draw less
+    # recoveries this period; payable = every payable line (the engine's `payable`).
+    earned: Mapped[Decimal] = mapped_column(Money)
+    held: Mapped[Decimal] = mapped_column(Money)
+    released: Mapped[Decimal] = mapped_column(Money)
+    clawed_back: Mapped[Decimal] = mapped_column(Money)
+    draw: Mapped[Decimal] = mapped_column(Money)
+    draw_balance: Mapped[Decimal] = mapped_column(Money)
+    payable: Mapped[Decimal] = mapped_column(Money)
+    line_count: Mapped[int]
+    # sha256 of this participant's inputs (all plans) and of this statement's lines.
+    input_hash: Mapped[str] = mapped_column(String(71))
+    result_hash: Mapped[str] = mapped_column(String(71))
+
+    run: Mapped[PayoutRun] = relationship(back_populates="statements")
