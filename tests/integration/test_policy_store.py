@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from governance import audit, votes
+from governance import audit, policy_checks, votes
 from governance import policy_store as store
 from models import AuditRecord, PlanVersion, PolicyPlan
 from rules.document import load_plan
@@ -243,7 +243,10 @@ def test_submission_runs_every_check_and_reports_their_problems(db, people, monk
     def failing_check(session, version, plan):
         return [Problem(path="$.tests[0]", message="expected payable 10, got 0", rule=None)]
 
-    monkeypatch.setattr(store, "SUBMISSION_CHECKS", [*store.SUBMISSION_CHECKS, failing_check])
+    # submit() reads the list from governance.policy_checks at call time.
+    monkeypatch.setattr(
+        policy_checks, "SUBMISSION_CHECKS", [*store.SUBMISSION_CHECKS, failing_check]
+    )
     with pytest.raises(store.DocumentRejected) as caught:
         store.submit(db, people["author"], "ae-plan", 1)
     assert [p.path for p in caught.value.problems] == ["$.tests[0]"]

@@ -1,0 +1,78 @@
+"""The gates between a version's states: what a draft must pass to be submitted, who may
+record an approval, and which effective dates an approval may carry.
+
+`SUBMISSION_CHECKS` is a list so a check can be added (tests add a failing one); submit()
+reads it from this module at call time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from governance.policy_errors import Conflict, NotAllowed, require
+from models.policy import PlanVersion
+from rules.lint import lint_plan
+from rules.model import Plan
+from rules.problems import Problem
+
+
+def _lint_errors(session: Session, version: PlanVersion, plan: Plan) -> list[Problem]:
+    return [p for p in lint_plan(plan) if p.severity == "error"]
+
+
+def _embedded_tests(session: Session, version: PlanVersion, plan: Plan) -> list[Problem]:
+    from governance.change_requests import embedded_test_failures  # it imports this module
+
+    return embedded_test_failures(session, version, plan)
+
+
+def _impact_review(session: Session, version: PlanVersion, plan: Plan) -> list[Problem]:
+    from governance.change_requests import attach_review
+
+    return attach_review(session, version, plan)
+
+
+# What a draft must pass before it can be submitted (each returns the problems that block
+# submission): lint, the embedded tests, and last the impact simulation, which never
+# blocks but is stored with the change request (governance/change_requests.py).
+SUBMISSION_CHECKS: list[Callable[[Session, PlanVersion, Plan], list[Problem]]] = [
+    _lint_errors,
+    _embedded_tests,
+    _impact_review,
+]
+
+
+def approval_gate(session: Session, actor: Any | None, version: PlanVersion) -> None:
+    """Approval is the committee's decision by vote (`governance.votes`): a user may record
+    it only once the version's votes satisfy the approval rules that decide it, which the
+    deciding vote does itself, in the same transaction. A direct approval by a user is
+    therefore refused (`Conflict`), naming what the votes still lack.
+
+    `actor=None` (the system) passes: no request or CLI command acts as the system on an
+    approval; it is there for seeding history (the demo) and data repair at the shell, and
+    is audited as the system (docs/governance.md).
+    """
+    if actor is None:
+        return
+    require(actor, "plans.approve", "Approving a plan version")
+    if actor.id in (version.created_by_id, version.submitted_by_id):
+        raise NotAllowed(f"{version.label}: nobody approves their own change.")
+    if version.state != "submitted":
+        return  # approve() refuses the state itself, with the error that names it
+    from governance.votes import plan_tally  # votes imports this module
+
+    result = plan_tally(session, version)
+    if not result.approved:
+        # 409, not 403: the actor may approve; the votes do not allow it (yet).
+        raise Conflict(
+            f"{version.label} is approved by committee vote (POST .../votes): {result.summary()}."
+        )
+
+
+def check_effective_date(session: Session, version: PlanVersion) -> None:
+    """To do with the payout-run issue: refuse dates inside a period whose payout run is
+    locked, unless the change request is explicitly retroactive. Payout runs do not exist
+    yet, so there is nothing to check against."""
