@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.demo.generator import demo_quarters, generate_demo_data
+from app.demo.history import load_plan_history
 from app.demo.users import create_demo_users
 from app.imports import import_data
 from models import Participant
@@ -33,15 +34,21 @@ class DemoSummary:
     events: int
     quarters: tuple[str, ...]
     users_created: int
+    plan_versions: dict[str, int]
+    data_seconds: float
     seconds: float
 
     def line(self) -> str:
         return (
             f"Demo org loaded: {self.participants} participants, "
             f"{self.deals} deals, {self.events} events, {self.quotas} quotas over "
-            f"{self.quarters[0]}..{self.quarters[-1]}; {self.users_created} demo users "
-            f"({self.seconds:.1f} s)"
+            f"{self.quarters[0]}..{self.quarters[-1]}; {self.users_created} demo users"
+            f"; plan versions: {_states(self.plan_versions)} ({self.seconds:.1f} s)"
         )
+
+
+def _states(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {state}" for state, n in counts.items())
 
 
 def participant_count(session: Session) -> int:
@@ -65,6 +72,8 @@ def load_demo(session: Session, *, seed: int = 2026, deals: int = 2000) -> DemoS
         raise DemoError(f"the import service rejected the demo data: {shown}") from exc
     users = create_demo_users(session)
     session.flush()
+    data_seconds = time.perf_counter() - started
+    plan_versions = load_plan_history(session)
     return DemoSummary(
         participants=len(data["participants"]),
         deals=len(data["deals"]),
@@ -72,5 +81,7 @@ def load_demo(session: Session, *, seed: int = 2026, deals: int = 2000) -> DemoS
         events=len(data["events"]),
         quarters=tuple(q.name for q in demo_quarters()),
         users_created=len(users),
+        plan_versions=plan_versions,
+        data_seconds=data_seconds,
         seconds=time.perf_counter() - started,
     )
