@@ -21,6 +21,9 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     from app.auth import identity
     from app.auth.views import bp as auth_bp
     from app.extensions import Api
+    from app.pages import audit as audit_pages
+    from app.pages import committee
+    from app.pages import plans as plan_pages
     from app.pages.views import bp as pages_bp
 
     app = Flask(__name__, instance_relative_config=False)
@@ -39,4 +42,6 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
+    for pages in (committee, plan_pages, audit_pages):
+        app.register_blueprint(pages.bp)
     return app

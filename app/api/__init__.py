@@ -16,6 +16,8 @@ def register_api(api: Api) -> None:
     from app.api.imports.routes import blp as imports_blp
     from app.api.me.routes import blp as me_blp
     from app.api.plans.routes import blp as plans_blp
+    from app.api.statements.routes import blp as statements_blp
 
     for blp in (me_blp, imports_blp, plans_blp, changes_blp, audit_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
+    api.register_blueprint(statements_blp, url_prefix=API_PREFIX + statements_blp.url_prefix)

@@ -44,6 +44,7 @@ from governance import approval_rules
 from governance import policy_store as store
 from models import User, UserRole
 from tests.conftest import PASSWORD
+from tests.support import statements
 from tests.support.sessions import csrf_token, sign_in
 
 # Principal -> (roles, committee functions); None is the anonymous visitor.
@@ -77,6 +78,18 @@ CHANGES_VOTE = {"anonymous": 401, "admin": 201, "committee": 201, "*": 403}
 RULES = "/api/v1/approval-rules"
 PLANS_ACTIVATE = {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403}
 AUDIT_READ = {"anonymous": 401, "admin": 200, "auditor": 200, "*": 403}
+# Statements: any statements permission lists (reps and managers see their own and their
+# team: here, nothing); a statement of someone else is a 404 for them, never a 403.
+STATEMENTS_LIST = {"anonymous": 401, "deal_desk": 403, "no_role": 403, "*": 200}
+STATEMENT_OF_ANOTHER = {**STATEMENTS_LIST, "rep": 404, "manager": 404}
+STATEMENTS_ALL = {"anonymous": 401, "admin": 200, "comp_admin": 200, "committee": 200}
+PAYROLL = {**STATEMENTS_ALL, "auditor": 200, "*": 403}
+STATEMENT = "/api/v1/statements/<int:statement_id>"
+# Web pages (app/pages): anonymous visitors are sent to the login page.
+CHANGE_PAGE = "/committee/changes/<string:key>/<int:number>"
+COMMITTEE_PAGE = {"anonymous": 302, "admin": 200, "committee": 200, "*": 403}
+PLANS_PAGE = {**PLANS_READ, "anonymous": 302}
+AUDIT_PAGE = {**AUDIT_READ, "anonymous": 302}
 
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Public
@@ -130,6 +143,23 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/audit/plan-versions"): AUDIT_READ,
     ("GET", "/api/v1/audit/plan-transitions"): AUDIT_READ,
     ("GET", "/api/v1/audit/verify"): AUDIT_READ,
+    # Statements
+    ("GET", "/api/v1/statements"): STATEMENTS_LIST,
+    ("GET", "/api/v1/statements/periods"): STATEMENTS_LIST,
+    ("GET", "/api/v1/statements/export"): STATEMENTS_LIST,
+    ("GET", STATEMENT): STATEMENT_OF_ANOTHER,
+    ("GET", STATEMENT + "/lines/<int:line_id>"): STATEMENT_OF_ANOTHER,
+    ("GET", "/api/v1/statements/runs/<int:run_id>/payroll"): PAYROLL,
+    # Committee, plan and audit pages
+    ("GET", "/committee/changes"): COMMITTEE_PAGE,
+    ("GET", CHANGE_PAGE): COMMITTEE_PAGE,
+    ("POST", CHANGE_PAGE + "/vote"): {"anonymous": 302, "admin": 303, "committee": 303, "*": 403},
+    ("GET", "/committee/approval-rules"): COMMITTEE_PAGE,
+    ("GET", "/plans"): PLANS_PAGE,
+    ("GET", "/plans/<string:key>"): PLANS_PAGE,
+    ("GET", "/plans/<string:key>/<int:number>"): PLANS_PAGE,
+    ("GET", "/plans/<string:key>/diff"): PLANS_PAGE,
+    ("GET", "/audit"): AUDIT_PAGE,
 }
 
 # API routes anonymous callers may use; every other API route answers them 401.
@@ -199,11 +229,22 @@ def rules_proposal(world: World) -> None:
     world.values.update(number=proposal.number, content_hash=proposal.content_hash)
 
 
+def statement_run(world: World) -> None:
+    """PREPARE: a locked 2026-Q3 run with one statement and line of a participant that
+    is not the caller."""
+    world.values.update(statements.minimal_run(world.db, "matrix-payee"))
+
+
 def vote(world: World) -> dict:
     return {"json": {"decision": "approve", "content_hash": world.values["content_hash"]}}
 
 
 PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
+    ("GET", "/api/v1/statements"): statement_run,
+    ("GET", "/api/v1/statements/export"): statement_run,
+    ("GET", STATEMENT): statement_run,
+    ("GET", STATEMENT + "/lines/<int:line_id>"): statement_run,
+    ("GET", "/api/v1/statements/runs/<int:run_id>/payroll"): statement_run,
     ("GET", "/api/v1/plans/<string:key>"): plan_version("active"),
     ("GET", VERSION): plan_version("active"),
     ("PUT", VERSION): plan_version("draft"),
@@ -221,6 +262,11 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", RULES + "/<int:number>"): lambda world: world.values.update(number=1),
     ("POST", RULES + "/<int:number>/votes"): rules_proposal,
     ("POST", RULES + "/<int:number>/withdraw"): rules_proposal,
+    ("GET", CHANGE_PAGE): plan_version("submitted"),
+    ("POST", CHANGE_PAGE + "/vote"): plan_version("submitted"),
+    ("GET", "/plans/<string:key>"): plan_version("active"),
+    ("GET", "/plans/<string:key>/<int:number>"): plan_version("active"),
+    ("GET", "/plans/<string:key>/diff"): plan_version("active"),
 }
 
 REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
@@ -245,12 +291,16 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     ("GET", "/api/v1/plans/<string:key>/diff"): {"query_string": {"from": 1, "to": 1}},
     ("GET", "/api/v1/plans/<string:key>/governing"): {"query_string": {"on": "2026-06-01"}},
     ("GET", "/api/v1/audit/export"): {"query_string": {"format": "csv"}},
+    ("GET", "/api/v1/statements/export"): {"query_string": {"format": "csv", "period": "2026-Q3"}},
     ("POST", VERSION + "/votes"): vote,
     ("POST", RULES): lambda world: {
         "json": {"rules": dict(approval_rules.DEFAULT_RULES, impact={"periods": 3, "top": 10})}
     },
     ("POST", RULES + "/<int:number>/votes"): vote,
     ("POST", RULES + "/<int:number>/withdraw"): {"json": {"note": "matrix"}},
+    ("POST", CHANGE_PAGE + "/vote"): lambda world: {
+        "data": {"decision": "approve", "content_hash": world.values["content_hash"]}
+    },
 }
 
 PATH_VALUES: dict[str, Callable[[World], object]] = {

@@ -1,0 +1,101 @@
+"""Committee pages: change requests (list, detail with diff, tests, impact and votes, the
+vote form) and the approval rules.
+
+    GET  /committee/changes                       open requests first, with their tally
+    GET  /committee/changes/KEY/N                 one request: everything a vote needs
+    POST /committee/changes/KEY/N/vote            approve or reject, with a comment
+    GET  /committee/approval-rules                rules in force, history, open proposals
+
+Every page needs `changes.vote` (committee members; admins). Thin: the facts come from
+`governance.browse`, a vote is `governance.votes.cast_plan_vote`; the handler commits
+once. A refused vote re-renders the request with the refusal's status (403, 409, 422)
+and every problem flashed, nothing written.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth.decorators import permission_required
+from app.database import db_session
+from governance import browse, votes
+from governance import policy_store as store
+
+bp = Blueprint("committee", __name__, url_prefix="/committee")
+
+STATUS = {
+    store.NotFound: 404,
+    store.NotAllowed: 403,
+    store.InvalidTransition: 409,
+    store.Conflict: 409,
+    store.StaleEdit: 409,
+    store.DocumentRejected: 422,
+}
+
+
+def _not_found(exc: store.PolicyError):
+    abort(404, description=exc.message)
+
+
+@bp.get("/changes")
+@permission_required("changes.vote")
+def changes():
+    return render_template("committee/changes.html", requests=browse.change_requests(db_session()))
+
+
+def _detail(key: str, number: int, status: int = 200):
+    try:
+        detail = browse.change_request(db_session(), current_user, key, number)
+    except store.PolicyError as exc:
+        _not_found(exc)
+    return render_template("committee/change.html", **detail), status
+
+
+@bp.get("/changes/<string:key>/<int:number>")
+@permission_required("changes.vote")
+def change(key: str, number: int):
+    return _detail(key, number)
+
+
+@bp.post("/changes/<string:key>/<int:number>/vote")
+@permission_required("changes.vote")
+def vote(key: str, number: int):
+    session = db_session()
+    decision = request.form.get("decision", "")
+    comment = request.form.get("comment", "").strip() or None
+    try:
+        _vote, tally = votes.cast_plan_vote(
+            session,
+            current_user,
+            key,
+            number,
+            decision=decision,
+            content_hash=request.form.get("content_hash", ""),
+            comment=comment,
+        )
+    except store.PolicyError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        for problem in exc.problems:
+            flash(f"{problem.path}: {problem.message}", "error")
+        return _detail(key, number, STATUS[type(exc)])
+    session.commit()
+    verb = "approval" if decision == "approve" else "rejection"
+    state = store.get_version(session, key, number).state
+    if state in ("approved", "rejected"):
+        outcome = f"The request is {state}."
+    else:  # still open; approved by the votes but awaiting an effective date included
+        outcome = f"Tally: {tally.summary()}."
+    flash(f"Your {verb} is recorded. {outcome}", "success")
+    return redirect(url_for("committee.change", key=key, number=number), 303)
+
+
+@bp.get("/approval-rules")
+@permission_required("changes.vote")
+def approval_rules():
+    try:
+        overview = browse.rules_overview(db_session())
+    except store.PolicyError as exc:
+        _not_found(exc)
+    return render_template("committee/approval_rules.html", **overview)

@@ -1,0 +1,179 @@
+"""Committee, plan and audit pages through Flask's test client, on both databases.
+
+The browser flows are in tests/e2e/test_committee_pages.py; here: what each page shows,
+refusals (own change, a rejection without a reason, bad filters) and that nothing is
+written when a vote is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from governance import policy_store as store
+from models import AuditRecord, Vote
+from tests.integration.committee import import_history, plan_text
+from tests.support.sessions import csrf_token, sign_in
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "author": make_user("admin"),  # an admin may vote: shows the own-change refusal
+        "finance": make_user("committee", functions=["finance"]),
+        "sales": make_user("committee", functions=["sales"]),
+        "auditor": make_user("auditor"),
+        "rep": make_user("rep"),
+    }
+
+
+@pytest.fixture
+def change(db, people):
+    """ae-plan 1 active at 6%, version 2 at 8% submitted by the author, with history."""
+    import_history(db)
+    author = people["author"]
+    store.create_draft(db, author, plan_text("0.06"))
+    store.submit(db, author, "ae-plan", 1, effective_from=date(2025, 1, 1))
+    store.approve(db, None, "ae-plan", 1)
+    store.activate(db, author, "ae-plan", 1)
+    store.create_draft(db, author, plan_text("0.08"))
+    version = store.submit(db, author, "ae-plan", 2, effective_from=date(2026, 1, 1))
+    db.commit()
+    return version
+
+
+def _as(app, user):
+    client = app.test_client()
+    assert sign_in(client, user.email).status_code == 302
+    return client
+
+
+def _count(db, model) -> int:
+    return db.scalar(select(func.count()).select_from(model))
+
+
+def test_the_list_puts_open_requests_first_with_their_tally(app, people, change):
+    page = _as(app, people["finance"]).get("/committee/changes").get_data(as_text=True)
+    rows = page.split('data-testid="change-requests"')[1]
+    assert rows.index("ae-plan/2") < rows.index("ae-plan/1")  # open first
+    assert "0 of 3 approvals; still needed: function:finance, function:sales" in rows
+    assert 'href="/committee/changes"' in page  # the committee nav
+
+
+def test_the_detail_shows_diff_lint_tests_impact_and_the_vote_form(app, people, change):
+    client = _as(app, people["finance"])
+    page = client.get("/committee/changes/ae-plan/2").get_data(as_text=True)
+    diff = page.split('data-testid="diff-rates"')[1].split("</table>")[0]
+    assert "new-business" in diff and "<code>0.06</code>" in diff and "<code>0.08</code>" in diff
+    # ana's new deals: 4 quarters x 100000 x 2 points more = 8000.00
+    assert 'data-testid="total-delta">8000.00<' in page
+    assert 'data-testid="top-movers"' in page and "<td>ana</td>" in page
+    assert 'data-testid="vote-form"' in page and change.content_hash in page
+    assert "policy: ae-plan" in page  # the YAML document
+    assert 'function:finance: <span class="down">still needed' in page
+
+
+def test_a_vote_is_recorded_and_the_author_is_told_why_they_cannot_vote(app, db, people, change):
+    client = _as(app, people["finance"])
+    data = {"decision": "approve", "content_hash": change.content_hash, "comment": "ok"}
+    response = client.post(
+        "/committee/changes/ae-plan/2/vote", data={**data, "csrf_token": csrf_token(client)}
+    )
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your approval is recorded. Tally: 1 of 3 approvals" in page
+    assert "You have voted (approve) on this request" in page
+    assert 'data-testid="vote-form"' not in page
+
+    own = _as(app, people["author"]).get("/committee/changes/ae-plan/2").get_data(as_text=True)
+    assert "nobody votes on their own change" in own
+    assert 'data-testid="vote-form"' not in own
+
+
+def test_refused_votes_show_every_problem_and_write_nothing(app, db, people, change):
+    votes_before, audit_before = _count(db, Vote), _count(db, AuditRecord)
+    client = _as(app, people["sales"])
+    token = csrf_token(client)
+    url = "/committee/changes/ae-plan/2/vote"
+    no_reason = client.post(
+        url, data={"decision": "reject", "content_hash": change.content_hash, "csrf_token": token}
+    )
+    assert no_reason.status_code == 422
+    assert "comment: a rejection needs a written reason" in no_reason.get_data(as_text=True)
+    other = client.post(
+        url, data={"decision": "approve", "content_hash": "sha256:0", "csrf_token": token}
+    )
+    assert other.status_code == 409
+    assert "is not a vote on it" in other.get_data(as_text=True)
+    author = _as(app, people["author"])
+    own = author.post(
+        url,
+        data={
+            "decision": "approve",
+            "content_hash": change.content_hash,
+            "csrf_token": csrf_token(author),
+        },
+    )
+    assert own.status_code == 403
+    assert (_count(db, Vote), _count(db, AuditRecord)) == (votes_before, audit_before)
+    assert _as(app, people["sales"]).get("/committee/changes/ae-plan/9").status_code == 404
+
+
+def test_rules_page_shows_the_rules_in_force_and_history(app, people):
+    page = _as(app, people["sales"]).get("/committee/approval-rules").get_data(as_text=True)
+    assert "In force: approval-rules/1" in page
+    assert '"min_approvals": 3' in page and "No open proposals." in page
+
+
+def test_plan_pages_list_versions_documents_and_any_diff(app, people, change):
+    client = _as(app, people["auditor"])
+    assert "ae-plan" in client.get("/plans").get_data(as_text=True)
+    versions = client.get("/plans/ae-plan").get_data(as_text=True)
+    assert change.content_hash in versions and "2025-01-01" in versions
+    assert "rate: 0.08" in client.get("/plans/ae-plan/2").get_data(as_text=True)
+    diff = client.get("/plans/ae-plan/diff?from=2&to=1").get_data(as_text=True)
+    assert "version 2 → 1" in diff and "<code>0.08</code>" in diff
+    assert "same content" in client.get("/plans/ae-plan/diff?from=1&to=1").get_data(as_text=True)
+    assert client.get("/plans/ae-plan/diff?from=1&to=7").status_code == 404
+    assert client.get("/plans/nope").status_code == 404
+    # An auditor has no committee nav
+    assert 'href="/committee/changes"' not in versions
+    assert 'href="/audit"' in versions
+
+
+def test_the_audit_log_pages_filters_and_verifies(app, db, people, change):
+    client = _as(app, people["auditor"])
+    page = client.get("/audit").get_data(as_text=True)
+    assert '<span class="badge intact">intact</span>' in page
+    assert "/api/v1/audit/export?format=csv" in page
+    total = _count(db, AuditRecord)
+    assert f"{total} record(s)" in page
+
+    plans_only = client.get("/audit?object_type=plan_version").get_data(as_text=True)
+    wanted = db.scalar(select(func.count()).where(AuditRecord.object_type == "plan_version"))
+    assert f"{wanted} record(s)" in plans_only
+    by_author = client.get(f"/audit?actor={people['author'].email}").get_data(as_text=True)
+    mine = db.scalar(select(func.count()).where(AuditRecord.actor_id == people["author"].id))
+    assert mine > 0 and f"{mine} record(s)" in by_author
+    future = client.get("/audit?since=2999-01-01").get_data(as_text=True)
+    assert "0 record(s)" in future and "No records match." in future
+    today = date.today().isoformat()
+    assert f"{total} record(s)" in client.get(f"/audit?since=2000-01-01&until={today}").get_data(
+        as_text=True
+    )
+    bad = client.get("/audit?since=yesterday&page=0")
+    assert bad.status_code == 400
+    assert "since: expected a date like 2026-07-01" in bad.get_data(as_text=True)
+
+
+def test_a_rep_sees_no_committee_nav_and_gets_403(app, people):
+    client = _as(app, people["rep"])
+    home = client.get("/").get_data(as_text=True)
+    for href in ('href="/committee/changes"', 'href="/plans"', 'href="/audit"'):
+        assert href not in home
+    for url in ("/committee/changes", "/committee/approval-rules", "/plans", "/audit"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert "Your roles do not give access to this page" in response.get_data(as_text=True)
