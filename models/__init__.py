@@ -9,6 +9,7 @@ from models.approvals import ApprovalRuleSet, ChangeRequest, Vote
 from models.audit import AuditChainHead, AuditRecord
 from models.base import Base, metadata
 from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpoint, FxRate
+from models.disputes import Dispute, DisputeEvent
 from models.exceptions import PayoutException
 from models.identity import ApiToken, User, UserRole
 from models.payouts import PayoutLine, PayoutRun, Statement
@@ -28,6 +29,8 @@ __all__ = [
     "DealSplit",
     "DealTeamMember",
     "DealTouchpoint",
+    "Dispute",
+    "DisputeEvent",
     "FxRate",
     "Participant",
     "PayoutException",

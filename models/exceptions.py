@@ -23,7 +23,7 @@ transitions (it starts at 1): clients send it back to detect stale reads.
 
 Migration 0004 backs this in the database: the content columns cannot change, states
 follow the lifecycle, rows are never deleted; votes gain `exception_id`.
-`dispute_id` is a plain integer here; the disputes migration (0006) adds its foreign key.
+`dispute_id` references `disputes.id` (foreign key added by the disputes migration, 0006).
 """
 
 from __future__ import annotations
@@ -98,8 +98,11 @@ class PayoutException(Base):
     expires_on: Mapped[date | None]
     content_hash: Mapped[str] = mapped_column(String(71))
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # A dispute accepted files an adjustment; FK added by the disputes migration (0006).
-    dispute_id: Mapped[int | None] = mapped_column(index=True)
+    # A dispute accepted files an adjustment (foreign key added by migration 0006).
+    # use_alter: disputes.exception_id points back here; the two tables form a cycle.
+    dispute_id: Mapped[int | None] = mapped_column(
+        ForeignKey("disputes.id", use_alter=True), index=True
+    )
     version: Mapped[int] = mapped_column(default=1)
     decision_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
