@@ -15,6 +15,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.imports import import_data
@@ -140,3 +141,53 @@ def demo_runs(db: Session) -> dict[str, PayoutRun]:
         "2026-Q2": persist_run(db, engine_output("2026-Q2"), state="locked"),
         "2026-Q3": persist_run(db, engine_output("2026-Q3"), state="draft"),
     }
+
+
+def minimal_run(db: Session, participant: str, *, state: str = "locked") -> dict[str, int]:
+    """A participant and a run of 2026-Q3 with their one statement and one line, without
+    the engine (for the permission matrix): returns the ids for the paths."""
+    from models import Participant
+
+    db.add(Participant(id=participant, name="Matrix Rep"))
+    db.flush()
+    output = {
+        "period": "2026-Q3",
+        "plans": [{"policy": "matrix-plan", "version": "sha256:" + "4" * 64}],
+        "statements": [
+            {
+                "participant": participant,
+                "plan": "matrix-plan",
+                "currency": "USD",
+                "quota": None,
+                "credited": "1000.00",
+                "attainment": None,
+                "payable": "20.00",
+                "held": "0.00",
+                "draw_balance": "0.00",
+                "lines": [
+                    {
+                        "kind": "commission",
+                        "deal": "D-1",
+                        "rule": "owner",
+                        "share": "1",
+                        "credit": "1000.00",
+                        "rate": "0.02",
+                        "amount": "20.00",
+                        "status": "payable",
+                        "trace": [
+                            {
+                                "step": "rate",
+                                "rule": "default",
+                                "detail": "no condition",
+                                "rate": "0.02",
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    run = persist_run(db, output, state=state)
+    statement = db.scalars(select(Statement).where(Statement.run_id == run.id)).one()
+    line = db.scalars(select(PayoutLine).where(PayoutLine.run_id == run.id)).one()
+    return {"run_id": run.id, "statement_id": statement.id, "line_id": line.id}

@@ -1,0 +1,141 @@
+"""`/api/v1/statements`: the caller's visible statements, a statement with its explained
+lines, one line with its trace, exports (CSV or JSON) and the payroll export of a run.
+
+Thin: parse, call one `governance.statements` function, serialise; nothing here writes.
+Who sees what is decided there (`can_read_statement`): reps their own, managers their
+team (transitively), comp admins, committee members and auditors everyone. A statement or
+line the caller may not read answers 404, exactly like one that does not exist, so a rep
+cannot even learn that another rep's statement id exists; a caller with no statements
+permission at all gets 403. Payroll of a run that is not locked: 409.
+"""
+
+from __future__ import annotations
+
+from flask import Response
+from flask_login import current_user
+from flask_smorest import Blueprint, abort
+
+from app.api.statements.schemas import (
+    DetailQuerySchema,
+    ExportQuerySchema,
+    LineDetailSchema,
+    PayrollQuerySchema,
+    PeriodListSchema,
+    StatementDetailSchema,
+    StatementListSchema,
+    StatementQuerySchema,
+)
+from app.auth.decorators import login_required
+from app.database import db_session
+from app.errors import ErrorSchema, problems_payload
+from governance import statements as svc
+
+blp = Blueprint(
+    "statements", __name__, url_prefix="/statements", description="Statements and payroll"
+)
+
+STATUS = {svc.NotFound: 404, svc.NotAllowed: 403, svc.Conflict: 409, svc.Invalid: 422}
+EXPORT_DOC = {
+    "responses": {
+        "200": {"description": "a download", "content": {"application/json": {}, "text/csv": {}}}
+    }
+}
+
+
+def _fail(exc: svc.StatementError):
+    abort(STATUS[type(exc)], message=exc.message, errors=problems_payload(exc.problems))
+
+
+def _download(text: str, fmt: str, name: str) -> Response:
+    return Response(
+        text,
+        mimetype="text/csv" if fmt == "csv" else "application/json",
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+def _filters(query: dict) -> dict:
+    return {"period": query["period"], "run_id": query["run"], "participant": query["participant"]}
+
+
+@blp.route("")
+@login_required
+@blp.arguments(StatementQuerySchema, location="query")
+@blp.response(200, StatementListSchema)
+@blp.alt_response(403, schema=ErrorSchema)
+def list_statements(query):
+    """The statements the caller may read, newest period first (filter by period, run,
+    participant)."""
+    try:
+        return {"items": svc.list_statements(db_session(), current_user, **_filters(query))}
+    except svc.StatementError as exc:
+        _fail(exc)
+
+
+@blp.route("/periods")
+@login_required
+@blp.response(200, PeriodListSchema)
+@blp.alt_response(403, schema=ErrorSchema)
+def list_periods():
+    """The periods with a run holding statements the caller may read, newest first."""
+    try:
+        return {"items": svc.periods(db_session(), current_user)}
+    except svc.StatementError as exc:
+        _fail(exc)
+
+
+@blp.route("/export")
+@login_required
+@blp.arguments(ExportQuerySchema, location="query")
+@blp.doc(**EXPORT_DOC)
+@blp.alt_response(403, schema=ErrorSchema)
+def export_statements(query):
+    """The caller's visible statements (filtered as the list) with lines and explanations:
+    JSON (with traces) or CSV (one row per line)."""
+    fmt = query["format"]
+    try:
+        text = svc.export_statements(db_session(), current_user, fmt, **_filters(query))
+    except svc.StatementError as exc:
+        _fail(exc)
+    return _download(text, fmt, f"statements-{query['period'] or 'all'}")
+
+
+@blp.route("/<int:statement_id>")
+@login_required
+@blp.arguments(DetailQuerySchema, location="query")
+@blp.response(200, StatementDetailSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def get_statement(query, statement_id: int):
+    """A statement: totals, attainment and every line with its plain-words explanation."""
+    try:
+        return svc.get_statement(db_session(), current_user, statement_id, traces=query["traces"])
+    except svc.StatementError as exc:
+        _fail(exc)
+
+
+@blp.route("/<int:statement_id>/lines/<int:line_id>")
+@login_required
+@blp.response(200, LineDetailSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def get_line(statement_id: int, line_id: int):
+    """One line of a statement: its explanation and the engine's full trace."""
+    try:
+        return svc.get_line(db_session(), current_user, statement_id, line_id)
+    except svc.StatementError as exc:
+        _fail(exc)
+
+
+@blp.route("/runs/<int:run_id>/payroll")
+@login_required
+@blp.arguments(PayrollQuerySchema, location="query")
+@blp.doc(**EXPORT_DOC)
+@blp.alt_response(409, schema=ErrorSchema)
+def payroll(query, run_id: int):
+    """Payroll export of a LOCKED run: one row per participant and currency (participant,
+    name, amount_payable, currency, period); 409 for a run that is not locked."""
+    fmt = query["format"]
+    try:
+        text = svc.export_payroll(db_session(), current_user, run_id, fmt)
+    except svc.StatementError as exc:
+        _fail(exc)
+    return _download(text, fmt, f"payroll-run-{run_id}")

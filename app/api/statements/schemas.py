@@ -1,0 +1,129 @@
+"""Schemas of `/api/v1/statements`: statements, explained lines, traces and the queries.
+
+Money and ratios are strings (exact decimals: `"2690.00"`, attainment `"1.1000"`), never
+JSON numbers, as in the engine's own output.
+"""
+
+import marshmallow as ma
+
+from models.payouts import LINE_KINDS, RUN_STATES
+from rules.period import Period, PeriodError
+
+
+def _period(value: str) -> None:
+    try:
+        Period.parse(value)
+    except PeriodError as exc:
+        raise ma.ValidationError(str(exc)) from None
+
+
+MONEY = {"description": "exact decimal, 2 places", "example": "2690.00"}
+
+
+class StatementSchema(ma.Schema):
+    id = ma.fields.Integer()
+    run_id = ma.fields.Integer()
+    period = ma.fields.String(metadata={"example": "2026-Q3"})
+    run_state = ma.fields.String(metadata={"enum": list(RUN_STATES)})
+    participant = ma.fields.String()
+    participant_name = ma.fields.String(allow_none=True)
+    plan = ma.fields.String()
+    plan_version = ma.fields.String(metadata={"description": "sha256 of the plan version"})
+    currency = ma.fields.String()
+    quota = ma.fields.String(allow_none=True, metadata=MONEY)
+    credited = ma.fields.String(metadata=MONEY)
+    attainment = ma.fields.String(allow_none=True, metadata={"example": "1.1000"})
+    earned = ma.fields.String(metadata=MONEY)
+    held = ma.fields.String(metadata=MONEY)
+    released = ma.fields.String(metadata=MONEY)
+    clawed_back = ma.fields.String(metadata=MONEY)
+    draw = ma.fields.String(metadata=MONEY)
+    draw_balance = ma.fields.String(metadata=MONEY)
+    payable = ma.fields.String(metadata=MONEY)
+    line_count = ma.fields.Integer()
+
+
+class ExplanationSchema(ma.Schema):
+    summary = ma.fields.String(
+        metadata={
+            "example": "Commission on deal D-102 (credit rule owner): blocked, pays 0.00 USD."
+        }
+    )
+    steps = ma.fields.List(
+        ma.fields.String(),
+        metadata={
+            "description": "one sentence per trace step, in order",
+            "example": ["Gate margin-floor blocked this line: gross margin 20% < 25%."],
+        },
+    )
+
+
+class LineSchema(ma.Schema):
+    id = ma.fields.Integer()
+    line_key = ma.fields.String(metadata={"description": "stable across re-runs"})
+    position = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"enum": list(LINE_KINDS)})
+    deal = ma.fields.String(allow_none=True)
+    rule = ma.fields.String(allow_none=True)
+    status = ma.fields.String(metadata={"enum": ["payable", "held", "blocked", "ineligible"]})
+    share = ma.fields.String(allow_none=True)
+    credit = ma.fields.String(allow_none=True, metadata=MONEY)
+    rate = ma.fields.String(allow_none=True)
+    amount = ma.fields.String(metadata=MONEY)
+    currency = ma.fields.String()
+    plan = ma.fields.String()
+    adjusts_period = ma.fields.String(
+        allow_none=True, metadata={"description": "prior-period adjustment: the period"}
+    )
+    reason = ma.fields.String(allow_none=True)
+    explanation = ma.fields.Nested(ExplanationSchema)
+    trace = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "the engine's trace: the rules that decided the line, in order"},
+    )
+
+
+class StatementDetailSchema(StatementSchema):
+    lines = ma.fields.List(ma.fields.Nested(LineSchema))
+
+
+class LineDetailSchema(LineSchema):
+    statement = ma.fields.Nested(StatementSchema)
+
+
+class StatementListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(StatementSchema))
+
+
+class PeriodSchema(ma.Schema):
+    period = ma.fields.String()
+    run_id = ma.fields.Integer()
+    run_state = ma.fields.String(metadata={"enum": list(RUN_STATES)})
+
+
+class PeriodListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(PeriodSchema), metadata={"description": "newest first"})
+
+
+class StatementQuerySchema(ma.Schema):
+    period = ma.fields.String(load_default=None, validate=_period, metadata={"example": "2026-Q3"})
+    run = ma.fields.Integer(load_default=None, metadata={"description": "a payout run id"})
+    participant = ma.fields.String(load_default=None)
+
+
+class FormatQuerySchema(ma.Schema):
+    format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv")))
+
+
+class ExportQuerySchema(StatementQuerySchema, FormatQuerySchema):
+    pass
+
+
+class DetailQuerySchema(ma.Schema):
+    traces = ma.fields.Boolean(
+        load_default=False, metadata={"description": "include every line's trace"}
+    )
+
+
+class PayrollQuerySchema(ma.Schema):
+    format = ma.fields.String(load_default="csv", validate=ma.validate.OneOf(("json", "csv")))
