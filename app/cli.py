@@ -42,6 +42,7 @@ for _module in (
     "app.commands.plans",
     "app.commands.audit",
     "app.commands.approval_rules",
+    "app.commands.statements",
 ):
     try:
         main.add_command(importlib.import_module(_module).command)

@@ -1,0 +1,107 @@
+"""The engine's estimate of what a payout exception changes.
+
+    impact = estimate(session, target, approved=[...section-3 exceptions already approved])
+
+The governing plan version is evaluated for the request's period twice over the
+database's data up to the end of that period (`database_data`): once with the exceptions
+already approved, once with this request added. The measure is each statement's
+`payable`, as in the plan-change impact simulation. The result names every participant
+whose pay changes (and those the request names, even when unchanged), with before,
+after and delta, and gives two totals:
+
+- `delta`: the net change of what the company pays (after - before), stored as the
+  exception's `estimated_impact`;
+- `moved`: the sum of absolute per-participant changes. This one routes the request:
+  an `override_split` that moves 50,000 from one rep to another has a net delta of zero
+  but is not a small decision.
+
+When the data cannot be evaluated (a missing quota, an FX rate, data that no longer
+validates), the estimate is marked `complete: false` with the problems, and the request
+goes to the committee: an unknown impact is never treated as a small one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from governance.database_data import database_data
+from governance.exception_fields import Target
+from rules.evaluate import evaluate
+from rules.problems import EvaluationError, InvalidData
+
+ZERO = Decimal("0.00")
+PROVISIONAL_ID = "EX-new"  # the request has no id yet while it is being estimated
+
+
+def engine_shape(target: Target, exception_id: str) -> dict[str, Any]:
+    """The request in the spec's section-3 "exceptions" shape."""
+    out: dict[str, Any] = {"id": exception_id, "kind": target.kind}
+    if target.kind == "waive_gate":
+        out.update(deal=target.deal_id, gate=target.rule_id)
+    elif target.kind == "waive_clawback":
+        out.update(deal=target.deal_id, clawback=target.rule_id)
+    elif target.kind == "override_split":
+        out.update(deal=target.deal_id, plan=target.plan_key, credits=target.credits)
+    else:
+        out.update(
+            participant=target.participant_id,
+            plan=target.plan_key,
+            period=target.period.name,
+            amount=format(target.amount, "f"),
+            reason=target.justification,
+        )
+    return out
+
+
+def _payables(session: Session, target: Target, exceptions: list[dict]) -> dict[str, Decimal]:
+    data = database_data(session, up_to=target.period.end, exceptions=exceptions)
+    output = evaluate([target.plan], data, target.period.name)
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for statement in output["statements"]:
+        totals[statement["participant"]] += Decimal(statement["payable"])
+    return dict(totals)
+
+
+def estimate(session: Session, target: Target, approved: list[dict]) -> dict[str, Any]:
+    """Before/after payables per participant for the request's plan and period."""
+    result: dict[str, Any] = {
+        "plan": target.plan_key,
+        "version": target.version_label,
+        "period": target.period.name,
+        "currency": target.plan.currency,
+        "measure": "payable",
+        "complete": True,
+        "problems": [],
+        "participants": [],
+        "before": str(ZERO),
+        "after": str(ZERO),
+        "delta": str(ZERO),
+        "moved": str(ZERO),
+    }
+    try:
+        before = _payables(session, target, approved)
+        after = _payables(session, target, [*approved, engine_shape(target, PROVISIONAL_ID)])
+    except (EvaluationError, InvalidData) as exc:
+        result["complete"] = False
+        result["problems"] = [p.as_dict() for p in exc.problems]
+        return result
+    rows = []
+    for who in sorted(set(before) | set(after) | set(target.named)):
+        b, a = before.get(who, ZERO), after.get(who, ZERO)
+        if a != b or who in target.named:
+            rows.append(
+                {"participant": who, "before": str(b), "after": str(a), "delta": str(a - b)}
+            )
+    total_before, total_after = sum(before.values(), ZERO), sum(after.values(), ZERO)
+    result.update(
+        participants=rows,
+        before=str(total_before),
+        after=str(total_after),
+        delta=str(total_after - total_before),
+        moved=str(sum((abs(Decimal(r["delta"])) for r in rows), ZERO)),
+    )
+    return result

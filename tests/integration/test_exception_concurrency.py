@@ -1,0 +1,158 @@
+"""Real concurrent transactions on PostgreSQL: exception votes are never lost and an
+exception is approved at most once; a vote racing a withdrawal lets exactly one win."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from governance import audit
+from governance import exceptions as ex
+from governance import policy_store as store
+from models import AuditRecord, User, schema
+from models.engine import make_engine
+from tests.integration.exception_setup import make_person, setup_plan_and_data, waive_gate
+
+NAMES = ("author", "desk", "lead", "lead2", "finance", "finance2")
+
+
+@pytest.fixture(scope="module")
+def pg(fresh_database_url):
+    url = fresh_database_url("postgresql")
+    schema.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        roles = {
+            "author": ("comp_admin",),
+            "desk": ("deal_desk",),
+            "lead": ("deal_desk",),
+            "lead2": ("deal_desk",),
+            "finance": ("committee",),
+            "finance2": ("committee",),
+        }
+        for name in NAMES:
+            functions = ["finance"] if name.startswith("finance") else []
+            make_person(session, name, *roles[name], functions=functions)
+        setup_plan_and_data(session, _user(session, "author"))
+        session.commit()
+    yield engine
+    engine.dispose()
+    if os.environ.get("ACCORD_TEST_PG_URL"):
+        schema.downgrade(url, "base")
+        schema.upgrade(url)
+
+
+def _user(session: Session, name: str) -> User:
+    return session.scalars(select(User).where(User.email.like(f"{name}-%"))).one()
+
+
+def _file(pg) -> int:
+    with Session(pg) as session:
+        exc = ex.file_exception(session, _user(session, "desk"), waive_gate())
+        session.commit()
+        return exc.id
+
+
+def _vote(session: Session, name: str, exception_id: int) -> None:
+    exc = ex.get_exception(session, exception_id)
+    ex.cast_exception_vote(
+        session,
+        _user(session, name),
+        exception_id,
+        decision="approve",
+        content_hash=exc.content_hash,
+    )
+
+
+def _race(pg, exception_id: int, actions: dict) -> dict[str, str]:
+    """Each action in its own transaction, released together after everyone has read."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: dict[str, str] = {}
+
+    def run(name: str, action) -> None:
+        with Session(pg) as session:
+            ex.get_exception(session, exception_id)  # everyone reads "submitted" first
+            barrier.wait(5)
+            try:
+                action(session)
+                session.commit()
+                outcomes[name] = "done"
+            except (store.InvalidTransition, store.Conflict) as exc:
+                session.rollback()
+                outcomes[name] = type(exc).__name__
+
+    threads = [threading.Thread(target=run, args=item) for item in actions.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return outcomes
+
+
+def _count(session: Session, action: str, exception_id: int) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(AuditRecord)
+        .where(AuditRecord.action == action, AuditRecord.object_id == f"EX-{exception_id}")
+    )
+
+
+def test_two_approvals_at_once_are_both_counted_and_approve_once(pg):
+    exception_id = _file(pg)
+    outcomes = _race(
+        pg,
+        exception_id,
+        {n: (lambda s, n=n: _vote(s, n, exception_id)) for n in ("lead", "finance")},
+    )
+    assert outcomes == {"lead": "done", "finance": "done"}
+    with Session(pg) as check:
+        exc = ex.get_exception(check, exception_id)
+        assert exc.state == "approved"
+        assert len(ex.exception_votes(check, exc)) == 2
+        assert _count(check, "payout_exception.approved", exception_id) == 1
+        assert tuple(audit.verify(check)) == (True, None, None)
+
+
+def test_two_deciding_votes_at_once_approve_exactly_once(pg):
+    exception_id = _file(pg)
+    with Session(pg) as setup:
+        _vote(setup, "lead", exception_id)
+        setup.commit()
+    outcomes = _race(
+        pg,
+        exception_id,
+        {n: (lambda s, n=n: _vote(s, n, exception_id)) for n in ("finance", "finance2")},
+    )
+    # The first approves; the second finds it decided and is refused, never kept.
+    assert sorted(outcomes.values()) == ["InvalidTransition", "done"]
+    with Session(pg) as check:
+        exc = ex.get_exception(check, exception_id)
+        assert (exc.state, exc.version) == ("approved", 2)
+        assert len(ex.exception_votes(check, exc)) == 2
+        assert _count(check, "payout_exception.approved", exception_id) == 1
+
+
+def test_a_deciding_vote_racing_a_withdrawal_lets_exactly_one_win(pg):
+    exception_id = _file(pg)
+    with Session(pg) as setup:
+        _vote(setup, "lead", exception_id)
+        setup.commit()
+    outcomes = _race(
+        pg,
+        exception_id,
+        {
+            "vote": lambda s: _vote(s, "finance", exception_id),
+            "withdraw": lambda s: ex.withdraw(s, _user(s, "desk"), exception_id),
+        },
+    )
+    assert sorted(outcomes.values()) == ["InvalidTransition", "done"]
+    with Session(pg) as check:
+        exc = ex.get_exception(check, exception_id)
+        winner = next(n for n, o in outcomes.items() if o == "done")
+        assert exc.state == {"vote": "approved", "withdraw": "withdrawn"}[winner]
+        assert len(ex.exception_votes(check, exc)) == (2 if winner == "vote" else 1)
+        assert tuple(audit.verify(check)) == (True, None, None)
