@@ -16,13 +16,13 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
 from app.api.statements.schemas import (
-    DetailQuerySchema,
-    ExportQuerySchema,
-    LineDetailSchema,
-    PayrollQuerySchema,
-    PeriodListSchema,
+    PayrollFormatQuerySchema,
+    StatementDetailQuerySchema,
     StatementDetailSchema,
+    StatementExportQuerySchema,
+    StatementLineDetailSchema,
     StatementListSchema,
+    StatementPeriodListSchema,
     StatementQuerySchema,
 )
 from app.auth.decorators import login_required
@@ -74,7 +74,7 @@ def list_statements(query):
 
 @blp.route("/periods")
 @login_required
-@blp.response(200, PeriodListSchema)
+@blp.response(200, StatementPeriodListSchema)
 @blp.alt_response(403, schema=ErrorSchema)
 def list_periods():
     """The periods with a run holding statements the caller may read, newest first."""
@@ -86,7 +86,7 @@ def list_periods():
 
 @blp.route("/export")
 @login_required
-@blp.arguments(ExportQuerySchema, location="query")
+@blp.arguments(StatementExportQuerySchema, location="query")
 @blp.doc(**EXPORT_DOC)
 @blp.alt_response(403, schema=ErrorSchema)
 def export_statements(query):
@@ -102,7 +102,7 @@ def export_statements(query):
 
 @blp.route("/<int:statement_id>")
 @login_required
-@blp.arguments(DetailQuerySchema, location="query")
+@blp.arguments(StatementDetailQuerySchema, location="query")
 @blp.response(200, StatementDetailSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_statement(query, statement_id: int):
@@ -115,7 +115,7 @@ def get_statement(query, statement_id: int):
 
 @blp.route("/<int:statement_id>/lines/<int:line_id>")
 @login_required
-@blp.response(200, LineDetailSchema)
+@blp.response(200, StatementLineDetailSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_line(statement_id: int, line_id: int):
     """One line of a statement: its explanation and the engine's full trace."""
@@ -127,7 +127,7 @@ def get_line(statement_id: int, line_id: int):
 
 @blp.route("/runs/<int:run_id>/payroll")
 @login_required
-@blp.arguments(PayrollQuerySchema, location="query")
+@blp.arguments(PayrollFormatQuerySchema, location="query")
 @blp.doc(**EXPORT_DOC)
 @blp.alt_response(409, schema=ErrorSchema)
 def payroll(query, run_id: int):

@@ -43,7 +43,7 @@ class StatementSchema(ma.Schema):
     line_count = ma.fields.Integer()
 
 
-class ExplanationSchema(ma.Schema):
+class LineExplanationSchema(ma.Schema):
     summary = ma.fields.String(
         metadata={
             "example": "Commission on deal D-102 (credit rule owner): blocked, pays 0.00 USD."
@@ -58,7 +58,7 @@ class ExplanationSchema(ma.Schema):
     )
 
 
-class LineSchema(ma.Schema):
+class StatementLineSchema(ma.Schema):
     id = ma.fields.Integer()
     line_key = ma.fields.String(metadata={"description": "stable across re-runs"})
     position = ma.fields.Integer()
@@ -76,7 +76,7 @@ class LineSchema(ma.Schema):
         allow_none=True, metadata={"description": "prior-period adjustment: the period"}
     )
     reason = ma.fields.String(allow_none=True)
-    explanation = ma.fields.Nested(ExplanationSchema)
+    explanation = ma.fields.Nested(LineExplanationSchema)
     trace = ma.fields.List(
         ma.fields.Dict(),
         metadata={"description": "the engine's trace: the rules that decided the line, in order"},
@@ -84,10 +84,10 @@ class LineSchema(ma.Schema):
 
 
 class StatementDetailSchema(StatementSchema):
-    lines = ma.fields.List(ma.fields.Nested(LineSchema))
+    lines = ma.fields.List(ma.fields.Nested(StatementLineSchema))
 
 
-class LineDetailSchema(LineSchema):
+class StatementLineDetailSchema(StatementLineSchema):
     statement = ma.fields.Nested(StatementSchema)
 
 
@@ -95,14 +95,16 @@ class StatementListSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(StatementSchema))
 
 
-class PeriodSchema(ma.Schema):
+class StatementPeriodSchema(ma.Schema):
     period = ma.fields.String()
     run_id = ma.fields.Integer()
     run_state = ma.fields.String(metadata={"enum": list(RUN_STATES)})
 
 
-class PeriodListSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(PeriodSchema), metadata={"description": "newest first"})
+class StatementPeriodListSchema(ma.Schema):
+    items = ma.fields.List(
+        ma.fields.Nested(StatementPeriodSchema), metadata={"description": "newest first"}
+    )
 
 
 class StatementQuerySchema(ma.Schema):
@@ -111,19 +113,19 @@ class StatementQuerySchema(ma.Schema):
     participant = ma.fields.String(load_default=None)
 
 
-class FormatQuerySchema(ma.Schema):
+class StatementFormatQuerySchema(ma.Schema):
     format = ma.fields.String(load_default="json", validate=ma.validate.OneOf(("json", "csv")))
 
 
-class ExportQuerySchema(StatementQuerySchema, FormatQuerySchema):
+class StatementExportQuerySchema(StatementQuerySchema, StatementFormatQuerySchema):
     pass
 
 
-class DetailQuerySchema(ma.Schema):
+class StatementDetailQuerySchema(ma.Schema):
     traces = ma.fields.Boolean(
         load_default=False, metadata={"description": "include every line's trace"}
     )
 
 
-class PayrollQuerySchema(ma.Schema):
+class PayrollFormatQuerySchema(ma.Schema):
     format = ma.fields.String(load_default="csv", validate=ma.validate.OneOf(("json", "csv")))

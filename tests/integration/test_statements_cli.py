@@ -1,0 +1,78 @@
+"""`accord statements export|payroll` on a fresh database of each backend."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy.orm import Session
+
+from app.auth.accounts import create_user
+from app.cli import main
+from models import schema
+from models.engine import make_engine
+from tests.support.statements import demo_runs
+
+
+@pytest.fixture
+def cli_env(backend, fresh_database_url, monkeypatch):
+    url = fresh_database_url(backend)
+    schema.upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("ACCORD_ENV", "development")
+    engine = make_engine(url)
+    with Session(engine) as session:
+        runs = {period: run.id for period, run in demo_runs(session).items()}
+        create_user(
+            session,
+            email="ana@example.test",
+            name="Ana",
+            password="a long enough password",
+            roles=["rep"],
+            participant_id="ana",
+        )
+        session.commit()
+    engine.dispose()
+    yield runs
+    if backend == "postgresql" and os.environ.get("ACCORD_TEST_PG_URL"):
+        schema.downgrade(url, "base")  # an external server is one shared database
+        schema.upgrade(url)
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_export_statements_as_the_system_and_as_a_rep(cli_env, tmp_path):
+    everyone = run("statements", "export", "--period", "2026-Q3")
+    assert everyone.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(everyone.output)))
+    assert {r["participant"] for r in rows} == {"ana", "raj", "sam", "mo", "lea", "cat", "mia"}
+    target = tmp_path / "ana.json"
+    mine = run(
+        "statements", "export", "--period", "2026-Q3", "--format", "json",
+        "--as", "ana@example.test", "-o", str(target),
+    )  # fmt: skip
+    assert mine.exit_code == 0
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    assert [s["participant"] for s in doc["statements"]] == ["ana"]
+
+
+def test_payroll_of_the_locked_period_and_refusals(cli_env):
+    locked = run("statements", "payroll", "--period", "2026-Q2")
+    assert locked.exit_code == 0
+    assert locked.output.splitlines()[0] == "participant,name,amount_payable,currency,period"
+    by_run = run("statements", "payroll", "--run", str(cli_env["2026-Q2"]))
+    assert by_run.output == locked.output
+    draft = run("statements", "payroll", "--period", "2026-Q3")
+    assert draft.exit_code == 2
+    assert "locked runs only" in draft.output
+    assert run("statements", "payroll", "--period", "2031-Q1").exit_code == 2
+    assert run("statements", "payroll").exit_code == 2
+    rep = run("statements", "payroll", "--period", "2026-Q2", "--as", "ana@example.test")
+    assert rep.exit_code == 2 and "statements.read_all" in rep.output
+    assert run("statements", "export", "--period", "Q3").exit_code == 2
