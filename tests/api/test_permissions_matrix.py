@@ -44,6 +44,7 @@ from governance import approval_rules
 from governance import policy_store as store
 from models import User, UserRole
 from tests.conftest import PASSWORD
+from tests.support import disputes as dispute_data
 from tests.support import statements
 from tests.support.sessions import csrf_token, sign_in
 
@@ -78,6 +79,15 @@ CHANGES_VOTE = {"anonymous": 401, "admin": 201, "committee": 201, "*": 403}
 RULES = "/api/v1/approval-rules"
 PLANS_ACTIVATE = {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403}
 AUDIT_READ = {"anonymous": 401, "admin": 200, "auditor": 200, "*": 403}
+RUN_CLOSE = "/api/v1/payout-runs/<int:run_id>"
+STATEMENTS_READ_ALL = {
+    "anonymous": 401,
+    "admin": 200,
+    "comp_admin": 200,
+    "committee": 200,
+    "auditor": 200,
+    "*": 403,
+}
 # Statements: any statements permission lists (reps and managers see their own and their
 # team: here, nothing); a statement of someone else is a 404 for them, never a 403.
 STATEMENTS_LIST = {"anonymous": 401, "deal_desk": 403, "no_role": 403, "*": 200}
@@ -90,6 +100,18 @@ CHANGE_PAGE = "/committee/changes/<string:key>/<int:number>"
 COMMITTEE_PAGE = {"anonymous": 302, "admin": 200, "committee": 200, "*": 403}
 PLANS_PAGE = {**PLANS_READ, "anonymous": 302}
 AUDIT_PAGE = {**AUDIT_READ, "anonymous": 302}
+
+DISPUTE = "/api/v1/disputes/<int:dispute_id>"
+DISPUTES_LIST = {
+    "anonymous": 401,
+    "admin": 200,
+    "comp_admin": 200,
+    "manager": 200,
+    "rep": 200,
+    "auditor": 200,
+    "*": 403,
+}
+DISPUTES_REVIEW = {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403}
 
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Public
@@ -137,6 +159,10 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", RULES + "/<int:number>"): PLANS_READ,
     ("POST", RULES + "/<int:number>/votes"): CHANGES_VOTE,
     ("POST", RULES + "/<int:number>/withdraw"): PLANS_EDIT,
+    # Payout run close (governance/payout_close.py)
+    ("GET", RUN_CLOSE + "/tally"): STATEMENTS_READ_ALL,
+    ("POST", RUN_CLOSE + "/votes"): CHANGES_VOTE,
+    ("POST", RUN_CLOSE + "/lock"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
     # Audit
     ("GET", "/api/v1/audit"): AUDIT_READ,
     ("GET", "/api/v1/audit/export"): AUDIT_READ,
@@ -160,6 +186,20 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/plans/<string:key>/<int:number>"): PLANS_PAGE,
     ("GET", "/plans/<string:key>/diff"): PLANS_PAGE,
     ("GET", "/audit"): AUDIT_PAGE,
+    # Disputes: a rep is linked to the disputed line's payee, a manager to its manager
+    ("GET", "/api/v1/disputes"): DISPUTES_LIST,
+    ("POST", "/api/v1/disputes"): {"anonymous": 401, "rep": 201, "admin": 404, "*": 403},
+    ("GET", DISPUTE): DISPUTES_LIST,
+    ("POST", DISPUTE + "/review"): DISPUTES_REVIEW,
+    ("POST", DISPUTE + "/accept"): {"anonymous": 401, "admin": 422, "comp_admin": 422, "*": 403},
+    ("POST", DISPUTE + "/reject"): DISPUTES_REVIEW,
+    ("POST", DISPUTE + "/comments"): {
+        "anonymous": 401,
+        "admin": 201,
+        "comp_admin": 201,
+        "rep": 201,
+        "*": 403,
+    },
 }
 
 # API routes anonymous callers may use; every other API route answers them 401.
@@ -235,11 +275,61 @@ def statement_run(world: World) -> None:
     world.values.update(statements.minimal_run(world.db, "matrix-payee"))
 
 
+def dispute_world(*, filed: bool = True) -> Callable[[World], None]:
+    """PREPARE: a locked run with a line of a payee whose manager is another participant;
+    a rep caller becomes the payee, a manager caller the payee's manager; with `filed`, the
+    line is disputed (by the system)."""
+
+    def prepare(world: World) -> None:
+        from governance import disputes
+
+        n = next(world._n)
+        manager, payee, other = dispute_data.participants(world.db, suffix=f"-m{n}")
+        lines = dispute_data.run_with_lines(world.db, payee, other)
+        roles = world.user.role_names if world.user else frozenset()
+        if "rep" in roles:
+            world.user.participant_id = payee
+        elif "manager" in roles:
+            world.user.participant_id = manager
+        world.db.flush()
+        world.values.update(line_id=lines.ana.id)
+        if filed:
+            dispute = disputes.file(world.db, None, lines.ana.id, reason="matrix")
+            world.values.update(dispute_id=dispute.id)
+
+    return prepare
+
+
 def vote(world: World) -> dict:
     return {"json": {"decision": "approve", "content_hash": world.values["content_hash"]}}
 
 
+def payout_run(state: str) -> Callable[[World], None]:
+    """PREPARE: a payout run in `state`, started by a comp_admin (not the caller)."""
+
+    def prepare(world: World) -> None:
+        from governance.payout_close import run_content_hash
+        from tests.support.payout_close import approve_by_vote, make_run
+
+        run = make_run(world.db, world.person("comp_admin"))
+        if state == "approved":
+            approve_by_vote(world.db, run)
+        world.values.update(run_id=run.id, content_hash=run_content_hash(run))
+
+    return prepare
+
+
 PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
+    ("GET", "/api/v1/disputes"): dispute_world(),
+    ("POST", "/api/v1/disputes"): dispute_world(filed=False),
+    ("GET", DISPUTE): dispute_world(),
+    ("POST", DISPUTE + "/review"): dispute_world(),
+    ("POST", DISPUTE + "/accept"): dispute_world(),
+    ("POST", DISPUTE + "/reject"): dispute_world(),
+    ("POST", DISPUTE + "/comments"): dispute_world(),
+    ("GET", RUN_CLOSE + "/tally"): payout_run("draft"),
+    ("POST", RUN_CLOSE + "/votes"): payout_run("draft"),
+    ("POST", RUN_CLOSE + "/lock"): payout_run("approved"),
     ("GET", "/api/v1/statements"): statement_run,
     ("GET", "/api/v1/statements/export"): statement_run,
     ("GET", STATEMENT): statement_run,
@@ -270,6 +360,14 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
 }
 
 REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
+    ("POST", "/api/v1/disputes"): lambda world: {
+        "json": {"line_id": world.values["line_id"], "reason": "matrix"}
+    },
+    ("POST", DISPUTE + "/accept"): {"json": {}},  # no amount claimed, none given: 422
+    ("POST", DISPUTE + "/reject"): {"json": {"resolution": "matrix says no"}},
+    ("POST", DISPUTE + "/comments"): {"json": {"comment": "matrix"}},
+    ("POST", RUN_CLOSE + "/votes"): lambda world: vote(world),
+    ("POST", RUN_CLOSE + "/lock"): {"json": {"note": "matrix"}},
     ("POST", "/login"): {"data": {"email": "nobody@example.test", "password": "wrong one"}},
     ("POST", "/account/password"): {
         "data": {"current": "not the password", "new": "x" * 12, "confirm": "x" * 12}

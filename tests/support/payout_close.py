@@ -82,3 +82,27 @@ def make_run(db, starter, period: str = "2026-Q1", *, state: str = "draft", line
         run.state, run.locked_at = "locked", utcnow()
         db.flush()
     return run
+
+
+def approve_by_vote(db, run) -> None:
+    """Approve a draft run the way the close does: finance and revops vote for it."""
+    from app.auth.accounts import create_user
+    from governance import payout_close
+
+    for function in ("finance", "revops"):
+        member = create_user(
+            db,
+            email=f"run{run.id}-{function}@example.test",
+            name=f"{function} member",
+            password="correct horse battery",
+            roles=["committee"],
+            functions=[function],
+        )
+        payout_close.cast_run_vote(
+            db,
+            member,
+            run.id,
+            decision="approve",
+            content_hash=payout_close.run_content_hash(run),
+        )
+    assert run.state == "approved"

@@ -1,0 +1,109 @@
+"""The close of a payout run: the committee's votes, the tally, and the lock.
+
+    GET  /payout-runs/<id>/tally    the content hash to vote on, the rule, tally and votes
+    POST /payout-runs/<id>/votes    approve or reject a draft run (committee, changes.vote)
+    POST /payout-runs/<id>/lock     approved -> locked (payouts.run)
+
+Thin: parse, call one `governance.payout_close` function, commit once, serialise.
+Refusals: 404 no run, 403 permission or one's own run, 409 wrong state / other content
+hash / a second vote / a rejected ballot, 422 every problem of the ballot.
+"""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint, abort
+
+from app.api.payout_close.schemas import (
+    LockedRunSchema,
+    LockRequestSchema,
+    RunBallotSchema,
+    RunCastVoteSchema,
+    RunVoteRequestSchema,
+)
+from app.auth.decorators import permission_required
+from app.database import db_session
+from app.errors import ErrorSchema, problems_payload
+from governance import payout_close
+from governance import policy_errors as errors
+
+blp = Blueprint(
+    "payout_close",
+    __name__,
+    url_prefix="/payout-runs",
+    description="Payout run close: committee votes and the lock",
+)
+
+STATUS = {
+    errors.NotFound: 404,
+    errors.NotAllowed: 403,
+    errors.InvalidTransition: 409,
+    errors.Conflict: 409,
+    errors.StaleEdit: 409,
+    errors.DocumentRejected: 422,
+}
+
+
+def _fail(exc: errors.PolicyError):
+    db_session().rollback()
+    abort(STATUS[type(exc)], message=exc.message, errors=problems_payload(exc.problems))
+
+
+def _box(session, run, **extra) -> dict:
+    box = payout_close.tally_dict(session, run)
+    box["votes"] = payout_close.run_votes(session, run)
+    box.update(extra)
+    return box
+
+
+@blp.route("/<int:run_id>/tally")
+@permission_required("statements.read_all")
+@blp.response(200, RunBallotSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def run_tally(run_id: int):
+    """The run's content hash (what a vote names), the approval rule, tally and votes."""
+    session = db_session()
+    try:
+        run = payout_close.get_run(session, run_id)
+    except errors.PolicyError as exc:
+        _fail(exc)
+    return _box(session, run)
+
+
+@blp.route("/<int:run_id>/votes")
+class RunVotes(MethodView):
+    @permission_required("changes.vote")
+    @blp.arguments(RunVoteRequestSchema)
+    @blp.response(201, RunCastVoteSchema, description="the vote, the tally and the run's state")
+    @blp.alt_response(403, schema=ErrorSchema, description="a run one started")
+    @blp.alt_response(409, schema=ErrorSchema, description="not a draft, other hash, voted")
+    @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    def post(self, body, run_id: int):
+        """Approve or reject a draft run, bound to its content hash. The vote that meets
+        the quorum approves it; a rejection (when the rules say so) sends it back to be
+        re-run."""
+        session = db_session()
+        try:
+            vote, _tally = payout_close.cast_run_vote(session, current_user, run_id, **body)
+        except errors.PolicyError as exc:
+            _fail(exc)
+        session.commit()
+        return _box(session, payout_close.get_run(session, run_id), vote=vote), 201
+
+
+@blp.route("/<int:run_id>/lock", methods=["POST"])
+@permission_required("payouts.run")
+@blp.arguments(LockRequestSchema)
+@blp.response(200, LockedRunSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="the run is not approved")
+def lock(body, run_id: int):
+    """Lock an approved run: its period, lines and statements never change again."""
+    session = db_session()
+    try:
+        run = payout_close.lock_run(session, current_user, run_id, note=body["note"])
+    except errors.PolicyError as exc:
+        _fail(exc)
+    session.commit()
+    return _box(session, run, locked_at=run.locked_at, locked_by_id=run.locked_by_id)
