@@ -76,3 +76,34 @@ def check_effective_date(session: Session, version: PlanVersion) -> None:
     """To do with the payout-run issue: refuse dates inside a period whose payout run is
     locked, unless the change request is explicitly retroactive. Payout runs do not exist
     yet, so there is nothing to check against."""
+
+
+def rejection_gate(session: Session, actor: Any | None, version: PlanVersion) -> None:
+    """A direct rejection (`POST .../reject`) is an explicit decision, coherent with the
+    rules that decide the version (`governance.votes`):
+
+    - with `any_rejection_rejects`, one member's rejection rejects anyway, so a holder of
+      `plans.approve` may decide it directly, with a reason;
+    - without it, a member's rejection is a vote that does not reject alone, so a member's
+      direct rejection is refused (409) until the votes make approval impossible (e.g. a
+      member left and too few remain): otherwise one person could bypass the rule;
+    - nobody rejects their own change (they withdraw it instead);
+    - the system (`actor=None`, an operator at the CLI) decides explicitly under both
+      settings, audited as the system.
+    """
+    if actor is None:
+        return
+    require(actor, "plans.approve", "Rejecting a plan version")
+    if actor.id in (version.created_by_id, version.submitted_by_id):
+        raise NotAllowed(f"{version.label}: nobody rejects their own change (withdraw it).")
+    if version.state != "submitted":
+        return  # reject() refuses the state itself, with the error that names it
+    from governance.votes import plan_tally  # votes imports the store
+
+    result = plan_tally(session, version)
+    if not (result.rule.any_rejection_rejects or result.rejected):
+        raise Conflict(
+            f"{version.label}: under the rules deciding it a rejection is a vote (POST"
+            " .../votes) and rejects only once approval is no longer possible:"
+            f" {result.summary()}."
+        )

@@ -315,7 +315,8 @@ def reject(
     note: str,
     expected_revision: int | None = None,
 ) -> PlanVersion:
-    """Turn a submitted version down; a written reason is required."""
+    """Turn a submitted version down; a written reason is required. A user's rejection
+    passes `policy_checks.rejection_gate` (coherent with the committee's voting rules)."""
     require(actor, "plans.approve", "Rejecting a plan version")
     if not (note or "").strip():
         raise DocumentRejected(
@@ -323,6 +324,7 @@ def reject(
         )
     plan = _load_plan(session, key, expected_revision)
     version = get_version(session, key, number)
+    policy_checks.rejection_gate(session, actor, version)
     _expect_state(version, "submitted", "can be rejected")
     _claim(session, plan)
     _transition(session, actor, version, "rejected", note)

@@ -16,7 +16,12 @@ How a tally decides (the approval rule's `QuorumRule`):
   requirement for several independent views. Required slots are filled by a maximum
   matching of approvers to slots, so the tally never depends on vote order;
 - with `any_rejection_rejects`, one rejection rejects the request; without it, a
-  rejection is recorded dissent and the request is approved once the approvals suffice;
+  rejection is recorded dissent: the request is approved once the approvals suffice, and
+  rejected only when approval has become impossible, i.e. the approvers plus every
+  eligible member who has not voted yet (active holders of `changes.vote`, not the
+  author or submitter) can no longer reach `min_approvals` with every slot filled.
+  A direct rejection outside the votes is the explicit decision of
+  `policy_checks.rejection_gate`;
 - the request is approved when `min_approvals` people approved and every required slot is
   filled, in the same transaction as the vote that got it there (with its transition and
   audit records).
@@ -42,6 +47,7 @@ from governance import policy_store as store
 from governance.approval_rules import QuorumRule
 from governance.permissions import has_permission
 from models.approvals import DECISIONS, ApprovalRuleSet, ChangeRequest, Vote
+from models.identity import User
 from models.policy import PlanVersion, PolicyPlan
 from rules.problems import Problem
 
@@ -53,10 +59,18 @@ class Tally:
     rejections: list[int] = field(default_factory=list)
     filled: dict[str, int] = field(default_factory=dict)  # "function:finance" -> voter id
     missing: list[str] = field(default_factory=list)
+    # Whether the approvers plus the members yet to vote can still approve; None when the
+    # tally was taken without knowing who may still vote (a pure count).
+    possible: bool | None = None
+    undecided: int | None = None  # eligible members who have not voted
+
+    @property
+    def impossible(self) -> bool:
+        return bool(self.rejections) and self.possible is False
 
     @property
     def rejected(self) -> bool:
-        return self.rule.any_rejection_rejects and bool(self.rejections)
+        return (self.rule.any_rejection_rejects and bool(self.rejections)) or self.impossible
 
     @property
     def approved(self) -> bool:
@@ -76,6 +90,8 @@ class Tally:
             text += f"; still needed: {', '.join(self.missing)}"
         if self.rejections:
             text += f"; {len(self.rejections)} rejection(s)"
+        if self.impossible:
+            text += "; approval is no longer possible"
         return text
 
     def as_dict(self) -> dict[str, Any]:
@@ -86,20 +102,30 @@ class Tally:
             "rejections": len(self.rejections),
             "filled": dict(sorted(self.filled.items())),
             "missing": list(self.missing),
+            "approval_possible": self.possible,
+            "undecided": self.undecided,
             "summary": self.summary(),
         }
 
 
-def tally(votes: Iterable[Vote], rule: QuorumRule) -> Tally:
-    """Count votes under a rule (see the module docstring for the principles)."""
+def _slots_held(functions: Iterable[str], roles: Iterable[str]) -> set[str]:
+    return {f"function:{f}" for f in functions or ()} | {f"role:{r}" for r in roles or ()}
+
+
+def tally(
+    votes: Iterable[Vote], rule: QuorumRule, *, undecided: dict[int, set[str]] | None = None
+) -> Tally:
+    """Count votes under a rule (see the module docstring for the principles).
+
+    `undecided`: the eligible members who have not voted, with the slots each could fill;
+    given, the tally also says whether approval is still possible.
+    """
     result = Tally(rule)
     holds: dict[int, set[str]] = {}
     for vote in sorted(votes, key=lambda v: v.voter_id):
         if vote.decision == "approve":
             result.approvals.append(vote.voter_id)
-            holds[vote.voter_id] = {f"function:{f}" for f in vote.functions or ()} | {
-                f"role:{r}" for r in vote.roles or ()
-            }
+            holds[vote.voter_id] = _slots_held(vote.functions, vote.roles)
         else:
             result.rejections.append(vote.voter_id)
     slots = [f"function:{f}" for f in rule.required_functions] + [
@@ -107,6 +133,13 @@ def tally(votes: Iterable[Vote], rule: QuorumRule) -> Tally:
     ]
     result.filled = _match(slots, holds)
     result.missing = [s for s in slots if s not in result.filled]
+    if undecided is not None:
+        voted = set(result.approvals) | set(result.rejections)
+        could = holds | {who: held for who, held in undecided.items() if who not in voted}
+        result.undecided = len(could) - len(holds)
+        result.possible = len(could) >= rule.min_approvals and len(_match(slots, could)) == len(
+            slots
+        )
     return result
 
 
@@ -153,14 +186,41 @@ def deciding_rule_set(session: Session, version: PlanVersion) -> ApprovalRuleSet
     return request.rule_set if request else approval_rules.active_rule_set(session)
 
 
+def eligible_voters(session: Session, *, excluding: Iterable[int | None]) -> dict[int, set[str]]:
+    """Who may still vote, with the slots each would fill: active holders of `changes.vote`
+    other than `excluding` (the author and submitter). Read now, not at submission: a
+    member who left can no longer make approval possible."""
+    barred = set(excluding)
+    users = session.scalars(select(User).where(User.is_active.is_(True)))
+    return {
+        user.id: _slots_held(user.committee_functions, user.role_names)
+        for user in users
+        if user.id not in barred and has_permission(user, "changes.vote")
+    }
+
+
 def plan_tally(session: Session, version: PlanVersion) -> Tally:
     rule = approval_rules.plan_change_rule(deciding_rule_set(session, version))
-    return tally(plan_votes(session, version), rule)
+    undecided = eligible_voters(session, excluding=(version.created_by_id, version.submitted_by_id))
+    return tally(plan_votes(session, version), rule, undecided=undecided)
 
 
 def rule_set_tally(session: Session, rule_set: ApprovalRuleSet) -> Tally:
     under = approval_rules.get_rule_set(session, rule_set.decided_under or rule_set.number)
-    return tally(rule_set_votes(session, rule_set), approval_rules.rules_change_rule(under))
+    undecided = eligible_voters(session, excluding=(rule_set.created_by_id,))
+    return tally(
+        rule_set_votes(session, rule_set),
+        approval_rules.rules_change_rule(under),
+        undecided=undecided,
+    )
+
+
+def _rejection_note(result: Tally, comment: str | None) -> str:
+    if result.rule.any_rejection_rejects:
+        return f"rejected by committee vote: {comment}"
+    return (
+        f"rejected by committee vote, approval no longer possible ({result.summary()}): {comment}"
+    )
 
 
 # --------------------------------------------------------------------------- voting
@@ -267,7 +327,7 @@ def cast_plan_vote(
         payload={"decision": decision, "comment": comment, "tally": result.as_dict()},
     )
     if result.rejected:
-        store.reject(session, actor, key, number, note=f"rejected by committee vote: {comment}")
+        store.reject(session, actor, key, number, note=_rejection_note(result, comment))
     elif result.approved and version.effective_from is not None:
         store.approve(session, actor, key, number, note=f"committee vote: {result.summary()}")
     # Approved by the votes but without an effective date: it stays submitted until a
@@ -312,7 +372,7 @@ def cast_rules_vote(
     )
     if result.rejected:
         approval_rules.decide(
-            session, actor, rule_set, "rejected", f"rejected by committee vote: {comment}"
+            session, actor, rule_set, "rejected", _rejection_note(result, comment)
         )
     elif result.approved:
         approval_rules.decide(

@@ -47,6 +47,15 @@ class TallySchema(ma.Schema):
         metadata={"description": "required function/role -> the voter filling it"},
     )
     missing = ma.fields.List(ma.fields.String())
+    approval_possible = ma.fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "whether the approvers and the members yet to vote can still approve"
+        },
+    )
+    undecided = ma.fields.Integer(
+        allow_none=True, metadata={"description": "eligible members who have not voted"}
+    )
     summary = ma.fields.String()
 
 

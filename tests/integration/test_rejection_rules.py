@@ -1,0 +1,136 @@
+"""Rejection under both settings of `any_rejection_rejects`: by vote, by impossibility of
+approval, and by an explicit decision (the reject route), on both databases."""
+
+from __future__ import annotations
+
+import pytest
+
+from governance import approval_rules, audit, votes
+from governance import policy_store as store
+from governance.approval_rules import QuorumRule
+from tests.integration.committee import committee, plan_text, submitted, vote
+
+
+@pytest.fixture
+def people(make_user):
+    return committee(make_user)  # four committee members: finance, sales, hr, both
+
+
+def _lenient_rules_in_force(db) -> None:
+    """Rules where a rejection is dissent: 3 approvals incl. finance and sales."""
+    rules = approval_rules.document_of_default()
+    rules["plan_change"]["any_rejection_rejects"] = False
+    proposal = approval_rules.propose(db, None, rules)
+    approval_rules.decide(db, None, proposal, "active", "test setup")
+
+
+class _Ballot:
+    def __init__(self, voter_id, decision, functions=()):
+        self.voter_id, self.decision = voter_id, decision
+        self.functions, self.roles = list(functions), ["committee"]
+
+
+def test_the_pure_tally_says_when_approval_is_no_longer_possible():
+    rule = QuorumRule(3, ("finance", "sales"), (), False)
+    ballots = [_Ballot(1, "approve", ["finance"]), _Ballot(2, "reject", ["sales"])]
+    still = {3: {"function:sales"}, 4: {"function:hr"}}
+    open_ = votes.tally(ballots, rule, undecided=still)
+    assert (open_.outcome, open_.possible, open_.undecided) == ("open", True, 2)
+    # Without a sales member left, "finance and sales" cannot be filled any more.
+    blocked = votes.tally(ballots, rule, undecided={4: {"function:hr"}, 5: set()})
+    assert (blocked.outcome, blocked.possible) == ("rejected", False)
+    assert blocked.summary().endswith("approval is no longer possible")
+    # Impossible without any rejection is not a rejection (an understaffed committee).
+    no_reject = votes.tally([_Ballot(1, "approve", ["finance"])], rule, undecided={})
+    assert (no_reject.possible, no_reject.outcome) == (False, "open")
+    # A pure count without the electorate never claims impossibility.
+    assert votes.tally(ballots, rule).possible is None
+
+
+def test_lenient_rules_a_rejection_is_dissent_and_the_version_is_approved(db, people):
+    _lenient_rules_in_force(db)
+    version = submitted(db, people, plan_text())
+    _v, result = vote(db, people["hr"], version, "reject", "too generous")
+    assert (result.outcome, result.possible, version.state) == ("open", True, "submitted")
+    for who in ("finance", "sales"):
+        vote(db, people[who], version)
+    assert version.state == "submitted"  # two approvals of three
+    _v, result = vote(db, people["both"], version)
+    db.commit()
+    assert (result.outcome, len(result.rejections), version.state) == ("approved", 1, "approved")
+    assert tuple(audit.verify(db)) == (True, None, None)
+
+
+def test_lenient_rules_reject_once_approval_becomes_impossible(db, people):
+    _lenient_rules_in_force(db)
+    version = submitted(db, people, plan_text())
+    vote(db, people["finance"], version)
+    vote(db, people["hr"], version, "reject", "too generous")
+    assert version.state == "submitted"
+    # Now only finance (voted) and both remain able to approve: 2 < 3.
+    _v, result = vote(db, people["sales"], version, "reject", "accelerators too rich")
+    db.commit()
+    assert (result.outcome, result.possible, version.state) == ("rejected", False, "rejected")
+    note = version.transitions[-1].note
+    assert "approval no longer possible" in note and "accelerators too rich" in note
+    with pytest.raises(store.InvalidTransition):
+        vote(db, people["both"], version)
+
+
+def test_lenient_rules_refuse_a_members_direct_rejection_until_impossible(db, people):
+    _lenient_rules_in_force(db)
+    version = submitted(db, people, plan_text())
+    with pytest.raises(store.Conflict, match="a rejection is a vote"):
+        store.reject(db, people["finance"], "ae-plan", version.number, note="no")
+    assert version.state == "submitted"
+    vote(db, people["hr"], version, "reject", "too generous")
+    # Two members leave the committee: with hr against, approval is out of reach, which
+    # only a later decision can record (no vote is pending to notice it).
+    for who in ("finance", "sales"):
+        people[who].is_active = False
+    db.flush()
+    rejected = store.reject(db, people["both"], "ae-plan", version.number, note="no quorum left")
+    assert rejected.state == "rejected"
+    assert rejected.transitions[-1].actor_id == people["both"].id
+
+
+def test_the_system_rejects_explicitly_under_lenient_rules(db, people):
+    _lenient_rules_in_force(db)
+    version = submitted(db, people, plan_text())
+    store.reject(db, None, "ae-plan", version.number, note="withdrawn by the committee chair")
+    db.commit()
+    assert version.state == "rejected"
+    assert tuple(audit.verify(db)) == (True, None, None)
+
+
+def test_strict_rules_one_members_direct_rejection_decides(db, people, make_user):
+    version = submitted(db, people, plan_text())
+    store.reject(db, people["hr"], "ae-plan", version.number, note="too generous")
+    assert version.state == "rejected"
+    # Nobody rejects their own change, even holding plans.approve.
+    author = make_user("comp_admin", "committee", functions=["revops"])
+    own = store.create_draft(db, author, plan_text(rate="0.07"))
+    store.submit(db, author, "ae-plan", own.number)
+    with pytest.raises(store.NotAllowed, match="own change"):
+        store.reject(db, author, "ae-plan", own.number, note="second thoughts")
+
+
+def test_lenient_rules_for_approval_rules_proposals(db, people, make_user):
+    rules = approval_rules.document_of_default()
+    rules["approval_rules"]["any_rejection_rejects"] = False
+    lenient = approval_rules.propose(db, None, rules)
+    approval_rules.decide(db, None, lenient, "active", "test setup")
+    rules = approval_rules.document_of_default()
+    rules["impact"]["top"] = 5
+    proposal = approval_rules.propose(db, people["author"], rules)
+    for who, comment in (("hr", "no"), ("sales", "no either")):
+        _v, result = votes.cast_rules_vote(
+            db,
+            people[who],
+            proposal.number,
+            decision="reject",
+            content_hash=proposal.content_hash,
+            comment=comment,
+        )
+    # 4 members, 2 against: the remaining finance and both are two of the three needed.
+    assert (result.outcome, proposal.state) == ("rejected", "rejected")
