@@ -92,7 +92,7 @@ def add_business_days(start: date, days: int) -> date:
     return day
 
 
-def is_overdue(dispute: Dispute, today: date) -> bool:
+def is_overdue(dispute: Dispute, today: date) -> bool:  # (Dispute.overdue: today in UTC)
     """Unresolved after its due day (the due day itself is still in time)."""
     return dispute.state in OPEN_STATES and today > dispute.due_on
 

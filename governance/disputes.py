@@ -60,6 +60,7 @@ from governance.dispute_rules import (  # re-exported: the API, CLI and pages us
 from governance.permissions import has_permission
 from models.base import utcnow
 from models.disputes import ALLOWED_TRANSITIONS, OPEN_STATES, Dispute, DisputeEvent
+from models.payouts import PayoutLine, PayoutRun
 from rules.problems import Problem
 
 OBJECT_TYPE = "dispute"
@@ -80,6 +81,7 @@ __all__ = [
     "StaleEdit",
     "can_view",
     "comment",
+    "disputable_line",
     "escalate_overdue",
     "file",
     "get",
@@ -185,6 +187,21 @@ def _transition(
 # --------------------------------------------------------------------------- filing
 
 
+def disputable_line(session: Session, actor: Any | None, line_id: int):
+    """(line, run) if the actor may dispute this line: their own, of a locked run."""
+    line = session.get(PayoutLine, line_id)
+    if line is None or (actor is not None and actor.participant_id != line.participant_id):
+        # A rep sees their own lines only: someone else's line is not one they can name.
+        raise NotFound(f"No statement line {line_id} of yours.")
+    run = session.get(PayoutRun, line.run_id)
+    if run is None or run.state != "locked":
+        raise Conflict(
+            f"Line {line_id} belongs to a payout run that is not locked yet:"
+            " only lines of locked runs can be disputed."
+        )
+    return line, run
+
+
 def file(
     session: Session,
     actor: Any | None,
@@ -197,8 +214,6 @@ def file(
     business_days: int | None = None,
 ) -> Dispute:
     """Dispute one's own line of a locked run; due `business_days` working days later."""
-    from models.payouts import PayoutLine, PayoutRun  # the payout-runs area's models
-
     _require(actor, "disputes.file", "Disputing a statement line")
     problems = text_problems(reason, "reason", required=True, limit=MAX_REASON)
     clean, more = clean_attachments(attachments)
@@ -206,16 +221,7 @@ def file(
     problems += more + more_amount
     if problems:
         raise Invalid("The dispute is not valid.", problems)
-    line = session.get(PayoutLine, line_id)
-    if line is None or (actor is not None and actor.participant_id != line.participant_id):
-        # A rep sees their own lines only: someone else's line is not one they can name.
-        raise NotFound(f"No statement line {line_id} of yours.")
-    run = session.get(PayoutRun, line.run_id)
-    if run is None or run.state != "locked":
-        raise Conflict(
-            f"Line {line_id} belongs to a payout run that is not locked yet:"
-            " only lines of locked runs can be disputed."
-        )
+    line, run = disputable_line(session, actor, line_id)
     if session.scalar(
         select(Dispute.id).where(Dispute.payout_line_id == line_id, Dispute.state.in_(OPEN_STATES))
     ):
@@ -225,6 +231,7 @@ def file(
     dispute = Dispute(
         payout_line_id=line.id,
         participant_id=line.participant_id,
+        period=run.period,
         filed_by_id=getattr(actor, "id", None),
         reason=reason.strip(),
         attachments=clean,
@@ -311,8 +318,7 @@ def resolve_accept(
     expected_version: int | None = None,
 ) -> Dispute:
     """Accept: file an `adjustment` exception for `amount` (default: the rep's claim)."""
-    from governance import exceptions  # the exceptions area; it may import this module
-    from models.payouts import PayoutLine, PayoutRun
+    from governance import exceptions  # imported late: it is a heavy module (the engine)
 
     value, problems = parse_amount(amount, "amount")
     problems += text_problems(resolution, "resolution", required=False, limit=MAX_REASON)

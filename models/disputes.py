@@ -22,6 +22,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Json, Money, Timestamps, utcnow
+from models.identity import User
+from models.payouts import PayoutLine
+from models.people import Participant
 
 DISPUTE_STATES = ("open", "under_review", "resolved_accepted", "resolved_rejected")
 OPEN_STATES = ("open", "under_review")
@@ -72,6 +75,7 @@ class Dispute(Timestamps, Base):
     payout_line_id: Mapped[int] = mapped_column(ForeignKey("payout_lines.id"), index=True)
     # Copied from the line: visibility (rep, manager) is decided by it without a join.
     participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    period: Mapped[str] = mapped_column(String(16))  # the locked run's period, "2026-Q3"
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: system
     reason: Mapped[str] = mapped_column(Text)
     # [{"name": "email-from-cfo.txt", "text": "..."}]: evidence pasted as text.
@@ -92,12 +96,20 @@ class Dispute(Timestamps, Base):
     events: Mapped[list[DisputeEvent]] = relationship(
         back_populates="dispute", order_by="DisputeEvent.id", lazy="selectin"
     )
+    line: Mapped[PayoutLine] = relationship(viewonly=True, lazy="selectin")
+    participant: Mapped[Participant] = relationship(viewonly=True, lazy="selectin")
+    filed_by: Mapped[User | None] = relationship(foreign_keys=[filed_by_id], viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def overdue(self) -> bool:
+        """Unresolved after its due day (UTC today; the due day itself is in time)."""
+        return self.is_open and utcnow().date() > self.due_on
 
 
 class DisputeEvent(Base):
@@ -116,3 +128,4 @@ class DisputeEvent(Base):
     comment: Mapped[str | None] = mapped_column(Text)
 
     dispute: Mapped[Dispute] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship(viewonly=True, lazy="selectin")

@@ -36,7 +36,9 @@ TRANSITIONS = (
 _ALLOWED_SQL = ", ".join(f"'{t}'" for t in TRANSITIONS)
 _RESOLVED_SQL = "'resolved_accepted', 'resolved_rejected'"
 # Never changed once the dispute is filed.
-_FROZEN = ("id", "payout_line_id", "participant_id", "filed_by_id", "reason", "due_on")
+_FROZEN = (
+    "id", "payout_line_id", "participant_id", "period", "filed_by_id", "reason", "due_on",
+)
 
 # payout_exceptions' triggers, as 0004 wrote them (SQLite's batch mode drops them).
 _EXC_TRANSITIONS = ("submitted>approved", "submitted>rejected", "submitted>withdrawn")
@@ -67,6 +69,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('payout_line_id', sa.Integer(), nullable=False),
     sa.Column('participant_id', sa.String(length=64), nullable=False),
+    sa.Column('period', sa.String(length=16), nullable=False),
     sa.Column('filed_by_id', sa.Integer(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('attachments', sa.JSON(), nullable=False),
