@@ -24,6 +24,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     from app.pages import audit as audit_pages
     from app.pages import committee
     from app.pages import plans as plan_pages
+    from app.pages import statements as statement_pages
     from app.pages.views import bp as pages_bp
 
     app = Flask(__name__, instance_relative_config=False)
@@ -42,6 +43,6 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
-    for pages in (committee, plan_pages, audit_pages):
+    for pages in (committee, plan_pages, audit_pages, statement_pages):
         app.register_blueprint(pages.bp)
     return app

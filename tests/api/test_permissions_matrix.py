@@ -95,6 +95,7 @@ STATEMENT_OF_ANOTHER = {**STATEMENTS_LIST, "rep": 404, "manager": 404}
 STATEMENTS_ALL = {"anonymous": 401, "admin": 200, "comp_admin": 200, "committee": 200}
 PAYROLL = {**STATEMENTS_ALL, "auditor": 200, "*": 403}
 STATEMENT = "/api/v1/statements/<int:statement_id>"
+STATEMENT_PAGE = "/statements/<int:statement_id>"
 # Web pages (app/pages): anonymous visitors are sent to the login page.
 CHANGE_PAGE = "/committee/changes/<string:key>/<int:number>"
 COMMITTEE_PAGE = {"anonymous": 302, "admin": 200, "committee": 200, "*": 403}
@@ -176,6 +177,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", STATEMENT): STATEMENT_OF_ANOTHER,
     ("GET", STATEMENT + "/lines/<int:line_id>"): STATEMENT_OF_ANOTHER,
     ("GET", "/api/v1/statements/runs/<int:run_id>/payroll"): PAYROLL,
+    ("GET", "/statements"): {**STATEMENTS_LIST, "anonymous": 302},
+    ("GET", STATEMENT_PAGE): {**STATEMENT_OF_ANOTHER, "anonymous": 302},
+    ("GET", STATEMENT_PAGE + "/lines/<int:line_id>"): {**STATEMENT_OF_ANOTHER, "anonymous": 302},
     # Committee, plan and audit pages
     ("GET", "/committee/changes"): COMMITTEE_PAGE,
     ("GET", CHANGE_PAGE): COMMITTEE_PAGE,
@@ -335,6 +339,9 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", STATEMENT): statement_run,
     ("GET", STATEMENT + "/lines/<int:line_id>"): statement_run,
     ("GET", "/api/v1/statements/runs/<int:run_id>/payroll"): statement_run,
+    ("GET", "/statements"): statement_run,
+    ("GET", STATEMENT_PAGE): statement_run,
+    ("GET", STATEMENT_PAGE + "/lines/<int:line_id>"): statement_run,
     ("GET", "/api/v1/plans/<string:key>"): plan_version("active"),
     ("GET", VERSION): plan_version("active"),
     ("PUT", VERSION): plan_version("draft"),

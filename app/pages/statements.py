@@ -1,0 +1,89 @@
+"""Statement pages: "My statements" for reps, the team's for managers, anyone's for comp
+admins, committee members and auditors.
+
+    GET /statements                              ?period=&participant=&page=
+    GET /statements/<statement_id>               totals, every line with its explanation
+    GET /statements/<statement_id>/lines/<id>    one line: explanation and full trace
+
+Who sees what is `governance.statements` (the API's rules): a statement the user may not
+read is a 404 page, as if it did not exist; a user with no statements permission gets
+403. Exports and payroll are links to the API's downloads, which a signed-in browser may
+fetch with its session.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from app.auth.decorators import login_required
+from app.database import db_session
+from governance import statements as svc
+from governance.permissions import has_permission
+from rules.period import Period, PeriodError
+
+bp = Blueprint("statement_pages", __name__, url_prefix="/statements")
+PER_PAGE = 100
+
+
+def _fail(exc: svc.StatementError):
+    abort(404 if isinstance(exc, svc.NotFound) else 403, description=exc.message)
+
+
+@bp.get("")
+@login_required
+def index():
+    session = db_session()
+    try:
+        periods = svc.periods(session, current_user)
+    except svc.StatementError as exc:
+        _fail(exc)
+    period = request.args.get("period", "").strip() or (periods[0]["period"] if periods else "")
+    problem = None
+    if period:
+        try:
+            Period.parse(period)
+        except PeriodError as exc:
+            problem, period = str(exc), ""
+    participant = request.args.get("participant", "").strip() or None
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    items = (
+        svc.list_statements(session, current_user, period=period, participant=participant)
+        if period
+        else []
+    )
+    run = next((p for p in periods if p["period"] == period), None)
+    pages = max(1, -(-len(items) // PER_PAGE))
+    return render_template(
+        "statements/index.html",
+        periods=periods,
+        period=period,
+        run=run,
+        participant=participant or "",
+        statements=items[(page - 1) * PER_PAGE : page * PER_PAGE],
+        total=len(items),
+        page=page,
+        pages=pages,
+        reads_all=has_permission(current_user, svc.READ_ALL),
+        problem=problem,
+    ), (400 if problem else 200)
+
+
+@bp.get("/<int:statement_id>")
+@login_required
+def statement(statement_id: int):
+    try:
+        found = svc.get_statement(db_session(), current_user, statement_id, traces=True)
+    except svc.StatementError as exc:
+        _fail(exc)
+    return render_template("statements/statement.html", st=found)
+
+
+@bp.get("/<int:statement_id>/lines/<int:line_id>")
+@login_required
+def line(statement_id: int, line_id: int):
+    try:
+        found = svc.get_line(db_session(), current_user, statement_id, line_id)
+    except svc.StatementError as exc:
+        _fail(exc)
+    return render_template("statements/line.html", line=found, st=found["statement"])
