@@ -14,6 +14,7 @@ def register_api(api: Api) -> None:
     from app.api.audit.routes import blp as audit_blp
     from app.api.changes.routes import blp as changes_blp
     from app.api.disputes.routes import blp as disputes_blp
+    from app.api.exceptions.routes import blp as exceptions_blp
     from app.api.imports.routes import blp as imports_blp
     from app.api.me.routes import blp as me_blp
     from app.api.payout_close.routes import blp as payout_close_blp
@@ -24,3 +25,4 @@ def register_api(api: Api) -> None:
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
     api.register_blueprint(statements_blp, url_prefix=API_PREFIX + statements_blp.url_prefix)
     api.register_blueprint(disputes_blp, url_prefix=API_PREFIX + disputes_blp.url_prefix)
+    api.register_blueprint(exceptions_blp, url_prefix=API_PREFIX + exceptions_blp.url_prefix)

@@ -46,6 +46,7 @@ from models import User, UserRole
 from tests.conftest import PASSWORD
 from tests.support import disputes as dispute_data
 from tests.support import statements
+from tests.support.exceptions import matrix_exception
 from tests.support.sessions import csrf_token, sign_in
 
 # Principal -> (roles, committee functions); None is the anonymous visitor.
@@ -113,6 +114,10 @@ DISPUTES_LIST = {
     "*": 403,
 }
 DISPUTES_REVIEW = {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403}
+
+EXCEPTION = "/api/v1/exceptions/<int:exception_id>"
+EXCEPTIONS_READ = {**PLANS_READ, "comp_admin": 200}
+EXCEPTIONS_FILE = {"anonymous": 401, "admin": 422, "comp_admin": 422, "deal_desk": 422, "*": 403}
 
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Public
@@ -204,6 +209,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         "rep": 201,
         "*": 403,
     },
+    # Exceptions (deal desk): readers are the desk, the committee, comp admins, auditors
+    ("GET", "/api/v1/exceptions"): EXCEPTIONS_READ,
+    ("POST", "/api/v1/exceptions"): EXCEPTIONS_FILE,  # allowed callers: 422 (no such plan)
+    ("GET", EXCEPTION): EXCEPTIONS_READ,
+    ("POST", EXCEPTION + "/votes"): {**CHANGES_VOTE, "deal_desk": 201},
+    ("POST", EXCEPTION + "/withdraw"): {"anonymous": 401, "admin": 200, "deal_desk": 200, "*": 403},
 }
 
 # API routes anonymous callers may use; every other API route answers them 401.
@@ -364,6 +375,9 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", "/plans/<string:key>"): plan_version("active"),
     ("GET", "/plans/<string:key>/<int:number>"): plan_version("active"),
     ("GET", "/plans/<string:key>/diff"): plan_version("active"),
+    ("GET", EXCEPTION): matrix_exception,
+    ("POST", EXCEPTION + "/votes"): matrix_exception,
+    ("POST", EXCEPTION + "/withdraw"): matrix_exception,
 }
 
 REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
@@ -406,6 +420,11 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     ("POST", CHANGE_PAGE + "/vote"): lambda world: {
         "data": {"decision": "approve", "content_hash": world.values["content_hash"]}
     },
+    ("POST", "/api/v1/exceptions"): {
+        "json": {"kind": "waive_gate", "plan": "no-plan", "deal": "D-0", "rule": "g"}
+    },
+    ("POST", EXCEPTION + "/votes"): vote,
+    ("POST", EXCEPTION + "/withdraw"): {"json": {"note": "matrix", "version": 1}},
 }
 
 PATH_VALUES: dict[str, Callable[[World], object]] = {

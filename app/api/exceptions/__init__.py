@@ -1,0 +1,1 @@
+"""Deal-desk payout exceptions: /api/v1/exceptions."""
