@@ -65,6 +65,7 @@ class PaidLine:
     credit: str | None = None
     rate: str | None = None
     trace: list = field(default_factory=list, compare=False)
+    line_id: int | None = field(default=None, compare=False)  # the persisted row's id
 
     @property
     def position(self) -> Position:
@@ -202,6 +203,10 @@ def compare_period(
         amount = after - before
         out.append(
             {
+                "adjusts_period": period,
+                "adjusts_line_id": next((ln.line_id for ln in old if ln.line_id), None),
+                "reason": "; ".join(why) or None,
+                "plan_version": next((ln.plan_version for ln in new if ln.plan_version), None),
                 "plan": plan,
                 "participant": participant,
                 "currency": currency or currency_of(plan),
@@ -219,6 +224,7 @@ def compare_period(
                         "rule": rule or None,
                         "period": period,
                         "adjusts": {"kind": kind, "rule": rule or None},
+                        "locked_line": next((ln.line_id for ln in old if ln.line_id), None),
                         "old": f"{before:.2f}",
                         "new": f"{after:.2f}",
                         "amount": f"{amount:.2f}",
@@ -269,6 +275,7 @@ def paid_line(row: PayoutLine) -> PaidLine:
         credit=None if row.credit is None else f"{Decimal(row.credit):.2f}",
         rate=None if row.rate is None else plain(Decimal(row.rate)),
         trace=row.trace,
+        line_id=row.id,
     )
 
 

@@ -35,17 +35,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from governance import approval_rules, audit
+from governance import approval_rules, audit, payout_adjustments
+from governance.payout_build import evaluate_period, governing_versions
 from governance.policy_errors import Conflict, InvalidTransition, NotAllowed, NotFound, require
 from governance.votes import Tally, _add, _check_ballot, _same_hash, tally
 from models.approvals import Vote
 from models.base import utcnow
-from models.payouts import PayoutRun
+from models.payouts import PayoutLine, PayoutRun
+from rules.model import Data
+from rules.period import Period
+from rules.problems import EvaluationError, Problem
 
 OBJECT_TYPE = "payout_run"
 
@@ -216,3 +221,104 @@ def lock_run(session: Session, actor: Any | None, run_id: int, *, note: str | No
         raise Conflict(f"{run.label}: its content is not the content the committee approved.")
     _move(session, actor, run, "locked", note or "locked for payroll")
     return run
+
+
+# --------------------------------------------------------------------------- adjustments
+
+LINE_KEYS = ("kind", "deal", "rule", "share", "credit", "rate", "amount", "status", "trace")
+
+
+def adjustments_for(session: Session, period: Period, data: Data) -> list[dict[str, Any]]:
+    """Prior-period adjustment lines for a run of `period`: every locked period before it
+    is re-evaluated over `data` (the run's own data, read up to the end of `period`) with
+    the plan versions that govern it today, and compared with what it paid
+    (`governance.payout_adjustments`). An error re-evaluating a locked period fails the run
+    (its problems name the period), as an earlier period does in `accord evaluate`."""
+    history = payout_adjustments.persisted_history(session, period.start)
+    if not history:
+        return []
+    close_of = {d.id: d.close_date for d in data.deals}
+    out: list[dict[str, Any]] = []
+    for name, persisted in history.items():
+        locked = Period.parse(name)
+        in_period = [d.close_date for d in data.deals if locked.contains(d.close_date)]
+        versions = governing_versions(session, locked, in_period)
+        try:
+            results = evaluate_period(data, locked, versions, close_of) if versions else {}
+        except EvaluationError as exc:
+            raise EvaluationError(
+                [
+                    Problem(p.path, f"re-evaluating locked {name} for adjustments: {p.message}")
+                    for p in exc.problems
+                ]
+            ) from None
+        today = [
+            payout_adjustments.PaidLine(
+                plan=plan,
+                participant=participant,
+                deal=ln["deal"],
+                kind=ln["kind"],
+                rule=ln["rule"],
+                amount=Decimal(ln["amount"]),
+                status=ln["status"],
+                plan_version=ln.get("version"),
+                currency=st["currency"],
+                credit=ln["credit"],
+                rate=ln["rate"],
+                trace=ln["trace"],
+            )
+            for (participant, plan), st in results.items()
+            for ln in st["lines"]
+        ]
+        out.extend(payout_adjustments.compare_period(name, persisted, today))
+    return out
+
+
+def add_adjustments(results: dict[tuple[str, str], dict[str, Any]], lines: list[dict]) -> None:
+    """Fold adjustment lines into the run's statements (`governance.payout_build`'s
+    `evaluate_period` shape), after the engine's lines: they count in the statement's
+    payable total and result hash. A participant with no statement in the period (who
+    left, say) gets one holding only the adjustments."""
+    for line in lines:
+        slot = (line["participant"], line["plan"])
+        st = results.get(slot)
+        version = line["plan_version"] or (st or {}).get("version") or ""
+        if st is None:
+            st = results[slot] = {
+                "participant": line["participant"],
+                "plan": line["plan"],
+                "currency": line["currency"],
+                "quota": None,
+                "credited": "0.00",
+                "attainment": None,
+                "payable": "0.00",
+                "held": "0.00",
+                "draw_balance": "0.00",
+                "lines": [],
+                "version": version,
+            }
+        st["lines"].append({key: line[key] for key in LINE_KEYS} | {"version": version})
+
+
+def mark_adjustments(session: Session, run: PayoutRun) -> int:
+    """Fill `adjusts_period`, `adjusts_line_id` and `reason` of the run's prior-period
+    adjustment lines from their trace (the build writes lines generically); returns how
+    many it marked."""
+    rows = session.scalars(
+        select(PayoutLine).where(
+            PayoutLine.run_id == run.id,
+            PayoutLine.kind == "adjustment",
+            PayoutLine.adjusts_period.is_(None),
+        )
+    )
+    marked = 0
+    for row in rows:
+        step = next((s for s in row.trace or () if s.get("step") == payout_adjustments.STEP), None)
+        if step is None:
+            continue  # an `adjustment` exception's line: not a prior-period adjustment
+        row.adjusts_period = step["period"]
+        row.adjusts_line_id = step.get("locked_line")
+        row.reason = "; ".join(step.get("reasons") or ()) or step["detail"]
+        marked += 1
+    session.flush()
+    return marked
