@@ -42,6 +42,7 @@ for _module in (
     "app.commands.plans",
     "app.commands.audit",
     "app.commands.approval_rules",
+    "app.commands.exceptions",
     "app.commands.disputes",
     "app.commands.statements",
 ):
