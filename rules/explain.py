@@ -370,7 +370,15 @@ def _exception(e: Mapping[str, Any], facts) -> str:
     return f"Adjustment by exception {e['rule']}{why}: {e.get('amount')}."
 
 
+def _prior_period(e: Mapping[str, Any], facts) -> str:
+    return (
+        f"Prior-period adjustment: {e['detail']}. The difference, {e['amount']}, is paid "
+        "in this period."
+    )
+
+
 _STEPS = {
+    "prior_period_adjustment": _prior_period,
     "fx": _fx,
     "credit": _credit,
     "eligibility": _eligibility,
@@ -450,6 +458,7 @@ def explain_line(
     kind = str(line.get("kind") or "")
     trace: Sequence[Mapping[str, Any]] = line.get("trace") or ()
     steps = [explain_step(entry, facts, kind=kind) for entry in trace]
-    if line.get("reason"):
+    # A prior-period adjustment's trace already names its reasons.
+    if line.get("reason") and not any(e.get("step") == "prior_period_adjustment" for e in trace):
         steps.append(f"Reason: {line['reason']}.")
     return Explanation(_summary(line, currency), tuple(steps))

@@ -322,3 +322,39 @@ def test_an_unknown_step_and_a_prior_period_adjustment_are_still_explained():
     assert got.summary == "Adjustment of 2026-Q2: -12.50 EUR payable."
     assert got.steps == ("Reason: deal D-1 amount changed.",)
     assert got.text == "Adjustment of 2026-Q2: -12.50 EUR payable. Reason: deal D-1 amount changed."
+
+
+def test_a_prior_period_adjustment_as_the_close_writes_it():
+    # The trace entry as governance.payout_adjustments writes it.
+    detail = (
+        "2026-Q2 is locked: its commission line on deal D-1 (rule owner) paid 100.00; "
+        "re-evaluated with today's data and plans it pays 120.00: deal D-1 amount changed"
+    )
+    line = {
+        "kind": "adjustment",
+        "deal": "D-1",
+        "rule": "owner",
+        "amount": "20.00",
+        "status": "payable",
+        "adjusts_period": "2026-Q2",
+        "reason": "deal D-1 amount changed",
+        "trace": [
+            {
+                "step": "prior_period_adjustment",
+                "rule": "owner",
+                "period": "2026-Q2",
+                "adjusts": {"kind": "commission", "rule": "owner"},
+                "locked_line": 7,
+                "old": "100.00",
+                "new": "120.00",
+                "amount": "20.00",
+                "reasons": ["deal D-1 amount changed"],
+                "detail": detail,
+            }
+        ],
+    }
+    got = explain_line(line, currency="USD")
+    assert got.summary == "Adjustment of 2026-Q2: 20.00 USD payable."
+    assert got.steps == (
+        f"Prior-period adjustment: {detail}. The difference, 20.00, is paid in this period.",
+    )
