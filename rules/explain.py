@@ -143,7 +143,12 @@ def condition_words(condition: str | None, facts: Mapping[str, Any] | None) -> s
         if field in facts:
             if field in PERCENT_FIELDS and _decimal(literal) is not None:
                 literal = percent(literal)
-            return f"{_label(field)} {_value(field, facts[field])} {op} {literal}"
+            value = _value(field, facts[field])
+            if op == "==" and value == literal:
+                return f"{_label(field)} is {literal}"  # not `type "new" == "new"`
+            if op in ("in", "not in"):
+                return f"{_label(field)} {value} is {op} {literal}"
+            return f"{_label(field)} {value} {op} {literal}"
         return condition
     seen = [f for f in dict.fromkeys(_FIELD.findall(condition)) if f in facts]
     if not seen:

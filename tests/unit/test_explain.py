@@ -93,7 +93,7 @@ def test_payable_commission_with_tier_and_a_hold_that_is_no_hold(ae_demo):
         "Credit rule owner (no splits: deal.owner at 100%) gives a share of 1: "
         "1 x 120000 = 120000 of credit.",
         "Eligibility rule ramped holds: tenure days 545 >= 60.",
-        'Rate rule new-business applies (type "new" == "new"): base rate 0.06.',
+        'Rate rule new-business applies (type is "new"): base rate 0.06.',
         "Tier below-threshold, [0, 0.5) x0.5 base rate of the prorated quota "
         "(attainment, marginal): 120000 of credit at rate 0.03 earns 3600 (credit before "
         f"this line 0.00, for the period 330000.00; {QUOTA_TEXT}).",
@@ -214,7 +214,7 @@ def test_fx_conversion_and_clawback_of_a_partial_event_amount():
     assert converted.steps[:2] == (
         "Converted the deal amount into the plan currency at EUR/USD 1.08: 25000 x 1.08 = 27000.",
         "Credit rule account-owner (deal.owner) gives a share of 1: 1 x 27000 = 27000 of "
-        'credit; it applies because type "expansion" in ["renewal", "expansion"].',
+        'credit; it applies because type "expansion" is in ["renewal", "expansion"].',
     )
     clawback = _explained(out, DEMO, "cat", "clawback")
     assert clawback.steps == (
