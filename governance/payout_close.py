@@ -4,8 +4,8 @@
                                 content_hash=run_content_hash(run))
     lock_run(session, comp_admin, run_id)
 
-- **Votes** are taken on `draft` runs only, under the active approval rules' `payout_run`
-  section (default: two approvals, finance and revops, any rejection rejects; see
+- **Votes** are taken on `draft` runs only, under the `payout_run` section of the
+  approval rules in force at each vote (default: two approvals, finance and revops, any rejection rejects; see
   `governance.approval_rules`). A vote names the run's content hash
   (`run_content_hash`): the period, the build (`version`), the hashes of the input data,
   of the plan versions and of the exceptions it was computed from, and of every line it
@@ -216,9 +216,11 @@ def lock_run(session: Session, actor: Any | None, run_id: int, *, note: str | No
     require(actor, "payouts.run", "Locking a payout run")
     run = get_run(session, run_id, lock=True)
     # The approval was for this content: the database keeps approved runs unchanged, and
-    # this check says so out loud if that ever stops being true.
-    if run.state == "approved" and not run_tally(session, run).approved:
-        raise Conflict(f"{run.label}: its content is not the content the committee approved.")
+    # this check says so out loud if that ever stops being true. (Not a re-count: a rules
+    # change after the approval does not undo it.)
+    approvals = [v for v in run_votes(session, run) if v.decision == "approve"]
+    if run.state == "approved" and not approvals:
+        raise Conflict(f"{run.label}: no approval names its current content.")
     _move(session, actor, run, "locked", note or "locked for payroll")
     return run
 
