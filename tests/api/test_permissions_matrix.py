@@ -119,6 +119,10 @@ EXCEPTION = "/api/v1/exceptions/<int:exception_id>"
 EXCEPTIONS_READ = {**PLANS_READ, "comp_admin": 200}
 EXCEPTIONS_FILE = {"anonymous": 401, "admin": 422, "comp_admin": 422, "deal_desk": 422, "*": 403}
 
+EXCEPTION_PAGE = "/exceptions/<int:exception_id>"
+EXCEPTION_PAGES_READ = {**EXCEPTIONS_READ, "anonymous": 302}
+EXCEPTIONS_FILE_PAGE = {**EXCEPTIONS_FILE, "anonymous": 302}
+
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Public
     ("GET", "/healthz"): {"*": 200},
@@ -215,6 +219,29 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", EXCEPTION): EXCEPTIONS_READ,
     ("POST", EXCEPTION + "/votes"): {**CHANGES_VOTE, "deal_desk": 201},
     ("POST", EXCEPTION + "/withdraw"): {"anonymous": 401, "admin": 200, "deal_desk": 200, "*": 403},
+    # Exception pages
+    ("GET", "/exceptions"): EXCEPTION_PAGES_READ,
+    ("GET", "/exceptions/new"): {
+        **EXCEPTIONS_FILE_PAGE,
+        "admin": 200,
+        "comp_admin": 200,
+        "deal_desk": 200,
+    },
+    ("POST", "/exceptions/new"): EXCEPTIONS_FILE_PAGE,  # allowed callers: 422 (no such plan)
+    ("GET", EXCEPTION_PAGE): EXCEPTION_PAGES_READ,
+    ("POST", EXCEPTION_PAGE + "/vote"): {
+        "anonymous": 302,
+        "admin": 303,
+        "committee": 303,
+        "deal_desk": 303,
+        "*": 403,
+    },
+    ("POST", EXCEPTION_PAGE + "/withdraw"): {
+        "anonymous": 302,
+        "admin": 303,
+        "deal_desk": 303,
+        "*": 403,
+    },
 }
 
 # API routes anonymous callers may use; every other API route answers them 401.
@@ -378,6 +405,9 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", EXCEPTION): matrix_exception,
     ("POST", EXCEPTION + "/votes"): matrix_exception,
     ("POST", EXCEPTION + "/withdraw"): matrix_exception,
+    ("GET", EXCEPTION_PAGE): matrix_exception,
+    ("POST", EXCEPTION_PAGE + "/vote"): matrix_exception,
+    ("POST", EXCEPTION_PAGE + "/withdraw"): matrix_exception,
 }
 
 REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
@@ -425,6 +455,13 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     },
     ("POST", EXCEPTION + "/votes"): vote,
     ("POST", EXCEPTION + "/withdraw"): {"json": {"note": "matrix", "version": 1}},
+    ("POST", "/exceptions/new"): {
+        "data": {"kind": "waive_gate", "plan": "no-plan", "deal": "D-0", "rule": "g"}
+    },
+    ("POST", EXCEPTION_PAGE + "/vote"): lambda world: {
+        "data": {"decision": "approve", "content_hash": world.values["content_hash"]}
+    },
+    ("POST", EXCEPTION_PAGE + "/withdraw"): {"data": {"version": "1"}},
 }
 
 PATH_VALUES: dict[str, Callable[[World], object]] = {
