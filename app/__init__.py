@@ -23,6 +23,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     from app.extensions import Api
     from app.pages import audit as audit_pages
     from app.pages import committee
+    from app.pages import disputes as dispute_pages
     from app.pages import exceptions as exception_pages
     from app.pages import plans as plan_pages
     from app.pages import statements as statement_pages
@@ -44,7 +45,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
-    for pages in (committee, plan_pages, audit_pages, statement_pages):
+    for pages in (committee, plan_pages, audit_pages, statement_pages, dispute_pages):
         app.register_blueprint(pages.bp)
     app.register_blueprint(exception_pages.bp)
     return app

@@ -114,6 +114,10 @@ DISPUTES_LIST = {
     "*": 403,
 }
 DISPUTES_REVIEW = {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403}
+DISPUTE_PAGE = "/disputes/<int:dispute_id>"
+NEW_DISPUTE_PAGE = "/disputes/lines/<int:line_id>/new"
+DISPUTES_PAGE = {**DISPUTES_LIST, "anonymous": 302}
+DISPUTES_REVIEW_PAGE = {"anonymous": 302, "admin": 303, "comp_admin": 303, "*": 403}
 
 EXCEPTION = "/api/v1/exceptions/<int:exception_id>"
 EXCEPTIONS_READ = {**PLANS_READ, "comp_admin": 200}
@@ -211,6 +215,25 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         "admin": 201,
         "comp_admin": 201,
         "rep": 201,
+        "*": 403,
+    },
+    ("GET", "/disputes"): DISPUTES_PAGE,
+    ("GET", DISPUTE_PAGE): DISPUTES_PAGE,
+    ("GET", NEW_DISPUTE_PAGE): {"anonymous": 302, "rep": 200, "admin": 404, "*": 403},
+    ("POST", NEW_DISPUTE_PAGE): {"anonymous": 302, "rep": 303, "admin": 404, "*": 403},
+    ("POST", DISPUTE_PAGE + "/review"): DISPUTES_REVIEW_PAGE,
+    ("POST", DISPUTE_PAGE + "/accept"): {
+        "anonymous": 302,
+        "admin": 422,
+        "comp_admin": 422,
+        "*": 403,
+    },
+    ("POST", DISPUTE_PAGE + "/reject"): DISPUTES_REVIEW_PAGE,
+    ("POST", DISPUTE_PAGE + "/comment"): {
+        "anonymous": 302,
+        "admin": 303,
+        "comp_admin": 303,
+        "rep": 303,
         "*": 403,
     },
     # Exceptions (deal desk): readers are the desk, the committee, comp admins, auditors
@@ -369,6 +392,14 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("POST", DISPUTE + "/accept"): dispute_world(),
     ("POST", DISPUTE + "/reject"): dispute_world(),
     ("POST", DISPUTE + "/comments"): dispute_world(),
+    ("GET", "/disputes"): dispute_world(),
+    ("GET", DISPUTE_PAGE): dispute_world(),
+    ("GET", NEW_DISPUTE_PAGE): dispute_world(filed=False),
+    ("POST", NEW_DISPUTE_PAGE): dispute_world(filed=False),
+    ("POST", DISPUTE_PAGE + "/review"): dispute_world(),
+    ("POST", DISPUTE_PAGE + "/accept"): dispute_world(),
+    ("POST", DISPUTE_PAGE + "/reject"): dispute_world(),
+    ("POST", DISPUTE_PAGE + "/comment"): dispute_world(),
     ("GET", RUN_CLOSE + "/tally"): payout_run("draft"),
     ("POST", RUN_CLOSE + "/votes"): payout_run("draft"),
     ("POST", RUN_CLOSE + "/lock"): payout_run("approved"),
@@ -417,6 +448,11 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     ("POST", DISPUTE + "/accept"): {"json": {}},  # no amount claimed, none given: 422
     ("POST", DISPUTE + "/reject"): {"json": {"resolution": "matrix says no"}},
     ("POST", DISPUTE + "/comments"): {"json": {"comment": "matrix"}},
+    ("POST", NEW_DISPUTE_PAGE): {"data": {"reason": "matrix"}},
+    ("POST", DISPUTE_PAGE + "/accept"): {"data": {}},  # no amount claimed, none given: 422
+    ("POST", DISPUTE_PAGE + "/reject"): {"data": {"resolution": "matrix says no"}},
+    ("POST", DISPUTE_PAGE + "/comment"): {"data": {"comment": "matrix"}},
+    ("POST", DISPUTE_PAGE + "/review"): {"data": {}},
     ("POST", RUN_CLOSE + "/votes"): lambda world: vote(world),
     ("POST", RUN_CLOSE + "/lock"): {"json": {"note": "matrix"}},
     ("POST", "/login"): {"data": {"email": "nobody@example.test", "password": "wrong one"}},
