@@ -5,7 +5,8 @@ transitions module re-exports what callers use.
 
 Visibility: reviewers (`disputes.review`) and auditors (`audit.read`) see every dispute;
 a rep (`disputes.file` or `statements.read_own`) the disputes of their own participant;
-a manager (`statements.read_team`) those of the participants whose manager is theirs.
+a manager (`statements.read_team`) those of their team: everyone below them in the
+reporting line, transitively (`governance.statements.team_of`, the statements' rule).
 Anyone else sees none. A dispute one may not see is "not found", not "forbidden": its
 existence is none of their business.
 """
@@ -24,8 +25,8 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from governance.permissions import has_permission
+from governance.statements import team_of
 from models.disputes import OPEN_STATES, Dispute
-from models.people import Participant
 from rules.problems import Problem
 
 DUE_BUSINESS_DAYS = 10
@@ -126,8 +127,7 @@ def can_view(session: Session, actor: Any | None, dispute: Dispute) -> bool:
     if dispute.participant_id == mine and _own(actor):
         return True
     if has_permission(actor, "statements.read_team"):
-        participant = session.get(Participant, dispute.participant_id)
-        return participant is not None and participant.manager_id == mine
+        return dispute.participant_id in team_of(session, mine)
     return False
 
 
@@ -143,7 +143,7 @@ def visible(
 ) -> Select:
     """A select of the disputes the actor may see, newest first.
 
-    `scope`: "mine" (the actor's own lines), "team" (their reports'), "all" (reviewers
+    `scope`: "mine" (the actor's own lines), "team" (everyone below them), "all" (reviewers
     and auditors only); None is everything the actor may see.
     """
     if scope not in (None, *SCOPES):
@@ -152,7 +152,7 @@ def visible(
         raise NotAllowed("Only reviewers and auditors list every dispute.")
     stmt = select(Dispute)
     mine = getattr(actor, "participant_id", None)
-    team = select(Participant.id).where(Participant.manager_id == mine)
+    team = sorted(team_of(session, mine)) if mine is not None else []
     if scope == "mine":
         stmt = stmt.where(Dispute.participant_id == mine)
     elif scope == "team":

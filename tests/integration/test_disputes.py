@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from governance import audit
 from governance import disputes as svc
+from models import Participant
 from models.disputes import Dispute, DisputeEvent
 from tests.support.disputes import participants, run_with_lines
 
@@ -142,7 +143,7 @@ def test_stale_version_is_refused(db, world):
     assert dispute.state == "open"
 
 
-def test_who_sees_what(db, world):
+def test_who_sees_what(db, world, make_user):
     ana_dispute = _file(db, world)
     bob_dispute = _file(db, world, who="bob", line=world["lines"].bob)
 
@@ -161,6 +162,15 @@ def test_who_sees_what(db, world):
     with pytest.raises(svc.NotFound):
         svc.get(db, world["bob"], ana_dispute.id)
     assert svc.get(db, world["mia"], ana_dispute.id) is ana_dispute
+    # The team is transitive, as for statements: mia's own manager sees ana's dispute too.
+    boss = make_user("manager", participant_id=None)
+    db.add(Participant(id="boss", name="Second-line"))
+    db.flush()
+    db.get(Participant, world["mia"].participant_id).manager_id = "boss"
+    boss.participant_id = "boss"
+    db.flush()
+    assert [d.id for d in db.scalars(svc.visible(db, boss))] == [ana_dispute.id]
+    assert svc.get(db, boss, ana_dispute.id) is ana_dispute
     with pytest.raises(svc.NotFound):
         svc.comment(db, world["bob"], ana_dispute.id, "hi")
     with pytest.raises(svc.NotAllowed):  # the manager reads, does not write
