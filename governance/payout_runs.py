@@ -1,0 +1,328 @@
+"""Payout runs: evaluate a period over the database and persist lines and statements.
+
+    run = start_run(session, actor, "2026-Q3", progress=lambda done, total: ...)
+    session.commit()
+
+`start_run` evaluates every plan version governing the deals of the period (resolved per
+deal by its close date: a plan may change version mid-period), with the approved
+exceptions in force at the period's end, over the database's data up to the period's
+end (earlier periods are replayed for holds, clawbacks and draws, as `accord evaluate`
+does). It persists every line with its trace, one statement per participant and plan,
+and the hashes of the plan versions, of the exceptions and of the input data.
+
+- **One transaction.** The run, its lines and statements are written in the caller's
+  transaction and become visible together at its commit. A run that fails midway (an
+  error, a killed process, a database error) leaves nothing behind: the transaction is
+  rolled back, and the period can be run again. Progress is reported to the caller
+  (`progress(done, total)`, the CLI's bar) and kept on the run row (`progress_done`).
+- **One run per period.** At most one run per period is draft, approved or locked
+  (partial unique index). On PostgreSQL a transaction-scoped advisory lock per period
+  makes a second concurrent start fail at once instead of waiting for the first to
+  finish; SQLite has one writer at a time (the second waits, then fails).
+- **Re-running a draft** rebuilds it in place (`version` + 1). Each statement carries the
+  hash of its participant's inputs and of its own lines; only statements whose input or
+  result changed are deleted and written again (`recomputed_count`), the others and
+  their line ids stay. The engine itself still evaluates the whole organisation (credit
+  crosses participants: splits, teams, managers); what the re-run saves is the writing.
+  Same inputs: same hashes, same lines, nothing rewritten.
+- An approved or locked run is never re-run (409): its period's changes are the close's
+  prior-period adjustments (`governance.payout_adjustments`), which each build adds to
+  its statements (`payout_close.adjustments_for`): they are rebuilt with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text, tuple_
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from governance import audit, payout_close
+from governance.database_data import database_json
+from governance.exceptions import approved_exceptions
+from governance.payout_build import (
+    digest,
+    evaluate_period,
+    governing_versions,
+    participant_input_hashes,
+    statement_rows,
+)
+from governance.permissions import has_permission
+from governance.policy_errors import Conflict, NotFound, PolicyError, require
+from models import PayoutLine, PayoutRun, Statement
+from models.base import utcnow
+from models.payouts import HOLDING_STATES
+from rules.data import load_data
+from rules.period import Period, PeriodError
+from rules.problems import EvaluationError, InvalidData, Problem
+
+OBJECT_TYPE = "payout_run"
+# Statements written per batch: bounds the rows held in memory and the size of each
+# executemany; the progress callback is called once per batch.
+BATCH = 250
+
+Progress = Callable[[int, int], None]
+
+
+class RunRejected(PolicyError):
+    """The period cannot be run: not a period, invalid data, or the engine's problems."""
+
+
+def can_read(actor: Any | None) -> bool:
+    return actor is None or any(
+        has_permission(actor, p) for p in ("statements.read_all", "audit.read")
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def get_run(session: Session, run_id: int) -> PayoutRun:
+    run = session.get(PayoutRun, run_id)
+    if run is None:
+        raise NotFound(f"No payout run {run_id}.")
+    return run
+
+
+def list_runs(
+    session: Session, *, period: str | None = None, offset: int = 0, limit: int = 50
+) -> tuple[list[PayoutRun], int]:
+    stmt = select(PayoutRun)
+    if period:
+        stmt = stmt.where(PayoutRun.period == period)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(
+        stmt.order_by(PayoutRun.period_start.desc(), PayoutRun.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total or 0
+
+
+def run_lines(
+    session: Session,
+    run: PayoutRun,
+    *,
+    participant: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[PayoutLine], int]:
+    stmt = select(PayoutLine).where(PayoutLine.run_id == run.id)
+    if participant:
+        stmt = stmt.where(PayoutLine.participant_id == participant)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = session.scalars(
+        stmt.order_by(PayoutLine.participant_id, PayoutLine.plan_key, PayoutLine.position)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total or 0
+
+
+def locked_period_keys(session: Session) -> set[str]:
+    """Periods with a locked run: their data never changes (the effective-date check)."""
+    return set(session.scalars(select(PayoutRun.period).where(PayoutRun.state == "locked")))
+
+
+def is_period_locked(session: Session, day: date) -> bool:
+    """True when `day` falls in a period whose run is locked."""
+    stmt = select(PayoutRun.id).where(
+        PayoutRun.state == "locked", PayoutRun.period_start <= day, PayoutRun.period_end >= day
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
+# --------------------------------------------------------------------------- running
+
+
+def start_run(
+    session: Session, actor: Any | None, period: str, *, progress: Progress | None = None
+) -> PayoutRun:
+    """Build (or re-build, for a draft) the period's run; flushes, the caller commits."""
+    require(actor, "payouts.run", "Starting a payout run")
+    try:
+        target = Period.parse(period)
+    except PeriodError as exc:
+        raise RunRejected("Not a period.", [Problem("period", str(exc))]) from None
+    _claim(session, target)
+    run = session.scalars(
+        select(PayoutRun)
+        .where(PayoutRun.period == target.name, PayoutRun.state.in_(HOLDING_STATES))
+        .with_for_update()
+    ).one_or_none()
+    if run is not None and run.state != "draft":
+        raise Conflict(
+            f"The run of {target.name} is {run.state}: it is not re-run; later changes "
+            "are paid as prior-period adjustments."
+        )
+
+    built = _compute(session, target)
+    before = None if run is None else run.result_hash
+    if run is None:
+        run = PayoutRun(period=target.name, period_start=target.start, period_end=target.end)
+        session.add(run)
+    else:
+        run.version += 1
+    run.state = "draft"
+    run.started_by_id = getattr(actor, "id", None)
+    run.started_at = utcnow()
+    run.finished_at = None
+    run.input_data_hash = built["input_data_hash"]
+    run.plan_versions = built["plan_versions"]
+    run.exceptions_hash = built["exceptions_hash"]
+    run.progress_done, run.progress_total = 0, len(built["results"])
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"A run of {target.name} already exists.") from None
+    recomputed = _persist(session, run, built, progress)
+    payout_close.mark_adjustments(session, run)
+    _finish(session, run, built, recomputed)
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.built",
+        OBJECT_TYPE,
+        run.label,
+        before=before,
+        after=run.result_hash,
+        payload={
+            "period": run.period,
+            "version": run.version,
+            "input_data_hash": run.input_data_hash,
+            "plan_versions": run.plan_versions,
+            "exceptions_hash": run.exceptions_hash,
+            "statements": run.statement_count,
+            "recomputed": recomputed,
+            "lines": run.line_count,
+        },
+    )
+    return run
+
+
+def _claim(session: Session, period: Period) -> None:
+    """Refuse at once when another transaction is building this period."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"payout-run:{period.name}".encode()).digest()[:8])
+        key -= 1 << 63 if key >= 1 << 63 else 0  # a signed bigint
+        if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}):
+            raise Conflict(f"A run of {period.name} is being built right now.")
+        return
+    # SQLite: take the write lock now (one writer at a time), not after the evaluation.
+    try:
+        session.execute(text("UPDATE payout_runs SET id = id WHERE 0 = 1"))
+    except OperationalError:
+        raise Conflict(f"A run of {period.name} is being built right now.") from None
+
+
+def _compute(session: Session, period: Period) -> dict[str, Any]:
+    """Read the database, evaluate, and hash: everything short of writing."""
+    raw = database_json(
+        session, up_to=period.end, exceptions=approved_exceptions(session, as_of=period.end)
+    )
+    try:
+        data = load_data(raw)
+    except InvalidData as exc:
+        raise RunRejected("The stored data does not validate.", exc.problems) from None
+    close_of = {d.id: d.close_date for d in data.deals}
+    in_period = [d.close_date for d in data.deals if period.contains(d.close_date)]
+    versions = governing_versions(session, period, in_period)
+    if not versions:
+        raise RunRejected(
+            f"No plan version governs {period.name}.",
+            [Problem("period", f"no active plan version governs {period.name}")],
+        )
+    try:
+        results = evaluate_period(data, period, versions, close_of)
+        # The close: locked earlier periods re-evaluated, differences paid here.
+        payout_close.add_adjustments(results, payout_close.adjustments_for(session, period))
+    except EvaluationError as exc:
+        raise RunRejected(f"{period.name} cannot be evaluated.", exc.problems) from None
+    del data
+    plan_versions = {key: [u.plan.version for u in uses] for key, uses in versions.items()}
+    shared = {"period": period.name, "plans": plan_versions, "fx": raw["fx"]}
+    return {
+        "results": results,
+        "plan_versions": plan_versions,
+        "input_hashes": participant_input_hashes(raw, shared),
+        "input_data_hash": digest([shared, raw]),
+        "exceptions_hash": digest(raw["exceptions"]),
+        "deal_count": len(in_period),
+    }
+
+
+def _persist(session: Session, run: PayoutRun, built: dict, progress: Progress | None) -> int:
+    """Write the statements whose input or result changed, in batches; returns how many."""
+    existing = {
+        (r.participant_id, r.plan_key): (r.input_hash, r.result_hash)
+        for r in session.execute(
+            select(
+                Statement.participant_id,
+                Statement.plan_key,
+                Statement.input_hash,
+                Statement.result_hash,
+            ).where(Statement.run_id == run.id)
+        )
+    }
+    results, hashes = built["results"], built["input_hashes"]
+    gone = [slot for slot in existing if slot not in results]
+    _delete(session, run, gone)
+    slots = sorted(results)
+    total, recomputed = len(slots), 0
+    for start in range(0, total, BATCH):
+        statements, lines, replaced = [], [], []
+        for slot in slots[start : start + BATCH]:
+            row, rows = statement_rows(run.id, slot, results[slot], hashes.get(slot[0], ""))
+            old = existing.get(slot)
+            if old == (row["input_hash"], row["result_hash"]):
+                continue
+            if old is not None:
+                replaced.append(slot)
+            statements.append(row)
+            lines.extend(rows)
+        _delete(session, run, replaced)
+        if statements:
+            session.execute(insert(Statement), statements)
+        if lines:
+            session.execute(insert(PayoutLine), lines)
+        recomputed += len(statements)
+        done = min(start + BATCH, total)
+        run.progress_done = done
+        if progress is not None:
+            progress(done, total)
+    return recomputed
+
+
+def _delete(session: Session, run: PayoutRun, slots: list[tuple[str, str]]) -> None:
+    for start in range(0, len(slots), BATCH):
+        chunk = slots[start : start + BATCH]
+        pairs = tuple_(PayoutLine.participant_id, PayoutLine.plan_key).in_(chunk)
+        session.execute(delete(PayoutLine).where(PayoutLine.run_id == run.id, pairs))
+        session.execute(
+            delete(Statement).where(
+                Statement.run_id == run.id,
+                tuple_(Statement.participant_id, Statement.plan_key).in_(chunk),
+            )
+        )
+
+
+def _finish(session: Session, run: PayoutRun, built: dict, recomputed: int) -> None:
+    hashes = session.execute(
+        select(Statement.participant_id, Statement.plan_key, Statement.result_hash)
+        .where(Statement.run_id == run.id)
+        .order_by(Statement.participant_id, Statement.plan_key)
+    ).all()
+    run.result_hash = digest([list(h) for h in hashes])
+    run.statement_count = len(hashes)
+    run.participant_count = len({h.participant_id for h in hashes})
+    run.line_count = session.scalar(
+        select(func.count()).select_from(PayoutLine).where(PayoutLine.run_id == run.id)
+    )
+    run.deal_count = built["deal_count"]
+    run.recomputed_count = recomputed
+    run.finished_at = utcnow()
+    session.flush()

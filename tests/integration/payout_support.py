@@ -1,0 +1,106 @@
+"""Shared setup for the payout-run tests: a plan in force and a small organisation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.imports.service import import_data
+from governance import policy_store as store
+
+PLAN = """\
+policy: {key}
+title: Payout test plan
+currency: USD
+period: quarter
+credit:
+  - {{id: owner, to: splits, share: 1}}
+rates:
+  - {{id: new-business, when: deal.type == "new", rate: {rate}}}
+  - {{id: default, rate: 0.02}}
+gates:
+  - {{id: margin-floor, when: deal.gross_margin < 0.2, effect: block}}
+  - {{id: pay-on-cash, effect: {{hold_until: deal.cash_collected_date}}}}
+"""
+
+
+MANAGER_PLAN = """\
+policy: mgr-plan
+title: Manager override
+currency: USD
+period: quarter
+credit:
+  - {id: override, to: {manager_of: owner}, share: 1}
+rates:
+  - {id: override-rate, rate: 0.01}
+"""
+
+
+def activate_plan(
+    db,
+    *,
+    key: str = "pay-plan",
+    rate: str = "0.06",
+    effective: date = date(2026, 1, 1),
+    text: str | None = None,
+):
+    """Create, approve (as the trusted system) and activate a version; returns it."""
+    version = store.create_draft(db, None, text or PLAN.format(key=key, rate=rate))
+    key = version.plan_key
+    store.submit(db, None, key, version.number, effective_from=effective)
+    store.approve(db, None, key, version.number)
+    store.activate(db, None, key, version.number)
+    db.flush()
+    return version
+
+
+def _deal(i: int, owner: str, day: str, amount: str, **extra) -> dict:
+    deal = {
+        "id": f"D-{i}",
+        "type": "new" if i % 2 else "renewal",
+        "amount": amount,
+        "currency": "USD",
+        "close_date": day,
+        "owner": owner,
+        "gross_margin": "0.10" if i % 7 == 0 else "0.40",
+        "cash_collected_date": None if i % 5 == 2 else day,
+    }
+    deal.update(extra)
+    return deal
+
+
+def organisation(plan: str = "pay-plan") -> dict:
+    people = ["ana", "bo", "cy", "di"]
+    participants = [
+        {
+            "id": p,
+            "name": p.title(),
+            "manager": None if p == "di" else "di",
+            "assignments": [{"plan": "mgr-plan" if p == "di" else plan, "start": "2026-01-01"}],
+        }
+        for p in people
+    ]
+    quotas = [
+        {
+            "participant": p,
+            "plan": "mgr-plan" if p == "di" else plan,
+            "period": f"2026-Q{q}",
+            "amount": "100000",
+        }
+        for p in people
+        for q in (1, 2, 3, 4)
+    ]
+    deals = []
+    days = ["2026-02-10", "2026-05-03", "2026-07-02", "2026-08-15", "2026-09-29"]
+    for i in range(1, 21):
+        owner = people[i % 3]
+        deals.append(_deal(i, owner, days[i % len(days)], f"{1000 * i}.50"))
+    deals[3]["splits"] = [
+        {"participant": "ana", "share": "0.5"},
+        {"participant": "cy", "share": "0.5"},
+    ]
+    return {"participants": participants, "quotas": quotas, "deals": deals}
+
+
+def load(db, plan: str = "pay-plan") -> None:
+    import_data(db, organisation(plan), source="test")
+    db.flush()
