@@ -21,19 +21,14 @@ Which run a period shows: the one run of that period that holds it (draft, appro
 locked; failed runs are never shown). Draft statements are shown with their run state:
 they are what the period will pay if the run is approved as is.
 
-Exports: statements as JSON (statements with lines, explanations and traces) or CSV (one
-row per line, with its statement's columns and its explanation); the payroll export of a
-LOCKED run only (`Conflict` otherwise): one row per participant and currency with the
-amount payable (the sum of their statements' `payable`).
+Exports (statements as CSV and JSON, the payroll file of a locked run) are in
+`governance.statement_exports`, on top of these reads.
 
 Reads only: nothing here writes, so nothing is audited.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -247,42 +242,52 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def _facts_source(session: Session, run: PayoutRun, participant: Participant, deal_ids):
-    """Condition values for the explanations, from the deals and the participant as they
-    are now, but only where they have not changed since the run was built: a later edit
-    (handled by prior-period adjustments) must not be shown as what the run saw; the
-    condition text, which the trace records, is shown instead."""
+DEAL_CHUNK = 500  # deal ids per IN (...) query
+
+
+def deal_facts_map(session: Session, run: PayoutRun, deal_ids) -> dict[str, dict[str, Any]]:
+    """Condition values for the explanations, from the deals as they are now, but only
+    those unchanged since the run was built: a later edit (handled by prior-period
+    adjustments) must not be shown as what the run saw; the condition text, which the
+    trace records, is shown instead."""
     built = _aware(run.finished_at or run.started_at)
     deals: dict[str, dict[str, Any]] = {}
     ids = sorted({d for d in deal_ids if d})
-    for deal in session.scalars(select(Deal).where(Deal.id.in_(ids))) if ids else ():
-        if built is not None and _aware(deal.updated_at) > built:
-            continue
-        deals[deal.id] = {
-            "id": deal.id,
-            "account": deal.account,
-            "type": deal.type,
-            "amount": deal.amount,
-            "currency": deal.currency,
-            "close_date": deal.close_date,
-            "gross_margin": deal.gross_margin,
-            "discount": deal.discount,
-            "term_months": deal.term_months,
-            "region": deal.region,
-            "products": list(deal.products or []),
-            "owner": deal.owner_id,
-            "cash_collected_date": deal.cash_collected_date,
-            "attributes": dict(deal.attributes or {}),
-        }
-    person = None
-    if built is None or _aware(participant.updated_at) <= built:
-        person = {
-            "id": participant.id,
-            "hire_date": participant.hire_date,
-            "region": participant.region,
-            "attributes": dict(participant.attributes or {}),
-        }
-    return deals, person
+    for offset in range(0, len(ids), DEAL_CHUNK):
+        chunk = ids[offset : offset + DEAL_CHUNK]
+        for deal in session.scalars(select(Deal).where(Deal.id.in_(chunk))):
+            if built is not None and _aware(deal.updated_at) > built:
+                continue
+            deals[deal.id] = {
+                "id": deal.id,
+                "account": deal.account,
+                "type": deal.type,
+                "amount": deal.amount,
+                "currency": deal.currency,
+                "close_date": deal.close_date,
+                "gross_margin": deal.gross_margin,
+                "discount": deal.discount,
+                "term_months": deal.term_months,
+                "region": deal.region,
+                "products": list(deal.products or []),
+                "owner": deal.owner_id,
+                "cash_collected_date": deal.cash_collected_date,
+                "attributes": dict(deal.attributes or {}),
+            }
+    return deals
+
+
+def person_facts(run: PayoutRun, participant: Participant) -> dict[str, Any] | None:
+    """The participant's condition values, under the same rule as the deals'."""
+    built = _aware(run.finished_at or run.started_at)
+    if built is not None and _aware(participant.updated_at) > built:
+        return None
+    return {
+        "id": participant.id,
+        "hire_date": participant.hire_date,
+        "region": participant.region,
+        "attributes": dict(participant.attributes or {}),
+    }
 
 
 def line_dict(line: PayoutLine, facts: dict[str, Any] | None, *, trace: bool) -> dict[str, Any]:
@@ -312,9 +317,19 @@ def line_dict(line: PayoutLine, facts: dict[str, Any] | None, *, trace: bool) ->
     return out
 
 
-def _line_dicts(session, run, person_row, lines, *, trace: bool) -> list[dict[str, Any]]:
-    deals, person = _facts_source(session, run, person_row, (ln.deal_id for ln in lines))
+def line_dicts(
+    lines: list[PayoutLine],
+    deals: dict[str, dict[str, Any]],
+    person: dict[str, Any] | None,
+    *,
+    trace: bool,
+) -> list[dict[str, Any]]:
     return [line_dict(ln, deal_facts(deals.get(ln.deal_id), person), trace=trace) for ln in lines]
+
+
+def _line_dicts(session, run, person_row, lines, *, trace: bool) -> list[dict[str, Any]]:
+    deals = deal_facts_map(session, run, (ln.deal_id for ln in lines))
+    return line_dicts(lines, deals, person_facts(run, person_row), trace=trace)
 
 
 def get_statement(
@@ -343,114 +358,3 @@ def get_line(
     out = _line_dicts(session, run, person, [line], trace=True)[0]
     out["statement"] = statement_dict(st, run, person.name)
     return out
-
-
-# --------------------------------------------------------------------------- exports
-
-STATEMENT_COLUMNS = (
-    "period",
-    "run_state",
-    "participant",
-    "participant_name",
-    "plan",
-    "currency",
-    "quota",
-    "credited",
-    "attainment",
-    "payable",
-    "held",
-    "draw_balance",
-)
-LINE_COLUMNS = ("kind", "deal", "rule", "status", "share", "credit", "rate", "amount")
-PAYROLL_COLUMNS = ("participant", "name", "amount_payable", "currency", "period")
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise Invalid(
-            f"Unknown format {fmt!r}.", [Problem("format", f"one of {', '.join(FORMATS)}")]
-        )
-
-
-def export_statements(
-    session: Session,
-    actor: Any | None,
-    fmt: str,
-    *,
-    period: str | None = None,
-    run_id: int | None = None,
-    participant: str | None = None,
-) -> str:
-    """The actor's visible statements (as `list_statements` selects them) as JSON or CSV."""
-    _check_format(fmt)
-    full = [
-        get_statement(session, actor, st["id"], traces=fmt == "json")
-        for st in list_statements(
-            session, actor, period=period, run_id=run_id, participant=participant
-        )
-    ]
-    if fmt == "json":
-        return json.dumps({"statements": full}, ensure_ascii=False, indent=2) + "\n"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow((*STATEMENT_COLUMNS, *LINE_COLUMNS, "explanation"))
-    for st in full:
-        head = tuple(_cell(st[c]) for c in STATEMENT_COLUMNS)
-        if not st["lines"]:
-            writer.writerow((*head, *("" for _ in LINE_COLUMNS), "(no lines)"))
-        for line in st["lines"]:
-            words = " ".join((line["explanation"]["summary"], *line["explanation"]["steps"]))
-            writer.writerow((*head, *(_cell(line[c]) for c in LINE_COLUMNS), words))
-    return buffer.getvalue()
-
-
-def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def payroll_rows(session: Session, actor: Any | None, run_id: int) -> list[dict[str, str]]:
-    """One row per participant and currency of a LOCKED run: what payroll pays."""
-    if actor is not None and not has_permission(actor, READ_ALL):
-        raise NotAllowed("The payroll export needs the permission 'statements.read_all'.")
-    run = session.get(PayoutRun, run_id)
-    if run is None:
-        raise NotFound(f"No payout run {run_id}.")
-    if run.state != "locked":
-        raise Conflict(
-            f"Payout run {run_id} ({run.period}) is {run.state}: payroll is exported from "
-            "locked runs only.",
-            [Problem("run", f"state {run.state}, needs locked")],
-        )
-    totals: dict[tuple[str, str], Decimal] = {}
-    names: dict[str, str | None] = {}
-    rows = session.execute(
-        select(Statement.participant_id, Statement.currency, Statement.payable, Participant.name)
-        .join(Participant, Participant.id == Statement.participant_id)
-        .where(Statement.run_id == run.id)
-    )
-    for participant, currency, payable, name in rows:
-        key = (participant, currency)
-        totals[key] = totals.get(key, Decimal(0)) + (payable or Decimal(0))
-        names[participant] = name
-    return [
-        {
-            "participant": participant,
-            "name": names[participant] or "",
-            "amount_payable": fixed(amount, 2),
-            "currency": currency,
-            "period": run.period,
-        }
-        for (participant, currency), amount in sorted(totals.items())
-    ]
-
-
-def export_payroll(session: Session, actor: Any | None, run_id: int, fmt: str = "csv") -> str:
-    _check_format(fmt)
-    rows = payroll_rows(session, actor, run_id)
-    if fmt == "json":
-        return json.dumps({"run_id": run_id, "rows": rows}, ensure_ascii=False, indent=2) + "\n"
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=PAYROLL_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()

@@ -16,6 +16,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.database import db_session
+from governance import statement_exports as exports
 from governance import statements as svc
 from models import User
 from rules.period import Period, PeriodError
@@ -77,7 +78,9 @@ def export(period: str, participant: str | None, fmt: str, output, as_email) -> 
         actor = _actor(session, as_email)
         if svc.holding_run(session, period) is None:
             raise svc.NotFound(f"No payout run holds {period}.")
-        text = svc.export_statements(session, actor, fmt, period=period, participant=participant)
+        text = exports.export_statements(
+            session, actor, fmt, period=period, participant=participant
+        )
     except svc.StatementError as exc:
         _refuse(exc)
     _write(text, output)
@@ -103,7 +106,7 @@ def payroll(run_id: int | None, period: str | None, fmt: str, output, as_email) 
             if run is None:
                 raise svc.NotFound(f"No payout run holds {period}.")
             run_id = run.id
-        text = svc.export_payroll(session, actor, run_id, fmt)
+        text = exports.export_payroll(session, actor, run_id, fmt)
     except svc.StatementError as exc:
         _refuse(exc)
     _write(text, output)

@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from governance import statement_exports as exports
 from governance import statements as svc
 from models import Participant
 from tests.support.statements import demo_runs, engine_output, persist_run
@@ -169,41 +170,43 @@ def test_unknown_statement_and_line(db, runs):
 def test_exports_as_csv_and_json(db, runs, make_user):
     ana = make_user("rep", participant_id="ana")
     rows = list(
-        csv.DictReader(io.StringIO(svc.export_statements(db, ana, "csv", period="2026-Q3")))
+        csv.DictReader(io.StringIO(exports.export_statements(db, ana, "csv", period="2026-Q3")))
     )
     assert len(rows) == 8 and {r["participant"] for r in rows} == {"ana"}
     assert rows[2]["status"] == "blocked" and rows[2]["payable"] == "2690.00"
     assert rows[2]["explanation"].startswith(
         "Commission on deal D-102 (credit rule owner): blocked, pays 0.00 USD. Credit rule"
     )
-    doc = json.loads(svc.export_statements(db, ana, "json", period="2026-Q3"))
+    doc = json.loads(exports.export_statements(db, ana, "json", period="2026-Q3"))
     (only,) = doc["statements"]
     assert only["participant"] == "ana" and len(only["lines"]) == 8
     assert only["lines"][0]["trace"][0]["step"] == "credit"
     with pytest.raises(svc.Invalid):
-        svc.export_statements(db, ana, "xml")
+        exports.export_statements(db, ana, "xml")
 
 
 def test_payroll_export_of_a_locked_run(db, runs, make_user):
     finance = make_user("committee", functions=["finance"])
-    rows = list(csv.DictReader(io.StringIO(svc.export_payroll(db, finance, runs["2026-Q2"].id))))
+    rows = list(
+        csv.DictReader(io.StringIO(exports.export_payroll(db, finance, runs["2026-Q2"].id)))
+    )
     q2 = engine_output("2026-Q2")
     expected = sorted((st["participant"], st["payable"]) for st in q2["statements"])
     assert [(r["participant"], r["amount_payable"]) for r in rows] == expected
     assert rows[0].keys() == {"participant", "name", "amount_payable", "currency", "period"}
     assert {r["period"] for r in rows} == {"2026-Q2"} and {r["currency"] for r in rows} == {"USD"}
-    as_json = json.loads(svc.export_payroll(db, finance, runs["2026-Q2"].id, "json"))
+    as_json = json.loads(exports.export_payroll(db, finance, runs["2026-Q2"].id, "json"))
     assert as_json["rows"] == [dict(r) for r in rows]
 
 
 def test_payroll_export_refuses_a_run_that_is_not_locked(db, runs, make_user):
     admin = make_user("comp_admin")
     with pytest.raises(svc.Conflict):
-        svc.export_payroll(db, admin, runs["2026-Q3"].id)
+        exports.export_payroll(db, admin, runs["2026-Q3"].id)
     with pytest.raises(svc.NotFound):
-        svc.export_payroll(db, admin, 10**9)
+        exports.export_payroll(db, admin, 10**9)
     with pytest.raises(svc.NotAllowed):
-        svc.export_payroll(db, make_user("manager", participant_id="mia"), runs["2026-Q2"].id)
+        exports.export_payroll(db, make_user("manager", participant_id="mia"), runs["2026-Q2"].id)
 
 
 def test_payroll_sums_a_participants_plans_per_currency(db, make_user):
@@ -216,6 +219,6 @@ def test_payroll_sums_a_participants_plans_per_currency(db, make_user):
     out["statements"].append(extra)
     out["plans"].append({"policy": "ae-bonus", "version": "sha256:" + "9" * 64})
     run = persist_run(db, out, state="locked")
-    rows = svc.payroll_rows(db, None, run.id)
+    rows = exports.payroll_rows(db, None, run.id)
     assert _by(rows, participant="ana")["amount_payable"] == "5380.00"
     assert len(rows) == len({st["participant"] for st in out["statements"]})

@@ -28,6 +28,7 @@ from app.api.statements.schemas import (
 from app.auth.decorators import login_required
 from app.database import db_session
 from app.errors import ErrorSchema, problems_payload
+from governance import statement_exports as exports
 from governance import statements as svc
 
 blp = Blueprint(
@@ -94,7 +95,7 @@ def export_statements(query):
     JSON (with traces) or CSV (one row per line)."""
     fmt = query["format"]
     try:
-        text = svc.export_statements(db_session(), current_user, fmt, **_filters(query))
+        text = exports.export_statements(db_session(), current_user, fmt, **_filters(query))
     except svc.StatementError as exc:
         _fail(exc)
     return _download(text, fmt, f"statements-{query['period'] or 'all'}")
@@ -135,7 +136,7 @@ def payroll(query, run_id: int):
     name, amount_payable, currency, period); 409 for a run that is not locked."""
     fmt = query["format"]
     try:
-        text = svc.export_payroll(db_session(), current_user, run_id, fmt)
+        text = exports.export_payroll(db_session(), current_user, run_id, fmt)
     except svc.StatementError as exc:
         _fail(exc)
     return _download(text, fmt, f"payroll-run-{run_id}")
