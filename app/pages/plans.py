@@ -61,6 +61,9 @@ def diff(key: str):
     numbers = [row["version"].number for row in found["versions"]]
     old = request.args.get("from", type=int)
     new = request.args.get("to", type=int)
+    for name, picked in (("from", old), ("to", new)):
+        if request.args.get(name) and picked is None:
+            abort(400, description=f"{name}: expected a version number, got {request.args[name]!r}")
     if old is None or new is None:  # nothing picked yet: propose the two latest
         old = numbers[1] if len(numbers) > 1 else (numbers[0] if numbers else None)
         new = numbers[0] if numbers else None

@@ -137,6 +137,9 @@ def test_plan_pages_list_versions_documents_and_any_diff(app, people, change):
     assert "version 2 → 1" in diff and "<code>0.08</code>" in diff
     assert "same content" in client.get("/plans/ae-plan/diff?from=1&to=1").get_data(as_text=True)
     assert client.get("/plans/ae-plan/diff?from=1&to=7").status_code == 404
+    assert client.get("/plans/ae-plan/diff?from=one&to=2").status_code == 400
+    latest_two = client.get("/plans/ae-plan/diff").get_data(as_text=True)
+    assert "version 1 → 2" in latest_two
     assert client.get("/plans/nope").status_code == 404
     # An auditor has no committee nav
     assert 'href="/committee/changes"' not in versions
