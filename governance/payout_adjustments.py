@@ -290,32 +290,43 @@ def locked_periods_before(session: Session, start: date) -> list[PayoutRun]:
     )
 
 
-def persisted_history(session: Session, start: date) -> dict[str, list[PaidLine]]:
+@dataclass
+class LockedPeriod:
+    """A locked period's run and what it paid: its own lines plus the adjustments for it
+    carried by later runs (`carried`: there are some)."""
+
+    run: PayoutRun
+    lines: list[PaidLine] = field(default_factory=list)
+    carried: bool = False
+
+
+def persisted_history(session: Session, start: date) -> dict[str, LockedPeriod]:
     """Per locked period before `start`: what it paid, as persisted. A period's own run's
     engine lines, plus the prior-period adjustments for it carried by any approved or
     locked later run (approved ones too: they will be paid, and must not be paid twice)."""
-    locked = {run.period: run.id for run in locked_periods_before(session, start)}
-    history: dict[str, list[PaidLine]] = {period: [] for period in locked}
-    if not locked:
+    runs = locked_periods_before(session, start)
+    history = {run.period: LockedPeriod(run) for run in runs}
+    if not history:
         return history
     closed_runs = select(PayoutRun.id).where(PayoutRun.state.in_(("approved", "locked")))
     rows = session.scalars(
         select(PayoutLine)
         .where(
             or_(
-                PayoutLine.run_id.in_(list(locked.values())),
-                PayoutLine.adjusts_period.in_(list(locked)) & PayoutLine.run_id.in_(closed_runs),
+                PayoutLine.run_id.in_([run.id for run in runs]),
+                PayoutLine.adjusts_period.in_(list(history)) & PayoutLine.run_id.in_(closed_runs),
             )
         )
         .order_by(PayoutLine.id)
     )
-    run_period = {run_id: period for period, run_id in locked.items()}
+    run_period = {run.id: run.period for run in runs}
     for row in rows:
         line = paid_line(row)
         if row.adjusts_period is not None:
             moved = persisted_position(line)
             if moved is not None and moved[0] in history:
-                history[moved[0]].append(moved[1])
+                history[moved[0]].lines.append(moved[1])
+                history[moved[0]].carried = True
         elif row.run_id in run_period:
-            history[run_period[row.run_id]].append(line)
+            history[run_period[row.run_id]].lines.append(line)
     return history

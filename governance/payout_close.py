@@ -5,9 +5,9 @@
     lock_run(session, comp_admin, run_id)
 
 - **Votes** are taken on `draft` runs only, under the `payout_run` section of the
-  approval rules in force at each vote (default: two approvals, finance and revops, any rejection rejects; see
-  `governance.approval_rules`). A vote names the run's content hash
-  (`run_content_hash`): the period, the build (`version`), the hashes of the input data,
+  approval rules in force at each vote (default: two approvals, finance and revops, any
+  rejection rejects; see `governance.approval_rules`). A vote names the run's content
+  hash (`run_content_hash`): the period, the build (`version`), the hashes of the input data,
   of the plan versions and of the exceptions it was computed from, and of every line it
   produced. A vote on another hash is refused, so nobody approves numbers they did not
   see. Only the votes on the run's *current* content count: re-running a draft with
@@ -42,15 +42,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance import approval_rules, audit, payout_adjustments
-from governance.payout_build import evaluate_period, governing_versions
+from governance.database_data import database_json
+from governance.exceptions import approved_exceptions
+from governance.payout_build import digest, evaluate_period, governing_versions
 from governance.policy_errors import Conflict, InvalidTransition, NotAllowed, NotFound, require
 from governance.votes import Tally, _add, _check_ballot, _same_hash, tally
 from models.approvals import Vote
 from models.base import utcnow
 from models.payouts import PayoutLine, PayoutRun
-from rules.model import Data
+from rules.data import load_data
 from rules.period import Period
-from rules.problems import EvaluationError, Problem
+from rules.problems import EvaluationError, InvalidData, Problem
 
 OBJECT_TYPE = "payout_run"
 
@@ -230,50 +232,75 @@ def lock_run(session: Session, actor: Any | None, run_id: int, *, note: str | No
 LINE_KEYS = ("kind", "deal", "rule", "share", "credit", "rate", "amount", "status", "trace")
 
 
-def adjustments_for(session: Session, period: Period, data: Data) -> list[dict[str, Any]]:
+def adjustments_for(session: Session, period: Period) -> list[dict[str, Any]]:
     """Prior-period adjustment lines for a run of `period`: every locked period before it
-    is re-evaluated over `data` (the run's own data, read up to the end of `period`) with
-    the plan versions that govern it today, and compared with what it paid
-    (`governance.payout_adjustments`). An error re-evaluating a locked period fails the run
-    (its problems name the period), as an earlier period does in `accord evaluate`."""
-    history = payout_adjustments.persisted_history(session, period.start)
-    if not history:
-        return []
-    close_of = {d.id: d.close_date for d in data.deals}
+    is re-evaluated with today's data and the plan versions that govern it today, read as
+    its own run reads them (data up to its end, exceptions in force at its end), and
+    compared with what it paid (`governance.payout_adjustments`).
+
+    A locked period whose inputs hash exactly as when it was locked (data, plan versions,
+    exceptions) and for which no adjustment was carried since evaluates to its locked
+    lines: it is skipped without evaluating. An error re-evaluating a locked period fails
+    the run (its problems name the period), as an earlier period does in `accord evaluate`.
+    """
     out: list[dict[str, Any]] = []
-    for name, persisted in history.items():
-        locked = Period.parse(name)
-        in_period = [d.close_date for d in data.deals if locked.contains(d.close_date)]
-        versions = governing_versions(session, locked, in_period)
-        try:
-            results = evaluate_period(data, locked, versions, close_of) if versions else {}
-        except EvaluationError as exc:
-            raise EvaluationError(
-                [
-                    Problem(p.path, f"re-evaluating locked {name} for adjustments: {p.message}")
-                    for p in exc.problems
-                ]
-            ) from None
-        today = [
-            payout_adjustments.PaidLine(
-                plan=plan,
-                participant=participant,
-                deal=ln["deal"],
-                kind=ln["kind"],
-                rule=ln["rule"],
-                amount=Decimal(ln["amount"]),
-                status=ln["status"],
-                plan_version=ln.get("version"),
-                currency=st["currency"],
-                credit=ln["credit"],
-                rate=ln["rate"],
-                trace=ln["trace"],
-            )
-            for (participant, plan), st in results.items()
-            for ln in st["lines"]
-        ]
-        out.extend(payout_adjustments.compare_period(name, persisted, today))
+    for name, locked in payout_adjustments.persisted_history(session, period.start).items():
+        today = _today_lines(session, locked, Period.parse(name))
+        if today is not None:
+            out.extend(payout_adjustments.compare_period(name, locked.lines, today))
     return out
+
+
+def _today_lines(session: Session, locked, period: Period):
+    """The locked period evaluated today, as PaidLines; None when its inputs are unchanged
+    (and nothing was carried for it), so there is nothing to adjust."""
+    raw = database_json(
+        session, up_to=period.end, exceptions=approved_exceptions(session, as_of=period.end)
+    )
+    try:
+        data = load_data(raw)
+    except InvalidData as exc:
+        raise EvaluationError(_located(period, exc.problems)) from None
+    in_period = [d.close_date for d in data.deals if period.contains(d.close_date)]
+    versions = governing_versions(session, period, in_period)
+    plan_versions = {key: [u.plan.version for u in uses] for key, uses in versions.items()}
+    shared = {"period": period.name, "plans": plan_versions, "fx": raw["fx"]}
+    run = locked.run
+    if not locked.carried and (digest([shared, raw]), plan_versions) == (
+        run.input_data_hash,
+        run.plan_versions,
+    ):
+        return None
+    close_of = {d.id: d.close_date for d in data.deals}
+    try:
+        results = evaluate_period(data, period, versions, close_of) if versions else {}
+    except EvaluationError as exc:
+        raise EvaluationError(_located(period, exc.problems)) from None
+    return [
+        payout_adjustments.PaidLine(
+            plan=plan,
+            participant=participant,
+            deal=ln["deal"],
+            kind=ln["kind"],
+            rule=ln["rule"],
+            amount=Decimal(ln["amount"]),
+            status=ln["status"],
+            plan_version=ln.get("version"),
+            currency=st["currency"],
+            credit=ln["credit"],
+            rate=ln["rate"],
+            trace=ln["trace"],
+        )
+        for (participant, plan), st in results.items()
+        for ln in st["lines"]
+    ]
+
+
+def _located(period: Period, problems) -> list[Problem]:
+    return [
+        Problem(p.path, f"re-evaluating locked {period.name} for adjustments: {p.message}")
+        for p in problems
+    ]
 
 
 def add_adjustments(results: dict[tuple[str, str], dict[str, Any]], lines: list[dict]) -> None:

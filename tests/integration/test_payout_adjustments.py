@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import select
 
 from app.imports.service import import_data
-from governance import payout_close
+from governance import payout_adjustments, payout_close
 from governance.database_data import database_data
 from governance.payout_runs import start_run
 from governance.policy_store import plan_of, version_governing
 from models import PayoutLine, Statement
 from rules.evaluate import evaluate
+from rules.period import Period
 from tests.integration.payout_support import activate_plan
 from tests.support.payout_close import approve_by_vote
 
@@ -185,3 +186,36 @@ def test_a_retroactive_plan_version_is_named(db, q1_locked):
     [adj] = _lines(db, q2, "adjustment")
     assert (adj.deal_id, adj.amount) == ("A2", D("400"))  # 20000 x (0.12 - 0.10)
     assert "a new version with retroactive effect" in adj.reason
+
+
+def test_an_unchanged_locked_period_is_not_re_evaluated(db, q1_locked):
+    [(name, locked)] = payout_adjustments.persisted_history(db, date(2026, 4, 1)).items()
+    assert (name, locked.carried) == ("2026-Q1", False)
+    assert payout_close._today_lines(db, locked, Period.parse(name)) is None
+    _q2_changes(db)
+    assert payout_close._today_lines(db, locked, Period.parse(name)) is not None
+
+
+def test_a_change_reverted_after_its_adjustment_was_paid_is_reversed(db, q1_locked, admin):
+    _q2_changes(db)
+    q2 = start_run(db, None, "2026-Q2")
+    approve_by_vote(db, q2)
+    payout_close.lock_run(db, admin, q2.id)
+    # A2 back to 20000: Q1 paid 2000 + 500 carried, today 2000; Q2 clawed back 2500,
+    # today 2000, and so topped ana up to the draw by 500 less. They net to -500.
+    import_data(
+        db, {"deals": [_deal("A2", "ana", "20000", "2026-02-20", "2026-02-20")]}, source="undo"
+    )
+    q3 = start_run(db, None, "2026-Q3")
+    db.commit()
+    found = sorted(
+        (ln.adjusts_period, ln.trace[0]["adjusts"]["kind"], ln.amount)
+        for ln in _lines(db, q3, "adjustment")
+    )
+    assert found == [
+        ("2026-Q1", "commission", D("-500")),
+        ("2026-Q2", "clawback", D("500")),
+        ("2026-Q2", "draw", D("-500")),
+    ]
+    [draw] = [ln for ln in _lines(db, q3, "adjustment") if ln.deal_id is None]
+    assert "payable -1500.00 below the draw 500.00 -> payable -1000.00" in draw.reason
