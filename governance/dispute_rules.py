@@ -171,9 +171,18 @@ def visible(
     return stmt.order_by(Dispute.id.desc())
 
 
-def get(session: Session, actor: Any | None, dispute_id: int) -> Dispute:
-    """The dispute, if the actor may see it (otherwise NotFound: it is none of theirs)."""
-    dispute = session.get(Dispute, dispute_id)
+def get(session: Session, actor: Any | None, dispute_id: int, *, lock: bool = False) -> Dispute:
+    """The dispute, if the actor may see it (otherwise NotFound: it is none of theirs).
+
+    `lock`: SELECT ... FOR UPDATE, re-read (a copy in the session could predate the lock).
+    Every change locks the dispute's row first, before the audit log's head: one order for
+    everyone, so two writers queue instead of deadlocking, and the second sees the first's
+    outcome (a resolved dispute, a new version) instead of overwriting it.
+    """
+    if lock:
+        dispute = session.get(Dispute, dispute_id, with_for_update=True, populate_existing=True)
+    else:
+        dispute = session.get(Dispute, dispute_id)
     if dispute is None or not can_view(session, actor, dispute):
         raise NotFound(f"No dispute {dispute_id}.")
     return dispute

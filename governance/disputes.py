@@ -140,7 +140,7 @@ def _save(session: Session, dispute: Dispute) -> None:
 def _load(
     session: Session, actor: Any | None, dispute_id: int, expected_version: int | None
 ) -> Dispute:
-    dispute = get(session, actor, dispute_id)
+    dispute = get(session, actor, dispute_id, lock=True)
     if expected_version is not None and dispute.version != expected_version:
         raise StaleEdit(
             f"Dispute {dispute_id} is at version {dispute.version}, not {expected_version}:"
@@ -421,9 +421,13 @@ def escalate_overdue(session: Session, today: date, *, actor: Any | None = None)
             Dispute.escalated_at.is_(None),
         )
         .order_by(Dispute.id)
+        # Lock them all before the first audit record locks the log's head (the order
+        # every writer uses); a dispute resolved meanwhile drops out of the re-checked set.
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     escalated = []
-    for dispute in session.scalars(stmt):
+    for dispute in session.scalars(stmt).all():
         before = content_hash(dispute)
         dispute.escalated_at = utcnow()
         days = (today - dispute.due_on).days
