@@ -118,3 +118,40 @@ def test_bad_input_lists_every_problem_and_writes_nothing(client, world):
     # Someone else's line is not one a rep can name; a manager does not file.
     assert _file(client, world, line=world["lines"].bob).status_code == 404
     assert _file(client, world, who="mia").status_code == 403
+
+
+def test_accept_files_the_adjustment_and_a_stale_page_cannot_undo_it(
+    client, db, make_user, token_for
+):
+    from tests.integration.exception_setup import setup_plan_and_data
+
+    setup_plan_and_data(db, make_user("comp_admin"))
+    lines = run_with_lines(db, "ana", "bo", period="2026-Q3", plan_key="ae-plan")
+    db.commit()
+    rep = token_for(make_user("rep", participant_id="ana"))
+    reviewer = token_for(make_user("comp_admin"))
+    filed = client.post(
+        URL,
+        json={"line_id": lines.ana.id, "reason": "D-1 is new business", "claimed_amount": "40"},
+        headers=rep,
+    ).get_json()
+    item = f"{URL}/{filed['id']}"
+    float_amount = client.post(item + "/accept", json={"amount": 12.5}, headers=reviewer)
+    assert float_amount.status_code == 422  # amounts are text
+    accepted = client.post(
+        item + "/accept", json={"expected_version": 1}, headers=reviewer
+    ).get_json()
+    assert (accepted["state"], accepted["version"]) == ("resolved_accepted", 2)
+    assert accepted["exception_id"] is not None
+    late = client.post(
+        item + "/reject", json={"resolution": "no", "expected_version": 1}, headers=reviewer
+    )
+    assert late.status_code == 409
+    from models.exceptions import PayoutException
+
+    exception = db.get(PayoutException, accepted["exception_id"])
+    assert (exception.kind, str(exception.amount), exception.dispute_id) == (
+        "adjustment",
+        "40.000000",
+        filed["id"],
+    )
