@@ -45,6 +45,7 @@ for _module in (
     "app.commands.exceptions",
     "app.commands.disputes",
     "app.commands.statements",
+    "app.commands.payouts",
 ):
     try:
         main.add_command(importlib.import_module(_module).command)

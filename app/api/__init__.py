@@ -18,6 +18,7 @@ def register_api(api: Api) -> None:
     from app.api.imports.routes import blp as imports_blp
     from app.api.me.routes import blp as me_blp
     from app.api.payout_close.routes import blp as payout_close_blp
+    from app.api.payout_runs.routes import blp as payout_runs_blp
     from app.api.plans.routes import blp as plans_blp
     from app.api.statements.routes import blp as statements_blp
 
@@ -26,3 +27,4 @@ def register_api(api: Api) -> None:
     api.register_blueprint(statements_blp, url_prefix=API_PREFIX + statements_blp.url_prefix)
     api.register_blueprint(disputes_blp, url_prefix=API_PREFIX + disputes_blp.url_prefix)
     api.register_blueprint(exceptions_blp, url_prefix=API_PREFIX + exceptions_blp.url_prefix)
+    api.register_blueprint(payout_runs_blp, url_prefix=API_PREFIX + payout_runs_blp.url_prefix)

@@ -177,6 +177,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", RUN_CLOSE + "/tally"): STATEMENTS_READ_ALL,
     ("POST", RUN_CLOSE + "/votes"): CHANGES_VOTE,
     ("POST", RUN_CLOSE + "/lock"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
+    # Payout runs (governance/payout_runs.py): start with payouts.run, read with read_all
+    ("POST", "/api/v1/payout-runs"): {"anonymous": 401, "admin": 201, "comp_admin": 201, "*": 403},
+    ("GET", "/api/v1/payout-runs"): STATEMENTS_READ_ALL,
+    ("GET", RUN_CLOSE): STATEMENTS_READ_ALL,
+    ("GET", RUN_CLOSE + "/lines"): STATEMENTS_READ_ALL,
     # Audit
     ("GET", "/api/v1/audit"): AUDIT_READ,
     ("GET", "/api/v1/audit/export"): AUDIT_READ,
@@ -198,6 +203,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", CHANGE_PAGE): COMMITTEE_PAGE,
     ("POST", CHANGE_PAGE + "/vote"): {"anonymous": 302, "admin": 303, "committee": 303, "*": 403},
     ("GET", "/committee/approval-rules"): COMMITTEE_PAGE,
+    ("POST", "/committee/approval-rules/<int:number>/vote"): {
+        "anonymous": 302,
+        "admin": 303,
+        "committee": 303,
+        "*": 403,
+    },
     ("GET", "/plans"): PLANS_PAGE,
     ("GET", "/plans/<string:key>"): PLANS_PAGE,
     ("GET", "/plans/<string:key>/<int:number>"): PLANS_PAGE,
@@ -384,6 +395,14 @@ def payout_run(state: str) -> Callable[[World], None]:
     return prepare
 
 
+def runnable_period(world: World) -> None:
+    """PREPARE: a plan in force and a small organisation, so 2026-Q3 can be run."""
+    from tests.integration.payout_support import activate_plan, load
+
+    activate_plan(world.db)
+    load(world.db)
+
+
 PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", "/api/v1/disputes"): dispute_world(),
     ("POST", "/api/v1/disputes"): dispute_world(filed=False),
@@ -403,6 +422,9 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", RUN_CLOSE + "/tally"): payout_run("draft"),
     ("POST", RUN_CLOSE + "/votes"): payout_run("draft"),
     ("POST", RUN_CLOSE + "/lock"): payout_run("approved"),
+    ("POST", "/api/v1/payout-runs"): runnable_period,
+    ("GET", RUN_CLOSE): payout_run("draft"),
+    ("GET", RUN_CLOSE + "/lines"): payout_run("draft"),
     ("GET", "/api/v1/statements"): statement_run,
     ("GET", "/api/v1/statements/export"): statement_run,
     ("GET", STATEMENT): statement_run,
@@ -430,6 +452,7 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("POST", RULES + "/<int:number>/withdraw"): rules_proposal,
     ("GET", CHANGE_PAGE): plan_version("submitted"),
     ("POST", CHANGE_PAGE + "/vote"): plan_version("submitted"),
+    ("POST", "/committee/approval-rules/<int:number>/vote"): rules_proposal,
     ("GET", "/plans/<string:key>"): plan_version("active"),
     ("GET", "/plans/<string:key>/<int:number>"): plan_version("active"),
     ("GET", "/plans/<string:key>/diff"): plan_version("active"),
@@ -455,6 +478,7 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     ("POST", DISPUTE_PAGE + "/review"): {"data": {}},
     ("POST", RUN_CLOSE + "/votes"): lambda world: vote(world),
     ("POST", RUN_CLOSE + "/lock"): {"json": {"note": "matrix"}},
+    ("POST", "/api/v1/payout-runs"): {"json": {"period": "2026-Q3"}},
     ("POST", "/login"): {"data": {"email": "nobody@example.test", "password": "wrong one"}},
     ("POST", "/account/password"): {
         "data": {"current": "not the password", "new": "x" * 12, "confirm": "x" * 12}
@@ -484,6 +508,9 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     ("POST", RULES + "/<int:number>/votes"): vote,
     ("POST", RULES + "/<int:number>/withdraw"): {"json": {"note": "matrix"}},
     ("POST", CHANGE_PAGE + "/vote"): lambda world: {
+        "data": {"decision": "approve", "content_hash": world.values["content_hash"]}
+    },
+    ("POST", "/committee/approval-rules/<int:number>/vote"): lambda world: {
         "data": {"decision": "approve", "content_hash": world.values["content_hash"]}
     },
     ("POST", "/api/v1/exceptions"): {

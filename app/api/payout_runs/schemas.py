@@ -1,0 +1,90 @@
+"""Schemas of `/api/v1/payout-runs`: a run with its hashes and counts, its lines, pages."""
+
+import marshmallow as ma
+
+
+class StartRunSchema(ma.Schema):
+    period = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=4, max=16),
+        metadata={"description": "2026-Q3, 2026-07 or 2026 (the plans' period kind)"},
+    )
+
+
+class RunSchema(ma.Schema):
+    id = ma.fields.Integer()
+    period = ma.fields.String()
+    period_start = ma.fields.Date()
+    period_end = ma.fields.Date()
+    state = ma.fields.String(metadata={"enum": ["draft", "approved", "locked", "failed"]})
+    version = ma.fields.Integer(metadata={"description": "1 when built, +1 per re-run"})
+    started_by_id = ma.fields.Integer(allow_none=True)
+    started_at = ma.fields.DateTime()
+    finished_at = ma.fields.DateTime(allow_none=True)
+    input_data_hash = ma.fields.String()
+    plan_versions = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "plan key -> content hashes of the versions used"},
+    )
+    exceptions_hash = ma.fields.String()
+    result_hash = ma.fields.String(allow_none=True)
+    participant_count = ma.fields.Integer()
+    deal_count = ma.fields.Integer(metadata={"description": "deals closed in the period"})
+    statement_count = ma.fields.Integer()
+    line_count = ma.fields.Integer()
+    recomputed_count = ma.fields.Integer(
+        metadata={"description": "statements written by the last build"}
+    )
+    progress_done = ma.fields.Integer()
+    progress_total = ma.fields.Integer()
+    approved_at = ma.fields.DateTime(allow_none=True)
+    locked_at = ma.fields.DateTime(allow_none=True)
+
+
+class PageQuerySchema(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=500))
+
+
+class RunListQuerySchema(PageQuerySchema):
+    period = ma.fields.String(load_default=None)
+
+
+class RunPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(RunSchema), metadata={"description": "newest first"})
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    total = ma.fields.Integer()
+
+
+class LineQuerySchema(PageQuerySchema):
+    participant = ma.fields.String(load_default=None)
+
+
+class LineSchema(ma.Schema):
+    id = ma.fields.Integer()
+    line_key = ma.fields.String(metadata={"description": "stable across re-runs"})
+    participant = ma.fields.String(attribute="participant_id")
+    deal = ma.fields.String(attribute="deal_id", allow_none=True)
+    plan = ma.fields.String(attribute="plan_key")
+    plan_version_hash = ma.fields.String()
+    kind = ma.fields.String()
+    rule = ma.fields.String(allow_none=True)
+    status = ma.fields.String()
+    share = ma.fields.Decimal(as_string=True, allow_none=True)
+    credit = ma.fields.Decimal(as_string=True, allow_none=True)
+    rate = ma.fields.Decimal(as_string=True, allow_none=True)
+    amount = ma.fields.Decimal(as_string=True)
+    currency = ma.fields.String()
+    position = ma.fields.Integer()
+    trace = ma.fields.List(ma.fields.Dict())
+    adjusts_period = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+
+
+class LinePageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(LineSchema))
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    total = ma.fields.Integer()

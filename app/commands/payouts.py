@@ -1,0 +1,134 @@
+"""`accord payouts run|list|show`: payout runs at the shell.
+
+    accord payouts run --period 2026-Q3 [--as admin@x.test]   # build or re-run the draft
+    accord payouts list [--period 2026-Q3]
+    accord payouts show 7 [--lines]
+
+`run` reads the database, evaluates the period and writes its lines and statements in
+one transaction (see docs/payout-runs.md); a progress bar goes to stderr when it is a
+terminal (or with `--progress`). Without `--as` the run is started by the system.
+Refusals (a bad period, a locked period, invalid data) exit 2 with every problem listed.
+The close's commands (`vote`, `lock`, `tally`) join this group (app/commands/payout_close).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask.cli import with_appcontext
+from tqdm import tqdm
+
+from app.commands.plans import _actor, _refuse
+from app.database import db_session
+from governance import payout_runs
+from governance import policy_errors as errors
+
+
+@click.group("payouts")
+def command() -> None:
+    """Payout runs and their close."""
+
+
+def _summary(run) -> dict:
+    return {
+        "id": run.id,
+        "period": run.period,
+        "state": run.state,
+        "version": run.version,
+        "started_at": run.started_at.isoformat() if run.started_at else None,
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "participants": run.participant_count,
+        "deals": run.deal_count,
+        "statements": run.statement_count,
+        "recomputed": run.recomputed_count,
+        "lines": run.line_count,
+        "input_data_hash": run.input_data_hash,
+        "plan_versions": run.plan_versions,
+        "exceptions_hash": run.exceptions_hash,
+        "result_hash": run.result_hash,
+    }
+
+
+@command.command("run")
+@click.option("--period", required=True, help="2026-Q3, 2026-07 or 2026")
+@click.option("--as", "as_email", default=None, help="who starts it (default: the system)")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="show a progress bar on stderr (default: when stderr is a terminal)",
+)
+@with_appcontext
+def run(period: str, as_email: str | None, progress: bool | None) -> None:
+    """Evaluate a period over the database and persist its lines and statements."""
+    session = db_session()
+    actor = _actor(session, as_email)
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = tqdm(total=0, unit="stmt", file=sys.stderr, disable=not show, desc="writing")
+
+    def advance(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    if show:
+        click.echo(f"reading and evaluating {period}...", err=True)
+    try:
+        with bar:
+            result = payout_runs.start_run(session, actor, period, progress=advance)
+    except errors.PolicyError as exc:
+        session.rollback()
+        _refuse(exc)
+    session.commit()
+    click.echo(
+        f"payout run {result.id} of {result.period}: {result.state}, build {result.version}; "
+        f"{result.participant_count} participants, {result.deal_count} deals, "
+        f"{result.statement_count} statements ({result.recomputed_count} written), "
+        f"{result.line_count} lines"
+    )
+    click.echo(f"result hash {result.result_hash}")
+
+
+@command.command("list")
+@click.option("--period", default=None)
+@with_appcontext
+def list_runs(period: str | None) -> None:
+    """Runs, newest period first."""
+    rows, _total = payout_runs.list_runs(db_session(), period=period, limit=1000)
+    if not rows:
+        click.echo("no payout runs")
+    for r in rows:
+        click.echo(
+            f"{r.id:>5}  {r.period:<8} {r.state:<8} build {r.version:<3} "
+            f"{r.statement_count:>6} statements {r.line_count:>8} lines  {r.result_hash}"
+        )
+
+
+@command.command("show")
+@click.argument("run_id", type=int)
+@click.option("--lines", "with_lines", is_flag=True, help="also print every line (JSON)")
+@with_appcontext
+def show(run_id: int, with_lines: bool) -> None:
+    """One run: state, hashes and counts (JSON)."""
+    session = db_session()
+    try:
+        found = payout_runs.get_run(session, run_id)
+    except errors.PolicyError as exc:
+        _refuse(exc)
+    out = _summary(found)
+    if with_lines:
+        rows, _total = payout_runs.run_lines(session, found, limit=found.line_count or 1)
+        out["lines"] = [
+            {
+                "line_key": ln.line_key,
+                "participant": ln.participant_id,
+                "deal": ln.deal_id,
+                "plan": ln.plan_key,
+                "kind": ln.kind,
+                "status": ln.status,
+                "amount": str(ln.amount.quantize(ln.amount.__class__("0.01"))),
+                "trace": ln.trace,
+            }
+            for ln in rows
+        ]
+    click.echo(json.dumps(out, indent=2, sort_keys=True))

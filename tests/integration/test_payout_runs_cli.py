@@ -1,0 +1,64 @@
+"""`accord payouts run|list|show` on both databases: a run with a progress bar, a re-run,
+and a refusal that exits 2 and writes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy.orm import Session
+
+from app.cli import main
+from models import schema
+from models.engine import make_engine
+from tests.integration.payout_support import MANAGER_PLAN, activate_plan, load
+
+
+@pytest.fixture
+def cli_env(backend, fresh_database_url, monkeypatch):
+    url = fresh_database_url(backend)
+    schema.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        activate_plan(session)
+        activate_plan(session, text=MANAGER_PLAN)
+        load(session)
+        session.commit()
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("ACCORD_ENV", "development")
+    yield url
+    if backend == "postgresql" and os.environ.get("ACCORD_TEST_PG_URL"):
+        schema.downgrade(url, "base")
+        schema.upgrade(url)
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_run_list_show(cli_env):
+    done = run("payouts", "run", "--period", "2026-Q3", "--progress")
+    assert done.exit_code == 0, done.output
+    assert "payout run 1 of 2026-Q3: draft, build 1; 4 participants, 12 deals" in done.output
+    assert "writing" in done.output and "4/4" in done.output  # the bar (stderr is mixed in)
+    again = run("payouts", "run", "--period", "2026-Q3", "--no-progress")
+    assert "build 2" in again.output and "(0 written)" in again.output
+    listed = run("payouts", "list")
+    assert "2026-Q3  draft    build 2" in listed.output
+    summary = json.loads(run("payouts", "show", "1").output)
+    assert (summary["statements"], summary["recomputed"]) == (4, 0)
+    shown = json.loads(run("payouts", "show", "1", "--lines").output)
+    assert len(shown["lines"]) == summary["lines"] > 0
+    assert all(line["trace"] for line in shown["lines"])
+
+
+def test_a_refused_run_exits_2(cli_env):
+    bad = CliRunner().invoke(main, ["payouts", "run", "--period", "2026-Q7"])
+    assert bad.exit_code == 2
+    assert "error: Not a period." in bad.output
+    assert "no payout runs" in run("payouts", "list").output
+    missing = CliRunner().invoke(main, ["payouts", "show", "42"])
+    assert missing.exit_code == 2 and "No payout run 42" in missing.output
