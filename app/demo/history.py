@@ -19,39 +19,37 @@ actors: the permission, separation-of-duties, content-hash and quorum checks all
 and every step writes its transition and audit records.
 
 Pinned dates: a change request's impact simulation counts its periods back from the
-submission date, which `governance.change_requests` takes from the clock. The demo pins
-it (`_submitted_on`) to the day the story says the request was sent, so the stored impact
-is the same on every load whatever the real date. Timestamps (audit records, votes,
-`recorded_at`) are the real time of the load: the audit log must not be backdated.
+submission date, read from the clock; `app.demo.clock.on` pins it to the day the story
+says the request was sent, so the stored impact is the same on every load.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import governance.change_requests as change_requests
+from app.demo import clock
 from app.demo.roster import PLANS
+from app.demo.users import (
+    AUTHOR,
+    CUSTOMER_SUCCESS,
+    FINANCE,
+    HR,
+    MARKETING,
+    REVOPS,
+    SALES,
+    DemoUsers,
+)
 from governance import policy_store as store
 from governance import votes
-from models import User
 from models.policy import PlanVersion
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-AUTHOR = "claire.donovan@example.com"
-SALES = "olivia.grant@example.com"
-FINANCE = "henrik.larsen@example.com"  # also revops; counts once
-HR = "amara.nwosu@example.com"
-MARKETING = "sofia.marquez@example.com"
-CUSTOMER_SUCCESS = "naomi.kim@example.com"
-REVOPS = "theo.lambert@example.com"
 
 FIRST_SUBMITTED = date(2025, 12, 8)
 YEAR_START = date(2026, 1, 1)
@@ -161,32 +159,9 @@ def edited(text: str, edits: tuple[tuple[str, str], ...]) -> str:
     return text
 
 
-@contextlib.contextmanager
-def _submitted_on(day: date) -> Iterator[None]:
-    """Pin the submission date the change request's impact is counted back from.
-
-    `change_requests.attach_review` reads the clock; the demo loads in one thread (the
-    CLI, or a test), so swapping its clock for the duration of one submission is safe.
-    """
-    real = change_requests.utcnow
-    change_requests.utcnow = lambda: datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
-    try:
-        yield
-    finally:
-        change_requests.utcnow = real
-
-
-class _Users:
-    def __init__(self, session: Session):
-        self.by_email = {u.email: u for u in session.scalars(select(User))}
-
-    def __getitem__(self, email: str) -> User:
-        return self.by_email[email]
-
-
 def _propose(
     session: Session,
-    users: _Users,
+    users: DemoUsers,
     plan: str,
     text: str,
     *,
@@ -198,14 +173,14 @@ def _propose(
     version = store.create_draft(
         session, author, text, source=f"examples/{plan}.yaml", base_dir=EXAMPLES, note=note
     )
-    with _submitted_on(submitted_on):
+    with clock.on(submitted_on):
         store.submit(
             session, author, plan, version.number, effective_from=effective_from, note=note
         )
     return version
 
 
-def _vote(session: Session, users: _Users, version, email: str, decision: str, comment):
+def _vote(session: Session, users: DemoUsers, version, email: str, decision: str, comment):
     votes.cast_plan_vote(
         session,
         users[email],
@@ -217,12 +192,11 @@ def _vote(session: Session, users: _Users, version, email: str, decision: str, c
     )
 
 
-def load_plan_history(session: Session) -> dict[str, int]:
+def load_plan_history(session: Session, users: DemoUsers) -> dict[str, int]:
     """Create the plans' history (see the module docstring); flush only.
 
     Returns the number of plan versions per final state.
     """
-    users = _Users(session)
     author = users[AUTHOR]
     for plan in PLANS:
         text = example_text(plan)

@@ -42,14 +42,14 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "claire.donovan@example.com",
         "Claire Donovan",
         "comp admin",
-        "the five plans; draft a change to ae-plan and send it to the committee",
+        "ae-plan's history (v1 superseded in July); the 2026-Q4 draft run; disputes to review",
         ("comp_admin",),
     ),
     DemoUser(
         "olivia.grant@example.com",
         "Olivia Grant",
         "committee: sales",
-        "change requests waiting for approval; the diff and the what-if on 2026-Q3",
+        "manager-rollup/2 waits for your vote (diff, impact); why se-overlay/2 was rejected",
         ("committee",),
         ("sales",),
     ),
@@ -57,7 +57,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "henrik.larsen@example.com",
         "Henrik Larsen",
         "committee: finance + revops",
-        "holds two functions but counts once towards a quorum; payout-run approval",
+        "the 2026-Q4 draft run and manager-rollup/2 wait for finance; two functions, one vote",
         ("committee",),
         ("finance", "revops"),
     ),
@@ -65,7 +65,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "amara.nwosu@example.com",
         "Amara Nwosu",
         "committee: hr",
-        "leavers and joiners (Jamal Harris, Maya Patel), ramp eligibility",
+        "leavers and joiners (Jamal Harris, Maya Patel); her approval of manager-rollup/2",
         ("committee",),
         ("hr",),
     ),
@@ -73,7 +73,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "sofia.marquez@example.com",
         "Sofia Marquez",
         "committee: marketing",
-        "marketing-attribution: touchpoint credit by attribution model",
+        "marketing-attribution: touchpoint credit; the 12,500 adjustment for the committee",
         ("committee",),
         ("marketing",),
     ),
@@ -89,7 +89,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "theo.lambert@example.com",
         "Theo Lambert",
         "committee: revops",
-        "approval rules and required functions; the audit trail of a decision",
+        "approval rules; the locked runs of 2026-Q1..Q3 he approved; their audit trail",
         ("committee",),
         ("revops",),
     ),
@@ -97,21 +97,21 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "rafael.costa@example.com",
         "Rafael Costa",
         "deal desk (lead)",
-        "deals under the 25% margin floor or over 20% discount: waive or refuse",
+        "exceptions in every state: approved, expired, rejected, withdrawn, waiting",
         ("deal_desk",),
     ),
     DemoUser(
         "mei.tanaka@example.com",
         "Mei Tanaka",
         "deal desk",
-        "split overrides and exceptions on EMEA deals in EUR and GBP",
+        "her split override on an EMEA deal; her clawback waiver waiting for finance",
         ("deal_desk",),
     ),
     DemoUser(
         "jordan.reyes@example.com",
         "Jordan Reyes",
         "manager (NA East)",
-        "the team's attainment; Frank Moretti's ramp; manager-rollup statement",
+        "the team's statements (Q1..Q3 locked, Q4 draft); Frank Moretti's ramp",
         ("manager",),
         participant_id="jordan-reyes",
     ),
@@ -119,7 +119,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "ana.silva@example.com",
         "Ana Silva",
         "rep (AE, NA East)",
-        "her statements: accelerators above 100%, held lines waiting for cash",
+        "her statements (Q1..Q3 locked, Q4 draft); her disputes: one overdue, one in review",
         ("rep",),
         participant_id="ana-silva",
     ),
@@ -127,7 +127,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "sophie.laurent@example.com",
         "Sophie Laurent",
         "rep (AE, EMEA)",
-        "EUR deals converted to USD, split deals, a cancellation clawed back",
+        "EUR deals in USD; her disputes: one accepted and paid, one rejected, one open",
         ("rep",),
         participant_id="sophie-laurent",
     ),
@@ -135,7 +135,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         "ingrid.svensson@example.com",
         "Ingrid Svensson",
         "auditor",
-        "the hash-chained audit log; who approved which plan version",
+        "the hash-chained audit log of the year: plan approvals, runs, exceptions, disputes",
         ("auditor",),
     ),
 )
@@ -189,3 +189,28 @@ def _check(demo: DemoUser) -> None:
     unknown += [f for f in demo.functions if f not in FUNCTIONS]
     if unknown or bool(demo.functions) != ("committee" in demo.roles):
         raise AccountError(f"demo user {demo.email}: bad roles or functions")
+
+
+# Who acts in the demo's history (app/demo/history.py, payouts.py, exceptions.py,
+# disputes.py): the comp admin authors, committee members vote, the deal desk files.
+AUTHOR = "claire.donovan@example.com"
+SALES = "olivia.grant@example.com"
+FINANCE = "henrik.larsen@example.com"  # also revops; one person fills one function
+HR = "amara.nwosu@example.com"
+MARKETING = "sofia.marquez@example.com"
+CUSTOMER_SUCCESS = "naomi.kim@example.com"
+REVOPS = "theo.lambert@example.com"
+DESK_LEAD = "rafael.costa@example.com"
+DESK = "mei.tanaka@example.com"
+REP_NA = "ana.silva@example.com"
+REP_EMEA = "sophie.laurent@example.com"
+
+
+class DemoUsers:
+    """The demo's users by e-mail, read once."""
+
+    def __init__(self, session: Session):
+        self.by_email = {u.email: u for u in session.scalars(select(User))}
+
+    def __getitem__(self, email: str) -> User:
+        return self.by_email[email]
