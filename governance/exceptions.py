@@ -44,8 +44,8 @@ from governance.approval_rules import QuorumRule
 from governance.exception_fields import content_hash, content_of, read_fields
 from governance.exception_impact import engine_shape, estimate
 from governance.permissions import has_permission
-from governance.votes import Tally, _add, _ballot, _same_hash, tally
-from models import Deal
+from governance.votes import Tally, _add, _ballot, _same_hash, _slots_held, tally
+from models import Deal, User
 from models.approvals import DECISIONS, Vote
 from models.base import utcnow
 from models.exceptions import EXCEPTION_STATES, EXCEPTION_TRANSITIONS, PayoutException
@@ -106,7 +106,16 @@ def deciding_rule(exc: PayoutException) -> QuorumRule:
 
 
 def exception_tally(session: Session, exc: PayoutException) -> Tally:
-    return tally(exception_votes(session, exc), deciding_rule(exc))
+    """The tally, also saying whether approval is still possible: the members yet to vote
+    are the active users who may vote on this route, other than the filer (as for plan
+    changes: without `any_rejection_rejects`, dissent rejects only once approval is
+    impossible)."""
+    undecided = {
+        user.id: _slots_held(user.committee_functions, user.role_names)
+        for user in session.scalars(select(User).where(User.is_active.is_(True)))
+        if user.id != exc.filed_by_id and may_vote(user, exc)
+    }
+    return tally(exception_votes(session, exc), deciding_rule(exc), undecided=undecided)
 
 
 def shown_state(exc: PayoutException, *, on: date | None = None) -> str:

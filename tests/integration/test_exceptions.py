@@ -201,6 +201,8 @@ def test_one_person_with_both_hats_counts_once(db, crew):
     exc = ex.file_exception(db, crew["desk"], waive_gate())
     _, tally = _vote(db, both, exc)
     assert (tally.outcome, len(tally.approvals)) == ("open", 1)
+    # The others who may still vote (the lead, finance...; never the filer) can approve.
+    assert tally.possible is True and tally.undecided >= 2
 
 
 def test_withdrawal_only_by_the_filer_or_the_desk_and_stale_versions_conflict(db, crew):
