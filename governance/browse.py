@@ -136,8 +136,24 @@ def change_request(session: Session, viewer: Any, key: str, number: int) -> dict
 # --------------------------------------------------------------------------- approval rules
 
 
-def rules_overview(session: Session) -> dict[str, Any]:
-    """The rules in force, every version (newest first) and the open proposals with tallies."""
+def rules_vote_refusal(session: Session, viewer: Any, rule_set: Any) -> str | None:
+    """Why `viewer` cannot vote on a rules proposal now (None: they can); mirrors
+    `votes.cast_rules_vote`, which still decides when a vote is cast."""
+    if not has_permission(viewer, "changes.vote"):
+        return "Voting needs the permission 'changes.vote'."
+    if rule_set.state != "submitted":
+        return f"{rule_set.label} is {rule_set.state}: votes are taken on proposals only."
+    if viewer.id == rule_set.created_by_id:
+        return "You proposed these rules: nobody votes on their own proposal."
+    for vote in votes.rule_set_votes(session, rule_set):
+        if vote.voter_id == viewer.id:
+            return f"You have voted ({vote.decision}) on this proposal; a vote is never changed."
+    return None
+
+
+def rules_overview(session: Session, viewer: Any = None) -> dict[str, Any]:
+    """The rules in force, every version (newest first) and the open proposals with tallies
+    (and, for a `viewer`, why they cannot vote on each, if they cannot)."""
     active = approval_rules.active_rule_set(session)
     history = sorted(approval_rules.list_rule_sets(session), key=lambda r: -r.number)
     people = names(session, [r.created_by_id for r in history])
@@ -150,6 +166,9 @@ def rules_overview(session: Session) -> dict[str, Any]:
                 "author": people.get(rule_set.created_by_id, "system"),
                 "document": approval_rules.document_of(rule_set),
                 "tally": votes.rule_set_tally(session, rule_set).as_dict() if open_ else None,
+                "refusal": rules_vote_refusal(session, viewer, rule_set)
+                if open_ and viewer is not None
+                else None,
             }
         )
     return {

@@ -5,6 +5,7 @@ vote form) and the approval rules.
     GET  /committee/changes/KEY/N                 one request: everything a vote needs
     POST /committee/changes/KEY/N/vote            approve or reject, with a comment
     GET  /committee/approval-rules                rules in force, history, open proposals
+    POST /committee/approval-rules/N/vote         approve or reject a proposal
 
 Every page needs `changes.vote` (committee members; admins). Thin: the facts come from
 `governance.browse`, a vote is `governance.votes.cast_plan_vote`; the handler commits
@@ -19,6 +20,7 @@ from flask_login import current_user
 
 from app.auth.decorators import permission_required
 from app.database import db_session
+from governance import approval_rules as approval_rules_module
 from governance import browse, votes
 from governance import policy_store as store
 
@@ -32,6 +34,12 @@ STATUS = {
     store.StaleEdit: 409,
     store.DocumentRejected: 422,
 }
+
+
+def _flash_refusal(exc: store.PolicyError) -> None:
+    flash(exc.message, "error")
+    for problem in exc.problems:
+        flash(f"{problem.path}: {problem.message}", "error")
 
 
 def _not_found(exc: store.PolicyError):
@@ -76,9 +84,7 @@ def vote(key: str, number: int):
         )
     except store.PolicyError as exc:
         session.rollback()
-        flash(exc.message, "error")
-        for problem in exc.problems:
-            flash(f"{problem.path}: {problem.message}", "error")
+        _flash_refusal(exc)
         return _detail(key, number, STATUS[type(exc)])
     session.commit()
     verb = "approval" if decision == "approve" else "rejection"
@@ -91,11 +97,43 @@ def vote(key: str, number: int):
     return redirect(url_for("committee.change", key=key, number=number), 303)
 
 
+def _rules_page(status: int = 200):
+    try:
+        overview = browse.rules_overview(db_session(), current_user)
+    except store.PolicyError as exc:
+        _not_found(exc)
+    return render_template("committee/approval_rules.html", **overview), status
+
+
 @bp.get("/approval-rules")
 @permission_required("changes.vote")
 def approval_rules():
+    return _rules_page()
+
+
+@bp.post("/approval-rules/<int:number>/vote")
+@permission_required("changes.vote")
+def vote_on_rules(number: int):
+    session = db_session()
+    decision = request.form.get("decision", "")
     try:
-        overview = browse.rules_overview(db_session())
+        votes.cast_rules_vote(
+            session,
+            current_user,
+            number,
+            decision=decision,
+            content_hash=request.form.get("content_hash", ""),
+            comment=request.form.get("comment", "").strip() or None,
+        )
     except store.PolicyError as exc:
-        _not_found(exc)
-    return render_template("committee/approval_rules.html", **overview)
+        session.rollback()
+        _flash_refusal(exc)
+        return _rules_page(STATUS[type(exc)])
+    session.commit()
+    state = approval_rules_module.get_rule_set(session, number).state
+    outcome = {"active": "The new rules are in force.", "rejected": "The proposal is rejected."}
+    verb = "approval" if decision == "approve" else "rejection"
+    flash(
+        f"Your {verb} is recorded. {outcome.get(state, 'The proposal is still open.')}", "success"
+    )
+    return redirect(url_for("committee.approval_rules"), 303)

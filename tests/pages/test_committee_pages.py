@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from governance import approval_rules
 from governance import policy_store as store
 from models import AuditRecord, Vote
 from tests.integration.committee import import_history, plan_text
@@ -125,6 +126,30 @@ def test_rules_page_shows_the_rules_in_force_and_history(app, people):
     page = _as(app, people["sales"]).get("/committee/approval-rules").get_data(as_text=True)
     assert "In force: approval-rules/1" in page
     assert '"min_approvals": 3' in page and "No open proposals." in page
+
+
+def test_members_vote_on_a_rules_proposal_from_the_rules_page(app, db, people):
+    rules = approval_rules.document_of(approval_rules.active_rule_set(db))
+    rules["impact"] = {"periods": 2, "top": 5}
+    proposal = approval_rules.propose(db, people["author"], rules, note="shorter impact")
+    db.commit()
+    own = _as(app, people["author"]).get("/committee/approval-rules").get_data(as_text=True)
+    assert "nobody votes on their own proposal" in own
+
+    client = _as(app, people["sales"])
+    page = client.get("/committee/approval-rules").get_data(as_text=True)
+    assert "approval-rules/2 by User" in page and "0 of 3 approvals" in page
+    url = f"/committee/approval-rules/{proposal.number}/vote"
+    ballot = {"content_hash": proposal.content_hash, "csrf_token": csrf_token(client)}
+    no_reason = client.post(url, data={**ballot, "decision": "reject"})
+    assert no_reason.status_code == 422
+    assert "comment: a rejection needs a written reason" in no_reason.get_data(as_text=True)
+    voted = client.post(url, data={**ballot, "decision": "approve"})
+    assert voted.status_code == 303
+    after = client.get(voted.headers["Location"]).get_data(as_text=True)
+    assert "Your approval is recorded. The proposal is still open." in after
+    assert "You have voted (approve) on this proposal" in after
+    assert "1 of 3 approvals" in after
 
 
 def test_plan_pages_list_versions_documents_and_any_diff(app, people, change):
