@@ -1,7 +1,8 @@
 """`accord demo [--if-empty] [--seed N] [--deals N]`: load the demo organisation.
 
 Generates the demo company's participants, quotas, deals and events (app.demo), writes
-them and the demo users in ONE transaction, and prints the logins. With `--if-empty`
+them, the demo users and a year of governance history (plan versions and change
+requests, exceptions, payout runs, disputes) in ONE transaction, and prints the logins. With `--if-empty`
 (what `make run` uses) a database that already holds participants is left alone and
 only the logins are printed. See docs/demo.md.
 """

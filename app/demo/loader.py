@@ -25,6 +25,8 @@ from app.demo.history import load_plan_history
 from app.demo.payouts import close_past_quarters, open_current_quarter, run_states
 from app.demo.users import DemoUsers, create_demo_users
 from app.imports import import_data
+from governance.dispute_rules import DisputeError
+from governance.policy_errors import PolicyError
 from models import Participant
 from rules.problems import InvalidData
 
@@ -112,7 +114,13 @@ def load_demo(
     users = create_demo_users(session)
     session.flush()
     clock.lap("data")
-    stories = load_history(session, clock) if history else {}
+    try:
+        stories = load_history(session, clock) if history else {}
+    except (PolicyError, DisputeError) as exc:
+        # A service refused a step of the story: a demo bug or a changed rule, never the
+        # user's input; say which refusal, and `accord demo` rolls everything back.
+        details = "; ".join(f"{p.path}: {p.message}" for p in exc.problems[:5])
+        raise DemoError(f"the demo history was refused: {exc} {details}".strip()) from exc
     return DemoSummary(
         participants=len(data["participants"]),
         deals=len(data["deals"]),
