@@ -131,12 +131,26 @@ def export_statements(
             writer.writerow((*head, *("" for _ in LINE_COLUMNS), "(no lines)"))
         for line in st["lines"]:
             words = " ".join((line["explanation"]["summary"], *line["explanation"]["steps"]))
-            writer.writerow((*head, *(_cell(line[c]) for c in LINE_COLUMNS), words))
+            writer.writerow((*head, *(_cell(line[c]) for c in LINE_COLUMNS), _cell(words)))
     return buffer.getvalue()
 
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
+    """A CSV cell. Text that a spreadsheet would run as a formula (a participant named
+    "=HYPERLINK(...)") is quoted with a leading apostrophe; numbers, such as a negative
+    amount, are left as they are."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(_FORMULA):
+        try:
+            Decimal(text)
+        except ArithmeticError:
+            return "'" + text
+    return text
 
 
 def payroll_rows(session: Session, actor: Any | None, run_id: int) -> list[dict[str, str]]:
@@ -183,5 +197,5 @@ def export_payroll(session: Session, actor: Any | None, run_id: int, fmt: str = 
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=PAYROLL_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue()

@@ -222,3 +222,13 @@ def test_payroll_sums_a_participants_plans_per_currency(db, make_user):
     rows = exports.payroll_rows(db, None, run.id)
     assert _by(rows, participant="ana")["amount_payable"] == "5380.00"
     assert len(rows) == len({st["participant"] for st in out["statements"]})
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_quoted(db, runs):
+    db.get(Participant, "cat").name = "=HYPERLINK(0)"
+    db.flush()
+    rows = list(csv.DictReader(io.StringIO(exports.export_payroll(db, None, runs["2026-Q2"].id))))
+    assert _by(rows, participant="cat")["name"] == "'=HYPERLINK(0)"
+    text = exports.export_statements(db, None, "csv", period="2026-Q3", participant="ana")
+    amounts = [r["amount"] for r in csv.DictReader(io.StringIO(text))]
+    assert "-710.00" in amounts and "-4000.00" in amounts  # numbers are left as they are
