@@ -245,12 +245,17 @@ def _compute(session: Session, period: Period) -> dict[str, Any]:
     del data
     plan_versions = {key: [u.plan.version for u in uses] for key, uses in versions.items()}
     shared = {"period": period.name, "plans": plan_versions, "fx": raw["fx"]}
+    input_hashes = participant_input_hashes(raw, shared)
+    exceptions_hash = digest(raw["exceptions"])
+    # Every record of the input is in some participant's slice (a deal has an owner, an
+    # event or exception belongs to a deal or a participant): hashing the slices' hashes
+    # covers it all without serialising the whole input a second time.
     return {
         "results": results,
         "plan_versions": plan_versions,
-        "input_hashes": participant_input_hashes(raw, shared),
-        "input_data_hash": digest([shared, raw]),
-        "exceptions_hash": digest(raw["exceptions"]),
+        "input_hashes": input_hashes,
+        "input_data_hash": digest([shared, exceptions_hash, sorted(input_hashes.items())]),
+        "exceptions_hash": exceptions_hash,
         "deal_count": len(in_period),
     }
 

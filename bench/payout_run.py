@@ -1,0 +1,252 @@
+"""Benchmark: a payout run over the database against `accord evaluate` in memory.
+
+    .venv/bin/python bench/payout_run.py [--deals 100000] [--backends sqlite,postgresql]
+
+Generates an organisation of 1,000 participants (fewer for small --deals) and N deals
+closing in one quarter (2026-Q3) for the benchmark plan of bench/evaluate.py, imports
+it with the import service into SQLite (a file) and into a throw-away PostgreSQL (as
+tests/support/postgres.py starts it), activates the plan in the policy store, then
+reports in one run, per backend:
+
+- the import time (not part of the rate);
+- the full run: `start_run` + commit, i.e. read the database, evaluate, persist every
+  line with its trace and every statement, as deals/s (wall clock: the database server's
+  time counts too);
+- an incremental re-run after one deal's amount changed (statements rewritten, time);
+- the peak RSS of the process doing the runs (it only runs: the import is done in
+  another process);
+
+and the in-memory reference on the same data: what `accord evaluate` does (parse the
+plan, read the JSON data file, evaluate, write the JSON output), in a fresh process,
+as deals/s and peak RSS. Target: database run >= 0.5x the in-memory rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from random import Random
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PERIOD = "2026-Q3"
+
+
+def plan_text() -> str:
+    from bench.evaluate import PLAN
+
+    return PLAN
+
+
+def make_data(n: int, seed: int = 11) -> dict:
+    """N deals closing in 2026-Q3 over min(1000, N/100) participants (at least 10)."""
+    rnd = Random(seed)
+    count = max(10, min(1000, n // 100))
+    people = [f"rep{i:04d}" for i in range(count)]
+    participants = [
+        {
+            "id": p,
+            "hire_date": (date(2025, 1, 1) + timedelta(days=rnd.randrange(500))).isoformat(),
+            "region": rnd.choice(["EMEA", "AMER", "APAC"]),
+            "assignments": [{"plan": "bench-plan", "start": "2026-01-01"}],
+        }
+        for p in people
+    ]
+    quotas = [
+        {"participant": p, "plan": "bench-plan", "period": PERIOD, "amount": "4000000"}
+        for p in people
+    ]
+    deals, events = [], []
+    for i in range(n):
+        close = date(2026, 7, 1) + timedelta(days=rnd.randrange(92))
+        deal = {
+            "id": f"D{i:07d}",
+            "type": rnd.choice(["new", "new", "expansion", "renewal"]),
+            "amount": f"{rnd.randrange(1000, 200000)}.{rnd.randrange(100):02d}",
+            "currency": "USD",
+            "close_date": close.isoformat(),
+            "owner": rnd.choice(people),
+            "gross_margin": f"0.{rnd.randrange(10, 90)}",
+            "discount": f"0.{rnd.randrange(0, 40):02d}",
+            "term_months": rnd.choice([12, 12, 24, 36]),
+            "cash_collected_date": (close + timedelta(days=rnd.randrange(0, 60))).isoformat(),
+        }
+        if rnd.random() < 0.3:
+            other = rnd.choice(people)
+            if other != deal["owner"]:
+                deal["splits"] = [
+                    {"participant": deal["owner"], "share": "0.6"},
+                    {"participant": other, "share": "0.4"},
+                ]
+        deals.append(deal)
+        if rnd.random() < 0.02:
+            day = close + timedelta(days=rnd.randrange(1, 40))
+            if day <= date(2026, 9, 30):
+                events.append({"deal": deal["id"], "kind": "churn", "date": day.isoformat()})
+    return {"participants": participants, "quotas": quotas, "deals": deals, "events": events}
+
+
+# ----------------------------------------------------------------------------- children
+
+
+def child_import(url: str, data_file: str) -> dict:
+    from sqlalchemy.orm import Session
+
+    from app.imports.service import import_data
+    from governance import policy_store as store
+    from models import schema
+    from models.engine import make_engine
+
+    schema.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        version = store.create_draft(session, None, plan_text())
+        store.submit(session, None, "bench-plan", version.number, effective_from=date(2026, 1, 1))
+        store.approve(session, None, "bench-plan", version.number)
+        store.activate(session, None, "bench-plan", version.number)
+        session.commit()
+        raw = json.loads(Path(data_file).read_text())
+        start = time.perf_counter()
+        import_data(session, raw, source="bench")
+        session.commit()
+        seconds = time.perf_counter() - start
+    engine.dispose()
+    return {"import_seconds": seconds}
+
+
+def child_run(url: str) -> dict:
+    from decimal import Decimal
+
+    from sqlalchemy import select, update
+    from sqlalchemy.orm import Session
+
+    from governance.payout_runs import start_run
+    from models import Deal
+    from models.engine import make_engine
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        start = time.perf_counter()
+        run = start_run(session, None, PERIOD)
+        session.commit()
+        full = time.perf_counter() - start
+        counts = {
+            "statements": run.statement_count,
+            "lines": run.line_count,
+            "deals": run.deal_count,
+            "result_hash": run.result_hash,
+        }
+        deal_id = session.scalar(select(Deal.id).order_by(Deal.id).limit(1))
+        session.execute(update(Deal).where(Deal.id == deal_id).values(amount=Decimal("123456.78")))
+        session.commit()
+        start = time.perf_counter()
+        run = start_run(session, None, PERIOD)
+        session.commit()
+        incremental = time.perf_counter() - start
+        counts.update(recomputed=run.recomputed_count, version=run.version)
+    engine.dispose()
+    return {"full_seconds": full, "incremental_seconds": incremental, **counts}
+
+
+def child_reference(plan_file: str, data_file: str) -> dict:
+    """What `accord evaluate --policy P --data D --period Q3` does, timed in-process."""
+    from rules.data import load_data
+    from rules.document import load_plan
+    from rules.evaluate import evaluate
+    from rules.evaluation.output import write_json
+
+    start = time.perf_counter()
+    plan = load_plan(Path(plan_file).read_text())
+    with open(data_file, "rb") as fh:
+        data = load_data(json.load(fh))
+    output = evaluate([plan], data, PERIOD)
+    with open(os.devnull, "w") as sink:
+        write_json(output, sink)
+    seconds = time.perf_counter() - start
+    lines = sum(len(s["lines"]) for s in output["statements"])
+    return {"seconds": seconds, "lines": lines}
+
+
+def _child(*args: str) -> tuple[dict, float]:
+    """Run one measurement in a fresh process; returns its JSON and its peak RSS in MiB."""
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", *args], stdout=subprocess.PIPE, text=True
+    )
+    out = proc.stdout.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"child {args[0]} failed ({proc.returncode})")
+    return json.loads(out), usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deals", type=int, default=100_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        task, *rest = args.child
+        handler = {"import": child_import, "run": child_run, "reference": child_reference}[task]
+        print(json.dumps(handler(*rest)))
+        return
+
+    n = args.deals
+    with tempfile.TemporaryDirectory(prefix="accord-bench-") as tmp:
+        data_file, plan_file = Path(tmp) / "data.json", Path(tmp) / "plan.yaml"
+        raw = make_data(n)
+        data_file.write_text(json.dumps(raw))
+        plan_file.write_text(plan_text())
+        people = len(raw["participants"])
+        del raw
+        print(f"deals: {n:,}  participants: {people:,}  period: {PERIOD}")
+        ref, ref_rss = _child("reference", str(plan_file), str(data_file))
+        ref_rate = n / ref["seconds"]
+        print(
+            f"in-memory `accord evaluate`: {ref_rate:>9,.0f} deals/s  ({ref['seconds']:.1f} s, "
+            f"{ref['lines']:,} lines, peak RSS {ref_rss:,.0f} MiB)"
+        )
+        for backend in args.backends.split(","):
+            server = None
+            if backend == "sqlite":
+                url = f"sqlite:///{tmp}/bench.db"
+            else:
+                from tests.support.postgres import TempPostgres
+
+                server = TempPostgres()
+                server.start()
+                url = server.create_database("accord_bench")
+            try:
+                imported, _ = _child("import", url, str(data_file))
+                result, rss = _child("run", url)
+            finally:
+                if server is not None:
+                    server.stop()
+            rate = n / result["full_seconds"]
+            print(f"{backend}:")
+            print(f"  import (not in the rate): {imported['import_seconds']:.1f} s")
+            print(
+                f"  full run:        {rate:>9,.0f} deals/s  ({result['full_seconds']:.1f} s; "
+                f"{result['statements']:,} statements, {result['lines']:,} lines)  "
+                f"= {rate / ref_rate:.2f}x in-memory (target >= 0.50)"
+            )
+            print(
+                f"  incremental re-run after one deal changed: "
+                f"{result['incremental_seconds']:.1f} s, {result['recomputed']} statement(s) "
+                f"rewritten ({result['incremental_seconds'] / result['full_seconds']:.2f}x "
+                "the full run)"
+            )
+            print(f"  peak RSS of the run process: {rss:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
