@@ -17,6 +17,7 @@ import json
 import os
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -207,6 +208,16 @@ def test_payout_runs_and_statements(session):
     tally = payout_close.run_tally(session, draft)
     assert tally.outcome == "open" and tally.missing == ["function:finance"]
     assert draft.started_by_id == _user(session, AUTHOR).id
+    # Sophie's accepted dispute (2026-Q3, locked) is paid in the draft as a prior-period
+    # adjustment, and nothing else in the locked quarters changed since their lock.
+    carried = session.scalars(
+        select(PayoutLine).where(
+            PayoutLine.run_id == draft.id, PayoutLine.adjusts_period.is_not(None)
+        )
+    ).all()
+    assert [(a.participant_id, a.adjusts_period, a.amount) for a in carried] == [
+        ("sophie-laurent", "2026-Q3", Decimal("450.00"))
+    ]
 
     ana = _user(session, REP_NA)
     own = statements.list_statements(session, ana)
