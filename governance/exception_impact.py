@@ -23,6 +23,7 @@ goes to the committee: an unknown impact is never treated as a small one.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 from governance.database_data import database_data
 from governance.exception_fields import Target
 from rules.evaluate import evaluate
+from rules.model import Data
 from rules.problems import EvaluationError, InvalidData
 
 ZERO = Decimal("0.00")
@@ -57,8 +59,7 @@ def engine_shape(target: Target, exception_id: str) -> dict[str, Any]:
     return out
 
 
-def _payables(session: Session, target: Target, exceptions: list[dict]) -> dict[str, Decimal]:
-    data = database_data(session, up_to=target.period.end, exceptions=exceptions)
+def _payables(target: Target, data: Data) -> dict[str, Decimal]:
     output = evaluate([target.plan], data, target.period.name)
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for statement in output["statements"]:
@@ -83,8 +84,17 @@ def estimate(session: Session, target: Target, approved: list[dict]) -> dict[str
         "moved": str(ZERO),
     }
     try:
-        before = _payables(session, target, approved)
-        after = _payables(session, target, [*approved, engine_shape(target, PROVISIONAL_ID)])
+        # Read and validate the data once (most of the cost on a large database), with the
+        # request; the "before" side is the same data without it.
+        with_it = database_data(
+            session,
+            up_to=target.period.end,
+            exceptions=[*approved, engine_shape(target, PROVISIONAL_ID)],
+        )
+        without = replace(
+            with_it, exceptions=tuple(x for x in with_it.exceptions if x.id != PROVISIONAL_ID)
+        )
+        before, after = _payables(target, without), _payables(target, with_it)
     except (EvaluationError, InvalidData) as exc:
         result["complete"] = False
         result["problems"] = [p.as_dict() for p in exc.problems]
