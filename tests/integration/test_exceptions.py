@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from app.imports.service import import_data
 from governance import approval_rules, audit
 from governance import exceptions as ex
 from governance import policy_store as store
@@ -259,3 +260,64 @@ def test_a_rep_cannot_file_an_exception(db, crew):
     with pytest.raises(store.NotAllowed):
         ex.file_exception(db, crew["rep"], adjustment())
     assert ex.list_exceptions(db) == []
+
+
+TIERED = """\
+policy: tier-plan
+title: Tiered plan
+currency: USD
+period: quarter
+credit:
+  - id: owner
+    to: owner
+    share: 1
+rates:
+  - id: default
+    rate: 0.05
+tiers:
+  basis: attainment
+  bands:
+    - {id: base, from: 0, multiplier: 1}
+"""
+
+
+def test_an_impact_the_engine_cannot_estimate_goes_to_the_committee(db, crew):
+    store.create_draft(db, crew["author"], TIERED)
+    store.submit(db, crew["author"], "tier-plan", 1, effective_from=date(2026, 1, 1))
+    store.approve(db, None, "tier-plan", 1)
+    store.activate(db, crew["author"], "tier-plan", 1)
+    import_data(
+        db,
+        {
+            "participants": [
+                {"id": "cy", "assignments": [{"plan": "tier-plan", "start": "2026-01-01"}]}
+            ],
+            "deals": [
+                {
+                    "id": "T-1",
+                    "amount": "1000",
+                    "currency": "USD",
+                    "close_date": "2026-08-01",
+                    "owner": "cy",
+                }
+            ],
+        },
+        source="no quota",
+    )
+    exc = ex.file_exception(
+        db, crew["desk"], adjustment("10.00", participant="cy", plan="tier-plan")
+    )
+    assert (exc.route, exc.impact["complete"], exc.estimated_impact) == ("committee", False, 0)
+    assert "quota" in exc.impact["problems"][0]["message"]
+
+
+def test_a_submitted_exception_past_its_expiry_takes_no_votes(db, crew, monkeypatch):
+    exc = ex.file_exception(db, crew["desk"], waive_gate(expires_on="2026-12-31"))
+    db.commit()
+    monkeypatch.setattr(ex, "_today", lambda: date(2027, 1, 1))
+    with pytest.raises(store.InvalidTransition):
+        _vote(db, crew["lead"], exc)
+    db.rollback()
+    assert not ex.can_cast(db, crew["lead"], exc)
+    ex.withdraw(db, crew["desk"], exc.id)
+    assert exc.state == "withdrawn"
