@@ -1,6 +1,7 @@
 """Accounts: create users, change passwords, issue and revoke API tokens.
 
-Functions take a Session and flush; the caller commits.
+Functions take a Session and flush; the caller commits. Roles decide who may approve,
+vote and see pay, so granting or revoking one is audited (`governance.data_audit`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.passwords import hash_password, password_problems, verify_password
+from governance import data_audit
 from models import ApiToken, User, UserRole
 from models.identity import FUNCTIONS, ROLES
 
@@ -32,15 +34,9 @@ def create_user(
     roles: list[str] | tuple[str, ...] = (),
     functions: list[str] | tuple[str, ...] = (),
     participant_id: str | None = None,
+    actor: User | None = None,
 ) -> User:
-    problems = password_problems(password)
-    unknown = [r for r in roles if r not in ROLES] + [f for f in functions if f not in FUNCTIONS]
-    if unknown:
-        problems.append(f"unknown role or function: {', '.join(unknown)}")
-    if functions and "committee" not in roles:
-        problems.append("committee functions need the committee role")
-    if "committee" in roles and not functions:
-        problems.append("a committee member needs at least one function")
+    problems = password_problems(password) + _role_problems(roles, functions)
     if session.scalar(select(User.id).where(User.email == email.lower())):
         problems.append(f"a user with e-mail {email} exists")
     if problems:
@@ -51,14 +47,57 @@ def create_user(
         password_hash=hash_password(password),
         participant_id=participant_id,
     )
-    for role in roles:
-        if role == "committee":
-            user.roles.extend(UserRole(role=role, function=f) for f in functions)
-        else:
-            user.roles.append(UserRole(role=role))
+    _grant(user, roles, functions)
     session.add(user)
     session.flush()
+    data_audit.record_roles(session, actor, user, before=[])
     return user
+
+
+def set_roles(
+    session: Session,
+    user: User,
+    *,
+    roles: list[str] | tuple[str, ...],
+    functions: list[str] | tuple[str, ...] = (),
+    actor: User | None = None,
+) -> bool:
+    """Replace a user's roles and committee functions; audited. False if nothing changed."""
+    problems = _role_problems(roles, functions)
+    if not roles:
+        problems.append("a user needs at least one role")
+    if problems:
+        raise AccountError("; ".join(problems))
+    before = data_audit.role_grants(user)
+    wanted = {(r, f) for r in roles for f in (functions if r == "committee" else (None,))}
+    if {(g[0], g[1]) for g in before} == wanted:
+        return False
+    user.roles.clear()
+    session.flush()  # the unique (user, role, function) must see the old rows go first
+    _grant(user, roles, functions)
+    session.flush()
+    data_audit.record_roles(session, actor, user, before)
+    return True
+
+
+def _role_problems(roles, functions) -> list[str]:
+    problems = []
+    unknown = [r for r in roles if r not in ROLES] + [f for f in functions if f not in FUNCTIONS]
+    if unknown:
+        problems.append(f"unknown role or function: {', '.join(unknown)}")
+    if functions and "committee" not in roles:
+        problems.append("committee functions need the committee role")
+    if "committee" in roles and not functions:
+        problems.append("a committee member needs at least one function")
+    return problems
+
+
+def _grant(user: User, roles, functions) -> None:
+    for role in dict.fromkeys(roles):
+        if role == "committee":
+            user.roles.extend(UserRole(role=role, function=f) for f in dict.fromkeys(functions))
+        else:
+            user.roles.append(UserRole(role=role))
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

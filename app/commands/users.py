@@ -8,8 +8,9 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app.auth.accounts import AccountError, create_user, issue_token, revoke_token
+from app.auth.accounts import AccountError, create_user, issue_token, revoke_token, set_roles
 from app.database import db_session
+from governance import data_audit
 from models import ApiToken, User
 from models.identity import FUNCTIONS, ROLES
 
@@ -45,6 +46,28 @@ def create(email, name, roles, functions, participant, password) -> None:
         sys.exit(2)
     session.commit()
     click.echo(f"created user {user.id} {user.email} ({', '.join(sorted(user.role_names))})")
+
+
+@users.command("roles")
+@click.option("--email", required=True)
+@click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), required=True)
+@click.option("--function", "functions", multiple=True, type=click.Choice(FUNCTIONS))
+@with_appcontext
+def roles(email, roles, functions) -> None:
+    """Replace a user's roles (and committee functions); audited as the system."""
+    session = db_session()
+    user = session.scalar(select(User).where(User.email == email.lower()))
+    if user is None:
+        click.echo(f"error: no user {email}", err=True)
+        sys.exit(2)
+    try:
+        changed = set_roles(session, user, roles=list(roles), functions=list(functions))
+    except AccountError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    session.commit()
+    grants = ", ".join(r if not f else f"{r}:{f}" for r, f in data_audit.role_grants(user))
+    click.echo(f"{'changed' if changed else 'unchanged'}: {user.email} ({grants})")
 
 
 @click.group()

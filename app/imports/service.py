@@ -11,6 +11,10 @@ of the input is listed; `InvalidData` is then raised and the caller rolls back i
 transaction, which also undoes the chunks written before. The service never commits: the
 CLI command or request handler owns the transaction (and a dry run simply rolls back).
 
+An accepted import appends one audit record (`governance.data_audit`) in the same
+transaction, with hashes of the data state before and after and the counts per kind; a
+refused import raises before that, so it leaves no record.
+
 Memory beyond the input itself stays proportional to one chunk: typed records and the
 stored rows they are compared with are dropped once the chunk is written.
 """
@@ -27,6 +31,7 @@ from sqlalchemy.orm import Session
 from app.imports.sources import Batch
 from app.imports.validate import Validator
 from app.imports.writer import KINDS, Counts, Writer
+from governance import data_audit
 from rules.problems import InvalidData, Problem
 
 CHUNK = 2000
@@ -66,19 +71,32 @@ class ImportReport:
 
 
 def import_data(
-    session: Session, payload: Any, *, source: str = "", progress: Progress | None = None
+    session: Session,
+    payload: Any,
+    *,
+    source: str = "",
+    progress: Progress | None = None,
+    actor: Any | None = None,
 ) -> ImportReport:
     """Import one section-3 mapping (exceptions refused); raises `InvalidData`."""
     batch = Batch()
     batch.add_json(payload, source)
-    return import_batch(session, batch, progress=progress)
+    return import_batch(session, batch, progress=progress, actor=actor)
 
 
 def import_batch(
-    session: Session, batch: Batch, *, progress: Progress | None = None
+    session: Session,
+    batch: Batch,
+    *,
+    progress: Progress | None = None,
+    actor: Any | None = None,
 ) -> ImportReport:
-    """Validate and upsert every record of `batch`; raises `InvalidData` listing all problems."""
+    """Validate and upsert every record of `batch`; raises `InvalidData` listing all problems.
+
+    `actor`: the user importing (None: the system, e.g. the operator at the CLI), audited.
+    """
     _one_import_at_a_time(session)
+    before = data_audit.data_state(session)  # after the lock: no other import in between
     problems: list[Problem] = list(batch.problems)
     validator = Validator(session, batch)
     writer = Writer(session)
@@ -105,6 +123,9 @@ def import_batch(
     if problems:
         raise InvalidData(problems)
     session.flush()
+    data_audit.record_import(
+        session, actor, sources=batch.names, counts=writer.counts, before=before
+    )
     return ImportReport(sources=batch.names, counts=writer.counts, warnings=batch.warnings)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
+from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
 from app.api.imports.schemas import REQUEST_BODY, ImportQuerySchema, ImportReportSchema
@@ -71,7 +72,7 @@ class Imports(MethodView):
         batch = _batch_from_request(query)
         session = db_session()
         try:
-            report = import_batch(session, batch)
+            report = import_batch(session, batch, actor=current_user)
         except InvalidData as exc:
             session.rollback()
             _reject(list(exc.problems))
