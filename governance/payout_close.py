@@ -44,7 +44,12 @@ from sqlalchemy.orm import Session
 from governance import approval_rules, audit, payout_adjustments
 from governance.database_data import database_json
 from governance.exceptions import approved_exceptions
-from governance.payout_build import digest, evaluate_period, governing_versions
+from governance.payout_build import (
+    digest,
+    evaluate_period,
+    governing_versions,
+    participant_input_hashes,
+)
 from governance.policy_errors import Conflict, InvalidTransition, NotAllowed, NotFound, require
 from governance.votes import Tally, _add, _check_ballot, _same_hash, tally
 from models.approvals import Vote
@@ -257,6 +262,7 @@ def _today_lines(session: Session, locked, period: Period):
     raw = database_json(
         session, up_to=period.end, exceptions=approved_exceptions(session, as_of=period.end)
     )
+    # Loaded before hashing, as the run does (loading normalises `raw` in place).
     try:
         data = load_data(raw)
     except InvalidData as exc:
@@ -265,8 +271,13 @@ def _today_lines(session: Session, locked, period: Period):
     versions = governing_versions(session, period, in_period)
     plan_versions = {key: [u.plan.version for u in uses] for key, uses in versions.items()}
     shared = {"period": period.name, "plans": plan_versions, "fx": raw["fx"]}
+    # The run's input hash, computed as `payout_runs._compute` does. Should the two ever
+    # drift apart, the hashes differ and the period is evaluated: slower, never wrong
+    # (test_an_unchanged_locked_period_is_not_re_evaluated notices).
+    hashes = participant_input_hashes(raw, shared)
+    input_hash = digest([shared, digest(raw["exceptions"]), sorted(hashes.items())])
     run = locked.run
-    if not locked.carried and (digest([shared, raw]), plan_versions) == (
+    if not locked.carried and (input_hash, plan_versions) == (
         run.input_data_hash,
         run.plan_versions,
     ):
