@@ -22,6 +22,12 @@ from datetime import UTC, date, datetime
 import governance.change_requests as change_requests
 import governance.exceptions as exceptions
 
+# Fail at import, not silently, if a service stops reading the clock through these names
+# (assigning a missing module attribute would just add it and pin nothing).
+for _module, _name in ((change_requests, "utcnow"), (exceptions, "_today")):
+    if not callable(getattr(_module, _name, None)):
+        raise ImportError(f"{_module.__name__}.{_name} is gone: update app/demo/clock.py")
+
 
 @contextlib.contextmanager
 def on(day: date) -> Iterator[None]:
