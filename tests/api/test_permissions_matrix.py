@@ -214,6 +214,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/plans/<string:key>/<int:number>"): PLANS_PAGE,
     ("GET", "/plans/<string:key>/diff"): PLANS_PAGE,
     ("GET", "/audit"): AUDIT_PAGE,
+    ("GET", "/audit/verify"): AUDIT_PAGE,
     # Disputes: a rep is linked to the disputed line's payee, a manager to its manager
     ("GET", "/api/v1/disputes"): DISPUTES_LIST,
     ("POST", "/api/v1/disputes"): {"anonymous": 401, "rep": 201, "admin": 404, "*": 403},

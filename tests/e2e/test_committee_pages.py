@@ -133,7 +133,9 @@ def test_an_auditor_browses_the_log_and_the_chain_is_intact(page, live_server, s
     sign_in(page, auditor)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit log").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Audit log"
+    page.get_by_role("link", name="Verify the chain").click()
     assert page.get_by_test_id("verification").inner_text().startswith("intact")
+    page.get_by_role("link", name="Back to the audit log").click()
     assert page.get_by_role("link", name="CSV").first.get_attribute("href") == (
         "/api/v1/audit/export?format=csv"
     )

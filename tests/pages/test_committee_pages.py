@@ -174,8 +174,9 @@ def test_plan_pages_list_versions_documents_and_any_diff(app, people, change):
 def test_the_audit_log_pages_filters_and_verifies(app, db, people, change):
     client = _as(app, people["auditor"])
     page = client.get("/audit").get_data(as_text=True)
-    assert '<span class="badge intact">intact</span>' in page
-    assert "/api/v1/audit/export?format=csv" in page
+    assert 'href="/audit/verify"' in page and "/api/v1/audit/export?format=csv" in page
+    verified = client.get("/audit/verify").get_data(as_text=True)
+    assert '<span class="badge intact">intact</span>' in verified
     total = _count(db, AuditRecord)
     assert f"{total} record(s)" in page
 
