@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -26,7 +27,8 @@ from sqlalchemy.orm import Session
 
 from app.demo.loader import DemoSummary, load_demo
 from app.demo.roster import DEMO_TODAY, PLANS
-from app.demo.users import AUTHOR, DESK, FINANCE, REP_EMEA, REP_NA, REVOPS, SALES
+from app.demo.users import AUTHOR, DEMO_PASSWORD, DESK, FINANCE, REP_EMEA, REP_NA, REVOPS, SALES
+from config import TestConfig
 from governance import audit, disputes, exceptions, payout_close, statements, votes
 from governance import policy_store as store
 from models import User, schema
@@ -37,12 +39,13 @@ from models.engine import make_engine
 from models.exceptions import PayoutException
 from models.payouts import PayoutLine, PayoutRun
 from models.policy import PlanTransition, PlanVersion
+from tests.support.sessions import sign_in
 
 DEALS = 500  # the smallest round number whose data has a deal for every story
 
 
 @pytest.fixture(scope="module")
-def demo(backend, fresh_database_url) -> Iterator[tuple[Engine, DemoSummary]]:
+def demo(backend, fresh_database_url) -> Iterator[tuple[Engine, DemoSummary, str]]:
     url = fresh_database_url(backend)
     external = url == os.environ.get("ACCORD_TEST_PG_URL")
     if external:  # a shared server: start from an empty schema, leave one behind
@@ -53,7 +56,7 @@ def demo(backend, fresh_database_url) -> Iterator[tuple[Engine, DemoSummary]]:
         summary = load_demo(session, deals=DEALS)
         session.commit()
     print(f"\n{backend}: demo ({DEALS} deals) loaded: {summary.line()}")  # pytest -s
-    yield engine, summary
+    yield engine, summary, url
     engine.dispose()
     if external:
         schema.downgrade(url, "base")
@@ -63,7 +66,7 @@ def demo(backend, fresh_database_url) -> Iterator[tuple[Engine, DemoSummary]]:
 @pytest.fixture
 def session(demo) -> Iterator[Session]:
     """A session on the loaded demo whose writes are rolled back at the end."""
-    engine, _summary = demo
+    engine = demo[0]
     with engine.connect() as connection:
         outer = connection.begin()
         with Session(bind=connection, join_transaction_mode="create_savepoint") as s:
@@ -76,7 +79,7 @@ def _user(session, email: str) -> User:
 
 
 def test_the_summary_counts_every_state(demo):
-    _engine, summary = demo
+    summary = demo[1]
     assert summary.history == {
         "plan versions": {"active": 5, "rejected": 1, "submitted": 1, "superseded": 1},
         "exceptions": {
@@ -312,3 +315,40 @@ def test_the_history_is_the_same_every_load(demo, backend, fresh_database_url):
             assert _content(second) == _content(first)
     finally:
         engine.dispose()
+
+
+# --------------------------------------------------------------------------- first start
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_first_start_every_group_has_something_to_look_at(demo):
+    """Signed in with the printed password, each group's first page shows the history.
+    (Last in the module: signing in may write, and the determinism test reads first.)"""
+    from app import create_app
+    from app.database import database
+
+    flask_app = create_app(TestConfig, {"DATABASE_URL": demo[2]})
+    pages = {
+        REP_NA: {
+            "/statements": ["2026-Q4 (draft)", "2026-Q3 (locked)", "ana-silva"],
+            "/disputes": ["overdue", "under review"],
+        },
+        SALES: {"/committee/changes": ["manager-rollup", "se-overlay"]},
+        DESK: {"/exceptions": ["expired", "withdrawn", "rejected", "submitted"]},
+        AUTHOR: {"/plans/ae-plan": ["superseded", "active"]},
+    }
+    try:
+        for email, checks in pages.items():
+            client = flask_app.test_client()
+            assert sign_in(client, email, DEMO_PASSWORD).status_code == 302, email
+            for path, expected in checks.items():
+                response = client.get(path)
+                assert response.status_code == 200, (email, path)
+                text = _text(response)
+                assert all(word in text for word in expected), (email, path, expected)
+    finally:
+        with flask_app.app_context():
+            database().engine.dispose()
