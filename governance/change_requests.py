@@ -1,16 +1,18 @@
 """What a plan version must pass, and carries, when it is submitted as a change request.
 
-Two entries of `policy_store.SUBMISSION_CHECKS` (after lint):
+What `policy_lifecycle.submit` runs: `embedded_test_failures`, one entry of
+`policy_checks.SUBMISSION_CHECKS` (after lint), then, once every check passed,
+`attach_review`:
 
 - `embedded_test_failures`: every embedded test (spec section 7) must pass; each failing
   test is listed with each of its differences (`tests[2]: thin margin pays nothing: ana
   payable: expected 0.00, got 120.00`).
 - `attach_review`: computes the impact simulation (`governance.impact`) against the
   version it would replace (the active one; none for a new plan) and stores it, with the
-  test results and the approval rules in force, as the version's `ChangeRequest`. It never
-  blocks: an evaluation error is reported inside the impact. It is the last check, and it
-  writes in the caller's transaction: when an earlier check fails, the submission raises
-  and the caller rolls back, as for any refused transition.
+  test results, the approval rules in force and the submitter's `retroactive` flag (the
+  version may take effect inside a locked payout period), as the version's
+  `ChangeRequest`. It never blocks: an evaluation error is reported inside the impact. It
+  writes in the caller's transaction.
 
 The number of periods and of top participants come from the active approval rules
 (`impact`); the submission date (today, UTC) is the `as_of` they are counted back from.
@@ -68,7 +70,9 @@ def review(
     )
 
 
-def attach_review(session: Session, version: PlanVersion, plan: Plan) -> list[Problem]:
+def attach_review(
+    session: Session, version: PlanVersion, plan: Plan, *, retroactive: bool = False
+) -> list[Problem]:
     rule_set = approval_rules.active_rule_set(session)
     periods, top = approval_rules.impact_settings(rule_set)
     as_of = utcnow().date()
@@ -79,6 +83,7 @@ def attach_review(session: Session, version: PlanVersion, plan: Plan) -> list[Pr
             impact=review(session, version, plan, as_of=as_of, periods=periods, top=top),
             tests=[{"name": t.name, "period": t.period, "passed": True} for t in plan.tests],
             as_of=as_of,
+            retroactive=retroactive,
         )
     )
     return []

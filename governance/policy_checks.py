@@ -2,17 +2,19 @@
 record an approval, and which effective dates an approval may carry.
 
 `SUBMISSION_CHECKS` is a list so a check can be added (tests add a failing one); submit()
-reads it from this module at call time.
+reads it from this module at call time, and attaches the change request
+(`change_requests.attach_review`) once they all pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from governance.policy_errors import Conflict, NotAllowed, require
+from governance.policy_errors import Conflict, DocumentRejected, NotAllowed, require
 from models.policy import PlanVersion
 from rules.lint import lint_plan
 from rules.model import Plan
@@ -29,19 +31,12 @@ def _embedded_tests(session: Session, version: PlanVersion, plan: Plan) -> list[
     return embedded_test_failures(session, version, plan)
 
 
-def _impact_review(session: Session, version: PlanVersion, plan: Plan) -> list[Problem]:
-    from governance.change_requests import attach_review
-
-    return attach_review(session, version, plan)
-
-
 # What a draft must pass before it can be submitted (each returns the problems that block
 # submission): lint, the embedded tests, and last the impact simulation, which never
 # blocks but is stored with the change request (governance/change_requests.py).
 SUBMISSION_CHECKS: list[Callable[[Session, PlanVersion, Plan], list[Problem]]] = [
     _lint_errors,
     _embedded_tests,
-    _impact_review,
 ]
 
 
@@ -72,10 +67,47 @@ def approval_gate(session: Session, actor: Any | None, version: PlanVersion) -> 
         )
 
 
-def check_effective_date(session: Session, version: PlanVersion) -> None:
-    """To do with the payout-run issue: refuse dates inside a period whose payout run is
-    locked, unless the change request is explicitly retroactive. Payout runs do not exist
-    yet, so there is nothing to check against."""
+def effective_date_problems(
+    session: Session,
+    version: PlanVersion,
+    *,
+    day: date | None = None,
+    retroactive: bool | None = None,
+) -> list[Problem]:
+    """An effective date inside a period whose payout run is locked is refused unless the
+    change request is explicitly retroactive (flag set at submission; `retroactive` here
+    overrides it, for the submission itself; `day` the date asked for). Then the payout
+    close's prior-period adjustments carry the difference into the next open run.
+    """
+    day = day or version.effective_from
+    if day is None:
+        return []
+    if retroactive is None:
+        from governance.votes import change_request_of  # votes imports the store
+
+        request = change_request_of(session, version)
+        retroactive = bool(request is not None and request.retroactive)
+    if retroactive:
+        return []
+    from governance.payout_runs import is_period_locked  # built on the policy store
+
+    if not is_period_locked(session, day):
+        return []
+    return [
+        Problem(
+            path="effective_from",
+            message=f"{day.isoformat()} falls in a period whose payout run is locked:"
+            " choose a later date, or submit the change as retroactive",
+        )
+    ]
+
+
+def check_effective_date(
+    session: Session, version: PlanVersion, *, retroactive: bool | None = None
+) -> None:
+    problems = effective_date_problems(session, version, retroactive=retroactive)
+    if problems:
+        raise DocumentRejected(f"{version.label}: the effective date is not allowed.", problems)
 
 
 def rejection_gate(session: Session, actor: Any | None, version: PlanVersion) -> None:

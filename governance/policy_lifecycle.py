@@ -207,8 +207,16 @@ def submit(
     effective_from: date | None = None,
     note: str | None = None,
     expected_revision: int | None = None,
+    retroactive: bool = False,
 ) -> PlanVersion:
-    """Freeze a draft and put it up for approval, if it passes every submission check."""
+    """Freeze a draft and put it up for approval, if it passes every submission check.
+
+    `retroactive`: the submitter says the version may take effect inside a period whose
+    payout run is locked (stored on the change request, audited); without it such an
+    effective date is refused, here and again at approval.
+    """
+    from governance.change_requests import attach_review  # it imports the store
+
     require(actor, "plans.edit", "Submitting a plan version")
     plan = _load_plan(session, key, expected_revision)
     version = get_version(session, key, number)
@@ -217,14 +225,26 @@ def submit(
     problems = [
         p for check in policy_checks.SUBMISSION_CHECKS for p in check(session, version, doc)
     ]
+    problems += policy_checks.effective_date_problems(
+        session, version, day=effective_from, retroactive=retroactive
+    )
     if problems:
         raise DocumentRejected(f"{version.label} cannot be submitted.", problems)
     if effective_from is not None:
         version.effective_from = effective_from
     version.submitted_by_id = getattr(actor, "id", None)
     plan.draft_number = None
+    attach_review(session, version, doc, retroactive=retroactive)
     _claim(session, plan)
-    _transition(session, actor, version, "submitted", note, effective_from=effective_from)
+    _transition(
+        session,
+        actor,
+        version,
+        "submitted",
+        note,
+        effective_from=effective_from,
+        retroactive=retroactive,
+    )
     session.flush()
     return version
 

@@ -42,7 +42,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from governance import approval_rules, audit
+from governance import approval_rules, audit, policy_checks
 from governance import policy_store as store
 from governance.approval_rules import QuorumRule
 from governance.permissions import has_permission
@@ -328,10 +328,15 @@ def cast_plan_vote(
     )
     if result.rejected:
         store.reject(session, actor, key, number, note=_rejection_note(result, comment))
-    elif result.approved and version.effective_from is not None:
+    elif (
+        result.approved
+        and version.effective_from is not None
+        and not policy_checks.effective_date_problems(session, version)
+    ):
         store.approve(session, actor, key, number, note=f"committee vote: {result.summary()}")
-    # Approved by the votes but without an effective date: it stays submitted until a
-    # holder of plans.approve records the approval with a date (the gate lets it pass).
+    # Approved by the votes but without an effective date, or with one that a payout run
+    # locked since the submission: it stays submitted until a holder of plans.approve
+    # records the approval with an allowed date (the gate lets it pass). The vote counts.
     return vote, result
 
 

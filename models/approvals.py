@@ -21,7 +21,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Json, utcnow
@@ -92,6 +101,8 @@ class ChangeRequest(Base):
     impact: Mapped[dict[str, Any]] = mapped_column(Json)
     tests: Mapped[list[Any]] = mapped_column(Json)
     as_of: Mapped[date]  # the submission date the impact's periods are counted back from
+    # Set at submission: the version may take effect inside a locked payout period (0007).
+    retroactive: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     rule_set: Mapped[ApprovalRuleSet] = relationship()

@@ -148,6 +148,7 @@ def version_impact(key: str, number: int):
         "content_hash": version.content_hash,
         "as_of": request.as_of,
         "decided_under": request.rule_set.number,
+        "retroactive": request.retroactive,
         "tests": request.tests,
         "impact": request.impact,
         "created_at": request.created_at,

@@ -81,6 +81,9 @@ class ChangeRequestSchema(ma.Schema):
     content_hash = ma.fields.String()
     as_of = ma.fields.Date(metadata={"description": "the submission date periods count back from"})
     decided_under = ma.fields.Integer(metadata={"description": "approval rules version"})
+    retroactive = ma.fields.Boolean(
+        metadata={"description": "set at submission: may take effect in a locked payout period"}
+    )
     tests = ma.fields.List(ma.fields.Dict(), metadata={"description": "embedded tests, all passed"})
     impact = ma.fields.Dict(
         metadata={

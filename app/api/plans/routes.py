@@ -206,6 +206,15 @@ def _transition(action, key: str, number: int, body: dict):
     expected, stale_status = _expectation(body["expected_revision"], required=False)
     session = db_session()
     kwargs = {"note": body["note"], "expected_revision": expected}
+    if action is store.submit:
+        kwargs["retroactive"] = body["retroactive"]
+    elif body["retroactive"]:
+        _fail(
+            store.DocumentRejected(
+                "retroactive is set on submission.",
+                [Problem(path="json.retroactive", message="not accepted here")],
+            )
+        )
     if action in (store.submit, store.approve):
         kwargs["effective_from"] = body["effective_from"]
     elif body["effective_from"] is not None:

@@ -94,6 +94,13 @@ class TransitionRequestSchema(ma.Schema):
     expected_revision = ma.fields.Integer(
         load_default=None, metadata={"description": "optional check (409 when stale)"}
     )
+    retroactive = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "submit: the version may take effect inside a period whose payout"
+            " run is locked (prior-period adjustments apply); refused otherwise"
+        },
+    )
 
 
 class DiffQuerySchema(ma.Schema):
