@@ -2,9 +2,9 @@
 
 Generates the demo company's participants, quotas, deals and events (app.demo), writes
 them, the demo users and a year of governance history (plan versions and change
-requests, exceptions, payout runs, disputes) in ONE transaction, and prints the logins. With `--if-empty`
-(what `make run` uses) a database that already holds participants is left alone and
-only the logins are printed. See docs/demo.md.
+requests, exceptions, payout runs, disputes) in ONE transaction, and prints the logins.
+With `--if-empty` (what `make run` uses) a database that already holds participants is
+left alone and only the logins are printed. See docs/demo.md.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.accounts import AccountError, create_user
+from governance import data_audit
 from models import User, UserRole
 from models.identity import FUNCTIONS, ROLES
 
@@ -147,7 +148,8 @@ def create_demo_users(session: Session, password: str = DEMO_PASSWORD) -> list[U
     The first is made by `create_user` (the password policy, role and function checks);
     the others share its scrypt hash, since they share its password: scrypt takes a
     deliberate fraction of a second per hash, which over 14 users would dominate the
-    demo's load time. The checks `create_user` makes are repeated for them.
+    demo's load time. The checks `create_user` makes are repeated for them, and their role
+    grants are audited as `create_user` audits them.
     """
     existing = set(session.scalars(select(User.email)))
     missing = [demo for demo in DEMO_USERS if demo.email not in existing]
@@ -169,6 +171,8 @@ def create_demo_users(session: Session, password: str = DEMO_PASSWORD) -> list[U
         session.add(user)
         created.append(user)
     session.flush()
+    for user in created[1:]:  # create_user audited the first one's grants itself
+        data_audit.record_roles(session, None, user, before=[])
     return created
 
 

@@ -27,9 +27,19 @@ from sqlalchemy.orm import Session
 
 from app.demo.loader import DemoSummary, load_demo
 from app.demo.roster import DEMO_TODAY, PLANS
-from app.demo.users import AUTHOR, DEMO_PASSWORD, DESK, FINANCE, REP_EMEA, REP_NA, REVOPS, SALES
+from app.demo.users import (
+    AUTHOR,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    DESK,
+    FINANCE,
+    REP_EMEA,
+    REP_NA,
+    REVOPS,
+    SALES,
+)
 from config import TestConfig
-from governance import audit, disputes, exceptions, payout_close, statements, votes
+from governance import audit, data_audit, disputes, exceptions, payout_close, statements, votes
 from governance import policy_store as store
 from models import User, schema
 from models.approvals import ChangeRequest, Vote
@@ -258,6 +268,9 @@ def test_the_audit_chain_verifies(session):
     assert audit.verify(session).ok
     actions = set(session.scalars(select(AuditRecord.action)))
     assert {"plan_version.vote", "payout_exception.vote", "dispute.filed"} <= actions
+    # Every demo user's role grants are audited, as for any user created in the app.
+    grants = select(AuditRecord.object_id).where(AuditRecord.action == data_audit.ROLES_ACTION)
+    assert len(set(session.scalars(grants))) == len(DEMO_USERS)
     assert _user(session, DESK).id in set(session.scalars(select(AuditRecord.actor_id)))
     assert _user(session, REVOPS).id in set(session.scalars(select(AuditRecord.actor_id)))
 
