@@ -32,8 +32,10 @@ from models import (
 )
 from models.approvals import ChangeRequest, Vote
 from models.audit import AuditRecord
+from models.disputes import Dispute
 from models.engine import make_engine
-from models.payouts import PayoutRun
+from models.exceptions import PayoutException
+from models.payouts import PayoutLine, PayoutRun
 from models.policy import PlanVersion
 
 COUNTED = (
@@ -53,6 +55,9 @@ COUNTED = (
     Vote,
     AuditRecord,
     PayoutRun,
+    PayoutLine,
+    PayoutException,
+    Dispute,
 )
 
 
