@@ -9,10 +9,11 @@ The pure part of `governance.payout_runs` (no writes):
   once per version; each evaluation keeps only the lines its version governs.
 - `evaluate_period(...)`: the engine's section-5 output, exactly what `accord evaluate`
   prints for the same data and versions, split into statements per (participant, plan).
-- `participant_input_hashes(raw, ...)`: sha256 of each participant's slice of the input
+- `participant_slices(raw, ...)`: sha256 of each participant's slice of the input
   (their record, quotas, the deals that credit them or their reports, those deals'
-  events, the exceptions that name them or their deals, FX, plan versions): a re-run
-  rewrites only statements whose input hash, or whose result, changed.
+  events, the exceptions that name them or their deals, FX, plan versions), and which
+  deals are theirs. A re-run evaluates only the participants whose input hash changed,
+  over `subset(raw, ...)` (their deals), and rewrites their statements.
 - `statement_rows(...)`: the plain dicts inserted in bulk (not ORM objects).
 
 Hashes are "sha256:<hex>" of compact JSON with sorted keys: the same inputs give the
@@ -25,7 +26,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -114,8 +115,10 @@ def _governs(use: VersionUse, line: dict[str, Any], period: Period, close_of: di
 # ------------------------------------------------------------------ per-participant input
 
 
-def participant_input_hashes(raw: Mapping[str, Any], shared: Mapping[str, Any]) -> dict[str, str]:
-    """sha256 of every participant's slice of the section-3 input (see module doc)."""
+def participant_slices(
+    raw: Mapping[str, Any], shared: Mapping[str, Any]
+) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """Every participant's input hash (see module doc) and the ids of their deals."""
     manager = {p["id"]: p.get("manager") for p in raw["participants"]}
     quotas: dict[str, list] = defaultdict(list)
     for q in raw["quotas"]:
@@ -125,6 +128,7 @@ def participant_input_hashes(raw: Mapping[str, Any], shared: Mapping[str, Any]) 
         events[e["deal"]].append(e)
     by_deal_exc: dict[str, list] = defaultdict(list)
     slices: dict[str, list] = defaultdict(list)
+    deals_of: dict[str, set[str]] = defaultdict(set)
     for x in raw["exceptions"]:
         if x.get("deal"):
             by_deal_exc[x["deal"]].append(x)
@@ -142,11 +146,35 @@ def participant_input_hashes(raw: Mapping[str, Any], shared: Mapping[str, Any]) 
         item = ("deal", d, events.get(d["id"], ()), by_deal_exc.get(d["id"], ()))
         for who in people:
             slices[who].append(item)
+            deals_of[who].add(d["id"])
     common = digest(shared)
-    return {
+    hashes = {
         p["id"]: digest([common, p, quotas.get(p["id"], ()), slices.get(p["id"], ())])
         for p in raw["participants"]
     }
+    return hashes, deals_of
+
+
+def participant_input_hashes(raw: Mapping[str, Any], shared: Mapping[str, Any]) -> dict:
+    """sha256 of every participant's slice of the input (`participant_slices`)."""
+    return participant_slices(raw, shared)[0]
+
+
+def subset(data: Data, people: set[str], deals_of: Mapping[str, set[str]]) -> Data:
+    """The loaded input restricted to `people`'s deals (their events and exceptions): what
+    their statements depend on. Every participant record, quota and FX rate stays, so
+    the kept deals' references resolve."""
+    keep: set[str] = set()
+    for who in people:
+        keep |= deals_of.get(who, set())
+    return replace(
+        data,
+        deals=tuple(d for d in data.deals if d.id in keep),
+        events=tuple(e for e in data.events if e.deal in keep),
+        exceptions=tuple(
+            x for x in data.exceptions if (x.deal in keep if x.deal else x.participant in people)
+        ),
+    )
 
 
 def _exception_people(x: Mapping[str, Any]) -> set[str]:

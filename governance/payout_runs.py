@@ -20,11 +20,13 @@ and the hashes of the plan versions, of the exceptions and of the input data.
   makes a second concurrent start fail at once instead of waiting for the first to
   finish; SQLite has one writer at a time (the second waits, then fails).
 - **Re-running a draft** rebuilds it in place (`version` + 1). Each statement carries the
-  hash of its participant's inputs and of its own lines; only statements whose input or
-  result changed are deleted and written again (`recomputed_count`), the others and
-  their line ids stay. The engine itself still evaluates the whole organisation (credit
-  crosses participants: splits, teams, managers); what the re-run saves is the writing.
-  Same inputs: same hashes, same lines, nothing rewritten.
+  hash of its participant's inputs (their slice: record, quotas, every deal that credits
+  them or their reports, those deals' events and exceptions, FX, plan versions). Only
+  participants whose input hash changed (or who have a prior-period adjustment) are
+  evaluated again, over their own deals, and only statements whose result then differs
+  are deleted and written again (`recomputed_count`); the others and their line ids
+  stay. The database is still read and hashed in full. Same inputs: same hashes, same
+  lines, nothing evaluated or rewritten.
 - An approved or locked run is never re-run (409): its period's changes are the close's
   prior-period adjustments (`governance.payout_adjustments`), which each build adds to
   its statements (`payout_close.adjustments_for`): they are rebuilt with them.
@@ -48,8 +50,9 @@ from governance.payout_build import (
     digest,
     evaluate_period,
     governing_versions,
-    participant_input_hashes,
+    participant_slices,
     statement_rows,
+    subset,
 )
 from governance.permissions import has_permission
 from governance.policy_errors import Conflict, NotFound, PolicyError, require
@@ -160,7 +163,16 @@ def start_run(
             "are paid as prior-period adjustments."
         )
 
-    built = _compute(session, target)
+    known = None
+    if run is not None:  # a re-run: what each participant's inputs were
+        known = dict(
+            session.execute(
+                select(Statement.participant_id, Statement.input_hash).where(
+                    Statement.run_id == run.id
+                )
+            ).all()
+        )
+    built = _compute(session, target, known)
     before = None if run is None else run.result_hash
     if run is None:
         run = PayoutRun(period=target.name, period_start=target.start, period_end=target.end)
@@ -219,13 +231,18 @@ def _claim(session: Session, period: Period) -> None:
         raise Conflict(f"A run of {period.name} is being built right now.") from None
 
 
-def _compute(session: Session, period: Period) -> dict[str, Any]:
-    """Read the database, evaluate, and hash: everything short of writing."""
+def _compute(session: Session, period: Period, known: dict[str, str] | None) -> dict[str, Any]:
+    """Read the database, hash, evaluate: everything short of writing.
+
+    `known`: on a re-run, each participant's input hash in the draft. Only participants
+    whose hash differs (or who had no statement, or have a prior-period adjustment) are
+    evaluated, over their own deals; the others' statements stay as they are.
+    """
     raw = database_json(
         session, up_to=period.end, exceptions=approved_exceptions(session, as_of=period.end)
     )
     try:
-        data = load_data(raw)
+        data = load_data(raw)  # validates everything, and normalises `raw` before hashing
     except InvalidData as exc:
         raise RunRejected("The stored data does not validate.", exc.problems) from None
     close_of = {d.id: d.close_date for d in data.deals}
@@ -236,22 +253,34 @@ def _compute(session: Session, period: Period) -> dict[str, Any]:
             f"No plan version governs {period.name}.",
             [Problem("period", f"no active plan version governs {period.name}")],
         )
+    plan_versions = {key: [u.plan.version for u in uses] for key, uses in versions.items()}
+    shared = {"period": period.name, "plans": plan_versions, "fx": raw["fx"]}
+    input_hashes, deals_of = participant_slices(raw, shared)
+    exceptions_hash = digest(raw["exceptions"])
+    del raw
     try:
-        results = evaluate_period(data, period, versions, close_of)
         # The close: locked earlier periods re-evaluated, differences paid here.
-        payout_close.add_adjustments(results, payout_close.adjustments_for(session, period))
+        adjustments = payout_close.adjustments_for(session, period)
+        affected = None
+        if known is not None:
+            affected = {p for p, h in input_hashes.items() if known.get(p) != h}
+            affected |= {line["participant"] for line in adjustments}
+            data = subset(data, affected, deals_of)
+        results = evaluate_period(data, period, versions, close_of) if affected != set() else {}
+        if affected is not None:
+            # Split partners, teams... of the affected appear in the subset's output with
+            # a partial view of their deals: only the affected participants' count.
+            results = {slot: st for slot, st in results.items() if slot[0] in affected}
+        payout_close.add_adjustments(results, adjustments)
     except EvaluationError as exc:
         raise RunRejected(f"{period.name} cannot be evaluated.", exc.problems) from None
     del data
-    plan_versions = {key: [u.plan.version for u in uses] for key, uses in versions.items()}
-    shared = {"period": period.name, "plans": plan_versions, "fx": raw["fx"]}
-    input_hashes = participant_input_hashes(raw, shared)
-    exceptions_hash = digest(raw["exceptions"])
     # Every record of the input is in some participant's slice (a deal has an owner, an
     # event or exception belongs to a deal or a participant): hashing the slices' hashes
     # covers it all without serialising the whole input a second time.
     return {
         "results": results,
+        "affected": affected,
         "plan_versions": plan_versions,
         "input_hashes": input_hashes,
         "input_data_hash": digest([shared, exceptions_hash, sorted(input_hashes.items())]),
@@ -273,8 +302,13 @@ def _persist(session: Session, run: PayoutRun, built: dict, progress: Progress |
             ).where(Statement.run_id == run.id)
         )
     }
-    results, hashes = built["results"], built["input_hashes"]
-    gone = [slot for slot in existing if slot not in results]
+    results, hashes, affected = built["results"], built["input_hashes"], built["affected"]
+    # Statements of participants not re-evaluated stay as they are.
+    gone = [
+        slot
+        for slot in existing
+        if slot not in results and (affected is None or slot[0] in affected)
+    ]
     _delete(session, run, gone)
     slots = sorted(results)
     total, recomputed = len(slots), 0

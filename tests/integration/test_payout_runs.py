@@ -106,6 +106,12 @@ def test_an_incremental_re_run_rewrites_only_the_affected_statements(db, org):
     run = start_run(db, None, PERIOD)
     db.commit()
     assert run.recomputed_count == 2
+    # D-4 is bo's, split between ana and cy: the three and their manager di are evaluated.
+    db.execute(update(Deal).where(Deal.id == "D-4").values(amount=Decimal("55555")))
+    db.commit()
+    run = start_run(db, None, PERIOD)
+    db.commit()
+    assert run.recomputed_count == 4
     changed = {
         (s.participant_id, s.plan_key)
         for s in db.scalars(select(Statement).where(Statement.run_id == run.id))
