@@ -4,7 +4,10 @@
 software company, Northwind Cloud: 47 participants on five plans, four quarters of
 quotas and about 2,000 deals with the awkward cases compensation plans exist for.
 `users.DEMO_USERS` are the logins for every role, with one shared demo-only password;
-`loader.load_demo(session, ...)` writes both in the caller's transaction.
+`loader.load_demo(session, ...)` writes both in the caller's transaction, then a year of
+governance history through the governance services: plan versions and change requests
+(`history`), payout exceptions (`exceptions`), payout runs (`payouts`) and disputes
+(`disputes`), on the story's dates (`clock`).
 
 Everything is deterministic: the same seed gives byte-identical JSON, and "today" is
 pinned to `DEMO_TODAY` (2026-11-24), so the demo's current quarter is 2026-Q4.
