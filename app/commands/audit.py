@@ -1,5 +1,6 @@
-"""`accord audit verify|export`: check the hash chain; export the log, plan versions and
-every decision on them for auditors."""
+"""`accord audit verify|export`: check the hash chain; export the log, plan versions,
+every decision on them, the diffs between consecutive versions and every committee vote
+with its subject's tally, for auditors."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask.cli import with_appcontext
 
 from app.database import db_session
 from governance import audit as audit_log
+from governance.audit_exports import EXPORTS
 
 
 @click.group()
@@ -30,20 +32,14 @@ def verify() -> None:
     sys.exit(1)
 
 
-EXPORTS = {
-    "log": audit_log.export_records,
-    "plan-versions": audit_log.export_plan_versions,
-    "plan-transitions": audit_log.export_plan_transitions,
-}
-
-
 @audit.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="json")
 @click.option("--what", type=click.Choice(sorted(EXPORTS)), default="log", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @with_appcontext
 def export(fmt: str, what: str, output: Path | None) -> None:
-    """Write the log (oldest first, every hashed field), the plan versions or their decisions."""
+    """Write the log (oldest first, every hashed field), the plan versions, their decisions,
+    the diffs between consecutive versions (plan-diffs) or the votes (approvals)."""
     text = EXPORTS[what](db_session(), fmt)
     if output is None:
         click.echo(text, nl=False)

@@ -187,6 +187,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/audit/export"): AUDIT_READ,
     ("GET", "/api/v1/audit/plan-versions"): AUDIT_READ,
     ("GET", "/api/v1/audit/plan-transitions"): AUDIT_READ,
+    ("GET", "/api/v1/audit/plan-diffs"): AUDIT_READ,
+    ("GET", "/api/v1/audit/approvals"): AUDIT_READ,
     ("GET", "/api/v1/audit/verify"): AUDIT_READ,
     # Statements
     ("GET", "/api/v1/statements"): STATEMENTS_LIST,

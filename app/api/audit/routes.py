@@ -1,5 +1,6 @@
 """`/api/v1/audit`: for auditors: the audit log (a page, an export, a check of the chain),
-and exports of plan versions and of every decision on them, as CSV or JSON.
+and exports of plan versions, of every decision on them, of the diffs between consecutive
+versions and of every committee vote with its subject's tally, as CSV or JSON.
 
 Read-only: nothing here writes. Exports are oldest first and carry every hashed field, so
 an auditor can recompute the chain outside Accord.
@@ -20,7 +21,7 @@ from app.api.audit.schemas import (
 )
 from app.auth.decorators import permission_required
 from app.database import db_session
-from governance import audit
+from governance import audit, audit_exports
 
 blp = Blueprint("audit", __name__, url_prefix="/audit", description="The audit log")
 FILTERS = ("action", "object_type", "object_id", "actor_id")
@@ -90,6 +91,28 @@ def export_plan_transitions(query):
     """Every decision on every plan version (submissions, approvals, rejections...)."""
     fmt = query["format"]
     return _download(audit.export_plan_transitions(db_session(), fmt), fmt, "plan-transitions")
+
+
+@blp.route("/plan-diffs")
+@permission_required("audit.read")
+@blp.arguments(FormatQuerySchema, location="query")
+@blp.doc(**EXPORT_DOC)
+def export_plan_diffs(query):
+    """Each plan version against the one before it: one row per field, rule added, removed,
+    changed (per field, before and after) or reordered."""
+    fmt = query["format"]
+    return _download(audit_exports.export_plan_diffs(db_session(), fmt), fmt, "plan-diffs")
+
+
+@blp.route("/approvals")
+@permission_required("audit.read")
+@blp.arguments(FormatQuerySchema, location="query")
+@blp.doc(**EXPORT_DOC)
+def export_approvals(query):
+    """Every committee vote (plan versions, approval rules, exceptions, payout runs), oldest
+    first, with the voter's functions and roles then and its subject's tally now."""
+    fmt = query["format"]
+    return _download(audit_exports.export_approvals(db_session(), fmt), fmt, "approvals")
 
 
 @blp.route("/verify")

@@ -1,0 +1,170 @@
+"""Auditor exports beyond the log itself: the diffs between consecutive plan versions and
+every committee vote with the tally of its subject, as CSV or JSON (read-only).
+
+    export_plan_diffs(session, "csv")   one row per change, versions N-1 -> N of each plan
+    export_approvals(session, "json")   one row per vote, with its subject's tally
+
+Rows are flat so that CSV and JSON carry the same thing (nested values, e.g. a rule added
+whole, are compact JSON text in a CSV cell). `governance.audit` has the log, the plan
+versions and the decisions on them; `EXPORTS` names every export for the API and CLI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from governance import audit, votes
+from governance.diff import diff_documents
+from governance.policy_lookup import plan_of
+from models.approvals import ApprovalRuleSet, Vote
+from models.policy import PlanVersion
+
+DIFF_FIELDS = (
+    "plan",
+    "from_number",
+    "to_number",
+    "from_hash",
+    "to_hash",
+    "section",
+    "change",
+    "rule",
+    "path",
+    "before",
+    "after",
+)
+APPROVAL_FIELDS = (
+    "subject_type",
+    "subject",
+    "subject_state",
+    "vote_id",
+    "voter_id",
+    "decision",
+    "content_hash",
+    "functions",
+    "roles",
+    "comment",
+    "at",
+    "outcome",
+    "approvals",
+    "rejections",
+    "missing",
+    "summary",
+)
+
+
+# --------------------------------------------------------------------------- diffs
+
+
+def plan_diff_rows(old: PlanVersion, new: PlanVersion) -> list[dict[str, Any]]:
+    """The structural diff of two versions as flat rows (one "unchanged" row if none)."""
+    result = diff_documents(plan_of(old).document, plan_of(new).document)
+    base = {
+        "plan": new.plan_key,
+        "from_number": old.number,
+        "to_number": new.number,
+        "from_hash": old.content_hash,
+        "to_hash": new.content_hash,
+    }
+
+    def row(section, change, rule=None, path=None, before=None, after=None):
+        return base | {
+            "section": section,
+            "change": change,
+            "rule": rule,
+            "path": path,
+            "before": before,
+            "after": after,
+        }
+
+    rows = [row(None, "field", None, f.path, f.before, f.after) for f in result.fields]
+    for name, section in result.sections.items():
+        rows += [row(name, "added", a["id"], after=a.get("rule")) for a in section.added]
+        rows += [row(name, "removed", r["id"], before=r.get("rule")) for r in section.removed]
+        for changed in section.changed:
+            rows += [
+                row(name, "changed", changed.id, f.path, f.before, f.after) for f in changed.fields
+            ]
+        if section.reordered:
+            rows.append(row(name, "reordered", None, None, *section.reordered))
+    return rows or [row(None, "unchanged")]
+
+
+def export_plan_diffs(session: Session, fmt: str) -> str:
+    """For every plan, the diff of each version against the one before it (by number)."""
+    stmt = select(PlanVersion).order_by(PlanVersion.plan_key, PlanVersion.number)
+    rows: list[dict[str, Any]] = []
+    previous: PlanVersion | None = None
+    for version in session.scalars(stmt):
+        if previous is not None and previous.plan_key == version.plan_key:
+            rows += plan_diff_rows(previous, version)
+        previous = version
+    return audit.render(rows, DIFF_FIELDS, fmt)
+
+
+# --------------------------------------------------------------------------- approvals
+
+
+def _subject(session: Session, vote: Vote) -> tuple[str, str, str, votes.Tally | None]:
+    """(type, label, state, tally) of what a vote is on; the tally as its module counts it."""
+    if vote.plan_version_id is not None:
+        version = session.get(PlanVersion, vote.plan_version_id)
+        return "plan_version", version.label, version.state, votes.plan_tally(session, version)
+    if vote.rule_set_id is not None:
+        rule_set = session.get(ApprovalRuleSet, vote.rule_set_id)
+        tally = votes.rule_set_tally(session, rule_set) if rule_set.decided_under else None
+        return "approval_rules", rule_set.label, rule_set.state, tally
+    if vote.exception_id is not None:
+        from governance.exceptions import exception_tally  # built on votes
+        from models.exceptions import PayoutException
+
+        exc = session.get(PayoutException, vote.exception_id)
+        return "exception", exc.label, exc.state, exception_tally(session, exc)
+    from governance.payout_close import run_tally  # built on votes
+    from models.payouts import PayoutRun
+
+    run = session.get(PayoutRun, vote.payout_run_id)
+    return "payout_run", run.label, run.state, run_tally(session, run)
+
+
+def export_approvals(session: Session, fmt: str) -> str:
+    """Every committee vote, oldest first, each with the current tally of its subject."""
+    subjects: dict[tuple, tuple[str, str, str, votes.Tally | None]] = {}
+    rows = []
+    for vote in session.scalars(select(Vote).order_by(Vote.id)):
+        key = (vote.plan_version_id, vote.rule_set_id, vote.exception_id, vote.payout_run_id)
+        if key not in subjects:
+            subjects[key] = _subject(session, vote)
+        kind, label, state, tally = subjects[key]
+        rows.append(
+            {
+                "subject_type": kind,
+                "subject": label,
+                "subject_state": state,
+                "vote_id": vote.id,
+                "voter_id": vote.voter_id,
+                "decision": vote.decision,
+                "content_hash": vote.content_hash,
+                "functions": list(vote.functions or ()),
+                "roles": list(vote.roles or ()),
+                "comment": vote.comment,
+                "at": audit.timestamp_text(vote.at),
+                "outcome": tally.outcome if tally else None,
+                "approvals": len(tally.approvals) if tally else None,
+                "rejections": len(tally.rejections) if tally else None,
+                "missing": list(tally.missing) if tally else None,
+                "summary": tally.summary() if tally else None,
+            }
+        )
+    return audit.render(rows, APPROVAL_FIELDS, fmt)
+
+
+EXPORTS = {
+    "log": audit.export_records,
+    "plan-versions": audit.export_plan_versions,
+    "plan-transitions": audit.export_plan_transitions,
+    "plan-diffs": export_plan_diffs,
+    "approvals": export_approvals,
+}
