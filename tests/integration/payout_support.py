@@ -46,7 +46,8 @@ def activate_plan(
     """Create, approve (as the trusted system) and activate a version; returns it."""
     version = store.create_draft(db, None, text or PLAN.format(key=key, rate=rate))
     key = version.plan_key
-    store.submit(db, None, key, version.number, effective_from=effective)
+    # retroactive: some tests activate into a locked period (the prior-period adjustments).
+    store.submit(db, None, key, version.number, effective_from=effective, retroactive=True)
     store.approve(db, None, key, version.number)
     store.activate(db, None, key, version.number)
     db.flush()
