@@ -34,8 +34,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from governance.policy_store import plan_of, version_governing
-from models import PolicyPlan
+from governance.policy_store import plan_of
+from models import PlanVersion
 from rules.evaluate import evaluate
 from rules.model import Data, Plan
 from rules.period import Period
@@ -63,11 +63,23 @@ def governing_versions(
 ) -> dict[str, list[VersionUse]]:
     """{plan key: [VersionUse]} for every plan with a version governing some day used."""
     days = sorted(set(close_dates) | {period.end})
+    # `policy_store.version_governing(session, key, day)` for every day, in one query per
+    # plan: the latest-recorded activation effective on or before the day.
+    candidates: dict[str, list[PlanVersion]] = {}
+    for version in session.scalars(
+        select(PlanVersion)
+        .where(
+            PlanVersion.state.in_(("active", "superseded")),
+            PlanVersion.effective_from <= days[-1],
+        )
+        .order_by(PlanVersion.recorded_at.desc(), PlanVersion.id.desc())
+    ):
+        candidates.setdefault(version.plan_key, []).append(version)
     out: dict[str, list[VersionUse]] = {}
-    for key in session.scalars(select(PolicyPlan.key).order_by(PolicyPlan.key)):
+    for key in sorted(candidates):
         uses: dict[str, VersionUse] = {}
         for day in days:
-            version = version_governing(session, key, day)
+            version = next((v for v in candidates[key] if v.effective_from <= day), None)
             if version is None:
                 continue
             use = uses.get(version.content_hash)
