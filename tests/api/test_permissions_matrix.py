@@ -124,6 +124,9 @@ EXCEPTIONS_READ = {**PLANS_READ, "comp_admin": 200}
 EXCEPTIONS_FILE = {"anonymous": 401, "admin": 422, "comp_admin": 422, "deal_desk": 422, "*": 403}
 
 EXCEPTION_PAGE = "/exceptions/<int:exception_id>"
+RUN_PAGE = "/payout-runs/<int:run_id>"
+RUN_PAGES_READ = {**STATEMENTS_READ_ALL, "anonymous": 302}
+RUNS_PAGE_RUN = {"anonymous": 302, "admin": 303, "comp_admin": 303, "*": 403}
 EXCEPTION_PAGES_READ = {**EXCEPTIONS_READ, "anonymous": 302}
 EXCEPTIONS_FILE_PAGE = {**EXCEPTIONS_FILE, "anonymous": 302}
 
@@ -256,6 +259,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", EXCEPTION): EXCEPTIONS_READ,
     ("POST", EXCEPTION + "/votes"): {**CHANGES_VOTE, "deal_desk": 201},
     ("POST", EXCEPTION + "/withdraw"): {"anonymous": 401, "admin": 200, "deal_desk": 200, "*": 403},
+    # Payout run pages (app/pages/payout_runs.py): read as the API reads, act as it acts
+    ("GET", "/payout-runs"): RUN_PAGES_READ,
+    ("POST", "/payout-runs"): RUNS_PAGE_RUN,
+    ("GET", RUN_PAGE): RUN_PAGES_READ,
+    ("POST", RUN_PAGE + "/vote"): {"anonymous": 302, "admin": 303, "committee": 303, "*": 403},
+    ("POST", RUN_PAGE + "/lock"): RUNS_PAGE_RUN,
     # Exception pages
     ("GET", "/exceptions"): EXCEPTION_PAGES_READ,
     ("GET", "/exceptions/new"): {
@@ -428,6 +437,10 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("POST", "/api/v1/payout-runs"): runnable_period,
     ("GET", RUN_CLOSE): payout_run("draft"),
     ("GET", RUN_CLOSE + "/lines"): payout_run("draft"),
+    ("POST", "/payout-runs"): runnable_period,
+    ("GET", RUN_PAGE): payout_run("draft"),
+    ("POST", RUN_PAGE + "/vote"): payout_run("draft"),
+    ("POST", RUN_PAGE + "/lock"): payout_run("approved"),
     ("GET", "/api/v1/statements"): statement_run,
     ("GET", "/api/v1/statements/export"): statement_run,
     ("GET", STATEMENT): statement_run,
@@ -482,6 +495,10 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     ("POST", RUN_CLOSE + "/votes"): lambda world: vote(world),
     ("POST", RUN_CLOSE + "/lock"): {"json": {"note": "matrix"}},
     ("POST", "/api/v1/payout-runs"): {"json": {"period": "2026-Q3"}},
+    ("POST", "/payout-runs"): {"data": {"period": "2026-Q3"}},
+    ("POST", RUN_PAGE + "/vote"): lambda world: {
+        "data": {"decision": "approve", "content_hash": world.values["content_hash"]}
+    },
     ("POST", "/login"): {"data": {"email": "nobody@example.test", "password": "wrong one"}},
     ("POST", "/account/password"): {
         "data": {"current": "not the password", "new": "x" * 12, "confirm": "x" * 12}
