@@ -28,9 +28,10 @@ from app.api.changes.schemas import (
     RuleSetsSchema,
     VoteRequestSchema,
 )
+from app.api.refusals import refuse
 from app.auth.decorators import permission_required
 from app.database import db_session
-from app.errors import ErrorSchema, problems_payload
+from app.errors import ErrorSchema
 from governance import approval_rules, votes
 from governance import policy_store as store
 
@@ -38,20 +39,7 @@ blp = Blueprint(
     "changes", __name__, url_prefix="", description="Committee votes and approval rules"
 )
 
-STATUS = {
-    store.NotFound: 404,
-    store.NotAllowed: 403,
-    store.InvalidTransition: 409,
-    store.Conflict: 409,
-    store.StaleEdit: 409,
-    store.DocumentRejected: 422,
-}
 VERSION_PATH = "/plans/<string:key>/versions/<int:number>"
-
-
-def _fail(exc: store.PolicyError):
-    db_session().rollback()
-    abort(STATUS[type(exc)], message=exc.message, errors=problems_payload(exc.problems))
 
 
 def _plan_box(session, version, vote=None) -> dict:
@@ -106,7 +94,7 @@ class PlanVotes(MethodView):
         try:
             version = store.get_version(session, key, number)
         except store.PolicyError as exc:
-            _fail(exc)
+            refuse(exc)
         return _plan_box(session, version)
 
     @permission_required("changes.vote")
@@ -122,7 +110,7 @@ class PlanVotes(MethodView):
         try:
             vote, _tally = votes.cast_plan_vote(session, current_user, key, number, **body)
         except store.PolicyError as exc:
-            _fail(exc)
+            refuse(exc)
         session.commit()
         return _plan_box(session, store.get_version(session, key, number), vote), 201
 
@@ -137,7 +125,7 @@ def version_impact(key: str, number: int):
     try:
         version = store.get_version(session, key, number)
     except store.PolicyError as exc:
-        _fail(exc)
+        refuse(exc)
     request = votes.change_request_of(session, version)
     if request is None:
         abort(404, message=f"{version.label} has no change request: it was never submitted.")
@@ -165,7 +153,7 @@ class RuleSets(MethodView):
         try:
             active = approval_rules.active_rule_set(session)
         except store.PolicyError as exc:
-            _fail(exc)
+            refuse(exc)
         return {
             "active": _rule_set(active),
             "versions": [_rule_set(r) for r in approval_rules.list_rule_sets(session)],
@@ -184,7 +172,7 @@ class RuleSets(MethodView):
                 session, current_user, body["rules"], note=body["note"]
             )
         except store.PolicyError as exc:
-            _fail(exc)
+            refuse(exc)
         session.commit()
         return _rule_set_detail(session, rule_set), 201
 
@@ -199,7 +187,7 @@ def rule_set_item(number: int):
     try:
         rule_set = approval_rules.get_rule_set(session, number)
     except store.PolicyError as exc:
-        _fail(exc)
+        refuse(exc)
     return _rule_set_detail(session, rule_set)
 
 
@@ -216,7 +204,7 @@ def vote_on_rules(body, number: int):
     try:
         vote, _tally = votes.cast_rules_vote(session, current_user, number, **body)
     except store.PolicyError as exc:
-        _fail(exc)
+        refuse(exc)
     session.commit()
     return _rule_set_detail(session, approval_rules.get_rule_set(session, number), vote), 201
 
@@ -232,6 +220,6 @@ def withdraw_rules(body, number: int):
     try:
         rule_set = approval_rules.withdraw(session, current_user, number, note=body["note"])
     except store.PolicyError as exc:
-        _fail(exc)
+        refuse(exc)
     session.commit()
     return _rule_set_detail(session, rule_set)

@@ -20,7 +20,7 @@ from functools import wraps
 from flask import abort as flask_abort
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from app.api.changes.schemas import VoteRequestSchema
 from app.api.exceptions.schemas import (
@@ -30,24 +30,16 @@ from app.api.exceptions.schemas import (
     ListQuerySchema,
     WithdrawSchema,
 )
+from app.api.refusals import refuse
 from app.auth.decorators import login_required
 from app.database import db_session
-from app.errors import ErrorSchema, problems_payload
+from app.errors import ErrorSchema
 from governance import exceptions as ex
 from governance import policy_store as store
 
 blp = Blueprint(
     "exceptions", __name__, url_prefix="/exceptions", description="Deal-desk payout exceptions"
 )
-
-STATUS = {
-    store.NotFound: 404,
-    store.NotAllowed: 403,
-    store.InvalidTransition: 409,
-    store.Conflict: 409,
-    store.StaleEdit: 409,
-    store.DocumentRejected: 422,
-}
 
 
 def readers_only(view):
@@ -61,11 +53,6 @@ def readers_only(view):
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def _fail(exc: store.PolicyError):
-    db_session().rollback()
-    abort(STATUS[type(exc)], message=exc.message, errors=problems_payload(exc.problems))
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -126,7 +113,7 @@ class Exceptions(MethodView):
         try:
             found = ex.list_exceptions(session, state=query["state"])
         except store.PolicyError as exc:
-            _fail(exc)
+            refuse(exc)
         return {"exceptions": [summary(e) for e in found]}
 
     @login_required
@@ -141,7 +128,7 @@ class Exceptions(MethodView):
         try:
             exc = ex.file_exception(session, current_user, body)
         except store.PolicyError as exc:
-            _fail(exc)
+            refuse(exc)
         session.commit()
         return detail(session, exc), 201
 
@@ -156,7 +143,7 @@ def exception_item(exception_id: int):
     try:
         exc = ex.get_exception(session, exception_id)
     except store.PolicyError as exc:
-        _fail(exc)
+        refuse(exc)
     return detail(session, exc)
 
 
@@ -173,7 +160,7 @@ def exception_vote(body, exception_id: int):
     try:
         vote, _tally = ex.cast_exception_vote(session, current_user, exception_id, **body)
     except store.PolicyError as exc:
-        _fail(exc)
+        refuse(exc)
     session.commit()
     return detail(session, ex.get_exception(session, exception_id), vote), 201
 
@@ -196,6 +183,6 @@ def exception_withdraw(body, exception_id: int):
             expected_version=body["version"],
         )
     except store.PolicyError as exc:
-        _fail(exc)
+        refuse(exc)
     session.commit()
     return detail(session, exc)

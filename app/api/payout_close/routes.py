@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from app.api.payout_close.schemas import (
     LockedRunSchema,
@@ -22,9 +22,10 @@ from app.api.payout_close.schemas import (
     RunCastVoteSchema,
     RunVoteRequestSchema,
 )
+from app.api.refusals import refuse
 from app.auth.decorators import permission_required
 from app.database import db_session
-from app.errors import ErrorSchema, problems_payload
+from app.errors import ErrorSchema
 from governance import payout_close
 from governance import policy_errors as errors
 
@@ -34,20 +35,6 @@ blp = Blueprint(
     url_prefix="/payout-runs",
     description="Payout run close: committee votes and the lock",
 )
-
-STATUS = {
-    errors.NotFound: 404,
-    errors.NotAllowed: 403,
-    errors.InvalidTransition: 409,
-    errors.Conflict: 409,
-    errors.StaleEdit: 409,
-    errors.DocumentRejected: 422,
-}
-
-
-def _fail(exc: errors.PolicyError):
-    db_session().rollback()
-    abort(STATUS[type(exc)], message=exc.message, errors=problems_payload(exc.problems))
 
 
 def _box(session, run, **extra) -> dict:
@@ -67,7 +54,7 @@ def run_tally(run_id: int):
     try:
         run = payout_close.get_run(session, run_id)
     except errors.PolicyError as exc:
-        _fail(exc)
+        refuse(exc)
     return _box(session, run)
 
 
@@ -87,7 +74,7 @@ class RunVotes(MethodView):
         try:
             vote, _tally = payout_close.cast_run_vote(session, current_user, run_id, **body)
         except errors.PolicyError as exc:
-            _fail(exc)
+            refuse(exc)
         session.commit()
         return _box(session, payout_close.get_run(session, run_id), vote=vote), 201
 
@@ -104,6 +91,6 @@ def lock(body, run_id: int):
     try:
         run = payout_close.lock_run(session, current_user, run_id, note=body["note"])
     except errors.PolicyError as exc:
-        _fail(exc)
+        refuse(exc)
     session.commit()
     return _box(session, run, locked_at=run.locked_at, locked_by_id=run.locked_by_id)

@@ -18,7 +18,7 @@ approved/locked or being built, 422 a bad period, data or evaluation problems (a
 from __future__ import annotations
 
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from app.api.payout_runs.schemas import (
     LinePageSchema,
@@ -28,9 +28,10 @@ from app.api.payout_runs.schemas import (
     RunSchema,
     StartRunSchema,
 )
+from app.api.refusals import refuse
 from app.auth.decorators import permission_required
 from app.database import db_session
-from app.errors import ErrorSchema, problems_payload
+from app.errors import ErrorSchema
 from governance import payout_runs
 from governance import policy_errors as errors
 
@@ -38,24 +39,12 @@ blp = Blueprint(
     "payout_runs", __name__, url_prefix="/payout-runs", description="Payout runs of a period"
 )
 
-STATUS = {
-    errors.NotFound: 404,
-    errors.NotAllowed: 403,
-    errors.Conflict: 409,
-    payout_runs.RunRejected: 422,
-}
-
-
-def _fail(exc: errors.PolicyError):
-    db_session().rollback()
-    abort(STATUS.get(type(exc), 409), message=exc.message, errors=problems_payload(exc.problems))
-
 
 def _run(run_id: int):
     try:
         return payout_runs.get_run(db_session(), run_id)
     except errors.NotFound as exc:
-        _fail(exc)
+        refuse(exc)
 
 
 @blp.route("", methods=["POST"])
@@ -71,7 +60,7 @@ def start(body):
     try:
         run = payout_runs.start_run(session, current_user, body["period"])
     except errors.PolicyError as exc:
-        _fail(exc)
+        refuse(exc)
     session.commit()
     return run
 

@@ -26,9 +26,10 @@ from app.api.plans.schemas import (
     VersionDetailSchema,
     VersionSchema,
 )
+from app.api.refusals import refuse
 from app.auth.decorators import permission_required
 from app.database import db_session
-from app.errors import ErrorSchema, problems_payload
+from app.errors import ErrorSchema
 from governance import policy_store as store
 from governance.diff import diff_documents
 from models import PolicyPlan
@@ -36,22 +37,8 @@ from rules.problems import Problem
 
 blp = Blueprint("plans", __name__, url_prefix="/plans", description="Plan versions")
 
-STATUS = {
-    store.NotFound: 404,
-    store.NotAllowed: 403,
-    store.InvalidTransition: 409,
-    store.Conflict: 409,
-    store.StaleEdit: 409,
-    store.DocumentRejected: 422,
-}
 DOCUMENT_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/plain")
 VERSION_PATH = "/<string:key>/versions/<int:number>"
-
-
-def _fail(exc: store.PolicyError, *, stale_status: int = 409):
-    db_session().rollback()
-    code = stale_status if isinstance(exc, store.StaleEdit) else STATUS[type(exc)]
-    abort(code, message=exc.message, errors=problems_payload(exc.problems))
 
 
 def _etag(plan: PolicyPlan) -> dict[str, str]:
@@ -121,7 +108,7 @@ class Plans(MethodView):
                 session, current_user, _document_text(), source="body", note=query["note"]
             )
         except store.PolicyError as exc:
-            _fail(exc)
+            refuse(exc)
         session.commit()
         return version, 201, _etag(version.plan)
 
@@ -136,7 +123,7 @@ class PlanItem(MethodView):
         try:
             plan = store.get_plan(db_session(), key)
         except store.PolicyError as exc:
-            _fail(exc)
+            refuse(exc)
         return plan, 200, _etag(plan)
 
 
@@ -150,7 +137,7 @@ class VersionItem(MethodView):
         try:
             version = store.get_version(db_session(), key, number)
         except store.PolicyError as exc:
-            _fail(exc)
+            refuse(exc)
         return version, 200, _etag(version.plan)
 
     @permission_required("plans.edit")
@@ -178,7 +165,7 @@ class VersionItem(MethodView):
                 source="body",
             )
         except store.PolicyError as exc:
-            _fail(exc, stale_status=stale_status)
+            refuse(exc, stale_status=stale_status)
         session.commit()
         return version, 200, _etag(version.plan)
 
@@ -193,7 +180,7 @@ def export_version(key: str, number: int):
     try:
         version = store.get_version(db_session(), key, number)
     except store.PolicyError as exc:
-        _fail(exc)
+        refuse(exc)
     filename = f"{key}-v{number}.yaml"
     return Response(
         store.export_yaml(version),
@@ -209,7 +196,7 @@ def _transition(action, key: str, number: int, body: dict):
     if action is store.submit:
         kwargs["retroactive"] = body["retroactive"]
     elif body["retroactive"]:
-        _fail(
+        refuse(
             store.DocumentRejected(
                 "retroactive is set on submission.",
                 [Problem(path="json.retroactive", message="not accepted here")],
@@ -218,7 +205,7 @@ def _transition(action, key: str, number: int, body: dict):
     if action in (store.submit, store.approve):
         kwargs["effective_from"] = body["effective_from"]
     elif body["effective_from"] is not None:
-        _fail(
+        refuse(
             store.DocumentRejected(
                 "effective_from is set on submission or approval.",
                 [Problem(path="json.effective_from", message="not accepted here")],
@@ -227,7 +214,7 @@ def _transition(action, key: str, number: int, body: dict):
     try:
         version = action(session, current_user, key, number, **kwargs)
     except store.PolicyError as exc:
-        _fail(exc, stale_status=stale_status)
+        refuse(exc, stale_status=stale_status)
     session.commit()
     return version, 200, _etag(version.plan)
 
@@ -289,7 +276,7 @@ def diff_versions(query, key: str):
         old = store.get_version(session, key, query["from_"])
         new = store.get_version(session, key, query["to"])
     except store.PolicyError as exc:
-        _fail(exc)
+        refuse(exc)
     result = diff_documents(store.plan_of(old).document, store.plan_of(new).document)
     return {"plan": key, "from_": old, "to": new, **result.as_dict()}
 
@@ -305,7 +292,7 @@ def governing_version(query, key: str):
     try:
         store.get_plan(session, key)
     except store.PolicyError as exc:
-        _fail(exc)
+        refuse(exc)
     version = store.version_governing(session, key, query["on"], query["as_of"])
     if version is None:
         abort(404, message=f"No version of {key!r} governs {query['on'].isoformat()}.")

@@ -1,0 +1,51 @@
+"""A governance refusal as an API error: one status per kind of refusal, for every resource.
+
+The services raise the refusals of `governance.policy_errors` (with located problems);
+a view catches them and calls `refuse(exc)`, which rolls the request's transaction back
+and answers with the JSON error envelope listing every problem.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from flask_smorest import abort
+
+from app.database import db_session
+from app.errors import problems_payload
+from governance.payout_runs import RunRejected
+from governance.policy_errors import (
+    Conflict,
+    DocumentRejected,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    PolicyError,
+    StaleEdit,
+)
+
+# Most specific first: a subclass must come before the class it extends.
+STATUS: tuple[tuple[type[PolicyError], int], ...] = (
+    (NotFound, 404),
+    (NotAllowed, 403),
+    (InvalidTransition, 409),
+    (Conflict, 409),
+    (DocumentRejected, 422),
+    (RunRejected, 422),
+)
+
+
+def status_of(exc: PolicyError, *, stale_status: int = 409) -> int:
+    """409 for a stale edit unless the caller used If-Match (then 412), see app/api/plans."""
+    if isinstance(exc, StaleEdit):
+        return stale_status
+    return next((code for kind, code in STATUS if isinstance(exc, kind)), 409)
+
+
+def refuse(exc: PolicyError, *, stale_status: int = 409) -> NoReturn:
+    db_session().rollback()
+    abort(
+        status_of(exc, stale_status=stale_status),
+        message=exc.message,
+        errors=problems_payload(exc.problems),
+    )
