@@ -25,6 +25,16 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from governance.permissions import has_permission
+
+# The workflows share one family of refusals (governance/policy_errors.py), so the API
+# and the pages map each kind to one HTTP status in one place (app/refusals.py).
+from governance.policy_errors import Conflict as Conflict
+from governance.policy_errors import Invalid as Invalid
+from governance.policy_errors import InvalidTransition as InvalidTransition
+from governance.policy_errors import NotAllowed as NotAllowed
+from governance.policy_errors import NotFound as NotFound
+from governance.policy_errors import PolicyError
+from governance.policy_errors import StaleEdit as StaleEdit
 from governance.statements import team_of
 from models.disputes import OPEN_STATES, Dispute
 from rules.problems import Problem
@@ -37,38 +47,7 @@ MAX_ATTACHMENT_NAME = 200
 MAX_ATTACHMENT_TEXT = 100_000
 CENT = Decimal("0.01")
 
-
-class DisputeError(Exception):
-    """Base of the refusals; `problems` lists located details when there are any."""
-
-    def __init__(self, message: str, problems: Iterable[Problem] = ()):
-        super().__init__(message)
-        self.message = message
-        self.problems = tuple(problems)
-
-
-class NotFound(DisputeError):
-    """No such dispute or line, or not one the actor may see (a rep: not theirs)."""
-
-
-class NotAllowed(DisputeError):
-    """The actor lacks the permission, or separation of duties forbids it."""
-
-
-class InvalidTransition(DisputeError):
-    """The dispute is not in a state this transition starts from."""
-
-
-class Conflict(DisputeError):
-    """The request clashes with current data (a line already disputed, a run not locked)."""
-
-
-class StaleEdit(DisputeError):
-    """The dispute changed since the caller read it."""
-
-
-class Invalid(DisputeError):
-    """Bad input; `problems` names every field at fault."""
+DisputeError = PolicyError  # the base every refusal here derives from
 
 
 # --------------------------------------------------------------------------- due dates

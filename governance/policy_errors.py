@@ -1,4 +1,4 @@
-"""The policy store's refusals, and the permission check every transition starts with.
+"""Governance refusals (every workflow raises these), and the permission check.
 
 Each maps to one HTTP status in the API (app/api/plans) and exit code 2 at the CLI; they
 carry located `problems` so a client can show every one at once.
@@ -41,7 +41,11 @@ class StaleEdit(PolicyError):
     """The plan changed since the caller read it (expected revision is out of date)."""
 
 
-class DocumentRejected(PolicyError):
+class Invalid(PolicyError):
+    """Bad input; `problems` names every field at fault."""
+
+
+class DocumentRejected(Invalid):
     """The document does not validate, or lint found errors; `problems` says where."""
 
 

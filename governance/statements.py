@@ -29,7 +29,6 @@ Reads only: nothing here writes, so nothing is audited.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -38,38 +37,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance.permissions import has_permission
+
+# One family of refusals for every workflow (governance/policy_errors.py).
+from governance.policy_errors import Conflict as Conflict
+from governance.policy_errors import Invalid as Invalid
+from governance.policy_errors import NotAllowed as NotAllowed
+from governance.policy_errors import NotFound as NotFound
+from governance.policy_errors import PolicyError
 from models.deals import Deal
 from models.payouts import HOLDING_STATES, PayoutLine, PayoutRun, Statement
 from models.people import Participant
 from rules.evaluation.numbers import fixed, plain
 from rules.explain import deal_facts, explain_line
-from rules.problems import Problem
 
 READ_ALL, READ_TEAM, READ_OWN = "statements.read_all", "statements.read_team", "statements.read_own"
 FORMATS = ("json", "csv")
 
-
-class StatementError(Exception):
-    def __init__(self, message: str, problems: Iterable[Problem] = ()):
-        super().__init__(message)
-        self.message = message
-        self.problems = tuple(problems)
-
-
-class NotFound(StatementError):
-    """No such statement, line or run, or one the actor may not read."""
-
-
-class NotAllowed(StatementError):
-    """The actor may read no statements at all."""
-
-
-class Conflict(StatementError):
-    """The run is not in a state that allows this (payroll of a run that is not locked)."""
-
-
-class Invalid(StatementError):
-    """Bad arguments (an unknown format)."""
+StatementError = PolicyError  # the base every refusal here derives from
 
 
 # --------------------------------------------------------------------------- visibility

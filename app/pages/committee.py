@@ -20,20 +20,12 @@ from flask_login import current_user
 
 from app.auth.decorators import permission_required
 from app.database import db_session
+from app.refusals import status_of
 from governance import approval_rules as approval_rules_module
 from governance import browse, votes
 from governance import policy_store as store
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
-
-STATUS = {
-    store.NotFound: 404,
-    store.NotAllowed: 403,
-    store.InvalidTransition: 409,
-    store.Conflict: 409,
-    store.StaleEdit: 409,
-    store.DocumentRejected: 422,
-}
 
 
 def _flash_refusal(exc: store.PolicyError) -> None:
@@ -85,7 +77,7 @@ def vote(key: str, number: int):
     except store.PolicyError as exc:
         session.rollback()
         _flash_refusal(exc)
-        return _detail(key, number, STATUS[type(exc)])
+        return _detail(key, number, status_of(exc))
     session.commit()
     verb = "approval" if decision == "approve" else "rejection"
     state = store.get_version(session, key, number).state
@@ -128,7 +120,7 @@ def vote_on_rules(number: int):
     except store.PolicyError as exc:
         session.rollback()
         _flash_refusal(exc)
-        return _rules_page(STATUS[type(exc)])
+        return _rules_page(status_of(exc))
     session.commit()
     state = approval_rules_module.get_rule_set(session, number).state
     outcome = {"active": "The new rules are in force.", "rejected": "The proposal is rejected."}

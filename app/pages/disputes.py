@@ -22,21 +22,13 @@ from flask_login import current_user
 
 from app.auth.decorators import login_required
 from app.database import db_session
+from app.refusals import status_of
 from governance import disputes as svc
 from governance.permissions import has_permission
 from models.base import utcnow
 from models.disputes import OPEN_STATES
 
 bp = Blueprint("dispute_pages", __name__, url_prefix="/disputes")
-
-STATUS = {
-    svc.NotFound: 404,
-    svc.NotAllowed: 403,
-    svc.InvalidTransition: 409,
-    svc.Conflict: 409,
-    svc.StaleEdit: 409,
-    svc.Invalid: 422,
-}
 
 
 def _require_listing() -> None:
@@ -49,7 +41,7 @@ def _flash_refusal(exc: svc.DisputeError) -> int:
     flash(exc.message, "error")
     for problem in exc.problems:
         flash(f"{problem.path}: {problem.message}", "error")
-    return STATUS[type(exc)]
+    return status_of(exc)
 
 
 def _version() -> int | None:

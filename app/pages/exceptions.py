@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import login_required, permission_required
 from app.database import db_session
+from app.refusals import status_of
 from governance import exceptions as ex
 from governance import policy_store as store
 from governance.exception_fields import COMMON, KIND_FIELDS
@@ -30,14 +31,6 @@ from models.exceptions import EXCEPTION_KINDS, EXCEPTION_STATES
 
 bp = Blueprint("exception_pages", __name__, url_prefix="/exceptions")
 
-STATUS = {
-    store.NotFound: 404,
-    store.NotAllowed: 403,
-    store.InvalidTransition: 409,
-    store.Conflict: 409,
-    store.StaleEdit: 409,
-    store.DocumentRejected: 422,
-}
 FORM_FIELDS = ("plan", "deal", "rule", "participant", "period", "amount", "credits")
 
 
@@ -101,7 +94,7 @@ def new():
     except store.PolicyError as error:
         session.rollback()
         _flash_refusal(error)
-        status = STATUS[type(error)]
+        status = status_of(error)
         return render_template(
             "exceptions/new.html", kinds=EXCEPTION_KINDS, form=request.form
         ), status
@@ -168,7 +161,7 @@ def vote(exception_id: int):
         if isinstance(error, store.NotAllowed) and not ex.can_read(current_user):
             abort(403, description=error.message)
         _flash_refusal(error)
-        return _render_detail(exception_id, STATUS[type(error)])
+        return _render_detail(exception_id, status_of(error))
     session.commit()
     state = ex.get_exception(session, exception_id).state
     outcome = f"It is {state}." if state != "submitted" else f"Tally: {tally.summary()}."
@@ -194,7 +187,7 @@ def withdraw(exception_id: int):
         if isinstance(error, store.NotAllowed) and not ex.can_read(current_user):
             abort(403, description=error.message)
         _flash_refusal(error)
-        return _render_detail(exception_id, STATUS[type(error)])
+        return _render_detail(exception_id, status_of(error))
     session.commit()
     flash("The exception is withdrawn.", "success")
     return redirect(url_for("exception_pages.detail", exception_id=exception_id), 303)

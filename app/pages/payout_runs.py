@@ -21,20 +21,11 @@ from flask_login import current_user
 
 from app.auth.decorators import permission_required
 from app.database import db_session
+from app.refusals import status_of
 from governance import payout_close, payout_overview, payout_runs
 from governance import policy_errors as errors
 
 bp = Blueprint("payout_run_pages", __name__, url_prefix="/payout-runs")
-
-STATUS = {
-    errors.NotFound: 404,
-    errors.NotAllowed: 403,
-    errors.InvalidTransition: 409,
-    errors.Conflict: 409,
-    errors.StaleEdit: 409,
-    errors.DocumentRejected: 422,
-    payout_runs.RunRejected: 422,
-}
 
 
 def _flash_refusal(exc: errors.PolicyError) -> None:
@@ -65,7 +56,7 @@ def start():
     except errors.PolicyError as exc:
         session.rollback()
         _flash_refusal(exc)
-        return _list_page(STATUS.get(type(exc), 409), period)
+        return _list_page(status_of(exc), period)
     session.commit()
     flash(
         f"{run.label} is built (build {run.version}): {run.statement_count} statements, "
@@ -108,7 +99,7 @@ def vote(run_id: int):
         if isinstance(exc, errors.NotFound):
             abort(404, description=exc.message)
         _flash_refusal(exc)
-        return _detail(run_id, STATUS.get(type(exc), 409))
+        return _detail(run_id, status_of(exc))
     session.commit()
     state = payout_close.get_run(session, run_id).state
     if state == "approved":
@@ -135,7 +126,7 @@ def lock(run_id: int):
         if isinstance(exc, errors.NotFound):
             abort(404, description=exc.message)
         _flash_refusal(exc)
-        return _detail(run_id, STATUS.get(type(exc), 409))
+        return _detail(run_id, status_of(exc))
     session.commit()
     flash(
         f"{run.label} is locked: its statements are final and payroll can be exported.", "success"

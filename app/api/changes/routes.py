@@ -28,10 +28,10 @@ from app.api.changes.schemas import (
     RuleSetsSchema,
     VoteRequestSchema,
 )
-from app.api.refusals import refuse
 from app.auth.decorators import permission_required
 from app.database import db_session
 from app.errors import ErrorSchema
+from app.refusals import refuse
 from governance import approval_rules, votes
 from governance import policy_store as store
 

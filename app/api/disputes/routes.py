@@ -30,27 +30,14 @@ from app.api.disputes.schemas import (
 )
 from app.auth.decorators import permission_required
 from app.database import db_session
-from app.errors import ErrorSchema, problems_payload
+from app.errors import ErrorSchema
 from app.extensions import login_manager
+from app.refusals import refuse
 from governance import disputes as svc
 
 blp = Blueprint("disputes", __name__, url_prefix="/disputes", description="Disputes")
 
-STATUS = {
-    svc.NotFound: 404,
-    svc.NotAllowed: 403,
-    svc.InvalidTransition: 409,
-    svc.Conflict: 409,
-    svc.StaleEdit: 409,
-    svc.Invalid: 422,
-}
 ITEM = "/<int:dispute_id>"
-
-
-def _fail(exc: svc.DisputeError, *, stale_status: int = 409):
-    db_session().rollback()
-    code = stale_status if isinstance(exc, svc.StaleEdit) else STATUS[type(exc)]
-    abort(code, message=exc.message, errors=problems_payload(exc.problems))
 
 
 def _etag(dispute) -> dict[str, str]:
@@ -99,7 +86,7 @@ class Disputes(MethodView):
         try:
             stmt = svc.visible(session, current_user, scope=query["scope"], states=query["state"])
         except svc.DisputeError as exc:
-            _fail(exc)
+            refuse(exc)
         return list(session.scalars(stmt))
 
     @permission_required("disputes.file")
@@ -122,7 +109,7 @@ class Disputes(MethodView):
                 business_days=current_app.config.get("DISPUTE_DUE_BUSINESS_DAYS"),
             )
         except svc.DisputeError as exc:
-            _fail(exc)
+            refuse(exc)
         session.commit()
         return dispute, 201, _etag(dispute)
 
@@ -136,7 +123,7 @@ def get_dispute(dispute_id: int):
     try:
         dispute = svc.get(db_session(), current_user, dispute_id)
     except svc.DisputeError as exc:
-        _fail(exc)
+        refuse(exc)
     return dispute, 200, _etag(dispute)
 
 
@@ -146,7 +133,7 @@ def _change(action, dispute_id: int, body: dict, status: int = 200, **kwargs):
     try:
         action(session, current_user, dispute_id, expected_version=expected, **kwargs)
     except svc.DisputeError as exc:
-        _fail(exc, stale_status=stale_status)
+        refuse(exc, stale_status=stale_status)
     session.commit()
     dispute = svc.get(session, current_user, dispute_id)
     return dispute, status, _etag(dispute)

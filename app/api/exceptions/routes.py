@@ -30,10 +30,10 @@ from app.api.exceptions.schemas import (
     ListQuerySchema,
     WithdrawSchema,
 )
-from app.api.refusals import refuse
 from app.auth.decorators import login_required
 from app.database import db_session
 from app.errors import ErrorSchema
+from app.refusals import refuse
 from governance import exceptions as ex
 from governance import policy_store as store
 

@@ -22,10 +22,10 @@ from app.api.payout_close.schemas import (
     RunCastVoteSchema,
     RunVoteRequestSchema,
 )
-from app.api.refusals import refuse
 from app.auth.decorators import permission_required
 from app.database import db_session
 from app.errors import ErrorSchema
+from app.refusals import refuse
 from governance import payout_close
 from governance import policy_errors as errors
 

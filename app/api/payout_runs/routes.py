@@ -28,10 +28,10 @@ from app.api.payout_runs.schemas import (
     RunSchema,
     StartRunSchema,
 )
-from app.api.refusals import refuse
 from app.auth.decorators import permission_required
 from app.database import db_session
 from app.errors import ErrorSchema
+from app.refusals import refuse
 from governance import payout_runs
 from governance import policy_errors as errors
 

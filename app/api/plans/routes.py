@@ -26,10 +26,10 @@ from app.api.plans.schemas import (
     VersionDetailSchema,
     VersionSchema,
 )
-from app.api.refusals import refuse
 from app.auth.decorators import permission_required
 from app.database import db_session
 from app.errors import ErrorSchema
+from app.refusals import refuse
 from governance import policy_store as store
 from governance.diff import diff_documents
 from models import PolicyPlan

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import Response
 from flask_login import current_user
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from app.api.statements.schemas import (
     PayrollFormatQuerySchema,
@@ -27,7 +27,8 @@ from app.api.statements.schemas import (
 )
 from app.auth.decorators import login_required
 from app.database import db_session
-from app.errors import ErrorSchema, problems_payload
+from app.errors import ErrorSchema
+from app.refusals import refuse
 from governance import statement_exports as exports
 from governance import statements as svc
 
@@ -35,16 +36,11 @@ blp = Blueprint(
     "statements", __name__, url_prefix="/statements", description="Statements and payroll"
 )
 
-STATUS = {svc.NotFound: 404, svc.NotAllowed: 403, svc.Conflict: 409, svc.Invalid: 422}
 EXPORT_DOC = {
     "responses": {
         "200": {"description": "a download", "content": {"application/json": {}, "text/csv": {}}}
     }
 }
-
-
-def _fail(exc: svc.StatementError):
-    abort(STATUS[type(exc)], message=exc.message, errors=problems_payload(exc.problems))
 
 
 def _download(text: str, fmt: str, name: str) -> Response:
@@ -70,7 +66,7 @@ def list_statements(query):
     try:
         return {"items": svc.list_statements(db_session(), current_user, **_filters(query))}
     except svc.StatementError as exc:
-        _fail(exc)
+        refuse(exc)
 
 
 @blp.route("/periods")
@@ -82,7 +78,7 @@ def list_periods():
     try:
         return {"items": svc.periods(db_session(), current_user)}
     except svc.StatementError as exc:
-        _fail(exc)
+        refuse(exc)
 
 
 @blp.route("/export")
@@ -97,7 +93,7 @@ def export_statements(query):
     try:
         text = exports.export_statements(db_session(), current_user, fmt, **_filters(query))
     except svc.StatementError as exc:
-        _fail(exc)
+        refuse(exc)
     return _download(text, fmt, f"statements-{query['period'] or 'all'}")
 
 
@@ -111,7 +107,7 @@ def get_statement(query, statement_id: int):
     try:
         return svc.get_statement(db_session(), current_user, statement_id, traces=query["traces"])
     except svc.StatementError as exc:
-        _fail(exc)
+        refuse(exc)
 
 
 @blp.route("/<int:statement_id>/lines/<int:line_id>")
@@ -123,7 +119,7 @@ def get_line(statement_id: int, line_id: int):
     try:
         return svc.get_line(db_session(), current_user, statement_id, line_id)
     except svc.StatementError as exc:
-        _fail(exc)
+        refuse(exc)
 
 
 @blp.route("/runs/<int:run_id>/payroll")
@@ -138,5 +134,5 @@ def payroll(query, run_id: int):
     try:
         text = exports.export_payroll(db_session(), current_user, run_id, fmt)
     except svc.StatementError as exc:
-        _fail(exc)
+        refuse(exc)
     return _download(text, fmt, f"payroll-run-{run_id}")

@@ -1,8 +1,9 @@
-"""A governance refusal as an API error: one status per kind of refusal, for every resource.
+"""A governance refusal as an HTTP status: one per kind of refusal, for the API and the pages.
 
 The services raise the refusals of `governance.policy_errors` (with located problems);
-a view catches them and calls `refuse(exc)`, which rolls the request's transaction back
-and answers with the JSON error envelope listing every problem.
+an API view catches them and calls `refuse(exc)`, which rolls the request's transaction
+back and answers with the JSON error envelope listing every problem; a page asks
+`status_of(exc)` for the status it renders the form again with.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from app.errors import problems_payload
 from governance.payout_runs import RunRejected
 from governance.policy_errors import (
     Conflict,
-    DocumentRejected,
+    Invalid,
     InvalidTransition,
     NotAllowed,
     NotFound,
@@ -30,7 +31,7 @@ STATUS: tuple[tuple[type[PolicyError], int], ...] = (
     (NotAllowed, 403),
     (InvalidTransition, 409),
     (Conflict, 409),
-    (DocumentRejected, 422),
+    (Invalid, 422),
     (RunRejected, 422),
 )
 
