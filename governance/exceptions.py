@@ -44,9 +44,17 @@ from governance.approval_rules import QuorumRule
 from governance.exception_fields import content_hash, content_of, read_fields
 from governance.exception_impact import engine_shape, estimate
 from governance.permissions import has_permission
-from governance.votes import Tally, _add, _ballot, _same_hash, _slots_held, tally
+from governance.votes import (
+    Tally,
+    add_vote,
+    check_ballot_fields,
+    new_ballot,
+    require_same_hash,
+    slots_held,
+    tally,
+)
 from models import Deal, User
-from models.approvals import DECISIONS, Vote
+from models.approvals import Vote
 from models.base import utcnow
 from models.exceptions import EXCEPTION_STATES, EXCEPTION_TRANSITIONS, PayoutException
 from rules.period import Period
@@ -111,7 +119,7 @@ def exception_tally(session: Session, exc: PayoutException) -> Tally:
     changes: without `any_rejection_rejects`, dissent rejects only once approval is
     impossible)."""
     undecided = {
-        user.id: _slots_held(user.committee_functions, user.role_names)
+        user.id: slots_held(user.committee_functions, user.role_names)
         for user in session.scalars(select(User).where(User.is_active.is_(True)))
         if user.id != exc.filed_by_id and may_vote(user, exc)
     }
@@ -268,18 +276,6 @@ def can_cast(session: Session, actor: Any | None, exc: PayoutException) -> bool:
     )
 
 
-def _check_ballot(decision: str, content_hash_: Any, comment: str | None) -> None:
-    problems = []
-    if decision not in DECISIONS:
-        problems.append(Problem("decision", f"expected approve or reject, got {decision!r}"))
-    if not isinstance(content_hash_, str) or not content_hash_.startswith("sha256:"):
-        problems.append(Problem("content_hash", "required: the sha256:... you reviewed"))
-    if decision == "reject" and not (comment or "").strip():
-        problems.append(Problem("comment", "a rejection needs a written reason"))
-    if problems:
-        raise store.DocumentRejected("The vote is not valid.", problems)
-
-
 def cast_exception_vote(
     session: Session,
     actor: Any,
@@ -294,7 +290,7 @@ def cast_exception_vote(
         raise store.NotAllowed("Only a person can vote.")
     if not (has_permission(actor, "changes.vote") or has_permission(actor, "exceptions.decide")):
         raise store.NotAllowed("Voting on exceptions needs 'exceptions.decide' or 'changes.vote'.")
-    _check_ballot(decision, content_hash, comment)
+    check_ballot_fields(decision, content_hash, comment)
     exc = get_exception(session, exception_id, lock=True)
     if not may_vote(actor, exc):
         raise store.NotAllowed(
@@ -306,11 +302,11 @@ def cast_exception_vote(
         )
     if exc.expired(_today()):
         raise store.InvalidTransition(f"{exc.label} expired on {exc.expires_on}: withdraw it.")
-    _same_hash(exc.label, exc.content_hash, content_hash)
+    require_same_hash(exc.label, exc.content_hash, content_hash)
     if actor.id == exc.filed_by_id:
         raise store.NotAllowed(f"{exc.label}: nobody votes on their own exception.")
-    vote = _ballot(actor, decision, content_hash, comment, exception_id=exc.id)
-    _add(session, vote, exc.label)
+    vote = new_ballot(actor, decision, content_hash, comment, exception_id=exc.id)
+    add_vote(session, vote, exc.label)
     result = exception_tally(session, exc)
     audit.record(
         session,

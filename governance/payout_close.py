@@ -51,7 +51,7 @@ from governance.payout_build import (
     participant_input_hashes,
 )
 from governance.policy_errors import Conflict, InvalidTransition, NotAllowed, NotFound, require
-from governance.votes import Tally, _add, _check_ballot, _same_hash, tally
+from governance.votes import Tally, add_vote, check_ballot, require_same_hash, tally
 from models.approvals import Vote
 from models.base import utcnow
 from models.payouts import PayoutLine, PayoutRun
@@ -164,12 +164,12 @@ def cast_run_vote(
     comment: str | None = None,
 ) -> tuple[Vote, Tally]:
     """Record a committee vote on a draft run; approve it when the quorum is met."""
-    _check_ballot(actor, decision, content_hash, comment)
+    check_ballot(actor, decision, content_hash, comment)
     run = get_run(session, run_id, lock=True)
     if run.state != "draft":
         raise InvalidTransition(f"{run.label} is {run.state}: votes are taken on drafts only.")
     current = run_content_hash(run)
-    _same_hash(run.label, current, content_hash)
+    require_same_hash(run.label, current, content_hash)
     if actor.id == run.started_by_id:
         raise NotAllowed(f"{run.label}: nobody votes on a run they started.")
     before = run_tally(session, run)
@@ -184,7 +184,7 @@ def cast_run_vote(
         roles=sorted(actor.role_names),
         comment=comment,
     )
-    _add(session, vote, f"{run.label} (this content)")
+    add_vote(session, vote, f"{run.label} (this content)")
     result = run_tally(session, run)
     audit.record(
         session,

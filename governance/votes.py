@@ -108,7 +108,7 @@ class Tally:
         }
 
 
-def _slots_held(functions: Iterable[str], roles: Iterable[str]) -> set[str]:
+def slots_held(functions: Iterable[str], roles: Iterable[str]) -> set[str]:
     return {f"function:{f}" for f in functions or ()} | {f"role:{r}" for r in roles or ()}
 
 
@@ -125,7 +125,7 @@ def tally(
     for vote in sorted(votes, key=lambda v: v.voter_id):
         if vote.decision == "approve":
             result.approvals.append(vote.voter_id)
-            holds[vote.voter_id] = _slots_held(vote.functions, vote.roles)
+            holds[vote.voter_id] = slots_held(vote.functions, vote.roles)
         else:
             result.rejections.append(vote.voter_id)
     slots = [f"function:{f}" for f in rule.required_functions] + [
@@ -193,7 +193,7 @@ def eligible_voters(session: Session, *, excluding: Iterable[int | None]) -> dic
     barred = set(excluding)
     users = session.scalars(select(User).where(User.is_active.is_(True)))
     return {
-        user.id: _slots_held(user.committee_functions, user.role_names)
+        user.id: slots_held(user.committee_functions, user.role_names)
         for user in users
         if user.id not in barred and has_permission(user, "changes.vote")
     }
@@ -226,12 +226,18 @@ def _rejection_note(result: Tally, comment: str | None) -> str:
 # --------------------------------------------------------------------------- voting
 
 
-def _check_ballot(actor: Any, decision: str, content_hash: str, comment: str | None) -> None:
+def check_ballot(actor: Any, decision: str, content_hash: str, comment: str | None) -> None:
     if actor is None:
         # A vote is a person's judgement: the system cannot cast one.
         raise store.NotAllowed("Only a committee member can vote.")
     if not has_permission(actor, "changes.vote"):
         raise store.NotAllowed("Voting needs the permission 'changes.vote'.")
+    check_ballot_fields(decision, content_hash, comment)
+
+
+def check_ballot_fields(decision: str, content_hash: Any, comment: str | None) -> None:
+    """The ballot itself, whatever is voted on: a known decision, the content hash the
+    voter reviewed, a written reason for a rejection; every problem listed."""
     problems = []
     if decision not in DECISIONS:
         problems.append(Problem("decision", f"expected approve or reject, got {decision!r}"))
@@ -243,7 +249,7 @@ def _check_ballot(actor: Any, decision: str, content_hash: str, comment: str | N
         raise store.DocumentRejected("The vote is not valid.", problems)
 
 
-def _same_hash(label: str, expected: str, given: str) -> None:
+def require_same_hash(label: str, expected: str, given: str) -> None:
     if given != expected:
         raise store.Conflict(
             f"{label} has content {expected}: a vote on {given} is not a vote on it.",
@@ -251,7 +257,7 @@ def _same_hash(label: str, expected: str, given: str) -> None:
         )
 
 
-def _add(session: Session, vote: Vote, label: str) -> None:
+def add_vote(session: Session, vote: Vote, label: str) -> None:
     try:
         with session.begin_nested():
             session.add(vote)
@@ -259,7 +265,9 @@ def _add(session: Session, vote: Vote, label: str) -> None:
         raise store.Conflict(f"You have already voted on {label}.") from None
 
 
-def _ballot(actor: Any, decision: str, content_hash: str, comment: str | None, **subject) -> Vote:
+def new_ballot(
+    actor: Any, decision: str, content_hash: str, comment: str | None, **subject
+) -> Vote:
     return Vote(
         voter_id=actor.id,
         decision=decision,
@@ -304,17 +312,17 @@ def cast_plan_vote(
     comment: str | None = None,
 ) -> tuple[Vote, Tally]:
     """Record a vote on a submitted version; approve or reject it when the tally decides."""
-    _check_ballot(actor, decision, content_hash, comment)
+    check_ballot(actor, decision, content_hash, comment)
     version = _lock_plan_version(session, key, number)
     if version.state != "submitted":
         raise store.InvalidTransition(
             f"{version.label} is {version.state}: votes are taken on submitted versions only."
         )
-    _same_hash(version.label, version.content_hash, content_hash)
+    require_same_hash(version.label, version.content_hash, content_hash)
     if actor.id in (version.created_by_id, version.submitted_by_id):
         raise store.NotAllowed(f"{version.label}: nobody votes on their own change.")
-    vote = _ballot(actor, decision, content_hash, comment, plan_version_id=version.id)
-    _add(session, vote, version.label)
+    vote = new_ballot(actor, decision, content_hash, comment, plan_version_id=version.id)
+    add_vote(session, vote, version.label)
     result = plan_tally(session, version)
     audit.record(
         session,
@@ -351,7 +359,7 @@ def cast_rules_vote(
 ) -> tuple[Vote, Tally]:
     """Record a vote on an approval-rules proposal; put it in force or reject it when the
     tally (under the rules in force when it was proposed) decides."""
-    _check_ballot(actor, decision, content_hash, comment)
+    check_ballot(actor, decision, content_hash, comment)
     # The active set first, then the proposal: the order `propose` and `decide` lock in.
     approval_rules.active_rule_set(session, lock=True)
     rule_set = approval_rules.get_rule_set(session, number, lock=True)
@@ -359,11 +367,11 @@ def cast_rules_vote(
         raise store.InvalidTransition(
             f"{rule_set.label} is {rule_set.state}: votes are taken on proposals only."
         )
-    _same_hash(rule_set.label, rule_set.content_hash, content_hash)
+    require_same_hash(rule_set.label, rule_set.content_hash, content_hash)
     if actor.id == rule_set.created_by_id:
         raise store.NotAllowed(f"{rule_set.label}: nobody votes on their own proposal.")
-    vote = _ballot(actor, decision, content_hash, comment, rule_set_id=rule_set.id)
-    _add(session, vote, rule_set.label)
+    vote = new_ballot(actor, decision, content_hash, comment, rule_set_id=rule_set.id)
+    add_vote(session, vote, rule_set.label)
     result = rule_set_tally(session, rule_set)
     audit.record(
         session,
