@@ -12,6 +12,7 @@ from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpo
 from models.disputes import Dispute, DisputeEvent
 from models.exceptions import PayoutException
 from models.identity import ApiToken, User, UserRole
+from models.payout_jobs import PayoutRunJob
 from models.payouts import PayoutLine, PayoutRun, Statement
 from models.people import Assignment, Participant, Quota
 from models.policy import PlanTransition, PlanVersion, PolicyPlan
@@ -36,6 +37,7 @@ __all__ = [
     "PayoutException",
     "PayoutLine",
     "PayoutRun",
+    "PayoutRunJob",
     "PlanTransition",
     "PlanVersion",
     "PolicyPlan",

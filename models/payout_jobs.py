@@ -1,0 +1,74 @@
+"""Payout run jobs: a run of a period requested over the API and built in the background.
+
+`PayoutRunJob` is the record a client polls while its run is built: `queued` (accepted,
+waiting for the worker thread), `building` (start_run is evaluating and writing),
+`done` (`run_id` names the committed run), `failed` (`message` and `problems` say why;
+nothing of the run was written). The run itself is still one transaction
+(governance/payout_runs.py); the job row is written in its own short transactions, so
+it is visible while the run is not.
+
+- `worker` is `host:pid` of the process building it: a job whose process is gone reads
+  (and is marked) failed, which frees its period (governance/payout_jobs.py).
+- `progress_done` / `progress_total` / `heartbeat_at` are written while building on
+  PostgreSQL; on SQLite the building transaction holds the write lock, so progress is
+  kept in the building process and merged when the job is read.
+- At most one job per period is queued or building (partial unique index); `done`
+  requires a run (CHECK).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, Json, utcnow
+
+JOB_STATES = ("queued", "building", "done", "failed")
+# States that hold their period: at most one job per period in one of these.
+ACTIVE_STATES = ("queued", "building")
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class PayoutRunJob(Base):
+    __tablename__ = "payout_run_jobs"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_sql_list(JOB_STATES)})", name="state_known"),
+        CheckConstraint("state <> 'done' OR run_id IS NOT NULL", name="done_has_run"),
+        CheckConstraint(
+            "progress_done >= 0 AND progress_total >= 0 AND progress_done <= progress_total",
+            name="progress_bounded",
+        ),
+        Index(
+            "uq_payout_run_jobs_one_active",
+            "period",
+            unique=True,
+            postgresql_where=text(f"state IN ({_sql_list(ACTIVE_STATES)})"),
+            sqlite_where=text(f"state IN ({_sql_list(ACTIVE_STATES)})"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(16), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    progress_done: Mapped[int] = mapped_column(default=0)
+    progress_total: Mapped[int] = mapped_column(default=0)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("payout_runs.id", ondelete="SET NULL"))
+    # Why it failed: the refusal's message and its located problems [{path, message}].
+    message: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    worker: Mapped[str | None] = mapped_column(String(255))  # "host:pid"
+
+    @property
+    def label(self) -> str:
+        return f"payout-run-job/{self.period}#{self.id}"
