@@ -28,7 +28,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from models import (
@@ -87,7 +87,20 @@ def database_json(
     session: Session, *, up_to: date | None = None, exceptions: Iterable[Mapping] = ()
 ) -> dict[str, Any]:
     """The section-3 mapping of the database (everything up to `up_to`, or everything)."""
-    participants = _participants(session)
+    org, deals = organisation_json(session, up_to=up_to), deals_json(session, up_to=up_to)
+    return {
+        "participants": org["participants"],
+        "quotas": org["quotas"],
+        "deals": deals["deals"],
+        "events": deals["events"],
+        "exceptions": [dict(x) for x in exceptions],
+        "fx": org["fx"],
+    }
+
+
+def organisation_json(session: Session, *, up_to: date | None = None) -> dict[str, Any]:
+    """The parts that grow with the organisation, not with the deals: participants,
+    quotas (of periods starting by `up_to`) and FX rates."""
     quotas = [
         {
             "participant": q.participant_id,
@@ -102,32 +115,38 @@ def database_json(
         )
         if _quota_starts_by(q.period, up_to)
     ]
-    deals = _deals(session, up_to)
-    events_stmt = (
-        select(DealEvent.deal_id, DealEvent.kind, DealEvent.event_date, DealEvent.amount)
-        .join(Deal, Deal.id == DealEvent.deal_id)
-        .order_by(DealEvent.deal_id, DealEvent.event_date, DealEvent.kind)
-    )
-    if up_to is not None:
-        events_stmt = events_stmt.where(Deal.close_date <= up_to, DealEvent.event_date <= up_to)
-    events = [
-        {"deal": e.deal_id, "kind": e.kind, "date": _day(e.event_date), "amount": _num(e.amount)}
-        for e in session.execute(events_stmt)
-    ]
     fx = {
         f"{r.base}/{r.quote}": _num(r.rate)
         for r in session.execute(
             select(FxRate.base, FxRate.quote, FxRate.rate).order_by(FxRate.base, FxRate.quote)
         )
     }
-    return {
-        "participants": participants,
-        "quotas": quotas,
-        "deals": deals,
-        "events": events,
-        "exceptions": [dict(x) for x in exceptions],
-        "fx": fx,
-    }
+    return {"participants": _participants(session), "quotas": quotas, "fx": fx}
+
+
+def deals_json(
+    session: Session, *, up_to: date | None = None, deals: ColumnElement[bool] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The deals closed by `up_to` with their splits, team and touchpoints, and their
+    events dated by `up_to`. `deals`: a condition on `Deal` keeping only some of them (a
+    payout run's participant batch reads its own deals)."""
+    deal_filter = Deal.close_date <= up_to if up_to is not None else None
+    if deals is not None:
+        deal_filter = deals if deal_filter is None else and_(deal_filter, deals)
+    events_stmt = (
+        select(DealEvent.deal_id, DealEvent.kind, DealEvent.event_date, DealEvent.amount)
+        .join(Deal, Deal.id == DealEvent.deal_id)
+        .order_by(DealEvent.deal_id, DealEvent.event_date, DealEvent.kind)
+    )
+    if deal_filter is not None:
+        events_stmt = events_stmt.where(deal_filter)
+    if up_to is not None:
+        events_stmt = events_stmt.where(DealEvent.event_date <= up_to)
+    events = [
+        {"deal": e.deal_id, "kind": e.kind, "date": _day(e.event_date), "amount": _num(e.amount)}
+        for e in session.execute(events_stmt)
+    ]
+    return {"deals": _deals(session, deal_filter), "events": events}
 
 
 def database_data(
@@ -198,8 +217,7 @@ def _children(session: Session, model, columns, deal_filter) -> dict[str, list]:
     return out
 
 
-def _deals(session: Session, up_to: date | None) -> list[dict[str, Any]]:
-    deal_filter = None if up_to is None else Deal.close_date <= up_to
+def _deals(session: Session, deal_filter: ColumnElement[bool] | None) -> list[dict[str, Any]]:
     splits = _children(session, DealSplit, ("participant_id", "share"), deal_filter)
     team = _children(session, DealTeamMember, ("participant_id", "role"), deal_filter)
     touchpoints = _children(

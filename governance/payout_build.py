@@ -144,7 +144,7 @@ def participant_slices(
     for x in raw["exceptions"]:
         if x.get("deal"):
             by_deal_exc[x["deal"]].append(x)
-        for who in _exception_people(x):
+        for who in exception_people(x):
             slices[who].append(("exception", x))
     for d in raw["deals"]:
         people = {d["owner"]}
@@ -152,7 +152,7 @@ def participant_slices(
         people.update(t["participant"] for t in d.get("team") or ())
         people.update(t["participant"] for t in d.get("touchpoints") or ())
         for x in by_deal_exc.get(d["id"], ()):
-            people.update(_exception_people(x))
+            people.update(exception_people(x))
         # Manager credit (credit to: manager_of): a report's deal is the manager's input.
         people.update(m for who in list(people) if (m := manager.get(who)))
         item = ("deal", d, events.get(d["id"], ()), by_deal_exc.get(d["id"], ()))
@@ -189,7 +189,8 @@ def subset(data: Data, people: set[str], deals_of: Mapping[str, set[str]]) -> Da
     )
 
 
-def _exception_people(x: Mapping[str, Any]) -> set[str]:
+def exception_people(x: Mapping[str, Any]) -> set[str]:
+    """The participants an exception names (its participant and its credits)."""
     people = {x["participant"]} if x.get("participant") else set()
     people.update(c["participant"] for c in x.get("credits") or () if "participant" in c)
     return people

@@ -10,6 +10,11 @@ end (earlier periods are replayed for holds, clawbacks and draws, as `accord eva
 does). It persists every line with its trace, one statement per participant and plan,
 and the hashes of the plan versions, of the exceptions and of the input data.
 
+- **In batches.** Participants are evaluated a batch at a time
+  (`governance.payout_batches`: about `BATCH_DEALS` deals each, read from the database
+  with only the batch's deals), and each batch is written before the next is read: the
+  memory held is one batch's input and output, not the period's. Only the organisation
+  (participants, quotas, FX) and a hash per participant are kept for the whole run.
 - **One transaction.** The run, its lines and statements are written in the caller's
   transaction and become visible together at its commit. A run that fails midway (an
   error, a killed process, a database error) leaves nothing behind: the transaction is
@@ -25,8 +30,8 @@ and the hashes of the plan versions, of the exceptions and of the input data.
   participants whose input hash changed (or who have a prior-period adjustment) are
   evaluated again, over their own deals, and only statements whose result then differs
   are deleted and written again (`recomputed_count`); the others and their line ids
-  stay. The database is still read and hashed in full. Same inputs: same hashes, same
-  lines, nothing evaluated or rewritten.
+  stay. Every batch is still read and hashed. Same inputs: same hashes, same lines,
+  nothing evaluated or rewritten.
 - An approved or locked run is never re-run (409): its period's changes are the close's
   prior-period adjustments (`governance.payout_adjustments`), which each build adds to
   its statements (`payout_close.adjustments_for`): they are rebuilt with them.
@@ -35,7 +40,10 @@ and the hashes of the plan versions, of the exceptions and of the input data.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import re
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -44,9 +52,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from governance import audit, payout_close
-from governance.database_data import database_json
+from governance.database_data import organisation_json
 from governance.exceptions import approved_exceptions
+from governance.payout_batches import DEALS_PER_BATCH, plan_batches, read_batch
 from governance.payout_build import (
+    VersionUse,
     digest,
     evaluate_period,
     governing_versions,
@@ -56,17 +66,20 @@ from governance.payout_build import (
 )
 from governance.permissions import has_permission
 from governance.policy_errors import Conflict, NotFound, PolicyError, require
-from models import PayoutLine, PayoutRun, Statement
+from models import Deal, PayoutLine, PayoutRun, Statement
 from models.base import utcnow
 from models.payouts import HOLDING_STATES
 from rules.data import load_data
+from rules.model import Data
 from rules.period import Period, PeriodError
 from rules.problems import EvaluationError, InvalidData, Problem
 
 OBJECT_TYPE = "payout_run"
-# Statements written per batch: bounds the rows held in memory and the size of each
-# executemany; the progress callback is called once per batch.
+# Statements written per executemany: bounds the rows built at once and each statement's
+# size. Participants are evaluated in batches of about BATCH_DEALS deals
+# (governance.payout_batches); the progress callback is called once per batch.
 BATCH = 250
+BATCH_DEALS = DEALS_PER_BATCH
 
 Progress = Callable[[int, int], None]
 
@@ -172,7 +185,7 @@ def start_run(
                 )
             ).all()
         )
-    built = _compute(session, target, known)
+    inputs = _inputs(session, target)
     before = None if run is None else run.result_hash
     if run is None:
         run = PayoutRun(period=target.name, period_start=target.start, period_end=target.end)
@@ -183,17 +196,17 @@ def start_run(
     run.started_by_id = getattr(actor, "id", None)
     run.started_at = utcnow()
     run.finished_at = None
-    run.input_data_hash = built["input_data_hash"]
-    run.plan_versions = built["plan_versions"]
-    run.exceptions_hash = built["exceptions_hash"]
-    run.progress_done, run.progress_total = 0, len(built["results"])
+    run.plan_versions = inputs.plan_versions
+    run.exceptions_hash = inputs.exceptions_hash
+    run.input_data_hash = run.input_data_hash or ""  # set once every batch is hashed
+    run.progress_done, run.progress_total = 0, inputs.participant_count
     try:
         session.flush()
     except IntegrityError:
         raise Conflict(f"A run of {target.name} already exists.") from None
-    recomputed = _persist(session, run, built, progress)
+    recomputed = _build(session, run, target, inputs, known, progress)
     payout_close.mark_adjustments(session, run)
-    _finish(session, run, built, recomputed)
+    _finish(session, run, inputs, recomputed)
     audit.record(
         session,
         actor,
@@ -231,66 +244,69 @@ def _claim(session: Session, period: Period) -> None:
         raise Conflict(f"A run of {period.name} is being built right now.") from None
 
 
-def _compute(session: Session, period: Period, known: dict[str, str] | None) -> dict[str, Any]:
-    """Read the database, hash, evaluate: everything short of writing.
+@dataclass
+class _Inputs:
+    """What every batch of the run shares."""
 
-    `known`: on a re-run, each participant's input hash in the draft. Only participants
-    whose hash differs (or who had no statement, or have a prior-period adjustment) are
-    evaluated, over their own deals; the others' statements stay as they are.
-    """
-    raw = database_json(
-        session, up_to=period.end, exceptions=approved_exceptions(session, as_of=period.end)
-    )
-    try:
-        data = load_data(raw)  # validates everything, and normalises `raw` before hashing
-    except InvalidData as exc:
-        raise RunRejected("The stored data does not validate.", exc.problems) from None
-    close_of = {d.id: d.close_date for d in data.deals}
-    in_period = [d.close_date for d in data.deals if period.contains(d.close_date)]
-    versions = governing_versions(session, period, in_period)
+    versions: dict[str, list[VersionUse]]
+    plan_versions: dict[str, list[str]]
+    exceptions: list[dict[str, Any]]
+    exceptions_hash: str
+    organisation: dict[str, Any]
+    adjustments: dict[str, list[dict[str, Any]]]  # participant -> prior-period lines
+    deal_count: int
+    participant_count: int
+
+
+def _inputs(session: Session, period: Period) -> _Inputs:
+    """The plan versions, exceptions, organisation and prior-period adjustments."""
+    in_period = Deal.close_date.between(period.start, period.end)
+    days = session.scalars(select(Deal.close_date).where(in_period).distinct()).all()
+    versions = governing_versions(session, period, days)
     if not versions:
         raise RunRejected(
             f"No plan version governs {period.name}.",
             [Problem("period", f"no active plan version governs {period.name}")],
         )
-    plan_versions = {key: [u.plan.version for u in uses] for key, uses in versions.items()}
-    shared = {"period": period.name, "plans": plan_versions, "fx": raw["fx"]}
-    input_hashes, deals_of = participant_slices(raw, shared)
-    exceptions_hash = digest(raw["exceptions"])
-    del raw
     try:
         # The close: locked earlier periods re-evaluated, differences paid here.
-        adjustments = payout_close.adjustments_for(session, period)
-        affected = None
-        if known is not None:
-            affected = {p for p, h in input_hashes.items() if known.get(p) != h}
-            affected |= {line["participant"] for line in adjustments}
-            data = subset(data, affected, deals_of)
-        results = evaluate_period(data, period, versions, close_of) if affected != set() else {}
-        if affected is not None:
-            # Split partners, teams... of the affected appear in the subset's output with
-            # a partial view of their deals: only the affected participants' count.
-            results = {slot: st for slot, st in results.items() if slot[0] in affected}
-        payout_close.add_adjustments(results, adjustments)
+        lines = payout_close.adjustments_for(session, period)
     except EvaluationError as exc:
         raise RunRejected(f"{period.name} cannot be evaluated.", exc.problems) from None
-    del data
-    # Every record of the input is in some participant's slice (a deal has an owner, an
-    # event or exception belongs to a deal or a participant): hashing the slices' hashes
-    # covers it all without serialising the whole input a second time.
-    return {
-        "results": results,
-        "affected": affected,
-        "plan_versions": plan_versions,
-        "input_hashes": input_hashes,
-        "input_data_hash": digest([shared, exceptions_hash, sorted(input_hashes.items())]),
-        "exceptions_hash": exceptions_hash,
-        "deal_count": len(in_period),
-    }
+    adjustments: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        adjustments[line["participant"]].append(line)
+    organisation = organisation_json(session, up_to=period.end)
+    exceptions = approved_exceptions(session, as_of=period.end)
+    return _Inputs(
+        versions=versions,
+        plan_versions={key: [u.plan.version for u in uses] for key, uses in versions.items()},
+        exceptions=exceptions,
+        exceptions_hash=digest(exceptions),
+        organisation=organisation,
+        adjustments=adjustments,
+        deal_count=session.scalar(select(func.count()).select_from(Deal).where(in_period)) or 0,
+        participant_count=len(organisation["participants"]),
+    )
 
 
-def _persist(session: Session, run: PayoutRun, built: dict, progress: Progress | None) -> int:
-    """Write the statements whose input or result changed, in batches; returns how many."""
+def _build(
+    session: Session,
+    run: PayoutRun,
+    period: Period,
+    inputs: _Inputs,
+    known: dict[str, str] | None,
+    progress: Progress | None,
+) -> int:
+    """Read, validate, hash, evaluate and write the run batch by batch; returns how many
+    statements were written.
+
+    `known`: on a re-run, each participant's input hash in the draft. Only participants
+    whose hash differs (or who had no statement, or have a prior-period adjustment) are
+    evaluated, over their own deals; the others' statements stay as they are. Every batch
+    is validated and evaluated even after one fails, so every problem is listed; nothing
+    more is written once one has.
+    """
     existing = {
         (r.participant_id, r.plan_key): (r.input_hash, r.result_hash)
         for r in session.execute(
@@ -302,17 +318,83 @@ def _persist(session: Session, run: PayoutRun, built: dict, progress: Progress |
             ).where(Statement.run_id == run.id)
         )
     }
-    results, hashes, affected = built["results"], built["input_hashes"], built["affected"]
-    # Statements of participants not re-evaluated stay as they are.
-    gone = [
-        slot
-        for slot in existing
-        if slot not in results and (affected is None or slot[0] in affected)
-    ]
-    _delete(session, run, gone)
+    shared = {"period": period.name, "plans": inputs.plan_versions, "fx": inputs.organisation["fx"]}
+    invalid: list[Problem] = []
+    failed: list[Problem] = []
+    input_hashes: dict[str, str] = {}
+    recomputed = done = 0
+    for batch in plan_batches(session, period.end, inputs.exceptions, deals_per_batch=BATCH_DEALS):
+        raw = read_batch(session, batch, period.end, inputs.organisation, inputs.exceptions)
+        try:
+            data = load_data(raw)
+        except InvalidData as exc:
+            invalid.extend(located(exc.problems, raw))
+            continue
+        hashes, deals_of = participant_slices(raw, shared)
+        hashes = {p: hashes[p] for p in batch.people}
+        input_hashes.update(hashes)
+        affected = set(batch.people)
+        if known is not None:
+            affected = {p for p in affected if known.get(p) != hashes[p]}
+            affected |= batch.people & inputs.adjustments.keys()
+        del raw
+        results = {}
+        if affected and not invalid:
+            results = _evaluate(subset(data, affected, deals_of), period, inputs, affected, failed)
+        del data, deals_of
+        if invalid or failed:
+            continue
+        recomputed += _write(session, run, results, hashes, existing, affected)
+        done += len(batch.people)
+        run.progress_done = done
+        if progress is not None:
+            progress(done, inputs.participant_count)
+    if invalid:
+        raise RunRejected("The stored data does not validate.", _unique(invalid))
+    if failed:
+        raise RunRejected(f"{period.name} cannot be evaluated.", _unique(failed))
+    # Statements of participants no longer in the data.
+    _delete(session, run, [slot for slot in existing if slot[0] not in input_hashes])
+    # Every record of the input is in some participant's slice (a deal has an owner, an
+    # event or exception belongs to a deal or a participant): hashing the slices' hashes
+    # covers it all without serialising the whole input a second time.
+    run.input_data_hash = digest([shared, inputs.exceptions_hash, sorted(input_hashes.items())])
+    return recomputed
+
+
+def _evaluate(
+    data: Data, period: Period, inputs: _Inputs, affected: set[str], failed: list[Problem]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The affected participants' statements, with their prior-period adjustments."""
+    close_of = {d.id: d.close_date for d in data.deals}
+    try:
+        results = evaluate_period(data, period, inputs.versions, close_of)
+    except EvaluationError as exc:
+        failed.extend(exc.problems)
+        return {}
+    # Split partners, teams... of `affected` appear in the output with a partial view of
+    # their deals: only the affected participants' statements count.
+    results = {slot: st for slot, st in results.items() if slot[0] in affected}
+    payout_close.add_adjustments(
+        results, [ln for p in sorted(affected) for ln in inputs.adjustments.get(p, ())]
+    )
+    return results
+
+
+def _write(
+    session: Session,
+    run: PayoutRun,
+    results: dict[tuple[str, str], dict[str, Any]],
+    hashes: dict[str, str],
+    existing: dict[tuple[str, str], tuple[str, str]],
+    affected: set[str],
+) -> int:
+    """Write one batch's statements whose input or result changed; returns how many."""
+    # Statements of re-evaluated participants that the evaluation no longer produces.
+    _delete(session, run, [s for s in existing if s[0] in affected and s not in results])
     slots = sorted(results)
-    total, recomputed = len(slots), 0
-    for start in range(0, total, BATCH):
+    written = 0
+    for start in range(0, len(slots), BATCH):
         statements, lines, replaced = [], [], []
         for slot in slots[start : start + BATCH]:
             row, rows = statement_rows(run.id, slot, results[slot], hashes.get(slot[0], ""))
@@ -328,12 +410,34 @@ def _persist(session: Session, run: PayoutRun, built: dict, progress: Progress |
             session.execute(insert(Statement), statements)
         if lines:
             session.execute(insert(PayoutLine), lines)
-        recomputed += len(statements)
-        done = min(start + BATCH, total)
-        run.progress_done = done
-        if progress is not None:
-            progress(done, total)
-    return recomputed
+        written += len(statements)
+    return written
+
+
+def located(problems: Sequence[Problem], raw: Mapping[str, Any]) -> list[Problem]:
+    """Problems of a batch's input with their list indexes replaced by ids: a batch's
+    positions mean nothing outside it (`$.deals[3].amount` -> `$.deals[id=D-17].amount`)."""
+    out = []
+    for problem in problems:
+        match = _INDEXED.match(problem.path)
+        if match:
+            section, index = match.group(1), int(match.group(2))
+            items = raw.get(section) or []
+            if index < len(items) and isinstance(items[index], Mapping):
+                item = items[index]
+                key = f"deal={item.get('deal')}" if section == "events" else f"id={item.get('id')}"
+                path = f"$.{section}[{key}]{problem.path[match.end() :]}"
+                problem = replace(problem, path=path)
+        out.append(problem)
+    return out
+
+
+_INDEXED = re.compile(r"^\$\.(deals|events|exceptions|participants|quotas)\[(\d+)\]")
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """A deal read by two batches reports its problems twice: keep each once."""
+    return list(dict.fromkeys(problems))
 
 
 def _delete(session: Session, run: PayoutRun, slots: list[tuple[str, str]]) -> None:
@@ -349,7 +453,7 @@ def _delete(session: Session, run: PayoutRun, slots: list[tuple[str, str]]) -> N
         )
 
 
-def _finish(session: Session, run: PayoutRun, built: dict, recomputed: int) -> None:
+def _finish(session: Session, run: PayoutRun, inputs: _Inputs, recomputed: int) -> None:
     hashes = session.execute(
         select(Statement.participant_id, Statement.plan_key, Statement.result_hash)
         .where(Statement.run_id == run.id)
@@ -361,7 +465,7 @@ def _finish(session: Session, run: PayoutRun, built: dict, recomputed: int) -> N
     run.line_count = session.scalar(
         select(func.count()).select_from(PayoutLine).where(PayoutLine.run_id == run.id)
     )
-    run.deal_count = built["deal_count"]
+    run.deal_count = inputs.deal_count
     run.recomputed_count = recomputed
     run.finished_at = utcnow()
     session.flush()

@@ -129,12 +129,12 @@ def test_an_incremental_re_run_rewrites_only_the_affected_statements(db, org):
 
 
 def test_a_run_failing_midway_leaves_nothing_and_can_be_retried(db, org, monkeypatch):
-    monkeypatch.setattr(payout_runs, "BATCH", 1)
+    monkeypatch.setattr(payout_runs, "BATCH_DEALS", 1)  # a participant per batch
     calls = []
 
     def killed(done, total):
         calls.append(done)
-        if done == 2:  # two statements are written, two are not
+        if done == 2:  # two participants are written, the others are not
             raise RuntimeError("process killed")
 
     with pytest.raises(RuntimeError):
