@@ -1,4 +1,6 @@
-"""`/api/v1/payout-runs`: start a run, read it and its lines; refusals in the envelope."""
+"""`/api/v1/payout-runs` with `"wait": true` (built in the request): start a run, read it
+and its lines; refusals in the envelope. The default, a job built in the background, is
+tested in test_payout_run_jobs_api.py."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ def _org(db):
 def test_start_read_and_page_through_lines(client, db, make_user, token_for):
     _org(db)
     admin = token_for(make_user("comp_admin"))
-    response = client.post(RUNS, json={"period": "2026-Q3"}, headers=admin)
+    response = client.post(RUNS, json={"period": "2026-Q3", "wait": True}, headers=admin)
     assert response.status_code == 201, response.json
     run = response.json
     assert (run["period"], run["state"], run["version"]) == ("2026-Q3", "draft", 1)
@@ -43,7 +45,7 @@ def test_start_read_and_page_through_lines(client, db, make_user, token_for):
     ana = client.get(f"{RUNS}/{run['id']}/lines?participant=ana", headers=auditor).json
     assert ana["total"] > 0 and {ln["participant"] for ln in ana["items"]} == {"ana"}
     # Running again re-runs the draft in place.
-    again = client.post(RUNS, json={"period": "2026-Q3"}, headers=admin).json
+    again = client.post(RUNS, json={"period": "2026-Q3", "wait": True}, headers=admin).json
     assert (again["id"], again["version"], again["recomputed_count"]) == (run["id"], 2, 0)
 
 
@@ -62,10 +64,10 @@ def test_refusals_use_the_error_envelope_and_write_nothing(client, db, make_user
         == 403
     )
     assert db.scalars(select(PayoutRun)).all() == []
-    run_id = client.post(RUNS, json={"period": "2026-Q3"}, headers=admin).json["id"]
+    run_id = client.post(RUNS, json={"period": "2026-Q3", "wait": True}, headers=admin).json["id"]
     run = db.get(PayoutRun, run_id)
     run.state = "approved"
     db.commit()
-    closed = client.post(RUNS, json={"period": "2026-Q3"}, headers=admin)
+    closed = client.post(RUNS, json={"period": "2026-Q3", "wait": True}, headers=admin)
     assert closed.status_code == 409 and "approved" in closed.json["message"]
     assert client.get(f"{RUNS}/999999", headers=admin).status_code == 404

@@ -181,8 +181,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", RUN_CLOSE + "/votes"): CHANGES_VOTE,
     ("POST", RUN_CLOSE + "/lock"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
     # Payout runs (governance/payout_runs.py): start with payouts.run, read with read_all
-    ("POST", "/api/v1/payout-runs"): {"anonymous": 401, "admin": 201, "comp_admin": 201, "*": 403},
+    # (202: a build job; the worker runs it inline under TESTING, app/api/payout_runs/worker)
+    ("POST", "/api/v1/payout-runs"): {"anonymous": 401, "admin": 202, "comp_admin": 202, "*": 403},
     ("GET", "/api/v1/payout-runs"): STATEMENTS_READ_ALL,
+    ("GET", "/api/v1/payout-runs/jobs"): STATEMENTS_READ_ALL,
+    ("GET", "/api/v1/payout-runs/jobs/<int:job_id>"): STATEMENTS_READ_ALL,
     ("GET", RUN_CLOSE): STATEMENTS_READ_ALL,
     ("GET", RUN_CLOSE + "/lines"): STATEMENTS_READ_ALL,
     # Audit
@@ -415,6 +418,16 @@ def runnable_period(world: World) -> None:
     load(world.db)
 
 
+def payout_job(world: World) -> None:
+    """PREPARE: a failed build job of 2026-Q3 (governance/payout_jobs.py)."""
+    from models import PayoutRunJob
+
+    job = PayoutRunJob(period="2026-Q3", state="failed", message="matrix", problems=[])
+    world.db.add(job)
+    world.db.flush()
+    world.values.update(job_id=job.id)
+
+
 PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", "/api/v1/disputes"): dispute_world(),
     ("POST", "/api/v1/disputes"): dispute_world(filed=False),
@@ -435,6 +448,8 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("POST", RUN_CLOSE + "/votes"): payout_run("draft"),
     ("POST", RUN_CLOSE + "/lock"): payout_run("approved"),
     ("POST", "/api/v1/payout-runs"): runnable_period,
+    ("GET", "/api/v1/payout-runs/jobs"): payout_job,
+    ("GET", "/api/v1/payout-runs/jobs/<int:job_id>"): payout_job,
     ("GET", RUN_CLOSE): payout_run("draft"),
     ("GET", RUN_CLOSE + "/lines"): payout_run("draft"),
     ("POST", "/payout-runs"): runnable_period,

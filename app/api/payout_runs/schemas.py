@@ -1,6 +1,9 @@
-"""Schemas of `/api/v1/payout-runs`: a run with its hashes and counts, its lines, pages."""
+"""Schemas of `/api/v1/payout-runs`: a run with its hashes and counts, its lines, its
+build jobs, pages."""
 
 import marshmallow as ma
+
+from app.errors import ProblemSchema
 
 
 class StartRunSchema(ma.Schema):
@@ -8,6 +11,13 @@ class StartRunSchema(ma.Schema):
         required=True,
         validate=ma.validate.Length(min=4, max=16),
         metadata={"description": "2026-Q3, 2026-07 or 2026 (the plans' period kind)"},
+    )
+    wait = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "true: build in the request and answer 201 with the finished run "
+            "(or the refusal); false (default): answer 202 with a job to poll"
+        },
     )
 
 
@@ -85,6 +95,50 @@ class LineSchema(ma.Schema):
 
 class LinePageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(LineSchema))
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    total = ma.fields.Integer()
+
+
+class JobCountsSchema(ma.Schema):
+    participant_count = ma.fields.Integer()
+    deal_count = ma.fields.Integer()
+    statement_count = ma.fields.Integer()
+    line_count = ma.fields.Integer()
+    recomputed_count = ma.fields.Integer()
+
+
+class JobSchema(ma.Schema):
+    id = ma.fields.Integer()
+    period = ma.fields.String()
+    state = ma.fields.String(metadata={"enum": ["queued", "building", "done", "failed"]})
+    progress_done = ma.fields.Integer(metadata={"description": "statements written so far"})
+    progress_total = ma.fields.Integer(
+        metadata={"description": "statements to write (0 until the evaluation is done)"}
+    )
+    run_id = ma.fields.Integer(allow_none=True, metadata={"description": "when done"})
+    run_url = ma.fields.String(allow_none=True)
+    counts = ma.fields.Nested(
+        JobCountsSchema, allow_none=True, metadata={"description": "the run's, when done"}
+    )
+    message = ma.fields.String(allow_none=True, metadata={"description": "why it failed"})
+    problems = ma.fields.List(ma.fields.Nested(ProblemSchema))
+    started_by_id = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.DateTime()
+    started_at = ma.fields.DateTime(allow_none=True)
+    finished_at = ma.fields.DateTime(allow_none=True)
+    heartbeat_at = ma.fields.DateTime(
+        allow_none=True, metadata={"description": "last progress written (PostgreSQL)"}
+    )
+    worker = ma.fields.String(allow_none=True, metadata={"description": "host:pid"})
+
+
+class JobListQuerySchema(PageQuerySchema):
+    period = ma.fields.String(load_default=None)
+
+
+class JobPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(JobSchema), metadata={"description": "newest first"})
     page = ma.fields.Integer()
     per_page = ma.fields.Integer()
     total = ma.fields.Integer()
