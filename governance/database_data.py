@@ -23,7 +23,7 @@ numbers, come back as exact decimals, never through float arithmetic.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -124,15 +124,38 @@ def organisation_json(session: Session, *, up_to: date | None = None) -> dict[st
     return {"participants": _participants(session), "quotas": quotas, "fx": fx}
 
 
+# Deal ids per query when reading chosen deals: well under SQLite's 32,766 bound
+# parameters, and each chunk is read by primary key.
+IDS_PER_QUERY = 2_000
+
+
 def deals_json(
-    session: Session, *, up_to: date | None = None, deals: ColumnElement[bool] | None = None
+    session: Session, *, up_to: date | None = None, ids: Collection[str] | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """The deals closed by `up_to` with their splits, team and touchpoints, and their
-    events dated by `up_to`. `deals`: a condition on `Deal` keeping only some of them (a
-    payout run's participant batch reads its own deals)."""
+    events dated by `up_to`. `ids`: only these deals (a payout run's participant batch
+    reads its own), read `IDS_PER_QUERY` at a time and returned in the same order
+    (close date, id)."""
+    if ids is None:
+        return _deals_and_events(session, up_to, None)
+    deals: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), IDS_PER_QUERY):
+        part = _deals_and_events(session, up_to, ordered[start : start + IDS_PER_QUERY])
+        deals.extend(part["deals"])
+        events.extend(part["events"])  # each deal's events stay in their order
+    deals.sort(key=lambda d: (d["close_date"], d["id"]))
+    return {"deals": deals, "events": events}
+
+
+def _deals_and_events(
+    session: Session, up_to: date | None, ids: list[str] | None
+) -> dict[str, list[dict[str, Any]]]:
     deal_filter = Deal.close_date <= up_to if up_to is not None else None
-    if deals is not None:
-        deal_filter = deals if deal_filter is None else and_(deal_filter, deals)
+    if ids is not None:
+        chosen = Deal.id.in_(ids)
+        deal_filter = chosen if deal_filter is None else and_(deal_filter, chosen)
     events_stmt = (
         select(DealEvent.deal_id, DealEvent.kind, DealEvent.event_date, DealEvent.amount)
         .join(Deal, Deal.id == DealEvent.deal_id)

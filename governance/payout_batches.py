@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, union
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from governance.database_data import deals_json
@@ -106,14 +106,23 @@ def _credit_pairs(up_to: date):
     return union(*parts)
 
 
-def batch_deals(batch: Batch, up_to: date) -> ColumnElement[bool]:
-    """The condition on `Deal` that keeps the batch's deals."""
-    pairs = _credit_pairs(up_to).subquery()
-    credited = select(pairs.c.deal).where(pairs.c.person.in_(sorted(batch.credited)))
-    condition = Deal.id.in_(credited)
-    if batch.extra_deals:
-        condition = or_(condition, Deal.id.in_(sorted(batch.extra_deals)))
-    return condition
+def batch_deal_ids(session: Session, batch: Batch, up_to: date) -> set[str]:
+    """The ids of the batch's deals: closed by `up_to` and naming one of its people or
+    their reports (owner, split, team, touchpoint), or credited to them by an exception."""
+    credited = sorted(batch.credited)
+    ids = set(batch.extra_deals)
+    closed = Deal.close_date <= up_to
+    ids.update(session.scalars(select(Deal.id).where(closed, Deal.owner_id.in_(credited))))
+    for model in (DealSplit, DealTeamMember, DealTouchpoint):
+        table = model.__table__
+        ids.update(
+            session.scalars(
+                select(table.c.deal_id)
+                .join(Deal, Deal.id == table.c.deal_id)
+                .where(closed, table.c.participant_id.in_(credited))
+            )
+        )
+    return ids
 
 
 def read_batch(
@@ -126,7 +135,7 @@ def read_batch(
     """The section-3 input of the batch: its deals and their events, the exceptions on
     them or on no deal, and the organisation (`database_data.organisation_json`: every
     participant, quota and FX rate, read once per run)."""
-    deals = deals_json(session, up_to=up_to, deals=batch_deals(batch, up_to))
+    deals = deals_json(session, up_to=up_to, ids=batch_deal_ids(session, batch, up_to))
     kept = {d["id"] for d in deals["deals"]}
     return {
         "participants": organisation["participants"],

@@ -40,10 +40,9 @@ and the hashes of the plan versions, of the exceptions and of the input data.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -52,27 +51,28 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from governance import audit, payout_close
-from governance.database_data import organisation_json
-from governance.exceptions import approved_exceptions
-from governance.payout_batches import DEALS_PER_BATCH, plan_batches, read_batch
+from governance.payout_batches import DEALS_PER_BATCH
 from governance.payout_build import (
-    VersionUse,
     digest,
     evaluate_period,
-    governing_versions,
-    participant_slices,
     statement_rows,
     subset,
 )
+from governance.period_inputs import (
+    PeriodInputs,
+    batch_inputs,
+    input_data_hash,
+    period_inputs,
+    unique,
+)
 from governance.permissions import has_permission
 from governance.policy_errors import Conflict, NotFound, PolicyError, require
-from models import Deal, PayoutLine, PayoutRun, Statement
+from models import PayoutLine, PayoutRun, Statement
 from models.base import utcnow
 from models.payouts import HOLDING_STATES
-from rules.data import load_data
 from rules.model import Data
 from rules.period import Period, PeriodError
-from rules.problems import EvaluationError, InvalidData, Problem
+from rules.problems import EvaluationError, Problem
 
 OBJECT_TYPE = "payout_run"
 # Statements written per executemany: bounds the rows built at once and each statement's
@@ -196,15 +196,15 @@ def start_run(
     run.started_by_id = getattr(actor, "id", None)
     run.started_at = utcnow()
     run.finished_at = None
-    run.plan_versions = inputs.plan_versions
-    run.exceptions_hash = inputs.exceptions_hash
+    run.plan_versions = inputs.period.plan_versions
+    run.exceptions_hash = inputs.period.exceptions_hash
     run.input_data_hash = run.input_data_hash or ""  # set once every batch is hashed
-    run.progress_done, run.progress_total = 0, inputs.participant_count
+    run.progress_done, run.progress_total = 0, inputs.period.participant_count
     try:
         session.flush()
     except IntegrityError:
         raise Conflict(f"A run of {target.name} already exists.") from None
-    recomputed = _build(session, run, target, inputs, known, progress)
+    recomputed = _build(session, run, inputs, known, progress)
     payout_close.mark_adjustments(session, run)
     _finish(session, run, inputs, recomputed)
     audit.record(
@@ -246,24 +246,15 @@ def _claim(session: Session, period: Period) -> None:
 
 @dataclass
 class _Inputs:
-    """What every batch of the run shares."""
+    """The period's inputs and the prior-period adjustments its statements carry."""
 
-    versions: dict[str, list[VersionUse]]
-    plan_versions: dict[str, list[str]]
-    exceptions: list[dict[str, Any]]
-    exceptions_hash: str
-    organisation: dict[str, Any]
-    adjustments: dict[str, list[dict[str, Any]]]  # participant -> prior-period lines
-    deal_count: int
-    participant_count: int
+    period: PeriodInputs
+    adjustments: dict[str, list[dict[str, Any]]]  # participant -> adjustment lines
 
 
 def _inputs(session: Session, period: Period) -> _Inputs:
-    """The plan versions, exceptions, organisation and prior-period adjustments."""
-    in_period = Deal.close_date.between(period.start, period.end)
-    days = session.scalars(select(Deal.close_date).where(in_period).distinct()).all()
-    versions = governing_versions(session, period, days)
-    if not versions:
+    inputs = period_inputs(session, period)
+    if not inputs.versions:
         raise RunRejected(
             f"No plan version governs {period.name}.",
             [Problem("period", f"no active plan version governs {period.name}")],
@@ -276,24 +267,12 @@ def _inputs(session: Session, period: Period) -> _Inputs:
     adjustments: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
         adjustments[line["participant"]].append(line)
-    organisation = organisation_json(session, up_to=period.end)
-    exceptions = approved_exceptions(session, as_of=period.end)
-    return _Inputs(
-        versions=versions,
-        plan_versions={key: [u.plan.version for u in uses] for key, uses in versions.items()},
-        exceptions=exceptions,
-        exceptions_hash=digest(exceptions),
-        organisation=organisation,
-        adjustments=adjustments,
-        deal_count=session.scalar(select(func.count()).select_from(Deal).where(in_period)) or 0,
-        participant_count=len(organisation["participants"]),
-    )
+    return _Inputs(inputs, adjustments)
 
 
 def _build(
     session: Session,
     run: PayoutRun,
-    period: Period,
     inputs: _Inputs,
     known: dict[str, str] | None,
     progress: Progress | None,
@@ -318,57 +297,50 @@ def _build(
             ).where(Statement.run_id == run.id)
         )
     }
-    shared = {"period": period.name, "plans": inputs.plan_versions, "fx": inputs.organisation["fx"]}
     invalid: list[Problem] = []
     failed: list[Problem] = []
     input_hashes: dict[str, str] = {}
     recomputed = done = 0
-    for batch in plan_batches(session, period.end, inputs.exceptions, deals_per_batch=BATCH_DEALS):
-        raw = read_batch(session, batch, period.end, inputs.organisation, inputs.exceptions)
-        try:
-            data = load_data(raw)
-        except InvalidData as exc:
-            invalid.extend(located(exc.problems, raw))
-            continue
-        hashes, deals_of = participant_slices(raw, shared)
-        hashes = {p: hashes[p] for p in batch.people}
-        input_hashes.update(hashes)
-        affected = set(batch.people)
+    total = inputs.period.participant_count
+    for item in batch_inputs(session, inputs.period, deals_per_batch=BATCH_DEALS):
+        invalid.extend(item.problems)
+        input_hashes.update(item.hashes)
+        people = item.batch.people
+        affected = set(people)
         if known is not None:
-            affected = {p for p in affected if known.get(p) != hashes[p]}
-            affected |= batch.people & inputs.adjustments.keys()
-        del raw
+            affected = {p for p in people if known.get(p) != item.hashes.get(p)}
+            affected |= people & inputs.adjustments.keys()
         results = {}
         if affected and not invalid:
-            results = _evaluate(subset(data, affected, deals_of), period, inputs, affected, failed)
-        del data, deals_of
+            mine = subset(item.data, affected, item.deals_of)
+            results = _evaluate(mine, inputs, affected, failed)
+            del mine
+        del item  # the batch's input: read the next one without it
         if invalid or failed:
             continue
-        recomputed += _write(session, run, results, hashes, existing, affected)
-        done += len(batch.people)
+        recomputed += _write(session, run, results, input_hashes, existing, affected)
+        done += len(people)
         run.progress_done = done
         if progress is not None:
-            progress(done, inputs.participant_count)
+            progress(done, total)
     if invalid:
-        raise RunRejected("The stored data does not validate.", _unique(invalid))
+        raise RunRejected("The stored data does not validate.", unique(invalid))
     if failed:
-        raise RunRejected(f"{period.name} cannot be evaluated.", _unique(failed))
+        raise RunRejected(f"{inputs.period.period.name} cannot be evaluated.", unique(failed))
     # Statements of participants no longer in the data.
     _delete(session, run, [slot for slot in existing if slot[0] not in input_hashes])
-    # Every record of the input is in some participant's slice (a deal has an owner, an
-    # event or exception belongs to a deal or a participant): hashing the slices' hashes
-    # covers it all without serialising the whole input a second time.
-    run.input_data_hash = digest([shared, inputs.exceptions_hash, sorted(input_hashes.items())])
+    run.input_data_hash = input_data_hash(inputs.period, input_hashes)
     return recomputed
 
 
 def _evaluate(
-    data: Data, period: Period, inputs: _Inputs, affected: set[str], failed: list[Problem]
+    data: Data, inputs: _Inputs, affected: set[str], failed: list[Problem]
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """The affected participants' statements, with their prior-period adjustments."""
     close_of = {d.id: d.close_date for d in data.deals}
+    period = inputs.period
     try:
-        results = evaluate_period(data, period, inputs.versions, close_of)
+        results = evaluate_period(data, period.period, period.versions, close_of)
     except EvaluationError as exc:
         failed.extend(exc.problems)
         return {}
@@ -414,32 +386,6 @@ def _write(
     return written
 
 
-def located(problems: Sequence[Problem], raw: Mapping[str, Any]) -> list[Problem]:
-    """Problems of a batch's input with their list indexes replaced by ids: a batch's
-    positions mean nothing outside it (`$.deals[3].amount` -> `$.deals[id=D-17].amount`)."""
-    out = []
-    for problem in problems:
-        match = _INDEXED.match(problem.path)
-        if match:
-            section, index = match.group(1), int(match.group(2))
-            items = raw.get(section) or []
-            if index < len(items) and isinstance(items[index], Mapping):
-                item = items[index]
-                key = f"deal={item.get('deal')}" if section == "events" else f"id={item.get('id')}"
-                path = f"$.{section}[{key}]{problem.path[match.end() :]}"
-                problem = replace(problem, path=path)
-        out.append(problem)
-    return out
-
-
-_INDEXED = re.compile(r"^\$\.(deals|events|exceptions|participants|quotas)\[(\d+)\]")
-
-
-def _unique(problems: list[Problem]) -> list[Problem]:
-    """A deal read by two batches reports its problems twice: keep each once."""
-    return list(dict.fromkeys(problems))
-
-
 def _delete(session: Session, run: PayoutRun, slots: list[tuple[str, str]]) -> None:
     for start in range(0, len(slots), BATCH):
         chunk = slots[start : start + BATCH]
@@ -465,7 +411,7 @@ def _finish(session: Session, run: PayoutRun, inputs: _Inputs, recomputed: int) 
     run.line_count = session.scalar(
         select(func.count()).select_from(PayoutLine).where(PayoutLine.run_id == run.id)
     )
-    run.deal_count = inputs.deal_count
+    run.deal_count = inputs.period.deal_count
     run.recomputed_count = recomputed
     run.finished_at = utcnow()
     session.flush()

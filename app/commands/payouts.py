@@ -65,14 +65,14 @@ def run(period: str, as_email: str | None, progress: bool | None) -> None:
     session = db_session()
     actor = _actor(session, as_email)
     show = sys.stderr.isatty() if progress is None else progress
-    bar = tqdm(total=0, unit="stmt", file=sys.stderr, disable=not show, desc="writing")
+    bar = tqdm(total=0, unit="people", file=sys.stderr, disable=not show, desc="evaluating")
 
     def advance(done: int, total: int) -> None:
         bar.total = total
         bar.update(done - bar.n)
 
     if show:
-        click.echo(f"reading and evaluating {period}...", err=True)
+        click.echo(f"reading the plans and the organisation for {period}...", err=True)
     try:
         with bar:
             result = payout_runs.start_run(session, actor, period, progress=advance)

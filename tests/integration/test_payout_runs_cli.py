@@ -43,7 +43,7 @@ def test_run_list_show(cli_env):
     done = run("payouts", "run", "--period", "2026-Q3", "--progress")
     assert done.exit_code == 0, done.output
     assert "payout run 1 of 2026-Q3: draft, build 1; 4 participants, 12 deals" in done.output
-    assert "writing" in done.output and "4/4" in done.output  # the bar (stderr is mixed in)
+    assert "evaluating" in done.output and "4/4" in done.output  # the bar (stderr is mixed in)
     again = run("payouts", "run", "--period", "2026-Q3", "--no-progress")
     assert "build 2" in again.output and "(0 written)" in again.output
     listed = run("payouts", "list")
