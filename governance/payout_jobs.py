@@ -315,6 +315,18 @@ def list_jobs(
     return rows, total or 0
 
 
+def active_statuses(session: Session, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Queued and building jobs, newest first, with their progress (read-only: a stale
+    job is left out here, and marked failed by the next API read of it)."""
+    rows = session.scalars(
+        select(PayoutRunJob)
+        .where(PayoutRunJob.state.in_(ACTIVE_STATES))
+        .order_by(PayoutRunJob.id.desc())
+        .limit(limit)
+    )
+    return [status(session, job) for job in rows if not is_stale(job)]
+
+
 COUNTS = ("participant_count", "deal_count", "statement_count", "line_count", "recomputed_count")
 
 

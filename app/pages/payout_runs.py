@@ -22,7 +22,7 @@ from flask_login import current_user
 from app.auth.decorators import permission_required
 from app.database import db_session
 from app.refusals import status_of
-from governance import payout_close, payout_overview, payout_runs
+from governance import payout_close, payout_jobs, payout_overview, payout_runs
 from governance import policy_errors as errors
 
 bp = Blueprint("payout_run_pages", __name__, url_prefix="/payout-runs")
@@ -35,8 +35,12 @@ def _flash_refusal(exc: errors.PolicyError) -> None:
 
 
 def _list_page(status: int = 200, period: str = ""):
+    session = db_session()
     return render_template(
-        "payouts/list.html", rows=payout_overview.run_rows(db_session()), period=period
+        "payouts/list.html",
+        rows=payout_overview.run_rows(session),
+        jobs=payout_jobs.active_statuses(session),  # runs being built for the API
+        period=period,
     ), status
 
 
