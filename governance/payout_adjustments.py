@@ -279,6 +279,10 @@ def paid_line(row: PayoutLine) -> PaidLine:
     )
 
 
+# Participants per IN list (SQLite binds at most 32,766 parameters a statement).
+PEOPLE_PER_QUERY = 2_000
+
+
 def locked_periods_before(session: Session, start: date) -> list[PayoutRun]:
     """The locked runs of periods that end before `start`, oldest first."""
     return list(
@@ -290,43 +294,49 @@ def locked_periods_before(session: Session, start: date) -> list[PayoutRun]:
     )
 
 
-@dataclass
-class LockedPeriod:
-    """A locked period's run and what it paid: its own lines plus the adjustments for it
-    carried by later runs (`carried`: there are some)."""
-
-    run: PayoutRun
-    lines: list[PaidLine] = field(default_factory=list)
-    carried: bool = False
+def _closed_runs():
+    return select(PayoutRun.id).where(PayoutRun.state.in_(("approved", "locked")))
 
 
-def persisted_history(session: Session, start: date) -> dict[str, LockedPeriod]:
-    """Per locked period before `start`: what it paid, as persisted. A period's own run's
-    engine lines, plus the prior-period adjustments for it carried by any approved or
-    locked later run (approved ones too: they will be paid, and must not be paid twice)."""
-    runs = locked_periods_before(session, start)
-    history = {run.period: LockedPeriod(run) for run in runs}
-    if not history:
-        return history
-    closed_runs = select(PayoutRun.id).where(PayoutRun.state.in_(("approved", "locked")))
-    rows = session.scalars(
-        select(PayoutLine)
-        .where(
-            or_(
-                PayoutLine.run_id.in_([run.id for run in runs]),
-                PayoutLine.adjusts_period.in_(list(history)) & PayoutLine.run_id.in_(closed_runs),
-            )
+def carried_people(session: Session, period: str) -> set[str]:
+    """Participants with prior-period adjustments for the locked `period` carried by an
+    approved or locked later run (approved ones too: they will be paid)."""
+    return set(
+        session.scalars(
+            select(PayoutLine.participant_id)
+            .where(PayoutLine.adjusts_period == period, PayoutLine.run_id.in_(_closed_runs()))
+            .distinct()
         )
-        .order_by(PayoutLine.id)
     )
-    run_period = {run.id: run.period for run in runs}
-    for row in rows:
-        line = paid_line(row)
-        if row.adjusts_period is not None:
+
+
+def persisted_lines(session: Session, run: PayoutRun, people: Iterable[str]) -> list[PaidLine]:
+    """What the locked `run` paid `people`, as persisted: its own engine lines plus the
+    prior-period adjustments for its period carried by approved or locked later runs
+    (re-keyed to the position they adjust)."""
+    out: list[PaidLine] = []
+    chosen = sorted(people)
+    for start in range(0, len(chosen), PEOPLE_PER_QUERY):
+        part = chosen[start : start + PEOPLE_PER_QUERY]
+        rows = session.scalars(
+            select(PayoutLine)
+            .where(
+                PayoutLine.participant_id.in_(part),
+                or_(
+                    PayoutLine.run_id == run.id,
+                    (PayoutLine.adjusts_period == run.period)
+                    & PayoutLine.run_id.in_(_closed_runs()),
+                ),
+            )
+            .order_by(PayoutLine.id)
+        )
+        for row in rows:
+            line = paid_line(row)
+            if row.adjusts_period is None:
+                if row.run_id == run.id:
+                    out.append(line)
+                continue
             moved = persisted_position(line)
-            if moved is not None and moved[0] in history:
-                history[moved[0]].lines.append(moved[1])
-                history[moved[0]].carried = True
-        elif row.run_id in run_period:
-            history[run_period[row.run_id]].lines.append(line)
-    return history
+            if moved is not None and moved[0] == run.period:
+                out.append(moved[1])
+    return out

@@ -38,6 +38,9 @@ from models import Deal, DealSplit, DealTeamMember, DealTouchpoint, Participant
 # the engine at the benchmark's shape, few enough batches that the per-batch queries
 # and the deals evaluated twice (splits across batches) stay a small share of the run.
 DEALS_PER_BATCH = 20_000
+# People per batch, whatever their deals: bounds the statements of a batch and the
+# lists of ids its queries bind (SQLite binds at most 32,766 parameters a statement).
+PEOPLE_PER_BATCH = 2_000
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,11 @@ def plan_batches(
     up_to: date,
     exceptions: Sequence[Mapping[str, Any]],
     *,
-    deals_per_batch: int = DEALS_PER_BATCH,
+    deals_per_batch: int | None = None,
 ) -> Iterator[Batch]:
-    """Every participant in batches of about `deals_per_batch` deals, by participant id."""
+    """Every participant in batches of about `deals_per_batch` deals (default:
+    `DEALS_PER_BATCH`, read at each call) and at most `PEOPLE_PER_BATCH` people, by id."""
+    budget = deals_per_batch or DEALS_PER_BATCH
     reports: dict[str, list[str]] = defaultdict(list)
     everyone = []
     for pid, manager in session.execute(
@@ -71,7 +76,7 @@ def plan_batches(
     size = 0
     for pid in everyone:
         own = counts.get(pid, 0) + sum(counts.get(r, 0) for r in reports.get(pid, ()))
-        if people and size + own > deals_per_batch:
+        if people and (size + own > budget or len(people) >= PEOPLE_PER_BATCH):
             yield _batch(people, reports, exceptions)
             people, size = [], 0
         people.append(pid)
@@ -109,19 +114,21 @@ def _credit_pairs(up_to: date):
 def batch_deal_ids(session: Session, batch: Batch, up_to: date) -> set[str]:
     """The ids of the batch's deals: closed by `up_to` and naming one of its people or
     their reports (owner, split, team, touchpoint), or credited to them by an exception."""
-    credited = sorted(batch.credited)
     ids = set(batch.extra_deals)
     closed = Deal.close_date <= up_to
-    ids.update(session.scalars(select(Deal.id).where(closed, Deal.owner_id.in_(credited))))
-    for model in (DealSplit, DealTeamMember, DealTouchpoint):
-        table = model.__table__
-        ids.update(
-            session.scalars(
-                select(table.c.deal_id)
-                .join(Deal, Deal.id == table.c.deal_id)
-                .where(closed, table.c.participant_id.in_(credited))
+    credited = sorted(batch.credited)
+    for start in range(0, len(credited), PEOPLE_PER_BATCH):
+        part = credited[start : start + PEOPLE_PER_BATCH]
+        ids.update(session.scalars(select(Deal.id).where(closed, Deal.owner_id.in_(part))))
+        for model in (DealSplit, DealTeamMember, DealTouchpoint):
+            table = model.__table__
+            ids.update(
+                session.scalars(
+                    select(table.c.deal_id)
+                    .join(Deal, Deal.id == table.c.deal_id)
+                    .where(closed, table.c.participant_id.in_(part))
+                )
             )
-        )
     return ids
 
 

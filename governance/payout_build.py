@@ -167,11 +167,6 @@ def participant_slices(
     return hashes, deals_of
 
 
-def participant_input_hashes(raw: Mapping[str, Any], shared: Mapping[str, Any]) -> dict:
-    """sha256 of every participant's slice of the input (`participant_slices`)."""
-    return participant_slices(raw, shared)[0]
-
-
 def subset(data: Data, people: set[str], deals_of: Mapping[str, set[str]]) -> Data:
     """The loaded input restricted to `people`'s deals (their events and exceptions): what
     their statements depend on. Every participant record, quota and FX rate stays, so

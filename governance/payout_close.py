@@ -35,29 +35,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance import approval_rules, audit, payout_adjustments
-from governance.database_data import database_json
-from governance.exceptions import approved_exceptions
-from governance.payout_build import (
-    digest,
-    evaluate_period,
-    governing_versions,
-    participant_input_hashes,
-)
 from governance.policy_errors import Conflict, InvalidTransition, NotAllowed, NotFound, require
 from governance.votes import Tally, add_vote, check_ballot, require_same_hash, tally
 from models.approvals import Vote
 from models.base import utcnow
 from models.payouts import PayoutLine, PayoutRun
-from rules.data import load_data
-from rules.period import Period
-from rules.problems import EvaluationError, InvalidData, Problem
 
 OBJECT_TYPE = "payout_run"
 
@@ -235,83 +223,6 @@ def lock_run(session: Session, actor: Any | None, run_id: int, *, note: str | No
 # --------------------------------------------------------------------------- adjustments
 
 LINE_KEYS = ("kind", "deal", "rule", "share", "credit", "rate", "amount", "status", "trace")
-
-
-def adjustments_for(session: Session, period: Period) -> list[dict[str, Any]]:
-    """Prior-period adjustment lines for a run of `period`: every locked period before it
-    is re-evaluated with today's data and the plan versions that govern it today, read as
-    its own run reads them (data up to its end, exceptions in force at its end), and
-    compared with what it paid (`governance.payout_adjustments`).
-
-    A locked period whose inputs hash exactly as when it was locked (data, plan versions,
-    exceptions) and for which no adjustment was carried since evaluates to its locked
-    lines: it is skipped without evaluating. An error re-evaluating a locked period fails
-    the run (its problems name the period), as an earlier period does in `accord evaluate`.
-    """
-    out: list[dict[str, Any]] = []
-    for name, locked in payout_adjustments.persisted_history(session, period.start).items():
-        today = _today_lines(session, locked, Period.parse(name))
-        if today is not None:
-            out.extend(payout_adjustments.compare_period(name, locked.lines, today))
-    return out
-
-
-def _today_lines(session: Session, locked, period: Period):
-    """The locked period evaluated today, as PaidLines; None when its inputs are unchanged
-    (and nothing was carried for it), so there is nothing to adjust."""
-    raw = database_json(
-        session, up_to=period.end, exceptions=approved_exceptions(session, as_of=period.end)
-    )
-    # Loaded before hashing, as the run does (loading normalises `raw` in place).
-    try:
-        data = load_data(raw)
-    except InvalidData as exc:
-        raise EvaluationError(_located(period, exc.problems)) from None
-    in_period = [d.close_date for d in data.deals if period.contains(d.close_date)]
-    versions = governing_versions(session, period, in_period)
-    plan_versions = {key: [u.plan.version for u in uses] for key, uses in versions.items()}
-    shared = {"period": period.name, "plans": plan_versions, "fx": raw["fx"]}
-    # The run's input hash, computed as `payout_runs._compute` does. Should the two ever
-    # drift apart, the hashes differ and the period is evaluated: slower, never wrong
-    # (test_an_unchanged_locked_period_is_not_re_evaluated notices).
-    hashes = participant_input_hashes(raw, shared)
-    input_hash = digest([shared, digest(raw["exceptions"]), sorted(hashes.items())])
-    run = locked.run
-    if not locked.carried and (input_hash, plan_versions) == (
-        run.input_data_hash,
-        run.plan_versions,
-    ):
-        return None
-    close_of = {d.id: d.close_date for d in data.deals}
-    try:
-        results = evaluate_period(data, period, versions, close_of) if versions else {}
-    except EvaluationError as exc:
-        raise EvaluationError(_located(period, exc.problems)) from None
-    return [
-        payout_adjustments.PaidLine(
-            plan=plan,
-            participant=participant,
-            deal=ln["deal"],
-            kind=ln["kind"],
-            rule=ln["rule"],
-            amount=Decimal(ln["amount"]),
-            status=ln["status"],
-            plan_version=ln.get("version"),
-            currency=st["currency"],
-            credit=ln["credit"],
-            rate=ln["rate"],
-            trace=ln["trace"],
-        )
-        for (participant, plan), st in results.items()
-        for ln in st["lines"]
-    ]
-
-
-def _located(period: Period, problems) -> list[Problem]:
-    return [
-        Problem(p.path, f"re-evaluating locked {period.name} for adjustments: {p.message}")
-        for p in problems
-    ]
 
 
 def add_adjustments(results: dict[tuple[str, str], dict[str, Any]], lines: list[dict]) -> None:

@@ -11,7 +11,7 @@ does). It persists every line with its trace, one statement per participant and 
 and the hashes of the plan versions, of the exceptions and of the input data.
 
 - **In batches.** Participants are evaluated a batch at a time
-  (`governance.payout_batches`: about `BATCH_DEALS` deals each, read from the database
+  (`governance.payout_batches`: about `DEALS_PER_BATCH` deals each, read from the database
   with only the batch's deals), and each batch is written before the next is read: the
   memory held is one batch's input and output, not the period's. Only the organisation
   (participants, quotas, FX) and a hash per participant are kept for the whole run.
@@ -34,7 +34,7 @@ and the hashes of the plan versions, of the exceptions and of the input data.
   nothing evaluated or rewritten.
 - An approved or locked run is never re-run (409): its period's changes are the close's
   prior-period adjustments (`governance.payout_adjustments`), which each build adds to
-  its statements (`payout_close.adjustments_for`): they are rebuilt with them.
+  its statements (`payout_recheck.adjustments_for`): they are rebuilt with them.
 """
 
 from __future__ import annotations
@@ -50,8 +50,7 @@ from sqlalchemy import delete, func, insert, select, text, tuple_
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from governance import audit, payout_close
-from governance.payout_batches import DEALS_PER_BATCH
+from governance import audit, payout_close, payout_recheck
 from governance.payout_build import (
     digest,
     evaluate_period,
@@ -76,10 +75,9 @@ from rules.problems import EvaluationError, Problem
 
 OBJECT_TYPE = "payout_run"
 # Statements written per executemany: bounds the rows built at once and each statement's
-# size. Participants are evaluated in batches of about BATCH_DEALS deals
-# (governance.payout_batches); the progress callback is called once per batch.
+# size. Participants are evaluated in batches (governance.payout_batches); the progress
+# callback is called once per batch.
 BATCH = 250
-BATCH_DEALS = DEALS_PER_BATCH
 
 Progress = Callable[[int, int], None]
 
@@ -261,7 +259,7 @@ def _inputs(session: Session, period: Period) -> _Inputs:
         )
     try:
         # The close: locked earlier periods re-evaluated, differences paid here.
-        lines = payout_close.adjustments_for(session, period)
+        lines = payout_recheck.adjustments_for(session, period)
     except EvaluationError as exc:
         raise RunRejected(f"{period.name} cannot be evaluated.", exc.problems) from None
     adjustments: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -302,7 +300,7 @@ def _build(
     input_hashes: dict[str, str] = {}
     recomputed = done = 0
     total = inputs.period.participant_count
-    for item in batch_inputs(session, inputs.period, deals_per_batch=BATCH_DEALS):
+    for item in batch_inputs(session, inputs.period):
         invalid.extend(item.problems)
         input_hashes.update(item.hashes)
         people = item.batch.people

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from governance.database_data import organisation_json
 from governance.exceptions import approved_exceptions
-from governance.payout_batches import DEALS_PER_BATCH, Batch, plan_batches, read_batch
+from governance.payout_batches import Batch, plan_batches, read_batch
 from governance.payout_build import VersionUse, digest, governing_versions, participant_slices
 from models import Deal
 from rules.data import load_data
@@ -94,7 +94,7 @@ class BatchInput:
 
 
 def batch_inputs(
-    session: Session, inputs: PeriodInputs, *, deals_per_batch: int = DEALS_PER_BATCH
+    session: Session, inputs: PeriodInputs, *, deals_per_batch: int | None = None
 ) -> Iterator[BatchInput]:
     """Every participant batch of the period, read, validated and hashed. Drop each item
     before asking for the next: the generator holds only the batch it is reading."""

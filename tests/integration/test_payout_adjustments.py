@@ -15,13 +15,12 @@ import pytest
 from sqlalchemy import select
 
 from app.imports.service import import_data
-from governance import payout_adjustments, payout_close
+from governance import payout_adjustments, payout_batches, payout_close, payout_recheck
 from governance.database_data import database_data
 from governance.payout_runs import start_run
 from governance.policy_store import plan_of, version_governing
 from models import PayoutLine, Statement
 from rules.evaluate import evaluate
-from rules.period import Period
 from tests.integration.payout_support import activate_plan
 from tests.support.payout_close import approve_by_vote
 
@@ -189,11 +188,25 @@ def test_a_retroactive_plan_version_is_named(db, q1_locked):
 
 
 def test_an_unchanged_locked_period_is_not_re_evaluated(db, q1_locked):
-    [(name, locked)] = payout_adjustments.persisted_history(db, date(2026, 4, 1)).items()
-    assert (name, locked.carried) == ("2026-Q1", False)
-    assert payout_close._today_lines(db, locked, Period.parse(name)) is None
+    [locked] = payout_adjustments.locked_periods_before(db, date(2026, 4, 1))
+    assert locked.period == "2026-Q1"
+    assert payout_recheck.recheck_locked(db, locked).evaluated == set()
     _q2_changes(db)
-    assert payout_close._today_lines(db, locked, Period.parse(name)) is not None
+    check = payout_recheck.recheck_locked(db, locked)
+    # Only ana's Q1 inputs change (A2 corrected); bo's new deal closes in Q2: bo is not
+    # evaluated again, and only ana is adjusted.
+    assert check.evaluated == {"ana"}
+    assert {ln["participant"] for ln in check.lines} == {"ana"}
+
+
+def test_the_re_check_in_batches_gives_the_same_adjustments(db, q1_locked, monkeypatch):
+    _q2_changes(db)
+    [locked] = payout_adjustments.locked_periods_before(db, date(2026, 4, 1))
+    whole = payout_recheck.recheck_locked(db, locked)
+    monkeypatch.setattr(payout_batches, "DEALS_PER_BATCH", 1)  # a participant per batch
+    batched = payout_recheck.recheck_locked(db, locked)
+    assert batched.lines == whole.lines and whole.lines
+    assert batched.evaluated == whole.evaluated == {"ana"}
 
 
 def test_a_change_reverted_after_its_adjustment_was_paid_is_reversed(db, q1_locked, admin):

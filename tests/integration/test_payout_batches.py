@@ -19,7 +19,7 @@ from app.demo.history import EXAMPLES
 from app.demo.roster import PLANS
 from app.imports.service import import_data
 from governance import exceptions as ex
-from governance import payout_runs
+from governance import payout_batches
 from governance import policy_store as store
 from governance.database_data import database_data, organisation_json
 from governance.exceptions import approved_exceptions
@@ -126,7 +126,7 @@ def test_a_run_in_batches_is_the_engine_over_the_whole_data(db, demo, monkeypatc
     _discard(db, whole)
 
     for per_batch in (1, 60):  # a participant per batch; a few participants per batch
-        monkeypatch.setattr(payout_runs, "BATCH_DEALS", per_batch)
+        monkeypatch.setattr(payout_batches, "DEALS_PER_BATCH", per_batch)
         progress: list[tuple[int, int]] = []
         run = start_run(db, None, PERIOD, progress=lambda *p, seen=progress: seen.append(p))
         db.commit()
@@ -137,7 +137,7 @@ def test_a_run_in_batches_is_the_engine_over_the_whole_data(db, demo, monkeypatc
 
 
 def test_an_incremental_re_run_in_batches_rewrites_only_the_affected(db, demo, monkeypatch):
-    monkeypatch.setattr(payout_runs, "BATCH_DEALS", 40)
+    monkeypatch.setattr(payout_batches, "DEALS_PER_BATCH", 40)
     run = start_run(db, None, PERIOD)
     db.commit()
     split = db.scalar(

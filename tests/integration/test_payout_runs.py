@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, update
 
-from governance import payout_runs
+from governance import payout_batches, payout_runs
 from governance.database_data import database_data
 from governance.payout_runs import RunRejected, start_run
 from governance.policy_errors import Conflict, NotAllowed
@@ -129,7 +129,7 @@ def test_an_incremental_re_run_rewrites_only_the_affected_statements(db, org):
 
 
 def test_a_run_failing_midway_leaves_nothing_and_can_be_retried(db, org, monkeypatch):
-    monkeypatch.setattr(payout_runs, "BATCH_DEALS", 1)  # a participant per batch
+    monkeypatch.setattr(payout_batches, "DEALS_PER_BATCH", 1)  # a participant per batch
     calls = []
 
     def killed(done, total):
