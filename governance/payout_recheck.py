@@ -67,15 +67,18 @@ def recheck_locked(session: Session, run: PayoutRun) -> Recheck:
     lines: list[dict[str, Any]] = []
     evaluated: set[str] = set()
     for item in batch_inputs(session, inputs):
-        problems.extend(item.problems)
         people = item.batch.people
         changed = {p for p in people if paid_for.get(p) != item.hashes.get(p)}
         changed |= people & carried
-        if not changed or problems:
+        if not changed:
+            continue
+        data, invalid = item.load()
+        problems.extend(invalid)
+        if data is None or problems:
             continue
         evaluated |= changed
-        mine = subset(item.data, changed, item.deals_of)
-        del item
+        mine = subset(data, changed, item.deals_of)
+        del item, data
         close_of = {d.id: d.close_date for d in mine.deals}
         try:
             results = evaluate_period(mine, period, inputs.versions, close_of)

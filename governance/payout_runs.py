@@ -280,9 +280,10 @@ def _build(
 
     `known`: on a re-run, each participant's input hash in the draft. Only participants
     whose hash differs (or who had no statement, or have a prior-period adjustment) are
-    evaluated, over their own deals; the others' statements stay as they are. Every batch
-    is validated and evaluated even after one fails, so every problem is listed; nothing
-    more is written once one has.
+    evaluated, over their own deals; the others' statements stay as they are, and a batch
+    with none of them is not validated again (its data is what the build that wrote them
+    validated). Every batch to evaluate is validated and evaluated even after one fails,
+    so every problem is listed; nothing more is written once one has.
     """
     existing = {
         (r.participant_id, r.plan_key): (r.input_hash, r.result_hash)
@@ -301,7 +302,6 @@ def _build(
     recomputed = done = 0
     total = inputs.period.participant_count
     for item in batch_inputs(session, inputs.period):
-        invalid.extend(item.problems)
         input_hashes.update(item.hashes)
         people = item.batch.people
         affected = set(people)
@@ -309,10 +309,14 @@ def _build(
             affected = {p for p in people if known.get(p) != item.hashes.get(p)}
             affected |= people & inputs.adjustments.keys()
         results = {}
-        if affected and not invalid:
-            mine = subset(item.data, affected, item.deals_of)
-            results = _evaluate(mine, inputs, affected, failed)
-            del mine
+        if affected:  # unchanged batches were validated by the build that wrote them
+            data, problems = item.load()
+            invalid.extend(problems)
+            if data is not None and not invalid:
+                mine = subset(data, affected, item.deals_of)
+                del data
+                results = _evaluate(mine, inputs, affected, failed)
+                del mine
         del item  # the batch's input: read the next one without it
         if invalid or failed:
             continue

@@ -11,9 +11,10 @@ periods (`governance.payout_close`), so both read, validate and hash the same wa
 - once per period (`PeriodInputs`): the plan versions governing its deals' close dates,
   the approved exceptions in force at its end, the organisation (participants, quotas,
   FX) and the count of its deals;
-- per participant batch (`governance.payout_batches`): the batch's deals, validated by
-  the engine's data checks (problems located by id, not by the batch's list positions),
-  and each of the batch's participants' input hash (`payout_build.participant_slices`).
+- per participant batch (`governance.payout_batches`): the batch's deals and each of
+  the batch's participants' input hash (`payout_build.participant_slices`), then, when
+  the batch is to be evaluated, the engine's data checks (`BatchInput.load`: problems
+  located by id, not by the batch's list positions).
 
 A participant's input hash covers their whole slice, and a batch holds every deal of its
 people's slices, so the hashes do not depend on how participants are batched.
@@ -86,30 +87,39 @@ def period_inputs(session: Session, period: Period) -> PeriodInputs:
 
 @dataclass
 class BatchInput:
+    """One batch, read and hashed; `load()` validates it into the engine's `Data`."""
+
     batch: Batch
-    data: Data | None  # None: the batch's data does not validate (see `problems`)
-    problems: list[Problem]
+    raw: dict[str, Any] | None
     hashes: dict[str, str]  # the input hash of each of the batch's people
     deals_of: dict[str, set[str]]  # participant -> ids of the deals of their slice
+
+    def load(self) -> tuple[Data | None, list[Problem]]:
+        """(Data, []) or (None, the problems located by id); drops the raw input."""
+        raw, self.raw = self.raw, None
+        if raw is None:
+            raise RuntimeError("a batch is loaded once")  # pragma: no cover - a misuse
+        try:
+            return load_data(raw), []
+        except InvalidData as exc:
+            return None, located(exc.problems, raw)
 
 
 def batch_inputs(
     session: Session, inputs: PeriodInputs, *, deals_per_batch: int | None = None
 ) -> Iterator[BatchInput]:
-    """Every participant batch of the period, read, validated and hashed. Drop each item
-    before asking for the next: the generator holds only the batch it is reading."""
+    """Every participant batch of the period, read and hashed (not yet validated: a
+    batch whose people's hashes are unchanged since a build that validated it needs no
+    validation again). Drop each item before asking for the next: the generator holds
+    only the batch it is reading."""
     end = inputs.period.end
     for batch in plan_batches(session, end, inputs.exceptions, deals_per_batch=deals_per_batch):
         raw = read_batch(session, batch, end, inputs.organisation, inputs.exceptions)
-        try:
-            data = load_data(raw)
-        except InvalidData as exc:
-            yield BatchInput(batch, None, located(exc.problems, raw), {}, {})
-            continue
         hashes, deals_of = participant_slices(raw, inputs.shared)
-        del raw
-        yield BatchInput(batch, data, [], {p: hashes[p] for p in batch.people}, deals_of)
-        del data, deals_of
+        item = BatchInput(batch, raw, {p: hashes[p] for p in batch.people}, deals_of)
+        del raw, hashes, deals_of
+        yield item
+        del item
 
 
 def input_data_hash(inputs: PeriodInputs, hashes: Mapping[str, str]) -> str:

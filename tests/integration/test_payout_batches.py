@@ -25,7 +25,7 @@ from governance.database_data import database_data, organisation_json
 from governance.exceptions import approved_exceptions
 from governance.payout_batches import plan_batches, read_batch
 from governance.payout_build import participant_slices
-from governance.payout_runs import start_run
+from governance.payout_runs import RunRejected, start_run
 from governance.policy_store import plan_of, version_governing
 from models import Deal, PayoutLine, PayoutRun, Statement
 from rules.evaluate import evaluate
@@ -188,3 +188,24 @@ def test_a_participant_above_the_budget_is_a_batch_alone(db, demo):
     assert len(batches) >= len(owners)
     statements = db.scalar(select(func.count()).select_from(Statement))
     assert statements == 0  # planning batches reads, never writes
+
+
+def test_invalid_stored_data_in_any_batch_is_listed_by_id_and_nothing_is_written(
+    db, demo, monkeypatch
+):
+    monkeypatch.setattr(payout_batches, "DEALS_PER_BATCH", 1)  # a participant per batch
+    deals = db.scalars(
+        select(Deal).where(Deal.close_date <= END).order_by(Deal.owner_id, Deal.id)
+    ).all()
+    first, last = deals[0], deals[-1]
+    assert first.owner_id != last.owner_id
+    for deal in (first, last):
+        deal.currency = "usd"  # the column takes it; the engine's data checks do not
+    db.commit()
+    with pytest.raises(RunRejected) as refused:
+        start_run(db, None, PERIOD)
+    db.rollback()
+    paths = {p.path for p in refused.value.problems}
+    assert {f"$.deals[id={first.id}].currency", f"$.deals[id={last.id}].currency"} <= paths
+    assert len(refused.value.problems) == len(set(refused.value.problems))  # each once
+    assert db.scalars(select(PayoutRun)).all() == []
