@@ -34,6 +34,7 @@ import os
 import socket
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -60,11 +61,20 @@ PROGRESS_EVERY = 1.0
 
 
 class _Registry:
-    """Jobs this process is working on (queued or building) and their progress."""
+    """Jobs this process is working on (queued or building) and their progress; and the
+    jobs whose final state it has committed.
+
+    The latter closes a race: a reader may load a job as building just before the worker
+    commits it done and lets go of it; the job is then not stale, only read early.
+    Keyed by id and creation time (ids of rolled-back rows are reused on SQLite).
+    """
+
+    KEEP = 10_000  # finished jobs remembered (oldest forgotten first)
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._jobs: dict[int, tuple[int, int] | None] = {}
+        self._finished: OrderedDict[int, Any] = OrderedDict()
 
     def add(self, job_id: int) -> None:
         with self._lock:
@@ -82,6 +92,16 @@ class _Registry:
     def get(self, job_id: int) -> tuple[bool, tuple[int, int] | None]:
         with self._lock:
             return job_id in self._jobs, self._jobs.get(job_id)
+
+    def finish(self, job_id: int, created_at: Any) -> None:
+        with self._lock:
+            self._finished[job_id] = created_at
+            while len(self._finished) > self.KEEP:
+                self._finished.popitem(last=False)
+
+    def finished(self, job_id: int, created_at: Any) -> bool:
+        with self._lock:
+            return job_id in self._finished and self._finished[job_id] == created_at
 
 
 registry = _Registry()
@@ -111,7 +131,7 @@ def is_stale(job: PayoutRunJob) -> bool:
         return False  # another host's process cannot be checked from here
     pid = int(pid_text)
     if pid == os.getpid():
-        return not registry.get(job.id)[0]
+        return not registry.get(job.id)[0] and not registry.finished(job.id, job.created_at)
     return not _pid_alive(pid)
 
 
@@ -208,38 +228,64 @@ def execute_job(sessions: sessionmaker, job_id: int, *, on_progress: Progress | 
     while the run's transaction is open (tests observe the job from there).
     """
     try:
-        with sessions() as session:
-            job = session.get(PayoutRunJob, job_id)
-            if job is None or job.state != "queued":
-                return job.state if job is not None else "missing"
-            job.state = "building"
-            job.started_at = job.heartbeat_at = utcnow()
-            job.worker = this_worker()
-            dialect = session.get_bind().dialect.name
-            session.commit()
-            actor_id, period = job.started_by_id, job.period
-        progress = _Progress(sessions, job_id, dialect == "postgresql", on_progress)
-        with sessions() as session:
-            try:
-                actor = session.get(User, actor_id) if actor_id is not None else None
-                run = start_run(session, actor, period, progress=progress)
-                # Done in the run's transaction: the job is done exactly when the run is.
-                job = session.get(PayoutRunJob, job_id)
-                job.state, job.run_id = "done", run.id
-                job.progress_done, job.progress_total = run.progress_total, run.progress_total
-                job.finished_at = job.heartbeat_at = utcnow()
-                session.commit()
-                return "done"
-            except PolicyError as exc:
-                session.rollback()
-                _fail(sessions, job_id, exc.message, exc.problems, actor_id)
-            except Exception:
-                session.rollback()
-                log.exception("payout run job %s (%s) failed", job_id, period)
-                _fail(sessions, job_id, UNEXPECTED, (), actor_id)
-            return "failed"
+        begun = _begin(sessions, job_id)
+        if isinstance(begun, str):
+            return begun
+        state = _build(sessions, job_id, *begun[:3], on_progress)
+        registry.finish(job_id, begun[3])  # committed: a reader may still hold it as building
+        return state
+    except Exception:
+        # The job's own bookkeeping failed (the database is gone, or SQLite's write lock
+        # stayed taken): the job is left as it was; once this process no longer works
+        # on it (the registry, below), it reads as failed.
+        log.exception("payout run job %s: could not be run or recorded", job_id)
+        return "failed"
     finally:
         registry.discard(job_id)
+
+
+def _begin(sessions: sessionmaker, job_id: int) -> str | tuple[int | None, str, str, Any]:
+    """queued -> building, committed; its state instead when it is not queued."""
+    with sessions() as session:
+        job = session.get(PayoutRunJob, job_id)
+        if job is None or job.state != "queued":
+            return job.state if job is not None else "missing"
+        job.state = "building"
+        job.started_at = job.heartbeat_at = utcnow()
+        job.worker = this_worker()
+        dialect = session.get_bind().dialect.name
+        session.commit()
+        return job.started_by_id, job.period, dialect, job.created_at
+
+
+def _build(
+    sessions: sessionmaker,
+    job_id: int,
+    actor_id: int | None,
+    period: str,
+    dialect: str,
+    on_progress: Progress | None,
+) -> str:
+    progress = _Progress(sessions, job_id, dialect == "postgresql", on_progress)
+    with sessions() as session:
+        try:
+            actor = session.get(User, actor_id) if actor_id is not None else None
+            run = start_run(session, actor, period, progress=progress)
+            # Done in the run's transaction: the job is done exactly when the run is.
+            job = session.get(PayoutRunJob, job_id)
+            job.state, job.run_id = "done", run.id
+            job.progress_done, job.progress_total = run.progress_total, run.progress_total
+            job.finished_at = job.heartbeat_at = utcnow()
+            session.commit()
+            return "done"
+        except PolicyError as exc:
+            session.rollback()
+            _fail(sessions, job_id, exc.message, exc.problems, actor_id)
+        except Exception:
+            session.rollback()
+            log.exception("payout run job %s (%s) failed", job_id, period)
+            _fail(sessions, job_id, UNEXPECTED, (), actor_id)
+        return "failed"
 
 
 def _fail(

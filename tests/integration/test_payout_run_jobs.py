@@ -82,7 +82,7 @@ def test_progress_is_seen_from_another_session_while_the_run_is_not(real, backen
     with Session(engine) as session:
         job_id = payout_jobs.create_job(session, None, "2026-Q3").id
         session.commit()
-    seen = []
+    seen, early = [], []
 
     def observe(done: int, total: int) -> None:
         # Called in the worker, between two batches: the run's transaction is open.
@@ -93,6 +93,7 @@ def test_progress_is_seen_from_another_session_while_the_run_is_not(real, backen
             seen.append(
                 (done, total, row.state, (row.progress_done, row.progress_total), runs, merged)
             )
+            early.append(row)  # kept, detached, as read while building
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         state = pool.submit(
@@ -110,6 +111,9 @@ def test_progress_is_seen_from_another_session_while_the_run_is_not(real, backen
         run = check.get(PayoutRun, job.run_id)
         assert (job.state, job.progress_done, run.statement_count) == ("done", 4, 4)
         assert payout_jobs.registry.get(job_id) == (False, None)  # the worker let go
+    # A reader that loaded the job as building just before the worker finished does not
+    # take it for stale (the worker let go of it only after committing it done).
+    assert early[-1].state == "building" and not payout_jobs.is_stale(early[-1])
 
 
 def test_the_database_holds_one_queued_or_building_job_per_period(real):
@@ -129,3 +133,18 @@ def test_the_database_holds_one_queued_or_building_job_per_period(real):
         session.add(PayoutRunJob(period="2026-Q4", state="done", problems=[]))
         with pytest.raises(IntegrityError, match="done_has_run"):
             session.commit()
+
+
+def test_only_a_queued_job_is_built(real):
+    _url, engine = real
+    with Session(engine) as session:
+        job = payout_jobs.create_job(session, None, "2026-Q3")
+        job.state = "failed"  # given up (say, found stale) before its worker got to it
+        job_id = job.id
+        session.commit()
+    assert payout_jobs.execute_job(sessionmaker(engine), job_id) == "failed"
+    assert payout_jobs.execute_job(sessionmaker(engine), job_id + 1000) == "missing"
+    with Session(engine) as check:
+        assert check.scalar(select(func.count()).select_from(PayoutRun)) == 0
+        assert check.get(PayoutRunJob, job_id).started_at is None
+    assert payout_jobs.registry.get(job_id) == (False, None)
