@@ -170,12 +170,18 @@ def participant_slices(
 def subset(data: Data, people: set[str], deals_of: Mapping[str, set[str]]) -> Data:
     """The loaded input restricted to `people`'s deals (their events and exceptions): what
     their statements depend on. Every participant record, quota and FX rate stays, so
-    the kept deals' references resolve."""
+    the kept deals' references resolve; but only `people` keep their plan assignments,
+    so the engine computes no lines or statements for the others (a split partner in
+    another batch, say): nobody's lines depend on another participant's assignment."""
     keep: set[str] = set()
     for who in people:
         keep |= deals_of.get(who, set())
     return replace(
         data,
+        participants=tuple(
+            p if p.id in people or not p.assignments else replace(p, assignments=())
+            for p in data.participants
+        ),
         deals=tuple(d for d in data.deals if d.id in keep),
         events=tuple(e for e in data.events if e.deal in keep),
         exceptions=tuple(
