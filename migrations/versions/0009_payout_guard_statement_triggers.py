@@ -1,4 +1,4 @@
-"""PostgreSQL: the closed-run guard of payout lines and statements, once per statement.
+"""The closed-run guard once per statement (PostgreSQL); an index for deleting lines.
 
 Revision ID: 0009
 Revises: 0008
@@ -23,11 +23,21 @@ Statement triggers pay off only for multi-row statements: a per-row executemany 
 SQLAlchemy's executemany is on psycopg 3) fires them once per row, which costs more than
 the row trigger did. The payout run writes through COPY (governance.bulk_insert).
 
-SQLite keeps its per-row triggers from 0005 (this revision does nothing there).
-Downgrade restores 0005's row triggers.
+SQLite keeps its per-row triggers from 0005.
+
+Both databases: `ix_payout_lines_adjusts_line_id` (partial: only lines that adjust
+another, i.e. prior-period adjustments). Deleting a payout line makes the database check
+the self foreign key `adjusts_line_id -> payout_lines.id`; without an index on the
+referencing column that is a scan of the whole table per deleted line (measured: 200
+lines deleted out of 45,000 took 3 to 6 s on either database, 0.01 s with the index).
+A re-run deletes the replaced statements' lines, and a draft run's deletion cascades
+to all of them.
+
+Downgrade drops the index and restores 0005's row triggers.
 """
 
 from alembic import op
+import sqlalchemy as sa
 
 
 revision = '0009'
@@ -36,6 +46,7 @@ branch_labels = None
 depends_on = None
 
 CLOSED = "'approved', 'locked'"
+ADJUSTS = "adjusts_line_id IS NOT NULL"
 CHILD_TABLES = ("payout_lines", "payout_statements")
 # (event, REFERENCING clause): transition tables are per event.
 EVENTS = (
@@ -50,6 +61,10 @@ def _postgresql() -> bool:
 
 
 def upgrade() -> None:
+    op.create_index(
+        'ix_payout_lines_adjusts_line_id', 'payout_lines', ['adjusts_line_id'], unique=False,
+        postgresql_where=sa.text(ADJUSTS), sqlite_where=sa.text(ADJUSTS),
+    )
     if not _postgresql():
         return
     for table in CHILD_TABLES:
@@ -95,6 +110,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_payout_lines_adjusts_line_id', table_name='payout_lines')
     if not _postgresql():
         return
     for table in CHILD_TABLES:

@@ -1,12 +1,12 @@
 """Migration 0009 on both databases: lines and statements of an approved or locked run still
 cannot be inserted, changed or deleted (PostgreSQL: statement triggers; SQLite: the row
 triggers of 0005, untouched), multi-row statements included, and the downgrade restores
-0005's row triggers on PostgreSQL."""
+0005's row triggers on PostgreSQL; the index that makes deleting lines cheap."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from models import schema
@@ -115,8 +115,34 @@ def test_0009_guard_at_head(backend_name, fresh_database_url):
                 for event in ("insert", "update", "delete")
             }
         _check_guard(engine, backend_name)
+        _check_adjusted_line_index(engine)
     finally:
         engine.dispose()
+
+
+def _check_adjusted_line_index(engine) -> None:
+    """The partial index on adjusts_line_id exists; the foreign key is still enforced."""
+    indexes = {i["name"] for i in inspect(engine).get_indexes("payout_lines")}
+    assert "ix_payout_lines_adjusts_line_id" in indexes
+    with engine.begin() as conn:
+        draft = conn.execute(
+            text("SELECT id FROM payout_runs WHERE state = 'draft' ORDER BY id")
+        ).scalar_one()
+        conn.execute(text(LINE), {"r": draft, "k": "adjusted"})
+        adjusted = conn.execute(
+            text("SELECT id FROM payout_lines WHERE line_key = 'adjusted'")
+        ).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO payout_lines (run_id, line_key, participant_id, plan_key,"
+                " plan_version_hash, kind, status, amount, currency, position, trace,"
+                " adjusts_period, adjusts_line_id) VALUES (:r, 'adj', 'ana', 'ae', 'sha256:v',"
+                " 'adjustment', 'payable', 1, 'USD', 1, '[]', '2026-Q2', :a)"
+            ),
+            {"r": draft, "a": adjusted},
+        )
+    _refused(engine, "DELETE FROM payout_lines WHERE id = :a", {"a": adjusted})
+    _ok(engine, "DELETE FROM payout_lines WHERE line_key IN ('adj', 'adjusted')")
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
@@ -126,6 +152,8 @@ def test_0009_downgrade_restores_row_triggers(backend_name, fresh_database_url):
     schema.downgrade(url, "0008")
     engine = make_engine(url)
     try:
+        indexes = {i["name"] for i in inspect(engine).get_indexes("payout_lines")}
+        assert "ix_payout_lines_adjusts_line_id" not in indexes
         if backend_name == "postgresql":
             assert _guard_triggers(engine) == {
                 "payout_lines_closed_guard": True,
