@@ -46,11 +46,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, tuple_
+from sqlalchemy import delete, func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from governance import audit, payout_close, payout_recheck
+from governance.bulk_insert import insert_rows
 from governance.payout_build import (
     digest,
     evaluate_period,
@@ -380,10 +381,8 @@ def _write(
             statements.append(row)
             lines.extend(rows)
         _delete(session, run, replaced)
-        if statements:
-            session.execute(insert(Statement), statements)
-        if lines:
-            session.execute(insert(PayoutLine), lines)
+        insert_rows(session, Statement, statements)  # COPY on PostgreSQL
+        insert_rows(session, PayoutLine, lines)
         written += len(statements)
     return written
 
