@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Flask, abort, g, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
 from app.auth.accounts import user_for_token
 from app.database import db_session
@@ -47,9 +48,15 @@ def load_user_from_token(req) -> User | None:
     secret = bearer_secret(req)
     if not secret:
         return None
-    user = user_for_token(db_session(), secret)
+    session = db_session()
+    user = user_for_token(session, secret)
     if user is not None:
-        db_session().commit()  # records last_used_at; nothing else is pending yet
+        try:
+            session.commit()  # records last_used_at; nothing else is pending yet
+        except OperationalError:
+            # SQLite while a payout run is built in the background: the build holds the
+            # only write lock. The usage time is best-effort; the request goes on.
+            session.rollback()
     return user
 
 

@@ -12,7 +12,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -73,6 +73,45 @@ def test_the_worker_thread_builds_the_run_while_clients_poll_the_job(real):
         with Session(engine) as check:
             assert check.get(PayoutRunJob, job["id"]).run_id == run["id"]
     finally:
+        with app.app_context():
+            database().engine.dispose()
+
+
+def test_clients_poll_with_a_token_while_a_build_holds_the_write_lock(real, backend):
+    """SQLite: the build holds the only write lock for its whole transaction; reading a
+    job with a bearer token (which records the token's last use) must still answer."""
+    from app import create_app
+    from app.auth.accounts import create_user, issue_token
+    from app.database import database
+
+    url, engine = real
+    with Session(engine) as session:
+        user = create_user(
+            session, email="admin@example.test", name="Admin", password=PASSWORD,
+            roles=["comp_admin"],
+        )  # fmt: skip
+        _token, secret = issue_token(session, user, "test")
+        job = payout_jobs.create_job(session, user, "2026-Q3")
+        job.state, job_id = "building", job.id
+        session.commit()
+    payout_jobs.registry.update(job_id, 2, 4)  # as the build reports it
+    headers = {"Authorization": f"Bearer {secret}"}
+    app = create_app(TestConfig, {"DATABASE_URL": url, "PAYOUT_JOBS_INLINE": False})
+    try:
+        with Session(engine) as build:
+            build.execute(text("UPDATE payout_runs SET id = id WHERE 0 = 1"))  # the lock
+            client = app.test_client()
+            polled = client.get(f"/api/v1/payout-runs/jobs/{job_id}", headers=headers)
+            assert polled.status_code == 200, polled.json
+            assert (polled.json["state"], polled.json["progress_done"]) == ("building", 2)
+            if backend == "sqlite":  # another period cannot be queued until it commits
+                refused = client.post(
+                    "/api/v1/payout-runs", json={"period": "2026-Q4"}, headers=headers
+                )
+                assert refused.status_code == 409 and "being built" in refused.json["message"]
+            build.rollback()
+    finally:
+        payout_jobs.forget(job_id)
         with app.app_context():
             database().engine.dispose()
 
