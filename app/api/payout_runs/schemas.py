@@ -46,8 +46,8 @@ class RunSchema(ma.Schema):
     recomputed_count = ma.fields.Integer(
         metadata={"description": "statements written by the last build"}
     )
-    progress_done = ma.fields.Integer()
-    progress_total = ma.fields.Integer()
+    progress_done = ma.fields.Integer(metadata={"description": "participants done"})
+    progress_total = ma.fields.Integer(metadata={"description": "participants of the period"})
     approved_at = ma.fields.DateTime(allow_none=True)
     locked_at = ma.fields.DateTime(allow_none=True)
 
@@ -112,9 +112,11 @@ class JobSchema(ma.Schema):
     id = ma.fields.Integer()
     period = ma.fields.String()
     state = ma.fields.String(metadata={"enum": ["queued", "building", "done", "failed"]})
-    progress_done = ma.fields.Integer(metadata={"description": "statements written so far"})
+    progress_done = ma.fields.Integer(
+        metadata={"description": "participants evaluated and written so far"}
+    )
     progress_total = ma.fields.Integer(
-        metadata={"description": "statements to write (0 until the evaluation is done)"}
+        metadata={"description": "participants of the period (0 until the build starts)"}
     )
     run_id = ma.fields.Integer(allow_none=True, metadata={"description": "when done"})
     run_url = ma.fields.String(allow_none=True)
