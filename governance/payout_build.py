@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -128,9 +128,10 @@ def _governs(use: VersionUse, line: dict[str, Any], period: Period, close_of: di
 
 
 def participant_slices(
-    raw: Mapping[str, Any], shared: Mapping[str, Any]
+    raw: Mapping[str, Any], shared: Mapping[str, Any], only: Collection[str] | None = None
 ) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """Every participant's input hash (see module doc) and the ids of their deals."""
+    """Every participant's input hash (see module doc; or only those of `only`: a batch's
+    people, whose slices the batch holds whole) and the ids of their deals."""
     manager = {p["id"]: p.get("manager") for p in raw["participants"]}
     quotas: dict[str, list] = defaultdict(list)
     for q in raw["quotas"]:
@@ -163,6 +164,7 @@ def participant_slices(
     hashes = {
         p["id"]: digest([common, p, quotas.get(p["id"], ()), slices.get(p["id"], ())])
         for p in raw["participants"]
+        if only is None or p["id"] in only
     }
     return hashes, deals_of
 

@@ -115,8 +115,8 @@ def batch_inputs(
     end = inputs.period.end
     for batch in plan_batches(session, end, inputs.exceptions, deals_per_batch=deals_per_batch):
         raw = read_batch(session, batch, end, inputs.organisation, inputs.exceptions)
-        hashes, deals_of = participant_slices(raw, inputs.shared)
-        item = BatchInput(batch, raw, {p: hashes[p] for p in batch.people}, deals_of)
+        hashes, deals_of = participant_slices(raw, inputs.shared, only=batch.people)
+        item = BatchInput(batch, raw, hashes, deals_of)
         del raw, hashes, deals_of
         yield item
         del item
