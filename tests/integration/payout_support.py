@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy.orm import Session
+
 from app.imports.service import import_data
 from governance import policy_store as store
 
@@ -105,3 +107,13 @@ def organisation(plan: str = "pay-plan") -> dict:
 def load(db, plan: str = "pay-plan") -> None:
     import_data(db, organisation(plan), source="test")
     db.flush()
+
+
+def seed(engine) -> None:
+    """The two plans and the organisation, committed, in a database of its own (tests that
+    need their own engine: the CLI, concurrent runs, job threads)."""
+    with Session(engine) as session:
+        activate_plan(session)
+        activate_plan(session, text=MANAGER_PLAN)
+        load(session)
+        session.commit()

@@ -12,7 +12,7 @@ from governance.payout_runs import start_run
 from governance.policy_errors import Conflict
 from models import PayoutRun, schema
 from models.engine import make_engine
-from tests.integration.payout_support import MANAGER_PLAN, activate_plan, load
+from tests.integration.payout_support import seed
 
 
 @pytest.fixture
@@ -20,11 +20,7 @@ def pg(fresh_database_url):
     url = fresh_database_url("postgresql")
     schema.upgrade(url)
     engine = make_engine(url)
-    with Session(engine) as session:
-        activate_plan(session)
-        activate_plan(session, text=MANAGER_PLAN)
-        load(session)
-        session.commit()
+    seed(engine)
     yield engine
     engine.dispose()
     if os.environ.get("ACCORD_TEST_PG_URL"):

@@ -21,7 +21,7 @@ from governance import payout_jobs
 from models import PayoutRun, PayoutRunJob, schema
 from models.engine import make_engine
 from tests.conftest import PASSWORD
-from tests.integration.payout_support import MANAGER_PLAN, activate_plan, load
+from tests.integration.payout_support import seed
 
 
 @pytest.fixture
@@ -31,28 +31,31 @@ def real(backend, fresh_database_url):
         schema.downgrade(url, "base")
     schema.upgrade(url)
     engine = make_engine(url)
-    with Session(engine) as session:
-        activate_plan(session)
-        activate_plan(session, text=MANAGER_PLAN)
-        load(session)
-        session.commit()
+    seed(engine)
     yield url, engine
     engine.dispose()
+
+
+def _admin_with_token(session):
+    """A comp admin and the secret of an API token of theirs."""
+    from app.auth.accounts import create_user, issue_token
+
+    user = create_user(
+        session, email="admin@example.test", name="Admin", password=PASSWORD,
+        roles=["comp_admin"],
+    )  # fmt: skip
+    _token, secret = issue_token(session, user, "test")
+    return user, secret
 
 
 def test_the_worker_thread_builds_the_run_while_clients_poll_the_job(real):
     from app import create_app
     from app.api.payout_runs import worker
-    from app.auth.accounts import create_user, issue_token
     from app.database import database
 
     url, engine = real
     with Session(engine) as session:
-        user = create_user(
-            session, email="admin@example.test", name="Admin", password=PASSWORD,
-            roles=["comp_admin"],
-        )  # fmt: skip
-        _token, secret = issue_token(session, user, "test")
+        _user, secret = _admin_with_token(session)
         session.commit()
     headers = {"Authorization": f"Bearer {secret}"}
     app = create_app(TestConfig, {"DATABASE_URL": url, "PAYOUT_JOBS_INLINE": False})
@@ -81,16 +84,11 @@ def test_clients_poll_with_a_token_while_a_build_holds_the_write_lock(real, back
     """SQLite: the build holds the only write lock for its whole transaction; reading a
     job with a bearer token (which records the token's last use) must still answer."""
     from app import create_app
-    from app.auth.accounts import create_user, issue_token
     from app.database import database
 
     url, engine = real
     with Session(engine) as session:
-        user = create_user(
-            session, email="admin@example.test", name="Admin", password=PASSWORD,
-            roles=["comp_admin"],
-        )  # fmt: skip
-        _token, secret = issue_token(session, user, "test")
+        user, secret = _admin_with_token(session)
         job = payout_jobs.create_job(session, user, "2026-Q3")
         job.state, job_id = "building", job.id
         session.commit()

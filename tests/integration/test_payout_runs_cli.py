@@ -8,12 +8,11 @@ import os
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy.orm import Session
 
 from app.cli import main
 from models import schema
 from models.engine import make_engine
-from tests.integration.payout_support import MANAGER_PLAN, activate_plan, load
+from tests.integration.payout_support import seed
 
 
 @pytest.fixture
@@ -21,11 +20,7 @@ def cli_env(backend, fresh_database_url, monkeypatch):
     url = fresh_database_url(backend)
     schema.upgrade(url)
     engine = make_engine(url)
-    with Session(engine) as session:
-        activate_plan(session)
-        activate_plan(session, text=MANAGER_PLAN)
-        load(session)
-        session.commit()
+    seed(engine)
     engine.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("ACCORD_ENV", "development")
