@@ -22,13 +22,15 @@ numbers, come back as exact decimals, never through float arithmetic.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, String, and_, any_, bindparam, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from models import (
@@ -124,37 +126,38 @@ def organisation_json(session: Session, *, up_to: date | None = None) -> dict[st
     return {"participants": _participants(session), "quotas": quotas, "fx": fx}
 
 
-# Deal ids per query when reading chosen deals: well under SQLite's 32,766 bound
-# parameters, and each chunk is read by primary key.
-IDS_PER_QUERY = 2_000
+def among(session: Session, column: ColumnElement, values: Collection[str]) -> ColumnElement[bool]:
+    """`column IN values`, the values bound as ONE parameter: a PostgreSQL array
+    (`= ANY(...)`), a JSON array on SQLite (`IN (SELECT value FROM json_each(...))`).
+    One bound parameter per value costs more than the query once there are thousands
+    (SQLAlchemy renders, and psycopg parses, every placeholder), and SQLite allows at
+    most 32,766 of them."""
+    items = sorted(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, items, type_=ARRAY(String)))
+    listed = select(literal_column("value")).select_from(
+        func.json_each(bindparam(None, json.dumps(items)))
+    )
+    return column.in_(listed)
 
 
 def deals_json(
     session: Session, *, up_to: date | None = None, ids: Collection[str] | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """The deals closed by `up_to` with their splits, team and touchpoints, and their
-    events dated by `up_to`. `ids`: only these deals (a payout run's participant batch
-    reads its own), read `IDS_PER_QUERY` at a time and returned in the same order
-    (close date, id)."""
-    if ids is None:
-        return _deals_and_events(session, up_to, None)
-    deals: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), IDS_PER_QUERY):
-        part = _deals_and_events(session, up_to, ordered[start : start + IDS_PER_QUERY])
-        deals.extend(part["deals"])
-        events.extend(part["events"])  # each deal's events stay in their order
-    deals.sort(key=lambda d: (d["close_date"], d["id"]))
-    return {"deals": deals, "events": events}
+    events dated by `up_to`, in (close date, id) order. `ids`: only these deals (a payout
+    run's participant batch reads its own)."""
+    out = _deals_and_events(session, up_to, None if ids is None else among(session, Deal.id, ids))
+    if ids is not None:  # Python's order of the ids, whatever the database's collation
+        out["deals"].sort(key=lambda d: (d["close_date"], d["id"]))
+    return out
 
 
 def _deals_and_events(
-    session: Session, up_to: date | None, ids: list[str] | None
+    session: Session, up_to: date | None, chosen: ColumnElement[bool] | None
 ) -> dict[str, list[dict[str, Any]]]:
     deal_filter = Deal.close_date <= up_to if up_to is not None else None
-    if ids is not None:
-        chosen = Deal.id.in_(ids)
+    if chosen is not None:
         deal_filter = chosen if deal_filter is None else and_(deal_filter, chosen)
     events_stmt = (
         select(DealEvent.deal_id, DealEvent.kind, DealEvent.event_date, DealEvent.amount)

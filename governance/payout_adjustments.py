@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from governance.database_data import among
 from models.payouts import PayoutLine, PayoutRun
 from rules.evaluation.numbers import plain
 
@@ -279,10 +280,6 @@ def paid_line(row: PayoutLine) -> PaidLine:
     )
 
 
-# Participants per IN list (SQLite binds at most 32,766 parameters a statement).
-PEOPLE_PER_QUERY = 2_000
-
-
 def locked_periods_before(session: Session, start: date) -> list[PayoutRun]:
     """The locked runs of periods that end before `start`, oldest first."""
     return list(
@@ -315,28 +312,24 @@ def persisted_lines(session: Session, run: PayoutRun, people: Iterable[str]) -> 
     prior-period adjustments for its period carried by approved or locked later runs
     (re-keyed to the position they adjust)."""
     out: list[PaidLine] = []
-    chosen = sorted(people)
-    for start in range(0, len(chosen), PEOPLE_PER_QUERY):
-        part = chosen[start : start + PEOPLE_PER_QUERY]
-        rows = session.scalars(
-            select(PayoutLine)
-            .where(
-                PayoutLine.participant_id.in_(part),
-                or_(
-                    PayoutLine.run_id == run.id,
-                    (PayoutLine.adjusts_period == run.period)
-                    & PayoutLine.run_id.in_(_closed_runs()),
-                ),
-            )
-            .order_by(PayoutLine.id)
+    rows = session.scalars(
+        select(PayoutLine)
+        .where(
+            among(session, PayoutLine.participant_id, set(people)),
+            or_(
+                PayoutLine.run_id == run.id,
+                (PayoutLine.adjusts_period == run.period) & PayoutLine.run_id.in_(_closed_runs()),
+            ),
         )
-        for row in rows:
-            line = paid_line(row)
-            if row.adjusts_period is None:
-                if row.run_id == run.id:
-                    out.append(line)
-                continue
-            moved = persisted_position(line)
-            if moved is not None and moved[0] == run.period:
-                out.append(moved[1])
+        .order_by(PayoutLine.id)
+    )
+    for row in rows:
+        line = paid_line(row)
+        if row.adjusts_period is None:
+            if row.run_id == run.id:
+                out.append(line)
+            continue
+        moved = persisted_position(line)
+        if moved is not None and moved[0] == run.period:
+            out.append(moved[1])
     return out

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
-from governance.database_data import deals_json
+from governance.database_data import among, deals_json
 from governance.payout_build import exception_people
 from models import Deal, DealSplit, DealTeamMember, DealTouchpoint, Participant
 
@@ -38,8 +38,7 @@ from models import Deal, DealSplit, DealTeamMember, DealTouchpoint, Participant
 # the engine at the benchmark's shape, few enough batches that the per-batch queries
 # and the deals evaluated twice (splits across batches) stay a small share of the run.
 DEALS_PER_BATCH = 20_000
-# People per batch, whatever their deals: bounds the statements of a batch and the
-# lists of ids its queries bind (SQLite binds at most 32,766 parameters a statement).
+# People per batch, whatever their deals: bounds the statements a batch holds.
 PEOPLE_PER_BATCH = 2_000
 
 
@@ -116,19 +115,20 @@ def batch_deal_ids(session: Session, batch: Batch, up_to: date) -> set[str]:
     their reports (owner, split, team, touchpoint), or credited to them by an exception."""
     ids = set(batch.extra_deals)
     closed = Deal.close_date <= up_to
-    credited = sorted(batch.credited)
-    for start in range(0, len(credited), PEOPLE_PER_BATCH):
-        part = credited[start : start + PEOPLE_PER_BATCH]
-        ids.update(session.scalars(select(Deal.id).where(closed, Deal.owner_id.in_(part))))
-        for model in (DealSplit, DealTeamMember, DealTouchpoint):
-            table = model.__table__
-            ids.update(
-                session.scalars(
-                    select(table.c.deal_id)
-                    .join(Deal, Deal.id == table.c.deal_id)
-                    .where(closed, table.c.participant_id.in_(part))
-                )
+    ids.update(
+        session.scalars(
+            select(Deal.id).where(closed, among(session, Deal.owner_id, batch.credited))
+        )
+    )
+    for model in (DealSplit, DealTeamMember, DealTouchpoint):
+        table = model.__table__
+        ids.update(
+            session.scalars(
+                select(table.c.deal_id)
+                .join(Deal, Deal.id == table.c.deal_id)
+                .where(closed, among(session, table.c.participant_id, batch.credited))
             )
+        )
     return ids
 
 

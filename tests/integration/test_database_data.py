@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
 from app.demo.generator import generate_demo_data
 from app.imports.service import import_data
-from governance.database_data import database_data, database_json
+from governance.database_data import among, database_data, database_json, deals_json
+from models import Deal
 from rules.data import data_to_json, load_data
 
 SPEC_EXAMPLE = {
@@ -123,3 +126,23 @@ def test_the_demo_organisation_round_trips(db):
     back = database_data(db)
     _same_data(back, load_data(demo))
     assert len(back.deals) == 120 and back.events
+
+
+def test_deals_chosen_by_id_one_parameter_for_any_number_of_them(db):
+    """`among` binds the ids as one array (PostgreSQL) or JSON list (SQLite): 40,000 ids
+    are more than SQLite's bound-parameter limit, and odd ids pass as they are."""
+    data = generate_demo_data(deals=300)
+    import_data(db, {k: v for k, v in data.items() if k != "exceptions"}, source="test")
+    everything = database_json(db)
+    chosen = {d["id"] for d in everything["deals"][::7]}
+    noise = {f"no-such-deal-{i}" for i in range(40_000)} | {'it\'s "quoted"', "dеal-ц"}
+    part = deals_json(db, ids=chosen | noise)
+    assert [d["id"] for d in part["deals"]] == [
+        d["id"]
+        for d in sorted(everything["deals"], key=lambda d: (d["close_date"], d["id"]))
+        if d["id"] in chosen
+    ]
+    assert part["events"] == [e for e in everything["events"] if e["deal"] in chosen]
+    assert deals_json(db, ids=set()) == {"deals": [], "events": []}
+    owners = db.scalars(select(Deal.id).where(among(db, Deal.owner_id, noise))).all()
+    assert owners == []
