@@ -1,8 +1,8 @@
 """Participant batches of a payout run: memory bounded by a batch, not by the period.
 
     for batch in plan_batches(session, period.end, exceptions):
-        raw = read_batch(session, batch, period.end, exceptions)
-        ...  # validate, hash, evaluate, write; then drop it
+        raw = read_batch(session, batch, period.end, organisation, exceptions)
+        ...  # hash, validate, evaluate, write; then drop it (governance.period_inputs)
 
 A run evaluates its participants in batches. A participant's statement depends on their
 slice of the input (`payout_build.participant_slices`): the deals that credit them or
@@ -16,13 +16,14 @@ at once is one batch's input and output, whatever the period's deal count.
 
 A deal that credits people of two batches (a split between them) is read and evaluated in
 both; each batch keeps only its own people's statements. Participants, quotas and FX are
-read with every batch (they grow with the organisation, not with the deals).
+read once per run and shared by every batch (they grow with the organisation, not with
+the deals).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -67,7 +68,7 @@ def plan_batches(
         everyone.append(pid)
         if manager:
             reports[manager].append(pid)
-    pairs = _credit_pairs(up_to).subquery()
+    pairs = union(*_credit_rows(session, up_to)).subquery()
     counts = dict(
         session.execute(select(pairs.c.person, func.count()).group_by(pairs.c.person)).all()
     )
@@ -94,41 +95,33 @@ def _batch(
     return Batch(frozenset(people), frozenset(credited), frozenset(extra))
 
 
-def _credit_pairs(up_to: date):
-    """(person, deal) for every deal closed by `up_to` and everyone its rows name."""
-    by_owner = select(Deal.owner_id.label("person"), Deal.id.label("deal")).where(
-        Deal.close_date <= up_to
-    )
-    parts = [by_owner]
-    for model in (DealSplit, DealTeamMember, DealTouchpoint):
-        table = model.__table__
-        parts.append(
-            select(table.c.participant_id.label("person"), table.c.deal_id.label("deal"))
-            .join(Deal, Deal.id == table.c.deal_id)
-            .where(Deal.close_date <= up_to)
-        )
-    return union(*parts)
+def _credit_rows(session: Session, up_to: date, people: Collection[str] | None = None):
+    """One SELECT of (person, deal) per way a deal names someone (owner, split, team,
+    touchpoint), for the deals closed by `up_to`; only rows naming `people` if given."""
+    closed = Deal.close_date <= up_to
+    stmts = []
+    for model in (Deal, DealSplit, DealTeamMember, DealTouchpoint):
+        if model is Deal:
+            person, deal = Deal.owner_id, Deal.id
+            stmt = select(person.label("person"), deal.label("deal"))
+        else:
+            person, deal = model.__table__.c.participant_id, model.__table__.c.deal_id
+            stmt = select(person.label("person"), deal.label("deal")).join(Deal, Deal.id == deal)
+        stmt = stmt.where(closed)
+        if people is not None:
+            stmt = stmt.where(among(session, person, people))
+        stmts.append(stmt)
+    return stmts
 
 
 def batch_deal_ids(session: Session, batch: Batch, up_to: date) -> set[str]:
     """The ids of the batch's deals: closed by `up_to` and naming one of its people or
     their reports (owner, split, team, touchpoint), or credited to them by an exception."""
     ids = set(batch.extra_deals)
-    closed = Deal.close_date <= up_to
-    ids.update(
-        session.scalars(
-            select(Deal.id).where(closed, among(session, Deal.owner_id, batch.credited))
-        )
-    )
-    for model in (DealSplit, DealTeamMember, DealTouchpoint):
-        table = model.__table__
-        ids.update(
-            session.scalars(
-                select(table.c.deal_id)
-                .join(Deal, Deal.id == table.c.deal_id)
-                .where(closed, among(session, table.c.participant_id, batch.credited))
-            )
-        )
+    # One query per credit table, each on its participant index (a UNION of the four,
+    # filtered after, makes SQLite build the whole union for every batch).
+    for stmt in _credit_rows(session, up_to, batch.credited):
+        ids.update(deal for _person, deal in session.execute(stmt))
     return ids
 
 

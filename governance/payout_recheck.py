@@ -30,8 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance import payout_adjustments
-from governance.payout_build import evaluate_period, subset
-from governance.period_inputs import batch_inputs, period_inputs, unique
+from governance.period_inputs import batch_inputs, evaluate_people, period_inputs, unique
 from models.payouts import PayoutRun, Statement
 from rules.period import Period
 from rules.problems import EvaluationError, Problem
@@ -67,9 +66,7 @@ def recheck_locked(session: Session, run: PayoutRun) -> Recheck:
     lines: list[dict[str, Any]] = []
     evaluated: set[str] = set()
     for item in batch_inputs(session, inputs):
-        people = item.batch.people
-        changed = {p for p in people if paid_for.get(p) != item.hashes.get(p)}
-        changed |= people & carried
+        changed = item.changed(paid_for, also=carried)
         if not changed:
             continue
         data, invalid = item.load()
@@ -77,17 +74,14 @@ def recheck_locked(session: Session, run: PayoutRun) -> Recheck:
         if data is None or problems:
             continue
         evaluated |= changed
-        mine = subset(data, changed, item.deals_of)
-        del item, data
-        close_of = {d.id: d.close_date for d in mine.deals}
         try:
-            results = evaluate_period(mine, period, inputs.versions, close_of)
+            results = evaluate_people(data, item, changed, inputs)
         except EvaluationError as exc:
             problems.extend(exc.problems)
             continue
         finally:
-            del mine
-        today = _paid_lines(results, changed)
+            del item, data
+        today = _paid_lines(results)
         paid = payout_adjustments.persisted_lines(session, run, changed)
         lines.extend(payout_adjustments.compare_period(run.period, paid, today))
     if problems:
@@ -95,7 +89,7 @@ def recheck_locked(session: Session, run: PayoutRun) -> Recheck:
     return Recheck(lines, evaluated)
 
 
-def _paid_lines(results: dict, people: set[str]) -> list[payout_adjustments.PaidLine]:
+def _paid_lines(results: dict) -> list[payout_adjustments.PaidLine]:
     return [
         payout_adjustments.PaidLine(
             plan=plan,
@@ -112,7 +106,6 @@ def _paid_lines(results: dict, people: set[str]) -> list[payout_adjustments.Paid
             trace=ln["trace"],
         )
         for (participant, plan), st in results.items()
-        if participant in people
         for ln in st["lines"]
     ]
 

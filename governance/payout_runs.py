@@ -42,7 +42,6 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -54,13 +53,13 @@ from governance import audit, payout_close, payout_recheck
 from governance.bulk_insert import insert_rows
 from governance.payout_build import (
     digest,
-    evaluate_period,
     statement_rows,
-    subset,
 )
 from governance.period_inputs import (
+    BatchInput,
     PeriodInputs,
     batch_inputs,
+    evaluate_people,
     input_data_hash,
     period_inputs,
     unique,
@@ -184,7 +183,7 @@ def start_run(
                 )
             ).all()
         )
-    inputs = _inputs(session, target)
+    inputs, adjustments = _inputs(session, target)
     before = None if run is None else run.result_hash
     if run is None:
         run = PayoutRun(period=target.name, period_start=target.start, period_end=target.end)
@@ -195,15 +194,15 @@ def start_run(
     run.started_by_id = getattr(actor, "id", None)
     run.started_at = utcnow()
     run.finished_at = None
-    run.plan_versions = inputs.period.plan_versions
-    run.exceptions_hash = inputs.period.exceptions_hash
+    run.plan_versions = inputs.plan_versions
+    run.exceptions_hash = inputs.exceptions_hash
     run.input_data_hash = run.input_data_hash or ""  # set once every batch is hashed
-    run.progress_done, run.progress_total = 0, inputs.period.participant_count
+    run.progress_done, run.progress_total = 0, inputs.participant_count
     try:
         session.flush()
     except IntegrityError:
         raise Conflict(f"A run of {target.name} already exists.") from None
-    recomputed = _build(session, run, inputs, known, progress)
+    recomputed = _build(session, run, inputs, adjustments, known, progress)
     payout_close.mark_adjustments(session, run)
     _finish(session, run, inputs, recomputed)
     audit.record(
@@ -243,15 +242,8 @@ def _claim(session: Session, period: Period) -> None:
         raise Conflict(f"A run of {period.name} is being built right now.") from None
 
 
-@dataclass
-class _Inputs:
-    """The period's inputs and the prior-period adjustments its statements carry."""
-
-    period: PeriodInputs
-    adjustments: dict[str, list[dict[str, Any]]]  # participant -> adjustment lines
-
-
-def _inputs(session: Session, period: Period) -> _Inputs:
+def _inputs(session: Session, period: Period) -> tuple[PeriodInputs, dict[str, list[dict]]]:
+    """The period's inputs, and the prior-period adjustment lines of each participant."""
     inputs = period_inputs(session, period)
     if not inputs.versions:
         raise RunRejected(
@@ -266,13 +258,14 @@ def _inputs(session: Session, period: Period) -> _Inputs:
     adjustments: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
         adjustments[line["participant"]].append(line)
-    return _Inputs(inputs, adjustments)
+    return inputs, adjustments
 
 
 def _build(
     session: Session,
     run: PayoutRun,
-    inputs: _Inputs,
+    inputs: PeriodInputs,
+    adjustments: dict[str, list[dict[str, Any]]],
     known: dict[str, str] | None,
     progress: Progress | None,
 ) -> int:
@@ -301,23 +294,18 @@ def _build(
     failed: list[Problem] = []
     input_hashes: dict[str, str] = {}
     recomputed = done = 0
-    total = inputs.period.participant_count
-    for item in batch_inputs(session, inputs.period):
+    total = inputs.participant_count
+    for item in batch_inputs(session, inputs):
         input_hashes.update(item.hashes)
         people = item.batch.people
-        affected = set(people)
-        if known is not None:
-            affected = {p for p in people if known.get(p) != item.hashes.get(p)}
-            affected |= people & inputs.adjustments.keys()
+        affected = set(people) if known is None else item.changed(known, adjustments.keys())
         results = {}
         if affected:  # unchanged batches were validated by the build that wrote them
             data, problems = item.load()
             invalid.extend(problems)
             if data is not None and not invalid:
-                mine = subset(data, affected, item.deals_of)
-                del data
-                results = _evaluate(mine, inputs, affected, failed)
-                del mine
+                results = _evaluate(data, item, inputs, adjustments, affected, failed)
+            del data
         del item  # the batch's input: read the next one without it
         if invalid or failed:
             continue
@@ -329,29 +317,29 @@ def _build(
     if invalid:
         raise RunRejected("The stored data does not validate.", unique(invalid))
     if failed:
-        raise RunRejected(f"{inputs.period.period.name} cannot be evaluated.", unique(failed))
+        raise RunRejected(f"{inputs.period.name} cannot be evaluated.", unique(failed))
     # Statements of participants no longer in the data.
     _delete(session, run, [slot for slot in existing if slot[0] not in input_hashes])
-    run.input_data_hash = input_data_hash(inputs.period, input_hashes)
+    run.input_data_hash = input_data_hash(inputs, input_hashes)
     return recomputed
 
 
 def _evaluate(
-    data: Data, inputs: _Inputs, affected: set[str], failed: list[Problem]
+    data: Data,
+    item: BatchInput,
+    inputs: PeriodInputs,
+    adjustments: dict[str, list[dict[str, Any]]],
+    affected: set[str],
+    failed: list[Problem],
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """The affected participants' statements, with their prior-period adjustments."""
-    close_of = {d.id: d.close_date for d in data.deals}
-    period = inputs.period
     try:
-        results = evaluate_period(data, period.period, period.versions, close_of)
+        results = evaluate_people(data, item, affected, inputs)
     except EvaluationError as exc:
         failed.extend(exc.problems)
         return {}
-    # Split partners, teams... of `affected` appear in the output with a partial view of
-    # their deals: only the affected participants' statements count.
-    results = {slot: st for slot, st in results.items() if slot[0] in affected}
     payout_close.add_adjustments(
-        results, [ln for p in sorted(affected) for ln in inputs.adjustments.get(p, ())]
+        results, [ln for p in sorted(affected) for ln in adjustments.get(p, ())]
     )
     return results
 
@@ -400,7 +388,7 @@ def _delete(session: Session, run: PayoutRun, slots: list[tuple[str, str]]) -> N
         )
 
 
-def _finish(session: Session, run: PayoutRun, inputs: _Inputs, recomputed: int) -> None:
+def _finish(session: Session, run: PayoutRun, inputs: PeriodInputs, recomputed: int) -> None:
     hashes = session.execute(
         select(Statement.participant_id, Statement.plan_key, Statement.result_hash)
         .where(Statement.run_id == run.id)
@@ -412,7 +400,7 @@ def _finish(session: Session, run: PayoutRun, inputs: _Inputs, recomputed: int) 
     run.line_count = session.scalar(
         select(func.count()).select_from(PayoutLine).where(PayoutLine.run_id == run.id)
     )
-    run.deal_count = inputs.period.deal_count
+    run.deal_count = inputs.deal_count
     run.recomputed_count = recomputed
     run.finished_at = utcnow()
     session.flush()

@@ -2,11 +2,14 @@
 
     inputs = period_inputs(session, period)
     for item in batch_inputs(session, inputs):
-        ...  # item.data (validated), item.hashes (per participant), item.deals_of
+        changed = item.changed(known)           # whose input hash differs
+        data, problems = item.load()            # validated (or the problems)
+        statements = evaluate_people(data, item, changed, inputs)
     run.input_data_hash = input_data_hash(inputs, hashes)
 
 Used by the payout run (`governance.payout_runs`) and by the close's re-check of locked
-periods (`governance.payout_close`), so both read, validate and hash the same way:
+periods (`governance.payout_recheck`), so both read, validate, hash and evaluate the
+same way:
 
 - once per period (`PeriodInputs`): the plan versions governing its deals' close dates,
   the approved exceptions in force at its end, the organisation (participants, quotas,
@@ -23,7 +26,7 @@ people's slices, so the hashes do not depend on how participants are batched.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,7 +36,14 @@ from sqlalchemy.orm import Session
 from governance.database_data import organisation_json
 from governance.exceptions import approved_exceptions
 from governance.payout_batches import Batch, plan_batches, read_batch
-from governance.payout_build import VersionUse, digest, governing_versions, participant_slices
+from governance.payout_build import (
+    VersionUse,
+    digest,
+    evaluate_period,
+    governing_versions,
+    participant_slices,
+    subset,
+)
 from models import Deal
 from rules.data import load_data
 from rules.model import Data
@@ -94,6 +104,12 @@ class BatchInput:
     hashes: dict[str, str]  # the input hash of each of the batch's people
     deals_of: dict[str, set[str]]  # participant -> ids of the deals of their slice
 
+    def changed(self, known: Mapping[str, str], also: Collection[str] = ()) -> set[str]:
+        """The batch's people whose input hash is not the one `known` holds for them (a
+        build's statements), and those of `also` (who must be evaluated regardless)."""
+        people = self.batch.people
+        return {p for p in people if known.get(p) != self.hashes.get(p)} | (people & set(also))
+
     def load(self) -> tuple[Data | None, list[Problem]]:
         """(Data, []) or (None, the problems located by id); drops the raw input."""
         raw, self.raw = self.raw, None
@@ -120,6 +136,19 @@ def batch_inputs(
         del raw, hashes, deals_of
         yield item
         del item
+
+
+def evaluate_people(
+    data: Data, item: BatchInput, people: set[str], inputs: PeriodInputs
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """`people`'s statements ({(participant, plan): statement}), evaluated over their own
+    deals of the loaded batch; raises `EvaluationError`. Split partners, teams... of
+    `people` would appear in the engine's output with a partial view of their deals:
+    only `people`'s statements are returned."""
+    mine = subset(data, people, item.deals_of)
+    close_of = {d.id: d.close_date for d in mine.deals}
+    results = evaluate_period(mine, inputs.period, inputs.versions, close_of)
+    return {slot: st for slot, st in results.items() if slot[0] in people}
 
 
 def input_data_hash(inputs: PeriodInputs, hashes: Mapping[str, str]) -> str:
