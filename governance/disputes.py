@@ -58,6 +58,7 @@ from governance.dispute_rules import (  # re-exported: the API, CLI and pages us
     visible,
 )
 from governance.permissions import has_permission
+from governance.policy_errors import require
 from models.base import utcnow
 from models.disputes import ALLOWED_TRANSITIONS, OPEN_STATES, Dispute, DisputeEvent
 from models.payouts import PayoutLine, PayoutRun
@@ -95,11 +96,6 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _require(actor: Any | None, permission: str, doing: str) -> None:
-    if actor is not None and not has_permission(actor, permission):
-        raise NotAllowed(f"{doing} needs the permission {permission!r}.")
 
 
 def _event(
@@ -214,7 +210,7 @@ def file(
     business_days: int | None = None,
 ) -> Dispute:
     """Dispute one's own line of a locked run; due `business_days` working days later."""
-    _require(actor, "disputes.file", "Disputing a statement line")
+    require(actor, "disputes.file", "Disputing a statement line")
     problems = text_problems(reason, "reason", required=True, limit=MAX_REASON)
     clean, more = clean_attachments(attachments)
     amount, more_amount = parse_amount(claimed_amount, "claimed_amount")
@@ -271,7 +267,7 @@ def file(
 
 
 def _reviewer(session: Session, actor: Any | None, dispute_id: int, expected: int | None, doing):
-    _require(actor, "disputes.review", doing)
+    require(actor, "disputes.review", doing)
     dispute = _load(session, actor, dispute_id, expected)
     if actor is not None and actor.participant_id == dispute.participant_id:
         raise NotAllowed("Nobody reviews a dispute of their own pay.")

@@ -30,12 +30,12 @@ Reads only: nothing here writes, so nothing is audited.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from governance.database_data import among
 from governance.permissions import has_permission
 
 # One family of refusals for every workflow (governance/policy_errors.py).
@@ -47,7 +47,7 @@ from governance.policy_errors import PolicyError
 from models.deals import Deal
 from models.payouts import HOLDING_STATES, PayoutLine, PayoutRun, Statement
 from models.people import Participant
-from rules.evaluation.numbers import fixed, plain
+from rules.evaluation.numbers import fixed, money, plain
 from rules.explain import deal_facts, explain_line
 
 READ_ALL, READ_TEAM, READ_OWN = "statements.read_all", "statements.read_team", "statements.read_own"
@@ -131,10 +131,6 @@ def periods(session: Session, actor: Any | None) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- reading
 
 
-def _money(value: Decimal | None) -> str | None:
-    return fixed(value, 2)
-
-
 def statement_dict(st: Statement, run: PayoutRun, name: str | None) -> dict[str, Any]:
     return {
         "id": st.id,
@@ -146,16 +142,16 @@ def statement_dict(st: Statement, run: PayoutRun, name: str | None) -> dict[str,
         "plan": st.plan_key,
         "plan_version": st.plan_version_hash,
         "currency": st.currency,
-        "quota": _money(st.quota),
-        "credited": _money(st.credited),
+        "quota": money(st.quota),
+        "credited": money(st.credited),
         "attainment": fixed(st.attainment, 4),
-        "earned": _money(st.earned),
-        "held": _money(st.held),
-        "released": _money(st.released),
-        "clawed_back": _money(st.clawed_back),
-        "draw": _money(st.draw),
-        "draw_balance": _money(st.draw_balance),
-        "payable": _money(st.payable),
+        "earned": money(st.earned),
+        "held": money(st.held),
+        "released": money(st.released),
+        "clawed_back": money(st.clawed_back),
+        "draw": money(st.draw),
+        "draw_balance": money(st.draw_balance),
+        "payable": money(st.payable),
         "line_count": st.line_count,
     }
 
@@ -226,9 +222,6 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-DEAL_CHUNK = 500  # deal ids per IN (...) query
-
-
 def deal_facts_map(session: Session, run: PayoutRun, deal_ids) -> dict[str, dict[str, Any]]:
     """Condition values for the explanations, from the deals as they are now, but only
     those unchanged since the run was built: a later edit (handled by prior-period
@@ -236,10 +229,9 @@ def deal_facts_map(session: Session, run: PayoutRun, deal_ids) -> dict[str, dict
     trace records, is shown instead."""
     built = _aware(run.finished_at or run.started_at)
     deals: dict[str, dict[str, Any]] = {}
-    ids = sorted({d for d in deal_ids if d})
-    for offset in range(0, len(ids), DEAL_CHUNK):
-        chunk = ids[offset : offset + DEAL_CHUNK]
-        for deal in session.scalars(select(Deal).where(Deal.id.in_(chunk))):
+    ids = {d for d in deal_ids if d}
+    if ids:
+        for deal in session.scalars(select(Deal).where(among(session, Deal.id, ids))):
             if built is not None and _aware(deal.updated_at) > built:
                 continue
             deals[deal.id] = {
@@ -284,9 +276,9 @@ def line_dict(line: PayoutLine, facts: dict[str, Any] | None, *, trace: bool) ->
         "rule": line.rule,
         "status": line.status,
         "share": plain(line.share),
-        "credit": _money(line.credit),
+        "credit": money(line.credit),
         "rate": plain(line.rate),
-        "amount": _money(line.amount),
+        "amount": money(line.amount),
         "currency": line.currency,
         "plan": line.plan_key,
         "adjusts_period": line.adjusts_period,
