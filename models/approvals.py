@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Json, utcnow
+from models.base import Base, Json, sql_list, utcnow
 
 RULE_SET_STATES = ("submitted", "active", "superseded", "rejected", "withdrawn")
 RULE_SET_TRANSITIONS = (
@@ -50,16 +50,12 @@ ONE_SUBJECT = (
 )
 
 
-def _sql_list(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
-
-
 class ApprovalRuleSet(Base):
     __tablename__ = "approval_rule_sets"
     __table_args__ = (
         UniqueConstraint("number"),
         CheckConstraint("number > 0", name="number_positive"),
-        CheckConstraint(f"state IN ({_sql_list(RULE_SET_STATES)})", name="state_known"),
+        CheckConstraint(f"state IN ({sql_list(RULE_SET_STATES)})", name="state_known"),
         Index(
             "uq_approval_rule_sets_one_active",
             "state",
@@ -116,7 +112,7 @@ class Vote(Base):
         UniqueConstraint("exception_id", "voter_id"),
         # Runs: one vote per voter per run content (a re-run draft is voted on again).
         UniqueConstraint("payout_run_id", "voter_id", "content_hash"),
-        CheckConstraint(f"decision IN ({_sql_list(DECISIONS)})", name="decision_known"),
+        CheckConstraint(f"decision IN ({sql_list(DECISIONS)})", name="decision_known"),
         # Exactly one subject (0004 added exception_id).
         CheckConstraint(ONE_SUBJECT, name="one_subject"),
     )

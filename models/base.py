@@ -33,6 +33,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def sql_list(values: tuple[str, ...]) -> str:
+    """Quote a tuple of known words for an IN (...) of a CHECK constraint or partial index."""
+    return ", ".join(f"'{v}'" for v in values)
+
+
 class Base(DeclarativeBase):
     metadata = metadata
     type_annotation_map = {Decimal: Money, datetime: DateTime(timezone=True)}

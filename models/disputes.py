@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Json, Money, Timestamps, utcnow
+from models.base import Base, Json, Money, Timestamps, sql_list, utcnow
 from models.identity import User
 from models.payouts import PayoutLine
 from models.people import Participant
@@ -38,14 +38,10 @@ ALLOWED_TRANSITIONS = (
 EVENT_KINDS = ("filed", "review_started", "accepted", "rejected", "comment", "escalated")
 
 
-def _sql_list(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
-
-
 class Dispute(Timestamps, Base):
     __tablename__ = "disputes"
     __table_args__ = (
-        CheckConstraint(f"state IN ({_sql_list(DISPUTE_STATES)})", name="state_known"),
+        CheckConstraint(f"state IN ({sql_list(DISPUTE_STATES)})", name="state_known"),
         CheckConstraint(
             "state <> 'resolved_rejected'"
             " OR (resolution IS NOT NULL AND length(trim(resolution)) > 0)",
@@ -116,7 +112,7 @@ class DisputeEvent(Base):
     """One entry of a dispute's history; never changed or deleted (migration 0006)."""
 
     __tablename__ = "dispute_events"
-    __table_args__ = (CheckConstraint(f"kind IN ({_sql_list(EVENT_KINDS)})", name="kind_known"),)
+    __table_args__ = (CheckConstraint(f"kind IN ({sql_list(EVENT_KINDS)})", name="kind_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(ForeignKey("disputes.id"), index=True)

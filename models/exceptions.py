@@ -36,7 +36,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.approvals import ApprovalRuleSet
-from models.base import Base, Json, Money, utcnow
+from models.base import Base, Json, Money, sql_list, utcnow
 
 EXCEPTION_KINDS = ("waive_gate", "waive_clawback", "override_split", "adjustment")
 EXCEPTION_STATES = ("submitted", "approved", "rejected", "withdrawn")
@@ -46,10 +46,6 @@ EXCEPTION_TRANSITIONS = (
     ("submitted", "withdrawn"),
 )
 ROUTES = ("below", "committee")
-
-
-def _sql_list(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
 
 
 # What each kind needs, enforced by the database as well as by governance/exceptions.py.
@@ -65,9 +61,9 @@ TARGETS_COMPLETE = (
 class PayoutException(Base):
     __tablename__ = "payout_exceptions"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_sql_list(EXCEPTION_KINDS)})", name="kind_known"),
-        CheckConstraint(f"state IN ({_sql_list(EXCEPTION_STATES)})", name="state_known"),
-        CheckConstraint(f"route IN ({_sql_list(ROUTES)})", name="route_known"),
+        CheckConstraint(f"kind IN ({sql_list(EXCEPTION_KINDS)})", name="kind_known"),
+        CheckConstraint(f"state IN ({sql_list(EXCEPTION_STATES)})", name="state_known"),
+        CheckConstraint(f"route IN ({sql_list(ROUTES)})", name="route_known"),
         CheckConstraint(TARGETS_COMPLETE, name="targets_complete"),
         CheckConstraint("version > 0", name="version_positive"),
     )

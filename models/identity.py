@@ -7,14 +7,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, utcnow
+from models.base import Base, Timestamps, sql_list, utcnow
 
 ROLES = ("admin", "comp_admin", "committee", "deal_desk", "manager", "rep", "auditor")
 FUNCTIONS = ("sales", "finance", "hr", "marketing", "customer_success", "revops")
-
-
-def _sql_list(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
 
 
 class User(Timestamps, Base):
@@ -64,9 +60,9 @@ class UserRole(Base):
     __tablename__ = "user_roles"
     __table_args__ = (
         UniqueConstraint("user_id", "role", "function"),
-        CheckConstraint(f"role IN ({_sql_list(ROLES)})", name="role_known"),
+        CheckConstraint(f"role IN ({sql_list(ROLES)})", name="role_known"),
         CheckConstraint(
-            f"(role = 'committee' AND function IN ({_sql_list(FUNCTIONS)}))"
+            f"(role = 'committee' AND function IN ({sql_list(FUNCTIONS)}))"
             " OR (role <> 'committee' AND function IS NULL)",
             name="function_only_for_committee",
         ),

@@ -24,21 +24,17 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Json, utcnow
+from models.base import Base, Json, sql_list, utcnow
 
 JOB_STATES = ("queued", "building", "done", "failed")
 # States that hold their period: at most one job per period in one of these.
 ACTIVE_STATES = ("queued", "building")
 
 
-def _sql_list(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
-
-
 class PayoutRunJob(Base):
     __tablename__ = "payout_run_jobs"
     __table_args__ = (
-        CheckConstraint(f"state IN ({_sql_list(JOB_STATES)})", name="state_known"),
+        CheckConstraint(f"state IN ({sql_list(JOB_STATES)})", name="state_known"),
         CheckConstraint("state <> 'done' OR run_id IS NOT NULL", name="done_has_run"),
         CheckConstraint(
             "progress_done >= 0 AND progress_total >= 0 AND progress_done <= progress_total",
@@ -48,8 +44,8 @@ class PayoutRunJob(Base):
             "uq_payout_run_jobs_one_active",
             "period",
             unique=True,
-            postgresql_where=text(f"state IN ({_sql_list(ACTIVE_STATES)})"),
-            sqlite_where=text(f"state IN ({_sql_list(ACTIVE_STATES)})"),
+            postgresql_where=text(f"state IN ({sql_list(ACTIVE_STATES)})"),
+            sqlite_where=text(f"state IN ({sql_list(ACTIVE_STATES)})"),
         ),
     )
 

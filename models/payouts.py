@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Json, Money, Ratio, utcnow
+from models.base import Base, Json, Money, Ratio, sql_list, utcnow
 
 RUN_STATES = ("draft", "approved", "locked", "failed")
 # States that hold their period: at most one run per period in one of these.
@@ -52,14 +52,10 @@ LINE_KINDS = (
 )
 
 
-def _sql_list(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
-
-
 class PayoutRun(Base):
     __tablename__ = "payout_runs"
     __table_args__ = (
-        CheckConstraint(f"state IN ({_sql_list(RUN_STATES)})", name="state_known"),
+        CheckConstraint(f"state IN ({sql_list(RUN_STATES)})", name="state_known"),
         CheckConstraint("version > 0", name="version_positive"),
         CheckConstraint("period_start <= period_end", name="period_ordered"),
         CheckConstraint("state <> 'locked' OR locked_at IS NOT NULL", name="locked_has_time"),
@@ -67,8 +63,8 @@ class PayoutRun(Base):
             "uq_payout_runs_one_per_period",
             "period",
             unique=True,
-            postgresql_where=text(f"state IN ({_sql_list(HOLDING_STATES)})"),
-            sqlite_where=text(f"state IN ({_sql_list(HOLDING_STATES)})"),
+            postgresql_where=text(f"state IN ({sql_list(HOLDING_STATES)})"),
+            sqlite_where=text(f"state IN ({sql_list(HOLDING_STATES)})"),
         ),
     )
 
@@ -120,7 +116,7 @@ class PayoutLine(Base):
     __tablename__ = "payout_lines"
     __table_args__ = (
         UniqueConstraint("run_id", "line_key"),
-        CheckConstraint(f"kind IN ({_sql_list(LINE_KINDS)})", name="kind_known"),
+        CheckConstraint(f"kind IN ({sql_list(LINE_KINDS)})", name="kind_known"),
         CheckConstraint(
             "kind = 'adjustment' OR adjusts_period IS NULL", name="adjusts_only_adjustments"
         ),

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Timestamps, utcnow
+from models.base import Base, Timestamps, sql_list, utcnow
 
 VERSION_STATES = (
     "draft",
@@ -40,10 +40,6 @@ ALLOWED_TRANSITIONS = (
     ("approved", "withdrawn"),
     ("active", "superseded"),
 )
-
-
-def _sql_list(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
 
 
 class PolicyPlan(Timestamps, Base):
@@ -70,7 +66,7 @@ class PlanVersion(Timestamps, Base):
     __tablename__ = "plan_versions"
     __table_args__ = (
         UniqueConstraint("plan_key", "number"),
-        CheckConstraint(f"state IN ({_sql_list(VERSION_STATES)})", name="state_known"),
+        CheckConstraint(f"state IN ({sql_list(VERSION_STATES)})", name="state_known"),
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint(
             "state NOT IN ('active', 'superseded')"
