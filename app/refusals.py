@@ -3,13 +3,15 @@
 The services raise the refusals of `governance.policy_errors` (with located problems);
 an API view catches them and calls `refuse(exc)`, which rolls the request's transaction
 back and answers with the JSON error envelope listing every problem; a page asks
-`status_of(exc)` for the status it renders the form again with.
+`status_of(exc)` for the status it renders the form again with, or calls
+`flash_refusal(exc)`, which also flashes the message and every problem.
 """
 
 from __future__ import annotations
 
 from typing import NoReturn
 
+from flask import flash
 from flask_smorest import abort
 
 from app.database import db_session
@@ -41,6 +43,17 @@ def status_of(exc: PolicyError, *, stale_status: int = 409) -> int:
     if isinstance(exc, StaleEdit):
         return stale_status
     return next((code for kind, code in STATUS if isinstance(exc, kind)), 409)
+
+
+def flash_refusal(exc: PolicyError) -> int:
+    """Flash a refusal's message and each problem for a page; the status to render with.
+
+    The caller rolls back first (some pages abort with 403/404 before flashing).
+    """
+    flash(exc.message, "error")
+    for problem in exc.problems:
+        flash(f"{problem.path}: {problem.message}", "error")
+    return status_of(exc)
 
 
 def refuse(exc: PolicyError, *, stale_status: int = 409) -> NoReturn:

@@ -20,18 +20,12 @@ from flask_login import current_user
 
 from app.auth.decorators import permission_required
 from app.database import db_session
-from app.refusals import status_of
+from app.refusals import flash_refusal
 from governance import approval_rules as approval_rules_module
 from governance import browse, votes
 from governance import policy_store as store
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
-
-
-def _flash_refusal(exc: store.PolicyError) -> None:
-    flash(exc.message, "error")
-    for problem in exc.problems:
-        flash(f"{problem.path}: {problem.message}", "error")
 
 
 def _not_found(exc: store.PolicyError):
@@ -76,8 +70,7 @@ def vote(key: str, number: int):
         )
     except store.PolicyError as exc:
         session.rollback()
-        _flash_refusal(exc)
-        return _detail(key, number, status_of(exc))
+        return _detail(key, number, flash_refusal(exc))
     session.commit()
     verb = "approval" if decision == "approve" else "rejection"
     state = store.get_version(session, key, number).state
@@ -119,8 +112,7 @@ def vote_on_rules(number: int):
         )
     except store.PolicyError as exc:
         session.rollback()
-        _flash_refusal(exc)
-        return _rules_page(status_of(exc))
+        return _rules_page(flash_refusal(exc))
     session.commit()
     state = approval_rules_module.get_rule_set(session, number).state
     outcome = {"active": "The new rules are in force.", "rejected": "The proposal is rejected."}

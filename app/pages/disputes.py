@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from app.auth.decorators import login_required
 from app.database import db_session
-from app.refusals import status_of
+from app.refusals import flash_refusal
 from governance import disputes as svc
 from governance.permissions import has_permission
 from models.base import utcnow
@@ -34,14 +34,6 @@ bp = Blueprint("dispute_pages", __name__, url_prefix="/disputes")
 def _require_listing() -> None:
     if not svc.may_list(current_user):
         abort(403, description="Disputes are for reps, their managers, reviewers and auditors.")
-
-
-def _flash_refusal(exc: svc.DisputeError) -> int:
-    db_session().rollback()
-    flash(exc.message, "error")
-    for problem in exc.problems:
-        flash(f"{problem.path}: {problem.message}", "error")
-    return status_of(exc)
 
 
 def _version() -> int | None:
@@ -140,7 +132,8 @@ def create(line_id: int):
             business_days=current_app.config.get("DISPUTE_DUE_BUSINESS_DAYS"),
         )
     except svc.DisputeError as exc:
-        status = _flash_refusal(exc)
+        session.rollback()
+        status = flash_refusal(exc)
         if status in (403, 404):
             abort(status, description=exc.message)
         return _new_form(line_id, status)
@@ -155,7 +148,8 @@ def _act(dispute_id: int, action, message: str, **kwargs):
     try:
         action(session, current_user, dispute_id, expected_version=_version(), **kwargs)
     except svc.DisputeError as exc:
-        status = _flash_refusal(exc)
+        session.rollback()
+        status = flash_refusal(exc)
         if status == 404:
             abort(404, description=exc.message)
         return _detail(dispute_id, status)

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from app.auth.decorators import login_required, permission_required
 from app.database import db_session
-from app.refusals import status_of
+from app.refusals import flash_refusal
 from governance import exceptions as ex
 from governance import policy_store as store
 from governance.exception_fields import COMMON, KIND_FIELDS
@@ -37,12 +37,6 @@ FORM_FIELDS = ("plan", "deal", "rule", "participant", "period", "amount", "credi
 def _readers_only() -> None:
     if not ex.can_read(current_user):
         abort(403, description="Reading exceptions needs a deal-desk role.")
-
-
-def _flash_refusal(exc: store.PolicyError) -> None:
-    flash(exc.message, "error")
-    for problem in exc.problems:
-        flash(f"{problem.path}: {problem.message}", "error")
 
 
 @bp.get("")
@@ -93,8 +87,7 @@ def new():
         exc = ex.file_exception(session, current_user, _fields(request.form))
     except store.PolicyError as error:
         session.rollback()
-        _flash_refusal(error)
-        status = status_of(error)
+        status = flash_refusal(error)
         return render_template(
             "exceptions/new.html", kinds=EXCEPTION_KINDS, form=request.form
         ), status
@@ -160,8 +153,7 @@ def vote(exception_id: int):
         session.rollback()
         if isinstance(error, store.NotAllowed) and not ex.can_read(current_user):
             abort(403, description=error.message)
-        _flash_refusal(error)
-        return _render_detail(exception_id, status_of(error))
+        return _render_detail(exception_id, flash_refusal(error))
     session.commit()
     state = ex.get_exception(session, exception_id).state
     outcome = f"It is {state}." if state != "submitted" else f"Tally: {tally.summary()}."
@@ -186,8 +178,7 @@ def withdraw(exception_id: int):
         session.rollback()
         if isinstance(error, store.NotAllowed) and not ex.can_read(current_user):
             abort(403, description=error.message)
-        _flash_refusal(error)
-        return _render_detail(exception_id, status_of(error))
+        return _render_detail(exception_id, flash_refusal(error))
     session.commit()
     flash("The exception is withdrawn.", "success")
     return redirect(url_for("exception_pages.detail", exception_id=exception_id), 303)

@@ -21,17 +21,11 @@ from flask_login import current_user
 
 from app.auth.decorators import permission_required
 from app.database import db_session
-from app.refusals import status_of
+from app.refusals import flash_refusal
 from governance import payout_close, payout_jobs, payout_overview, payout_runs
 from governance import policy_errors as errors
 
 bp = Blueprint("payout_run_pages", __name__, url_prefix="/payout-runs")
-
-
-def _flash_refusal(exc: errors.PolicyError) -> None:
-    flash(exc.message, "error")
-    for problem in exc.problems:
-        flash(f"{problem.path}: {problem.message}", "error")
 
 
 def _list_page(status: int = 200, period: str = ""):
@@ -59,8 +53,7 @@ def start():
         run = payout_runs.start_run(session, current_user, period)
     except errors.PolicyError as exc:
         session.rollback()
-        _flash_refusal(exc)
-        return _list_page(status_of(exc), period)
+        return _list_page(flash_refusal(exc), period)
     session.commit()
     flash(
         f"{run.label} is built (build {run.version}): {run.statement_count} statements, "
@@ -102,8 +95,7 @@ def vote(run_id: int):
         session.rollback()
         if isinstance(exc, errors.NotFound):
             abort(404, description=exc.message)
-        _flash_refusal(exc)
-        return _detail(run_id, status_of(exc))
+        return _detail(run_id, flash_refusal(exc))
     session.commit()
     state = payout_close.get_run(session, run_id).state
     if state == "approved":
@@ -129,8 +121,7 @@ def lock(run_id: int):
         session.rollback()
         if isinstance(exc, errors.NotFound):
             abort(404, description=exc.message)
-        _flash_refusal(exc)
-        return _detail(run_id, status_of(exc))
+        return _detail(run_id, flash_refusal(exc))
     session.commit()
     flash(
         f"{run.label} is locked: its statements are final and payroll can be exported.", "success"
