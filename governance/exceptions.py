@@ -48,12 +48,12 @@ from governance.votes import (
     Tally,
     add_vote,
     check_ballot_fields,
+    eligible_voters,
     new_ballot,
     require_same_hash,
-    slots_held,
     tally,
 )
-from models import Deal, User
+from models import Deal
 from models.approvals import Vote
 from models.base import utcnow
 from models.exceptions import EXCEPTION_STATES, EXCEPTION_TRANSITIONS, PayoutException
@@ -118,11 +118,9 @@ def exception_tally(session: Session, exc: PayoutException) -> Tally:
     are the active users who may vote on this route, other than the filer (as for plan
     changes: without `any_rejection_rejects`, dissent rejects only once approval is
     impossible)."""
-    undecided = {
-        user.id: slots_held(user.committee_functions, user.role_names)
-        for user in session.scalars(select(User).where(User.is_active.is_(True)))
-        if user.id != exc.filed_by_id and may_vote(user, exc)
-    }
+    undecided = eligible_voters(
+        session, excluding=(exc.filed_by_id,), may_vote=lambda user: may_vote(user, exc)
+    )
     return tally(exception_votes(session, exc), deciding_rule(exc), undecided=undecided)
 
 

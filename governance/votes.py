@@ -34,7 +34,7 @@ or after a withdrawal, is refused (409) rather than silently kept or lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,16 +186,26 @@ def deciding_rule_set(session: Session, version: PlanVersion) -> ApprovalRuleSet
     return request.rule_set if request else approval_rules.active_rule_set(session)
 
 
-def eligible_voters(session: Session, *, excluding: Iterable[int | None]) -> dict[int, set[str]]:
-    """Who may still vote, with the slots each would fill: active holders of `changes.vote`
-    other than `excluding` (the author and submitter). Read now, not at submission: a
-    member who left can no longer make approval possible."""
+def _committee_member(user: User) -> bool:
+    return has_permission(user, "changes.vote")
+
+
+def eligible_voters(
+    session: Session,
+    *,
+    excluding: Iterable[int | None],
+    may_vote: Callable[[User], bool] = _committee_member,
+) -> dict[int, set[str]]:
+    """Who may still vote, with the slots each would fill: active users `may_vote` admits
+    (by default holders of `changes.vote`) other than `excluding` (the author and
+    submitter, the filer). Read now, not at submission: a member who left can no longer
+    make approval possible."""
     barred = set(excluding)
     users = session.scalars(select(User).where(User.is_active.is_(True)))
     return {
         user.id: slots_held(user.committee_functions, user.role_names)
         for user in users
-        if user.id not in barred and has_permission(user, "changes.vote")
+        if user.id not in barred and may_vote(user)
     }
 
 
