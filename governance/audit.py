@@ -83,6 +83,13 @@ def timestamp_text(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def sha256_json(document: Any) -> str:
+    """ "sha256:<hex>" of a document's compact JSON with sorted keys, UTF-8 text kept as
+    is: the content hashes of exceptions, disputes, payout runs' inputs and data states."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def compute_hash(record: Any) -> str:
     """SHA-256 over the canonical serialisation of the record, including `prev_hash`."""
     fields = {

@@ -91,8 +91,7 @@ def data_state(session: Session) -> dict[str, str]:
 
 def state_hash(kinds: dict[str, str]) -> str:
     """One hash for the whole data state, from the per-kind hashes."""
-    text = json.dumps(kinds, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return audit.sha256_json(kinds)  # kind names and hashes: ASCII, the same bytes
 
 
 def record_import(

@@ -13,8 +13,6 @@ existence is none of their business.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
@@ -24,6 +22,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from governance.audit import sha256_json
 from governance.permissions import has_permission
 
 # The workflows share one family of refusals (governance/policy_errors.py), so the API
@@ -235,5 +234,4 @@ def content_hash(dispute: Dispute) -> str:
         "due_on": dispute.due_on.isoformat(),
         "escalated": dispute.escalated_at is not None,
     }
-    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_json(fields)

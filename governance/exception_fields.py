@@ -23,8 +23,6 @@ Amounts and shares are decimals written as text or integers, never floats.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -34,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance import policy_store as store
+from governance.audit import sha256_json
 from models import Deal, DealEvent, Participant, PolicyPlan
 from models.exceptions import EXCEPTION_KINDS
 from rules.model import Plan
@@ -306,5 +305,4 @@ def content_of(target: Target, *, estimated_impact: Decimal, dispute_id: int | N
 
 
 def content_hash(content: dict) -> str:
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_json(content)

@@ -22,8 +22,6 @@ same bytes, so re-running a draft over unchanged data gives the same hashes.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -34,6 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from governance.audit import sha256_json
 from governance.policy_store import plan_of
 from models import PlanVersion
 from rules.evaluate import evaluate
@@ -43,9 +42,7 @@ from rules.period import Period
 ZERO = Decimal("0")
 
 
-def digest(document: Any) -> str:
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+digest = sha256_json  # this module's name for it (runs, statements, slices)
 
 
 @dataclass
