@@ -13,30 +13,12 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
+from app.commands.plans import _actor, _refuse
 from app.database import db_session
 from governance import statement_exports as exports
 from governance import statements as svc
-from models import User
 from rules.period import Period, PeriodError
-
-
-def _actor(session, email: str | None):
-    if email is None:
-        return None
-    user = session.scalar(select(User).where(User.email == email.lower()))
-    if user is None:
-        click.echo(f"error: no user {email}", err=True)
-        sys.exit(2)
-    return user
-
-
-def _refuse(exc: svc.StatementError) -> None:
-    click.echo(f"error: {exc.message}", err=True)
-    for problem in exc.problems:
-        click.echo(f"  {problem}", err=True)
-    sys.exit(2)
 
 
 def _write(text: str, output: Path | None) -> None:
