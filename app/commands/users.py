@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.auth.accounts import AccountError, create_user, issue_token, revoke_token, set_roles
+from app.commands.plans import _actor
 from app.database import db_session
 from governance import data_audit
 from models import ApiToken, User
@@ -56,10 +57,7 @@ def create(email, name, roles, functions, participant, password) -> None:
 def roles(email, roles, functions) -> None:
     """Replace a user's roles (and committee functions); audited as the system."""
     session = db_session()
-    user = session.scalar(select(User).where(User.email == email.lower()))
-    if user is None:
-        click.echo(f"error: no user {email}", err=True)
-        sys.exit(2)
+    user = _actor(session, email)  # --email is required, so never None here
     try:
         changed = set_roles(session, user, roles=list(roles), functions=list(functions))
     except AccountError as exc:
