@@ -17,16 +17,14 @@ from sqlalchemy import select
 
 from governance import payout_jobs
 from models import PayoutRun, PayoutRunJob
-from tests.integration.payout_support import MANAGER_PLAN, activate_plan, load
+from tests.integration.payout_support import activate_plan, load, setup_org
 
 RUNS = "/api/v1/payout-runs"
 JOBS = f"{RUNS}/jobs"
 
 
 def _org(db):
-    activate_plan(db)
-    activate_plan(db, text=MANAGER_PLAN)
-    load(db)
+    setup_org(db)
     db.commit()
 
 

@@ -7,15 +7,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models import PayoutRun
-from tests.integration.payout_support import MANAGER_PLAN, activate_plan, load
+from tests.integration.payout_support import setup_org
 
 RUNS = "/api/v1/payout-runs"
 
 
 def _org(db):
-    activate_plan(db)
-    activate_plan(db, text=MANAGER_PLAN)
-    load(db)
+    setup_org(db)
     db.commit()
 
 

@@ -109,11 +109,16 @@ def load(db, plan: str = "pay-plan") -> None:
     db.flush()
 
 
+def setup_org(db) -> None:
+    """The two plans in force and the organisation, flushed; the caller commits."""
+    activate_plan(db)
+    activate_plan(db, text=MANAGER_PLAN)
+    load(db)
+
+
 def seed(engine) -> None:
     """The two plans and the organisation, committed, in a database of its own (tests that
     need their own engine: the CLI, concurrent runs, job threads)."""
     with Session(engine) as session:
-        activate_plan(session)
-        activate_plan(session, text=MANAGER_PLAN)
-        load(session)
+        setup_org(session)
         session.commit()

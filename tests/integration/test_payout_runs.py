@@ -16,16 +16,14 @@ from governance.policy_errors import Conflict, NotAllowed
 from governance.policy_store import plan_of, version_governing
 from models import AuditRecord, Deal, PayoutLine, PayoutRun, Statement
 from rules.evaluate import evaluate
-from tests.integration.payout_support import MANAGER_PLAN, activate_plan, load
+from tests.integration.payout_support import activate_plan, setup_org
 
 PERIOD = "2026-Q3"
 
 
 @pytest.fixture
 def org(db):
-    activate_plan(db)
-    activate_plan(db, text=MANAGER_PLAN)
-    load(db)
+    setup_org(db)
     db.commit()
 
 
