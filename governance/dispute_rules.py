@@ -130,17 +130,20 @@ def visible(
         raise NotAllowed("Only reviewers and auditors list every dispute.")
     stmt = select(Dispute)
     mine = getattr(actor, "participant_id", None)
-    team = sorted(team_of(session, mine)) if mine is not None else []
+
+    def team() -> list[str]:  # walks the reporting line: only when a branch needs it
+        return sorted(team_of(session, mine)) if mine is not None else []
+
     if scope == "mine":
         stmt = stmt.where(Dispute.participant_id == mine)
     elif scope == "team":
-        stmt = stmt.where(Dispute.participant_id.in_(team))
+        stmt = stmt.where(Dispute.participant_id.in_(team()))
     elif scope is None and not sees_all(actor):
         allowed = []
         if mine is not None and _own(actor):
             allowed.append(Dispute.participant_id == mine)
         if mine is not None and has_permission(actor, "statements.read_team"):
-            allowed.append(Dispute.participant_id.in_(team))
+            allowed.append(Dispute.participant_id.in_(team()))
         stmt = stmt.where(or_(*allowed)) if allowed else stmt.where(Dispute.id.is_(None))
     if scope in ("mine", "team") and mine is None:
         stmt = stmt.where(Dispute.id.is_(None))

@@ -88,9 +88,10 @@ def run_votes(session: Session, run: PayoutRun, *, current_only: bool = True) ->
     return list(session.scalars(stmt.order_by(Vote.id)))
 
 
-def run_tally(session: Session, run: PayoutRun) -> Tally:
+def run_tally(session: Session, run: PayoutRun, votes: list[Vote] | None = None) -> Tally:
+    """The tally of the votes on the run's current content (`votes`: those, if read)."""
     rule = approval_rules.payout_run_rule(approval_rules.active_rule_set(session))
-    return tally(run_votes(session, run), rule)
+    return tally(run_votes(session, run) if votes is None else votes, rule)
 
 
 def tally_dict(session: Session, run: PayoutRun) -> dict[str, Any]:

@@ -88,7 +88,7 @@ def run_overview(session: Session, viewer: Any, run_id: int) -> dict[str, Any]:
     """Everything the run's page shows; raises `NotFound` for an unknown run."""
     run = payout_runs.get_run(session, run_id)
     votes = payout_close.run_votes(session, run)
-    tally = payout_close.run_tally(session, run)
+    tally = payout_close.run_tally(session, run, votes)
     people = names(session, [run.started_by_id, run.locked_by_id, *(v.voter_id for v in votes)])
     return {
         "run": run,
