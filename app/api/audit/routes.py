@@ -8,7 +8,6 @@ an auditor can recompute the chain outside Accord.
 
 from __future__ import annotations
 
-from flask import Response
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
@@ -19,27 +18,13 @@ from app.api.audit.schemas import (
     FormatQuerySchema,
     VerificationSchema,
 )
+from app.api.downloads import EXPORT_DOC, download
 from app.auth.decorators import permission_required
 from app.database import db_session
 from governance import audit, audit_exports
 
 blp = Blueprint("audit", __name__, url_prefix="/audit", description="The audit log")
 FILTERS = ("action", "object_type", "object_id", "actor_id")
-
-
-def _download(text: str, fmt: str, name: str) -> Response:
-    return Response(
-        text,
-        mimetype="text/csv" if fmt == "csv" else "application/json",
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )
-
-
-EXPORT_DOC = {
-    "responses": {
-        "200": {"description": "a download", "content": {"application/json": {}, "text/csv": {}}}
-    }
-}
 
 
 @blp.route("")
@@ -70,7 +55,7 @@ def export_audit(query):
     session = db_session()
     stmt = audit.list_records(session, **{k: query[k] for k in FILTERS})
     fmt = query["format"]
-    return _download(audit.export_records(session, fmt, stmt), fmt, "audit")
+    return download(audit.export_records(session, fmt, stmt), fmt, "audit")
 
 
 @blp.route("/plan-versions")
@@ -80,7 +65,7 @@ def export_audit(query):
 def export_plan_versions(query):
     """Every plan version: state, content hash, effective and record times, authors."""
     fmt = query["format"]
-    return _download(audit.export_plan_versions(db_session(), fmt), fmt, "plan-versions")
+    return download(audit.export_plan_versions(db_session(), fmt), fmt, "plan-versions")
 
 
 @blp.route("/plan-transitions")
@@ -90,7 +75,7 @@ def export_plan_versions(query):
 def export_plan_transitions(query):
     """Every decision on every plan version (submissions, approvals, rejections...)."""
     fmt = query["format"]
-    return _download(audit.export_plan_transitions(db_session(), fmt), fmt, "plan-transitions")
+    return download(audit.export_plan_transitions(db_session(), fmt), fmt, "plan-transitions")
 
 
 @blp.route("/plan-diffs")
@@ -101,7 +86,7 @@ def export_plan_diffs(query):
     """Each plan version against the one before it: one row per field, rule added, removed,
     changed (per field, before and after) or reordered."""
     fmt = query["format"]
-    return _download(audit_exports.export_plan_diffs(db_session(), fmt), fmt, "plan-diffs")
+    return download(audit_exports.export_plan_diffs(db_session(), fmt), fmt, "plan-diffs")
 
 
 @blp.route("/approvals")
@@ -112,7 +97,7 @@ def export_approvals(query):
     """Every committee vote (plan versions, approval rules, exceptions, payout runs), oldest
     first, with the voter's functions and roles then and its subject's tally now."""
     fmt = query["format"]
-    return _download(audit_exports.export_approvals(db_session(), fmt), fmt, "approvals")
+    return download(audit_exports.export_approvals(db_session(), fmt), fmt, "approvals")
 
 
 @blp.route("/verify")

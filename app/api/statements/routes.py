@@ -11,10 +11,10 @@ permission at all gets 403. Payroll of a run that is not locked: 409.
 
 from __future__ import annotations
 
-from flask import Response
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from app.api.downloads import EXPORT_DOC, download
 from app.api.statements.schemas import (
     PayrollFormatQuerySchema,
     StatementDetailQuerySchema,
@@ -35,20 +35,6 @@ from governance import statements as svc
 blp = Blueprint(
     "statements", __name__, url_prefix="/statements", description="Statements and payroll"
 )
-
-EXPORT_DOC = {
-    "responses": {
-        "200": {"description": "a download", "content": {"application/json": {}, "text/csv": {}}}
-    }
-}
-
-
-def _download(text: str, fmt: str, name: str) -> Response:
-    return Response(
-        text,
-        mimetype="text/csv" if fmt == "csv" else "application/json",
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )
 
 
 def _filters(query: dict) -> dict:
@@ -94,7 +80,7 @@ def export_statements(query):
         text = exports.export_statements(db_session(), current_user, fmt, **_filters(query))
     except svc.StatementError as exc:
         refuse(exc)
-    return _download(text, fmt, f"statements-{query['period'] or 'all'}")
+    return download(text, fmt, f"statements-{query['period'] or 'all'}")
 
 
 @blp.route("/<int:statement_id>")
@@ -135,4 +121,4 @@ def payroll(query, run_id: int):
         text = exports.export_payroll(db_session(), current_user, run_id, fmt)
     except svc.StatementError as exc:
         refuse(exc)
-    return _download(text, fmt, f"payroll-run-{run_id}")
+    return download(text, fmt, f"payroll-run-{run_id}")
