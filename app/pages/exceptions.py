@@ -17,16 +17,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.auth.decorators import login_required, permission_required
 from app.database import db_session
 from app.refusals import flash_refusal
+from governance import browse
 from governance import exceptions as ex
 from governance import policy_store as store
 from governance.exception_fields import COMMON, KIND_FIELDS
 from governance.permissions import has_permission
-from models import User
 from models.exceptions import EXCEPTION_KINDS, EXCEPTION_STATES
 
 bp = Blueprint("exception_pages", __name__, url_prefix="/exceptions")
@@ -107,8 +106,7 @@ def _render_detail(exception_id: int, status: int = 200):
     except store.PolicyError as error:
         abort(404, description=error.message)
     votes = ex.exception_votes(session, exc)
-    ids = [v.voter_id for v in votes] + ([exc.filed_by_id] if exc.filed_by_id else [])
-    names = {u.id: u.name for u in session.scalars(select(User).where(User.id.in_(ids)))}
+    names = browse.names(session, [v.voter_id for v in votes] + [exc.filed_by_id])
     return render_template(
         "exceptions/detail.html",
         exc=exc,
