@@ -20,6 +20,7 @@ from governance import approval_rules, audit, votes
 from governance import policy_store as store
 from governance.change_requests import replaced_version
 from governance.diff import diff_documents
+from governance.paging import page as paged
 from governance.permissions import has_permission
 from models import User
 from models.approvals import ChangeRequest
@@ -241,8 +242,7 @@ def audit_page(
     if until:
         end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
         stmt = stmt.where(AuditRecord.at < end)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    records = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    records, total = paged(session, stmt, offset=(page - 1) * per_page, limit=per_page)
     people = names(session, [r.actor_id for r in records])
     types = session.scalars(
         select(AuditRecord.object_type).distinct().order_by(AuditRecord.object_type)

@@ -37,11 +37,12 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from governance import audit
+from governance.paging import page
 from governance.payout_runs import Progress, RunRejected, start_run
 from governance.policy_errors import Conflict, NotFound, PolicyError, require
 from models import PayoutRun, PayoutRunJob, User
@@ -354,11 +355,10 @@ def list_jobs(
     stmt = select(PayoutRunJob)
     if period:
         stmt = stmt.where(PayoutRunJob.period == period)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = list(session.scalars(stmt.order_by(PayoutRunJob.id.desc()).offset(offset).limit(limit)))
+    rows, total = page(session, stmt.order_by(PayoutRunJob.id.desc()), offset=offset, limit=limit)
     for job in rows:
         _reap(session, job)
-    return rows, total or 0
+    return rows, total
 
 
 def active_statuses(session: Session, *, limit: int = 50) -> list[dict[str, Any]]:

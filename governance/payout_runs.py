@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session
 
 from governance import audit, payout_close, payout_recheck
 from governance.bulk_insert import insert_rows
+from governance.paging import page
 from governance.payout_build import (
     digest,
     statement_rows,
@@ -108,13 +109,8 @@ def list_runs(
     stmt = select(PayoutRun)
     if period:
         stmt = stmt.where(PayoutRun.period == period)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(
-        stmt.order_by(PayoutRun.period_start.desc(), PayoutRun.id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(rows), total or 0
+    order = (PayoutRun.period_start.desc(), PayoutRun.id.desc())
+    return page(session, stmt.order_by(*order), offset=offset, limit=limit)
 
 
 def run_lines(
@@ -128,13 +124,8 @@ def run_lines(
     stmt = select(PayoutLine).where(PayoutLine.run_id == run.id)
     if participant:
         stmt = stmt.where(PayoutLine.participant_id == participant)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = session.scalars(
-        stmt.order_by(PayoutLine.participant_id, PayoutLine.plan_key, PayoutLine.position)
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(rows), total or 0
+    order = (PayoutLine.participant_id, PayoutLine.plan_key, PayoutLine.position)
+    return page(session, stmt.order_by(*order), offset=offset, limit=limit)
 
 
 def locked_period_keys(session: Session) -> set[str]:
