@@ -86,8 +86,8 @@ def approve(session: Session, users: DemoUsers, exc: PayoutException, filer: str
         _vote(session, users, exc, email)
 
 
-def load_exceptions(session: Session, users: DemoUsers) -> dict[str, int]:
-    """File the demo's exceptions (see the module docstring); returns counts by state."""
+def load_exceptions(session: Session, users: DemoUsers) -> None:
+    """File the demo's exceptions (see the module docstring); `states` counts them."""
     q1, q2, q3 = (
         (date(2026, 1, 1), date(2026, 3, 31)),
         (date(2026, 4, 1), date(2026, 6, 30)),
@@ -201,7 +201,6 @@ def load_exceptions(session: Session, users: DemoUsers) -> dict[str, int]:
         "territory move, as in his offer letter.",
     }
     _file(session, users, DESK_LEAD, fields, date(2026, 11, 23))
-    return states(session)
 
 
 def states(session: Session) -> dict[str, int]:

@@ -25,7 +25,6 @@ from app.demo.history import load_plan_history
 from app.demo.payouts import close_past_quarters, open_current_quarter, run_states
 from app.demo.users import DemoUsers, create_demo_users
 from app.imports import import_data
-from governance.dispute_rules import DisputeError
 from governance.policy_errors import PolicyError
 from models import Participant
 from rules.problems import InvalidData
@@ -116,7 +115,7 @@ def load_demo(
     clock.lap("data")
     try:
         stories = load_history(session, clock) if history else {}
-    except (PolicyError, DisputeError) as exc:
+    except PolicyError as exc:  # dispute refusals (DisputeError) are PolicyErrors
         # A service refused a step of the story: a demo bug or a changed rule, never the
         # user's input; say which refusal, and `accord demo` rolls everything back.
         details = "; ".join(f"{p.path}: {p.message}" for p in exc.problems[:5])
@@ -136,17 +135,20 @@ def load_demo(
 def load_history(session: Session, clock: _Clock) -> dict[str, dict[str, int]]:
     """The governance history, step by step; counts per state of each kind of object."""
     people = DemoUsers(session)
-    history = {"plan versions": load_plan_history(session, people)}
+    plans = load_plan_history(session, people)
     clock.lap("plans")
-    history["exceptions"] = load_exceptions(session, people)
+    load_exceptions(session, people)
     clock.lap("exceptions")
     close_past_quarters(session, people)
     clock.lap("closed runs")
-    history["disputes"] = load_disputes(session, people)
+    disputes = load_disputes(session, people)
     clock.lap("disputes")
     open_current_quarter(session, people)
     session.flush()
     clock.lap("draft run")
-    history["exceptions"] = exception_states(session)  # the dispute's adjustment too
-    history["payout runs"] = run_states(session)
-    return history
+    return {
+        "plan versions": plans,
+        "exceptions": exception_states(session),  # counted last: the dispute's adjustment too
+        "disputes": disputes,
+        "payout runs": run_states(session),
+    }
