@@ -107,14 +107,22 @@ def export_plan_diffs(session: Session, fmt: str) -> str:
 # --------------------------------------------------------------------------- approvals
 
 
-def _subject(session: Session, vote: Vote) -> tuple[str, str, str, votes.Tally | None]:
-    """(type, label, state, tally) of what a vote is on; the tally as its module counts it."""
+def _subject(
+    session: Session, vote: Vote, members: dict[int, set[str]]
+) -> tuple[str, str, str, votes.Tally | None]:
+    """(type, label, state, tally) of what a vote is on; the tally as its module counts it
+    (`members`: the committee, `votes.eligible_voters`, read once for the export)."""
     if vote.plan_version_id is not None:
         version = session.get(PlanVersion, vote.plan_version_id)
-        return "plan_version", version.label, version.state, votes.plan_tally(session, version)
+        tally = votes.plan_tally(session, version, members=members)
+        return "plan_version", version.label, version.state, tally
     if vote.rule_set_id is not None:
         rule_set = session.get(ApprovalRuleSet, vote.rule_set_id)
-        tally = votes.rule_set_tally(session, rule_set) if rule_set.decided_under else None
+        tally = (
+            votes.rule_set_tally(session, rule_set, members=members)
+            if rule_set.decided_under
+            else None
+        )
         return "approval_rules", rule_set.label, rule_set.state, tally
     if vote.exception_id is not None:
         from governance.exceptions import exception_tally  # built on votes
@@ -132,11 +140,12 @@ def _subject(session: Session, vote: Vote) -> tuple[str, str, str, votes.Tally |
 def export_approvals(session: Session, fmt: str) -> str:
     """Every committee vote, oldest first, each with the current tally of its subject."""
     subjects: dict[tuple, tuple[str, str, str, votes.Tally | None]] = {}
+    members = votes.eligible_voters(session, excluding=())
     rows = []
     for vote in session.scalars(select(Vote).order_by(Vote.id)):
         key = (vote.plan_version_id, vote.rule_set_id, vote.exception_id, vote.payout_run_id)
         if key not in subjects:
-            subjects[key] = _subject(session, vote)
+            subjects[key] = _subject(session, vote, members)
         kind, label, state, tally = subjects[key]
         rows.append(
             {

@@ -51,9 +51,10 @@ def change_requests(session: Session) -> list[dict[str, Any]]:
         .order_by(ChangeRequest.created_at.desc(), ChangeRequest.id.desc())
     ).all()
     people = names(session, [v.created_by_id for v, _ in rows])
+    members = votes.eligible_voters(session, excluding=())  # once, not per request
     out = []
     for version, request in rows:
-        tally = votes.plan_tally(session, version)
+        tally = votes.plan_tally(session, version, members=members)
         out.append(
             {
                 "version": version,
@@ -158,6 +159,7 @@ def rules_overview(session: Session, viewer: Any = None) -> dict[str, Any]:
     active = approval_rules.active_rule_set(session)
     history = sorted(approval_rules.list_rule_sets(session), key=lambda r: -r.number)
     people = names(session, [r.created_by_id for r in history])
+    members = votes.eligible_voters(session, excluding=())  # once, not per proposal
     rows = []
     for rule_set in history:
         open_ = rule_set.state == "submitted"
@@ -166,7 +168,9 @@ def rules_overview(session: Session, viewer: Any = None) -> dict[str, Any]:
                 "rule_set": rule_set,
                 "author": people.get(rule_set.created_by_id, "system"),
                 "document": approval_rules.document_of(rule_set),
-                "tally": votes.rule_set_tally(session, rule_set).as_dict() if open_ else None,
+                "tally": votes.rule_set_tally(session, rule_set, members=members).as_dict()
+                if open_
+                else None,
                 "refusal": rules_vote_refusal(session, viewer, rule_set)
                 if open_ and viewer is not None
                 else None,

@@ -209,15 +209,30 @@ def eligible_voters(
     }
 
 
-def plan_tally(session: Session, version: PlanVersion) -> Tally:
+def _undecided(
+    session: Session, excluding: Iterable[int | None], members: dict[int, set[str]] | None
+) -> dict[int, set[str]]:
+    """`eligible_voters` of the committee; from `members` (`eligible_voters(session,
+    excluding=())`, read once by a caller tallying many subjects) when given."""
+    if members is None:
+        return eligible_voters(session, excluding=excluding)
+    barred = set(excluding)
+    return {user: slots for user, slots in members.items() if user not in barred}
+
+
+def plan_tally(
+    session: Session, version: PlanVersion, *, members: dict[int, set[str]] | None = None
+) -> Tally:
     rule = approval_rules.plan_change_rule(deciding_rule_set(session, version))
-    undecided = eligible_voters(session, excluding=(version.created_by_id, version.submitted_by_id))
+    undecided = _undecided(session, (version.created_by_id, version.submitted_by_id), members)
     return tally(plan_votes(session, version), rule, undecided=undecided)
 
 
-def rule_set_tally(session: Session, rule_set: ApprovalRuleSet) -> Tally:
+def rule_set_tally(
+    session: Session, rule_set: ApprovalRuleSet, *, members: dict[int, set[str]] | None = None
+) -> Tally:
     under = approval_rules.get_rule_set(session, rule_set.decided_under or rule_set.number)
-    undecided = eligible_voters(session, excluding=(rule_set.created_by_id,))
+    undecided = _undecided(session, (rule_set.created_by_id,), members)
     return tally(
         rule_set_votes(session, rule_set),
         approval_rules.rules_change_rule(under),
