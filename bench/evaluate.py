@@ -75,6 +75,31 @@ spifs:
 PEOPLE = 200
 
 
+def random_deal(rnd: Random, i: int, close: date, people: list[str]) -> dict:
+    """Deal number i closing on `close`, owned by one of `people`, split 60/40 with another
+    three times in ten; also used by bench/payout_run.py (same random calls, same order)."""
+    deal = {
+        "id": f"D{i:07d}",
+        "type": rnd.choice(["new", "new", "expansion", "renewal"]),
+        "amount": f"{rnd.randrange(1000, 200000)}.{rnd.randrange(100):02d}",
+        "currency": "USD",
+        "close_date": close.isoformat(),
+        "owner": rnd.choice(people),
+        "gross_margin": f"0.{rnd.randrange(10, 90)}",
+        "discount": f"0.{rnd.randrange(0, 40):02d}",
+        "term_months": rnd.choice([12, 12, 24, 36]),
+        "cash_collected_date": (close + timedelta(days=rnd.randrange(0, 60))).isoformat(),
+    }
+    if rnd.random() < 0.3:
+        other = rnd.choice(people)
+        if other != deal["owner"]:
+            deal["splits"] = [
+                {"participant": deal["owner"], "share": "0.6"},
+                {"participant": other, "share": "0.4"},
+            ]
+    return deal
+
+
 def make_data(n: int, seed: int = 7) -> dict:
     rnd = Random(seed)
     people = [f"rep{i:03d}" for i in range(PEOPLE)]
@@ -100,25 +125,7 @@ def make_data(n: int, seed: int = 7) -> dict:
     deals, events = [], []
     for i in range(n):
         close = date(2026, 1, 1) + timedelta(days=rnd.randrange(365))
-        deal = {
-            "id": f"D{i:07d}",
-            "type": rnd.choice(["new", "new", "expansion", "renewal"]),
-            "amount": f"{rnd.randrange(1000, 200000)}.{rnd.randrange(100):02d}",
-            "currency": "USD",
-            "close_date": close.isoformat(),
-            "owner": rnd.choice(people),
-            "gross_margin": f"0.{rnd.randrange(10, 90)}",
-            "discount": f"0.{rnd.randrange(0, 40):02d}",
-            "term_months": rnd.choice([12, 12, 24, 36]),
-            "cash_collected_date": (close + timedelta(days=rnd.randrange(0, 60))).isoformat(),
-        }
-        if rnd.random() < 0.3:
-            other = rnd.choice(people)
-            if other != deal["owner"]:
-                deal["splits"] = [
-                    {"participant": deal["owner"], "share": "0.6"},
-                    {"participant": other, "share": "0.4"},
-                ]
+        deal = random_deal(rnd, i, close, people)
         deals.append(deal)
         if rnd.random() < 0.02:
             events.append(

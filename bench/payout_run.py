@@ -56,6 +56,8 @@ def plan_text() -> str:
 
 def make_data(n: int, seed: int = 11) -> dict:
     """N deals closing in 2026-Q3 over min(1000, N/100) participants (at least 10)."""
+    from bench.evaluate import random_deal
+
     rnd = Random(seed)
     count = max(10, min(1000, n // 100))
     people = [f"rep{i:04d}" for i in range(count)]
@@ -75,25 +77,7 @@ def make_data(n: int, seed: int = 11) -> dict:
     deals, events = [], []
     for i in range(n):
         close = date(2026, 7, 1) + timedelta(days=rnd.randrange(92))
-        deal = {
-            "id": f"D{i:07d}",
-            "type": rnd.choice(["new", "new", "expansion", "renewal"]),
-            "amount": f"{rnd.randrange(1000, 200000)}.{rnd.randrange(100):02d}",
-            "currency": "USD",
-            "close_date": close.isoformat(),
-            "owner": rnd.choice(people),
-            "gross_margin": f"0.{rnd.randrange(10, 90)}",
-            "discount": f"0.{rnd.randrange(0, 40):02d}",
-            "term_months": rnd.choice([12, 12, 24, 36]),
-            "cash_collected_date": (close + timedelta(days=rnd.randrange(0, 60))).isoformat(),
-        }
-        if rnd.random() < 0.3:
-            other = rnd.choice(people)
-            if other != deal["owner"]:
-                deal["splits"] = [
-                    {"participant": deal["owner"], "share": "0.6"},
-                    {"participant": other, "share": "0.4"},
-                ]
+        deal = random_deal(rnd, i, close, people)
         deals.append(deal)
         if rnd.random() < 0.02:
             day = close + timedelta(days=rnd.randrange(1, 40))
