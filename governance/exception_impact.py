@@ -41,20 +41,38 @@ PROVISIONAL_ID = "EX-new"  # the request has no id yet while it is being estimat
 
 def engine_shape(target: Target, exception_id: str) -> dict[str, Any]:
     """The request in the spec's section-3 "exceptions" shape."""
-    out: dict[str, Any] = {"id": exception_id, "kind": target.kind}
-    if target.kind == "waive_gate":
-        out.update(deal=target.deal_id, gate=target.rule_id)
-    elif target.kind == "waive_clawback":
-        out.update(deal=target.deal_id, clawback=target.rule_id)
-    elif target.kind == "override_split":
-        out.update(deal=target.deal_id, plan=target.plan_key, credits=target.credits)
+    return section3_exception(
+        exception_id,
+        target.kind,
+        deal=target.deal_id,
+        rule=target.rule_id,
+        plan=target.plan_key,
+        credits=target.credits,
+        participant=target.participant_id,
+        period=target.period.name if target.period else None,
+        amount=None if target.amount is None else format(target.amount, "f"),
+        reason=target.justification,
+    )
+
+
+def section3_exception(exception_id: str, kind: str, **fields: Any) -> dict[str, Any]:
+    """An exception in the spec's section-3 shape, from its stored or requested fields
+    (deal, rule, plan, credits, participant, period name, amount text, reason): the keys
+    its kind takes. One shape for the impact estimate and for the runs."""
+    out: dict[str, Any] = {"id": exception_id, "kind": kind}
+    if kind == "waive_gate":
+        out.update(deal=fields["deal"], gate=fields["rule"])
+    elif kind == "waive_clawback":
+        out.update(deal=fields["deal"], clawback=fields["rule"])
+    elif kind == "override_split":
+        out.update(deal=fields["deal"], plan=fields["plan"], credits=fields["credits"])
     else:
         out.update(
-            participant=target.participant_id,
-            plan=target.plan_key,
-            period=target.period.name,
-            amount=format(target.amount, "f"),
-            reason=target.justification,
+            participant=fields["participant"],
+            plan=fields["plan"],
+            period=fields["period"],
+            amount=fields["amount"],
+            reason=fields["reason"],
         )
     return out
 

@@ -42,7 +42,7 @@ from governance import approval_rules, audit
 from governance import policy_store as store
 from governance.approval_rules import QuorumRule
 from governance.exception_fields import content_hash, content_of, read_fields
-from governance.exception_impact import engine_shape, estimate
+from governance.exception_impact import engine_shape, estimate, section3_exception
 from governance.permissions import has_permission
 from governance.votes import (
     Tally,
@@ -158,22 +158,19 @@ def approved_exceptions(session: Session, *, as_of: date | None = None) -> list[
 
 
 def engine_item(exc: PayoutException) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": exc.label, "kind": exc.kind}
-    if exc.kind == "waive_gate":
-        out.update(deal=exc.deal_id, gate=exc.rule_id)
-    elif exc.kind == "waive_clawback":
-        out.update(deal=exc.deal_id, clawback=exc.rule_id)
-    elif exc.kind == "override_split":
-        out.update(deal=exc.deal_id, plan=exc.plan_key, credits=exc.credits)
-    else:
-        out.update(
-            participant=exc.participant_id,
-            plan=exc.plan_key,
-            period=exc.period,
-            amount=format(exc.amount.quantize(Decimal("0.01")), "f"),
-            reason=exc.justification,
-        )
-    return out
+    """A stored exception in the spec's section-3 shape, as the runs pass it."""
+    return section3_exception(
+        exc.label,
+        exc.kind,
+        deal=exc.deal_id,
+        rule=exc.rule_id,
+        plan=exc.plan_key,
+        credits=exc.credits,
+        participant=exc.participant_id,
+        period=exc.period,
+        amount=None if exc.amount is None else format(exc.amount.quantize(Decimal("0.01")), "f"),
+        reason=exc.justification,
+    )
 
 
 # --------------------------------------------------------------------------- filing
