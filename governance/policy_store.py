@@ -6,10 +6,11 @@ submitted or approved -> withdrawn (the diagram and the guarantees: docs/governa
 This module is the store's public face: callers import from here. The code lives in
 - governance/policy_errors.py    the refusals (PolicyError and its kinds), `require`
 - governance/policy_lookup.py    reading: plans, versions, `version_governing`, YAML export
-- governance/policy_checks.py    the gates: `SUBMISSION_CHECKS` (lint, embedded tests, the
-                                 impact simulation stored with the change request), who may
-                                 record an approval (committee votes, `governance.votes`),
-                                 effective dates inside locked payout periods
+- governance/policy_checks.py    the gates: `SUBMISSION_CHECKS` (lint, embedded tests; the
+                                 impact simulation is then stored with the change request by
+                                 `change_requests.attach_review`), who may record an approval
+                                 (committee votes, `governance.votes`), effective dates
+                                 inside locked payout periods
 - governance/policy_lifecycle.py one function per transition, each audited
 """
 
