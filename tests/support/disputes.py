@@ -15,8 +15,8 @@ from itertools import count
 from sqlalchemy.orm import Session
 
 from models import Participant
-from models.base import utcnow
 from models.payouts import PayoutLine, PayoutRun
+from tests.support.payout_close import advance_run
 
 _n = count(1)
 
@@ -83,10 +83,5 @@ def run_with_lines(
 
     lines = Lines(run, line(ana, 1, "1200.00"), line(ana, 2, "80.00"), line(bob, 3, "500.00"))
     db.flush()
-    if state in ("approved", "locked"):
-        run.state, run.approved_at = "approved", utcnow()
-        db.flush()
-    if state == "locked":
-        run.state, run.locked_at = "locked", utcnow()
-        db.flush()
+    advance_run(db, run, state)
     return lines

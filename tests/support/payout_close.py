@@ -75,13 +75,18 @@ def make_run(db, starter, period: str = "2026-Q1", *, state: str = "draft", line
         )
     )
     db.flush()
+    advance_run(db, run, state)
+    return run
+
+
+def advance_run(db, run, state: str) -> None:
+    """Move a hand-built draft run on to `state` (approved or locked), stamping the times."""
     if state in ("approved", "locked"):
         run.state, run.approved_at = "approved", utcnow()
         db.flush()
     if state == "locked":
         run.state, run.locked_at = "locked", utcnow()
         db.flush()
-    return run
 
 
 def approve_by_vote(db, run) -> None:

@@ -25,6 +25,7 @@ from rules.data import load_data
 from rules.document import load_plan
 from rules.evaluate import evaluate
 from rules.period import Period
+from tests.support.payout_close import advance_run
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DEMO = json.loads((EXAMPLES / "data" / "demo.json").read_text())
@@ -125,12 +126,7 @@ def persist_run(db: Session, output: dict, *, state: str = "locked") -> PayoutRu
                 )
             )
     db.flush()
-    if state in ("approved", "locked"):
-        run.state, run.approved_at = "approved", utcnow()
-        db.flush()
-    if state == "locked":
-        run.state, run.locked_at = "locked", utcnow()
-        db.flush()
+    advance_run(db, run, state)
     return run
 
 
