@@ -16,19 +16,19 @@ from flask_smorest import abort
 
 from app.database import db_session
 from app.errors import problems_payload
-from governance.payout_runs import RunRejected
-from governance.policy_errors import (
+from governance.errors import (
     Conflict,
+    GovernanceError,
     Invalid,
     InvalidTransition,
     NotAllowed,
     NotFound,
-    PolicyError,
+    RunRejected,
     StaleEdit,
 )
 
 # Most specific first: a subclass must come before the class it extends.
-STATUS: tuple[tuple[type[PolicyError], int], ...] = (
+STATUS: tuple[tuple[type[GovernanceError], int], ...] = (
     (NotFound, 404),
     (NotAllowed, 403),
     (InvalidTransition, 409),
@@ -38,14 +38,14 @@ STATUS: tuple[tuple[type[PolicyError], int], ...] = (
 )
 
 
-def status_of(exc: PolicyError, *, stale_status: int = 409) -> int:
+def status_of(exc: GovernanceError, *, stale_status: int = 409) -> int:
     """409 for a stale edit unless the caller used If-Match (then 412), see app/api/plans."""
     if isinstance(exc, StaleEdit):
         return stale_status
     return next((code for kind, code in STATUS if isinstance(exc, kind)), 409)
 
 
-def flash_refusal(exc: PolicyError) -> int:
+def flash_refusal(exc: GovernanceError) -> int:
     """Flash a refusal's message and each problem for a page; the status to render with.
 
     The caller rolls back first (some pages abort with 403/404 before flashing).
@@ -56,7 +56,7 @@ def flash_refusal(exc: PolicyError) -> int:
     return status_of(exc)
 
 
-def refuse(exc: PolicyError, *, stale_status: int = 409) -> NoReturn:
+def refuse(exc: GovernanceError, *, stale_status: int = 409) -> NoReturn:
     db_session().rollback()
     abort(
         status_of(exc, stale_status=stale_status),

@@ -92,18 +92,20 @@ def make_data(n: int, seed: int = 11) -> dict:
 def child_import(url: str, data_file: str) -> dict:
     from sqlalchemy.orm import Session
 
-    from app.imports.service import import_data
-    from governance import policy_store as store
+    from governance.imports.service import import_data
+    from governance.plans import lifecycle
     from models import schema
     from models.engine import make_engine
 
     schema.upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
-        version = store.create_draft(session, None, plan_text())
-        store.submit(session, None, "bench-plan", version.number, effective_from=date(2026, 1, 1))
-        store.approve(session, None, "bench-plan", version.number)
-        store.activate(session, None, "bench-plan", version.number)
+        version = lifecycle.create_draft(session, None, plan_text())
+        lifecycle.submit(
+            session, None, "bench-plan", version.number, effective_from=date(2026, 1, 1)
+        )
+        lifecycle.approve(session, None, "bench-plan", version.number)
+        lifecycle.activate(session, None, "bench-plan", version.number)
         session.commit()
         raw = json.loads(Path(data_file).read_text())
         start = time.perf_counter()
@@ -120,7 +122,7 @@ def child_run(url: str) -> dict:
     from sqlalchemy import select, update
     from sqlalchemy.orm import Session
 
-    from governance.payout_runs import start_run
+    from governance.payouts.runs import start_run
     from models import Deal
     from models.engine import make_engine
 

@@ -17,9 +17,7 @@ text (never float: a float is refused, since its text is not what anyone meant).
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -32,21 +30,6 @@ from sqlalchemy.orm import Session
 
 from models.audit import GENESIS_HASH, AuditChainHead, AuditRecord
 from models.base import utcnow
-from models.policy import PlanTransition, PlanVersion
-
-EXPORT_FIELDS = (
-    "id",
-    "at",
-    "actor_id",
-    "action",
-    "object_type",
-    "object_id",
-    "before_hash",
-    "after_hash",
-    "payload",
-    "prev_hash",
-    "record_hash",
-)
 
 
 class AuditError(Exception):
@@ -250,107 +233,3 @@ def as_dict(entry: AuditRecord) -> dict[str, Any]:
         "prev_hash": entry.prev_hash,
         "record_hash": entry.record_hash,
     }
-
-
-def export_records(session: Session, fmt: str, stmt=None) -> str:
-    """The whole log (or `stmt`'s records) oldest first, as CSV or JSON text.
-
-    An export has what `verify` needs: a reader can recompute every hash from it.
-    """
-    if stmt is None:
-        stmt = select(AuditRecord)
-    stmt = stmt.order_by(None).order_by(AuditRecord.id)
-    return render([as_dict(e) for e in session.scalars(stmt)], EXPORT_FIELDS, fmt)
-
-
-VERSION_FIELDS = (
-    "plan",
-    "number",
-    "state",
-    "content_hash",
-    "effective_from",
-    "recorded_at",
-    "created_by_id",
-    "submitted_by_id",
-    "created_at",
-    "updated_at",
-)
-TRANSITION_FIELDS = (
-    "plan",
-    "number",
-    "content_hash",
-    "from_state",
-    "to_state",
-    "actor_id",
-    "at",
-    "note",
-)
-
-
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else timestamp_text(value)
-
-
-def export_plan_versions(session: Session, fmt: str) -> str:
-    """Every plan version (not its text: `plans export` gives that), by plan and number."""
-    stmt = select(PlanVersion).order_by(PlanVersion.plan_key, PlanVersion.number)
-    rows = [
-        {
-            "plan": v.plan_key,
-            "number": v.number,
-            "state": v.state,
-            "content_hash": v.content_hash,
-            "effective_from": v.effective_from.isoformat() if v.effective_from else None,
-            "recorded_at": _time(v.recorded_at),
-            "created_by_id": v.created_by_id,
-            "submitted_by_id": v.submitted_by_id,
-            "created_at": _time(v.created_at),
-            "updated_at": _time(v.updated_at),
-        }
-        for v in session.scalars(stmt)
-    ]
-    return render(rows, VERSION_FIELDS, fmt)
-
-
-def export_plan_transitions(session: Session, fmt: str) -> str:
-    """Every decision on every version (submissions, approvals, rejections...), in order."""
-    stmt = (
-        select(PlanTransition, PlanVersion)
-        .join(PlanVersion, PlanTransition.version_id == PlanVersion.id)
-        .order_by(PlanTransition.id)
-    )
-    rows = [
-        {
-            "plan": v.plan_key,
-            "number": v.number,
-            "content_hash": v.content_hash,
-            "from_state": t.from_state,
-            "to_state": t.to_state,
-            "actor_id": t.actor_id,
-            "at": _time(t.at),
-            "note": t.note,
-        }
-        for t, v in session.execute(stmt)
-    ]
-    return render(rows, TRANSITION_FIELDS, fmt)
-
-
-def render(rows: list[dict[str, Any]], fields: tuple[str, ...], fmt: str) -> str:
-    """Rows as pretty JSON or as CSV (nested values as compact JSON text in their cell)."""
-    if fmt == "json":
-        return json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(
-                {
-                    k: json.dumps(v, sort_keys=True, separators=(",", ":"))
-                    if isinstance(v, dict | list)
-                    else v
-                    for k, v in row.items()
-                }
-            )
-        return out.getvalue()
-    raise AuditError(f"unknown export format {fmt!r}: csv or json")

@@ -9,7 +9,9 @@ statements) live next to the objects, as `can_*` functions.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol
+
+from governance.errors import NotAllowed
 
 READ_OWN_STATEMENTS = "statements.read_own"
 
@@ -91,3 +93,9 @@ def has_permission(user: HasRoles | None, permission: str) -> bool:
         # A typo in a permission name must fail loudly, not deny (or grant) silently.
         raise KeyError(f"unknown permission {permission!r}")
     return permission in permissions_of(user)
+
+
+def require(actor: Any | None, permission: str, doing: str) -> None:
+    """Refuse a user without `permission`; `actor=None` is the trusted system."""
+    if actor is not None and not has_permission(actor, permission):
+        raise NotAllowed(f"{doing} needs the permission {permission!r}.")

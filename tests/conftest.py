@@ -131,7 +131,7 @@ def client(app):
 @pytest.fixture
 def make_user(db):
     """make_user("rep", participant_id="ana") or make_user("committee", functions=["finance"])."""
-    from app.auth.accounts import create_user
+    from governance.accounts import create_user
 
     counter = iter(range(1, 10_000))
 
@@ -155,7 +155,7 @@ def make_user(db):
 @pytest.fixture
 def token_for(db):
     """token_for(user) -> headers with a fresh bearer token."""
-    from app.auth.accounts import issue_token
+    from governance.accounts import issue_token
 
     def make(user) -> dict[str, str]:
         _token, secret = issue_token(db, user, "test")

@@ -13,10 +13,10 @@ from flask import Flask, abort, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
-from app.auth.accounts import user_for_token
 from app.database import db_session
 from app.errors import wants_json
 from app.extensions import csrf, login_manager
+from governance.accounts import user_for_token
 from models import User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

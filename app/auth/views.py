@@ -10,10 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
-from app.auth.accounts import AccountError, authenticate, change_password
 from app.auth.decorators import login_required
-from app.auth.passwords import verify_password
 from app.database import db_session
+from governance.accounts import AccountError, authenticate, change_password, verify_password
 
 bp = Blueprint("auth", __name__)
 

@@ -16,8 +16,8 @@ from flask.cli import with_appcontext
 
 from app.commands.plans import _actor, _refuse
 from app.database import db_session
-from governance import approval_rules
-from governance import policy_store as store
+from governance.committee import approval_rules
+from governance.errors import GovernanceError
 
 
 @click.group("approval-rules")
@@ -33,7 +33,7 @@ def show(as_json: bool) -> None:
     session = db_session()
     try:
         active = approval_rules.active_rule_set(session)
-    except store.PolicyError as exc:
+    except GovernanceError as exc:
         _refuse(exc)
     if as_json:
         document = approval_rules.document_of(active)
@@ -59,7 +59,7 @@ def propose(file: Path, as_email: str | None, note: str | None) -> None:
         sys.exit(2)
     try:
         rule_set = approval_rules.propose(session, _actor(session, as_email), document, note=note)
-    except store.PolicyError as exc:
+    except GovernanceError as exc:
         session.rollback()
         _refuse(exc)
     session.commit()

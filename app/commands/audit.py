@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from app.database import db_session
 from governance import audit as audit_log
-from governance.audit_exports import EXPORTS
+from governance.auditing.exports import EXPORTS
 
 
 @click.group()

@@ -18,7 +18,8 @@ from flask.cli import with_appcontext
 
 from app.commands.plans import _actor
 from app.database import db_session
-from governance import disputes as svc
+from governance.disputes import rules as dispute_rules
+from governance.disputes import workflow as disputes
 from models.base import utcnow
 from models.disputes import DISPUTE_STATES
 
@@ -52,7 +53,7 @@ def list_disputes(states, today: str | None, as_json: bool, as_email: str | None
     day = _day(today)
     actor = _actor(session, as_email)
     rows = []
-    for d in session.scalars(svc.visible(session, actor, states=states or None)):
+    for d in session.scalars(dispute_rules.visible(session, actor, states=states or None)):
         rows.append(
             {
                 "id": d.id,
@@ -61,7 +62,7 @@ def list_disputes(states, today: str | None, as_json: bool, as_email: str | None
                 "period": d.period,
                 "line": d.payout_line_id,
                 "due_on": d.due_on.isoformat(),
-                "overdue": svc.is_overdue(d, day),
+                "overdue": dispute_rules.is_overdue(d, day),
                 "escalated": d.escalated_at is not None,
             }
         )
@@ -83,7 +84,7 @@ def list_disputes(states, today: str | None, as_json: bool, as_email: str | None
 def escalate(today: str | None) -> None:
     """Mark unresolved disputes past their due day escalated (idempotent; run daily)."""
     session = db_session()
-    escalated = svc.escalate_overdue(session, _day(today))
+    escalated = disputes.escalate_overdue(session, _day(today))
     session.commit()
     for d in escalated:
         click.echo(f"escalated dispute {d.id} ({d.participant_id}, due {d.due_on.isoformat()})")

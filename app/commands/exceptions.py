@@ -18,8 +18,8 @@ from flask.cli import with_appcontext
 
 from app.commands.plans import _actor, _refuse
 from app.database import db_session
-from governance import exceptions as ex
-from governance import policy_store as store
+from governance.errors import GovernanceError
+from governance.exceptions import workflow as exceptions
 
 
 @click.group("exceptions")
@@ -30,7 +30,7 @@ def exceptions_group() -> None:
 def _line(exc) -> str:
     target = exc.deal_id or exc.participant_id or ""
     return (
-        f"{exc.label:<8} {ex.shown_state(exc):<10} {exc.kind:<15} {exc.plan_key:<16}"
+        f"{exc.label:<8} {exceptions.shown_state(exc):<10} {exc.kind:<15} {exc.plan_key:<16}"
         f" {target:<12} {exc.period:<8} {exc.estimated_impact:>14.2f} {exc.impact_currency}"
         f"  {exc.route}"
     )
@@ -43,8 +43,8 @@ def list_command(state: str | None) -> None:
     """One line per exception, newest first."""
     session = db_session()
     try:
-        found = ex.list_exceptions(session, state=state)
-    except store.PolicyError as exc:
+        found = exceptions.list_exceptions(session, state=state)
+    except GovernanceError as exc:
         _refuse(exc)
     for exc in found:
         click.echo(_line(exc))
@@ -56,10 +56,10 @@ def _detail(session, exc) -> dict:
     out = summary(exc)
     out.update(
         impact=exc.impact,
-        tally=ex.exception_tally(session, exc).as_dict(),
+        tally=exceptions.exception_tally(session, exc).as_dict(),
         votes=[
             {"voter_id": v.voter_id, "decision": v.decision, "comment": v.comment}
-            for v in ex.exception_votes(session, exc)
+            for v in exceptions.exception_votes(session, exc)
         ],
     )
     return out
@@ -73,8 +73,8 @@ def show(exception_id: int, as_json: bool) -> None:
     """One exception: what it asks, its estimated impact, votes and tally."""
     session = db_session()
     try:
-        exc = ex.get_exception(session, exception_id)
-    except store.PolicyError as error:
+        exc = exceptions.get_exception(session, exception_id)
+    except GovernanceError as error:
         _refuse(error)
     detail = _detail(session, exc)
     if as_json:
@@ -108,8 +108,8 @@ def file_command(file: Path, as_email: str | None) -> None:
         click.echo(f"error: {file} is not JSON: {error}", err=True)
         sys.exit(2)
     try:
-        exc = ex.file_exception(session, _actor(session, as_email), fields)
-    except store.PolicyError as error:
+        exc = exceptions.file_exception(session, _actor(session, as_email), fields)
+    except GovernanceError as error:
         session.rollback()
         _refuse(error)
     session.commit()

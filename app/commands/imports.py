@@ -15,8 +15,9 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from app.database import db_session
-from app.imports import Batch, import_batch, read_source
-from app.imports.csv_formats import KINDS
+from governance.imports.csv_formats import KINDS
+from governance.imports.service import import_batch
+from governance.imports.sources import Batch, read_source
 from rules.problems import InvalidData
 
 

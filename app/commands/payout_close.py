@@ -19,8 +19,8 @@ from flask.cli import with_appcontext
 
 from app.commands.plans import _actor, _refuse
 from app.database import db_session
-from governance import payout_close
-from governance import policy_errors as errors
+from governance.errors import GovernanceError
+from governance.payouts import close as payout_close
 
 
 @click.command("tally")
@@ -31,7 +31,7 @@ def tally(run_id: int) -> None:
     session = db_session()
     try:
         run = payout_close.get_run(session, run_id)
-    except errors.PolicyError as exc:
+    except GovernanceError as exc:
         _refuse(exc)
     click.echo(json.dumps(payout_close.tally_dict(session, run), indent=2, sort_keys=True))
 
@@ -55,7 +55,7 @@ def vote(run_id: int, as_email: str, approve: bool, content_hash: str, comment: 
             content_hash=content_hash,
             comment=comment,
         )
-    except errors.PolicyError as exc:
+    except GovernanceError as exc:
         session.rollback()
         _refuse(exc)
     session.commit()
@@ -73,7 +73,7 @@ def lock(run_id: int, as_email: str, note: str | None) -> None:
     session = db_session()
     try:
         run = payout_close.lock_run(session, _actor(session, as_email), run_id, note=note)
-    except errors.PolicyError as exc:
+    except GovernanceError as exc:
         session.rollback()
         _refuse(exc)
     session.commit()

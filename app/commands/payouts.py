@@ -22,8 +22,8 @@ from tqdm import tqdm
 
 from app.commands.plans import _actor, _refuse
 from app.database import db_session
-from governance import payout_runs
-from governance import policy_errors as errors
+from governance.errors import GovernanceError
+from governance.payouts import runs as payout_runs
 
 
 @click.group("payouts")
@@ -76,7 +76,7 @@ def run(period: str, as_email: str | None, progress: bool | None) -> None:
     try:
         with bar:
             result = payout_runs.start_run(session, actor, period, progress=advance)
-    except errors.PolicyError as exc:
+    except GovernanceError as exc:
         session.rollback()
         _refuse(exc)
     session.commit()
@@ -113,7 +113,7 @@ def show(run_id: int, with_lines: bool) -> None:
     session = db_session()
     try:
         found = payout_runs.get_run(session, run_id)
-    except errors.PolicyError as exc:
+    except GovernanceError as exc:
         _refuse(exc)
     out = _summary(found)
     if with_lines:

@@ -14,7 +14,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.database import db_session
-from governance import policy_store as store
+from governance.errors import GovernanceError
+from governance.plans import lifecycle, lookup
 from models import User
 
 
@@ -28,7 +29,7 @@ def _actor(session, email: str | None):
     return user
 
 
-def _refuse(exc: store.PolicyError) -> None:
+def _refuse(exc: GovernanceError) -> None:
     click.echo(f"error: {exc.message}", err=True)
     for problem in exc.problems:
         click.echo(f"  {problem}", err=True)
@@ -49,7 +50,7 @@ def import_(file: Path, as_email: str | None, note: str | None) -> None:
     """Create a draft version from a plan YAML (or JSON) file."""
     session = db_session()
     try:
-        version = store.create_draft(
+        version = lifecycle.create_draft(
             session,
             _actor(session, as_email),
             file.read_text(encoding="utf-8"),
@@ -57,7 +58,7 @@ def import_(file: Path, as_email: str | None, note: str | None) -> None:
             base_dir=file.resolve().parent,  # embedded tests may name data files beside it
             note=note,
         )
-    except store.PolicyError as exc:
+    except GovernanceError as exc:
         session.rollback()
         _refuse(exc)
     session.commit()
@@ -73,13 +74,13 @@ def export(key: str, number: int | None, output: Path | None) -> None:
     """Print a version as canonical YAML (the active version, else the latest)."""
     session = db_session()
     try:
-        plan = store.get_plan(session, key)
-        version = store.get_version(
+        plan = lookup.get_plan(session, key)
+        version = lookup.get_version(
             session, key, number or plan.active_number or plan.latest_number
         )
-    except store.PolicyError as exc:
+    except GovernanceError as exc:
         _refuse(exc)
-    text = store.export_yaml(version)
+    text = lookup.export_yaml(version)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -91,7 +92,7 @@ def export(key: str, number: int | None, output: Path | None) -> None:
 @with_appcontext
 def list_() -> None:
     """Every plan with its latest, active and draft version numbers."""
-    for plan in store.list_plans(db_session()):
+    for plan in lookup.list_plans(db_session()):
         click.echo(
             f"{plan.key}\tlatest {plan.latest_number}\tactive {plan.active_number or '-'}"
             f"\tdraft {plan.draft_number or '-'}\t{plan.title}"

@@ -16,8 +16,9 @@ from flask.cli import with_appcontext
 
 from app.commands.plans import _actor, _refuse
 from app.database import db_session
-from governance import statement_exports as exports
-from governance import statements as svc
+from governance.errors import GovernanceError, NotFound
+from governance.statements import exports as statement_exports
+from governance.statements import read
 from rules.period import Period, PeriodError
 
 
@@ -29,7 +30,7 @@ def _write(text: str, output: Path | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(svc.FORMATS), default="csv")
+FORMAT = click.option("--format", "fmt", type=click.Choice(read.FORMATS), default="csv")
 OUTPUT = click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None
 )
@@ -58,12 +59,12 @@ def export(period: str, participant: str | None, fmt: str, output, as_email) -> 
     session = db_session()
     try:
         actor = _actor(session, as_email)
-        if svc.holding_run(session, period) is None:
-            raise svc.NotFound(f"No payout run holds {period}.")
-        text = exports.export_statements(
+        if read.holding_run(session, period) is None:
+            raise NotFound(f"No payout run holds {period}.")
+        text = statement_exports.export_statements(
             session, actor, fmt, period=period, participant=participant
         )
-    except svc.StatementError as exc:
+    except GovernanceError as exc:
         _refuse(exc)
     _write(text, output)
 
@@ -84,12 +85,12 @@ def payroll(run_id: int | None, period: str | None, fmt: str, output, as_email) 
     try:
         actor = _actor(session, as_email)
         if run_id is None:
-            run = svc.holding_run(session, period)
+            run = read.holding_run(session, period)
             if run is None:
-                raise svc.NotFound(f"No payout run holds {period}.")
+                raise NotFound(f"No payout run holds {period}.")
             run_id = run.id
-        text = exports.export_payroll(session, actor, run_id, fmt)
-    except svc.StatementError as exc:
+        text = statement_exports.export_payroll(session, actor, run_id, fmt)
+    except GovernanceError as exc:
         _refuse(exc)
     _write(text, output)
 

@@ -8,10 +8,10 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app.auth.accounts import AccountError, create_user, issue_token, revoke_token, set_roles
 from app.commands.plans import _actor
 from app.database import db_session
-from governance import data_audit
+from governance.accounts import AccountError, create_user, issue_token, revoke_token, set_roles
+from governance.auditing import data_changes
 from models import ApiToken, User
 from models.identity import FUNCTIONS, ROLES
 
@@ -64,7 +64,7 @@ def roles(email, roles, functions) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     session.commit()
-    grants = ", ".join(r if not f else f"{r}:{f}" for r, f in data_audit.role_grants(user))
+    grants = ", ".join(r if not f else f"{r}:{f}" for r, f in data_changes.role_grants(user))
     click.echo(f"{'changed' if changed else 'unchanged'}: {user.email} ({grants})")
 
 

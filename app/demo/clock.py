@@ -19,8 +19,8 @@ import contextlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
-import governance.change_requests as change_requests
-import governance.exceptions as exceptions
+from governance.exceptions import workflow as exceptions
+from governance.plans import change_requests
 
 # Fail at import, not silently, if a service stops reading the clock through these names
 # (assigning a missing module attribute would just add it and pin nothing).

@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session
 from app.demo.exceptions import approve
 from app.demo.roster import DEMO_TODAY
 from app.demo.users import AUTHOR, REP_EMEA, REP_NA, DemoUsers
-from governance import disputes, exceptions
+from governance.disputes import rules as dispute_rules
+from governance.disputes import workflow as disputes
+from governance.exceptions import workflow as exceptions
 from models.disputes import Dispute
 from models.payouts import PayoutLine, PayoutRun
 
@@ -143,6 +145,6 @@ def states(session: Session) -> dict[str, int]:
     counts: dict[str, int] = {}
     for dispute in session.scalars(select(Dispute)):
         counts[dispute.state] = counts.get(dispute.state, 0) + 1
-        if disputes.is_overdue(dispute, DEMO_TODAY):
+        if dispute_rules.is_overdue(dispute, DEMO_TODAY):
             counts["overdue"] = counts.get("overdue", 0) + 1
     return dict(sorted(counts.items()))

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from app.demo import clock
 from app.demo.roster import AE_PLAN, DEMO_TODAY
 from app.demo.users import DESK, DESK_LEAD, FINANCE, REVOPS, SALES, DemoUsers
-from governance import exceptions
+from governance.exceptions import workflow as exceptions
 from models import Assignment, Deal, DealEvent
 from models.exceptions import PayoutException
 

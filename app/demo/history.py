@@ -44,8 +44,8 @@ from app.demo.users import (
     SALES,
     DemoUsers,
 )
-from governance import policy_store as store
-from governance import votes
+from governance.plans import lifecycle
+from governance.plans.votes import cast_plan_vote
 from models.policy import PlanVersion
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -170,18 +170,18 @@ def _propose(
     note: str,
 ):
     author = users[AUTHOR]
-    version = store.create_draft(
+    version = lifecycle.create_draft(
         session, author, text, source=f"examples/{plan}.yaml", base_dir=EXAMPLES, note=note
     )
     with clock.on(submitted_on):
-        store.submit(
+        lifecycle.submit(
             session, author, plan, version.number, effective_from=effective_from, note=note
         )
     return version
 
 
 def _vote(session: Session, users: DemoUsers, version, email: str, decision: str, comment):
-    votes.cast_plan_vote(
+    cast_plan_vote(
         session,
         users[email],
         version.plan_key,
@@ -213,7 +213,7 @@ def load_plan_history(session: Session, users: DemoUsers) -> dict[str, int]:
         )
         for email in (SALES, FINANCE, OWNER_VOTER[plan]):
             _vote(session, users, version, email, "approve", None)
-        store.activate(session, author, plan, version.number, note="in force for FY2026")
+        lifecycle.activate(session, author, plan, version.number, note="in force for FY2026")
     for change in CHANGES:
         text = example_text(change.plan)
         if change.plan in CHANGE_EDITS:
@@ -230,7 +230,7 @@ def load_plan_history(session: Session, users: DemoUsers) -> dict[str, int]:
         for email, decision, comment in change.ballots:
             _vote(session, users, version, email, decision, comment)
         if change.activate:
-            store.activate(session, author, change.plan, version.number, note=change.note)
+            lifecycle.activate(session, author, change.plan, version.number, note=change.note)
     session.flush()
     return version_states(session)
 

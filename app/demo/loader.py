@@ -24,8 +24,8 @@ from app.demo.generator import demo_quarters, generate_demo_data
 from app.demo.history import load_plan_history
 from app.demo.payouts import close_past_quarters, open_current_quarter, run_states
 from app.demo.users import DemoUsers, create_demo_users
-from app.imports import import_data
-from governance.policy_errors import PolicyError
+from governance.errors import GovernanceError
+from governance.imports.service import import_data
 from models import Participant
 from rules.problems import InvalidData
 
@@ -115,7 +115,7 @@ def load_demo(
     clock.lap("data")
     try:
         stories = load_history(session, clock) if history else {}
-    except PolicyError as exc:  # dispute refusals (DisputeError) are PolicyErrors
+    except GovernanceError as exc:  # dispute refusals (DisputeError) are PolicyErrors
         # A service refused a step of the story: a demo bug or a changed rule, never the
         # user's input; say which refusal, and `accord demo` rolls everything back.
         details = "; ".join(f"{p.path}: {p.message}" for p in exc.problems[:5])

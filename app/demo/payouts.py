@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.demo.users import AUTHOR, FINANCE, REVOPS, DemoUsers
-from governance import payout_close, payout_runs
+from governance.payouts import close as payout_close
+from governance.payouts import runs as payout_runs
 from models.payouts import PayoutRun
 
 CLOSED_QUARTERS = ("2026-Q1", "2026-Q2", "2026-Q3")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.accounts import AccountError, create_user
-from governance import data_audit
+from governance.accounts import AccountError, create_user
+from governance.auditing import data_changes
 from models import User, UserRole
 from models.identity import FUNCTIONS, ROLES
 
@@ -172,7 +172,7 @@ def create_demo_users(session: Session, password: str = DEMO_PASSWORD) -> list[U
         created.append(user)
     session.flush()
     for user in created[1:]:  # create_user audited the first one's grants itself
-        data_audit.record_roles(session, None, user, before=[])
+        data_changes.record_roles(session, None, user, before=[])
     return created
 
 

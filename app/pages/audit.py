@@ -19,7 +19,7 @@ from flask import Blueprint, flash, render_template, request
 
 from app.auth.decorators import permission_required
 from app.database import db_session
-from governance import browse
+from governance.auditing import log as audit_log
 
 bp = Blueprint("audit_pages", __name__, url_prefix="/audit")
 PER_PAGE = 50
@@ -54,7 +54,7 @@ def log():
     for problem in problems:
         flash(problem, "error")
     session = db_session()
-    result = browse.audit_page(session, page=page, per_page=PER_PAGE, **filters)
+    result = audit_log.audit_page(session, page=page, per_page=PER_PAGE, **filters)
     # Only non-empty filters go into the links (pager, export) so they read cleanly.
     query = {k: v for k, v in request.args.items() if k != "page" and v.strip()}
     return render_template(
@@ -69,5 +69,5 @@ def log():
 @permission_required("audit.read")
 def verify():
     return render_template(
-        "audit/verify.html", verification=browse.audit_verification(db_session())
+        "audit/verify.html", verification=audit_log.audit_verification(db_session())
     )

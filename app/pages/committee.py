@@ -21,27 +21,30 @@ from flask_login import current_user
 from app.auth.decorators import permission_required
 from app.database import db_session
 from app.refusals import flash_refusal
-from governance import approval_rules as approval_rules_module
-from governance import browse, votes
-from governance import policy_store as store
+from governance.committee import approval_rules as committee_approval_rules
+from governance.committee.overview import rules_overview
+from governance.errors import GovernanceError
+from governance.plans import lookup as plans
+from governance.plans import review
+from governance.plans.votes import cast_plan_vote
 
 bp = Blueprint("committee", __name__, url_prefix="/committee")
 
 
-def _not_found(exc: store.PolicyError):
+def _not_found(exc: GovernanceError):
     abort(404, description=exc.message)
 
 
 @bp.get("/changes")
 @permission_required("changes.vote")
 def changes():
-    return render_template("committee/changes.html", requests=browse.change_requests(db_session()))
+    return render_template("committee/changes.html", requests=review.change_requests(db_session()))
 
 
 def _detail(key: str, number: int, status: int = 200):
     try:
-        detail = browse.change_request(db_session(), current_user, key, number)
-    except store.PolicyError as exc:
+        detail = review.change_request(db_session(), current_user, key, number)
+    except GovernanceError as exc:
         _not_found(exc)
     return render_template("committee/change.html", **detail), status
 
@@ -59,7 +62,7 @@ def vote(key: str, number: int):
     decision = request.form.get("decision", "")
     comment = request.form.get("comment", "").strip() or None
     try:
-        _vote, tally = votes.cast_plan_vote(
+        _vote, tally = cast_plan_vote(
             session,
             current_user,
             key,
@@ -68,12 +71,12 @@ def vote(key: str, number: int):
             content_hash=request.form.get("content_hash", ""),
             comment=comment,
         )
-    except store.PolicyError as exc:
+    except GovernanceError as exc:
         session.rollback()
         return _detail(key, number, flash_refusal(exc))
     session.commit()
     verb = "approval" if decision == "approve" else "rejection"
-    state = store.get_version(session, key, number).state
+    state = plans.get_version(session, key, number).state
     if state in ("approved", "rejected"):
         outcome = f"The request is {state}."
     else:  # still open; approved by the votes but awaiting an effective date included
@@ -84,8 +87,8 @@ def vote(key: str, number: int):
 
 def _rules_page(status: int = 200):
     try:
-        overview = browse.rules_overview(db_session(), current_user)
-    except store.PolicyError as exc:
+        overview = rules_overview(db_session(), current_user)
+    except GovernanceError as exc:
         _not_found(exc)
     return render_template("committee/approval_rules.html", **overview), status
 
@@ -102,7 +105,7 @@ def vote_on_rules(number: int):
     session = db_session()
     decision = request.form.get("decision", "")
     try:
-        votes.cast_rules_vote(
+        committee_approval_rules.cast_rules_vote(
             session,
             current_user,
             number,
@@ -110,11 +113,11 @@ def vote_on_rules(number: int):
             content_hash=request.form.get("content_hash", ""),
             comment=request.form.get("comment", "").strip() or None,
         )
-    except store.PolicyError as exc:
+    except GovernanceError as exc:
         session.rollback()
         return _rules_page(flash_refusal(exc))
     session.commit()
-    state = approval_rules_module.get_rule_set(session, number).state
+    state = committee_approval_rules.get_rule_set(session, number).state
     outcome = {"active": "The new rules are in force.", "rejected": "The proposal is rejected."}
     verb = "approval" if decision == "approve" else "rejection"
     flash(

@@ -23,7 +23,9 @@ from flask_login import current_user
 from app.auth.decorators import login_required
 from app.database import db_session
 from app.refusals import flash_refusal
-from governance import disputes as svc
+from governance.disputes import rules as dispute_rules
+from governance.disputes import workflow as disputes
+from governance.errors import Conflict, GovernanceError, NotFound
 from governance.permissions import has_permission
 from models.base import utcnow
 from models.disputes import OPEN_STATES
@@ -32,7 +34,7 @@ bp = Blueprint("dispute_pages", __name__, url_prefix="/disputes")
 
 
 def _require_listing() -> None:
-    if not svc.may_list(current_user):
+    if not dispute_rules.may_list(current_user):
         abort(403, description="Disputes are for reps, their managers, reviewers and auditors.")
 
 
@@ -46,8 +48,8 @@ def _version() -> int | None:
 def index():
     _require_listing()
     session = db_session()
-    everyone = svc.sees_all(current_user)
-    rows = list(session.scalars(svc.visible(session, current_user)))
+    everyone = dispute_rules.sees_all(current_user)
+    rows = list(session.scalars(dispute_rules.visible(session, current_user)))
     queue = sorted((d for d in rows if d.state in OPEN_STATES), key=lambda d: (d.due_on, d.id))
     resolved = [d for d in rows if d.state not in OPEN_STATES]
     mine = current_user.participant_id
@@ -64,8 +66,8 @@ def index():
 def _detail(dispute_id: int, status: int = 200):
     session = db_session()
     try:
-        dispute = svc.get(session, current_user, dispute_id)
-    except svc.NotFound as exc:
+        dispute = dispute_rules.get(session, current_user, dispute_id)
+    except NotFound as exc:
         abort(404, description=exc.message)
     reviewer = has_permission(current_user, "disputes.review")
     own = dispute.participant_id == current_user.participant_id
@@ -91,10 +93,10 @@ def detail(dispute_id: int):
 def _new_form(line_id: int, status: int = 200):
     session = db_session()
     try:
-        line, run = svc.disputable_line(session, current_user, line_id)
-    except svc.NotFound as exc:
+        line, run = disputes.disputable_line(session, current_user, line_id)
+    except NotFound as exc:
         abort(404, description=exc.message)
-    except svc.Conflict as exc:
+    except Conflict as exc:
         abort(409, description=exc.message)
     return render_template("disputes/new.html", line=line, run=run, form=request.form), status
 
@@ -122,7 +124,7 @@ def create(line_id: int):
     ]
     session = db_session()
     try:
-        dispute = svc.file(
+        dispute = disputes.file(
             session,
             current_user,
             line_id,
@@ -131,7 +133,7 @@ def create(line_id: int):
             claimed_amount=form.get("claimed_amount", "").strip() or None,
             business_days=current_app.config.get("DISPUTE_DUE_BUSINESS_DAYS"),
         )
-    except svc.DisputeError as exc:
+    except GovernanceError as exc:
         session.rollback()
         status = flash_refusal(exc)
         if status in (403, 404):
@@ -147,7 +149,7 @@ def _act(dispute_id: int, action, message: str, **kwargs):
     session = db_session()
     try:
         action(session, current_user, dispute_id, expected_version=_version(), **kwargs)
-    except svc.DisputeError as exc:
+    except GovernanceError as exc:
         session.rollback()
         status = flash_refusal(exc)
         if status == 404:
@@ -162,7 +164,7 @@ def _act(dispute_id: int, action, message: str, **kwargs):
 @login_required
 def review(dispute_id: int):
     comment = request.form.get("comment", "").strip() or None
-    return _act(dispute_id, svc.start_review, "Review started.", comment=comment)
+    return _act(dispute_id, disputes.start_review, "Review started.", comment=comment)
 
 
 @bp.post("/<int:dispute_id>/accept")
@@ -170,7 +172,7 @@ def review(dispute_id: int):
 def accept(dispute_id: int):
     return _act(
         dispute_id,
-        svc.resolve_accept,
+        disputes.resolve_accept,
         "Accepted: the adjustment exception is filed for approval.",
         amount=request.form.get("amount", "").strip() or None,
         resolution=request.form.get("resolution", ""),
@@ -182,7 +184,7 @@ def accept(dispute_id: int):
 def reject(dispute_id: int):
     return _act(
         dispute_id,
-        svc.resolve_reject,
+        disputes.resolve_reject,
         "Rejected; the rep sees your reason.",
         resolution=request.form.get("resolution", ""),
     )
@@ -191,4 +193,6 @@ def reject(dispute_id: int):
 @bp.post("/<int:dispute_id>/comment")
 @login_required
 def comment(dispute_id: int):
-    return _act(dispute_id, svc.comment, "Comment added.", text=request.form.get("comment", ""))
+    return _act(
+        dispute_id, disputes.comment, "Comment added.", text=request.form.get("comment", "")
+    )

@@ -21,10 +21,10 @@ from flask_login import current_user
 from app.auth.decorators import login_required, permission_required
 from app.database import db_session
 from app.refusals import flash_refusal
-from governance import browse
-from governance import exceptions as ex
-from governance import policy_store as store
-from governance.exception_fields import COMMON, KIND_FIELDS
+from governance import accounts
+from governance.errors import GovernanceError, NotAllowed
+from governance.exceptions import workflow as exceptions
+from governance.exceptions.fields import COMMON, KIND_FIELDS
 from governance.permissions import has_permission
 from models.exceptions import EXCEPTION_KINDS, EXCEPTION_STATES
 
@@ -34,7 +34,7 @@ FORM_FIELDS = ("plan", "deal", "rule", "participant", "period", "amount", "credi
 
 
 def _readers_only() -> None:
-    if not ex.can_read(current_user):
+    if not exceptions.can_read(current_user):
         abort(403, description="Reading exceptions needs a deal-desk role.")
 
 
@@ -44,15 +44,15 @@ def index():
     _readers_only()
     state = request.args.get("state") or None
     try:
-        found = ex.list_exceptions(db_session(), state=state)
-    except store.PolicyError:
-        state, found = None, ex.list_exceptions(db_session())
+        found = exceptions.list_exceptions(db_session(), state=state)
+    except GovernanceError:
+        state, found = None, exceptions.list_exceptions(db_session())
     return render_template(
         "exceptions/list.html",
         exceptions=found,
         state=state,
         states=(*EXCEPTION_STATES, "expired"),
-        shown_state=ex.shown_state,
+        shown_state=exceptions.shown_state,
     )
 
 
@@ -83,8 +83,8 @@ def new():
         return render_template("exceptions/new.html", kinds=EXCEPTION_KINDS, form={})
     session = db_session()
     try:
-        exc = ex.file_exception(session, current_user, _fields(request.form))
-    except store.PolicyError as error:
+        exc = exceptions.file_exception(session, current_user, _fields(request.form))
+    except GovernanceError as error:
         session.rollback()
         status = flash_refusal(error)
         return render_template(
@@ -102,20 +102,20 @@ def _route_name(exc) -> str:
 def _render_detail(exception_id: int, status: int = 200):
     session = db_session()
     try:
-        exc = ex.get_exception(session, exception_id)
-    except store.PolicyError as error:
+        exc = exceptions.get_exception(session, exception_id)
+    except GovernanceError as error:
         abort(404, description=error.message)
-    votes = ex.exception_votes(session, exc)
-    names = browse.names(session, [v.voter_id for v in votes] + [exc.filed_by_id])
+    votes = exceptions.exception_votes(session, exc)
+    names = accounts.names(session, [v.voter_id for v in votes] + [exc.filed_by_id])
     return render_template(
         "exceptions/detail.html",
         exc=exc,
-        state=ex.shown_state(exc),
-        tally=ex.exception_tally(session, exc).as_dict(),
+        state=exceptions.shown_state(exc),
+        tally=exceptions.exception_tally(session, exc).as_dict(),
         votes=[{"vote": v, "voter": names.get(v.voter_id, f"user {v.voter_id}")} for v in votes],
         filer=names.get(exc.filed_by_id, "the system"),
         route_name=_route_name(exc),
-        can_vote=ex.can_cast(session, current_user, exc),
+        can_vote=exceptions.can_cast(session, current_user, exc),
         can_withdraw=exc.state == "submitted" and _may_withdraw(exc),
     ), status
 
@@ -139,7 +139,7 @@ def vote(exception_id: int):
     session = db_session()
     decision = request.form.get("decision", "")
     try:
-        _vote, tally = ex.cast_exception_vote(
+        _vote, tally = exceptions.cast_exception_vote(
             session,
             current_user,
             exception_id,
@@ -147,13 +147,13 @@ def vote(exception_id: int):
             content_hash=request.form.get("content_hash", ""),
             comment=request.form.get("comment", "").strip() or None,
         )
-    except store.PolicyError as error:
+    except GovernanceError as error:
         session.rollback()
-        if isinstance(error, store.NotAllowed) and not ex.can_read(current_user):
+        if isinstance(error, NotAllowed) and not exceptions.can_read(current_user):
             abort(403, description=error.message)
         return _render_detail(exception_id, flash_refusal(error))
     session.commit()
-    state = ex.get_exception(session, exception_id).state
+    state = exceptions.get_exception(session, exception_id).state
     outcome = f"It is {state}." if state != "submitted" else f"Tally: {tally.summary()}."
     flash(f"Your vote is recorded. {outcome}", "success")
     return redirect(url_for("exception_pages.detail", exception_id=exception_id), 303)
@@ -165,16 +165,16 @@ def withdraw(exception_id: int):
     session = db_session()
     version = request.form.get("version", "")
     try:
-        ex.withdraw(
+        exceptions.withdraw(
             session,
             current_user,
             exception_id,
             note=request.form.get("note", "").strip() or None,
             expected_version=int(version) if version.isdigit() else None,
         )
-    except store.PolicyError as error:
+    except GovernanceError as error:
         session.rollback()
-        if isinstance(error, store.NotAllowed) and not ex.can_read(current_user):
+        if isinstance(error, NotAllowed) and not exceptions.can_read(current_user):
             abort(403, description=error.message)
         return _render_detail(exception_id, flash_refusal(error))
     session.commit()

@@ -19,11 +19,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import jobs
 from app.auth.decorators import permission_required
 from app.database import db_session
 from app.refusals import flash_refusal
-from governance import payout_close, payout_jobs, payout_overview, payout_runs
-from governance import policy_errors as errors
+from governance.errors import GovernanceError, NotFound
+from governance.payouts import close as payout_close
+from governance.payouts import overview as payout_overview
+from governance.payouts import runs as payout_runs
 
 bp = Blueprint("payout_run_pages", __name__, url_prefix="/payout-runs")
 
@@ -33,7 +36,7 @@ def _list_page(status: int = 200, period: str = ""):
     return render_template(
         "payouts/list.html",
         rows=payout_overview.run_rows(session),
-        jobs=payout_jobs.active_statuses(session),  # runs being built for the API
+        jobs=jobs.active_statuses(session),  # runs being built for the API
         period=period,
     ), status
 
@@ -51,7 +54,7 @@ def start():
     period = request.form.get("period", "").strip()
     try:
         run = payout_runs.start_run(session, current_user, period)
-    except errors.PolicyError as exc:
+    except GovernanceError as exc:
         session.rollback()
         return _list_page(flash_refusal(exc), period)
     session.commit()
@@ -66,7 +69,7 @@ def start():
 def _detail(run_id: int, status: int = 200):
     try:
         view = payout_overview.run_overview(db_session(), current_user, run_id)
-    except errors.NotFound as exc:
+    except NotFound as exc:
         abort(404, description=exc.message)
     return render_template("payouts/detail.html", **view), status
 
@@ -91,9 +94,9 @@ def vote(run_id: int):
             content_hash=request.form.get("content_hash", ""),
             comment=request.form.get("comment", "").strip() or None,
         )
-    except errors.PolicyError as exc:
+    except GovernanceError as exc:
         session.rollback()
-        if isinstance(exc, errors.NotFound):
+        if isinstance(exc, NotFound):
             abort(404, description=exc.message)
         return _detail(run_id, flash_refusal(exc))
     session.commit()
@@ -117,9 +120,9 @@ def lock(run_id: int):
         run = payout_close.lock_run(
             session, current_user, run_id, note=request.form.get("note", "").strip() or None
         )
-    except errors.PolicyError as exc:
+    except GovernanceError as exc:
         session.rollback()
-        if isinstance(exc, errors.NotFound):
+        if isinstance(exc, NotFound):
             abort(404, description=exc.message)
         return _detail(run_id, flash_refusal(exc))
     session.commit()

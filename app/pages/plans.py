@@ -14,8 +14,9 @@ from flask import Blueprint, abort, render_template, request
 
 from app.auth.decorators import permission_required
 from app.database import db_session
-from governance import browse
-from governance import policy_store as store
+from governance import accounts
+from governance.errors import GovernanceError
+from governance.plans import lookup, review
 
 bp = Blueprint("plan_pages", __name__, url_prefix="/plans")
 
@@ -23,15 +24,15 @@ bp = Blueprint("plan_pages", __name__, url_prefix="/plans")
 @bp.get("")
 @permission_required("plans.read")
 def plans():
-    return render_template("committee/plans.html", plans=store.list_plans(db_session()))
+    return render_template("committee/plans.html", plans=lookup.list_plans(db_session()))
 
 
 @bp.get("/<string:key>")
 @permission_required("plans.read")
 def versions(key: str):
     try:
-        found = browse.plan_versions(db_session(), key)
-    except store.PolicyError as exc:
+        found = review.plan_versions(db_session(), key)
+    except GovernanceError as exc:
         abort(404, description=exc.message)
     return render_template("committee/plan_versions.html", **found)
 
@@ -41,12 +42,15 @@ def versions(key: str):
 def version(key: str, number: int):
     session = db_session()
     try:
-        found = store.get_version(session, key, number)
-    except store.PolicyError as exc:
+        found = lookup.get_version(session, key, number)
+    except GovernanceError as exc:
         abort(404, description=exc.message)
-    people = browse.names(session, [t.actor_id for t in found.transitions])
+    people = accounts.names(session, [t.actor_id for t in found.transitions])
     return render_template(
-        "committee/plan_version.html", version=found, yaml=store.export_yaml(found), people=people
+        "committee/plan_version.html",
+        version=found,
+        yaml=lookup.export_yaml(found),
+        people=people,
     )
 
 
@@ -55,8 +59,8 @@ def version(key: str, number: int):
 def diff(key: str):
     session = db_session()
     try:
-        found = browse.plan_versions(session, key)
-    except store.PolicyError as exc:
+        found = review.plan_versions(session, key)
+    except GovernanceError as exc:
         abort(404, description=exc.message)
     numbers = [row["version"].number for row in found["versions"]]
     old = request.args.get("from", type=int)
@@ -69,5 +73,5 @@ def diff(key: str):
         new = numbers[0] if numbers else None
     if old not in numbers or new not in numbers:
         abort(404, description=f"Plan {key!r} has versions {sorted(numbers)} only.")
-    result = browse.version_diff(session, key, old, new)
+    result = review.version_diff(session, key, old, new)
     return render_template("committee/plan_diff.html", numbers=numbers, **found, **result)

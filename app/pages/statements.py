@@ -18,16 +18,17 @@ from flask_login import current_user
 
 from app.auth.decorators import login_required
 from app.database import db_session
-from governance import statements as svc
+from governance.errors import GovernanceError, NotFound
 from governance.permissions import has_permission
+from governance.statements import read as statements
 from rules.period import Period, PeriodError
 
 bp = Blueprint("statement_pages", __name__, url_prefix="/statements")
 PER_PAGE = 100
 
 
-def _fail(exc: svc.StatementError):
-    abort(404 if isinstance(exc, svc.NotFound) else 403, description=exc.message)
+def _fail(exc: GovernanceError):
+    abort(404 if isinstance(exc, NotFound) else 403, description=exc.message)
 
 
 @bp.get("")
@@ -35,8 +36,8 @@ def _fail(exc: svc.StatementError):
 def index():
     session = db_session()
     try:
-        periods = svc.periods(session, current_user)
-    except svc.StatementError as exc:
+        periods = statements.periods(session, current_user)
+    except GovernanceError as exc:
         _fail(exc)
     period = request.args.get("period", "").strip() or (periods[0]["period"] if periods else "")
     problem = None
@@ -48,7 +49,7 @@ def index():
     participant = request.args.get("participant", "").strip() or None
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     items = (
-        svc.list_statements(session, current_user, period=period, participant=participant)
+        statements.list_statements(session, current_user, period=period, participant=participant)
         if period
         else []
     )
@@ -64,7 +65,7 @@ def index():
         total=len(items),
         page=page,
         pages=pages,
-        reads_all=has_permission(current_user, svc.READ_ALL),
+        reads_all=has_permission(current_user, statements.READ_ALL),
         problem=problem,
     ), (400 if problem else 200)
 
@@ -73,8 +74,8 @@ def index():
 @login_required
 def statement(statement_id: int):
     try:
-        found = svc.get_statement(db_session(), current_user, statement_id, traces=True)
-    except svc.StatementError as exc:
+        found = statements.get_statement(db_session(), current_user, statement_id, traces=True)
+    except GovernanceError as exc:
         _fail(exc)
     return render_template("statements/statement.html", st=found)
 
@@ -83,7 +84,7 @@ def statement(statement_id: int):
 @login_required
 def line(statement_id: int, line_id: int):
     try:
-        found = svc.get_line(db_session(), current_user, statement_id, line_id)
-    except svc.StatementError as exc:
+        found = statements.get_line(db_session(), current_user, statement_id, line_id)
+    except GovernanceError as exc:
         _fail(exc)
     return render_template("statements/line.html", line=found, st=found["statement"])

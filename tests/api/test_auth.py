@@ -180,7 +180,7 @@ def test_unsafe_api_call_on_a_session_needs_the_csrf_header(client, db, make_use
 
 
 def test_delete_on_a_session_without_csrf_header_revokes_nothing(client, db, make_user):
-    from app.auth.accounts import issue_token
+    from governance.accounts import issue_token
 
     user = make_user("rep")
     token, _secret = issue_token(db, user, "keep")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from governance import exceptions as ex
+from governance.exceptions import workflow as exceptions
 from tests.integration.exception_setup import (
     adjustment,
     people,
@@ -72,7 +72,7 @@ def test_bad_input_lists_every_problem_and_writes_nothing(client, db, crew, toke
         "$.justification",
         "$.participant",
     ]
-    assert ex.list_exceptions(db) == []
+    assert exceptions.list_exceptions(db) == []
     bad_kind = client.post(URL, json={"kind": "waive_everything"}, headers=headers)
     assert bad_kind.status_code == 422
     assert bad_kind.get_json()["errors"][0]["path"] == "$.kind"

@@ -15,7 +15,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from governance import payout_jobs
+from app import jobs
 from models import PayoutRun, PayoutRunJob
 from tests.integration.payout_support import activate_plan, load, setup_org
 
@@ -40,7 +40,7 @@ def registered():
     ids: list[int] = []
     yield ids
     for job_id in ids:
-        payout_jobs.forget(job_id)
+        jobs.forget(job_id)
 
 
 def _dead_pid() -> int:
@@ -72,7 +72,7 @@ def test_a_start_answers_202_with_a_job_that_ends_done_with_the_run(client, db, 
     assert polled["counts"]["statement_count"] == 4 and polled["counts"]["deal_count"] == 12
     assert polled["progress_done"] == polled["progress_total"] == 4
     assert polled["problems"] == [] and polled["message"] is None
-    assert polled["worker"] == payout_jobs.this_worker()
+    assert polled["worker"] == jobs.this_worker()
     assert polled["started_at"] <= polled["finished_at"]
     # A second start re-runs the draft: a new job, the same run.
     again = client.post(RUNS, json={"period": "2026-Q3"}, headers=admin).json
@@ -114,7 +114,7 @@ def test_a_second_start_while_a_job_is_queued_or_building_is_refused(
     client, db, admin, make_user, registered
 ):
     _org(db)
-    waiting = payout_jobs.create_job(db, make_user("comp_admin"), "2026-Q3")
+    waiting = jobs.create_job(db, make_user("comp_admin"), "2026-Q3")
     registered.append(waiting.id)
     db.commit()
     refused = client.post(RUNS, json={"period": "2026-Q3"}, headers=admin)
@@ -132,11 +132,11 @@ def test_progress_of_a_building_job_is_read_from_the_building_process(
     client, db, admin, registered
 ):
     _org(db)
-    job = payout_jobs.create_job(db, None, "2026-Q3")
+    job = jobs.create_job(db, None, "2026-Q3")
     registered.append(job.id)
     job.state = "building"
     db.commit()
-    payout_jobs.registry.update(job.id, 250, 1000)  # what the run's callback reports
+    jobs.registry.update(job.id, 250, 1000)  # what the run's callback reports
     polled = client.get(f"{JOBS}/{job.id}", headers=admin).json
     assert (polled["state"], polled["progress_done"], polled["progress_total"]) == (
         "building",
@@ -151,13 +151,13 @@ def test_a_job_whose_process_is_gone_reads_failed_and_frees_the_period(client, d
         period="2026-Q3", state="building", worker=f"{socket.gethostname()}:{_dead_pid()}"
     )
     # This very process, but no thread of it is working on the job.
-    orphan = PayoutRunJob(period="2026-Q4", state="queued", worker=payout_jobs.this_worker())
+    orphan = PayoutRunJob(period="2026-Q4", state="queued", worker=jobs.this_worker())
     # Another host's job cannot be judged from here: it stays as it is.
     elsewhere = PayoutRunJob(period="2026-Q2", state="building", worker="elsewhere.test:1")
     db.add_all([gone, orphan, elsewhere])
     db.commit()
     polled = client.get(f"{JOBS}/{gone.id}", headers=admin).json
-    assert polled["state"] == "failed" and polled["message"] == payout_jobs.STOPPED
+    assert polled["state"] == "failed" and polled["message"] == jobs.STOPPED
     states = {j["id"]: j["state"] for j in client.get(JOBS, headers=admin).json["items"]}
     assert states == {gone.id: "failed", orphan.id: "failed", elsewhere.id: "building"}
     db.expire_all()

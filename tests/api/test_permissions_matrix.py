@@ -39,9 +39,10 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session
 
-from app.auth.accounts import issue_token
-from governance import approval_rules
-from governance import policy_store as store
+from governance.accounts import issue_token
+from governance.committee import approval_rules
+from governance.plans import lifecycle
+from governance.plans import lookup as plans
 from models import User, UserRole
 from tests.conftest import PASSWORD
 from tests.support import disputes as dispute_data
@@ -331,17 +332,17 @@ def plan_version(state: str) -> Callable[[World], None]:
 
     def prepare(world: World) -> None:
         db, author = world.db, world.person("comp_admin")
-        store.create_draft(db, author, PLAN_YAML)
+        lifecycle.create_draft(db, author, PLAN_YAML)
         if state != "draft":
-            store.submit(db, author, "matrix-plan", 1, effective_from=date(2026, 1, 1))
+            lifecycle.submit(db, author, "matrix-plan", 1, effective_from=date(2026, 1, 1))
         if state in ("approved", "active"):
             # The committee's votes are tested in test_changes_api; here, the system.
-            store.approve(db, None, "matrix-plan", 1)
+            lifecycle.approve(db, None, "matrix-plan", 1)
         if state == "active":
-            store.activate(db, author, "matrix-plan", 1)
+            lifecycle.activate(db, author, "matrix-plan", 1)
         db.flush()
-        revision = store.get_plan(db, "matrix-plan").revision
-        content_hash = store.get_version(db, "matrix-plan", 1).content_hash
+        revision = plans.get_plan(db, "matrix-plan").revision
+        content_hash = plans.get_version(db, "matrix-plan", 1).content_hash
         world.values.update(
             key="matrix-plan", number=1, revision=revision, content_hash=content_hash
         )
@@ -370,7 +371,7 @@ def dispute_world(*, filed: bool = True) -> Callable[[World], None]:
     line is disputed (by the system)."""
 
     def prepare(world: World) -> None:
-        from governance import disputes
+        from governance.disputes import workflow as disputes
 
         n = next(world._n)
         manager, payee, other = dispute_data.participants(world.db, suffix=f"-m{n}")
@@ -402,7 +403,7 @@ def payout_run(state: str) -> Callable[[World], None]:
     """PREPARE: a payout run in `state`, started by a comp_admin (not the caller)."""
 
     def prepare(world: World) -> None:
-        from governance.payout_close import run_content_hash
+        from governance.payouts.close import run_content_hash
         from tests.support.payout_close import approve_by_vote, make_run
 
         run = make_run(world.db, world.person("comp_admin"))
@@ -637,7 +638,7 @@ def _user(db: Session, principal: str, n: int | str, password_hash: str) -> User
 @pytest.fixture(scope="module")
 def password_hash() -> str:
     # scrypt is slow on purpose; one hash (it carries its own salt) serves every user here.
-    from app.auth.passwords import hash_password
+    from governance.accounts import hash_password
 
     return hash_password(PASSWORD)
 

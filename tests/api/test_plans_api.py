@@ -9,8 +9,8 @@ import yaml
 
 from app.api.audit.routes import blp as audit_blp
 from app.api.plans.routes import blp as plans_blp
-from governance import policy_store as store
-from governance import votes
+from governance.plans import lookup as plans
+from governance.plans.votes import cast_plan_vote
 from rules.document import load_plan
 from tests.integration.test_policy_store import plan_text
 
@@ -75,9 +75,9 @@ def test_the_lifecycle_over_http(client, db, tokens, make_user):
     )
     assert direct.status_code == 409, direct.get_json()
     assert "committee vote" in direct.get_json()["message"]
-    version = store.get_version(db, "ae-plan", 1)
+    version = plans.get_version(db, "ae-plan", 1)
     for member in committee:
-        votes.cast_plan_vote(
+        cast_plan_vote(
             db, member, "ae-plan", 1, decision="approve", content_hash=version.content_hash
         )
     db.commit()

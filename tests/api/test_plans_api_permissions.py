@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from governance import policy_store as store
 from governance.permissions import ROLE_PERMISSIONS
+from governance.plans import lifecycle
 from models.identity import ROLES
 from tests.api.test_plans_api import YAML, app  # noqa: F401 - the fixture registering blueprints
 from tests.integration.test_policy_store import plan_text
@@ -38,8 +38,8 @@ ENDPOINTS = [
 @pytest.fixture
 def seeded(db, make_user):
     author = make_user("comp_admin")
-    store.create_draft(db, author, plan_text())
-    store.submit(db, author, "ae-plan", 1, effective_from=date(2026, 1, 1))
+    lifecycle.create_draft(db, author, plan_text())
+    lifecycle.submit(db, author, "ae-plan", 1, effective_from=date(2026, 1, 1))
     db.commit()
 
 

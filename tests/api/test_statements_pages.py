@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from governance import statements as svc
+from governance.statements import read as statements
 from tests.support.sessions import sign_in
 from tests.support.statements import demo_runs
 
@@ -17,7 +17,9 @@ def runs(db):
 
 def _statement(db, participant, period="2026-Q3"):
     (found,) = [
-        s for s in svc.list_statements(db, None, period=period) if s["participant"] == participant
+        s
+        for s in statements.list_statements(db, None, period=period)
+        if s["participant"] == participant
     ]
     return found
 
@@ -36,7 +38,9 @@ def test_a_rep_sees_my_statements_and_the_explained_lines(client, db, runs, make
     assert "Gate margin-floor blocked this line: gross margin 20% &lt; 25%." in page
     assert '<dd data-testid="payable">2690.00</dd>' in page
     blocked = next(
-        ln for ln in svc.get_statement(db, None, st["id"])["lines"] if ln["status"] == "blocked"
+        ln
+        for ln in statements.get_statement(db, None, st["id"])["lines"]
+        if ln["status"] == "blocked"
     )
     line = client.get(f"/statements/{st['id']}/lines/{blocked['id']}")
     assert line.status_code == 200
@@ -44,7 +48,7 @@ def test_a_rep_sees_my_statements_and_the_explained_lines(client, db, runs, make
     assert "margin-floor" in text and "deal.gross_margin &lt; 0.25" in text
     assert 'data-testid="dispute-line"' not in text  # a draft run's line is not disputed
     q2 = _statement(db, "ana", "2026-Q2")
-    q2_line = svc.get_statement(db, None, q2["id"])["lines"][0]
+    q2_line = statements.get_statement(db, None, q2["id"])["lines"][0]
     locked = client.get(f"/statements/{q2['id']}/lines/{q2_line['id']}").get_data(as_text=True)
     assert f'href="/disputes/lines/{q2_line["id"]}/new" data-testid="dispute-line"' in locked
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from app.auth.accounts import issue_token
+from governance.accounts import issue_token
 from models import ApiToken
 from models.base import Base
 
@@ -169,7 +169,7 @@ def test_the_list_shows_only_ones_own_tokens(client, db, make_user, token_for):
 
 def test_a_password_change_does_not_revoke_tokens(client, db, make_user, token_for):
     # Tokens are revoked one by one (DELETE); a password change ends browser sessions.
-    from app.auth.accounts import change_password
+    from governance.accounts import change_password
 
     user = make_user("rep")
     headers = token_for(user)

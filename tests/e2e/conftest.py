@@ -84,8 +84,8 @@ class LiveServer:
         self, *roles: str, functions=(), name: str | None = None, password: str = PASSWORD
     ) -> LiveUser:
         """A committed user with a unique e-mail (the database outlives each test)."""
-        from app.auth.accounts import create_user
         from app.database import db_session
+        from governance.accounts import create_user
 
         n = next(self._count)
         with self.app.app_context():

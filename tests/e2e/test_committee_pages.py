@@ -11,9 +11,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.imports.service import import_data
-from governance import policy_store as store
-from governance import votes
+from governance.imports.service import import_data
+from governance.plans import lifecycle
+from governance.plans.votes import cast_plan_vote
 from tests.integration.committee import last_quarters, plan_text
 
 pytestmark = pytest.mark.e2e
@@ -60,13 +60,13 @@ def change_request(live_server):
         session = db_session()
         import_data(session, _history(), source="e2e committee")
         writer, member = session.get(User, author.id), session.get(User, hr.id)
-        store.create_draft(session, writer, _text("0.06"))
-        store.submit(session, writer, KEY, 1, effective_from=date(2025, 1, 1))
-        store.approve(session, None, KEY, 1)
-        store.activate(session, writer, KEY, 1)
-        store.create_draft(session, writer, _text("0.09"))
-        version = store.submit(session, writer, KEY, 2, effective_from=date(2026, 1, 1))
-        votes.cast_plan_vote(
+        lifecycle.create_draft(session, writer, _text("0.06"))
+        lifecycle.submit(session, writer, KEY, 1, effective_from=date(2025, 1, 1))
+        lifecycle.approve(session, None, KEY, 1)
+        lifecycle.activate(session, writer, KEY, 1)
+        lifecycle.create_draft(session, writer, _text("0.09"))
+        version = lifecycle.submit(session, writer, KEY, 2, effective_from=date(2026, 1, 1))
+        cast_plan_vote(
             session, member, KEY, 2, decision="approve", content_hash=version.content_hash
         )
         session.commit()
@@ -125,7 +125,7 @@ def test_an_auditor_browses_the_log_and_the_chain_is_intact(page, live_server, s
     author = live_server.make_user("comp_admin")
     with live_server.app.app_context():  # something audited: a draft of a plan of its own
         session = db_session()
-        store.create_draft(
+        lifecycle.create_draft(
             session, session.get(User, author.id), _text("0.05").replace(KEY, "audit-e2e")
         )
         session.commit()

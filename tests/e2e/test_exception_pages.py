@@ -11,8 +11,9 @@ from datetime import date
 
 import pytest
 
-from app.imports.service import import_data
-from governance import policy_store as store
+from governance.imports.service import import_data
+from governance.plans import lifecycle
+from governance.plans import lookup as plans
 from tests.integration.exception_setup import PLAN
 
 pytestmark = pytest.mark.e2e
@@ -29,12 +30,12 @@ def plan(live_server):
     author = live_server.make_user("comp_admin")
     with live_server.app.app_context():
         session = db_session()
-        if store.version_governing(session, KEY, date(2026, 8, 1)) is None:
+        if plans.version_governing(session, KEY, date(2026, 8, 1)) is None:
             writer = session.get(User, author.id)
-            store.create_draft(session, writer, PLAN.replace("ae-plan", KEY))
-            store.submit(session, writer, KEY, 1, effective_from=date(2026, 1, 1))
-            store.approve(session, None, KEY, 1)
-            store.activate(session, writer, KEY, 1)
+            lifecycle.create_draft(session, writer, PLAN.replace("ae-plan", KEY))
+            lifecycle.submit(session, writer, KEY, 1, effective_from=date(2026, 1, 1))
+            lifecycle.approve(session, None, KEY, 1)
+            lifecycle.activate(session, writer, KEY, 1)
             payload = {
                 "participants": [
                     {"id": "exe-ana", "assignments": [{"plan": KEY, "start": "2026-01-01"}]}

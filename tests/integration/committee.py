@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.imports.service import import_data
-from governance import policy_store as store
-from governance import votes
-from governance.impact import completed_periods
+from governance.imports.service import import_data
+from governance.plans import lifecycle
+from governance.plans.impact import completed_periods
+from governance.plans.votes import cast_plan_vote
 from models.base import utcnow
 
 
@@ -108,12 +108,14 @@ def _deal(deal_id: str, kind: str, amount: str, day: date, owner: str) -> dict:
 
 def submitted(db, people, text: str, *, effective: date | None = date(2026, 1, 1)):
     """A new draft of ae-plan, submitted by the author; returns the version."""
-    version = store.create_draft(db, people["author"], text)
-    return store.submit(db, people["author"], "ae-plan", version.number, effective_from=effective)
+    version = lifecycle.create_draft(db, people["author"], text)
+    return lifecycle.submit(
+        db, people["author"], "ae-plan", version.number, effective_from=effective
+    )
 
 
 def vote(db, user, version, decision: str = "approve", comment: str | None = None):
-    return votes.cast_plan_vote(
+    return cast_plan_vote(
         db,
         user,
         version.plan_key,

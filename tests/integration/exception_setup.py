@@ -14,9 +14,9 @@ import functools
 import itertools
 from datetime import date
 
-from app.auth.passwords import hash_password
-from app.imports.service import import_data
-from governance import policy_store as store
+from governance.accounts import hash_password
+from governance.imports.service import import_data
+from governance.plans import lifecycle
 from models import User, UserRole
 from tests.conftest import PASSWORD
 
@@ -63,10 +63,10 @@ def _deal(deal_id, kind, amount, day, owner, margin="0.42"):
 
 def setup_plan_and_data(db, author) -> None:
     """ae-plan version 1 active from 2026-01-01 (approved by the system), and the deals."""
-    store.create_draft(db, author, PLAN)
-    store.submit(db, author, "ae-plan", 1, effective_from=date(2026, 1, 1))
-    store.approve(db, None, "ae-plan", 1)
-    store.activate(db, author, "ae-plan", 1)
+    lifecycle.create_draft(db, author, PLAN)
+    lifecycle.submit(db, author, "ae-plan", 1, effective_from=date(2026, 1, 1))
+    lifecycle.approve(db, None, "ae-plan", 1)
+    lifecycle.activate(db, author, "ae-plan", 1)
     import_data(
         db,
         {

@@ -6,8 +6,8 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from app.imports.service import import_data
-from governance import policy_store as store
+from governance.imports.service import import_data
+from governance.plans import lifecycle
 
 PLAN = """\
 policy: {key}
@@ -46,12 +46,12 @@ def activate_plan(
     text: str | None = None,
 ):
     """Create, approve (as the trusted system) and activate a version; returns it."""
-    version = store.create_draft(db, None, text or PLAN.format(key=key, rate=rate))
+    version = lifecycle.create_draft(db, None, text or PLAN.format(key=key, rate=rate))
     key = version.plan_key
     # retroactive: some tests activate into a locked period (the prior-period adjustments).
-    store.submit(db, None, key, version.number, effective_from=effective, retroactive=True)
-    store.approve(db, None, key, version.number)
-    store.activate(db, None, key, version.number)
+    lifecycle.submit(db, None, key, version.number, effective_from=effective, retroactive=True)
+    lifecycle.approve(db, None, key, version.number)
+    lifecycle.activate(db, None, key, version.number)
     db.flush()
     return version
 

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from governance import approval_rules, audit, votes
-from governance import policy_store as store
+from governance import audit
+from governance.committee import approval_rules
+from governance.errors import Conflict, DocumentRejected, NotAllowed
 from models import ChangeRequest
 from tests.integration.committee import committee, plan_text, submitted
 
@@ -36,32 +37,32 @@ def test_a_proposal_is_refused_its_own_vote_and_can_be_withdrawn(db, people, mak
     proposer = make_user("comp_admin", "committee", functions=["revops"])
     rules = _lenient()
     proposal = approval_rules.propose(db, proposer, rules, note="stricter")
-    with pytest.raises(store.Conflict, match="already up for a vote"):
+    with pytest.raises(Conflict, match="already up for a vote"):
         approval_rules.propose(db, people["author"], dict(rules, impact={"periods": 2, "top": 3}))
-    with pytest.raises(store.NotAllowed, match="own proposal"):
-        votes.cast_rules_vote(
+    with pytest.raises(NotAllowed, match="own proposal"):
+        approval_rules.cast_rules_vote(
             db, proposer, proposal.number, decision="approve", content_hash=proposal.content_hash
         )
-    with pytest.raises(store.Conflict):
-        votes.cast_rules_vote(
+    with pytest.raises(Conflict):
+        approval_rules.cast_rules_vote(
             db,
             people["finance"],
             proposal.number,
             decision="approve",
             content_hash=approval_rules.active_rule_set(db).content_hash,
         )
-    with pytest.raises(store.NotAllowed):
+    with pytest.raises(NotAllowed):
         approval_rules.propose(db, people["finance"], rules)  # committee members vote
     approval_rules.withdraw(db, people["author"], proposal.number, note="rethink")
     assert proposal.state == "withdrawn"
-    with pytest.raises(store.DocumentRejected, match="in force already"):
+    with pytest.raises(DocumentRejected, match="in force already"):
         approval_rules.propose(db, people["author"], approval_rules.DEFAULT_RULES)
     assert tuple(audit.verify(db)) == (True, None, None)
 
 
 def test_one_rejection_rejects_a_proposal(db, people):
     proposal = approval_rules.propose(db, people["author"], _lenient())
-    votes.cast_rules_vote(
+    approval_rules.cast_rules_vote(
         db,
         people["sales"],
         proposal.number,

@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup
 
 from app.cli import _create_app
 from app.commands.approval_rules import command as approval_rules_command
-from governance.approval_rules import DEFAULT_RULES, canonical
+from governance.committee.approval_rules import DEFAULT_RULES, canonical
 from models import schema
 
 # Until the lead adds it to app.cli.main (see the report), a group with just this one.

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from governance import audit
+from governance.auditing import exports as audit_exports
 from models import AuditChainHead, AuditRecord
 from models.audit import GENESIS_HASH
 
@@ -150,16 +151,16 @@ def test_verify_notices_records_cut_off_the_end(db):
 def test_export_as_json_and_csv_carries_every_hashed_field(db):
     records = _append(db, 2)
     db.commit()
-    rows = json.loads(audit.export_records(db, "json"))
+    rows = json.loads(audit_exports.export_records(db, "json"))
     assert [r["id"] for r in rows] == [r.id for r in records]
     assert rows[1]["prev_hash"] == rows[0]["record_hash"]
     assert rows[0]["payload"] == {"amount": "12.50", "n": 0}
-    lines = audit.export_records(db, "csv").splitlines()
-    assert lines[0] == ",".join(audit.EXPORT_FIELDS)
+    lines = audit_exports.export_records(db, "csv").splitlines()
+    assert lines[0] == ",".join(audit_exports.EXPORT_FIELDS)
     assert len(lines) == 3
     assert records[1].record_hash in lines[2]
     with pytest.raises(audit.AuditError):
-        audit.export_records(db, "xml")
+        audit_exports.export_records(db, "xml")
 
 
 def test_list_records_filters_newest_first(db):

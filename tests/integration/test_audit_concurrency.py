@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from governance import audit
+from governance.auditing import exports as audit_exports
 from models import schema
 from models.engine import make_engine
 
@@ -64,7 +65,7 @@ def test_a_second_writer_waits_for_the_first_and_links_to_it(pg_engine):
     assert timings["second_appended"] >= timings["first_commit"]
     with Session(pg_engine) as session:
         ok, broken, reason = audit.verify(session)
-        rows = audit.export_records(session, "json")
+        rows = audit_exports.export_records(session, "json")
     assert (ok, broken, reason) == (True, None, None)
     assert rows.index("race.first") < rows.index("race.second")
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from governance import audit_exports
-from governance import policy_store as store
+from governance.auditing import exports as audit_exports
+from governance.plans import lifecycle
 from tests.integration.committee import (
     approve_by_committee,
     committee,
@@ -32,7 +32,7 @@ def history(db, people):
     """ae-plan/1 approved and active; ae-plan/2 (rate 0.07, tiers) rejected by vote."""
     v1 = submitted(db, people, plan_text())
     approve_by_committee(db, people, v1)
-    store.activate(db, people["author"], "ae-plan", v1.number)
+    lifecycle.activate(db, people["author"], "ae-plan", v1.number)
     v2 = submitted(db, people, plan_text("0.07", tiers=True))
     vote(db, people["finance"], v2)
     vote(db, people["sales"], v2, "reject", "accelerators too rich")

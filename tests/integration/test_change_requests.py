@@ -8,9 +8,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from governance import approval_rules, votes
-from governance import policy_store as store
-from governance.change_requests import review
+from governance.committee import approval_rules
+from governance.errors import DocumentRejected
+from governance.plans import lifecycle
+from governance.plans import lookup as plans
+from governance.plans.change_requests import review
+from governance.plans.tally import change_request_of
 from models.approvals import ChangeRequest
 from tests.integration.committee import (
     EMBEDDED_TEST,
@@ -32,16 +35,16 @@ def _active_v1(db, people):
     """ae-plan version 1 (new business at 6%) active, approved by the committee."""
     version = submitted(db, people, plan_text("0.06"))
     approve_by_committee(db, people, version)
-    store.activate(db, people["author"], "ae-plan", 1)
+    lifecycle.activate(db, people["author"], "ae-plan", 1)
     return version
 
 
 def test_failing_embedded_tests_block_submission_listing_each_difference(db, people):
     text = plan_text("0.06", tests=EMBEDDED_TEST.format(payable="700.00"))
-    store.create_draft(db, people["author"], text)
+    lifecycle.create_draft(db, people["author"], text)
     db.commit()
-    with pytest.raises(store.DocumentRejected) as refused:
-        store.submit(db, people["author"], "ae-plan", 1)
+    with pytest.raises(DocumentRejected) as refused:
+        lifecycle.submit(db, people["author"], "ae-plan", 1)
     db.rollback()
     assert [(p.path, p.message) for p in refused.value.problems] == [
         (
@@ -49,14 +52,14 @@ def test_failing_embedded_tests_block_submission_listing_each_difference(db, peo
             "a new deal pays the new-business rate: ana payable: expected 700, got 600.00",
         )
     ]
-    assert store.get_version(db, "ae-plan", 1).state == "draft"
+    assert plans.get_version(db, "ae-plan", 1).state == "draft"
     assert db.scalar(select(func.count()).select_from(ChangeRequest)) == 0
 
 
 def test_passing_tests_and_the_impact_are_stored_with_the_change_request(db, people):
     text = plan_text("0.06", tests=EMBEDDED_TEST.format(payable="600.00"))
     version = submitted(db, people, text)
-    request = votes.change_request_of(db, version)
+    request = change_request_of(db, version)
     assert request.tests == [
         {"name": "a new deal pays the new-business rate", "period": "2026-Q3", "passed": True}
     ]
@@ -70,7 +73,7 @@ def test_the_impact_compares_with_the_active_version_over_the_last_four_periods(
     _active_v1(db, people)
     v2 = submitted(db, people, plan_text("0.07"))
     db.commit()
-    impact = votes.change_request_of(db, v2).impact
+    impact = change_request_of(db, v2).impact
     names = [q.name for q in history["quarters"]]
     assert (impact["periods"], impact["complete"], impact["deals"]) == (names, True, 8)
     assert impact["replaced"]["label"] == "ae-plan/1"
@@ -91,7 +94,7 @@ def test_an_evaluation_error_in_a_period_is_reported_not_raised(db, people):
     import_history(db, quota_gap=True)  # no quotas in the last of the four quarters
     _active_v1(db, people)
     v2 = submitted(db, people, plan_text("0.06", tiers=True))
-    impact = votes.change_request_of(db, v2).impact
+    impact = change_request_of(db, v2).impact
     assert impact["complete"] is False
     *fine, failed = impact["by_period"]
     assert all(entry["errors"] == {} for entry in fine)
@@ -105,7 +108,7 @@ def test_an_evaluation_error_in_a_period_is_reported_not_raised(db, people):
 def test_review_can_be_computed_for_any_date_and_window(db, people):
     import_history(db)
     v1 = _active_v1(db, people)
-    result = review(db, v1, store.plan_of(v1), as_of=date(2000, 1, 1), periods=2, top=3)
+    result = review(db, v1, plans.plan_of(v1), as_of=date(2000, 1, 1), periods=2, top=3)
     assert result["periods"] == ["1999-Q3", "1999-Q4"]
     assert result["total"] == {"before": "0.00", "after": "0.00", "delta": "0.00"}
     assert result["deals"] == 0
@@ -124,7 +127,7 @@ def test_a_request_is_decided_under_the_rules_in_force_when_it_was_submitted(db,
     proposal = approval_rules.propose(db, people["author"], rules, note="one will do")
     assert approval_rules.validate_rules(rules) == []
     for who in ("finance", "sales", "hr"):
-        votes.cast_rules_vote(
+        approval_rules.cast_rules_vote(
             db,
             people[who],
             proposal.number,
@@ -135,9 +138,9 @@ def test_a_request_is_decided_under_the_rules_in_force_when_it_was_submitted(db,
     # The early request still needs three approvals; one submitted now needs one.
     _vote, result = vote(db, people["finance"], early)
     assert (result.outcome, early.state) == ("open", "submitted")
-    store.withdraw(db, people["author"], "ae-plan", early.number)
+    lifecycle.withdraw(db, people["author"], "ae-plan", early.number)
     late = submitted(db, people, plan_text("0.08"))
-    assert len(votes.change_request_of(db, late).impact["periods"]) == 2
+    assert len(change_request_of(db, late).impact["periods"]) == 2
     _vote, result = vote(db, people["hr"], late)
     assert (result.outcome, late.state) == ("approved", "approved")
     assert Decimal(result.rule.min_approvals) == 1

@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from app.auth.accounts import AccountError, set_roles
 from app.cli import main
-from app.imports import import_data
-from governance import audit, data_audit
+from governance import audit
+from governance.accounts import AccountError, set_roles
+from governance.auditing import data_changes
+from governance.imports.service import import_data
 from models import AuditRecord, Deal
 from rules.problems import InvalidData
 from rules.yamlload import load_json
@@ -33,14 +34,14 @@ def _records(db, action: str) -> list[AuditRecord]:
 
 def test_an_import_writes_one_record_with_the_data_state_hashes(db, make_user):
     importer = make_user("comp_admin")
-    before = data_audit.data_state(db)
+    before = data_changes.data_state(db)
     import_data(db, org(), source="org.json", actor=importer)
-    after = data_audit.data_state(db)
+    after = data_changes.data_state(db)
     db.commit()
     [entry] = _records(db, "data.import")
     assert (entry.actor_id, entry.object_type, entry.object_id) == (importer.id, "data", "org.json")
-    assert entry.before_hash == data_audit.state_hash(before)
-    assert entry.after_hash == data_audit.state_hash(after) != entry.before_hash
+    assert entry.before_hash == data_changes.state_hash(before)
+    assert entry.after_hash == data_changes.state_hash(after) != entry.before_hash
     assert entry.payload["before"] == before and entry.payload["after"] == after
     assert entry.payload["counts"]["participants"] == {"inserted": 5, "updated": 0, "unchanged": 0}
     assert entry.payload["counts"]["deals"] == {"inserted": 2, "updated": 0, "unchanged": 0}
@@ -66,7 +67,7 @@ def test_an_update_changes_the_hash_of_its_kind_only(db):
     entry = _records(db, "data.import")[-1]
     assert entry.payload["counts"]["deals"] == {"inserted": 0, "updated": 1, "unchanged": 1}
     assert entry.payload["changed"] == ["deals"]
-    assert entry.payload["after"]["deals"] == data_audit.data_state(db)["deals"]
+    assert entry.payload["after"]["deals"] == data_changes.data_state(db)["deals"]
 
 
 def test_a_change_outside_an_import_breaks_the_link_between_imports(db):

@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import select
 
 from app.demo.generator import generate_demo_data
-from app.imports.service import import_data
-from governance.database_data import among, database_data, database_json, deals_json
+from governance.engine_input import among, database_data, database_json, deals_json
+from governance.imports.service import import_data
 from models import Deal
 from rules.data import data_to_json, load_data
 

@@ -39,8 +39,15 @@ from app.demo.users import (
     SALES,
 )
 from config import TestConfig
-from governance import audit, data_audit, disputes, exceptions, payout_close, statements, votes
-from governance import policy_store as store
+from governance import audit
+from governance.auditing import data_changes
+from governance.disputes import rules as dispute_rules
+from governance.exceptions import workflow as exceptions
+from governance.payouts import close as payout_close
+from governance.plans import lookup as plans
+from governance.plans.tally import change_request_of, plan_tally, plan_votes
+from governance.plans.votes import cast_plan_vote
+from governance.statements import read as statements
 from models import User, schema
 from models.approvals import ChangeRequest, Vote
 from models.audit import AuditRecord
@@ -133,24 +140,24 @@ def test_the_plans_have_their_history(session):
         "se-overlay": [(1, "active"), (2, "rejected")],
     }
     # The earlier ae-plan governs H1, the approved change H2; every plan the whole year.
-    assert store.version_governing(session, "ae-plan", date(2026, 5, 15)).number == 1
-    assert store.version_governing(session, "ae-plan", date(2026, 8, 15)).number == 2
+    assert plans.version_governing(session, "ae-plan", date(2026, 5, 15)).number == 1
+    assert plans.version_governing(session, "ae-plan", date(2026, 8, 15)).number == 2
     for plan in PLANS:
-        assert store.version_governing(session, plan, date(2026, 1, 1)) is not None
+        assert plans.version_governing(session, plan, date(2026, 1, 1)) is not None
 
     # The approved change carries its impact, computed as of its submission date.
-    ae2 = store.get_version(session, "ae-plan", 2)
-    request = votes.change_request_of(session, ae2)
+    ae2 = plans.get_version(session, "ae-plan", 2)
+    request = change_request_of(session, ae2)
     assert request.as_of == date(2026, 7, 6)
     assert request.impact["periods"] == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
     assert request.impact["complete"] is True
     assert request.impact["replaced"]["label"] == "ae-plan/1"
     assert request.impact["top"], "the accelerator change moves somebody's pay"
-    approved = votes.plan_tally(session, ae2)
+    approved = plan_tally(session, ae2)
     assert approved.outcome == "approved" and len(approved.approvals) == 3
 
-    rejected = store.get_version(session, "se-overlay", 2)
-    ballots = votes.plan_votes(session, rejected)
+    rejected = plans.get_version(session, "se-overlay", 2)
+    ballots = plan_votes(session, rejected)
     assert [(v.decision, bool(v.comment)) for v in ballots] == [
         ("approve", True),
         ("reject", True),
@@ -164,17 +171,17 @@ def test_the_plans_have_their_history(session):
     assert "FY2027 budget" in transition.note
     # Every version went through a change request with its impact and committee votes.
     assert len(session.scalars(select(ChangeRequest)).all()) == 8
-    plan_votes = session.scalars(select(Vote).where(Vote.plan_version_id.is_not(None)))
-    assert len(plan_votes.all()) == 5 * 3 + 3 + 2 + 1
+    on_plans = session.scalars(select(Vote).where(Vote.plan_version_id.is_not(None)))
+    assert len(on_plans.all()) == 5 * 3 + 3 + 2 + 1
 
 
 def test_the_open_change_can_be_voted_through(session):
-    open_request = store.get_version(session, "manager-rollup", 2)
-    tally = votes.plan_tally(session, open_request)
+    open_request = plans.get_version(session, "manager-rollup", 2)
+    tally = plan_tally(session, open_request)
     assert tally.outcome == "open"
     assert tally.missing == ["function:finance", "function:sales"]
     for email in (SALES, FINANCE):
-        votes.cast_plan_vote(
+        cast_plan_vote(
             session,
             _user(session, email),
             "manager-rollup",
@@ -252,7 +259,7 @@ def test_disputes_in_every_state(session):
         "resolved_rejected",
         "under_review",
     ]
-    overdue = [d for d in rows if disputes.is_overdue(d, DEMO_TODAY)]
+    overdue = [d for d in rows if dispute_rules.is_overdue(d, DEMO_TODAY)]
     assert len(overdue) == 1 and overdue[0].escalated_at is not None
     assert overdue[0].due_on == date(2026, 11, 10)
     filers = {_user(session, REP_NA).id, _user(session, REP_EMEA).id}
@@ -269,7 +276,7 @@ def test_the_audit_chain_verifies(session):
     actions = set(session.scalars(select(AuditRecord.action)))
     assert {"plan_version.vote", "payout_exception.vote", "dispute.filed"} <= actions
     # Every demo user's role grants are audited, as for any user created in the app.
-    grants = select(AuditRecord.object_id).where(AuditRecord.action == data_audit.ROLES_ACTION)
+    grants = select(AuditRecord.object_id).where(AuditRecord.action == data_changes.ROLES_ACTION)
     assert len(set(session.scalars(grants))) == len(DEMO_USERS)
     assert _user(session, DESK).id in set(session.scalars(select(AuditRecord.actor_id)))
     assert _user(session, REVOPS).id in set(session.scalars(select(AuditRecord.actor_id)))

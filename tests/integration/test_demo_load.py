@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.accounts import authenticate
 from app.cli import main
 from app.demo.generator import generate_demo_data
 from app.demo.loader import DemoError, load_demo, participant_count
 from app.demo.users import DEMO_PASSWORD, DEMO_USERS
+from governance.accounts import authenticate
 from models import (
     Assignment,
     Deal,

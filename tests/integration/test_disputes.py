@@ -9,7 +9,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from governance import audit
-from governance import disputes as svc
+from governance.disputes import rules as dispute_rules
+from governance.disputes import workflow as disputes
+from governance.errors import Conflict, Invalid, InvalidTransition, NotAllowed, NotFound, StaleEdit
 from models import Participant
 from models.disputes import Dispute, DisputeEvent
 from tests.support.disputes import participants, run_with_lines
@@ -35,7 +37,7 @@ def world(db, make_user):
 def _file(db, world, who="ana", line=None, **kwargs):
     line = line or world["lines"].ana
     kwargs.setdefault("reason", "The deal closed in Q3, not Q4.")
-    return svc.file(db, world[who], line.id, today=MONDAY, **kwargs)
+    return disputes.file(db, world[who], line.id, today=MONDAY, **kwargs)
 
 
 def _actions(db, dispute):
@@ -54,24 +56,24 @@ def test_a_rep_files_a_dispute_on_their_own_locked_line(db, world):
     assert dispute.due_on == date(2026, 11, 16)  # ten working days after a Monday
     assert [(e.kind, e.to_state) for e in dispute.events] == [("filed", "open")]
     assert _actions(db, dispute) == ["dispute.filed"]
-    assert svc.configured_business_days({}) == 10
-    assert svc.configured_business_days({svc.DUE_ENV: "5"}) == 5
-    assert svc.add_business_days(date(2026, 11, 7), 1) == date(2026, 11, 9)  # Saturday
+    assert dispute_rules.configured_business_days({}) == 10
+    assert dispute_rules.configured_business_days({dispute_rules.DUE_ENV: "5"}) == 5
+    assert dispute_rules.add_business_days(date(2026, 11, 7), 1) == date(2026, 11, 9)  # Saturday
 
 
 def test_filing_refusals(db, world, make_user):
     lines = world["lines"]
-    with pytest.raises(svc.NotFound):  # someone else's line is not one a rep can name
+    with pytest.raises(NotFound):  # someone else's line is not one a rep can name
         _file(db, world, line=lines.bob)
-    with pytest.raises(svc.NotAllowed):  # a manager reads, does not file
+    with pytest.raises(NotAllowed):  # a manager reads, does not file
         _file(db, world, who="mia")
     draft = run_with_lines(db, lines.ana.participant_id, lines.bob.participant_id, state="draft")
-    with pytest.raises(svc.Conflict, match="not locked"):
+    with pytest.raises(Conflict, match="not locked"):
         _file(db, world, line=draft.ana)
     _file(db, world)
-    with pytest.raises(svc.Conflict, match="already has an unresolved dispute"):
+    with pytest.raises(Conflict, match="already has an unresolved dispute"):
         _file(db, world)
-    with pytest.raises(svc.Invalid) as caught:
+    with pytest.raises(Invalid) as caught:
         _file(
             db,
             world,
@@ -88,14 +90,14 @@ def test_filing_refusals(db, world, make_user):
 
 def test_review_then_rejection_with_a_reason(db, world):
     dispute = _file(db, world)
-    with pytest.raises(svc.NotAllowed):
-        svc.start_review(db, world["ana"], dispute.id)
-    svc.start_review(db, world["reviewer"], dispute.id, comment="Looking at the CRM.")
-    svc.comment(db, world["ana"], dispute.id, "Attached the close date.")
-    with pytest.raises(svc.Invalid) as caught:
-        svc.resolve_reject(db, world["reviewer"], dispute.id, resolution=" ")
+    with pytest.raises(NotAllowed):
+        disputes.start_review(db, world["ana"], dispute.id)
+    disputes.start_review(db, world["reviewer"], dispute.id, comment="Looking at the CRM.")
+    disputes.comment(db, world["ana"], dispute.id, "Attached the close date.")
+    with pytest.raises(Invalid) as caught:
+        disputes.resolve_reject(db, world["reviewer"], dispute.id, resolution=" ")
     assert [p.path for p in caught.value.problems] == ["resolution"]
-    svc.resolve_reject(
+    disputes.resolve_reject(
         db, world["reviewer"], dispute.id, resolution="Closed on 2026-10-02 in the CRM."
     )
     assert dispute.state == "resolved_rejected"
@@ -113,10 +115,10 @@ def test_review_then_rejection_with_a_reason(db, world):
         "dispute.comment",
         "dispute.resolved_rejected",
     ]
-    with pytest.raises(svc.InvalidTransition):
-        svc.comment(db, world["ana"], dispute.id, "But...")
-    with pytest.raises(svc.InvalidTransition):
-        svc.start_review(db, world["reviewer"], dispute.id)
+    with pytest.raises(InvalidTransition):
+        disputes.comment(db, world["ana"], dispute.id, "But...")
+    with pytest.raises(InvalidTransition):
+        disputes.start_review(db, world["reviewer"], dispute.id)
     again = _file(db, world)  # once resolved, the line can be disputed again
     assert again.state == "open"
 
@@ -127,17 +129,17 @@ def test_nobody_reviews_a_dispute_of_their_own_pay(db, world, make_user):
     both.participant_id = world["ana"].participant_id  # (the unique link moves to them)
     world["ana"].participant_id = None
     db.flush()
-    with pytest.raises(svc.NotAllowed, match="own pay"):
-        svc.resolve_reject(db, both, dispute.id, resolution="no")
+    with pytest.raises(NotAllowed, match="own pay"):
+        disputes.resolve_reject(db, both, dispute.id, resolution="no")
 
 
 def test_stale_version_is_refused(db, world):
     dispute = _file(db, world)
     read = dispute.version
-    svc.comment(db, world["ana"], dispute.id, "one more thing", expected_version=read)
+    disputes.comment(db, world["ana"], dispute.id, "one more thing", expected_version=read)
     assert dispute.version == read + 1
-    with pytest.raises(svc.StaleEdit):
-        svc.resolve_reject(
+    with pytest.raises(StaleEdit):
+        disputes.resolve_reject(
             db, world["reviewer"], dispute.id, resolution="no", expected_version=read
         )
     assert dispute.state == "open"
@@ -148,7 +150,7 @@ def test_who_sees_what(db, world, make_user):
     bob_dispute = _file(db, world, who="bob", line=world["lines"].bob)
 
     def ids(who, **kwargs):
-        return [d.id for d in db.scalars(svc.visible(db, world[who], **kwargs))]
+        return [d.id for d in db.scalars(dispute_rules.visible(db, world[who], **kwargs))]
 
     assert ids("ana") == [ana_dispute.id]
     assert ids("bob") == [bob_dispute.id]
@@ -157,11 +159,11 @@ def test_who_sees_what(db, world, make_user):
     assert ids("mia", scope="team") == [ana_dispute.id]
     assert set(ids("reviewer")) >= {ana_dispute.id, bob_dispute.id}
     assert set(ids("auditor", scope="all")) >= {ana_dispute.id, bob_dispute.id}
-    with pytest.raises(svc.NotAllowed):
+    with pytest.raises(NotAllowed):
         ids("ana", scope="all")
-    with pytest.raises(svc.NotFound):
-        svc.get(db, world["bob"], ana_dispute.id)
-    assert svc.get(db, world["mia"], ana_dispute.id) is ana_dispute
+    with pytest.raises(NotFound):
+        dispute_rules.get(db, world["bob"], ana_dispute.id)
+    assert dispute_rules.get(db, world["mia"], ana_dispute.id) is ana_dispute
     # The team is transitive, as for statements: mia's own manager sees ana's dispute too.
     boss = make_user("manager", participant_id=None)
     db.add(Participant(id="boss", name="Second-line"))
@@ -169,36 +171,36 @@ def test_who_sees_what(db, world, make_user):
     db.get(Participant, world["mia"].participant_id).manager_id = "boss"
     boss.participant_id = "boss"
     db.flush()
-    assert [d.id for d in db.scalars(svc.visible(db, boss))] == [ana_dispute.id]
-    assert svc.get(db, boss, ana_dispute.id) is ana_dispute
-    with pytest.raises(svc.NotFound):
-        svc.comment(db, world["bob"], ana_dispute.id, "hi")
-    with pytest.raises(svc.NotAllowed):  # the manager reads, does not write
-        svc.comment(db, world["mia"], ana_dispute.id, "hi")
+    assert [d.id for d in db.scalars(dispute_rules.visible(db, boss))] == [ana_dispute.id]
+    assert dispute_rules.get(db, boss, ana_dispute.id) is ana_dispute
+    with pytest.raises(NotFound):
+        disputes.comment(db, world["bob"], ana_dispute.id, "hi")
+    with pytest.raises(NotAllowed):  # the manager reads, does not write
+        disputes.comment(db, world["mia"], ana_dispute.id, "hi")
 
 
 def test_escalation_marks_overdue_disputes_once(db, world):
     filed_on = date(2026, 10, 26)  # a Monday: due two weeks later, 2026-11-09
-    overdue = svc.file(db, world["ana"], world["lines"].ana.id, reason="late", today=filed_on)
+    overdue = disputes.file(db, world["ana"], world["lines"].ana.id, reason="late", today=filed_on)
     in_time = _file(db, world, line=world["lines"].ana2)
     resolved = _file(db, world, who="bob", line=world["lines"].bob)
-    svc.resolve_reject(db, world["reviewer"], resolved.id, resolution="no")
-    assert svc.escalate_overdue(db, date(2026, 11, 9)) == []  # due today: still in time
-    first = svc.escalate_overdue(db, date(2026, 11, 11))
+    disputes.resolve_reject(db, world["reviewer"], resolved.id, resolution="no")
+    assert disputes.escalate_overdue(db, date(2026, 11, 9)) == []  # due today: still in time
+    first = disputes.escalate_overdue(db, date(2026, 11, 11))
     assert [d.id for d in first] == [overdue.id]
-    assert svc.is_overdue(overdue, date(2026, 11, 11))
-    assert not svc.is_overdue(in_time, date(2026, 11, 11))
+    assert dispute_rules.is_overdue(overdue, date(2026, 11, 11))
+    assert not dispute_rules.is_overdue(in_time, date(2026, 11, 11))
     assert overdue.escalated_at is not None
     assert overdue.events[-1].kind == "escalated"
     assert "overdue by 2 days" in overdue.events[-1].comment
-    assert svc.escalate_overdue(db, date(2026, 11, 12)) == []  # idempotent
+    assert disputes.escalate_overdue(db, date(2026, 11, 12)) == []  # idempotent
     assert _actions(db, overdue)[-1] == "dispute.escalated"
     assert _actions(db, overdue).count("dispute.escalated") == 1
 
 
 def test_the_database_guards_the_history_and_the_lifecycle(db, world):
     dispute = _file(db, world)
-    svc.resolve_reject(db, world["reviewer"], dispute.id, resolution="no")
+    disputes.resolve_reject(db, world["reviewer"], dispute.id, resolution="no")
     db.commit()
     event_id = dispute.events[0].id
     statements = [
@@ -236,11 +238,11 @@ def test_accepting_files_an_adjustment_exception_routed_like_any(db, make_user):
     lines = run_with_lines(db, "ana", "bo", period="2026-Q3", plan_key="ae-plan")
     db.commit()
     ana, reviewer = make_user("rep", participant_id="ana"), make_user("comp_admin")
-    dispute = svc.file(db, ana, lines.ana.id, reason="D-1 was new business", today=MONDAY)
-    with pytest.raises(svc.Invalid) as caught:  # no claim, no amount: how much?
-        svc.resolve_accept(db, reviewer, dispute.id)
+    dispute = disputes.file(db, ana, lines.ana.id, reason="D-1 was new business", today=MONDAY)
+    with pytest.raises(Invalid) as caught:  # no claim, no amount: how much?
+        disputes.resolve_accept(db, reviewer, dispute.id)
     assert [p.path for p in caught.value.problems] == ["amount"]
-    svc.resolve_accept(db, reviewer, dispute.id, amount="250.005", resolution="Agreed.")
+    disputes.resolve_accept(db, reviewer, dispute.id, amount="250.005", resolution="Agreed.")
     assert dispute.state == "resolved_accepted"
     exc = db.get(PayoutException, dispute.exception_id)
     assert (exc.kind, exc.state, exc.participant_id, exc.plan_key) == (
@@ -254,5 +256,5 @@ def test_accepting_files_an_adjustment_exception_routed_like_any(db, make_user):
     assert exc.justification.startswith(f"Dispute {dispute.id} accepted")
     assert dispute.events[-1].kind == "accepted"
     assert _actions(db, dispute)[-1] == "dispute.resolved_accepted"
-    with pytest.raises(svc.InvalidTransition):
-        svc.resolve_reject(db, reviewer, dispute.id, resolution="changed my mind")
+    with pytest.raises(InvalidTransition):
+        disputes.resolve_reject(db, reviewer, dispute.id, resolution="changed my mind")

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from governance import disputes as svc
+from governance.disputes import workflow as disputes
 from models import schema
 from models.engine import make_engine
 from tests.support.disputes import participants, run_with_lines
@@ -39,8 +39,8 @@ def test_list_and_escalate_daily(cli_env):
     with Session(engine) as db:
         _mia, ana, bob = participants(db)
         lines = run_with_lines(db, ana, bob)
-        late = svc.file(db, None, lines.ana.id, reason="late", today=date(2026, 10, 26))
-        fresh = svc.file(db, None, lines.bob.id, reason="fresh", today=date(2026, 11, 9))
+        late = disputes.file(db, None, lines.ana.id, reason="late", today=date(2026, 10, 26))
+        fresh = disputes.file(db, None, lines.bob.id, reason="fresh", today=date(2026, 11, 9))
         late_id, fresh_id = late.id, fresh.id
         db.commit()
     engine.dispose()

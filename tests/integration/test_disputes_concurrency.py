@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.accounts import create_user
 from governance import audit
-from governance import disputes as svc
+from governance.accounts import create_user
+from governance.disputes import workflow as disputes
+from governance.errors import GovernanceError
 from models import Dispute, DisputeEvent, User, schema
 from models.engine import make_engine
 from tests.support.disputes import participants, run_with_lines
@@ -66,7 +67,7 @@ def _race(engine, actions: dict) -> dict[str, str]:
                 action(session)
                 session.commit()
                 outcomes[name] = "done"
-            except svc.DisputeError as exc:
+            except GovernanceError as exc:
                 session.rollback()
                 outcomes[name] = type(exc).__name__
 
@@ -80,7 +81,7 @@ def _race(engine, actions: dict) -> dict[str, str]:
 
 def _file(engine, line_id: int, today: date | None = None) -> int:
     with Session(engine) as session:
-        dispute = svc.file(session, _user(session, "ana"), line_id, reason="r", today=today)
+        dispute = disputes.file(session, _user(session, "ana"), line_id, reason="r", today=today)
         session.commit()
         return dispute.id
 
@@ -89,7 +90,7 @@ def test_two_filings_on_one_line_make_one_dispute(pg):
     engine, line_id = pg
 
     def file(session):
-        svc.file(session, _user(session, "ana"), line_id, reason="twice")
+        disputes.file(session, _user(session, "ana"), line_id, reason="twice")
 
     outcomes = _race(engine, {"first": file, "second": file})
     assert sorted(outcomes.values()) == ["Conflict", "done"]
@@ -103,7 +104,7 @@ def test_two_reviewers_resolving_at_once_resolve_once(pg):
     dispute_id = _file(engine, line_id)
 
     def reject(name):
-        return lambda s: svc.resolve_reject(s, _user(s, name), dispute_id, resolution=name)
+        return lambda s: disputes.resolve_reject(s, _user(s, name), dispute_id, resolution=name)
 
     outcomes = _race(engine, {"rev1": reject("rev1"), "rev2": reject("rev2")})
     assert sorted(outcomes.values()) == ["InvalidTransition", "done"]
@@ -123,10 +124,10 @@ def test_escalation_racing_a_resolution_neither_deadlocks_nor_overwrites(pg):
     dispute_id = _file(engine, line_id, today=date(2020, 1, 6))
 
     def reject(s):
-        svc.resolve_reject(s, _user(s, "rev1"), dispute_id, resolution="no")
+        disputes.resolve_reject(s, _user(s, "rev1"), dispute_id, resolution="no")
 
     def escalate(s):
-        svc.escalate_overdue(s, date(2026, 11, 24))
+        disputes.escalate_overdue(s, date(2026, 11, 24))
 
     outcomes = _race(engine, {"reject": reject, "escalate": escalate})
     assert outcomes == {"reject": "done", "escalate": "done"}

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from governance import policy_store as store
-from governance import votes
+from governance.errors import DocumentRejected
+from governance.plans import lifecycle
+from governance.plans.tally import change_request_of
 from models import AuditRecord
 from tests.integration.committee import approve_by_committee, committee, plan_text, vote
 from tests.support.payout_close import make_run
@@ -29,26 +30,26 @@ def locked_q1(db, people):
 
 
 def _draft(db, people, rate="0.06"):
-    return store.create_draft(db, people["author"], plan_text(rate))
+    return lifecycle.create_draft(db, people["author"], plan_text(rate))
 
 
 def test_submission_into_a_locked_period_is_refused_without_the_flag(db, people, locked_q1):
     version = _draft(db, people)
-    with pytest.raises(store.DocumentRejected) as refused:
-        store.submit(db, people["author"], "ae-plan", version.number, effective_from=IN_LOCKED)
+    with pytest.raises(DocumentRejected) as refused:
+        lifecycle.submit(db, people["author"], "ae-plan", version.number, effective_from=IN_LOCKED)
     [problem] = refused.value.problems
     assert problem.path == "effective_from" and "retroactive" in problem.message
     assert version.state == "draft"
     # The day after the locked quarter is fine, and a draft run does not lock anything.
     make_run(db, people["author"], "2026-Q2", state="draft")
-    store.submit(db, people["author"], "ae-plan", version.number, effective_from=AFTER)
+    lifecycle.submit(db, people["author"], "ae-plan", version.number, effective_from=AFTER)
     assert version.state == "submitted"
-    assert votes.change_request_of(db, version).retroactive is False
+    assert change_request_of(db, version).retroactive is False
 
 
 def test_a_retroactive_change_is_stored_audited_and_approved(db, people, locked_q1):
     version = _draft(db, people)
-    store.submit(
+    lifecycle.submit(
         db,
         people["author"],
         "ae-plan",
@@ -57,7 +58,7 @@ def test_a_retroactive_change_is_stored_audited_and_approved(db, people, locked_
         retroactive=True,
     )
     db.commit()
-    assert votes.change_request_of(db, version).retroactive is True
+    assert change_request_of(db, version).retroactive is True
     submitted = db.scalar(select(AuditRecord).where(AuditRecord.action == "plan_version.submitted"))
     assert submitted.payload["retroactive"] is True
     approve_by_committee(db, people, version)
@@ -66,16 +67,16 @@ def test_a_retroactive_change_is_stored_audited_and_approved(db, people, locked_
 
 def test_a_period_locked_after_submission_blocks_the_approval_not_the_votes(db, people):
     version = _draft(db, people)
-    store.submit(db, people["author"], "ae-plan", version.number, effective_from=IN_LOCKED)
+    lifecycle.submit(db, people["author"], "ae-plan", version.number, effective_from=IN_LOCKED)
     make_run(db, people["author"], "2026-Q1", state="locked")
     for who in ("finance", "sales"):
         vote(db, people[who], version)
     _vote, result = vote(db, people["hr"], version)
     # The votes suffice, but the date is now in a locked period: it stays submitted.
     assert (result.outcome, version.state) == ("approved", "submitted")
-    with pytest.raises(store.DocumentRejected, match="effective date"):
-        store.approve(db, people["both"], "ae-plan", version.number)
-    store.approve(db, people["both"], "ae-plan", version.number, effective_from=AFTER)
+    with pytest.raises(DocumentRejected, match="effective date"):
+        lifecycle.approve(db, people["both"], "ae-plan", version.number)
+    lifecycle.approve(db, people["both"], "ae-plan", version.number, effective_from=AFTER)
     assert (version.state, version.effective_from) == ("approved", AFTER)
 
 

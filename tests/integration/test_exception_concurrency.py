@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from governance import audit
-from governance import exceptions as ex
-from governance import policy_store as store
+from governance.errors import Conflict, InvalidTransition
+from governance.exceptions import workflow as exceptions
 from models import AuditRecord, User, schema
 from models.engine import make_engine
 from tests.integration.exception_setup import make_person, setup_plan_and_data, waive_gate
@@ -52,14 +52,14 @@ def _user(session: Session, name: str) -> User:
 
 def _file(pg) -> int:
     with Session(pg) as session:
-        exc = ex.file_exception(session, _user(session, "desk"), waive_gate())
+        exc = exceptions.file_exception(session, _user(session, "desk"), waive_gate())
         session.commit()
         return exc.id
 
 
 def _vote(session: Session, name: str, exception_id: int) -> None:
-    exc = ex.get_exception(session, exception_id)
-    ex.cast_exception_vote(
+    exc = exceptions.get_exception(session, exception_id)
+    exceptions.cast_exception_vote(
         session,
         _user(session, name),
         exception_id,
@@ -75,13 +75,13 @@ def _race(pg, exception_id: int, actions: dict) -> dict[str, str]:
 
     def run(name: str, action) -> None:
         with Session(pg) as session:
-            ex.get_exception(session, exception_id)  # everyone reads "submitted" first
+            exceptions.get_exception(session, exception_id)  # everyone reads "submitted" first
             barrier.wait(5)
             try:
                 action(session)
                 session.commit()
                 outcomes[name] = "done"
-            except (store.InvalidTransition, store.Conflict) as exc:
+            except (InvalidTransition, Conflict) as exc:
                 session.rollback()
                 outcomes[name] = type(exc).__name__
 
@@ -110,9 +110,9 @@ def test_two_approvals_at_once_are_both_counted_and_approve_once(pg):
     )
     assert outcomes == {"lead": "done", "finance": "done"}
     with Session(pg) as check:
-        exc = ex.get_exception(check, exception_id)
+        exc = exceptions.get_exception(check, exception_id)
         assert exc.state == "approved"
-        assert len(ex.exception_votes(check, exc)) == 2
+        assert len(exceptions.exception_votes(check, exc)) == 2
         assert _count(check, "payout_exception.approved", exception_id) == 1
         assert tuple(audit.verify(check)) == (True, None, None)
 
@@ -130,9 +130,9 @@ def test_two_deciding_votes_at_once_approve_exactly_once(pg):
     # The first approves; the second finds it decided and is refused, never kept.
     assert sorted(outcomes.values()) == ["InvalidTransition", "done"]
     with Session(pg) as check:
-        exc = ex.get_exception(check, exception_id)
+        exc = exceptions.get_exception(check, exception_id)
         assert (exc.state, exc.version) == ("approved", 2)
-        assert len(ex.exception_votes(check, exc)) == 2
+        assert len(exceptions.exception_votes(check, exc)) == 2
         assert _count(check, "payout_exception.approved", exception_id) == 1
 
 
@@ -146,13 +146,13 @@ def test_a_deciding_vote_racing_a_withdrawal_lets_exactly_one_win(pg):
         exception_id,
         {
             "vote": lambda s: _vote(s, "finance", exception_id),
-            "withdraw": lambda s: ex.withdraw(s, _user(s, "desk"), exception_id),
+            "withdraw": lambda s: exceptions.withdraw(s, _user(s, "desk"), exception_id),
         },
     )
     assert sorted(outcomes.values()) == ["InvalidTransition", "done"]
     with Session(pg) as check:
-        exc = ex.get_exception(check, exception_id)
+        exc = exceptions.get_exception(check, exception_id)
         winner = next(n for n, o in outcomes.items() if o == "done")
         assert exc.state == {"vote": "approved", "withdraw": "withdrawn"}[winner]
-        assert len(ex.exception_votes(check, exc)) == (2 if winner == "vote" else 1)
+        assert len(exceptions.exception_votes(check, exc)) == (2 if winner == "vote" else 1)
         assert tuple(audit.verify(check)) == (True, None, None)

@@ -7,7 +7,7 @@ import threading
 import pytest
 from sqlalchemy.orm import Session
 
-from app.imports import import_data
+from governance.imports.service import import_data
 from models import schema
 from models.engine import make_engine
 from tests.integration.test_import_service import org

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.imports import Batch, import_batch, read_source
-from app.imports.csv_formats import read_csv, recognise
+from governance.imports.csv_formats import read_csv, recognise
+from governance.imports.service import import_batch
+from governance.imports.sources import Batch, read_source
 from models import Assignment, Deal, DealEvent, FxRate, Participant, Quota
 from rules.problems import InvalidData
 from tests.integration.test_import_service import row_counts

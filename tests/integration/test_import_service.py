@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.imports import import_data, service
+from governance.imports import service as import_service
+from governance.imports.service import import_data
 from models import (
     Assignment,
     Deal,
@@ -213,7 +214,7 @@ def test_every_problem_is_listed_and_nothing_is_written(db):
 
 
 def test_duplicate_keys_across_chunks_and_managers_later_in_the_file(db, monkeypatch):
-    monkeypatch.setattr(service, "CHUNK", 2)
+    monkeypatch.setattr(import_service, "CHUNK", 2)
     payload = org()
     payload["events"].append(dict(payload["events"][0]))
     payload["quotas"].append(dict(payload["quotas"][0]))
@@ -327,7 +328,7 @@ def test_report_is_json_serialisable(db):
 
 
 def test_attribute_numbers_survive_exactly(db):
-    from app.imports.writer import json_value
+    from governance.imports.writer import json_value
 
     assert json_value(Decimal("9")) == 9 and isinstance(json_value(Decimal("9.0")), int)
     assert json_value(Decimal("0.5")) == 0.5

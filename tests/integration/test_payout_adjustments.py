@@ -14,11 +14,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from app.imports.service import import_data
-from governance import payout_adjustments, payout_batches, payout_close, payout_recheck
-from governance.database_data import database_data
-from governance.payout_runs import start_run
-from governance.policy_store import plan_of, version_governing
+from governance.engine_input import database_data
+from governance.imports.service import import_data
+from governance.payouts import adjustments as payout_adjustments
+from governance.payouts import batches as payout_batches
+from governance.payouts import close as payout_close
+from governance.payouts.recheck import recheck_locked
+from governance.payouts.runs import start_run
+from governance.plans.lookup import plan_of, version_governing
 from models import PayoutLine, Statement
 from rules.evaluate import evaluate
 from tests.integration.payout_support import activate_plan
@@ -190,9 +193,9 @@ def test_a_retroactive_plan_version_is_named(db, q1_locked):
 def test_an_unchanged_locked_period_is_not_re_evaluated(db, q1_locked):
     [locked] = payout_adjustments.locked_periods_before(db, date(2026, 4, 1))
     assert locked.period == "2026-Q1"
-    assert payout_recheck.recheck_locked(db, locked).evaluated == set()
+    assert recheck_locked(db, locked).evaluated == set()
     _q2_changes(db)
-    check = payout_recheck.recheck_locked(db, locked)
+    check = recheck_locked(db, locked)
     # Only ana's Q1 inputs change (A2 corrected); bo's new deal closes in Q2: bo is not
     # evaluated again, and only ana is adjusted.
     assert check.evaluated == {"ana"}
@@ -202,9 +205,9 @@ def test_an_unchanged_locked_period_is_not_re_evaluated(db, q1_locked):
 def test_the_re_check_in_batches_gives_the_same_adjustments(db, q1_locked, monkeypatch):
     _q2_changes(db)
     [locked] = payout_adjustments.locked_periods_before(db, date(2026, 4, 1))
-    whole = payout_recheck.recheck_locked(db, locked)
+    whole = recheck_locked(db, locked)
     monkeypatch.setattr(payout_batches, "DEALS_PER_BATCH", 1)  # a participant per batch
-    batched = payout_recheck.recheck_locked(db, locked)
+    batched = recheck_locked(db, locked)
     assert batched.lines == whole.lines and whole.lines
     assert batched.evaluated == whole.evaluated == {"ana"}
 

@@ -17,16 +17,17 @@ from sqlalchemy import func, select, update
 from app.demo.generator import generate_demo_data
 from app.demo.history import EXAMPLES
 from app.demo.roster import PLANS
-from app.imports.service import import_data
-from governance import exceptions as ex
-from governance import payout_batches
-from governance import policy_store as store
-from governance.database_data import database_data, organisation_json
-from governance.exceptions import approved_exceptions
-from governance.payout_batches import plan_batches, read_batch
-from governance.payout_build import participant_slices
-from governance.payout_runs import RunRejected, start_run
-from governance.policy_store import plan_of, version_governing
+from governance.engine_input import database_data, organisation_json
+from governance.errors import RunRejected
+from governance.exceptions import workflow as exceptions
+from governance.exceptions.workflow import approved_exceptions
+from governance.imports.service import import_data
+from governance.payouts import batches as payout_batches
+from governance.payouts.batches import plan_batches, read_batch
+from governance.payouts.build import participant_slices
+from governance.payouts.runs import start_run
+from governance.plans import lifecycle
+from governance.plans.lookup import plan_of, version_governing
 from models import Deal, PayoutLine, PayoutRun, Statement
 from rules.evaluate import evaluate
 from tests.integration.exception_setup import people
@@ -41,10 +42,12 @@ def demo(db):
     import_data(db, {k: v for k, v in data.items() if k != "exceptions"}, source="test")
     for plan in PLANS:
         text = (EXAMPLES / f"{plan}.yaml").read_text(encoding="utf-8")
-        version = store.create_draft(db, None, text, base_dir=EXAMPLES)
-        store.submit(db, None, version.plan_key, version.number, effective_from=date(2025, 1, 1))
-        store.approve(db, None, version.plan_key, version.number)
-        store.activate(db, None, version.plan_key, version.number)
+        version = lifecycle.create_draft(db, None, text, base_dir=EXAMPLES)
+        lifecycle.submit(
+            db, None, version.plan_key, version.number, effective_from=date(2025, 1, 1)
+        )
+        lifecycle.approve(db, None, version.plan_key, version.number)
+        lifecycle.activate(db, None, version.plan_key, version.number)
     db.commit()
     return data
 
@@ -93,10 +96,10 @@ def _approved_split_override(db, demo) -> str:
         ],
         "justification": "co-sold across regions",
     }
-    exc = ex.file_exception(db, crew["desk"], fields)
+    exc = exceptions.file_exception(db, crew["desk"], fields)
     for name in ("lead", "finance", "sales", "hr"):
         if exc.state == "submitted":
-            ex.cast_exception_vote(
+            exceptions.cast_exception_vote(
                 db, crew[name], exc.id, decision="approve", content_hash=exc.content_hash
             )
     db.commit()

@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from governance import audit, payout_close
-from governance import policy_errors as errors
+from governance import audit
+from governance.errors import Conflict, DocumentRejected, InvalidTransition, NotAllowed, NotFound
+from governance.payouts import close as payout_close
 from models import AuditRecord
 from models.payouts import PayoutLine, PayoutRun, Statement
 from tests.support.payout_close import make_run
@@ -55,9 +56,9 @@ def test_finance_and_revops_approve_then_a_comp_admin_locks(db, people):
     _vote_, tally = _vote(db, people["revops"], run)
     assert (tally.outcome, run.state) == ("approved", "approved")
     assert run.approved_at is not None
-    with pytest.raises(errors.InvalidTransition, match="drafts only"):
+    with pytest.raises(InvalidTransition, match="drafts only"):
         _vote(db, people["sales"], run)
-    with pytest.raises(errors.NotAllowed, match="payouts.run"):
+    with pytest.raises(NotAllowed, match="payouts.run"):
         payout_close.lock_run(db, people["finance"], run.id)
     # The starter may lock: the independent check was the committee's.
     payout_close.lock_run(db, people["admin"], run.id)
@@ -73,7 +74,7 @@ def test_finance_and_revops_approve_then_a_comp_admin_locks(db, people):
 
 def test_one_person_fills_one_function_and_nobody_votes_on_their_own_run(db, people):
     run = make_run(db, people["both"])
-    with pytest.raises(errors.NotAllowed, match="started"):
+    with pytest.raises(NotAllowed, match="started"):
         _vote(db, people["both"], run)
     other = make_run(db, people["admin"], "2026-Q2")
     _v, tally = _vote(db, people["both"], other)
@@ -85,11 +86,11 @@ def test_one_person_fills_one_function_and_nobody_votes_on_their_own_run(db, peo
 
 def test_a_vote_names_the_runs_content_and_counts_for_that_content_only(db, people):
     run = make_run(db, people["admin"])
-    with pytest.raises(errors.Conflict, match="is not a vote on it"):
+    with pytest.raises(Conflict, match="is not a vote on it"):
         _vote(db, people["finance"], run, content_hash="sha256:" + "1" * 64)
     before = payout_close.run_content_hash(run)
     _vote(db, people["finance"], run)
-    with pytest.raises(errors.Conflict, match="already voted"):
+    with pytest.raises(Conflict, match="already voted"):
         _vote(db, people["finance"], run)
     # A re-run of the draft with other results is other content: a fresh ballot.
     run.version, run.result_hash = 2, "sha256:" + "2" * 64
@@ -102,14 +103,14 @@ def test_a_vote_names_the_runs_content_and_counts_for_that_content_only(db, peop
 
 def test_a_rejection_closes_the_ballot_until_the_period_is_re_run(db, people):
     run = make_run(db, people["admin"])
-    with pytest.raises(errors.DocumentRejected):
+    with pytest.raises(DocumentRejected):
         _vote(db, people["finance"], run, "reject")  # a rejection needs a reason
     _v, tally = _vote(db, people["finance"], run, "reject", "Q1 FX rates are stale")
     assert (tally.outcome, run.state) == ("rejected", "draft")
     assert _actions(db, run)[-1] == "payout_run.rejected"
-    with pytest.raises(errors.Conflict, match="re-run"):
+    with pytest.raises(Conflict, match="re-run"):
         _vote(db, people["revops"], run)
-    with pytest.raises(errors.InvalidTransition):
+    with pytest.raises(InvalidTransition):
         payout_close.lock_run(db, people["admin"], run.id)
     run.version += 1  # what a re-run does
     db.flush()
@@ -120,13 +121,13 @@ def test_a_rejection_closes_the_ballot_until_the_period_is_re_run(db, people):
 
 def test_only_approved_runs_lock_and_only_committee_members_vote(db, people):
     run = make_run(db, people["admin"])
-    with pytest.raises(errors.InvalidTransition, match="cannot become locked"):
+    with pytest.raises(InvalidTransition, match="cannot become locked"):
         payout_close.lock_run(db, people["admin"], run.id)
-    with pytest.raises(errors.NotAllowed, match="changes.vote"):
+    with pytest.raises(NotAllowed, match="changes.vote"):
         _vote(db, people["rep"], run)
-    with pytest.raises(errors.NotAllowed):
+    with pytest.raises(NotAllowed):
         payout_close.lock_run(db, None, run.id)
-    with pytest.raises(errors.NotFound):
+    with pytest.raises(NotFound):
         payout_close.lock_run(db, people["admin"], 999999)
 
 

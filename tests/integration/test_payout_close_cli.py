@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
-from app.auth.accounts import create_user
 from app.cli import main
+from governance.accounts import create_user
 from models import schema
 from models.engine import make_engine
 from tests.support.payout_close import make_run

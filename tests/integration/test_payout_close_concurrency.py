@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.accounts import create_user
-from governance import audit, payout_close
-from governance import policy_errors as errors
+from governance import audit
+from governance.accounts import create_user
+from governance.errors import GovernanceError
+from governance.payouts import close as payout_close
 from models import AuditRecord, User, Vote, schema
 from models.engine import make_engine
 from tests.support.payout_close import make_run
@@ -75,7 +76,7 @@ def _race(pg, names: list[str]) -> dict[str, str]:
                 _vote(session, name)
                 session.commit()
                 outcomes[name] = "done"
-            except errors.PolicyError as exc:
+            except GovernanceError as exc:
                 session.rollback()
                 outcomes[name] = type(exc).__name__
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from governance.payout_runs import start_run
-from governance.policy_errors import Conflict
+from governance.errors import Conflict
+from governance.payouts.runs import start_run
 from models import PayoutRun, schema
 from models.engine import make_engine
 from tests.integration.payout_support import seed

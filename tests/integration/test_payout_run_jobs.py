@@ -16,8 +16,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import jobs
 from config import TestConfig
-from governance import payout_jobs
 from models import PayoutRun, PayoutRunJob, schema
 from models.engine import make_engine
 from tests.conftest import PASSWORD
@@ -38,7 +38,7 @@ def real(backend, fresh_database_url):
 
 def _admin_with_token(session):
     """A comp admin and the secret of an API token of theirs."""
-    from app.auth.accounts import create_user, issue_token
+    from governance.accounts import create_user, issue_token
 
     user = create_user(
         session, email="admin@example.test", name="Admin", password=PASSWORD,
@@ -89,10 +89,10 @@ def test_clients_poll_with_a_token_while_a_build_holds_the_write_lock(real, back
     url, engine = real
     with Session(engine) as session:
         user, secret = _admin_with_token(session)
-        job = payout_jobs.create_job(session, user, "2026-Q3")
+        job = jobs.create_job(session, user, "2026-Q3")
         job.state, job_id = "building", job.id
         session.commit()
-    payout_jobs.registry.update(job_id, 2, 4)  # as the build reports it
+    jobs.registry.update(job_id, 2, 4)  # as the build reports it
     headers = {"Authorization": f"Bearer {secret}"}
     app = create_app(TestConfig, {"DATABASE_URL": url, "PAYOUT_JOBS_INLINE": False})
     try:
@@ -109,7 +109,7 @@ def test_clients_poll_with_a_token_while_a_build_holds_the_write_lock(real, back
                 assert refused.status_code == 409 and "being built" in refused.json["message"]
             build.rollback()
     finally:
-        payout_jobs.forget(job_id)
+        jobs.forget(job_id)
         with app.app_context():
             database().engine.dispose()
 
@@ -117,7 +117,7 @@ def test_clients_poll_with_a_token_while_a_build_holds_the_write_lock(real, back
 def test_progress_is_seen_from_another_session_while_the_run_is_not(real, backend):
     _url, engine = real
     with Session(engine) as session:
-        job_id = payout_jobs.create_job(session, None, "2026-Q3").id
+        job_id = jobs.create_job(session, None, "2026-Q3").id
         session.commit()
     seen, early = [], []
 
@@ -125,7 +125,7 @@ def test_progress_is_seen_from_another_session_while_the_run_is_not(real, backen
         # Called in the worker, between two batches: the run's transaction is open.
         with Session(engine) as other:
             row = other.get(PayoutRunJob, job_id)
-            merged = payout_jobs.status(other, row)
+            merged = jobs.status(other, row)
             runs = other.scalar(select(func.count()).select_from(PayoutRun))
             seen.append(
                 (done, total, row.state, (row.progress_done, row.progress_total), runs, merged)
@@ -134,7 +134,7 @@ def test_progress_is_seen_from_another_session_while_the_run_is_not(real, backen
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         state = pool.submit(
-            payout_jobs.execute_job, sessionmaker(engine), job_id, on_progress=observe
+            jobs.execute_job, sessionmaker(engine), job_id, on_progress=observe
         ).result(timeout=120)
     assert state == "done"
     (done, total, row_state, row_progress, runs, merged) = seen[-1]
@@ -147,10 +147,10 @@ def test_progress_is_seen_from_another_session_while_the_run_is_not(real, backen
         job = check.get(PayoutRunJob, job_id)
         run = check.get(PayoutRun, job.run_id)
         assert (job.state, job.progress_done, run.statement_count) == ("done", 4, 4)
-        assert payout_jobs.registry.get(job_id) == (False, None)  # the worker let go
+        assert jobs.registry.get(job_id) == (False, None)  # the worker let go
     # A reader that loaded the job as building just before the worker finished does not
     # take it for stale (the worker let go of it only after committing it done).
-    assert early[-1].state == "building" and not payout_jobs.is_stale(early[-1])
+    assert early[-1].state == "building" and not jobs.is_stale(early[-1])
 
 
 def test_the_database_holds_one_queued_or_building_job_per_period(real):
@@ -175,13 +175,13 @@ def test_the_database_holds_one_queued_or_building_job_per_period(real):
 def test_only_a_queued_job_is_built(real):
     _url, engine = real
     with Session(engine) as session:
-        job = payout_jobs.create_job(session, None, "2026-Q3")
+        job = jobs.create_job(session, None, "2026-Q3")
         job.state = "failed"  # given up (say, found stale) before its worker got to it
         job_id = job.id
         session.commit()
-    assert payout_jobs.execute_job(sessionmaker(engine), job_id) == "failed"
-    assert payout_jobs.execute_job(sessionmaker(engine), job_id + 1000) == "missing"
+    assert jobs.execute_job(sessionmaker(engine), job_id) == "failed"
+    assert jobs.execute_job(sessionmaker(engine), job_id + 1000) == "missing"
     with Session(engine) as check:
         assert check.scalar(select(func.count()).select_from(PayoutRun)) == 0
         assert check.get(PayoutRunJob, job_id).started_at is None
-    assert payout_jobs.registry.get(job_id) == (False, None)
+    assert jobs.registry.get(job_id) == (False, None)

@@ -9,12 +9,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, update
 
-from governance import payout_batches, payout_runs
-from governance.database_data import database_data
-from governance.payout_runs import RunRejected, start_run
-from governance.policy_errors import Conflict, NotAllowed
-from governance.policy_store import plan_of, version_governing
+from governance import periods
+from governance.engine_input import database_data
+from governance.errors import Conflict, NotAllowed, RunRejected
+from governance.payouts import batches as payout_batches
+from governance.payouts.runs import start_run
+from governance.plans.lookup import plan_of, version_governing
 from models import AuditRecord, Deal, PayoutLine, PayoutRun, Statement
+from models.base import utcnow
 from rules.evaluate import evaluate
 from tests.integration.payout_support import activate_plan, setup_org
 
@@ -150,18 +152,18 @@ def test_a_run_failing_midway_leaves_nothing_and_can_be_retried(db, org, monkeyp
 def test_closed_runs_are_not_re_run_and_report_locked_periods(db, org):
     run = start_run(db, None, PERIOD)
     db.commit()
-    assert payout_runs.locked_period_keys(db) == set()
+    assert periods.locked_period_keys(db) == set()
     run.state = "approved"
     db.commit()
     with pytest.raises(Conflict):
         start_run(db, None, PERIOD)
     db.rollback()
-    run.state, run.locked_at = "locked", payout_runs.utcnow()
+    run.state, run.locked_at = "locked", utcnow()
     db.commit()
-    assert payout_runs.locked_period_keys(db) == {PERIOD}
-    assert payout_runs.is_period_locked(db, date(2026, 7, 1))
-    assert payout_runs.is_period_locked(db, date(2026, 9, 30))
-    assert not payout_runs.is_period_locked(db, date(2026, 10, 1))
+    assert periods.locked_period_keys(db) == {PERIOD}
+    assert periods.is_period_locked(db, date(2026, 7, 1))
+    assert periods.is_period_locked(db, date(2026, 9, 30))
+    assert not periods.is_period_locked(db, date(2026, 10, 1))
     with pytest.raises(Conflict):
         start_run(db, None, PERIOD)
     db.rollback()

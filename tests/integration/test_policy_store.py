@@ -10,8 +10,19 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from governance import audit, policy_checks, votes
-from governance import policy_store as store
+from governance import audit
+from governance.auditing import exports as audit_exports
+from governance.errors import (
+    Conflict,
+    DocumentRejected,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    StaleEdit,
+)
+from governance.plans import gates, lifecycle
+from governance.plans import lookup as plans
+from governance.plans.votes import cast_plan_vote
 from models import AuditRecord, PlanVersion, PolicyPlan
 from rules.document import load_plan
 from rules.problems import Problem
@@ -52,28 +63,26 @@ def people(make_user):
 
 def _actions(db) -> list[str]:
     # The plan versions' records, not the role grants of the users the fixtures create.
-    stmt = select(AuditRecord.action).where(AuditRecord.object_type == store.OBJECT_TYPE)
+    stmt = select(AuditRecord.action).where(AuditRecord.object_type == plans.OBJECT_TYPE)
     return list(db.scalars(stmt.order_by(AuditRecord.id)))
 
 
 def _approve(db, people, key: str, number: int) -> None:
     """Committee approval by vote under the default rules; the approver's vote decides."""
-    content_hash = store.get_version(db, key, number).content_hash
+    content_hash = plans.get_version(db, key, number).content_hash
     for who in ("sales", "member", "approver"):
-        votes.cast_plan_vote(
-            db, people[who], key, number, decision="approve", content_hash=content_hash
-        )
+        cast_plan_vote(db, people[who], key, number, decision="approve", content_hash=content_hash)
 
 
 def _activate(db, people, number: int, effective: date, key: str = "ae-plan") -> PlanVersion:
-    store.submit(db, people["author"], key, number, effective_from=effective)
+    lifecycle.submit(db, people["author"], key, number, effective_from=effective)
     _approve(db, people, key, number)
-    return store.activate(db, people["author"], key, number)
+    return lifecycle.activate(db, people["author"], key, number)
 
 
 def test_create_draft_stores_text_canonical_json_and_hash(db, people):
     text = plan_text()
-    version = store.create_draft(db, people["author"], text, note="first cut")
+    version = lifecycle.create_draft(db, people["author"], text, note="first cut")
     db.commit()
     assert (version.plan_key, version.number, version.state) == ("ae-plan", 1, "draft")
     assert version.document == text  # as written, comments included
@@ -91,7 +100,7 @@ def test_create_draft_stores_text_canonical_json_and_hash(db, people):
         (None, "draft", "first cut")
     ]
     assert _actions(db) == ["plan_version.created"]
-    entry = db.scalar(select(AuditRecord).where(AuditRecord.object_type == store.OBJECT_TYPE))
+    entry = db.scalar(select(AuditRecord).where(AuditRecord.object_type == plans.OBJECT_TYPE))
     assert (entry.object_id, entry.after_hash, entry.actor_id) == (
         "ae-plan/1",
         version.content_hash,
@@ -101,8 +110,8 @@ def test_create_draft_stores_text_canonical_json_and_hash(db, people):
 
 def test_an_invalid_document_is_rejected_with_every_problem_and_nothing_written(db, people):
     audit_before = db.scalar(select(func.count()).select_from(AuditRecord))  # users' roles
-    with pytest.raises(store.DocumentRejected) as caught:
-        store.create_draft(db, people["author"], "policy: Bad Key\ntitle: x\nrates: 3\n")
+    with pytest.raises(DocumentRejected) as caught:
+        lifecycle.create_draft(db, people["author"], "policy: Bad Key\ntitle: x\nrates: 3\n")
     paths = {p.path for p in caught.value.problems}
     assert {"$.policy", "$.rates"} <= paths
     assert db.scalar(select(func.count()).select_from(PolicyPlan)) == 0
@@ -110,29 +119,29 @@ def test_an_invalid_document_is_rejected_with_every_problem_and_nothing_written(
 
 
 def test_one_open_draft_per_plan(db, people):
-    store.create_draft(db, people["author"], plan_text())
-    with pytest.raises(store.Conflict):
-        store.create_draft(db, people["author"], plan_text(rate="0.07"))
+    lifecycle.create_draft(db, people["author"], plan_text())
+    with pytest.raises(Conflict):
+        lifecycle.create_draft(db, people["author"], plan_text(rate="0.07"))
 
 
 def test_update_draft_checks_the_expected_revision(db, people):
-    version = store.create_draft(db, people["author"], plan_text())
+    version = lifecycle.create_draft(db, people["author"], plan_text())
     db.commit()
     plan = db.get(PolicyPlan, "ae-plan")
     revision = plan.revision
     old_hash = version.content_hash
-    store.update_draft(
+    lifecycle.update_draft(
         db, people["author"], "ae-plan", 1, plan_text(rate="0.07"), expected_revision=revision
     )
     db.commit()
     assert version.content_hash != old_hash
     assert plan.revision == revision + 1
-    with pytest.raises(store.StaleEdit):
-        store.update_draft(
+    with pytest.raises(StaleEdit):
+        lifecycle.update_draft(
             db, people["author"], "ae-plan", 1, plan_text(rate="0.08"), expected_revision=revision
         )
-    with pytest.raises(store.DocumentRejected) as caught:
-        store.update_draft(
+    with pytest.raises(DocumentRejected) as caught:
+        lifecycle.update_draft(
             db,
             people["author"],
             "ae-plan",
@@ -146,18 +155,18 @@ def test_update_draft_checks_the_expected_revision(db, people):
 
 
 def test_only_a_draft_is_editable(db, people):
-    store.create_draft(db, people["author"], plan_text())
-    store.submit(db, people["author"], "ae-plan", 1)
-    with pytest.raises(store.InvalidTransition, match="only draft"):
-        store.update_draft(
+    lifecycle.create_draft(db, people["author"], plan_text())
+    lifecycle.submit(db, people["author"], "ae-plan", 1)
+    with pytest.raises(InvalidTransition, match="only draft"):
+        lifecycle.update_draft(
             db, people["author"], "ae-plan", 1, plan_text(rate="0.09"), expected_revision=None
         )
 
 
 def test_the_lifecycle_supersedes_the_active_version_and_audits_every_step(db, people):
-    store.create_draft(db, people["author"], plan_text())
+    lifecycle.create_draft(db, people["author"], plan_text())
     v1 = _activate(db, people, 1, date(2026, 1, 1))
-    store.create_draft(db, people["author"], plan_text(rate="0.07", title="AE plan v2"))
+    lifecycle.create_draft(db, people["author"], plan_text(rate="0.07", title="AE plan v2"))
     v2 = _activate(db, people, 2, date(2026, 7, 1))
     db.commit()
     assert (v1.state, v2.state) == ("superseded", "active")
@@ -188,98 +197,96 @@ def test_the_lifecycle_supersedes_the_active_version_and_audits_every_step(db, p
 
 
 def test_permissions_and_separation_of_duties(db, people, make_user):
-    with pytest.raises(store.NotAllowed):
-        store.create_draft(db, people["rep"], plan_text())
-    store.create_draft(db, people["author"], plan_text())
-    with pytest.raises(store.NotAllowed):
-        store.submit(db, people["auditor"], "ae-plan", 1)
-    store.submit(db, people["author"], "ae-plan", 1, effective_from=date(2026, 1, 1))
-    with pytest.raises(store.NotAllowed, match="permission"):
-        store.approve(db, people["author"], "ae-plan", 1)  # comp_admin cannot approve
+    with pytest.raises(NotAllowed):
+        lifecycle.create_draft(db, people["rep"], plan_text())
+    lifecycle.create_draft(db, people["author"], plan_text())
+    with pytest.raises(NotAllowed):
+        lifecycle.submit(db, people["auditor"], "ae-plan", 1)
+    lifecycle.submit(db, people["author"], "ae-plan", 1, effective_from=date(2026, 1, 1))
+    with pytest.raises(NotAllowed, match="permission"):
+        lifecycle.approve(db, people["author"], "ae-plan", 1)  # comp_admin cannot approve
     admin = make_user("admin")  # holds every permission, but not over their own change
-    store.create_draft(db, admin, plan_text(key="own-plan"))
-    store.submit(db, admin, "own-plan", 1, effective_from=date(2026, 1, 1))
-    with pytest.raises(store.NotAllowed, match="own"):
-        store.approve(db, admin, "own-plan", 1)
-    with pytest.raises(store.Conflict, match="committee vote"):
-        store.approve(db, people["approver"], "ae-plan", 1)  # one member is not a quorum
+    lifecycle.create_draft(db, admin, plan_text(key="own-plan"))
+    lifecycle.submit(db, admin, "own-plan", 1, effective_from=date(2026, 1, 1))
+    with pytest.raises(NotAllowed, match="own"):
+        lifecycle.approve(db, admin, "own-plan", 1)
+    with pytest.raises(Conflict, match="committee vote"):
+        lifecycle.approve(db, people["approver"], "ae-plan", 1)  # one member is not a quorum
     _approve(db, people, "ae-plan", 1)
-    with pytest.raises(store.NotAllowed):
-        store.activate(db, people["approver"], "ae-plan", 1)  # committee cannot activate
-    assert store.activate(db, people["author"], "ae-plan", 1).state == "active"
+    with pytest.raises(NotAllowed):
+        lifecycle.activate(db, people["approver"], "ae-plan", 1)  # committee cannot activate
+    assert lifecycle.activate(db, people["author"], "ae-plan", 1).state == "active"
 
 
 def test_transitions_from_the_wrong_state_are_refused(db, people):
-    store.create_draft(db, people["author"], plan_text())
-    with pytest.raises(store.InvalidTransition):
-        store.activate(db, people["author"], "ae-plan", 1)
-    with pytest.raises(store.InvalidTransition):
-        store.approve(db, people["approver"], "ae-plan", 1)
-    with pytest.raises(store.DocumentRejected, match="reason"):
-        store.reject(db, people["approver"], "ae-plan", 1, note="  ")
-    with pytest.raises(store.InvalidTransition):
-        store.reject(db, people["approver"], "ae-plan", 1, note="no")
-    store.submit(db, people["author"], "ae-plan", 1)
-    with pytest.raises(store.DocumentRejected, match="effective date"):
-        store.approve(db, None, "ae-plan", 1)  # even the system needs a date
-    version = store.reject(db, people["approver"], "ae-plan", 1, note="too generous")
+    lifecycle.create_draft(db, people["author"], plan_text())
+    with pytest.raises(InvalidTransition):
+        lifecycle.activate(db, people["author"], "ae-plan", 1)
+    with pytest.raises(InvalidTransition):
+        lifecycle.approve(db, people["approver"], "ae-plan", 1)
+    with pytest.raises(DocumentRejected, match="reason"):
+        lifecycle.reject(db, people["approver"], "ae-plan", 1, note="  ")
+    with pytest.raises(InvalidTransition):
+        lifecycle.reject(db, people["approver"], "ae-plan", 1, note="no")
+    lifecycle.submit(db, people["author"], "ae-plan", 1)
+    with pytest.raises(DocumentRejected, match="effective date"):
+        lifecycle.approve(db, None, "ae-plan", 1)  # even the system needs a date
+    version = lifecycle.reject(db, people["approver"], "ae-plan", 1, note="too generous")
     assert version.state == "rejected"
-    with pytest.raises(store.InvalidTransition):
-        store.withdraw(db, people["author"], "ae-plan", 1)
-    with pytest.raises(store.NotFound):
-        store.submit(db, people["author"], "ae-plan", 9)
-    with pytest.raises(store.NotFound):
-        store.submit(db, people["author"], "no-plan", 1)
+    with pytest.raises(InvalidTransition):
+        lifecycle.withdraw(db, people["author"], "ae-plan", 1)
+    with pytest.raises(NotFound):
+        lifecycle.submit(db, people["author"], "ae-plan", 9)
+    with pytest.raises(NotFound):
+        lifecycle.submit(db, people["author"], "no-plan", 1)
 
 
 def test_withdrawing_a_draft_reopens_drafting(db, people):
-    store.create_draft(db, people["author"], plan_text())
-    store.withdraw(db, people["author"], "ae-plan", 1, note="wrong start")
-    version = store.create_draft(db, people["author"], plan_text(rate="0.05"))
+    lifecycle.create_draft(db, people["author"], plan_text())
+    lifecycle.withdraw(db, people["author"], "ae-plan", 1, note="wrong start")
+    version = lifecycle.create_draft(db, people["author"], plan_text(rate="0.05"))
     assert version.number == 2
-    assert store.get_version(db, "ae-plan", 1).state == "withdrawn"
+    assert plans.get_version(db, "ae-plan", 1).state == "withdrawn"
 
 
 def test_submission_runs_every_check_and_reports_their_problems(db, people, monkeypatch):
-    store.create_draft(db, people["author"], plan_text())
+    lifecycle.create_draft(db, people["author"], plan_text())
 
     def failing_check(session, version, plan):
         return [Problem(path="$.tests[0]", message="expected payable 10, got 0", rule=None)]
 
     # submit() reads the list from governance.policy_checks at call time.
-    monkeypatch.setattr(
-        policy_checks, "SUBMISSION_CHECKS", [*store.SUBMISSION_CHECKS, failing_check]
-    )
-    with pytest.raises(store.DocumentRejected) as caught:
-        store.submit(db, people["author"], "ae-plan", 1)
+    monkeypatch.setattr(gates, "SUBMISSION_CHECKS", [*gates.SUBMISSION_CHECKS, failing_check])
+    with pytest.raises(DocumentRejected) as caught:
+        lifecycle.submit(db, people["author"], "ae-plan", 1)
     assert [p.path for p in caught.value.problems] == ["$.tests[0]"]
-    assert store.get_version(db, "ae-plan", 1).state == "draft"
+    assert plans.get_version(db, "ae-plan", 1).state == "draft"
 
 
 def test_export_is_byte_stable_and_imports_as_a_new_draft(db, people):
-    store.create_draft(db, people["author"], plan_text())
+    lifecycle.create_draft(db, people["author"], plan_text())
     v1 = _activate(db, people, 1, date(2026, 1, 1))
-    exported = store.export_yaml(v1)
-    assert exported == store.export_yaml(store.get_version(db, "ae-plan", 1))
+    exported = plans.export_yaml(v1)
+    assert exported == plans.export_yaml(plans.get_version(db, "ae-plan", 1))
     assert "# written by hand" not in exported  # the canonical form, not the text as written
     assert load_plan(exported).version == v1.content_hash
-    imported = store.create_draft(db, people["author"], exported)
+    imported = lifecycle.create_draft(db, people["author"], exported)
     assert (imported.number, imported.content_hash) == (2, v1.content_hash)
 
 
 def test_version_governing_keeps_effective_and_record_time_apart(db, people):
-    store.create_draft(db, people["author"], plan_text())
+    lifecycle.create_draft(db, people["author"], plan_text())
     v1 = _activate(db, people, 1, date(2026, 1, 1))
     db.commit()
     before_v2 = v1.recorded_at
-    store.create_draft(db, people["author"], plan_text(rate="0.07"))
+    lifecycle.create_draft(db, people["author"], plan_text(rate="0.07"))
     # Recorded now, effective from April: a later record about an earlier date.
     v2 = _activate(db, people, 2, date(2026, 4, 1))
     db.commit()
     assert v2.recorded_at > before_v2
 
     def governing(on, as_of=None):
-        found = store.version_governing(db, "ae-plan", on, as_of)
+        found = plans.version_governing(db, "ae-plan", on, as_of)
         return found.number if found else None
 
     assert governing(date(2025, 12, 31)) is None
@@ -290,7 +297,7 @@ def test_version_governing_keeps_effective_and_record_time_apart(db, people):
     assert governing(date(2026, 5, 1), as_of=v2.recorded_at) == 2
 
     # A correction recorded later still, effective from February (before v2's April):
-    store.create_draft(db, people["author"], plan_text(rate="0.065"))
+    lifecycle.create_draft(db, people["author"], plan_text(rate="0.065"))
     v3 = _activate(db, people, 3, date(2026, 2, 1))
     db.commit()
     assert governing(date(2026, 1, 15)) == 1  # dates before it keep what they had
@@ -298,21 +305,21 @@ def test_version_governing_keeps_effective_and_record_time_apart(db, people):
     assert governing(date(2026, 5, 1)) == 3  # it ends v2's range where it begins
     assert governing(date(2026, 5, 1), as_of=v2.recorded_at) == 2
     assert governing(date(2026, 3, 1), as_of=v3.recorded_at) == 3
-    assert store.get_version(db, "ae-plan", 2).state == "superseded"
+    assert plans.get_version(db, "ae-plan", 2).state == "superseded"
 
 
 def test_auditor_exports_of_versions_and_decisions(db, people):
-    store.create_draft(db, people["author"], plan_text())
+    lifecycle.create_draft(db, people["author"], plan_text())
     _activate(db, people, 1, date(2026, 1, 1))
-    store.create_draft(db, people["author"], plan_text(rate="0.07"))
+    lifecycle.create_draft(db, people["author"], plan_text(rate="0.07"))
     db.commit()
-    versions = json.loads(audit.export_plan_versions(db, "json"))
+    versions = json.loads(audit_exports.export_plan_versions(db, "json"))
     assert [(v["number"], v["state"], v["effective_from"]) for v in versions] == [
         (1, "active", "2026-01-01"),
         (2, "draft", None),
     ]
     assert versions[0]["recorded_at"].endswith("Z")
-    rows = list(csv.DictReader(io.StringIO(audit.export_plan_transitions(db, "csv"))))
+    rows = list(csv.DictReader(io.StringIO(audit_exports.export_plan_transitions(db, "csv"))))
     assert [(r["number"], r["to_state"]) for r in rows] == [
         ("1", "draft"),
         ("1", "submitted"),

@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.accounts import create_user
 from governance import audit
-from governance import policy_store as store
+from governance.accounts import create_user
+from governance.errors import StaleEdit
+from governance.plans import lifecycle
+from governance.plans import lookup as plans
 from models import PlanVersion, PolicyPlan, User, schema
 from models.engine import make_engine
 from tests.integration.test_policy_store import plan_text
@@ -50,12 +52,12 @@ def _user(session: Session, email: str) -> User:
 
 def test_a_concurrent_edit_is_refused_not_lost(pg):
     with Session(pg) as setup:
-        store.create_draft(setup, _user(setup, "author@example.test"), plan_text())
+        lifecycle.create_draft(setup, _user(setup, "author@example.test"), plan_text())
         setup.commit()
     with Session(pg) as alice, Session(pg) as bob:
-        revision_a = store.get_plan(alice, "ae-plan").revision
-        revision_b = store.get_plan(bob, "ae-plan").revision  # both read the same revision
-        store.update_draft(
+        revision_a = plans.get_plan(alice, "ae-plan").revision
+        revision_b = plans.get_plan(bob, "ae-plan").revision  # both read the same revision
+        lifecycle.update_draft(
             alice,
             _user(alice, "author@example.test"),
             "ae-plan",
@@ -64,8 +66,8 @@ def test_a_concurrent_edit_is_refused_not_lost(pg):
             expected_revision=revision_a,
         )
         alice.commit()
-        with pytest.raises(store.StaleEdit):
-            store.update_draft(
+        with pytest.raises(StaleEdit):
+            lifecycle.update_draft(
                 bob,
                 _user(bob, "author@example.test"),
                 "ae-plan",
@@ -75,8 +77,8 @@ def test_a_concurrent_edit_is_refused_not_lost(pg):
             )
         bob.rollback()
     with Session(pg) as check:
-        assert '"rate":0.07' in store.get_version(check, "ae-plan", 1).canonical_json
-        assert store.get_plan(check, "ae-plan").revision == revision_a + 1
+        assert '"rate":0.07' in plans.get_version(check, "ae-plan", 1).canonical_json
+        assert plans.get_plan(check, "ae-plan").revision == revision_a + 1
 
 
 def test_two_simultaneous_activations_leave_one_active_version(pg):
@@ -85,9 +87,9 @@ def test_two_simultaneous_activations_leave_one_active_version(pg):
             _user(setup, e) for e in ("author@example.test", "approver@example.test")
         )
         for number in (1, 2):
-            store.create_draft(setup, author, plan_text(rate=f"0.0{number + 5}"))
-            store.submit(setup, author, "ae-plan", number, effective_from=date(2026, number, 1))
-            store.approve(setup, None, "ae-plan", number)  # votes: test_vote_concurrency.py
+            lifecycle.create_draft(setup, author, plan_text(rate=f"0.0{number + 5}"))
+            lifecycle.submit(setup, author, "ae-plan", number, effective_from=date(2026, number, 1))
+            lifecycle.approve(setup, None, "ae-plan", number)  # votes: test_vote_concurrency.py
         setup.commit()
 
     barrier = threading.Barrier(2)
@@ -96,13 +98,13 @@ def test_two_simultaneous_activations_leave_one_active_version(pg):
     def activate(number: int) -> None:
         with Session(pg) as session:
             author = _user(session, "author@example.test")
-            store.get_plan(session, "ae-plan")  # read before the other commits
+            plans.get_plan(session, "ae-plan")  # read before the other commits
             barrier.wait(5)
             try:
-                store.activate(session, author, "ae-plan", number)
+                lifecycle.activate(session, author, "ae-plan", number)
                 session.commit()
                 outcomes[number] = "active"
-            except store.StaleEdit:
+            except StaleEdit:
                 session.rollback()
                 outcomes[number] = "stale"
 
@@ -125,8 +127,8 @@ def test_two_simultaneous_activations_leave_one_active_version(pg):
 def test_an_approval_racing_a_withdrawal_lets_exactly_one_win(pg):
     with Session(pg) as setup:
         author = _user(setup, "author@example.test")
-        store.create_draft(setup, author, plan_text())
-        store.submit(setup, author, "ae-plan", 1, effective_from=date(2026, 1, 1))
+        lifecycle.create_draft(setup, author, plan_text())
+        lifecycle.submit(setup, author, "ae-plan", 1, effective_from=date(2026, 1, 1))
         setup.commit()
 
     barrier = threading.Barrier(2)
@@ -135,13 +137,13 @@ def test_an_approval_racing_a_withdrawal_lets_exactly_one_win(pg):
     def act(name: str, email: str, action) -> None:
         with Session(pg) as session:
             actor = _user(session, email)
-            store.get_version(session, "ae-plan", 1)  # both read "submitted"
+            plans.get_version(session, "ae-plan", 1)  # both read "submitted"
             barrier.wait(5)
             try:
                 action(session, actor, "ae-plan", 1)
                 session.commit()
                 outcomes[name] = "done"
-            except store.StaleEdit:
+            except StaleEdit:
                 session.rollback()
                 outcomes[name] = "stale"
 
@@ -153,10 +155,10 @@ def test_an_approval_racing_a_withdrawal_lets_exactly_one_win(pg):
             args=(
                 "approve",
                 "approver@example.test",
-                lambda session, _actor, key, number: store.approve(session, None, key, number),
+                lambda session, _actor, key, number: lifecycle.approve(session, None, key, number),
             ),
         ),
-        threading.Thread(target=act, args=("withdraw", "author@example.test", store.withdraw)),
+        threading.Thread(target=act, args=("withdraw", "author@example.test", lifecycle.withdraw)),
     ]
     for t in threads:
         t.start()
@@ -165,7 +167,7 @@ def test_an_approval_racing_a_withdrawal_lets_exactly_one_win(pg):
     assert sorted(outcomes.values()) == ["done", "stale"]
     winner = next(name for name, o in outcomes.items() if o == "done")
     with Session(pg) as check:
-        version = store.get_version(check, "ae-plan", 1)
+        version = plans.get_version(check, "ae-plan", 1)
         assert version.state == {"approve": "approved", "withdraw": "withdrawn"}[winner]
         assert [t.to_state for t in version.transitions] == ["draft", "submitted", version.state]
         assert tuple(audit.verify(check)) == (True, None, None)

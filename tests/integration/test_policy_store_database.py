@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from governance import policy_store as store
+from governance.plans import lifecycle
+from governance.plans import lookup as plans
 from tests.integration.test_policy_store import plan_text
 
 
@@ -16,15 +17,17 @@ from tests.integration.test_policy_store import plan_text
 def versions(db, make_user):
     """ae-plan: 1 active, 2 submitted, 3 draft."""
     author = make_user("comp_admin")
-    store.create_draft(db, author, plan_text())
-    store.submit(db, author, "ae-plan", 1, effective_from=date(2026, 1, 1))
-    store.approve(db, None, "ae-plan", 1)  # the committee's votes: tests/integration/test_votes.py
-    store.activate(db, author, "ae-plan", 1)
-    store.create_draft(db, author, plan_text(rate="0.07"))
-    store.submit(db, author, "ae-plan", 2)
-    store.create_draft(db, author, plan_text(rate="0.08"))
+    lifecycle.create_draft(db, author, plan_text())
+    lifecycle.submit(db, author, "ae-plan", 1, effective_from=date(2026, 1, 1))
+    lifecycle.approve(
+        db, None, "ae-plan", 1
+    )  # the committee's votes: tests/integration/test_votes.py
+    lifecycle.activate(db, author, "ae-plan", 1)
+    lifecycle.create_draft(db, author, plan_text(rate="0.07"))
+    lifecycle.submit(db, author, "ae-plan", 2)
+    lifecycle.create_draft(db, author, plan_text(rate="0.08"))
     db.commit()
-    return {n: store.get_version(db, "ae-plan", n).id for n in (1, 2, 3)}
+    return {n: plans.get_version(db, "ae-plan", n).id for n in (1, 2, 3)}
 
 
 def _refused(db, sql: str, **params) -> None:

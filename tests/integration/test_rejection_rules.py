@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from governance import approval_rules, audit, votes
-from governance import policy_store as store
-from governance.approval_rules import QuorumRule
+from governance import audit
+from governance.committee import approval_rules
+from governance.committee.quorum import QuorumRule, tally
+from governance.errors import Conflict, InvalidTransition, NotAllowed
+from governance.plans import lifecycle
 from tests.integration.committee import committee, plan_text, submitted, vote
 
 
@@ -34,17 +36,17 @@ def test_the_pure_tally_says_when_approval_is_no_longer_possible():
     rule = QuorumRule(3, ("finance", "sales"), (), False)
     ballots = [_Ballot(1, "approve", ["finance"]), _Ballot(2, "reject", ["sales"])]
     still = {3: {"function:sales"}, 4: {"function:hr"}}
-    open_ = votes.tally(ballots, rule, undecided=still)
+    open_ = tally(ballots, rule, undecided=still)
     assert (open_.outcome, open_.possible, open_.undecided) == ("open", True, 2)
     # Without a sales member left, "finance and sales" cannot be filled any more.
-    blocked = votes.tally(ballots, rule, undecided={4: {"function:hr"}, 5: set()})
+    blocked = tally(ballots, rule, undecided={4: {"function:hr"}, 5: set()})
     assert (blocked.outcome, blocked.possible) == ("rejected", False)
     assert blocked.summary().endswith("approval is no longer possible")
     # Impossible without any rejection is not a rejection (an understaffed committee).
-    no_reject = votes.tally([_Ballot(1, "approve", ["finance"])], rule, undecided={})
+    no_reject = tally([_Ballot(1, "approve", ["finance"])], rule, undecided={})
     assert (no_reject.possible, no_reject.outcome) == (False, "open")
     # A pure count without the electorate never claims impossibility.
-    assert votes.tally(ballots, rule).possible is None
+    assert tally(ballots, rule).possible is None
 
 
 def test_lenient_rules_a_rejection_is_dissent_and_the_version_is_approved(db, people):
@@ -73,15 +75,15 @@ def test_lenient_rules_reject_once_approval_becomes_impossible(db, people):
     assert (result.outcome, result.possible, version.state) == ("rejected", False, "rejected")
     note = version.transitions[-1].note
     assert "approval no longer possible" in note and "accelerators too rich" in note
-    with pytest.raises(store.InvalidTransition):
+    with pytest.raises(InvalidTransition):
         vote(db, people["both"], version)
 
 
 def test_lenient_rules_refuse_a_members_direct_rejection_until_impossible(db, people):
     _lenient_rules_in_force(db)
     version = submitted(db, people, plan_text())
-    with pytest.raises(store.Conflict, match="a rejection is a vote"):
-        store.reject(db, people["finance"], "ae-plan", version.number, note="no")
+    with pytest.raises(Conflict, match="a rejection is a vote"):
+        lifecycle.reject(db, people["finance"], "ae-plan", version.number, note="no")
     assert version.state == "submitted"
     vote(db, people["hr"], version, "reject", "too generous")
     # Two members leave the committee: with hr against, approval is out of reach, which
@@ -89,7 +91,9 @@ def test_lenient_rules_refuse_a_members_direct_rejection_until_impossible(db, pe
     for who in ("finance", "sales"):
         people[who].is_active = False
     db.flush()
-    rejected = store.reject(db, people["both"], "ae-plan", version.number, note="no quorum left")
+    rejected = lifecycle.reject(
+        db, people["both"], "ae-plan", version.number, note="no quorum left"
+    )
     assert rejected.state == "rejected"
     assert rejected.transitions[-1].actor_id == people["both"].id
 
@@ -97,7 +101,7 @@ def test_lenient_rules_refuse_a_members_direct_rejection_until_impossible(db, pe
 def test_the_system_rejects_explicitly_under_lenient_rules(db, people):
     _lenient_rules_in_force(db)
     version = submitted(db, people, plan_text())
-    store.reject(db, None, "ae-plan", version.number, note="withdrawn by the committee chair")
+    lifecycle.reject(db, None, "ae-plan", version.number, note="withdrawn by the committee chair")
     db.commit()
     assert version.state == "rejected"
     assert tuple(audit.verify(db)) == (True, None, None)
@@ -105,14 +109,14 @@ def test_the_system_rejects_explicitly_under_lenient_rules(db, people):
 
 def test_strict_rules_one_members_direct_rejection_decides(db, people, make_user):
     version = submitted(db, people, plan_text())
-    store.reject(db, people["hr"], "ae-plan", version.number, note="too generous")
+    lifecycle.reject(db, people["hr"], "ae-plan", version.number, note="too generous")
     assert version.state == "rejected"
     # Nobody rejects their own change, even holding plans.approve.
     author = make_user("comp_admin", "committee", functions=["revops"])
-    own = store.create_draft(db, author, plan_text(rate="0.07"))
-    store.submit(db, author, "ae-plan", own.number)
-    with pytest.raises(store.NotAllowed, match="own change"):
-        store.reject(db, author, "ae-plan", own.number, note="second thoughts")
+    own = lifecycle.create_draft(db, author, plan_text(rate="0.07"))
+    lifecycle.submit(db, author, "ae-plan", own.number)
+    with pytest.raises(NotAllowed, match="own change"):
+        lifecycle.reject(db, author, "ae-plan", own.number, note="second thoughts")
 
 
 def test_lenient_rules_for_approval_rules_proposals(db, people, make_user):
@@ -124,7 +128,7 @@ def test_lenient_rules_for_approval_rules_proposals(db, people, make_user):
     rules["impact"]["top"] = 5
     proposal = approval_rules.propose(db, people["author"], rules)
     for who, comment in (("hr", "no"), ("sales", "no either")):
-        _v, result = votes.cast_rules_vote(
+        _v, result = approval_rules.cast_rules_vote(
             db,
             people[who],
             proposal.number,

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from governance import payout_runs
-from governance import statement_exports as exports
-from governance import statements as svc
+from governance.errors import Conflict
+from governance.payouts import runs as payout_runs
+from governance.statements import exports as statement_exports
+from governance.statements import read as statements
 from models.base import utcnow
 from rules.data import load_data
 from rules.document import load_plan
@@ -36,9 +37,9 @@ def test_a_built_run_reads_back_as_the_engine_evaluates_it(db, make_user):
     want = {st["participant"]: st for st in expected["statements"]}
 
     ana = make_user("rep", participant_id="ana")
-    (listed,) = svc.list_statements(db, ana, period="2026-Q3")
+    (listed,) = statements.list_statements(db, ana, period="2026-Q3")
     assert (listed["run_id"], listed["run_state"]) == (run.id, "draft")
-    got = svc.get_statement(db, ana, listed["id"], traces=True)
+    got = statements.get_statement(db, ana, listed["id"], traces=True)
     assert (got["payable"], got["held"], got["attainment"]) == (
         want["ana"]["payable"],
         want["ana"]["held"],
@@ -56,14 +57,14 @@ def test_a_built_run_reads_back_as_the_engine_evaluates_it(db, make_user):
 
     # Payroll: refused while the run is a draft, then one row per participant once locked.
     finance = make_user("committee", functions=["finance"])
-    with pytest.raises(svc.Conflict):
-        exports.export_payroll(db, finance, run.id)
+    with pytest.raises(Conflict):
+        statement_exports.export_payroll(db, finance, run.id)
     # Approved and locked directly: the committee's votes are payout_close's tests.
     run.state, run.approved_at = "approved", utcnow()
     db.flush()
     run.state, run.locked_at = "locked", utcnow()
     db.flush()
-    rows = list(csv.DictReader(io.StringIO(exports.export_payroll(db, finance, run.id))))
+    rows = list(csv.DictReader(io.StringIO(statement_exports.export_payroll(db, finance, run.id))))
     assert [(r["participant"], r["amount_payable"]) for r in rows] == sorted(
         (p, st["payable"]) for p, st in want.items()
     )

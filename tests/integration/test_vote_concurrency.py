@@ -10,9 +10,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.accounts import create_user
-from governance import audit, votes
-from governance import policy_store as store
+from governance import audit
+from governance.accounts import create_user
+from governance.errors import Conflict, InvalidTransition, StaleEdit
+from governance.plans import lifecycle
+from governance.plans import lookup as plans
+from governance.plans.tally import plan_tally, plan_votes
+from governance.plans.votes import cast_plan_vote
 from models import PlanTransition, User, Vote, schema
 from models.engine import make_engine
 from tests.integration.committee import plan_text
@@ -43,8 +47,8 @@ def pg(fresh_database_url):
                 functions=functions,
             )
         author = _user(session, "author")
-        store.create_draft(session, author, plan_text())
-        store.submit(session, author, "ae-plan", 1, effective_from=date(2026, 1, 1))
+        lifecycle.create_draft(session, author, plan_text())
+        lifecycle.submit(session, author, "ae-plan", 1, effective_from=date(2026, 1, 1))
         session.commit()
     yield engine
     engine.dispose()
@@ -58,8 +62,8 @@ def _user(session: Session, name: str) -> User:
 
 
 def _vote(session: Session, name: str):
-    version = store.get_version(session, "ae-plan", 1)
-    return votes.cast_plan_vote(
+    version = plans.get_version(session, "ae-plan", 1)
+    return cast_plan_vote(
         session,
         _user(session, name),
         "ae-plan",
@@ -76,13 +80,13 @@ def _race(pg, actions: dict) -> dict[str, str]:
 
     def run(name: str, action) -> None:
         with Session(pg) as session:
-            store.get_version(session, "ae-plan", 1)  # everyone reads "submitted" first
+            plans.get_version(session, "ae-plan", 1)  # everyone reads "submitted" first
             barrier.wait(5)
             try:
                 action(session)
                 session.commit()
                 outcomes[name] = "done"
-            except (store.InvalidTransition, store.StaleEdit, store.Conflict) as exc:
+            except (InvalidTransition, StaleEdit, Conflict) as exc:
                 session.rollback()
                 outcomes[name] = type(exc).__name__
 
@@ -106,9 +110,9 @@ def test_two_simultaneous_votes_are_both_counted(pg):
     outcomes = _race(pg, {n: (lambda s, n=n: _vote(s, n)) for n in ("finance", "hr")})
     assert outcomes == {"finance": "done", "hr": "done"}
     with Session(pg) as check:
-        version = store.get_version(check, "ae-plan", 1)
-        assert len(votes.plan_votes(check, version)) == 2
-        assert votes.plan_tally(check, version).summary() == (
+        version = plans.get_version(check, "ae-plan", 1)
+        assert len(plan_votes(check, version)) == 2
+        assert plan_tally(check, version).summary() == (
             "2 of 3 approvals; still needed: function:sales"
         )
         assert tuple(audit.verify(check)) == (True, None, None)
@@ -124,11 +128,11 @@ def test_two_deciding_votes_at_once_approve_exactly_once(pg):
     # never recorded as if it had counted.
     assert sorted(outcomes.values()) == ["InvalidTransition", "done"]
     with Session(pg) as check:
-        version = store.get_version(check, "ae-plan", 1)
+        version = plans.get_version(check, "ae-plan", 1)
         assert version.state == "approved"
         assert _approvals(check) == 1
         winner = next(n for n, o in outcomes.items() if o == "done")
-        voters = {v.voter_id for v in votes.plan_votes(check, version)}
+        voters = {v.voter_id for v in plan_votes(check, version)}
         assert voters == {_user(check, n).id for n in ("finance", "sales", winner)}
         assert version.transitions[-1].actor_id == _user(check, winner).id
         assert tuple(audit.verify(check)) == (True, None, None)
@@ -141,7 +145,7 @@ def test_a_deciding_vote_racing_a_withdrawal_lets_exactly_one_win(pg):
         setup.commit()
 
     def withdraw(session):
-        store.withdraw(session, _user(session, "author"), "ae-plan", 1)
+        lifecycle.withdraw(session, _user(session, "author"), "ae-plan", 1)
 
     outcomes = _race(pg, {"vote": lambda s: _vote(s, "hr"), "withdraw": withdraw})
     assert sorted(outcomes.values()) in (
@@ -149,7 +153,7 @@ def test_a_deciding_vote_racing_a_withdrawal_lets_exactly_one_win(pg):
         ["InvalidTransition", "done"],  # the withdrawal first: the vote finds it withdrawn
     )
     with Session(pg) as check:
-        version = store.get_version(check, "ae-plan", 1)
+        version = plans.get_version(check, "ae-plan", 1)
         counted = check.scalar(select(func.count()).select_from(Vote))
         if outcomes["vote"] == "done":
             assert (version.state, counted, _approvals(check)) == ("approved", 3, 1)

@@ -8,9 +8,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from governance import audit, votes
-from governance import policy_store as store
-from governance.approval_rules import QuorumRule
+from governance import audit
+from governance.committee.quorum import QuorumRule, tally
+from governance.errors import Conflict, DocumentRejected, InvalidTransition, NotAllowed
+from governance.plans import lifecycle
+from governance.plans.tally import plan_tally, plan_votes
+from governance.plans.votes import cast_plan_vote
 from models import AuditRecord, Vote
 from tests.integration.committee import (
     approve_by_committee,
@@ -42,11 +45,11 @@ RULE = QuorumRule(3, ("finance", "sales"), (), True)
 def test_one_person_fills_at_most_one_required_function():
     both = _Ballot(1, "approve", ["finance", "sales"])
     hr1, hr2 = _Ballot(2, "approve", ["hr"]), _Ballot(3, "approve", ["hr"])
-    result = votes.tally([both, hr1, hr2], RULE)
+    result = tally([both, hr1, hr2], RULE)
     assert (len(result.approvals), result.approved) == (3, False)
     assert result.missing == ["function:sales"] or result.missing == ["function:finance"]
     sales = _Ballot(4, "approve", ["sales"])
-    assert votes.tally([both, hr1, sales], RULE).approved
+    assert tally([both, hr1, sales], RULE).approved
 
 
 def test_the_tally_does_not_depend_on_the_order_of_the_votes():
@@ -55,7 +58,7 @@ def test_the_tally_does_not_depend_on_the_order_of_the_votes():
     finance = _Ballot(2, "approve", ["finance"])
     other = _Ballot(3, "approve", [])
     for ballots in ([both, finance, other], [other, finance, both]):
-        result = votes.tally(ballots, RULE)
+        result = tally(ballots, RULE)
         assert result.approved and result.filled == {"function:finance": 2, "function:sales": 1}
 
 
@@ -66,9 +69,9 @@ def test_rejections_reject_only_when_the_rule_says_so():
         _Ballot(3, "approve", []),
         _Ballot(4, "reject", ["hr"]),
     ]
-    assert votes.tally(ballots, RULE).outcome == "rejected"
+    assert tally(ballots, RULE).outcome == "rejected"
     lenient = QuorumRule(3, ("finance", "sales"), (), False)
-    assert votes.tally(ballots, lenient).outcome == "approved"
+    assert tally(ballots, lenient).outcome == "approved"
 
 
 def test_quorum_approves_in_the_same_transaction_with_audit_records(db, people):
@@ -89,7 +92,7 @@ def test_quorum_approves_in_the_same_transaction_with_audit_records(db, people):
         "plan_version.approved",
     ]
     assert tuple(audit.verify(db)) == (True, None, None)
-    stored = votes.plan_votes(db, version)
+    stored = plan_votes(db, version)
     assert [(v.voter_id, v.functions) for v in stored][:2] == [
         (people["finance"].id, ["finance"]),
         (people["sales"].id, ["sales"]),
@@ -99,63 +102,61 @@ def test_quorum_approves_in_the_same_transaction_with_audit_records(db, people):
 def test_any_rejection_rejects_and_needs_a_reason(db, people):
     version = submitted(db, people, plan_text())
     vote(db, people["finance"], version)
-    with pytest.raises(store.DocumentRejected) as refused:
+    with pytest.raises(DocumentRejected) as refused:
         vote(db, people["sales"], version, "reject")
     assert [p.path for p in refused.value.problems] == ["comment"]
     _vote, result = vote(db, people["sales"], version, "reject", "accelerators too rich")
     db.commit()
     assert (result.outcome, version.state) == ("rejected", "rejected")
     assert "accelerators too rich" in version.transitions[-1].note
-    with pytest.raises(store.InvalidTransition):
+    with pytest.raises(InvalidTransition):
         vote(db, people["hr"], version)  # decided: later votes are refused, not kept
 
 
 def test_a_vote_is_bound_to_the_content_hash(db, people):
     version = submitted(db, people, plan_text())
     other = "sha256:" + "0" * 64
-    with pytest.raises(store.Conflict) as refused:
-        votes.cast_plan_vote(
-            db, people["finance"], "ae-plan", 1, decision="approve", content_hash=other
-        )
+    with pytest.raises(Conflict) as refused:
+        cast_plan_vote(db, people["finance"], "ae-plan", 1, decision="approve", content_hash=other)
     assert refused.value.problems[0].path == "content_hash"
-    assert votes.plan_votes(db, version) == []
+    assert plan_votes(db, version) == []
 
 
 def test_separation_of_duties_and_one_vote_per_person(db, people, make_user):
     version = submitted(db, people, plan_text())
-    with pytest.raises(store.NotAllowed):
+    with pytest.raises(NotAllowed):
         vote(db, people["rep"], version)  # no changes.vote
-    with pytest.raises(store.NotAllowed):
+    with pytest.raises(NotAllowed):
         vote(db, None, version)  # the system has no judgement to cast
     # A committee member who also drafts plans cannot vote on their own change.
     member = make_user("committee", "comp_admin", functions=["finance"])
-    own = store.create_draft(db, member, plan_text("0.05"))
-    own = store.submit(db, member, "ae-plan", own.number, effective_from=date(2026, 4, 1))
-    with pytest.raises(store.NotAllowed, match="own change"):
+    own = lifecycle.create_draft(db, member, plan_text("0.05"))
+    own = lifecycle.submit(db, member, "ae-plan", own.number, effective_from=date(2026, 4, 1))
+    with pytest.raises(NotAllowed, match="own change"):
         vote(db, member, own)
     vote(db, people["finance"], version)
-    with pytest.raises(store.Conflict, match="already voted"):
+    with pytest.raises(Conflict, match="already voted"):
         vote(db, people["finance"], version)
-    assert len(votes.plan_votes(db, version)) == 1
+    assert len(plan_votes(db, version)) == 1
 
 
 def test_a_direct_approval_by_a_user_is_refused_until_the_votes_suffice(db, people):
     version = submitted(db, people, plan_text(), effective=None)
-    with pytest.raises(store.Conflict, match="0 of 3 approvals"):
-        store.approve(db, people["finance"], "ae-plan", 1, effective_from=date(2026, 1, 1))
+    with pytest.raises(Conflict, match="0 of 3 approvals"):
+        lifecycle.approve(db, people["finance"], "ae-plan", 1, effective_from=date(2026, 1, 1))
     approve_by_committee(db, people, version)
     # The votes suffice, but the version has no effective date: it waits for one.
     assert version.state == "submitted"
-    assert votes.plan_tally(db, version).approved
-    with pytest.raises(store.NotAllowed, match="plans.approve"):
-        store.approve(db, people["author"], "ae-plan", 1)
-    store.approve(db, people["both"], "ae-plan", 1, effective_from=date(2026, 1, 1))
+    assert plan_tally(db, version).approved
+    with pytest.raises(NotAllowed, match="plans.approve"):
+        lifecycle.approve(db, people["author"], "ae-plan", 1)
+    lifecycle.approve(db, people["both"], "ae-plan", 1, effective_from=date(2026, 1, 1))
     assert (version.state, version.effective_from) == ("approved", date(2026, 1, 1))
 
 
 def test_the_system_approves_directly_and_is_audited_as_the_system(db, people):
     version = submitted(db, people, plan_text())
-    store.approve(db, None, "ae-plan", 1, note="demo history")
+    lifecycle.approve(db, None, "ae-plan", 1, note="demo history")
     assert version.state == "approved"
     entry = db.scalars(select(AuditRecord).order_by(AuditRecord.id.desc())).first()
     assert (entry.action, entry.actor_id) == ("plan_version.approved", None)

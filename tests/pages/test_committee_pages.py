@@ -12,8 +12,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from governance import approval_rules
-from governance import policy_store as store
+from governance.committee import approval_rules
+from governance.plans import lifecycle
 from models import AuditRecord, Vote
 from tests.integration.committee import import_history, plan_text
 from tests.support.sessions import csrf_token, sign_in
@@ -35,12 +35,12 @@ def change(db, people):
     """ae-plan 1 active at 6%, version 2 at 8% submitted by the author, with history."""
     import_history(db)
     author = people["author"]
-    store.create_draft(db, author, plan_text("0.06"))
-    store.submit(db, author, "ae-plan", 1, effective_from=date(2025, 1, 1))
-    store.approve(db, None, "ae-plan", 1)
-    store.activate(db, author, "ae-plan", 1)
-    store.create_draft(db, author, plan_text("0.08"))
-    version = store.submit(db, author, "ae-plan", 2, effective_from=date(2026, 1, 1))
+    lifecycle.create_draft(db, author, plan_text("0.06"))
+    lifecycle.submit(db, author, "ae-plan", 1, effective_from=date(2025, 1, 1))
+    lifecycle.approve(db, None, "ae-plan", 1)
+    lifecycle.activate(db, author, "ae-plan", 1)
+    lifecycle.create_draft(db, author, plan_text("0.08"))
+    version = lifecycle.submit(db, author, "ae-plan", 2, effective_from=date(2026, 1, 1))
     db.commit()
     return version
 

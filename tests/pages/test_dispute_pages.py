@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from governance import disputes as svc
+from governance.disputes import workflow as disputes
 from models import DisputeEvent
 from tests.support.disputes import participants, run_with_lines
 from tests.support.sessions import csrf_token, sign_in
@@ -34,8 +34,10 @@ def _client(app, user):
 
 
 def test_queue_highlights_overdue_and_forms_refuse_bad_input(app, db, world):
-    late = svc.file(db, world["ana"], world["lines"].ana.id, reason="late", today=date(2020, 1, 6))
-    on_time = svc.file(db, world["ana"], world["lines"].ana2.id, reason="fine")
+    late = disputes.file(
+        db, world["ana"], world["lines"].ana.id, reason="late", today=date(2020, 1, 6)
+    )
+    on_time = disputes.file(db, world["ana"], world["lines"].ana2.id, reason="fine")
     db.commit()
 
     client, token = _client(app, world["reviewer"])

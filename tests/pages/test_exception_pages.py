@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from governance import exceptions as ex
+from governance.exceptions import workflow as exceptions
 from tests.integration.exception_setup import people, setup_plan_and_data, waive_gate
 from tests.support.sessions import csrf_token, sign_in
 
@@ -49,7 +49,7 @@ def test_filing_through_the_form_and_voting_on_the_detail_page(app, db, crew):
     lead = _as(app, crew["lead"])
     page = lead.get(detail_url).get_data(as_text=True)
     assert 'data-testid="vote-form"' in page
-    (exc,) = ex.list_exceptions(db)
+    (exc,) = exceptions.list_exceptions(db)
     voted = lead.post(
         detail_url + "/vote",
         data={
@@ -80,11 +80,11 @@ def test_a_refused_form_lists_every_problem_and_writes_nothing(app, db, crew):
     for path in ("$.participant", "$.period", "$.justification", "$.amount"):
         assert path in page
     assert 'value="1.234"' in page  # the form keeps what was typed
-    assert ex.list_exceptions(db) == []
+    assert exceptions.list_exceptions(db) == []
 
 
 def test_withdrawing_through_the_page(app, db, crew):
-    exc = ex.file_exception(db, crew["desk"], waive_gate())
+    exc = exceptions.file_exception(db, crew["desk"], waive_gate())
     db.commit()
     desk = _as(app, crew["desk"])
     url = f"/exceptions/{exc.id}/withdraw"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from governance import payout_close
+from governance.payouts import close as payout_close
 from models import Vote
 from models.payouts import PayoutRun
 from tests.integration.payout_support import activate_plan, load

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
-from governance import approval_rules
+from governance.committee import approval_rules
 from models import Participant, PayoutException
 
 

@@ -91,8 +91,8 @@ def advance_run(db, run, state: str) -> None:
 
 def approve_by_vote(db, run) -> None:
     """Approve a draft run the way the close does: finance and revops vote for it."""
-    from app.auth.accounts import create_user
-    from governance import payout_close
+    from governance.accounts import create_user
+    from governance.payouts import close as payout_close
 
     for function in ("finance", "revops"):
         member = create_user(

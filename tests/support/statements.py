@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.imports import import_data
+from governance.imports.service import import_data
 from models.base import utcnow
 from models.payouts import PayoutLine, PayoutRun, Statement
 from rules.data import load_data

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from governance.approval_rules import DEFAULT_RULES, canonical, validate_rules
+from governance.committee.approval_rules import DEFAULT_RULES, canonical, validate_rules
 
 MIGRATION = (
     Path(__file__).resolve().parents[2]

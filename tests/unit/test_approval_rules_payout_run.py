@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from governance.approval_rules import (
+from governance.committee.approval_rules import (
     DEFAULT_PAYOUT_RUN,
     DEFAULT_RULES,
-    QuorumRule,
     canonical,
     payout_run_rule,
     validate_rules,
 )
+from governance.committee.quorum import QuorumRule
 from models.approvals import ApprovalRuleSet
 
 

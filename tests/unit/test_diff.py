@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from governance.diff import diff_documents
+from governance.plans.diff import diff_documents
 from rules.document import load_plan
 
 BASE = {

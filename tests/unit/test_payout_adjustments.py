@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from governance.payout_adjustments import (
+from governance.payouts.adjustments import (
     adjusted_period,
     compare_period,
     persisted_position,

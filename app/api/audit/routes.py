@@ -21,7 +21,8 @@ from app.api.audit.schemas import (
 from app.api.downloads import EXPORT_DOC, download
 from app.auth.decorators import permission_required
 from app.database import db_session
-from governance import audit, audit_exports
+from governance import audit
+from governance.auditing import exports as audit_exports
 
 blp = Blueprint("audit", __name__, url_prefix="/audit", description="The audit log")
 FILTERS = ("action", "object_type", "object_id", "actor_id")
@@ -55,7 +56,7 @@ def export_audit(query):
     session = db_session()
     stmt = audit.list_records(session, **{k: query[k] for k in FILTERS})
     fmt = query["format"]
-    return download(audit.export_records(session, fmt, stmt), fmt, "audit")
+    return download(audit_exports.export_records(session, fmt, stmt), fmt, "audit")
 
 
 @blp.route("/plan-versions")
@@ -65,7 +66,7 @@ def export_audit(query):
 def export_plan_versions(query):
     """Every plan version: state, content hash, effective and record times, authors."""
     fmt = query["format"]
-    return download(audit.export_plan_versions(db_session(), fmt), fmt, "plan-versions")
+    return download(audit_exports.export_plan_versions(db_session(), fmt), fmt, "plan-versions")
 
 
 @blp.route("/plan-transitions")
@@ -75,7 +76,9 @@ def export_plan_versions(query):
 def export_plan_transitions(query):
     """Every decision on every plan version (submissions, approvals, rejections...)."""
     fmt = query["format"]
-    return download(audit.export_plan_transitions(db_session(), fmt), fmt, "plan-transitions")
+    return download(
+        audit_exports.export_plan_transitions(db_session(), fmt), fmt, "plan-transitions"
+    )
 
 
 @blp.route("/plan-diffs")

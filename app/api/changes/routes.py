@@ -32,8 +32,11 @@ from app.auth.decorators import permission_required
 from app.database import db_session
 from app.errors import ErrorSchema
 from app.refusals import refuse
-from governance import approval_rules, votes
-from governance import policy_store as store
+from governance.committee import approval_rules
+from governance.errors import GovernanceError
+from governance.plans import lookup as plans
+from governance.plans.tally import change_request_of, deciding_rule_set, plan_tally, plan_votes
+from governance.plans.votes import cast_plan_vote
 
 blp = Blueprint(
     "changes", __name__, url_prefix="", description="Committee votes and approval rules"
@@ -43,14 +46,14 @@ VERSION_PATH = "/plans/<string:key>/versions/<int:number>"
 
 
 def _plan_box(session, version, vote=None) -> dict:
-    rule_set = votes.deciding_rule_set(session, version)
+    rule_set = deciding_rule_set(session, version)
     box = {
         "subject": version.label,
         "state": version.state,
         "content_hash": version.content_hash,
         "decided_under": rule_set.number,
-        "tally": votes.plan_tally(session, version).as_dict(),
-        "votes": votes.plan_votes(session, version),
+        "tally": plan_tally(session, version).as_dict(),
+        "votes": plan_votes(session, version),
     }
     if vote is not None:
         box["vote"] = vote
@@ -73,10 +76,12 @@ def _rule_set(rule_set) -> dict:
 
 def _rule_set_detail(session, rule_set, vote=None) -> dict:
     detail = _rule_set(rule_set)
-    detail["votes"] = votes.rule_set_votes(session, rule_set)
+    detail["votes"] = approval_rules.rule_set_votes(session, rule_set)
     # The seeded default was never voted on: it has no tally.
     detail["tally"] = (
-        votes.rule_set_tally(session, rule_set).as_dict() if rule_set.decided_under else None
+        approval_rules.rule_set_tally(session, rule_set).as_dict()
+        if rule_set.decided_under
+        else None
     )
     if vote is not None:
         detail["vote"] = vote
@@ -92,8 +97,8 @@ class PlanVotes(MethodView):
         """The votes on a version and their tally under the rules that decide it."""
         session = db_session()
         try:
-            version = store.get_version(session, key, number)
-        except store.PolicyError as exc:
+            version = plans.get_version(session, key, number)
+        except GovernanceError as exc:
             refuse(exc)
         return _plan_box(session, version)
 
@@ -108,11 +113,11 @@ class PlanVotes(MethodView):
         reaches the quorum approves it (any rejection rejects, when the rules say so)."""
         session = db_session()
         try:
-            vote, _tally = votes.cast_plan_vote(session, current_user, key, number, **body)
-        except store.PolicyError as exc:
+            vote, _tally = cast_plan_vote(session, current_user, key, number, **body)
+        except GovernanceError as exc:
             refuse(exc)
         session.commit()
-        return _plan_box(session, store.get_version(session, key, number), vote), 201
+        return _plan_box(session, plans.get_version(session, key, number), vote), 201
 
 
 @blp.route(VERSION_PATH + "/impact")
@@ -123,10 +128,10 @@ def version_impact(key: str, number: int):
     """What the version carried when submitted: its test results and impact simulation."""
     session = db_session()
     try:
-        version = store.get_version(session, key, number)
-    except store.PolicyError as exc:
+        version = plans.get_version(session, key, number)
+    except GovernanceError as exc:
         refuse(exc)
-    request = votes.change_request_of(session, version)
+    request = change_request_of(session, version)
     if request is None:
         abort(404, message=f"{version.label} has no change request: it was never submitted.")
     return {
@@ -152,7 +157,7 @@ class RuleSets(MethodView):
         session = db_session()
         try:
             active = approval_rules.active_rule_set(session)
-        except store.PolicyError as exc:
+        except GovernanceError as exc:
             refuse(exc)
         return {
             "active": _rule_set(active),
@@ -171,7 +176,7 @@ class RuleSets(MethodView):
             rule_set = approval_rules.propose(
                 session, current_user, body["rules"], note=body["note"]
             )
-        except store.PolicyError as exc:
+        except GovernanceError as exc:
             refuse(exc)
         session.commit()
         return _rule_set_detail(session, rule_set), 201
@@ -186,7 +191,7 @@ def rule_set_item(number: int):
     session = db_session()
     try:
         rule_set = approval_rules.get_rule_set(session, number)
-    except store.PolicyError as exc:
+    except GovernanceError as exc:
         refuse(exc)
     return _rule_set_detail(session, rule_set)
 
@@ -202,8 +207,8 @@ def vote_on_rules(body, number: int):
     """Approve or reject a proposal; the deciding vote puts it in force or rejects it."""
     session = db_session()
     try:
-        vote, _tally = votes.cast_rules_vote(session, current_user, number, **body)
-    except store.PolicyError as exc:
+        vote, _tally = approval_rules.cast_rules_vote(session, current_user, number, **body)
+    except GovernanceError as exc:
         refuse(exc)
     session.commit()
     return _rule_set_detail(session, approval_rules.get_rule_set(session, number), vote), 201
@@ -219,7 +224,7 @@ def withdraw_rules(body, number: int):
     session = db_session()
     try:
         rule_set = approval_rules.withdraw(session, current_user, number, note=body["note"])
-    except store.PolicyError as exc:
+    except GovernanceError as exc:
         refuse(exc)
     session.commit()
     return _rule_set_detail(session, rule_set)

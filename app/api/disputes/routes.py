@@ -33,7 +33,9 @@ from app.database import db_session
 from app.errors import ErrorSchema
 from app.extensions import login_manager
 from app.refusals import refuse
-from governance import disputes as svc
+from governance.disputes import rules as dispute_rules
+from governance.disputes import workflow as disputes
+from governance.errors import GovernanceError
 
 blp = Blueprint("disputes", __name__, url_prefix="/disputes", description="Disputes")
 
@@ -65,7 +67,7 @@ def listing_required(view):
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        if not svc.may_list(current_user):
+        if not dispute_rules.may_list(current_user):
             abort(
                 403,
                 message="Seeing disputes needs a rep's, manager's, reviewer's or auditor's role.",
@@ -84,8 +86,10 @@ class Disputes(MethodView):
         """The disputes you may see, newest first (`scope`, `state` filter them)."""
         session = db_session()
         try:
-            stmt = svc.visible(session, current_user, scope=query["scope"], states=query["state"])
-        except svc.DisputeError as exc:
+            stmt = dispute_rules.visible(
+                session, current_user, scope=query["scope"], states=query["state"]
+            )
+        except GovernanceError as exc:
             refuse(exc)
         return list(session.scalars(stmt))
 
@@ -99,7 +103,7 @@ class Disputes(MethodView):
         """Dispute one of your own lines of a locked payout run."""
         session = db_session()
         try:
-            dispute = svc.file(
+            dispute = disputes.file(
                 session,
                 current_user,
                 body["line_id"],
@@ -108,7 +112,7 @@ class Disputes(MethodView):
                 claimed_amount=body["claimed_amount"],
                 business_days=current_app.config.get("DISPUTE_DUE_BUSINESS_DAYS"),
             )
-        except svc.DisputeError as exc:
+        except GovernanceError as exc:
             refuse(exc)
         session.commit()
         return dispute, 201, _etag(dispute)
@@ -121,8 +125,8 @@ class Disputes(MethodView):
 def get_dispute(dispute_id: int):
     """One dispute with its attachments and its whole history."""
     try:
-        dispute = svc.get(db_session(), current_user, dispute_id)
-    except svc.DisputeError as exc:
+        dispute = dispute_rules.get(db_session(), current_user, dispute_id)
+    except GovernanceError as exc:
         refuse(exc)
     return dispute, 200, _etag(dispute)
 
@@ -132,10 +136,10 @@ def _change(action, dispute_id: int, body: dict, status: int = 200, **kwargs):
     session = db_session()
     try:
         action(session, current_user, dispute_id, expected_version=expected, **kwargs)
-    except svc.DisputeError as exc:
+    except GovernanceError as exc:
         refuse(exc, stale_status=stale_status)
     session.commit()
-    dispute = svc.get(session, current_user, dispute_id)
+    dispute = dispute_rules.get(session, current_user, dispute_id)
     return dispute, status, _etag(dispute)
 
 
@@ -161,7 +165,7 @@ def _documented(view):
 @_documented
 def review_dispute(body, dispute_id: int):
     """Take an open dispute up for review."""
-    return _change(svc.start_review, dispute_id, body, comment=body["comment"])
+    return _change(disputes.start_review, dispute_id, body, comment=body["comment"])
 
 
 @blp.route(ITEM + "/accept", methods=["POST"])
@@ -172,7 +176,7 @@ def review_dispute(body, dispute_id: int):
 def accept_dispute(body, dispute_id: int):
     """Accept: files an `adjustment` exception (routed by its impact) for the amount."""
     return _change(
-        svc.resolve_accept,
+        disputes.resolve_accept,
         dispute_id,
         body,
         amount=body["amount"],
@@ -187,7 +191,7 @@ def accept_dispute(body, dispute_id: int):
 @_documented
 def reject_dispute(body, dispute_id: int):
     """Reject, with the written reason the rep will read."""
-    return _change(svc.resolve_reject, dispute_id, body, resolution=body["resolution"])
+    return _change(disputes.resolve_reject, dispute_id, body, resolution=body["resolution"])
 
 
 @blp.route(ITEM + "/comments", methods=["POST"])
@@ -197,4 +201,4 @@ def reject_dispute(body, dispute_id: int):
 @_documented
 def comment_dispute(body, dispute_id: int):
     """Add to the history: the rep on their own dispute, reviewers on any unresolved one."""
-    return _change(svc.comment, dispute_id, body, status=201, text=body["comment"])
+    return _change(disputes.comment, dispute_id, body, status=201, text=body["comment"])

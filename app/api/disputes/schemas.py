@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 from app.api.plans.schemas import UtcDateTime
-from governance.dispute_rules import (
+from governance.disputes.rules import (
     MAX_ATTACHMENT_NAME,
     MAX_ATTACHMENT_TEXT,
     MAX_ATTACHMENTS,

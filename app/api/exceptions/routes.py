@@ -34,8 +34,8 @@ from app.auth.decorators import login_required
 from app.database import db_session
 from app.errors import ErrorSchema
 from app.refusals import refuse
-from governance import exceptions as ex
-from governance import policy_store as store
+from governance.errors import GovernanceError
+from governance.exceptions import workflow as exceptions
 
 blp = Blueprint(
     "exceptions", __name__, url_prefix="/exceptions", description="Deal-desk payout exceptions"
@@ -48,7 +48,7 @@ def readers_only(view):
     @login_required
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not ex.can_read(current_user):
+        if not exceptions.can_read(current_user):
             flask_abort(403, description="Reading exceptions needs a deal-desk role.")
         return view(*args, **kwargs)
 
@@ -64,7 +64,7 @@ def summary(exc) -> dict:
         "id": exc.id,
         "label": exc.label,
         "kind": exc.kind,
-        "state": ex.shown_state(exc),
+        "state": exceptions.shown_state(exc),
         "stored_state": exc.state,
         "plan": exc.plan_key,
         "deal": exc.deal_id,
@@ -94,8 +94,8 @@ def detail(session, exc, vote=None) -> dict:
     out = summary(exc)
     out.update(
         impact=exc.impact,
-        tally=ex.exception_tally(session, exc).as_dict(),
-        votes=ex.exception_votes(session, exc),
+        tally=exceptions.exception_tally(session, exc).as_dict(),
+        votes=exceptions.exception_votes(session, exc),
     )
     if vote is not None:
         out["vote"] = vote
@@ -111,8 +111,8 @@ class Exceptions(MethodView):
         """Every exception, newest first; `state` filters (expired = approved, past expiry)."""
         session = db_session()
         try:
-            found = ex.list_exceptions(session, state=query["state"])
-        except store.PolicyError as exc:
+            found = exceptions.list_exceptions(session, state=query["state"])
+        except GovernanceError as exc:
             refuse(exc)
         return {"exceptions": [summary(e) for e in found]}
 
@@ -126,8 +126,8 @@ class Exceptions(MethodView):
         force route it (deal desk + finance, or the committee above the threshold)."""
         session = db_session()
         try:
-            exc = ex.file_exception(session, current_user, body)
-        except store.PolicyError as exc:
+            exc = exceptions.file_exception(session, current_user, body)
+        except GovernanceError as exc:
             refuse(exc)
         session.commit()
         return detail(session, exc), 201
@@ -141,8 +141,8 @@ def exception_item(exception_id: int):
     """One exception with its impact estimate, its votes and their tally."""
     session = db_session()
     try:
-        exc = ex.get_exception(session, exception_id)
-    except store.PolicyError as exc:
+        exc = exceptions.get_exception(session, exception_id)
+    except GovernanceError as exc:
         refuse(exc)
     return detail(session, exc)
 
@@ -158,11 +158,11 @@ def exception_vote(body, exception_id: int):
     """Approve or reject, bound to the content hash; the deciding vote decides."""
     session = db_session()
     try:
-        vote, _tally = ex.cast_exception_vote(session, current_user, exception_id, **body)
-    except store.PolicyError as exc:
+        vote, _tally = exceptions.cast_exception_vote(session, current_user, exception_id, **body)
+    except GovernanceError as exc:
         refuse(exc)
     session.commit()
-    return detail(session, ex.get_exception(session, exception_id), vote), 201
+    return detail(session, exceptions.get_exception(session, exception_id), vote), 201
 
 
 @blp.route("/<int:exception_id>/withdraw", methods=["POST"])
@@ -175,14 +175,14 @@ def exception_withdraw(body, exception_id: int):
     """Take a submitted exception back."""
     session = db_session()
     try:
-        exc = ex.withdraw(
+        exc = exceptions.withdraw(
             session,
             current_user,
             exception_id,
             note=body["note"],
             expected_version=body["version"],
         )
-    except store.PolicyError as exc:
+    except GovernanceError as exc:
         refuse(exc)
     session.commit()
     return detail(session, exc)

@@ -16,7 +16,8 @@ from app.api.imports.schemas import REQUEST_BODY, ImportQuerySchema, ImportRepor
 from app.auth.decorators import permission_required
 from app.database import db_session
 from app.errors import ErrorSchema, problems_payload
-from app.imports import Batch, import_batch, read_source
+from governance.imports.service import import_batch
+from governance.imports.sources import Batch, read_source
 from rules.problems import InvalidData, Problem
 from rules.yamlload import LoadError, load_json
 

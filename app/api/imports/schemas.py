@@ -8,7 +8,7 @@ generator share one definition of valid data; the request body below only docume
 import marshmallow as ma
 
 from app.errors import ProblemSchema
-from app.imports.csv_formats import KINDS
+from governance.imports.csv_formats import KINDS
 
 
 class ImportQuerySchema(ma.Schema):

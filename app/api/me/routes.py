@@ -9,9 +9,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from app.api.me.schemas import MeSchema, NewTokenSchema, TokenCreateSchema, TokenSchema
-from app.auth.accounts import issue_token, revoke_token
 from app.auth.decorators import login_required, permission_required
 from app.database import db_session
+from governance.accounts import issue_token, revoke_token
 from governance.permissions import permissions_of
 from models import ApiToken
 

@@ -26,8 +26,8 @@ from app.auth.decorators import permission_required
 from app.database import db_session
 from app.errors import ErrorSchema
 from app.refusals import refuse
-from governance import payout_close
-from governance import policy_errors as errors
+from governance.errors import GovernanceError
+from governance.payouts import close as payout_close
 
 blp = Blueprint(
     "payout_close",
@@ -53,7 +53,7 @@ def run_tally(run_id: int):
     session = db_session()
     try:
         run = payout_close.get_run(session, run_id)
-    except errors.PolicyError as exc:
+    except GovernanceError as exc:
         refuse(exc)
     return _box(session, run)
 
@@ -73,7 +73,7 @@ class RunVotes(MethodView):
         session = db_session()
         try:
             vote, _tally = payout_close.cast_run_vote(session, current_user, run_id, **body)
-        except errors.PolicyError as exc:
+        except GovernanceError as exc:
             refuse(exc)
         session.commit()
         return _box(session, payout_close.get_run(session, run_id), vote=vote), 201
@@ -90,7 +90,7 @@ def lock(body, run_id: int):
     session = db_session()
     try:
         run = payout_close.lock_run(session, current_user, run_id, note=body["note"])
-    except errors.PolicyError as exc:
+    except GovernanceError as exc:
         refuse(exc)
     session.commit()
     return _box(session, run, locked_at=run.locked_at, locked_by_id=run.locked_by_id)

@@ -27,6 +27,7 @@ from flask import current_app, jsonify, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from app import jobs
 from app.api.payout_runs import worker
 from app.api.payout_runs.schemas import (
     JobListQuerySchema,
@@ -43,8 +44,8 @@ from app.auth.decorators import permission_required
 from app.database import db_session
 from app.errors import ErrorSchema
 from app.refusals import refuse
-from governance import payout_jobs, payout_runs
-from governance import policy_errors as errors
+from governance.errors import GovernanceError, NotFound
+from governance.payouts import runs as payout_runs
 
 blp = Blueprint(
     "payout_runs", __name__, url_prefix="/payout-runs", description="Payout runs of a period"
@@ -54,7 +55,7 @@ blp = Blueprint(
 def _run(run_id: int):
     try:
         return payout_runs.get_run(db_session(), run_id)
-    except errors.NotFound as exc:
+    except NotFound as exc:
         refuse(exc)
 
 
@@ -73,20 +74,20 @@ def start(body):
     if body["wait"]:
         try:
             run = payout_runs.start_run(session, current_user, body["period"])
-        except errors.PolicyError as exc:
+        except GovernanceError as exc:
             refuse(exc)
         session.commit()
         response = jsonify(RunSchema().dump(run))
         response.status_code = 201
         return response
     try:
-        job = payout_jobs.create_job(session, current_user, body["period"])
-    except errors.PolicyError as exc:
+        job = jobs.create_job(session, current_user, body["period"])
+    except GovernanceError as exc:
         refuse(exc)
     try:
         session.commit()
     except Exception:
-        payout_jobs.forget(job.id)
+        jobs.forget(job.id)
         raise
     worker.submit(current_app, job.id)
     location = url_for("payout_runs.get_job", job_id=job.id)
@@ -97,11 +98,11 @@ def _job_status(job_id: int) -> dict:
     session = db_session()
     session.expire_all()  # the worker writes the job in sessions of its own
     try:
-        job = payout_jobs.get_job(session, job_id)
-    except errors.NotFound as exc:
+        job = jobs.get_job(session, job_id)
+    except NotFound as exc:
         refuse(exc)
     session.commit()  # a job found stale was marked failed
-    return _with_link(payout_jobs.status(session, job))
+    return _with_link(jobs.status(session, job))
 
 
 def _with_link(status: dict) -> dict:
@@ -118,11 +119,11 @@ def list_jobs(query):
     """Build jobs, newest first: what is queued or building, what failed and why."""
     session = db_session()
     page, per_page = query["page"], query["per_page"]
-    rows, total = payout_jobs.list_jobs(
+    rows, total = jobs.list_jobs(
         session, period=query["period"], offset=(page - 1) * per_page, limit=per_page
     )
     session.commit()  # jobs found stale were marked failed
-    items = [_with_link(payout_jobs.status(session, job)) for job in rows]
+    items = [_with_link(jobs.status(session, job)) for job in rows]
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 

@@ -19,8 +19,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from flask import Flask
 
+from app import jobs
 from app.database import database
-from governance import payout_jobs
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
@@ -43,9 +43,9 @@ def submit(app: Flask, job_id: int) -> None:
     """Run the (committed, queued) job: now when inline, else on the worker thread."""
     sessions = database().sessionmaker
     if inline(app):
-        payout_jobs.execute_job(sessions, job_id)
+        jobs.execute_job(sessions, job_id)
         return
-    future = _pool().submit(payout_jobs.execute_job, sessions, job_id)
+    future = _pool().submit(jobs.execute_job, sessions, job_id)
     with _lock:
         _futures[job_id] = future
     future.add_done_callback(lambda _f: _drop(job_id))

@@ -30,8 +30,10 @@ from app.auth.decorators import permission_required
 from app.database import db_session
 from app.errors import ErrorSchema
 from app.refusals import refuse
-from governance import policy_store as store
-from governance.diff import diff_documents
+from governance.errors import DocumentRejected, GovernanceError
+from governance.plans import lifecycle
+from governance.plans import lookup as plans
+from governance.plans.diff import diff_documents
 from models import PolicyPlan
 from rules.problems import Problem
 
@@ -92,7 +94,7 @@ class Plans(MethodView):
     @blp.response(200, PlanSchema(many=True))
     def get(self):
         """Every plan, with its latest, active and open draft version numbers."""
-        return store.list_plans(db_session())
+        return plans.list_plans(db_session())
 
     @permission_required("plans.edit")
     @blp.arguments(DraftQuerySchema, location="query")
@@ -104,10 +106,10 @@ class Plans(MethodView):
         """Create a draft from a plan document (the plan is created with its first draft)."""
         session = db_session()
         try:
-            version = store.create_draft(
+            version = lifecycle.create_draft(
                 session, current_user, _document_text(), source="body", note=query["note"]
             )
-        except store.PolicyError as exc:
+        except GovernanceError as exc:
             refuse(exc)
         session.commit()
         return version, 201, _etag(version.plan)
@@ -121,8 +123,8 @@ class PlanItem(MethodView):
     def get(self, key: str):
         """A plan and all its versions."""
         try:
-            plan = store.get_plan(db_session(), key)
-        except store.PolicyError as exc:
+            plan = plans.get_plan(db_session(), key)
+        except GovernanceError as exc:
             refuse(exc)
         return plan, 200, _etag(plan)
 
@@ -135,8 +137,8 @@ class VersionItem(MethodView):
     def get(self, key: str, number: int):
         """One version: its document as written, state, hashes and transitions."""
         try:
-            version = store.get_version(db_session(), key, number)
-        except store.PolicyError as exc:
+            version = plans.get_version(db_session(), key, number)
+        except GovernanceError as exc:
             refuse(exc)
         return version, 200, _etag(version.plan)
 
@@ -155,7 +157,7 @@ class VersionItem(MethodView):
         expected, stale_status = _expectation(query["expected_revision"], required=True)
         session = db_session()
         try:
-            version = store.update_draft(
+            version = lifecycle.update_draft(
                 session,
                 current_user,
                 key,
@@ -164,7 +166,7 @@ class VersionItem(MethodView):
                 expected_revision=expected,
                 source="body",
             )
-        except store.PolicyError as exc:
+        except GovernanceError as exc:
             refuse(exc, stale_status=stale_status)
         session.commit()
         return version, 200, _etag(version.plan)
@@ -178,12 +180,12 @@ class VersionItem(MethodView):
 def export_version(key: str, number: int):
     """The version as canonical YAML: byte-stable, and it loads to the same content hash."""
     try:
-        version = store.get_version(db_session(), key, number)
-    except store.PolicyError as exc:
+        version = plans.get_version(db_session(), key, number)
+    except GovernanceError as exc:
         refuse(exc)
     filename = f"{key}-v{number}.yaml"
     return Response(
-        store.export_yaml(version),
+        plans.export_yaml(version),
         mimetype="application/yaml",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -193,27 +195,27 @@ def _transition(action, key: str, number: int, body: dict):
     expected, stale_status = _expectation(body["expected_revision"], required=False)
     session = db_session()
     kwargs = {"note": body["note"], "expected_revision": expected}
-    if action is store.submit:
+    if action is lifecycle.submit:
         kwargs["retroactive"] = body["retroactive"]
     elif body["retroactive"]:
         refuse(
-            store.DocumentRejected(
+            DocumentRejected(
                 "retroactive is set on submission.",
                 [Problem(path="json.retroactive", message="not accepted here")],
             )
         )
-    if action in (store.submit, store.approve):
+    if action in (lifecycle.submit, lifecycle.approve):
         kwargs["effective_from"] = body["effective_from"]
     elif body["effective_from"] is not None:
         refuse(
-            store.DocumentRejected(
+            DocumentRejected(
                 "effective_from is set on submission or approval.",
                 [Problem(path="json.effective_from", message="not accepted here")],
             )
         )
     try:
         version = action(session, current_user, key, number, **kwargs)
-    except store.PolicyError as exc:
+    except GovernanceError as exc:
         refuse(exc, stale_status=stale_status)
     session.commit()
     return version, 200, _etag(version.plan)
@@ -237,28 +239,28 @@ def _transition_route(name: str, action, permission: str, doc: str) -> None:
 
 _transition_route(
     "submit",
-    store.submit,
+    lifecycle.submit,
     "plans.edit",
     "Freeze a draft and submit it: it must validate and lint without errors.",
 )
 _transition_route(
     "approve",
-    store.approve,
+    lifecycle.approve,
     "plans.approve",
     "Approve a submitted version (not one's own); it needs an effective date.",
 )
 _transition_route(
     "activate",
-    store.activate,
+    lifecycle.activate,
     "plans.activate",
     "Put an approved version in force; the active version is superseded.",
 )
 _transition_route(
-    "reject", store.reject, "plans.approve", "Reject a submitted version, with a reason."
+    "reject", lifecycle.reject, "plans.approve", "Reject a submitted version, with a reason."
 )
 _transition_route(
     "withdraw",
-    store.withdraw,
+    lifecycle.withdraw,
     "plans.edit",
     "Withdraw a draft, submitted or approved (not yet active) version.",
 )
@@ -273,11 +275,11 @@ def diff_versions(query, key: str):
     """What changed between two versions, by rule id: `?from=N&to=M`."""
     session = db_session()
     try:
-        old = store.get_version(session, key, query["from_"])
-        new = store.get_version(session, key, query["to"])
-    except store.PolicyError as exc:
+        old = plans.get_version(session, key, query["from_"])
+        new = plans.get_version(session, key, query["to"])
+    except GovernanceError as exc:
         refuse(exc)
-    result = diff_documents(store.plan_of(old).document, store.plan_of(new).document)
+    result = diff_documents(plans.plan_of(old).document, plans.plan_of(new).document)
     return {"plan": key, "from_": old, "to": new, **result.as_dict()}
 
 
@@ -290,10 +292,10 @@ def governing_version(query, key: str):
     """The version governing a date (`on`), as known at a record time (`as_of`)."""
     session = db_session()
     try:
-        store.get_plan(session, key)
-    except store.PolicyError as exc:
+        plans.get_plan(session, key)
+    except GovernanceError as exc:
         refuse(exc)
-    version = store.version_governing(session, key, query["on"], query["as_of"])
+    version = plans.version_governing(session, key, query["on"], query["as_of"])
     if version is None:
         abort(404, message=f"No version of {key!r} governs {query['on'].isoformat()}.")
     return version

@@ -29,8 +29,9 @@ from app.auth.decorators import login_required
 from app.database import db_session
 from app.errors import ErrorSchema
 from app.refusals import refuse
-from governance import statement_exports as exports
-from governance import statements as svc
+from governance.errors import GovernanceError
+from governance.statements import exports as statement_exports
+from governance.statements import read as statements
 
 blp = Blueprint(
     "statements", __name__, url_prefix="/statements", description="Statements and payroll"
@@ -50,8 +51,8 @@ def list_statements(query):
     """The statements the caller may read, newest period first (filter by period, run,
     participant)."""
     try:
-        return {"items": svc.list_statements(db_session(), current_user, **_filters(query))}
-    except svc.StatementError as exc:
+        return {"items": statements.list_statements(db_session(), current_user, **_filters(query))}
+    except GovernanceError as exc:
         refuse(exc)
 
 
@@ -62,8 +63,8 @@ def list_statements(query):
 def list_periods():
     """The periods with a run holding statements the caller may read, newest first."""
     try:
-        return {"items": svc.periods(db_session(), current_user)}
-    except svc.StatementError as exc:
+        return {"items": statements.periods(db_session(), current_user)}
+    except GovernanceError as exc:
         refuse(exc)
 
 
@@ -77,8 +78,10 @@ def export_statements(query):
     JSON (with traces) or CSV (one row per line)."""
     fmt = query["format"]
     try:
-        text = exports.export_statements(db_session(), current_user, fmt, **_filters(query))
-    except svc.StatementError as exc:
+        text = statement_exports.export_statements(
+            db_session(), current_user, fmt, **_filters(query)
+        )
+    except GovernanceError as exc:
         refuse(exc)
     return download(text, fmt, f"statements-{query['period'] or 'all'}")
 
@@ -91,8 +94,10 @@ def export_statements(query):
 def get_statement(query, statement_id: int):
     """A statement: totals, attainment and every line with its plain-words explanation."""
     try:
-        return svc.get_statement(db_session(), current_user, statement_id, traces=query["traces"])
-    except svc.StatementError as exc:
+        return statements.get_statement(
+            db_session(), current_user, statement_id, traces=query["traces"]
+        )
+    except GovernanceError as exc:
         refuse(exc)
 
 
@@ -103,8 +108,8 @@ def get_statement(query, statement_id: int):
 def get_line(statement_id: int, line_id: int):
     """One line of a statement: its explanation and the engine's full trace."""
     try:
-        return svc.get_line(db_session(), current_user, statement_id, line_id)
-    except svc.StatementError as exc:
+        return statements.get_line(db_session(), current_user, statement_id, line_id)
+    except GovernanceError as exc:
         refuse(exc)
 
 
@@ -118,7 +123,7 @@ def payroll(query, run_id: int):
     name, amount_payable, currency, period); 409 for a run that is not locked."""
     fmt = query["format"]
     try:
-        text = exports.export_payroll(db_session(), current_user, run_id, fmt)
-    except svc.StatementError as exc:
+        text = statement_exports.export_payroll(db_session(), current_user, run_id, fmt)
+    except GovernanceError as exc:
         refuse(exc)
     return download(text, fmt, f"payroll-run-{run_id}")

@@ -1,0 +1,1 @@
+"""What auditors read beyond the chain itself: the log page, exports, data-change records."""

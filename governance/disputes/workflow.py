@@ -1,0 +1,414 @@
+"""Disputes: a rep challenges a line of their locked statement; reviewers resolve it.
+
+open -> under_review -> resolved_accepted | resolved_rejected (a reviewer may also
+resolve an open dispute directly). One function per transition, in the style of
+`governance.policy_store`: each checks the actor's permission and ownership and the
+dispute's state, changes the row, appends a `DisputeEvent` (the history the rep and their
+manager read) and an audit record, all in the caller's transaction (they flush; the
+request handler or CLI command commits). `actor=None` is the system (the daily
+escalation, demo seeding): trusted, but audited like anyone.
+
+- Filing: only a line of a LOCKED payout run, only one's own (the line's participant is
+  the actor's `User.participant_id`), one unresolved dispute per line (checked here, and
+  by a partial unique index when two filings race).
+- Due date: `DUE_BUSINESS_DAYS` (10) Monday-to-Friday days after the filing day, or what
+  `ACCORD_DISPUTE_DUE_BUSINESS_DAYS` says. No holiday calendar (docs/disputes.md).
+- Accepting files an `adjustment` exception through `governance.exceptions.file_exception`
+  (routed by its impact like any exception); the pay changes when that is approved.
+- Rejecting needs a written reason. Every change bumps `Dispute.version`; a caller that
+  read an older version gets `StaleEdit` (HTTP 409, or 412 with If-Match).
+- Who sees what, due dates and input checks: `governance.dispute_rules`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from governance import audit
+from governance.disputes.rules import (
+    CENT,
+    MAX_REASON,
+    add_business_days,
+    clean_attachments,
+    configured_business_days,
+    content_hash,
+    get,
+    parse_amount,
+    text_problems,
+)
+from governance.errors import (
+    Conflict,
+    GovernanceError,
+    Invalid,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    StaleEdit,
+)
+from governance.exceptions import workflow as exceptions
+from governance.permissions import has_permission, require
+from models.base import utcnow
+from models.disputes import ALLOWED_TRANSITIONS, OPEN_STATES, Dispute, DisputeEvent
+from models.payouts import PayoutLine, PayoutRun
+from rules.problems import Problem
+
+OBJECT_TYPE = "dispute"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _event(
+    session: Session,
+    actor: Any | None,
+    dispute: Dispute,
+    kind: str,
+    *,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    comment: str | None = None,
+) -> DisputeEvent:
+    event = DisputeEvent(
+        dispute=dispute,
+        kind=kind,
+        actor_id=getattr(actor, "id", None),
+        at=utcnow(),
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+    )
+    session.add(event)
+    return event
+
+
+def _save(session: Session, dispute: Dispute) -> None:
+    """Write the dispute's row (bumping `version`); a concurrent writer's change wins."""
+    dispute_id = dispute.id
+    dispute.updated_at = utcnow()  # every change, even a comment, is a new version
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleEdit(
+            f"Dispute {dispute_id} was changed by someone else at the same time: reload it."
+        ) from None
+
+
+def _load(
+    session: Session, actor: Any | None, dispute_id: int, expected_version: int | None
+) -> Dispute:
+    dispute = get(session, actor, dispute_id, lock=True)
+    if expected_version is not None and dispute.version != expected_version:
+        raise StaleEdit(
+            f"Dispute {dispute_id} is at version {dispute.version}, not {expected_version}:"
+            " reload it and try again."
+        )
+    return dispute
+
+
+def _transition(
+    session: Session,
+    actor: Any | None,
+    dispute: Dispute,
+    to_state: str,
+    kind: str,
+    comment: str | None,
+    **payload: Any,
+) -> Dispute:
+    from_state = dispute.state
+    if (from_state, to_state) not in ALLOWED_TRANSITIONS:
+        label = to_state.replace("_", " ")
+        raise InvalidTransition(
+            f"Dispute {dispute.id} is {from_state.replace('_', ' ')}: it cannot become {label}."
+        )
+    before = content_hash(dispute)
+    dispute.state = to_state
+    if to_state not in OPEN_STATES:
+        dispute.resolved_at = utcnow()
+        dispute.resolved_by_id = getattr(actor, "id", None)
+    _event(session, actor, dispute, kind, from_state=from_state, to_state=to_state, comment=comment)
+    _save(session, dispute)
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.{to_state}",
+        OBJECT_TYPE,
+        dispute.id,
+        before=before,
+        after=content_hash(dispute),
+        payload={"from": from_state, "to": to_state, "comment": comment, **payload},
+    )
+    return dispute
+
+
+# --------------------------------------------------------------------------- filing
+
+
+def disputable_line(session: Session, actor: Any | None, line_id: int):
+    """(line, run) if the actor may dispute this line: their own, of a locked run."""
+    line = session.get(PayoutLine, line_id)
+    if line is None or (actor is not None and actor.participant_id != line.participant_id):
+        # A rep sees their own lines only: someone else's line is not one they can name.
+        raise NotFound(f"No statement line {line_id} of yours.")
+    run = session.get(PayoutRun, line.run_id)
+    if run is None or run.state != "locked":
+        raise Conflict(
+            f"Line {line_id} belongs to a payout run that is not locked yet:"
+            " only lines of locked runs can be disputed."
+        )
+    return line, run
+
+
+def file(
+    session: Session,
+    actor: Any | None,
+    line_id: int,
+    *,
+    reason: str,
+    attachments: list[dict[str, str]] | None = None,
+    claimed_amount: Any = None,
+    today: date | None = None,
+    business_days: int | None = None,
+) -> Dispute:
+    """Dispute one's own line of a locked run; due `business_days` working days later."""
+    require(actor, "disputes.file", "Disputing a statement line")
+    problems = text_problems(reason, "reason", required=True, limit=MAX_REASON)
+    clean, more = clean_attachments(attachments)
+    amount, more_amount = parse_amount(claimed_amount, "claimed_amount")
+    problems += more + more_amount
+    if problems:
+        raise Invalid("The dispute is not valid.", problems)
+    line, run = disputable_line(session, actor, line_id)
+    if session.scalar(
+        select(Dispute.id).where(Dispute.payout_line_id == line_id, Dispute.state.in_(OPEN_STATES))
+    ):
+        raise Conflict(f"Line {line_id} already has an unresolved dispute.")
+    filed_on = today or utcnow().date()
+    days = configured_business_days() if business_days is None else business_days
+    dispute = Dispute(
+        payout_line_id=line.id,
+        participant_id=line.participant_id,
+        period=run.period,
+        filed_by_id=getattr(actor, "id", None),
+        reason=reason.strip(),
+        attachments=clean,
+        claimed_amount=amount,
+        state="open",
+        due_on=add_business_days(filed_on, days),
+    )
+    session.add(dispute)
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent filing on the same line won the partial index
+        raise Conflict(f"Line {line_id} already has an unresolved dispute.") from None
+    _event(session, actor, dispute, "filed", to_state="open", comment=dispute.reason)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.filed",
+        OBJECT_TYPE,
+        dispute.id,
+        after=content_hash(dispute),
+        payload={
+            "line": line.id,
+            "participant": line.participant_id,
+            "run": line.run_id,
+            "period": run.period,
+            "line_amount": line.amount,
+            "claimed_amount": amount,
+            "due_on": dispute.due_on,
+            "attachments": [a["name"] for a in clean],
+        },
+    )
+    return dispute
+
+
+# --------------------------------------------------------------------------- review
+
+
+def _reviewer(session: Session, actor: Any | None, dispute_id: int, expected: int | None, doing):
+    require(actor, "disputes.review", doing)
+    dispute = _load(session, actor, dispute_id, expected)
+    if actor is not None and actor.participant_id == dispute.participant_id:
+        raise NotAllowed("Nobody reviews a dispute of their own pay.")
+    return dispute
+
+
+def start_review(
+    session: Session,
+    actor: Any | None,
+    dispute_id: int,
+    *,
+    comment: str | None = None,
+    expected_version: int | None = None,
+) -> Dispute:
+    """A reviewer takes an open dispute up."""
+    dispute = _reviewer(session, actor, dispute_id, expected_version, "Reviewing a dispute")
+    return _transition(session, actor, dispute, "under_review", "review_started", comment)
+
+
+def resolve_reject(
+    session: Session,
+    actor: Any | None,
+    dispute_id: int,
+    *,
+    resolution: str,
+    expected_version: int | None = None,
+) -> Dispute:
+    """Turn the dispute down; the written reason is what the rep reads."""
+    problems = text_problems(resolution, "resolution", required=True, limit=MAX_REASON)
+    if problems:
+        raise Invalid("A rejection needs a written reason.", problems)
+    dispute = _reviewer(session, actor, dispute_id, expected_version, "Resolving a dispute")
+    dispute.resolution = resolution.strip()
+    return _transition(session, actor, dispute, "resolved_rejected", "rejected", dispute.resolution)
+
+
+def resolve_accept(
+    session: Session,
+    actor: Any | None,
+    dispute_id: int,
+    *,
+    amount: Any = None,
+    resolution: str | None = None,
+    expected_version: int | None = None,
+) -> Dispute:
+    """Accept: file an `adjustment` exception for `amount` (default: the rep's claim)."""
+
+    value, problems = parse_amount(amount, "amount")
+    problems += text_problems(resolution, "resolution", required=False, limit=MAX_REASON)
+    if problems:
+        raise Invalid("The acceptance is not valid.", problems)
+    dispute = _reviewer(session, actor, dispute_id, expected_version, "Resolving a dispute")
+    if (dispute.state, "resolved_accepted") not in ALLOWED_TRANSITIONS:
+        raise InvalidTransition(f"Dispute {dispute.id} is {dispute.state.replace('_', ' ')}.")
+    value = value if value is not None else dispute.claimed_amount
+    if value is None:
+        raise Invalid(
+            "Say how much the adjustment pays: the rep claimed no amount.",
+            [Problem(path="amount", message="required (the dispute names no claimed amount)")],
+        )
+    line = session.get(PayoutLine, dispute.payout_line_id)
+    run = session.get(PayoutRun, line.run_id)
+    note = (resolution or "").strip() or None
+    fields = {
+        "kind": "adjustment",
+        "participant": dispute.participant_id,
+        "plan": line.plan_key,
+        "period": run.period,
+        "amount": str(value.quantize(CENT, rounding="ROUND_HALF_UP")),
+        "currency": line.currency,
+        "justification": f"Dispute {dispute.id} accepted (line {line.id}): "
+        + (note or dispute.reason),
+    }
+    try:
+        filed = exceptions.file_exception(session, actor, fields, dispute_id=dispute.id)
+    except NotAllowed as exc:
+        raise NotAllowed(exc.message) from None
+    except GovernanceError as exc:  # the exception's own checks: plan, period, amount...
+        raise Conflict(f"The adjustment could not be filed: {exc.message}", exc.problems) from None
+    dispute.exception_id = filed.id
+    dispute.resolution = note
+    return _transition(
+        session,
+        actor,
+        dispute,
+        "resolved_accepted",
+        "accepted",
+        note,
+        exception=filed.id,
+        amount=value,
+    )
+
+
+def comment(
+    session: Session,
+    actor: Any | None,
+    dispute_id: int,
+    text: str,
+    *,
+    expected_version: int | None = None,
+) -> DisputeEvent:
+    """Add to the history: the rep on their own dispute, a reviewer on any unresolved one."""
+    problems = text_problems(text, "comment", required=True, limit=MAX_REASON)
+    if problems:
+        raise Invalid("The comment is empty.", problems)
+    dispute = _load(session, actor, dispute_id, expected_version)
+    if actor is not None and not (
+        has_permission(actor, "disputes.review")
+        or (
+            has_permission(actor, "disputes.file")
+            and actor.participant_id == dispute.participant_id
+        )
+    ):
+        raise NotAllowed("Only the rep who disputes the line and reviewers comment on it.")
+    if not dispute.is_open:
+        raise InvalidTransition(f"Dispute {dispute.id} is resolved: it takes no more comments.")
+    event = _event(session, actor, dispute, "comment", comment=text.strip())
+    _save(session, dispute)
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.comment",
+        OBJECT_TYPE,
+        dispute.id,
+        before=content_hash(dispute),
+        after=content_hash(dispute),
+        payload={"event": event.id},
+    )
+    return event
+
+
+# --------------------------------------------------------------------------- escalation
+
+
+def escalate_overdue(session: Session, today: date, *, actor: Any | None = None) -> list[Dispute]:
+    """Mark every unresolved dispute past its due day escalated, once (a daily cron job).
+
+    Idempotent: a dispute escalated before is left alone, so running it twice a day, or
+    after a missed day, marks each overdue dispute exactly once.
+    """
+    stmt = (
+        select(Dispute)
+        .where(
+            Dispute.state.in_(OPEN_STATES),
+            Dispute.due_on < today,
+            Dispute.escalated_at.is_(None),
+        )
+        .order_by(Dispute.id)
+        # Lock them all before the first audit record locks the log's head (the order
+        # every writer uses); a dispute resolved meanwhile drops out of the re-checked set.
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    escalated = []
+    for dispute in session.scalars(stmt).all():
+        before = content_hash(dispute)
+        dispute.escalated_at = utcnow()
+        days = (today - dispute.due_on).days
+        _event(
+            session,
+            actor,
+            dispute,
+            "escalated",
+            comment=f"overdue by {days} day{'s' if days != 1 else ''} (due {dispute.due_on})",
+        )
+        _save(session, dispute)
+        audit.record(
+            session,
+            actor,
+            f"{OBJECT_TYPE}.escalated",
+            OBJECT_TYPE,
+            dispute.id,
+            before=before,
+            after=content_hash(dispute),
+            payload={"due_on": dispute.due_on, "today": today, "state": dispute.state},
+        )
+        escalated.append(dispute)
+    return escalated

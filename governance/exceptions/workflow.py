@@ -1,0 +1,387 @@
+"""Payout exceptions (deal desk): filing, voting, withdrawal, and what evaluations see.
+
+    exc = file_exception(session, desk_user, {"kind": "adjustment", "plan": "ae-plan",
+                         "participant": "ana", "period": "2026-Q3", "amount": "500.00",
+                         "justification": "..."})
+    vote, tally = cast_exception_vote(session, finance_member, exc.id, decision="approve",
+                                      content_hash=exc.content_hash)
+    data = database_data(session, up_to=day, exceptions=approved_exceptions(session, as_of=day))
+
+Filing checks every field (`governance.exception_fields`), estimates the payout impact
+with the engine (`governance.exception_impact`) and routes the request under the approval
+rules in force, which stay pinned to it: up to `exception.committee_above` (the pay the
+request moves, see exception_impact) the `below` quorum decides (by default the deal desk
+plus finance), above it the committee's `plan_change` rule. An estimate that could not be
+computed routes to the committee.
+
+Votes follow `governance.votes`: bound to the request's content hash, nobody votes on an
+exception they filed, one vote per person (unique constraint), one person counts once and
+fills at most one required function or role, and with `any_rejection_rejects` one
+rejection rejects. Below the threshold a vote needs `exceptions.decide` or
+`changes.vote`; above it, `changes.vote`.
+
+Expiry is a date, not a state: an approved exception with `expires_on` reaches the
+evaluations of data up to that day and no later ones; a submitted request past its
+expiry can no longer be voted on (withdraw it). Every transition writes an audit record.
+
+Concurrency: a vote or a withdrawal locks the exception's row (SELECT ... FOR UPDATE) and
+re-reads it before checking its state, so two approvals at once are both counted and
+approve once, and a vote racing a withdrawal is refused (409) or lands before it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import null, or_, select
+from sqlalchemy.orm import Session
+
+from governance import audit
+from governance.committee import approval_rules
+from governance.committee.ballots import (
+    add_vote,
+    check_ballot_fields,
+    new_ballot,
+    require_same_hash,
+)
+from governance.committee.quorum import QuorumRule, Tally, eligible_voters, tally
+from governance.errors import DocumentRejected, InvalidTransition, NotAllowed, NotFound, StaleEdit
+from governance.exceptions.fields import content_hash, content_of, read_fields
+from governance.exceptions.impact import engine_shape, estimate, section3_exception
+from governance.permissions import has_permission
+from models import Deal
+from models.approvals import Vote
+from models.base import utcnow
+from models.exceptions import EXCEPTION_STATES, EXCEPTION_TRANSITIONS, PayoutException
+from rules.period import Period
+from rules.problems import Problem
+
+OBJECT_TYPE = "payout_exception"
+READ_PERMISSIONS = ("exceptions.file", "exceptions.decide", "changes.vote", "audit.read")
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def can_read(actor: Any | None) -> bool:
+    """The deal desk, the committee, comp admins and auditors see every exception."""
+    return actor is None or any(has_permission(actor, p) for p in READ_PERMISSIONS)
+
+
+def get_exception(session: Session, exception_id: int, *, lock: bool = False) -> PayoutException:
+    stmt = select(PayoutException).where(PayoutException.id == exception_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    found = session.scalars(stmt).one_or_none()
+    if found is None:
+        raise NotFound(f"No exception EX-{exception_id}.")
+    return found
+
+
+def list_exceptions(session: Session, *, state: str | None = None) -> list[PayoutException]:
+    if state is not None and state not in (*EXCEPTION_STATES, "expired"):
+        raise DocumentRejected(
+            "Unknown state.",
+            [Problem("state", f"expected one of {', '.join(EXCEPTION_STATES)}, expired")],
+        )
+    stmt = select(PayoutException).order_by(PayoutException.id.desc())
+    if state == "expired":
+        stmt = stmt.where(
+            PayoutException.state == "approved", PayoutException.expires_on < _today()
+        )
+    elif state is not None:
+        stmt = stmt.where(PayoutException.state == state)
+    return list(session.scalars(stmt))
+
+
+def exception_votes(session: Session, exc: PayoutException) -> list[Vote]:
+    return list(session.scalars(select(Vote).where(Vote.exception_id == exc.id).order_by(Vote.id)))
+
+
+def deciding_rule(exc: PayoutException) -> QuorumRule:
+    """The quorum that decides `exc`: fixed at filing by its route and pinned rule set."""
+    if exc.route == "committee":
+        return approval_rules.plan_change_rule(exc.rule_set)
+    return approval_rules.exception_rule(exc.rule_set, Decimal(exc.impact["moved"]))
+
+
+def exception_tally(session: Session, exc: PayoutException) -> Tally:
+    """The tally, also saying whether approval is still possible: the members yet to vote
+    are the active users who may vote on this route, other than the filer (as for plan
+    changes: without `any_rejection_rejects`, dissent rejects only once approval is
+    impossible)."""
+    undecided = eligible_voters(
+        session, excluding=(exc.filed_by_id,), may_vote=lambda user: may_vote(user, exc)
+    )
+    return tally(exception_votes(session, exc), deciding_rule(exc), undecided=undecided)
+
+
+def shown_state(exc: PayoutException, *, on: date | None = None) -> str:
+    """The state with expiry applied: an approved exception past `expires_on` shows expired."""
+    if exc.state == "approved" and exc.expired(on or _today()):
+        return "expired"
+    return exc.state
+
+
+def approved_exceptions(session: Session, *, as_of: date | None = None) -> list[dict]:
+    """Approved exceptions in force on `as_of` (default today), in the spec's section-3
+    "exceptions" shape, for `database_data(session, up_to=as_of, exceptions=...)`.
+
+    `as_of` is the last day of the evaluation's data: an exception that expired before it
+    is left out, and so is one whose deal closes after it or whose adjustment period
+    starts after it (their deal or period is not in that data)."""
+    day = as_of or _today()
+    rows = session.scalars(
+        select(PayoutException)
+        .outerjoin(Deal, Deal.id == PayoutException.deal_id)
+        .where(
+            PayoutException.state == "approved",
+            or_(PayoutException.expires_on.is_(None), PayoutException.expires_on >= day),
+            or_(PayoutException.deal_id.is_(None), Deal.close_date <= day),
+        )
+        .order_by(PayoutException.id)
+    )
+    out = []
+    for exc in rows:
+        if exc.kind == "adjustment" and Period.parse(exc.period).start > day:
+            continue
+        out.append(engine_item(exc))
+    return out
+
+
+def engine_item(exc: PayoutException) -> dict[str, Any]:
+    """A stored exception in the spec's section-3 shape, as the runs pass it."""
+    return section3_exception(
+        exc.label,
+        exc.kind,
+        deal=exc.deal_id,
+        rule=exc.rule_id,
+        plan=exc.plan_key,
+        credits=exc.credits,
+        participant=exc.participant_id,
+        period=exc.period,
+        amount=None if exc.amount is None else format(exc.amount.quantize(Decimal("0.01")), "f"),
+        reason=exc.justification,
+    )
+
+
+# --------------------------------------------------------------------------- filing
+
+
+def file_exception(
+    session: Session,
+    actor: Any | None,
+    fields: dict,
+    *,
+    dispute_id: int | None = None,
+    today: date | None = None,
+) -> PayoutException:
+    """Check, estimate and route a request; it is `submitted`, up for a vote.
+
+    `actor=None` is the system. A dispute's reviewer files the adjustment that accepting
+    the dispute produces (`dispute_id`) with `disputes.review`."""
+    if actor is not None and not (
+        has_permission(actor, "exceptions.file")
+        or (dispute_id is not None and has_permission(actor, "disputes.review"))
+    ):
+        raise NotAllowed("Filing an exception needs the permission 'exceptions.file'.")
+    today = today or _today()
+    target = read_fields(session, fields, today=today)
+    approved = approved_exceptions(session, as_of=target.period.end)
+    impact = estimate(session, target, approved)
+    rule_set = approval_rules.active_rule_set(session)
+    # The same comparison as approval_rules.exception_rule (which deciding_rule applies);
+    # an unknown impact is never a small one.
+    threshold = Decimal(approval_rules.document_of(rule_set)["exception"]["committee_above"])
+    committee = not impact["complete"] or abs(Decimal(impact["moved"])) > threshold
+    estimated = Decimal(impact["delta"])
+    content = content_of(target, estimated_impact=estimated, dispute_id=dispute_id)
+    exc = PayoutException(
+        kind=target.kind,
+        state="submitted",
+        participant_id=target.participant_id,
+        deal_id=target.deal_id,
+        plan_key=target.plan_key,
+        rule_id=target.rule_id,
+        period=target.period.name,
+        amount=target.amount,
+        currency=target.currency,
+        # SQL NULL, not a JSON null, for the kinds without credits.
+        credits=target.credits if target.credits is not None else null(),
+        justification=target.justification,
+        estimated_impact=estimated,
+        impact_currency=target.plan.currency,
+        impact=impact,
+        route="committee" if committee else "below",
+        rule_set_id=rule_set.id,
+        expires_on=target.expires_on,
+        content_hash=content_hash(content),
+        filed_by_id=getattr(actor, "id", None),
+        dispute_id=dispute_id,
+        version=1,
+    )
+    session.add(exc)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.submitted",
+        OBJECT_TYPE,
+        exc.label,
+        after=exc.content_hash,
+        payload={
+            "content": content,
+            "route": exc.route,
+            "decided_under": rule_set.number,
+            "moved": impact["moved"],
+            "complete": impact["complete"],
+        },
+    )
+    return exc
+
+
+# --------------------------------------------------------------------------- deciding
+
+
+def may_vote(actor: Any | None, exc: PayoutException) -> bool:
+    """Whether `actor` holds the permission this exception's route needs."""
+    if actor is None:
+        return False
+    if has_permission(actor, "changes.vote"):
+        return True
+    return exc.route == "below" and has_permission(actor, "exceptions.decide")
+
+
+def can_cast(session: Session, actor: Any | None, exc: PayoutException) -> bool:
+    """For pages: may `actor` vote on `exc` now (permission, not theirs, open, not voted)?"""
+    return (
+        may_vote(actor, exc)
+        and exc.state == "submitted"
+        and not exc.expired(_today())
+        and actor.id != exc.filed_by_id
+        and all(v.voter_id != actor.id for v in exception_votes(session, exc))
+    )
+
+
+def cast_exception_vote(
+    session: Session,
+    actor: Any,
+    exception_id: int,
+    *,
+    decision: str,
+    content_hash: str,
+    comment: str | None = None,
+) -> tuple[Vote, Tally]:
+    """Record a vote; approve or reject the exception when the tally decides."""
+    if actor is None:
+        raise NotAllowed("Only a person can vote.")
+    if not (has_permission(actor, "changes.vote") or has_permission(actor, "exceptions.decide")):
+        raise NotAllowed("Voting on exceptions needs 'exceptions.decide' or 'changes.vote'.")
+    check_ballot_fields(decision, content_hash, comment)
+    exc = get_exception(session, exception_id, lock=True)
+    if not may_vote(actor, exc):
+        raise NotAllowed(
+            f"{exc.label} moves more than the deal desk decides: the committee votes on it."
+        )
+    if exc.state != "submitted":
+        raise InvalidTransition(
+            f"{exc.label} is {exc.state}: votes are taken on submitted exceptions only."
+        )
+    if exc.expired(_today()):
+        raise InvalidTransition(f"{exc.label} expired on {exc.expires_on}: withdraw it.")
+    require_same_hash(exc.label, exc.content_hash, content_hash)
+    if actor.id == exc.filed_by_id:
+        raise NotAllowed(f"{exc.label}: nobody votes on their own exception.")
+    vote = new_ballot(actor, decision, content_hash, comment, exception_id=exc.id)
+    add_vote(session, vote, exc.label)
+    result = exception_tally(session, exc)
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.vote",
+        OBJECT_TYPE,
+        exc.label,
+        before=content_hash,
+        after=content_hash,
+        payload={"decision": decision, "comment": comment, "tally": result.as_dict()},
+    )
+    if result.rejected:
+        _move(session, actor, exc, "rejected", f"rejected by vote: {comment}")
+    elif result.approved:
+        _move(session, actor, exc, "approved", f"approved by vote: {result.summary()}")
+    return vote, result
+
+
+def withdraw(
+    session: Session,
+    actor: Any | None,
+    exception_id: int,
+    *,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> PayoutException:
+    """The filer (or the deal desk) takes a submitted request back."""
+    if actor is not None and not has_permission(actor, "exceptions.file"):
+        raise NotAllowed("Withdrawing an exception needs the permission 'exceptions.file'.")
+    exc = get_exception(session, exception_id, lock=True)
+    if (
+        actor is not None
+        and actor.id != exc.filed_by_id
+        and not has_permission(actor, "exceptions.decide")
+    ):
+        raise NotAllowed(f"{exc.label} was filed by someone else.")
+    if expected_version is not None and expected_version != exc.version:
+        raise StaleEdit(
+            f"{exc.label} changed since you read it (version {exc.version}, not"
+            f" {expected_version}).",
+            [Problem("version", f"expected {exc.version}")],
+        )
+    _move(session, actor, exc, "withdrawn", note)
+    return exc
+
+
+def _move(
+    session: Session, actor: Any | None, exc: PayoutException, to_state: str, note: str | None
+) -> None:
+    if (exc.state, to_state) not in EXCEPTION_TRANSITIONS:
+        raise InvalidTransition(f"{exc.label} is {exc.state}: it cannot become {to_state}.")
+    from_state = exc.state
+    exc.state = to_state
+    exc.version += 1
+    exc.decided_at = utcnow()
+    exc.decision_note = note
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.{to_state}",
+        OBJECT_TYPE,
+        exc.label,
+        before=exc.content_hash,
+        after=exc.content_hash,
+        payload={"from": from_state, "to": to_state, "note": note},
+    )
+
+
+__all__ = [
+    "approved_exceptions",
+    "can_cast",
+    "can_read",
+    "cast_exception_vote",
+    "deciding_rule",
+    "engine_item",
+    "engine_shape",
+    "exception_tally",
+    "exception_votes",
+    "file_exception",
+    "get_exception",
+    "list_exceptions",
+    "shown_state",
+    "withdraw",
+]

@@ -1,0 +1,141 @@
+"""The import service: validate everything, upsert by key, report what changed.
+
+    report = import_data(session, payload, source="demo")   # a section-3 mapping
+    report = import_batch(session, batch)                    # files merged by sources.py
+
+Records are handled in chunks of `CHUNK` per section, in the order participants,
+assignments, quotas, deals, events, fx: each chunk is validated by `rules.data` (see
+validate.py) and, while no problem has been found anywhere, written (writer.py). After
+the first problem nothing more is written but validation goes on, so that every problem
+of the input is listed; `InvalidData` is then raised and the caller rolls back its
+transaction, which also undoes the chunks written before. The service never commits: the
+CLI command or request handler owns the transaction (and a dry run simply rolls back).
+
+An accepted import appends one audit record (`governance.data_audit`) in the same
+transaction, with hashes of the data state before and after and the counts per kind; a
+refused import raises before that, so it leaves no record.
+
+Memory beyond the input itself stays proportional to one chunk: typed records and the
+stored rows they are compared with are dropped once the chunk is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from governance.auditing import data_changes
+from governance.imports.sources import Batch
+from governance.imports.validate import Validator
+from governance.imports.writer import KINDS, Counts, Writer
+from rules.problems import InvalidData, Problem
+
+CHUNK = 2000
+# pg_advisory_xact_lock key taken by every import ("accord imports" in ASCII, as an int).
+IMPORT_LOCK_KEY = 0x61636364696D70
+
+Progress = Callable[[int], None]  # called with the number of records just handled
+
+
+@dataclass
+class ImportReport:
+    sources: list[str]
+    counts: dict[str, Counts]
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.created or c.updated for c in self.counts.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sources": self.sources,
+            "changed": self.changed,
+            "counts": {
+                kind: {"created": c.created, "updated": c.updated, "unchanged": c.unchanged}
+                for kind, c in self.counts.items()
+            },
+            "warnings": [w.as_dict() for w in self.warnings],
+        }
+
+    def summary_lines(self) -> list[str]:
+        return [
+            f"{kind:<13}{c.created:>8} created{c.updated:>8} updated{c.unchanged:>8} unchanged"
+            for kind, c in self.counts.items()
+            if c.created or c.updated or c.unchanged
+        ] or ["nothing to import"]
+
+
+def import_data(
+    session: Session,
+    payload: Any,
+    *,
+    source: str = "",
+    progress: Progress | None = None,
+    actor: Any | None = None,
+) -> ImportReport:
+    """Import one section-3 mapping (exceptions refused); raises `InvalidData`."""
+    batch = Batch()
+    batch.add_json(payload, source)
+    return import_batch(session, batch, progress=progress, actor=actor)
+
+
+def import_batch(
+    session: Session,
+    batch: Batch,
+    *,
+    progress: Progress | None = None,
+    actor: Any | None = None,
+) -> ImportReport:
+    """Validate and upsert every record of `batch`; raises `InvalidData` listing all problems.
+
+    `actor`: the user importing (None: the system, e.g. the operator at the CLI), audited.
+    """
+    _one_import_at_a_time(session)
+    before = data_changes.data_state(session)  # after the lock: no other import in between
+    problems: list[Problem] = list(batch.problems)
+    validator = Validator(session, batch)
+    writer = Writer(session)
+    write = {
+        "participants": lambda typed: writer.participants(typed, validator.in_db["participants"]),
+        "assignments": writer.assignments,
+        "quotas": writer.quotas,
+        "deals": writer.deals,
+        "events": writer.events,
+        "fx": writer.fx,
+    }
+    for section in KINDS:
+        records = batch.sections[section]
+        for offset in range(0, len(records), CHUNK):
+            chunk = records[offset : offset + CHUNK]
+            typed, found = validator.check(section, offset, chunk)
+            problems.extend(found)
+            if not problems:
+                write[section](typed)
+            if progress is not None:
+                progress(len(chunk))
+        if section == "participants" and not problems:
+            writer.finish_participants()
+    if problems:
+        raise InvalidData(problems)
+    session.flush()
+    data_changes.record_import(
+        session, actor, sources=batch.names, counts=writer.counts, before=before
+    )
+    return ImportReport(sources=batch.names, counts=writer.counts, warnings=batch.warnings)
+
+
+def _one_import_at_a_time(session: Session) -> None:
+    """Two concurrent imports would both find a new key missing and both insert it.
+
+    On PostgreSQL the second import waits (a transaction-scoped advisory lock) until the
+    first commits or rolls back, then compares against what the first wrote. SQLite
+    serialises writers itself; a second import fails there with "database is locked"
+    after the busy timeout rather than waiting for the whole first import.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})

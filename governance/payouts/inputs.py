@@ -1,0 +1,183 @@
+"""What evaluating a period over the database reads: once per period, then per batch.
+
+    inputs = period_inputs(session, period)
+    for item in batch_inputs(session, inputs):
+        changed = item.changed(known)           # whose input hash differs
+        data, problems = item.load()            # validated (or the problems)
+        statements = evaluate_people(data, item, changed, inputs)
+    run.input_data_hash = input_data_hash(inputs, hashes)
+
+Used by the payout run (`governance.payout_runs`) and by the close's re-check of locked
+periods (`governance.payout_recheck`), so both read, validate, hash and evaluate the
+same way:
+
+- once per period (`PeriodInputs`): the plan versions governing its deals' close dates,
+  the approved exceptions in force at its end, the organisation (participants, quotas,
+  FX) and the count of its deals;
+- per participant batch (`governance.payout_batches`): the batch's deals and each of
+  the batch's participants' input hash (`payout_build.participant_slices`), then, when
+  the batch is to be evaluated, the engine's data checks (`BatchInput.load`: problems
+  located by id, not by the batch's list positions).
+
+A participant's input hash covers their whole slice, and a batch holds every deal of its
+people's slices, so the hashes do not depend on how participants are batched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from governance.engine_input import organisation_json
+from governance.exceptions.workflow import approved_exceptions
+from governance.payouts.batches import Batch, plan_batches, read_batch
+from governance.payouts.build import (
+    VersionUse,
+    digest,
+    evaluate_period,
+    governing_versions,
+    participant_slices,
+    subset,
+)
+from models import Deal
+from rules.data import load_data
+from rules.model import Data
+from rules.period import Period
+from rules.problems import InvalidData, Problem
+
+
+@dataclass
+class PeriodInputs:
+    """What every batch of a period shares."""
+
+    period: Period
+    versions: dict[str, list[VersionUse]]  # empty: no plan version governs the period
+    exceptions: list[dict[str, Any]]
+    organisation: dict[str, Any]
+    deal_count: int
+    plan_versions: dict[str, list[str]] = field(init=False)
+    exceptions_hash: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.plan_versions = {
+            k: [u.plan.version for u in uses] for k, uses in self.versions.items()
+        }
+        self.exceptions_hash = digest(self.exceptions)
+
+    @property
+    def participant_count(self) -> int:
+        return len(self.organisation["participants"])
+
+    @property
+    def shared(self) -> dict[str, Any]:
+        """The part of every participant's input hash that is the same for all."""
+        return {
+            "period": self.period.name,
+            "plans": self.plan_versions,
+            "fx": self.organisation["fx"],
+        }
+
+
+def period_inputs(session: Session, period: Period) -> PeriodInputs:
+    in_period = Deal.close_date.between(period.start, period.end)
+    days = session.scalars(select(Deal.close_date).where(in_period).distinct()).all()
+    return PeriodInputs(
+        period=period,
+        versions=governing_versions(session, period, days),
+        exceptions=approved_exceptions(session, as_of=period.end),
+        organisation=organisation_json(session, up_to=period.end),
+        deal_count=session.scalar(select(func.count()).select_from(Deal).where(in_period)) or 0,
+    )
+
+
+@dataclass
+class BatchInput:
+    """One batch, read and hashed; `load()` validates it into the engine's `Data`."""
+
+    batch: Batch
+    raw: dict[str, Any] | None
+    hashes: dict[str, str]  # the input hash of each of the batch's people
+    deals_of: dict[str, set[str]]  # participant -> ids of the deals of their slice
+
+    def changed(self, known: Mapping[str, str], also: Collection[str] = ()) -> set[str]:
+        """The batch's people whose input hash is not the one `known` holds for them (a
+        build's statements), and those of `also` (who must be evaluated regardless)."""
+        people = self.batch.people
+        return {p for p in people if known.get(p) != self.hashes.get(p)} | (people & set(also))
+
+    def load(self) -> tuple[Data | None, list[Problem]]:
+        """(Data, []) or (None, the problems located by id); drops the raw input."""
+        raw, self.raw = self.raw, None
+        if raw is None:
+            raise RuntimeError("a batch is loaded once")  # pragma: no cover - a misuse
+        try:
+            return load_data(raw), []
+        except InvalidData as exc:
+            return None, located(exc.problems, raw)
+
+
+def batch_inputs(
+    session: Session, inputs: PeriodInputs, *, deals_per_batch: int | None = None
+) -> Iterator[BatchInput]:
+    """Every participant batch of the period, read and hashed (not yet validated: a
+    batch whose people's hashes are unchanged since a build that validated it needs no
+    validation again). Drop each item before asking for the next: the generator holds
+    only the batch it is reading."""
+    end = inputs.period.end
+    for batch in plan_batches(session, end, inputs.exceptions, deals_per_batch=deals_per_batch):
+        raw = read_batch(session, batch, end, inputs.organisation, inputs.exceptions)
+        hashes, deals_of = participant_slices(raw, inputs.shared, only=batch.people)
+        item = BatchInput(batch, raw, hashes, deals_of)
+        del raw, hashes, deals_of
+        yield item
+        del item
+
+
+def evaluate_people(
+    data: Data, item: BatchInput, people: set[str], inputs: PeriodInputs
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """`people`'s statements ({(participant, plan): statement}), evaluated over their own
+    deals of the loaded batch; raises `EvaluationError`. Split partners, teams... of
+    `people` would appear in the engine's output with a partial view of their deals:
+    only `people`'s statements are returned."""
+    mine = subset(data, people, item.deals_of)
+    close_of = {d.id: d.close_date for d in mine.deals}
+    results = evaluate_period(mine, inputs.period, inputs.versions, close_of)
+    return {slot: st for slot, st in results.items() if slot[0] in people}
+
+
+def input_data_hash(inputs: PeriodInputs, hashes: Mapping[str, str]) -> str:
+    """The run's `input_data_hash`. Every record of the input is in some participant's
+    slice (a deal has an owner; an event or exception belongs to a deal or a participant):
+    hashing the slices' hashes covers it all without serialising the input a second time."""
+    return digest([inputs.shared, inputs.exceptions_hash, sorted(hashes.items())])
+
+
+def located(problems: Sequence[Problem], raw: Mapping[str, Any]) -> list[Problem]:
+    """Problems of a batch's input with their list positions replaced by ids: a batch's
+    positions mean nothing outside it (`$.deals[3].amount` -> `$.deals[id=D-17].amount`)."""
+    out = []
+    for problem in problems:
+        match = _INDEXED.match(problem.path)
+        if match:
+            section, index = match.group(1), int(match.group(2))
+            items = raw.get(section) or []
+            if index < len(items) and isinstance(items[index], Mapping):
+                item = items[index]
+                key = f"deal={item.get('deal')}" if section == "events" else f"id={item.get('id')}"
+                problem = replace(problem, path=f"$.{section}[{key}]{problem.path[match.end() :]}")
+        out.append(problem)
+    return out
+
+
+_INDEXED = re.compile(r"^\$\.(deals|events|exceptions|participants|quotas)\[(\d+)\]")
+
+
+def unique(problems: list[Problem]) -> list[Problem]:
+    """A deal read by two batches reports its problems twice: keep each once."""
+    return list(dict.fromkeys(problems))

@@ -1,0 +1,108 @@
+"""What the payout-run pages show: the runs, and one run with its totals, tally and votes.
+
+    runs = run_rows(session)                       # the list page
+    view = run_overview(session, viewer, run_id)    # the detail page
+
+Read-only: it composes `governance.payout_runs` (runs), `governance.payout_close` (content
+hash, tally, votes) and the run's statements and lines, so the pages stay thin and the
+templates hold no rule. `vote_refusal` mirrors `payout_close.cast_run_vote`, which still
+decides when a vote is cast: the page only explains why its form is absent.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from governance.accounts import names
+from governance.payouts import close as payout_close
+from governance.payouts import runs as payout_runs
+from governance.permissions import has_permission
+from models.payouts import PayoutLine, PayoutRun, Statement
+
+# Reading a run needs what the API's reads need (app/api/payout_runs, payout_close).
+READ = "statements.read_all"
+
+
+def run_rows(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The newest runs (newest period first) with who started them."""
+    runs, _total = payout_runs.list_runs(session, limit=limit)
+    people = names(session, [r.started_by_id for r in runs])
+    return [{"run": r, "starter": people.get(r.started_by_id, "the system")} for r in runs]
+
+
+def totals_by_currency(session: Session, run: PayoutRun) -> list[dict[str, Any]]:
+    """Per currency: statements, earned, held, clawed back, draw and payable (Decimals)."""
+    fields = ("earned", "held", "clawed_back", "draw", "payable")
+    rows = session.execute(
+        select(
+            Statement.currency,
+            func.count(),
+            *[func.coalesce(func.sum(getattr(Statement, f)), 0) for f in fields],
+        )
+        .where(Statement.run_id == run.id)
+        .group_by(Statement.currency)
+        .order_by(Statement.currency)
+    )
+    out = []
+    for currency, count, *sums in rows:
+        entry = {"currency": currency, "statements": count}
+        # SQLite may return floats for SUM over NUMERIC; money is Decimal at the cent.
+        entry.update(
+            {
+                f: Decimal(str(v)).quantize(Decimal("0.01"))
+                for f, v in zip(fields, sums, strict=True)
+            }
+        )
+        out.append(entry)
+    return out
+
+
+def adjustment_count(session: Session, run: PayoutRun) -> int:
+    """Prior-period adjustment lines the run carries (lines marked with the period)."""
+    stmt = select(func.count()).where(
+        PayoutLine.run_id == run.id, PayoutLine.adjusts_period.is_not(None)
+    )
+    return session.scalar(stmt) or 0
+
+
+def vote_refusal(session: Session, viewer: Any, run: PayoutRun, votes, tally) -> str | None:
+    """Why `viewer` cannot vote on `run` now (None: they can)."""
+    if not has_permission(viewer, "changes.vote"):
+        return "Voting on a run is for committee members (permission 'changes.vote')."
+    if run.state != "draft":
+        return f"{run.label} is {run.state}: votes are taken on drafts only."
+    if viewer.id == run.started_by_id:
+        return "You started this run: nobody votes on a run they started."
+    for vote in votes:
+        if vote.voter_id == viewer.id:
+            return f"You have voted ({vote.decision}) on this build; a vote is never changed."
+    if tally.rejected:
+        return f"{run.label} was rejected: re-run the period for a new ballot."
+    return None
+
+
+def run_overview(session: Session, viewer: Any, run_id: int) -> dict[str, Any]:
+    """Everything the run's page shows; raises `NotFound` for an unknown run."""
+    run = payout_runs.get_run(session, run_id)
+    votes = payout_close.run_votes(session, run)
+    tally = payout_close.run_tally(session, run, votes)
+    people = names(session, [run.started_by_id, run.locked_by_id, *(v.voter_id for v in votes)])
+    return {
+        "run": run,
+        "content_hash": payout_close.run_content_hash(run),
+        "starter": people.get(run.started_by_id, "the system"),
+        "locker": people.get(run.locked_by_id, "the system") if run.locked_at else None,
+        "totals": totals_by_currency(session, run),
+        "adjustments": adjustment_count(session, run),
+        "tally": tally.as_dict(),
+        "votes": [
+            {"vote": v, "voter": people.get(v.voter_id, f"user {v.voter_id}")} for v in votes
+        ],
+        "refusal": vote_refusal(session, viewer, run, votes, tally),
+        "can_lock": run.state == "approved" and has_permission(viewer, "payouts.run"),
+        "can_rerun": run.state == "draft" and has_permission(viewer, "payouts.run"),
+    }

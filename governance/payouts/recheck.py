@@ -1,0 +1,117 @@
+"""The close's re-check of locked periods: the prior-period adjustments a run carries.
+
+    lines = adjustments_for(session, period)        # for a run of `period`
+    check = recheck_locked(session, locked_run)      # one locked period
+
+Every locked period before the one being run is re-evaluated with today's data and the
+plan versions that govern it today, read as its own run read them (data up to its end,
+exceptions in force at its end), and compared with what it paid
+(`governance.payout_adjustments.compare_period`).
+
+Participant by participant, in the run's batches (`governance.period_inputs`): a
+participant whose input hash (their slice of the data, the plan versions, FX) is the one
+their statement in the locked run carries, and who has no adjustment for the period
+carried by a later run, is paid exactly what the locked run paid: they are not
+evaluated. The others are evaluated over their own deals and their persisted lines are
+read for them only. So an unchanged locked period costs one read and hash of its data,
+batch by batch, and memory stays bounded by a batch, however long the history.
+
+An error re-evaluating a locked period fails the run (its problems name the period), as
+an earlier period does in `accord evaluate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from governance.payouts import adjustments as payout_adjustments
+from governance.payouts.inputs import batch_inputs, evaluate_people, period_inputs, unique
+from models.payouts import PayoutRun, Statement
+from rules.period import Period
+from rules.problems import EvaluationError, Problem
+
+
+@dataclass
+class Recheck:
+    lines: list[dict[str, Any]]  # the adjustment lines for the locked period
+    evaluated: set[str]  # the participants re-evaluated (their inputs changed)
+
+
+def adjustments_for(session: Session, period: Period) -> list[dict[str, Any]]:
+    """Prior-period adjustment lines for a run of `period`, oldest locked period first."""
+    out: list[dict[str, Any]] = []
+    for run in payout_adjustments.locked_periods_before(session, period.start):
+        out.extend(recheck_locked(session, run).lines)
+    return out
+
+
+def recheck_locked(session: Session, run: PayoutRun) -> Recheck:
+    """What the locked `run`'s period would pay today, less what it paid."""
+    period = Period.parse(run.period)
+    inputs = period_inputs(session, period)
+    paid_for = dict(
+        session.execute(
+            select(Statement.participant_id, Statement.input_hash)
+            .where(Statement.run_id == run.id)
+            .distinct()
+        ).all()
+    )
+    carried = payout_adjustments.carried_people(session, run.period)
+    problems: list[Problem] = []
+    lines: list[dict[str, Any]] = []
+    evaluated: set[str] = set()
+    for item in batch_inputs(session, inputs):
+        changed = item.changed(paid_for, also=carried)
+        if not changed:
+            continue
+        data, invalid = item.load()
+        problems.extend(invalid)
+        if data is None or problems:
+            continue
+        evaluated |= changed
+        try:
+            results = evaluate_people(data, item, changed, inputs)
+        except EvaluationError as exc:
+            problems.extend(exc.problems)
+            continue
+        finally:
+            del item, data
+        today = _paid_lines(results)
+        paid = payout_adjustments.persisted_lines(session, run, changed)
+        lines.extend(payout_adjustments.compare_period(run.period, paid, today))
+    if problems:
+        raise EvaluationError(_located(period, unique(problems)))
+    return Recheck(lines, evaluated)
+
+
+def _paid_lines(results: dict) -> list[payout_adjustments.PaidLine]:
+    return [
+        payout_adjustments.PaidLine(
+            plan=plan,
+            participant=participant,
+            deal=ln["deal"],
+            kind=ln["kind"],
+            rule=ln["rule"],
+            amount=Decimal(ln["amount"]),
+            status=ln["status"],
+            plan_version=ln.get("version"),
+            currency=st["currency"],
+            credit=ln["credit"],
+            rate=ln["rate"],
+            trace=ln["trace"],
+        )
+        for (participant, plan), st in results.items()
+        for ln in st["lines"]
+    ]
+
+
+def _located(period: Period, problems: list[Problem]) -> list[Problem]:
+    return [
+        Problem(p.path, f"re-evaluating locked {period.name} for adjustments: {p.message}")
+        for p in problems
+    ]

@@ -1,0 +1,378 @@
+"""Payout runs: evaluate a period over the database and persist lines and statements.
+
+    run = start_run(session, actor, "2026-Q3", progress=lambda done, total: ...)
+    session.commit()
+
+`start_run` evaluates every plan version governing the deals of the period (resolved per
+deal by its close date: a plan may change version mid-period), with the approved
+exceptions in force at the period's end, over the database's data up to the period's
+end (earlier periods are replayed for holds, clawbacks and draws, as `accord evaluate`
+does). It persists every line with its trace, one statement per participant and plan,
+and the hashes of the plan versions, of the exceptions and of the input data.
+
+- **In batches.** Participants are evaluated a batch at a time
+  (`governance.payout_batches`: about `DEALS_PER_BATCH` deals each, read from the database
+  with only the batch's deals), and each batch is written before the next is read: the
+  memory held is one batch's input and output, not the period's. Only the organisation
+  (participants, quotas, FX) and a hash per participant are kept for the whole run.
+- **One transaction.** The run, its lines and statements are written in the caller's
+  transaction and become visible together at its commit. A run that fails midway (an
+  error, a killed process, a database error) leaves nothing behind: the transaction is
+  rolled back, and the period can be run again. Progress is reported to the caller
+  (`progress(done, total)`, the CLI's bar) and kept on the run row (`progress_done`).
+- **One run per period.** At most one run per period is draft, approved or locked
+  (partial unique index). On PostgreSQL a transaction-scoped advisory lock per period
+  makes a second concurrent start fail at once instead of waiting for the first to
+  finish; SQLite has one writer at a time (the second waits, then fails).
+- **Re-running a draft** rebuilds it in place (`version` + 1). Each statement carries the
+  hash of its participant's inputs (their slice: record, quotas, every deal that credits
+  them or their reports, those deals' events and exceptions, FX, plan versions). Only
+  participants whose input hash changed (or who have a prior-period adjustment) are
+  evaluated again, over their own deals, and only statements whose result then differs
+  are deleted and written again (`recomputed_count`); the others and their line ids
+  stay. Every batch is still read and hashed. Same inputs: same hashes, same lines,
+  nothing evaluated or rewritten.
+- An approved or locked run is never re-run (409): its period's changes are the close's
+  prior-period adjustments (`governance.payout_adjustments`), which each build adds to
+  its statements (`payout_recheck.adjustments_for`): they are rebuilt with them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import delete, func, select, text, tuple_
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from governance import audit
+from governance.bulk_insert import insert_rows
+from governance.errors import Conflict, NotFound, RunRejected
+from governance.paging import page
+from governance.payouts import adjustments as payout_adjustments
+from governance.payouts.build import digest, statement_rows
+from governance.payouts.inputs import (
+    BatchInput,
+    PeriodInputs,
+    batch_inputs,
+    evaluate_people,
+    input_data_hash,
+    period_inputs,
+    unique,
+)
+from governance.payouts.recheck import adjustments_for
+from governance.permissions import has_permission, require
+from models import PayoutLine, PayoutRun, Statement
+from models.base import utcnow
+from models.payouts import HOLDING_STATES
+from rules.model import Data
+from rules.period import Period, PeriodError
+from rules.problems import EvaluationError, Problem
+
+OBJECT_TYPE = "payout_run"
+# Statements written per executemany: bounds the rows built at once and each statement's
+# size. Participants are evaluated in batches (governance.payout_batches); the progress
+# callback is called once per batch.
+BATCH = 250
+
+Progress = Callable[[int, int], None]
+
+
+def can_read(actor: Any | None) -> bool:
+    return actor is None or any(
+        has_permission(actor, p) for p in ("statements.read_all", "audit.read")
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def get_run(session: Session, run_id: int) -> PayoutRun:
+    run = session.get(PayoutRun, run_id)
+    if run is None:
+        raise NotFound(f"No payout run {run_id}.")
+    return run
+
+
+def list_runs(
+    session: Session, *, period: str | None = None, offset: int = 0, limit: int = 50
+) -> tuple[list[PayoutRun], int]:
+    stmt = select(PayoutRun)
+    if period:
+        stmt = stmt.where(PayoutRun.period == period)
+    order = (PayoutRun.period_start.desc(), PayoutRun.id.desc())
+    return page(session, stmt.order_by(*order), offset=offset, limit=limit)
+
+
+def run_lines(
+    session: Session,
+    run: PayoutRun,
+    *,
+    participant: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[PayoutLine], int]:
+    stmt = select(PayoutLine).where(PayoutLine.run_id == run.id)
+    if participant:
+        stmt = stmt.where(PayoutLine.participant_id == participant)
+    order = (PayoutLine.participant_id, PayoutLine.plan_key, PayoutLine.position)
+    return page(session, stmt.order_by(*order), offset=offset, limit=limit)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def start_run(
+    session: Session, actor: Any | None, period: str, *, progress: Progress | None = None
+) -> PayoutRun:
+    """Build (or re-build, for a draft) the period's run; flushes, the caller commits."""
+    require(actor, "payouts.run", "Starting a payout run")
+    try:
+        target = Period.parse(period)
+    except PeriodError as exc:
+        raise RunRejected("Not a period.", [Problem("period", str(exc))]) from None
+    _claim(session, target)
+    run = session.scalars(
+        select(PayoutRun)
+        .where(PayoutRun.period == target.name, PayoutRun.state.in_(HOLDING_STATES))
+        .with_for_update()
+    ).one_or_none()
+    if run is not None and run.state != "draft":
+        raise Conflict(
+            f"The run of {target.name} is {run.state}: it is not re-run; later changes "
+            "are paid as prior-period adjustments."
+        )
+
+    known = None
+    if run is not None:  # a re-run: what each participant's inputs were
+        known = dict(
+            session.execute(
+                select(Statement.participant_id, Statement.input_hash).where(
+                    Statement.run_id == run.id
+                )
+            ).all()
+        )
+    inputs, adjustments = _inputs(session, target)
+    before = None if run is None else run.result_hash
+    if run is None:
+        run = PayoutRun(period=target.name, period_start=target.start, period_end=target.end)
+        session.add(run)
+    else:
+        run.version += 1
+    run.state = "draft"
+    run.started_by_id = getattr(actor, "id", None)
+    run.started_at = utcnow()
+    run.finished_at = None
+    run.plan_versions = inputs.plan_versions
+    run.exceptions_hash = inputs.exceptions_hash
+    run.input_data_hash = run.input_data_hash or ""  # set once every batch is hashed
+    run.progress_done, run.progress_total = 0, inputs.participant_count
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"A run of {target.name} already exists.") from None
+    recomputed = _build(session, run, inputs, adjustments, known, progress)
+    payout_adjustments.mark_adjustments(session, run)
+    _finish(session, run, inputs, recomputed)
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.built",
+        OBJECT_TYPE,
+        run.label,
+        before=before,
+        after=run.result_hash,
+        payload={
+            "period": run.period,
+            "version": run.version,
+            "input_data_hash": run.input_data_hash,
+            "plan_versions": run.plan_versions,
+            "exceptions_hash": run.exceptions_hash,
+            "statements": run.statement_count,
+            "recomputed": recomputed,
+            "lines": run.line_count,
+        },
+    )
+    return run
+
+
+def _claim(session: Session, period: Period) -> None:
+    """Refuse at once when another transaction is building this period."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"payout-run:{period.name}".encode()).digest()[:8])
+        key -= 1 << 63 if key >= 1 << 63 else 0  # a signed bigint
+        if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}):
+            raise Conflict(f"A run of {period.name} is being built right now.")
+        return
+    # SQLite: take the write lock now (one writer at a time), not after the evaluation.
+    try:
+        session.execute(text("UPDATE payout_runs SET id = id WHERE 0 = 1"))
+    except OperationalError:
+        raise Conflict(f"A run of {period.name} is being built right now.") from None
+
+
+def _inputs(session: Session, period: Period) -> tuple[PeriodInputs, dict[str, list[dict]]]:
+    """The period's inputs, and the prior-period adjustment lines of each participant."""
+    inputs = period_inputs(session, period)
+    if not inputs.versions:
+        raise RunRejected(
+            f"No plan version governs {period.name}.",
+            [Problem("period", f"no active plan version governs {period.name}")],
+        )
+    try:
+        # The close: locked earlier periods re-evaluated, differences paid here.
+        lines = adjustments_for(session, period)
+    except EvaluationError as exc:
+        raise RunRejected(f"{period.name} cannot be evaluated.", exc.problems) from None
+    adjustments: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        adjustments[line["participant"]].append(line)
+    return inputs, adjustments
+
+
+def _build(
+    session: Session,
+    run: PayoutRun,
+    inputs: PeriodInputs,
+    adjustments: dict[str, list[dict[str, Any]]],
+    known: dict[str, str] | None,
+    progress: Progress | None,
+) -> int:
+    """Read, validate, hash, evaluate and write the run batch by batch; returns how many
+    statements were written.
+
+    `known`: on a re-run, each participant's input hash in the draft. Only participants
+    whose hash differs (or who had no statement, or have a prior-period adjustment) are
+    evaluated, over their own deals; the others' statements stay as they are, and a batch
+    with none of them is not validated again (its data is what the build that wrote them
+    validated). Every batch to evaluate is validated and evaluated even after one fails,
+    so every problem is listed; nothing more is written once one has.
+    """
+    existing = {
+        (r.participant_id, r.plan_key): (r.input_hash, r.result_hash)
+        for r in session.execute(
+            select(
+                Statement.participant_id,
+                Statement.plan_key,
+                Statement.input_hash,
+                Statement.result_hash,
+            ).where(Statement.run_id == run.id)
+        )
+    }
+    invalid: list[Problem] = []
+    failed: list[Problem] = []
+    input_hashes: dict[str, str] = {}
+    recomputed = done = 0
+    total = inputs.participant_count
+    for item in batch_inputs(session, inputs):
+        input_hashes.update(item.hashes)
+        people = item.batch.people
+        affected = set(people) if known is None else item.changed(known, adjustments.keys())
+        results = {}
+        if affected:  # unchanged batches were validated by the build that wrote them
+            data, problems = item.load()
+            invalid.extend(problems)
+            if data is not None and not invalid:
+                results = _evaluate(data, item, inputs, adjustments, affected, failed)
+            del data
+        del item  # the batch's input: read the next one without it
+        if invalid or failed:
+            continue
+        recomputed += _write(session, run, results, input_hashes, existing, affected)
+        done += len(people)
+        run.progress_done = done
+        if progress is not None:
+            progress(done, total)
+    if invalid:
+        raise RunRejected("The stored data does not validate.", unique(invalid))
+    if failed:
+        raise RunRejected(f"{inputs.period.name} cannot be evaluated.", unique(failed))
+    # Statements of participants no longer in the data.
+    _delete(session, run, [slot for slot in existing if slot[0] not in input_hashes])
+    run.input_data_hash = input_data_hash(inputs, input_hashes)
+    return recomputed
+
+
+def _evaluate(
+    data: Data,
+    item: BatchInput,
+    inputs: PeriodInputs,
+    adjustments: dict[str, list[dict[str, Any]]],
+    affected: set[str],
+    failed: list[Problem],
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The affected participants' statements, with their prior-period adjustments."""
+    try:
+        results = evaluate_people(data, item, affected, inputs)
+    except EvaluationError as exc:
+        failed.extend(exc.problems)
+        return {}
+    payout_adjustments.add_adjustments(
+        results, [ln for p in sorted(affected) for ln in adjustments.get(p, ())]
+    )
+    return results
+
+
+def _write(
+    session: Session,
+    run: PayoutRun,
+    results: dict[tuple[str, str], dict[str, Any]],
+    hashes: dict[str, str],
+    existing: dict[tuple[str, str], tuple[str, str]],
+    affected: set[str],
+) -> int:
+    """Write one batch's statements whose input or result changed; returns how many."""
+    # Statements of re-evaluated participants that the evaluation no longer produces.
+    _delete(session, run, [s for s in existing if s[0] in affected and s not in results])
+    slots = sorted(results)
+    written = 0
+    for start in range(0, len(slots), BATCH):
+        statements, lines, replaced = [], [], []
+        for slot in slots[start : start + BATCH]:
+            row, rows = statement_rows(run.id, slot, results[slot], hashes.get(slot[0], ""))
+            old = existing.get(slot)
+            if old == (row["input_hash"], row["result_hash"]):
+                continue
+            if old is not None:
+                replaced.append(slot)
+            statements.append(row)
+            lines.extend(rows)
+        _delete(session, run, replaced)
+        insert_rows(session, Statement, statements)  # COPY on PostgreSQL
+        insert_rows(session, PayoutLine, lines)
+        written += len(statements)
+    return written
+
+
+def _delete(session: Session, run: PayoutRun, slots: list[tuple[str, str]]) -> None:
+    for start in range(0, len(slots), BATCH):
+        chunk = slots[start : start + BATCH]
+        pairs = tuple_(PayoutLine.participant_id, PayoutLine.plan_key).in_(chunk)
+        session.execute(delete(PayoutLine).where(PayoutLine.run_id == run.id, pairs))
+        session.execute(
+            delete(Statement).where(
+                Statement.run_id == run.id,
+                tuple_(Statement.participant_id, Statement.plan_key).in_(chunk),
+            )
+        )
+
+
+def _finish(session: Session, run: PayoutRun, inputs: PeriodInputs, recomputed: int) -> None:
+    hashes = session.execute(
+        select(Statement.participant_id, Statement.plan_key, Statement.result_hash)
+        .where(Statement.run_id == run.id)
+        .order_by(Statement.participant_id, Statement.plan_key)
+    ).all()
+    run.result_hash = digest([list(h) for h in hashes])
+    run.statement_count = len(hashes)
+    run.participant_count = len({h.participant_id for h in hashes})
+    run.line_count = session.scalar(
+        select(func.count()).select_from(PayoutLine).where(PayoutLine.run_id == run.id)
+    )
+    run.deal_count = inputs.deal_count
+    run.recomputed_count = recomputed
+    run.finished_at = utcnow()
+    session.flush()

@@ -1,0 +1,89 @@
+"""What a plan version must pass, and carries, when it is submitted as a change request.
+
+What `policy_lifecycle.submit` runs: `embedded_test_failures`, one entry of
+`policy_checks.SUBMISSION_CHECKS` (after lint), then, once every check passed,
+`attach_review`:
+
+- `embedded_test_failures`: every embedded test (spec section 7) must pass; each failing
+  test is listed with each of its differences (`tests[2]: thin margin pays nothing: ana
+  payable: expected 0.00, got 120.00`).
+- `attach_review`: computes the impact simulation (`governance.impact`) against the
+  version it would replace (the active one; none for a new plan) and stores it, with the
+  test results, the approval rules in force and the submitter's `retroactive` flag (the
+  version may take effect inside a locked payout period), as the version's
+  `ChangeRequest`. It never blocks: an evaluation error is reported inside the impact. It
+  writes in the caller's transaction.
+
+The number of periods and of top participants come from the active approval rules
+(`impact`); the submission date (today, UTC) is the `as_of` they are counted back from.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from governance.committee import approval_rules
+from governance.plans import impact as plan_impact
+from governance.plans.lookup import get_version, plan_of
+from models.approvals import ChangeRequest
+from models.base import utcnow
+from models.policy import PlanVersion
+from rules.evaluation.embedded import run_plan_tests
+from rules.model import Plan
+from rules.problems import Problem
+
+
+def embedded_test_failures(session: Session, version: PlanVersion, plan: Plan) -> list[Problem]:
+    problems = []
+    for i, result in enumerate(run_plan_tests(plan)):
+        for difference in result.differences:
+            problems.append(Problem(f"tests[{i}]", f"{result.name}: {difference}"))
+    return problems
+
+
+def replaced_version(session: Session, version: PlanVersion) -> PlanVersion | None:
+    """The version a submitted one would replace: the plan's active version, if any."""
+    number = version.plan.active_number
+    if number is None or number == version.number:
+        return None
+
+    return get_version(session, version.plan_key, number)
+
+
+def review(
+    session: Session, version: PlanVersion, plan: Plan, *, as_of: date, periods: int, top: int
+) -> dict[str, Any]:
+    """The impact simulation of `version` against the version it would replace."""
+
+    old = replaced_version(session, version)
+    return plan_impact.simulate(
+        session,
+        plan,
+        plan_of(old) if old is not None else None,
+        as_of=as_of,
+        periods=periods,
+        top=top,
+        labels=(version.label, old.label if old is not None else None),
+    )
+
+
+def attach_review(
+    session: Session, version: PlanVersion, plan: Plan, *, retroactive: bool = False
+) -> list[Problem]:
+    rule_set = approval_rules.active_rule_set(session)
+    periods, top = approval_rules.impact_settings(rule_set)
+    as_of = utcnow().date()
+    session.add(
+        ChangeRequest(
+            plan_version_id=version.id,
+            rule_set_id=rule_set.id,
+            impact=review(session, version, plan, as_of=as_of, periods=periods, top=top),
+            tests=[{"name": t.name, "period": t.period, "passed": True} for t in plan.tests],
+            as_of=as_of,
+            retroactive=retroactive,
+        )
+    )
+    return []

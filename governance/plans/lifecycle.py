@@ -1,0 +1,369 @@
+"""The policy store's transitions: draft, update, submit, approve, activate, reject, withdraw.
+
+One function per transition. Each checks the actor's permission and the version's state,
+changes the row, records the transition, and appends an audit record, all in the caller's
+transaction (they flush; the request handler or CLI command commits). `actor=None` is the
+system (an operator at the CLI, demo seeding): it is trusted and skips permission and
+separation-of-duties checks, but its actions are audited like anyone's.
+
+Every change to a plan or its versions bumps `PolicyPlan.revision` (SQLAlchemy's
+`version_id_col`): callers pass the revision they read as `expected_revision`, and a
+stale one, or a concurrent writer that got there first, raises `StaleEdit`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from governance import audit
+from governance.errors import Conflict, DocumentRejected, InvalidTransition, StaleEdit
+from governance.permissions import require
+from governance.plans import gates
+from governance.plans.change_requests import attach_review
+from governance.plans.lookup import OBJECT_TYPE, get_plan, get_version, parse_document, plan_of
+from models.base import utcnow
+from models.policy import ALLOWED_TRANSITIONS, PlanTransition, PlanVersion, PolicyPlan
+from rules.canonical import canonical_json
+from rules.problems import Problem
+
+
+def _claim(session: Session, plan: PolicyPlan) -> None:
+    """Write the plan's row first: `version_id_col` checks the revision read, and on
+    PostgreSQL the row lock makes a concurrent change to the same plan wait, then fail."""
+    key = plan.key  # read now: after a failed flush the session refuses to load anything
+    plan.updated_at = utcnow()  # every change to a version changes its plan's row
+    try:
+        session.flush()
+    except (StaleDataError, IntegrityError):
+        # IntegrityError: a new plan's key inserted by a concurrent first draft.
+        raise StaleEdit(
+            f"Plan {key!r} was changed by someone else at the same time: reload it."
+        ) from None
+
+
+def _transition(
+    session: Session,
+    actor: Any | None,
+    version: PlanVersion,
+    to_state: str,
+    note: str | None,
+    **payload: Any,
+) -> None:
+    from_state = version.state
+    if (from_state, to_state) not in ALLOWED_TRANSITIONS:
+        raise InvalidTransition(f"{version.label} is {from_state}: it cannot become {to_state}.")
+    version.state = to_state
+    session.add(
+        PlanTransition(
+            version=version,
+            from_state=from_state,
+            to_state=to_state,
+            actor_id=getattr(actor, "id", None),
+            note=note,
+        )
+    )
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.{to_state}",
+        OBJECT_TYPE,
+        version.label,
+        before=version.content_hash,
+        after=version.content_hash,
+        payload={"from": from_state, "to": to_state, "note": note, **payload},
+    )
+
+
+def _load_plan(session: Session, key: str, expected_revision: int | None) -> PolicyPlan:
+    plan = get_plan(session, key)
+    if expected_revision is not None and plan.revision != expected_revision:
+        raise StaleEdit(
+            f"Plan {key!r} is at revision {plan.revision}, not {expected_revision}:"
+            " reload it and apply your change again."
+        )
+    return plan
+
+
+def _expect_state(version: PlanVersion, state: str, doing: str) -> None:
+    if version.state != state:
+        raise InvalidTransition(f"{version.label} is {version.state}: only {state} {doing}.")
+
+
+# --------------------------------------------------------------------------- transitions
+
+
+def create_draft(
+    session: Session,
+    actor: Any | None,
+    text: str,
+    *,
+    source: str = "<plan>",
+    base_dir=None,
+    note: str | None = None,
+) -> PlanVersion:
+    """A new draft version of the plan the document names (creating the plan if new)."""
+    require(actor, "plans.edit", "Drafting a plan version")
+    doc = parse_document(text, source=source, base_dir=base_dir)
+    plan = session.get(PolicyPlan, doc.policy)
+    if plan is None:
+        plan = PolicyPlan(key=doc.policy, title=doc.title, latest_number=0)
+        session.add(plan)
+    elif plan.draft_number is not None:
+        raise Conflict(
+            f"Plan {plan.key!r} already has an open draft (version {plan.draft_number}):"
+            " edit or withdraw it first."
+        )
+    plan.latest_number += 1
+    plan.draft_number = plan.latest_number
+    _claim(session, plan)
+    version = PlanVersion(
+        plan=plan,
+        number=plan.latest_number,
+        state="draft",
+        document=text,
+        canonical_json=canonical_json(doc.document),
+        content_hash=doc.version,
+        created_by_id=getattr(actor, "id", None),
+    )
+    session.add(version)
+    session.add(
+        PlanTransition(
+            version=version,
+            from_state=None,
+            to_state="draft",
+            actor_id=version.created_by_id,
+            note=note,
+        )
+    )
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.created",
+        OBJECT_TYPE,
+        version.label,
+        after=version.content_hash,
+        payload={"title": doc.title, "note": note},
+    )
+    return version
+
+
+def update_draft(
+    session: Session,
+    actor: Any | None,
+    key: str,
+    number: int,
+    text: str,
+    *,
+    expected_revision: int | None,
+    source: str = "<plan>",
+    base_dir=None,
+) -> PlanVersion:
+    """Replace a draft's document. Only a draft is editable; a stale revision is refused."""
+    require(actor, "plans.edit", "Editing a plan version")
+    plan = _load_plan(session, key, expected_revision)
+    version = get_version(session, key, number)
+    _expect_state(version, "draft", "is editable")
+    doc = parse_document(text, source=source, base_dir=base_dir)
+    if doc.policy != key:
+        raise DocumentRejected(
+            "The document belongs to another plan.",
+            [Problem(path="$.policy", message=f"this is a version of {key!r}, not {doc.policy!r}")],
+        )
+    before = version.content_hash
+    version.document = text
+    version.canonical_json = canonical_json(doc.document)
+    version.content_hash = doc.version
+    if plan.active_number is None:
+        plan.title = doc.title  # a plan never active is known by its latest draft's title
+    _claim(session, plan)
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.updated",
+        OBJECT_TYPE,
+        version.label,
+        before=before,
+        after=version.content_hash,
+    )
+    return version
+
+
+def submit(
+    session: Session,
+    actor: Any | None,
+    key: str,
+    number: int,
+    *,
+    effective_from: date | None = None,
+    note: str | None = None,
+    expected_revision: int | None = None,
+    retroactive: bool = False,
+) -> PlanVersion:
+    """Freeze a draft and put it up for approval, if it passes every submission check.
+
+    `retroactive`: the submitter says the version may take effect inside a period whose
+    payout run is locked (stored on the change request, audited); without it such an
+    effective date is refused, here and again at approval.
+    """
+
+    require(actor, "plans.edit", "Submitting a plan version")
+    plan = _load_plan(session, key, expected_revision)
+    version = get_version(session, key, number)
+    _expect_state(version, "draft", "can be submitted")
+    doc = plan_of(version)
+    problems = [p for check in gates.SUBMISSION_CHECKS for p in check(session, version, doc)]
+    problems += gates.effective_date_problems(
+        session, version, day=effective_from, retroactive=retroactive
+    )
+    if problems:
+        raise DocumentRejected(f"{version.label} cannot be submitted.", problems)
+    if effective_from is not None:
+        version.effective_from = effective_from
+    version.submitted_by_id = getattr(actor, "id", None)
+    plan.draft_number = None
+    attach_review(session, version, doc, retroactive=retroactive)
+    _claim(session, plan)
+    _transition(
+        session,
+        actor,
+        version,
+        "submitted",
+        note,
+        effective_from=effective_from,
+        retroactive=retroactive,
+    )
+    session.flush()
+    return version
+
+
+def approve(
+    session: Session,
+    actor: Any | None,
+    key: str,
+    number: int,
+    *,
+    effective_from: date | None = None,
+    note: str | None = None,
+    expected_revision: int | None = None,
+) -> PlanVersion:
+    """Approve a submitted version; `effective_from` here overrides the submitted one."""
+    plan = _load_plan(session, key, expected_revision)
+    version = get_version(session, key, number)
+    gates.approval_gate(session, actor, version)
+    _expect_state(version, "submitted", "can be approved")
+    if effective_from is not None:
+        version.effective_from = effective_from
+    if version.effective_from is None:
+        raise DocumentRejected(
+            f"{version.label} needs an effective date to be approved.",
+            [Problem(path="effective_from", message="required: the date it governs from")],
+        )
+    gates.check_effective_date(session, version)
+    _claim(session, plan)
+    _transition(session, actor, version, "approved", note, effective_from=version.effective_from)
+    session.flush()
+    return version
+
+
+def activate(
+    session: Session,
+    actor: Any | None,
+    key: str,
+    number: int,
+    *,
+    note: str | None = None,
+    expected_revision: int | None = None,
+) -> PlanVersion:
+    """Put an approved version in force from its effective date; the active one is superseded."""
+    require(actor, "plans.activate", "Activating a plan version")
+    plan = _load_plan(session, key, expected_revision)
+    version = get_version(session, key, number)
+    _expect_state(version, "approved", "can be activated")
+    plan.active_number = version.number
+    plan.title = plan_of(version).title
+    _claim(session, plan)  # from here on, a concurrent activation of this plan waits
+    previous = session.scalar(
+        select(PlanVersion).where(PlanVersion.plan_key == key, PlanVersion.state == "active")
+    )
+    if previous is not None:
+        _transition(
+            session,
+            actor,
+            previous,
+            "superseded",
+            f"superseded by version {number}",
+            by=version.number,
+        )
+        # The one-active-per-plan index must see the old row leave before the new arrives.
+        session.flush()
+    version.recorded_at = utcnow()
+    _transition(
+        session,
+        actor,
+        version,
+        "active",
+        note,
+        effective_from=version.effective_from,
+        supersedes=previous.number if previous else None,
+    )
+    try:
+        session.flush()
+    except IntegrityError:  # the partial unique index: the last line of defence
+        raise StaleEdit(f"Another version of {key!r} was activated at the same time.") from None
+    return version
+
+
+def reject(
+    session: Session,
+    actor: Any | None,
+    key: str,
+    number: int,
+    *,
+    note: str,
+    expected_revision: int | None = None,
+) -> PlanVersion:
+    """Turn a submitted version down; a written reason is required. A user's rejection
+    passes `policy_checks.rejection_gate` (coherent with the committee's voting rules)."""
+    require(actor, "plans.approve", "Rejecting a plan version")
+    if not (note or "").strip():
+        raise DocumentRejected(
+            "A rejection needs a reason.", [Problem(path="note", message="required")]
+        )
+    plan = _load_plan(session, key, expected_revision)
+    version = get_version(session, key, number)
+    gates.rejection_gate(session, actor, version)
+    _expect_state(version, "submitted", "can be rejected")
+    _claim(session, plan)
+    _transition(session, actor, version, "rejected", note)
+    session.flush()
+    return version
+
+
+def withdraw(
+    session: Session,
+    actor: Any | None,
+    key: str,
+    number: int,
+    *,
+    note: str | None = None,
+    expected_revision: int | None = None,
+) -> PlanVersion:
+    """The author side takes back a draft, a submitted or an approved (not yet active) version."""
+    require(actor, "plans.edit", "Withdrawing a plan version")
+    plan = _load_plan(session, key, expected_revision)
+    version = get_version(session, key, number)
+    if version.state not in ("draft", "submitted", "approved"):
+        raise InvalidTransition(f"{version.label} is {version.state}: it cannot be withdrawn.")
+    if version.state == "draft":
+        plan.draft_number = None
+    _claim(session, plan)
+    _transition(session, actor, version, "withdrawn", note)
+    session.flush()
+    return version

@@ -1,0 +1,152 @@
+"""Read-side views for the web pages: change requests, plan versions and the audit log,
+gathered from the store, the votes and the audit chain into plain dicts a template shows.
+
+Nothing here writes, and nothing here decides: the tally, the diff, the lint and the
+impact come from the modules that own them (`votes`, `diff`, `rules.lint`, the stored
+`ChangeRequest`); this module only puts them side by side for one screen, so the views in
+app/pages stay thin and the templates hold no business rules (who may vote, and why not,
+is answered here).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from governance.accounts import names
+from governance.committee.quorum import eligible_voters
+from governance.errors import NotFound
+from governance.permissions import has_permission
+from governance.plans import lookup as plans
+from governance.plans.change_requests import replaced_version
+from governance.plans.diff import diff_documents
+from governance.plans.tally import change_request_of, plan_tally, plan_votes
+from models.approvals import ChangeRequest
+from models.policy import PlanVersion
+from rules.lint import lint_plan
+
+# --------------------------------------------------------------------------- people
+
+
+# --------------------------------------------------------------------------- change requests
+
+
+def change_requests(session: Session) -> list[dict[str, Any]]:
+    """Every submitted plan version with its request: open (submitted) first, newest first."""
+    rows = session.execute(
+        select(PlanVersion, ChangeRequest)
+        .join(ChangeRequest, ChangeRequest.plan_version_id == PlanVersion.id)
+        .order_by(ChangeRequest.created_at.desc(), ChangeRequest.id.desc())
+    ).all()
+    people = names(session, [v.created_by_id for v, _ in rows])
+    members = eligible_voters(session, excluding=())  # once, not per request
+    out = []
+    for version, request in rows:
+        tally = plan_tally(session, version, members=members)
+        out.append(
+            {
+                "version": version,
+                "title": version.plan.title,
+                "author": people.get(version.created_by_id, "system"),
+                "submitted_at": request.created_at,
+                "open": version.state == "submitted",
+                "tally": tally.as_dict(),
+            }
+        )
+    out.sort(key=lambda r: not r["open"])  # stable: keeps newest first within each group
+    return out
+
+
+def _replaced_by_request(
+    session: Session, version: PlanVersion, request: ChangeRequest | None
+) -> PlanVersion | None:
+    # The version it replaced at submission (recorded in the impact), not today's active
+    # one: after approval the request's own version is the active one.
+    if request is not None:
+        label = (request.impact.get("replaced") or {}).get("label")
+        if not label:
+            return None
+        key, _, number = label.rpartition("/")
+        return plans.get_version(session, key, int(number))
+    return replaced_version(session, version)
+
+
+def vote_refusal(session: Session, viewer: Any, version: PlanVersion) -> str | None:
+    """Why `viewer` cannot vote on `version` now (None: they can). Mirrors the checks of
+    `votes.cast_plan_vote`, which still decides when a vote is cast."""
+    if not has_permission(viewer, "changes.vote"):
+        return "Voting needs the permission 'changes.vote'."
+    if version.state != "submitted":
+        return f"This change request is {version.state}: votes are taken on open requests only."
+    if viewer.id in (version.created_by_id, version.submitted_by_id):
+        return "You wrote or submitted this change: nobody votes on their own change."
+    for vote in plan_votes(session, version):
+        if vote.voter_id == viewer.id:
+            return f"You have voted ({vote.decision}) on this request; a vote is never changed."
+    return None
+
+
+def change_request(session: Session, viewer: Any, key: str, number: int) -> dict[str, Any]:
+    """One change request: document, diff, lint, tests, impact, votes, and the viewer's
+    voting position. Raises store.NotFound for an unknown version or one never submitted."""
+    version = plans.get_version(session, key, number)
+    request = change_request_of(session, version)
+    if request is None:
+        raise NotFound(f"{version.label} has no change request: it was never submitted.")
+    plan = plans.plan_of(version)
+    old = _replaced_by_request(session, version, request)
+    diff = diff_documents(plans.plan_of(old).document if old else {}, plan.document)
+    ballot = plan_votes(session, version)
+    people = names(
+        session,
+        [version.created_by_id, version.submitted_by_id] + [v.voter_id for v in ballot],
+    )
+    tally = plan_tally(session, version)
+    return {
+        "version": version,
+        "title": version.plan.title,
+        "submission": request,
+        "author": people.get(version.created_by_id, "system"),
+        "submitter": people.get(version.submitted_by_id, "system"),
+        "yaml": plans.export_yaml(version),
+        "replaced": old,
+        "diff": diff.as_dict() if old else None,
+        "lint": [p.as_dict() for p in lint_plan(plan)],
+        "tests": request.tests,
+        "impact": request.impact,
+        "votes": [
+            {"vote": v, "voter": people.get(v.voter_id, f"user {v.voter_id}")} for v in ballot
+        ],
+        "tally": tally.as_dict(),
+        "rule_set": request.rule_set,
+        "refusal": vote_refusal(session, viewer, version),
+    }
+
+
+# --------------------------------------------------------------------------- approval rules
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def plan_versions(session: Session, key: str) -> dict[str, Any]:
+    plan = plans.get_plan(session, key)
+    people = names(session, [v.created_by_id for v in plan.versions])
+    return {
+        "plan": plan,
+        "versions": [
+            {"version": v, "author": people.get(v.created_by_id, "system")}
+            for v in sorted(plan.versions, key=lambda v: -v.number)
+        ],
+    }
+
+
+def version_diff(session: Session, key: str, old: int, new: int) -> dict[str, Any]:
+    before, after = plans.get_version(session, key, old), plans.get_version(session, key, new)
+    diff = diff_documents(plans.plan_of(before).document, plans.plan_of(after).document)
+    return {"before": before, "after": after, "diff": diff.as_dict()}
+
+
+# --------------------------------------------------------------------------- audit log

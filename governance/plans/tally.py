@@ -1,0 +1,36 @@
+"""The committee's tally of a plan version: its votes, its change request, the approval
+rules that decide it (pinned at submission)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from governance.committee import approval_rules
+from governance.committee.quorum import Tally, _undecided, tally
+from models.approvals import ApprovalRuleSet, ChangeRequest, Vote
+from models.policy import PlanVersion
+
+
+def plan_votes(session: Session, version: PlanVersion) -> list[Vote]:
+    return list(
+        session.scalars(select(Vote).where(Vote.plan_version_id == version.id).order_by(Vote.id))
+    )
+
+
+def change_request_of(session: Session, version: PlanVersion) -> ChangeRequest | None:
+    return session.scalar(select(ChangeRequest).where(ChangeRequest.plan_version_id == version.id))
+
+
+def deciding_rule_set(session: Session, version: PlanVersion) -> ApprovalRuleSet:
+    """The rules pinned at submission; the active ones for a version submitted without."""
+    request = change_request_of(session, version)
+    return request.rule_set if request else approval_rules.active_rule_set(session)
+
+
+def plan_tally(
+    session: Session, version: PlanVersion, *, members: dict[int, set[str]] | None = None
+) -> Tally:
+    rule = approval_rules.plan_change_rule(deciding_rule_set(session, version))
+    undecided = _undecided(session, (version.created_by_id, version.submitted_by_id), members)
+    return tally(plan_votes(session, version), rule, undecided=undecided)

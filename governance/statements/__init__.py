@@ -1,0 +1,1 @@
+"""Statements over payout runs: who reads which, the drill-down to a line, exports."""

@@ -1,0 +1,332 @@
+"""Rep statements over persisted payout runs: who may read which, drill-down, exports.
+
+A statement is one participant's totals under one plan in one payout run
+(`models.payouts.Statement`); its lines are the run's `PayoutLine`s of that participant
+and plan, in statement order, each with a plain-words explanation built from its trace
+(`rules.explain`). The drill-down is statement -> lines (with explanations) -> one line
+with its full trace.
+
+Visibility (`can_read_statement`), decided here once for the API, the pages and the CLI:
+- `statements.read_all` (comp admins, committee, auditors, admins): every statement;
+- `statements.read_own` (reps, managers): the statements of their own participant
+  (`User.participant_id`);
+- `statements.read_team` (managers): the statements of their team, TRANSITIVELY: every
+  participant below them in the reporting line (a second-line manager sees their
+  managers' reports too), cycle-safe. A user without a participant sees no team.
+Someone who may read statements but not this one gets `NotFound`, exactly as for a
+statement that does not exist: the API answers 404 and never confirms that another rep's
+statement exists. Without any statements permission: `NotAllowed` (403).
+
+Which run a period shows: the one run of that period that holds it (draft, approved or
+locked; failed runs are never shown). Draft statements are shown with their run state:
+they are what the period will pay if the run is approved as is.
+
+Exports (statements as CSV and JSON, the payroll file of a locked run) are in
+`governance.statement_exports`, on top of these reads.
+
+Reads only: nothing here writes, so nothing is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from governance.engine_input import among
+
+# One family of refusals for every workflow (governance/policy_errors.py).
+from governance.errors import GovernanceError, NotAllowed, NotFound
+from governance.permissions import has_permission
+from models.deals import Deal
+from models.payouts import HOLDING_STATES, PayoutLine, PayoutRun, Statement
+from models.people import Participant
+from rules.evaluation.numbers import fixed, money, plain
+from rules.explain import deal_facts, explain_line
+
+READ_ALL, READ_TEAM, READ_OWN = "statements.read_all", "statements.read_team", "statements.read_own"
+FORMATS = ("json", "csv")
+
+StatementError = GovernanceError  # the base every refusal here derives from
+
+
+# --------------------------------------------------------------------------- visibility
+
+
+def may_read_statements(actor: Any | None) -> bool:
+    return actor is None or any(has_permission(actor, p) for p in (READ_ALL, READ_TEAM, READ_OWN))
+
+
+def team_of(session: Session, participant_id: str) -> set[str]:
+    """Every participant below `participant_id` in the reporting line (not itself)."""
+    team: set[str] = set()
+    frontier = {participant_id}
+    while frontier:
+        reports = set(
+            session.scalars(select(Participant.id).where(Participant.manager_id.in_(frontier)))
+        )
+        frontier = reports - team - {participant_id}  # a cycle in the data stops here
+        team |= frontier
+    return team
+
+
+def visible_participants(session: Session, actor: Any | None) -> set[str] | None:
+    """The participants whose statements the actor may read; None means everyone."""
+    if actor is None or has_permission(actor, READ_ALL):
+        return None
+    mine = getattr(actor, "participant_id", None)
+    if mine is None:
+        return set()
+    visible: set[str] = set()
+    if has_permission(actor, READ_OWN) or has_permission(actor, READ_TEAM):
+        visible.add(mine)
+    if has_permission(actor, READ_TEAM):
+        visible |= team_of(session, mine)
+    return visible
+
+
+def can_read_statement(session: Session, actor: Any | None, participant_id: str) -> bool:
+    """Whether `actor` may read the statements of `participant_id` (None: the system)."""
+    visible = visible_participants(session, actor)
+    return visible is None or participant_id in visible
+
+
+def _require_reader(actor: Any | None) -> None:
+    if not may_read_statements(actor):
+        raise NotAllowed("Reading statements needs a statements permission.")
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def holding_run(session: Session, period: str) -> PayoutRun | None:
+    """The run that holds `period` (draft, approved or locked), if any."""
+    return session.scalars(
+        select(PayoutRun).where(PayoutRun.period == period, PayoutRun.state.in_(HOLDING_STATES))
+    ).first()
+
+
+def periods(session: Session, actor: Any | None) -> list[dict[str, Any]]:
+    """The periods with a run the actor has statements in, newest first."""
+    _require_reader(actor)
+    visible = visible_participants(session, actor)
+    stmt = (
+        select(PayoutRun.id, PayoutRun.period, PayoutRun.state)
+        .where(PayoutRun.state.in_(HOLDING_STATES))
+        .order_by(PayoutRun.period_start.desc())
+    )
+    if visible is not None:
+        stmt = stmt.where(
+            PayoutRun.id.in_(select(Statement.run_id).where(Statement.participant_id.in_(visible)))
+        )
+    return [{"period": p, "run_id": i, "run_state": s} for i, p, s in session.execute(stmt)]
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def statement_dict(st: Statement, run: PayoutRun, name: str | None) -> dict[str, Any]:
+    return {
+        "id": st.id,
+        "run_id": run.id,
+        "period": run.period,
+        "run_state": run.state,
+        "participant": st.participant_id,
+        "participant_name": name,
+        "plan": st.plan_key,
+        "plan_version": st.plan_version_hash,
+        "currency": st.currency,
+        "quota": money(st.quota),
+        "credited": money(st.credited),
+        "attainment": fixed(st.attainment, 4),
+        "earned": money(st.earned),
+        "held": money(st.held),
+        "released": money(st.released),
+        "clawed_back": money(st.clawed_back),
+        "draw": money(st.draw),
+        "draw_balance": money(st.draw_balance),
+        "payable": money(st.payable),
+        "line_count": st.line_count,
+    }
+
+
+def list_statements(
+    session: Session,
+    actor: Any | None,
+    *,
+    period: str | None = None,
+    run_id: int | None = None,
+    participant: str | None = None,
+) -> list[dict[str, Any]]:
+    """The statements the actor may read, of one period's holding run (or of `run_id`;
+    of every holding run when neither is given), by participant and plan."""
+    _require_reader(actor)
+    visible = visible_participants(session, actor)
+    stmt = (
+        select(Statement, PayoutRun, Participant.name)
+        .join(PayoutRun, PayoutRun.id == Statement.run_id)
+        .join(Participant, Participant.id == Statement.participant_id)
+        .where(PayoutRun.state.in_(HOLDING_STATES))
+    )
+    if run_id is not None:
+        stmt = stmt.where(PayoutRun.id == run_id)
+    if period is not None:
+        stmt = stmt.where(PayoutRun.period == period)
+    if participant is not None:
+        stmt = stmt.where(Statement.participant_id == participant)
+    if visible is not None:
+        stmt = stmt.where(Statement.participant_id.in_(visible))
+    stmt = stmt.order_by(
+        PayoutRun.period_start.desc(), Statement.participant_id, Statement.plan_key
+    )
+    return [statement_dict(st, run, name) for st, run, name in session.execute(stmt)]
+
+
+def _load(session: Session, actor: Any | None, statement_id: int):
+    _require_reader(actor)
+    row = session.execute(
+        select(Statement, PayoutRun, Participant)
+        .join(PayoutRun, PayoutRun.id == Statement.run_id)
+        .join(Participant, Participant.id == Statement.participant_id)
+        .where(Statement.id == statement_id, PayoutRun.state.in_(HOLDING_STATES))
+    ).first()
+    if row is None or not can_read_statement(session, actor, row[0].participant_id):
+        raise NotFound(f"No statement {statement_id}.")
+    return row
+
+
+def _lines(session: Session, st: Statement) -> list[PayoutLine]:
+    return list(
+        session.scalars(
+            select(PayoutLine)
+            .where(
+                PayoutLine.run_id == st.run_id,
+                PayoutLine.participant_id == st.participant_id,
+                PayoutLine.plan_key == st.plan_key,
+            )
+            .order_by(PayoutLine.position, PayoutLine.id)
+        )
+    )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite gives naive datetimes back; every stored time is UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def deal_facts_map(session: Session, run: PayoutRun, deal_ids) -> dict[str, dict[str, Any]]:
+    """Condition values for the explanations, from the deals as they are now, but only
+    those unchanged since the run was built: a later edit (handled by prior-period
+    adjustments) must not be shown as what the run saw; the condition text, which the
+    trace records, is shown instead."""
+    built = _aware(run.finished_at or run.started_at)
+    deals: dict[str, dict[str, Any]] = {}
+    ids = {d for d in deal_ids if d}
+    if ids:
+        for deal in session.scalars(select(Deal).where(among(session, Deal.id, ids))):
+            if built is not None and _aware(deal.updated_at) > built:
+                continue
+            deals[deal.id] = {
+                "id": deal.id,
+                "account": deal.account,
+                "type": deal.type,
+                "amount": deal.amount,
+                "currency": deal.currency,
+                "close_date": deal.close_date,
+                "gross_margin": deal.gross_margin,
+                "discount": deal.discount,
+                "term_months": deal.term_months,
+                "region": deal.region,
+                "products": list(deal.products or []),
+                "owner": deal.owner_id,
+                "cash_collected_date": deal.cash_collected_date,
+                "attributes": dict(deal.attributes or {}),
+            }
+    return deals
+
+
+def person_facts(run: PayoutRun, participant: Participant) -> dict[str, Any] | None:
+    """The participant's condition values, under the same rule as the deals'."""
+    built = _aware(run.finished_at or run.started_at)
+    if built is not None and _aware(participant.updated_at) > built:
+        return None
+    return {
+        "id": participant.id,
+        "hire_date": participant.hire_date,
+        "region": participant.region,
+        "attributes": dict(participant.attributes or {}),
+    }
+
+
+def line_dict(line: PayoutLine, facts: dict[str, Any] | None, *, trace: bool) -> dict[str, Any]:
+    out = {
+        "id": line.id,
+        "line_key": line.line_key,
+        "position": line.position,
+        "kind": line.kind,
+        "deal": line.deal_id,
+        "rule": line.rule,
+        "status": line.status,
+        "share": plain(line.share),
+        "credit": money(line.credit),
+        "rate": plain(line.rate),
+        "amount": money(line.amount),
+        "currency": line.currency,
+        "plan": line.plan_key,
+        "adjusts_period": line.adjusts_period,
+        "reason": line.reason,
+    }
+    explained = explain_line(
+        {**out, "trace": line.trace or []}, currency=line.currency, facts=facts
+    )
+    out["explanation"] = explained.to_dict()
+    if trace:
+        out["trace"] = line.trace or []
+    return out
+
+
+def line_dicts(
+    lines: list[PayoutLine],
+    deals: dict[str, dict[str, Any]],
+    person: dict[str, Any] | None,
+    *,
+    trace: bool,
+) -> list[dict[str, Any]]:
+    return [line_dict(ln, deal_facts(deals.get(ln.deal_id), person), trace=trace) for ln in lines]
+
+
+def _line_dicts(session, run, person_row, lines, *, trace: bool) -> list[dict[str, Any]]:
+    deals = deal_facts_map(session, run, (ln.deal_id for ln in lines))
+    return line_dicts(lines, deals, person_facts(run, person_row), trace=trace)
+
+
+def get_statement(
+    session: Session, actor: Any | None, statement_id: int, *, traces: bool = False
+) -> dict[str, Any]:
+    """A statement with every line and its explanation (`traces`: the traces too)."""
+    st, run, person = _load(session, actor, statement_id)
+    out = statement_dict(st, run, person.name)
+    out["lines"] = _line_dicts(session, run, person, _lines(session, st), trace=traces)
+    return out
+
+
+def get_line(
+    session: Session, actor: Any | None, statement_id: int, line_id: int
+) -> dict[str, Any]:
+    """One line of a statement, with its explanation and its full trace."""
+    st, run, person = _load(session, actor, statement_id)
+    line = session.get(PayoutLine, line_id)
+    if (
+        line is None
+        or line.run_id != st.run_id
+        or line.participant_id != st.participant_id
+        or line.plan_key != st.plan_key
+    ):
+        raise NotFound(f"No line {line_id} in statement {statement_id}.")
+    out = _line_dicts(session, run, person, [line], trace=True)[0]
+    out["statement"] = statement_dict(st, run, person.name)
+    return out
