@@ -2,7 +2,8 @@
 
 `DATABASE_URL` (default: a SQLite file under `instance/`), `SECRET_KEY` (a per-process
 dev key when unset; required in production), `LOG_LEVEL`, `ACCORD_ENV`
-(`development`, `production`, `test`). `load_config()` picks the class.
+(`development`, `production`, `test`), `ACCORD_DISPUTE_DUE_BUSINESS_DAYS` (default: the
+disputes' own, 10). `load_config()` picks the class; governance receives what it reads.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import copy
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -18,6 +20,19 @@ INSTANCE_DIR = Path(os.environ.get("ACCORD_INSTANCE_DIR", ROOT / "instance"))
 
 def _default_database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'accord.db'}"
+
+
+DUE_DAYS_ENV = "ACCORD_DISPUTE_DUE_BUSINESS_DAYS"
+
+
+def dispute_due_business_days(environ: Mapping[str, str]) -> int | None:
+    """`ACCORD_DISPUTE_DUE_BUSINESS_DAYS`, checked; None when unset."""
+    raw = environ.get(DUE_DAYS_ENV, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise RuntimeError(f"{DUE_DAYS_ENV}={raw!r}: expected a whole number of days, 1 or more")
+    return int(raw)
 
 
 class Config:
@@ -57,6 +72,9 @@ class Config:
         "security": [{"bearer": []}, {"session": []}],
     }
 
+    # Working days a reviewer has to resolve a dispute; None: governance's default (10).
+    DISPUTE_DUE_BUSINESS_DAYS: int | None = None
+
     # Largest import body accepted over HTTP.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
@@ -69,6 +87,9 @@ class Config:
             env.get("DATABASE_URL") or values["DATABASE_URL"] or _default_database_url()
         )
         values["LOG_LEVEL"] = env.get("LOG_LEVEL", values["LOG_LEVEL"]).upper()
+        days = dispute_due_business_days(env)
+        if days is not None:
+            values["DISPUTE_DUE_BUSINESS_DAYS"] = days
         if not values.get("SECRET_KEY"):
             # A dev key per process: sessions do not survive a restart, which is fine locally.
             values["SECRET_KEY"] = secrets.token_hex(32)

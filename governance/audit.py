@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from governance.permissions import Actor
 from models.audit import GENESIS_HASH, AuditChainHead, AuditRecord
 from models.base import utcnow
 
@@ -66,15 +67,23 @@ def timestamp_text(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def sha256_json(document: Any) -> str:
-    """ "sha256:<hex>" of a document's compact JSON with sorted keys, UTF-8 text kept as
-    is: the content hashes of exceptions, disputes, payout runs' inputs and data states."""
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def canonical_text(document: Any) -> str:
+    """Compact JSON with sorted keys, UTF-8 text kept as is: what every content hash hashes."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_text(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def sha256_json(document: Any) -> str:
+    """ "sha256:<hex>" of `canonical_text(document)`: the content hashes of exceptions,
+    disputes, payout runs, approval rules, role grants, the data state, audit records."""
+    return sha256_text(canonical_text(document))
+
+
 def compute_hash(record: Any) -> str:
-    """SHA-256 over the canonical serialisation of the record, including `prev_hash`."""
+    """SHA-256 (hex) over the canonical serialisation of the record, including `prev_hash`."""
     fields = {
         "id": record.id,
         "at": timestamp_text(record.at),
@@ -87,8 +96,7 @@ def compute_hash(record: Any) -> str:
         "payload": record.payload or {},
         "prev_hash": record.prev_hash,
     }
-    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256_json(fields).removeprefix("sha256:")
 
 
 def _lock_head(session: Session) -> AuditChainHead:
@@ -109,7 +117,7 @@ def _lock_head(session: Session) -> AuditChainHead:
 
 def record(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     action: str,
     obj_type: str,
     obj_id: str | int,

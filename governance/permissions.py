@@ -1,17 +1,21 @@
-"""Named permissions and which roles grant them.
+"""Who acts (`Actor`), the named permissions, and which roles grant them.
 
-Views and commands ask `has_permission(user, "data.import")`, never "is this user an
-admin?", so that a role's reach is decided here, in one table, and later issues extend
-the table instead of sprinkling role checks. Object-level checks (a rep and their own
+Callers ask `has_permission(user, "data.import")`, never "is this user an admin?": a
+role's reach is decided here, in one table. Object-level checks (a rep and their own
 statements) live next to the objects, as `can_*` functions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Protocol, TypeAlias
 
 from governance.errors import NotAllowed
+from models.identity import User
+
+# A signed-in user, or None for the system (an operator at the CLI, a scheduled job, demo
+# seeding): trusted, skips permission checks, audited as the system.
+Actor: TypeAlias = User | None
 
 READ_OWN_STATEMENTS = "statements.read_own"
 
@@ -95,7 +99,7 @@ def has_permission(user: HasRoles | None, permission: str) -> bool:
     return permission in permissions_of(user)
 
 
-def require(actor: Any | None, permission: str, doing: str) -> None:
+def require(actor: Actor, permission: str, doing: str) -> None:
     """Refuse a user without `permission`; `actor=None` is the trusted system."""
     if actor is not None and not has_permission(actor, permission):
         raise NotAllowed(f"{doing} needs the permission {permission!r}.")

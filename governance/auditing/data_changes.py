@@ -30,6 +30,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from governance import audit
+from governance.permissions import Actor
 from models import (
     Assignment,
     Deal,
@@ -42,6 +43,7 @@ from models import (
     Quota,
 )
 from models.audit import AuditRecord
+from models.identity import User
 
 # kind -> model, in the order they are hashed into the whole-state hash.
 DATA_KINDS: dict[str, Any] = {
@@ -96,7 +98,7 @@ def state_hash(kinds: dict[str, str]) -> str:
 
 def record_import(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     *,
     sources: list[str],
     counts: dict[str, Any],
@@ -130,18 +132,17 @@ def record_import(
 ROLES_ACTION = "user.roles"
 
 
-def role_grants(user: Any) -> list[list[str | None]]:
+def role_grants(user: User) -> list[list[str | None]]:
     """A user's roles as sorted [role, function] pairs (function only for committee)."""
     return sorted(([r.role, r.function] for r in user.roles), key=lambda p: (p[0], p[1] or ""))
 
 
 def _grants_hash(grants: list[list[str | None]]) -> str:
-    text = json.dumps(grants, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return audit.sha256_json(grants)
 
 
 def record_roles(
-    session: Session, actor: Any | None, user: Any, before: list[list[str | None]]
+    session: Session, actor: Actor, user: User, before: list[list[str | None]]
 ) -> AuditRecord | None:
     """Audit a change of `user`'s roles or committee functions (who may approve, vote and
     see pay), given the grants before; nothing is written when nothing changed."""

@@ -33,8 +33,8 @@ Version 1, the default, is seeded by migration 0003 and equals `DEFAULT_RULES`.
 
 from __future__ import annotations
 
-import hashlib
 import json
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -42,22 +42,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from governance import audit
-from governance.committee.ballots import (
-    _rejection_note,
-    add_vote,
-    check_ballot,
-    new_ballot,
-    require_same_hash,
-)
-from governance.committee.quorum import QuorumRule, Tally, _undecided, tally
-from governance.errors import Conflict, DocumentRejected, InvalidTransition, NotAllowed, NotFound
-from governance.permissions import has_permission
-from models.approvals import ApprovalRuleSet, Vote
-from models.base import utcnow
-from models.identity import FUNCTIONS, ROLES
+from governance.committee.ballots import Ballot, cast, rejection_note
+from governance.committee.quorum import QuorumRule, Tally, tally, undecided
+from governance.errors import Conflict, DocumentRejected, NotAllowed, NotFound
+from governance.permissions import Actor, has_permission
+from governance.workflow import Workflow, transition
+from models.approvals import RULE_SET_TRANSITIONS, ApprovalRuleSet, Vote
+from models.identity import FUNCTIONS, ROLES, User
 from rules.problems import Problem
 
 OBJECT_TYPE = "approval_rules"
+
+
+def _stamp(rule_set: ApprovalRuleSet, to_state: str, actor: Actor, note, now: datetime) -> None:
+    if to_state in ("active", "rejected", "withdrawn"):
+        rule_set.decided_at = now
+
+
+RULE_SETS = Workflow.of(OBJECT_TYPE, RULE_SET_TRANSITIONS, stamp=_stamp)
 
 _QUORUM = {
     "min_approvals": 3,
@@ -97,8 +99,8 @@ MAX_IMPACT_PERIODS = 12
 
 def canonical(document: dict[str, Any]) -> tuple[str, str]:
     """(canonical JSON text, "sha256:<hex>") of a rules document."""
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return text, "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    text = audit.canonical_text(document)
+    return text, audit.sha256_text(text)
 
 
 def _check_keys(value: Any, path: str, keys: tuple[str, ...], optional=()) -> list[Problem]:
@@ -261,7 +263,7 @@ def impact_settings(rule_set: ApprovalRuleSet) -> tuple[int, int]:
 
 
 def propose(
-    session: Session, actor: Any | None, document: Any, *, note: str | None = None
+    session: Session, actor: Actor, document: Any, *, note: str | None = None
 ) -> ApprovalRuleSet:
     """A new version of the rules, submitted for the committee's vote (one open at a time)."""
     if actor is not None and not has_permission(actor, "plans.edit"):
@@ -308,57 +310,28 @@ def propose(
 
 
 def withdraw(
-    session: Session, actor: Any | None, number: int, *, note: str | None = None
+    session: Session, actor: Actor, number: int, *, note: str | None = None
 ) -> ApprovalRuleSet:
     """The proposer (or another holder of the permission) takes a proposal back."""
     if actor is not None and not has_permission(actor, "plans.edit"):
         raise NotAllowed("Withdrawing approval rules needs the permission 'plans.edit'.")
     rule_set = get_rule_set(session, number, lock=True)
-    _move(session, actor, rule_set, "withdrawn", note)
+    transition(session, actor, RULE_SETS, rule_set, "withdrawn", note=note)
     return rule_set
 
 
 def decide(
-    session: Session, actor: Any | None, rule_set: ApprovalRuleSet, outcome: str, note: str
+    session: Session, actor: Actor, rule_set: ApprovalRuleSet, outcome: str, note: str
 ) -> None:
     """Put an approved proposal in force (superseding the active set), or reject it.
 
     Called by `governance.votes` once the votes decide, with the rule set locked."""
     if outcome == "active":
         current = active_rule_set(session, lock=True)
-        _move(session, actor, current, "superseded", f"superseded by version {rule_set.number}")
-        session.flush()  # the one-active index must see the old set leave first
-    _move(session, actor, rule_set, outcome, note)
-
-
-def _move(
-    session: Session, actor: Any | None, rule_set: ApprovalRuleSet, to_state: str, note
-) -> None:
-    allowed = {
-        "active": ("submitted",),
-        "rejected": ("submitted",),
-        "withdrawn": ("submitted",),
-        "superseded": ("active",),
-    }
-    if rule_set.state not in allowed[to_state]:
-        raise InvalidTransition(
-            f"{rule_set.label} is {rule_set.state}: it cannot become {to_state}."
-        )
-    from_state = rule_set.state
-    rule_set.state = to_state
-    if to_state in ("active", "rejected", "withdrawn"):
-        rule_set.decided_at = utcnow()
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        f"{OBJECT_TYPE}.{to_state}",
-        OBJECT_TYPE,
-        rule_set.label,
-        before=rule_set.content_hash,
-        after=rule_set.content_hash,
-        payload={"from": from_state, "to": to_state, "note": note},
-    )
+        # (flushed: the one-active index must see the old set leave first)
+        note_old = f"superseded by version {rule_set.number}"
+        transition(session, actor, RULE_SETS, current, "superseded", note=note_old)
+    transition(session, actor, RULE_SETS, rule_set, outcome, note=note)
 
 
 def rule_set_votes(session: Session, rule_set: ApprovalRuleSet) -> list[Vote]:
@@ -368,54 +341,52 @@ def rule_set_votes(session: Session, rule_set: ApprovalRuleSet) -> list[Vote]:
 
 
 def rule_set_tally(
-    session: Session, rule_set: ApprovalRuleSet, *, members: dict[int, set[str]] | None = None
+    session: Session,
+    rule_set: ApprovalRuleSet,
+    *,
+    votes: list[Vote] | None = None,
+    members: dict[int, set[str]] | None = None,
 ) -> Tally:
+    """A proposal's tally under the rules in force when it was proposed (`votes`: its
+    votes, if read; `members`: the committee, if read once for many proposals)."""
     under = get_rule_set(session, rule_set.decided_under or rule_set.number)
-    undecided = _undecided(session, (rule_set.created_by_id,), members)
-    return tally(
-        rule_set_votes(session, rule_set),
-        rules_change_rule(under),
-        undecided=undecided,
-    )
+    yet_to_vote = undecided(session, (rule_set.created_by_id,), members)
+    if votes is None:
+        votes = rule_set_votes(session, rule_set)
+    return tally(votes, rules_change_rule(under), undecided=yet_to_vote)
+
+
+class RuleSetBallot(Ballot):
+    object_type = OBJECT_TYPE
+    column = "rule_set_id"
+    open_state = "submitted"
+    open_text = "proposals"
+    noun = "proposal"
+    own_text = "You proposed these rules: nobody votes on their own proposal."
+
+    @classmethod
+    def lock(cls, session: Session, key: int) -> RuleSetBallot:
+        # The active set first, then the proposal: the order `propose` and `decide` lock in.
+        active_rule_set(session, lock=True)
+        return cls(get_rule_set(session, key, lock=True))
+
+    def authors(self) -> tuple[int | None, ...]:
+        return (self.row.created_by_id,)
+
+    def tally(self, session: Session, *, members: dict[int, set[str]] | None = None) -> Tally:
+        return rule_set_tally(session, self.row, votes=self.votes(session), members=members)
+
+    def decide(self, session: Session, actor: Actor, tally: Tally, comment: str | None) -> None:
+        if tally.rejected:
+            decide(session, actor, self.row, "rejected", rejection_note(tally, comment))
+        elif tally.approved:
+            decide(session, actor, self.row, "active", f"committee vote: {tally.summary()}")
 
 
 def cast_rules_vote(
-    session: Session,
-    actor: Any,
-    number: int,
-    *,
-    decision: str,
-    content_hash: str,
-    comment: str | None = None,
+    session: Session, actor: User | None, number: int, **ballot: Any
 ) -> tuple[Vote, Tally]:
-    """Record a vote on an approval-rules proposal; put it in force or reject it when the
-    tally (under the rules in force when it was proposed) decides."""
-    check_ballot(actor, decision, content_hash, comment)
-    # The active set first, then the proposal: the order `propose` and `decide` lock in.
-    active_rule_set(session, lock=True)
-    rule_set = get_rule_set(session, number, lock=True)
-    if rule_set.state != "submitted":
-        raise InvalidTransition(
-            f"{rule_set.label} is {rule_set.state}: votes are taken on proposals only."
-        )
-    require_same_hash(rule_set.label, rule_set.content_hash, content_hash)
-    if actor.id == rule_set.created_by_id:
-        raise NotAllowed(f"{rule_set.label}: nobody votes on their own proposal.")
-    vote = new_ballot(actor, decision, content_hash, comment, rule_set_id=rule_set.id)
-    add_vote(session, vote, rule_set.label)
-    result = rule_set_tally(session, rule_set)
-    audit.record(
-        session,
-        actor,
-        f"{OBJECT_TYPE}.vote",
-        OBJECT_TYPE,
-        rule_set.label,
-        before=content_hash,
-        after=content_hash,
-        payload={"decision": decision, "comment": comment, "tally": result.as_dict()},
-    )
-    if result.rejected:
-        decide(session, actor, rule_set, "rejected", _rejection_note(result, comment))
-    elif result.approved:
-        decide(session, actor, rule_set, "active", f"committee vote: {result.summary()}")
-    return vote, result
+    """Vote on a rules proposal; in force or rejected when the tally (under the rules in
+    force when it was proposed) decides.
+    `ballot`: `decision`, `content_hash`, `comment` (`ballots.cast`)."""
+    return cast(session, actor, RuleSetBallot, number, **ballot)

@@ -178,7 +178,7 @@ def eligible_voters(
     }
 
 
-def _undecided(
+def undecided(
     session: Session, excluding: Iterable[int | None], members: dict[int, set[str]] | None
 ) -> dict[int, set[str]]:
     """`eligible_voters` of the committee; from `members` (`eligible_voters(session,

@@ -13,7 +13,6 @@ existence is none of their business.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
@@ -32,13 +31,13 @@ from governance.errors import (
     NotAllowed,
     NotFound,
 )
-from governance.permissions import has_permission
+from governance.permissions import Actor, has_permission
 from governance.statements.read import team_of
 from models.disputes import OPEN_STATES, Dispute
+from models.identity import User
 from rules.problems import Problem
 
 DUE_BUSINESS_DAYS = 10
-DUE_ENV = "ACCORD_DISPUTE_DUE_BUSINESS_DAYS"
 MAX_REASON = 3000  # an accepted dispute's adjustment quotes it (max 4000)
 MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_NAME = 200
@@ -49,15 +48,6 @@ DisputeError = GovernanceError  # the base every refusal here derives from
 
 
 # --------------------------------------------------------------------------- due dates
-
-
-def configured_business_days(environ: Mapping[str, str] = os.environ) -> int:
-    raw = environ.get(DUE_ENV, "").strip()
-    if not raw:
-        return DUE_BUSINESS_DAYS
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{DUE_ENV}={raw!r}: expected a whole number of days, 1 or more")
-    return int(raw)
 
 
 def add_business_days(start: date, days: int) -> date:
@@ -78,11 +68,11 @@ def is_overdue(dispute: Dispute, today: date) -> bool:  # (Dispute.overdue: toda
 # --------------------------------------------------------------------------- visibility
 
 
-def sees_all(actor: Any | None) -> bool:
+def sees_all(actor: Actor) -> bool:
     return actor is None or any(has_permission(actor, p) for p in ("disputes.review", "audit.read"))
 
 
-def may_list(actor: Any | None) -> bool:
+def may_list(actor: Actor) -> bool:
     """Whether the actor has any view of disputes at all (others get 403)."""
     return sees_all(actor) or any(
         has_permission(actor, p)
@@ -90,11 +80,11 @@ def may_list(actor: Any | None) -> bool:
     )
 
 
-def _own(actor: Any) -> bool:
+def _own(actor: User) -> bool:
     return any(has_permission(actor, p) for p in ("disputes.file", "statements.read_own"))
 
 
-def can_view(session: Session, actor: Any | None, dispute: Dispute) -> bool:
+def can_view(session: Session, actor: Actor, dispute: Dispute) -> bool:
     """Reviewers and auditors: every dispute; a rep: their own; a manager: their team's."""
     if sees_all(actor):
         return True
@@ -113,7 +103,7 @@ SCOPES = ("mine", "team", "all")
 
 def visible(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     *,
     scope: str | None = None,
     states: Iterable[str] | None = None,
@@ -151,7 +141,7 @@ def visible(
     return stmt.order_by(Dispute.id.desc())
 
 
-def get(session: Session, actor: Any | None, dispute_id: int, *, lock: bool = False) -> Dispute:
+def get(session: Session, actor: Actor, dispute_id: int, *, lock: bool = False) -> Dispute:
     """The dispute, if the actor may see it (otherwise NotFound: it is none of theirs).
 
     `lock`: SELECT ... FOR UPDATE, re-read (a copy in the session could predate the lock).

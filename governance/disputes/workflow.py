@@ -22,7 +22,8 @@ escalation, demo seeding): trusted, but audited like anyone.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -33,10 +34,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from governance import audit
 from governance.disputes.rules import (
     CENT,
+    DUE_BUSINESS_DAYS,
     MAX_REASON,
     add_business_days,
     clean_attachments,
-    configured_business_days,
     content_hash,
     get,
     parse_amount,
@@ -52,7 +53,8 @@ from governance.errors import (
     StaleEdit,
 )
 from governance.exceptions import workflow as exceptions
-from governance.permissions import has_permission, require
+from governance.permissions import Actor, has_permission, require
+from governance.workflow import Workflow, transition
 from models.base import utcnow
 from models.disputes import ALLOWED_TRANSITIONS, OPEN_STATES, Dispute, DisputeEvent
 from models.payouts import PayoutLine, PayoutRun
@@ -66,7 +68,7 @@ OBJECT_TYPE = "dispute"
 
 def _event(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     dispute: Dispute,
     kind: str,
     *,
@@ -99,9 +101,7 @@ def _save(session: Session, dispute: Dispute) -> None:
         ) from None
 
 
-def _load(
-    session: Session, actor: Any | None, dispute_id: int, expected_version: int | None
-) -> Dispute:
+def _load(session: Session, actor: Actor, dispute_id: int, expected_version: int | None) -> Dispute:
     dispute = get(session, actor, dispute_id, lock=True)
     if expected_version is not None and dispute.version != expected_version:
         raise StaleEdit(
@@ -111,45 +111,50 @@ def _load(
     return dispute
 
 
-def _transition(
-    session: Session,
-    actor: Any | None,
-    dispute: Dispute,
-    to_state: str,
-    kind: str,
-    comment: str | None,
-    **payload: Any,
-) -> Dispute:
-    from_state = dispute.state
-    if (from_state, to_state) not in ALLOWED_TRANSITIONS:
-        label = to_state.replace("_", " ")
-        raise InvalidTransition(
-            f"Dispute {dispute.id} is {from_state.replace('_', ' ')}: it cannot become {label}."
-        )
-    before = content_hash(dispute)
-    dispute.state = to_state
+# The history entry each move writes (the rep and their manager read it).
+EVENT_OF_STATE = {
+    "under_review": "review_started",
+    "resolved_accepted": "accepted",
+    "resolved_rejected": "rejected",
+}
+
+
+def _stamp(dispute: Dispute, to_state: str, actor: Actor, note, now: datetime) -> None:
+    dispute.updated_at = now  # every change, even a comment, is a new version
     if to_state not in OPEN_STATES:
-        dispute.resolved_at = utcnow()
+        dispute.resolved_at = now
         dispute.resolved_by_id = getattr(actor, "id", None)
-    _event(session, actor, dispute, kind, from_state=from_state, to_state=to_state, comment=comment)
-    _save(session, dispute)
-    audit.record(
-        session,
-        actor,
-        f"{OBJECT_TYPE}.{to_state}",
-        OBJECT_TYPE,
-        dispute.id,
-        before=before,
-        after=content_hash(dispute),
-        payload={"from": from_state, "to": to_state, "comment": comment, **payload},
+
+
+def _history(dispute: Dispute, from_state, to_state, actor: Actor, note) -> DisputeEvent:
+    return DisputeEvent(
+        dispute=dispute,
+        kind=EVENT_OF_STATE[to_state],
+        actor_id=getattr(actor, "id", None),
+        at=utcnow(),
+        from_state=from_state,
+        to_state=to_state,
+        comment=note,
     )
-    return dispute
+
+
+DISPUTES = Workflow.of(
+    OBJECT_TYPE,
+    ALLOWED_TRANSITIONS,
+    label=lambda dispute: f"Dispute {dispute.id}",
+    audit_id=attrgetter("id"),
+    fingerprint=content_hash,
+    stamp=_stamp,
+    history=_history,
+    note_key="comment",
+    state_text=lambda state: state.replace("_", " "),
+)
 
 
 # --------------------------------------------------------------------------- filing
 
 
-def disputable_line(session: Session, actor: Any | None, line_id: int):
+def disputable_line(session: Session, actor: Actor, line_id: int):
     """(line, run) if the actor may dispute this line: their own, of a locked run."""
     line = session.get(PayoutLine, line_id)
     if line is None or (actor is not None and actor.participant_id != line.participant_id):
@@ -166,7 +171,7 @@ def disputable_line(session: Session, actor: Any | None, line_id: int):
 
 def file(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     line_id: int,
     *,
     reason: str,
@@ -189,7 +194,7 @@ def file(
     ):
         raise Conflict(f"Line {line_id} already has an unresolved dispute.")
     filed_on = today or utcnow().date()
-    days = configured_business_days() if business_days is None else business_days
+    days = DUE_BUSINESS_DAYS if business_days is None else business_days
     dispute = Dispute(
         payout_line_id=line.id,
         participant_id=line.participant_id,
@@ -232,7 +237,7 @@ def file(
 # --------------------------------------------------------------------------- review
 
 
-def _reviewer(session: Session, actor: Any | None, dispute_id: int, expected: int | None, doing):
+def _reviewer(session: Session, actor: Actor, dispute_id: int, expected: int | None, doing):
     require(actor, "disputes.review", doing)
     dispute = _load(session, actor, dispute_id, expected)
     if actor is not None and actor.participant_id == dispute.participant_id:
@@ -242,7 +247,7 @@ def _reviewer(session: Session, actor: Any | None, dispute_id: int, expected: in
 
 def start_review(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     dispute_id: int,
     *,
     comment: str | None = None,
@@ -250,12 +255,13 @@ def start_review(
 ) -> Dispute:
     """A reviewer takes an open dispute up."""
     dispute = _reviewer(session, actor, dispute_id, expected_version, "Reviewing a dispute")
-    return _transition(session, actor, dispute, "under_review", "review_started", comment)
+    transition(session, actor, DISPUTES, dispute, "under_review", note=comment)
+    return dispute
 
 
 def resolve_reject(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     dispute_id: int,
     *,
     resolution: str,
@@ -267,12 +273,13 @@ def resolve_reject(
         raise Invalid("A rejection needs a written reason.", problems)
     dispute = _reviewer(session, actor, dispute_id, expected_version, "Resolving a dispute")
     dispute.resolution = resolution.strip()
-    return _transition(session, actor, dispute, "resolved_rejected", "rejected", dispute.resolution)
+    transition(session, actor, DISPUTES, dispute, "resolved_rejected", note=dispute.resolution)
+    return dispute
 
 
 def resolve_accept(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     dispute_id: int,
     *,
     amount: Any = None,
@@ -315,21 +322,22 @@ def resolve_accept(
         raise Conflict(f"The adjustment could not be filed: {exc.message}", exc.problems) from None
     dispute.exception_id = filed.id
     dispute.resolution = note
-    return _transition(
+    transition(
         session,
         actor,
+        DISPUTES,
         dispute,
         "resolved_accepted",
-        "accepted",
-        note,
+        note=note,
         exception=filed.id,
         amount=value,
     )
+    return dispute
 
 
 def comment(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     dispute_id: int,
     text: str,
     *,
@@ -368,7 +376,7 @@ def comment(
 # --------------------------------------------------------------------------- escalation
 
 
-def escalate_overdue(session: Session, today: date, *, actor: Any | None = None) -> list[Dispute]:
+def escalate_overdue(session: Session, today: date, *, actor: Actor = None) -> list[Dispute]:
     """Mark every unresolved dispute past its due day escalated, once (a daily cron job).
 
     Idempotent: a dispute escalated before is left alone, so running it twice a day, or

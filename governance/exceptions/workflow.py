@@ -40,25 +40,37 @@ from sqlalchemy.orm import Session
 
 from governance import audit
 from governance.committee import approval_rules
-from governance.committee.ballots import (
-    add_vote,
-    check_ballot_fields,
-    new_ballot,
-    require_same_hash,
-)
+from governance.committee.ballots import Ballot, cast, refusal
 from governance.committee.quorum import QuorumRule, Tally, eligible_voters, tally
-from governance.errors import DocumentRejected, InvalidTransition, NotAllowed, NotFound, StaleEdit
+from governance.errors import (
+    DocumentRejected,
+    GovernanceError,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    StaleEdit,
+)
 from governance.exceptions.fields import content_hash, content_of, read_fields
-from governance.exceptions.impact import engine_shape, estimate, section3_exception
-from governance.permissions import has_permission
+from governance.exceptions.impact import estimate, section3_exception
+from governance.permissions import Actor, has_permission
+from governance.workflow import Workflow, transition
 from models import Deal
 from models.approvals import Vote
-from models.base import utcnow
 from models.exceptions import EXCEPTION_STATES, EXCEPTION_TRANSITIONS, PayoutException
+from models.identity import User
 from rules.period import Period
 from rules.problems import Problem
 
 OBJECT_TYPE = "payout_exception"
+
+
+def _stamp(exc: PayoutException, to_state: str, actor: Actor, note, now: datetime) -> None:
+    exc.version += 1
+    exc.decided_at = now
+    exc.decision_note = note
+
+
+EXCEPTIONS = Workflow.of(OBJECT_TYPE, EXCEPTION_TRANSITIONS, stamp=_stamp)
 READ_PERMISSIONS = ("exceptions.file", "exceptions.decide", "changes.vote", "audit.read")
 
 
@@ -69,7 +81,7 @@ def _today() -> date:
 # --------------------------------------------------------------------------- reading
 
 
-def can_read(actor: Any | None) -> bool:
+def can_read(actor: Actor) -> bool:
     """The deal desk, the committee, comp admins and auditors see every exception."""
     return actor is None or any(has_permission(actor, p) for p in READ_PERMISSIONS)
 
@@ -111,15 +123,19 @@ def deciding_rule(exc: PayoutException) -> QuorumRule:
     return approval_rules.exception_rule(exc.rule_set, Decimal(exc.impact["moved"]))
 
 
-def exception_tally(session: Session, exc: PayoutException) -> Tally:
+def exception_tally(
+    session: Session, exc: PayoutException, votes: list[Vote] | None = None
+) -> Tally:
     """The tally, also saying whether approval is still possible: the members yet to vote
     are the active users who may vote on this route, other than the filer (as for plan
     changes: without `any_rejection_rejects`, dissent rejects only once approval is
-    impossible)."""
+    impossible). `votes`: the exception's votes, if read."""
     undecided = eligible_voters(
         session, excluding=(exc.filed_by_id,), may_vote=lambda user: may_vote(user, exc)
     )
-    return tally(exception_votes(session, exc), deciding_rule(exc), undecided=undecided)
+    if votes is None:
+        votes = exception_votes(session, exc)
+    return tally(votes, deciding_rule(exc), undecided=undecided)
 
 
 def shown_state(exc: PayoutException, *, on: date | None = None) -> str:
@@ -176,7 +192,7 @@ def engine_item(exc: PayoutException) -> dict[str, Any]:
 
 def file_exception(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     fields: dict,
     *,
     dispute_id: int | None = None,
@@ -249,7 +265,7 @@ def file_exception(
 # --------------------------------------------------------------------------- deciding
 
 
-def may_vote(actor: Any | None, exc: PayoutException) -> bool:
+def may_vote(actor: Actor, exc: PayoutException) -> bool:
     """Whether `actor` holds the permission this exception's route needs."""
     if actor is None:
         return False
@@ -258,69 +274,63 @@ def may_vote(actor: Any | None, exc: PayoutException) -> bool:
     return exc.route == "below" and has_permission(actor, "exceptions.decide")
 
 
-def can_cast(session: Session, actor: Any | None, exc: PayoutException) -> bool:
-    """For pages: may `actor` vote on `exc` now (permission, not theirs, open, not voted)?"""
-    return (
-        may_vote(actor, exc)
-        and exc.state == "submitted"
-        and not exc.expired(_today())
-        and actor.id != exc.filed_by_id
-        and all(v.voter_id != actor.id for v in exception_votes(session, exc))
-    )
+class ExceptionBallot(Ballot):
+    object_type = OBJECT_TYPE
+    column = "exception_id"
+    open_state = "submitted"
+    open_text = "submitted exceptions"
+    noun = "exception"
+    own_text = "You filed this exception: nobody votes on their own exception."
+    voters = ("changes.vote", "exceptions.decide")
+    voters_text = "Voting on exceptions needs 'exceptions.decide' or 'changes.vote'."
+
+    @classmethod
+    def lock(cls, session: Session, key: int) -> ExceptionBallot:
+        return cls(get_exception(session, key, lock=True))
+
+    def authors(self) -> tuple[int | None, ...]:
+        return (self.row.filed_by_id,)
+
+    def route_refusal(self, actor: User) -> GovernanceError | None:
+        if may_vote(actor, self.row):
+            return None
+        return NotAllowed(
+            f"{self.label} moves more than the deal desk decides: the committee votes on it."
+        )
+
+    def closed(self) -> GovernanceError | None:
+        if self.row.expired(_today()):
+            return InvalidTransition(f"{self.label} expired on {self.row.expires_on}: withdraw it.")
+        return None
+
+    def tally(self, session: Session) -> Tally:
+        return exception_tally(session, self.row, self.votes(session))
+
+    def decide(self, session: Session, actor: User, tally: Tally, comment: str | None) -> None:
+        if tally.rejected:
+            note = f"rejected by vote: {comment}"
+            transition(session, actor, EXCEPTIONS, self.row, "rejected", note=note)
+        elif tally.approved:
+            note = f"approved by vote: {tally.summary()}"
+            transition(session, actor, EXCEPTIONS, self.row, "approved", note=note)
+
+
+def can_cast(session: Session, actor: Actor, exc: PayoutException) -> bool:
+    """For pages: whether a vote by `actor` on `exc` would be taken now."""
+    return refusal(session, actor, ExceptionBallot(exc)) is None
 
 
 def cast_exception_vote(
-    session: Session,
-    actor: Any,
-    exception_id: int,
-    *,
-    decision: str,
-    content_hash: str,
-    comment: str | None = None,
+    session: Session, actor: User | None, exception_id: int, **ballot: Any
 ) -> tuple[Vote, Tally]:
-    """Record a vote; approve or reject the exception when the tally decides."""
-    if actor is None:
-        raise NotAllowed("Only a person can vote.")
-    if not (has_permission(actor, "changes.vote") or has_permission(actor, "exceptions.decide")):
-        raise NotAllowed("Voting on exceptions needs 'exceptions.decide' or 'changes.vote'.")
-    check_ballot_fields(decision, content_hash, comment)
-    exc = get_exception(session, exception_id, lock=True)
-    if not may_vote(actor, exc):
-        raise NotAllowed(
-            f"{exc.label} moves more than the deal desk decides: the committee votes on it."
-        )
-    if exc.state != "submitted":
-        raise InvalidTransition(
-            f"{exc.label} is {exc.state}: votes are taken on submitted exceptions only."
-        )
-    if exc.expired(_today()):
-        raise InvalidTransition(f"{exc.label} expired on {exc.expires_on}: withdraw it.")
-    require_same_hash(exc.label, exc.content_hash, content_hash)
-    if actor.id == exc.filed_by_id:
-        raise NotAllowed(f"{exc.label}: nobody votes on their own exception.")
-    vote = new_ballot(actor, decision, content_hash, comment, exception_id=exc.id)
-    add_vote(session, vote, exc.label)
-    result = exception_tally(session, exc)
-    audit.record(
-        session,
-        actor,
-        f"{OBJECT_TYPE}.vote",
-        OBJECT_TYPE,
-        exc.label,
-        before=content_hash,
-        after=content_hash,
-        payload={"decision": decision, "comment": comment, "tally": result.as_dict()},
-    )
-    if result.rejected:
-        _move(session, actor, exc, "rejected", f"rejected by vote: {comment}")
-    elif result.approved:
-        _move(session, actor, exc, "approved", f"approved by vote: {result.summary()}")
-    return vote, result
+    """Vote on an exception; approve or reject it when the tally decides.
+    `ballot`: `decision`, `content_hash`, `comment` (`ballots.cast`)."""
+    return cast(session, actor, ExceptionBallot, exception_id, **ballot)
 
 
 def withdraw(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     exception_id: int,
     *,
     note: str | None = None,
@@ -342,46 +352,5 @@ def withdraw(
             f" {expected_version}).",
             [Problem("version", f"expected {exc.version}")],
         )
-    _move(session, actor, exc, "withdrawn", note)
+    transition(session, actor, EXCEPTIONS, exc, "withdrawn", note=note)
     return exc
-
-
-def _move(
-    session: Session, actor: Any | None, exc: PayoutException, to_state: str, note: str | None
-) -> None:
-    if (exc.state, to_state) not in EXCEPTION_TRANSITIONS:
-        raise InvalidTransition(f"{exc.label} is {exc.state}: it cannot become {to_state}.")
-    from_state = exc.state
-    exc.state = to_state
-    exc.version += 1
-    exc.decided_at = utcnow()
-    exc.decision_note = note
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        f"{OBJECT_TYPE}.{to_state}",
-        OBJECT_TYPE,
-        exc.label,
-        before=exc.content_hash,
-        after=exc.content_hash,
-        payload={"from": from_state, "to": to_state, "note": note},
-    )
-
-
-__all__ = [
-    "approved_exceptions",
-    "can_cast",
-    "can_read",
-    "cast_exception_vote",
-    "deciding_rule",
-    "engine_item",
-    "engine_shape",
-    "exception_tally",
-    "exception_votes",
-    "file_exception",
-    "get_exception",
-    "list_exceptions",
-    "shown_state",
-    "withdraw",
-]

@@ -32,6 +32,7 @@ from governance.auditing import data_changes
 from governance.imports.sources import Batch
 from governance.imports.validate import Validator
 from governance.imports.writer import KINDS, Counts, Writer
+from governance.permissions import Actor
 from rules.problems import InvalidData, Problem
 
 CHUNK = 2000
@@ -76,7 +77,7 @@ def import_data(
     *,
     source: str = "",
     progress: Progress | None = None,
-    actor: Any | None = None,
+    actor: Actor = None,
 ) -> ImportReport:
     """Import one section-3 mapping (exceptions refused); raises `InvalidData`."""
     batch = Batch()
@@ -89,7 +90,7 @@ def import_batch(
     batch: Batch,
     *,
     progress: Progress | None = None,
-    actor: Any | None = None,
+    actor: Actor = None,
 ) -> ImportReport:
     """Validate and upsert every record of `batch`; raises `InvalidData` listing all problems.
 

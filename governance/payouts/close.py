@@ -33,22 +33,22 @@ Every transition writes an audit record in the caller's transaction.
 
 from __future__ import annotations
 
-import hashlib
-import json
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance import audit
 from governance.committee import approval_rules
-from governance.committee.ballots import add_vote, check_ballot, require_same_hash
+from governance.committee.ballots import Ballot, cast
 from governance.committee.quorum import Tally, tally
-from governance.errors import Conflict, InvalidTransition, NotAllowed, NotFound
-from governance.permissions import require
+from governance.errors import Conflict, GovernanceError, NotAllowed
+from governance.payouts.runs import get_run
+from governance.permissions import Actor, require
+from governance.workflow import Workflow, transition
 from models.approvals import Vote
-from models.base import utcnow
-from models.payouts import PayoutRun
+from models.identity import User
+from models.payouts import RUN_TRANSITIONS, PayoutRun
 
 OBJECT_TYPE = "payout_run"
 
@@ -70,25 +70,12 @@ def run_content(run: PayoutRun) -> dict[str, Any]:
 
 
 def run_content_hash(run: PayoutRun) -> str:
-    text = json.dumps(run_content(run), sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return audit.sha256_json(run_content(run))
 
 
-def get_run(session: Session, run_id: int, *, lock: bool = False) -> PayoutRun:
-    stmt = select(PayoutRun).where(PayoutRun.id == run_id)
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    run = session.scalars(stmt).one_or_none()
-    if run is None:
-        raise NotFound(f"No payout run {run_id}.")
-    return run
-
-
-def run_votes(session: Session, run: PayoutRun, *, current_only: bool = True) -> list[Vote]:
-    stmt = select(Vote).where(Vote.payout_run_id == run.id)
-    if current_only:
-        stmt = stmt.where(Vote.content_hash == run_content_hash(run))
-    return list(session.scalars(stmt.order_by(Vote.id)))
+def run_votes(session: Session, run: PayoutRun) -> list[Vote]:
+    """The votes on the run's current content (a re-run is a fresh ballot)."""
+    return RunBallot(run).votes(session)
 
 
 def run_tally(session: Session, run: PayoutRun, votes: list[Vote] | None = None) -> Tally:
@@ -122,93 +109,81 @@ def tally_dict(session: Session, run: PayoutRun) -> dict[str, Any]:
 # --------------------------------------------------------------------------- transitions
 
 
-def _move(session: Session, actor: Any | None, run: PayoutRun, to_state: str, note: str) -> None:
-    allowed = {"approved": ("draft",), "locked": ("approved",)}
-    if run.state not in allowed[to_state]:
-        raise InvalidTransition(f"{run.label} is {run.state}: it cannot become {to_state}.")
-    from_state, now = run.state, utcnow()
-    run.state = to_state
+def _stamp(run: PayoutRun, to_state: str, actor: Actor, note, now: datetime) -> None:
     if to_state == "approved":
         run.approved_at = now
-    else:
+    elif to_state == "locked":
         run.locked_at = now
         run.locked_by_id = getattr(actor, "id", None)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        f"{OBJECT_TYPE}.{to_state}",
-        OBJECT_TYPE,
-        run.label,
-        before=run_content_hash(run),
-        after=run_content_hash(run),
-        payload={"from": from_state, "to": to_state, "period": run.period, "note": note},
-    )
+
+
+RUNS = Workflow.of(OBJECT_TYPE, RUN_TRANSITIONS, fingerprint=run_content_hash, stamp=_stamp)
+
+
+class RunBallot(Ballot):
+    object_type = OBJECT_TYPE
+    column = "payout_run_id"
+    open_state = "draft"
+    open_text = "drafts"
+    noun = "build"
+    own_text = "You started this run: nobody votes on a run they started."
+    voters_text = "Voting on a run is for committee members (permission 'changes.vote')."
+
+    @property
+    def content_hash(self) -> str:
+        return run_content_hash(self.row)
+
+    @classmethod
+    def lock(cls, session: Session, key: int) -> RunBallot:
+        return cls(get_run(session, key, lock=True))
+
+    def authors(self) -> tuple[int | None, ...]:
+        return (self.row.started_by_id,)
+
+    def vote_filter(self) -> Any:
+        # Only the votes on the run's current content count: a re-run is a fresh ballot.
+        return (Vote.payout_run_id == self.row.id) & (Vote.content_hash == self.content_hash)
+
+    def barred(self, session: Session, votes: list[Vote]) -> GovernanceError | None:
+        if run_tally(session, self.row, votes).rejected:
+            return Conflict(f"{self.label} was rejected: re-run the period for a new ballot.")
+        return None
+
+    def tally(self, session: Session) -> Tally:
+        return run_tally(session, self.row, self.votes(session))
+
+    def decide(self, session: Session, actor: User, tally: Tally, comment: str | None) -> None:
+        run = self.row
+        if tally.rejected:
+            # The run stays a draft that cannot be approved or locked: re-run it.
+            audit.record(
+                session,
+                actor,
+                f"{OBJECT_TYPE}.rejected",
+                OBJECT_TYPE,
+                run.label,
+                before=self.content_hash,
+                after=self.content_hash,
+                payload={
+                    "period": run.period,
+                    "state": run.state,
+                    "note": f"rejected by committee vote: {comment}; re-run the period",
+                },
+            )
+        elif tally.approved:
+            note = f"committee vote: {tally.summary()}"
+            transition(session, actor, RUNS, run, "approved", note=note, period=run.period)
 
 
 def cast_run_vote(
-    session: Session,
-    actor: Any,
-    run_id: int,
-    *,
-    decision: str,
-    content_hash: str,
-    comment: str | None = None,
+    session: Session, actor: User | None, run_id: int, **ballot: Any
 ) -> tuple[Vote, Tally]:
-    """Record a committee vote on a draft run; approve it when the quorum is met."""
-    check_ballot(actor, decision, content_hash, comment)
-    run = get_run(session, run_id, lock=True)
-    if run.state != "draft":
-        raise InvalidTransition(f"{run.label} is {run.state}: votes are taken on drafts only.")
-    current = run_content_hash(run)
-    require_same_hash(run.label, current, content_hash)
-    if actor.id == run.started_by_id:
-        raise NotAllowed(f"{run.label}: nobody votes on a run they started.")
-    before = run_tally(session, run)
-    if before.rejected:
-        raise Conflict(f"{run.label} was rejected: re-run the period for a new ballot.")
-    vote = Vote(
-        payout_run_id=run.id,
-        voter_id=actor.id,
-        decision=decision,
-        content_hash=content_hash,
-        functions=sorted(actor.committee_functions),
-        roles=sorted(actor.role_names),
-        comment=comment,
-    )
-    add_vote(session, vote, f"{run.label} (this content)")
-    result = run_tally(session, run)
-    audit.record(
-        session,
-        actor,
-        f"{OBJECT_TYPE}.vote",
-        OBJECT_TYPE,
-        run.label,
-        before=content_hash,
-        after=content_hash,
-        payload={"decision": decision, "comment": comment, "tally": result.as_dict()},
-    )
-    if result.rejected:
-        audit.record(
-            session,
-            actor,
-            f"{OBJECT_TYPE}.rejected",
-            OBJECT_TYPE,
-            run.label,
-            before=content_hash,
-            after=content_hash,
-            payload={
-                "period": run.period,
-                "state": run.state,
-                "note": f"rejected by committee vote: {comment}; re-run the period",
-            },
-        )
-    elif result.approved:
-        _move(session, actor, run, "approved", f"committee vote: {result.summary()}")
-    return vote, result
+    """Vote on a draft run; approve it when the quorum is met.
+    `ballot`: `decision`, `content_hash`, `comment` (`ballots.cast`)."""
+    return cast(session, actor, RunBallot, run_id, **ballot)
 
 
-def lock_run(session: Session, actor: Any | None, run_id: int, *, note: str | None = None):
+def lock_run(session: Session, actor: Actor, run_id: int, *, note: str | None = None):
     """approved -> locked, by a holder of `payouts.run` (or the system)."""
     if actor is None:
         raise NotAllowed("Locking a payout run is a person's act: sign in.")
@@ -220,7 +195,9 @@ def lock_run(session: Session, actor: Any | None, run_id: int, *, note: str | No
     approvals = [v for v in run_votes(session, run) if v.decision == "approve"]
     if run.state == "approved" and not approvals:
         raise Conflict(f"{run.label}: no approval names its current content.")
-    _move(session, actor, run, "locked", note or "locked for payroll")
+    transition(
+        session, actor, RUNS, run, "locked", note=note or "locked for payroll", period=run.period
+    )
     return run
 
 

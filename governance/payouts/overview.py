@@ -3,10 +3,8 @@
     runs = run_rows(session)                       # the list page
     view = run_overview(session, viewer, run_id)    # the detail page
 
-Read-only: it composes `governance.payout_runs` (runs), `governance.payout_close` (content
-hash, tally, votes) and the run's statements and lines, so the pages stay thin and the
-templates hold no rule. `vote_refusal` mirrors `payout_close.cast_run_vote`, which still
-decides when a vote is cast: the page only explains why its form is absent.
+Read-only, so the pages stay thin and the templates hold no rule; why a viewer's vote
+form is absent is the ballot's own refusal (`committee.ballots.refusal_text`).
 """
 
 from __future__ import annotations
@@ -18,9 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from governance.accounts import names
+from governance.committee.ballots import refusal_text
 from governance.payouts import close as payout_close
 from governance.payouts import runs as payout_runs
-from governance.permissions import has_permission
+from governance.permissions import Actor, has_permission
 from models.payouts import PayoutLine, PayoutRun, Statement
 
 # Reading a run needs what the API's reads need (app/api/payout_runs, payout_close).
@@ -69,27 +68,12 @@ def adjustment_count(session: Session, run: PayoutRun) -> int:
     return session.scalar(stmt) or 0
 
 
-def vote_refusal(session: Session, viewer: Any, run: PayoutRun, votes, tally) -> str | None:
-    """Why `viewer` cannot vote on `run` now (None: they can)."""
-    if not has_permission(viewer, "changes.vote"):
-        return "Voting on a run is for committee members (permission 'changes.vote')."
-    if run.state != "draft":
-        return f"{run.label} is {run.state}: votes are taken on drafts only."
-    if viewer.id == run.started_by_id:
-        return "You started this run: nobody votes on a run they started."
-    for vote in votes:
-        if vote.voter_id == viewer.id:
-            return f"You have voted ({vote.decision}) on this build; a vote is never changed."
-    if tally.rejected:
-        return f"{run.label} was rejected: re-run the period for a new ballot."
-    return None
-
-
-def run_overview(session: Session, viewer: Any, run_id: int) -> dict[str, Any]:
+def run_overview(session: Session, viewer: Actor, run_id: int) -> dict[str, Any]:
     """Everything the run's page shows; raises `NotFound` for an unknown run."""
     run = payout_runs.get_run(session, run_id)
-    votes = payout_close.run_votes(session, run)
-    tally = payout_close.run_tally(session, run, votes)
+    ballot = payout_close.RunBallot(run)
+    votes = ballot.votes(session)
+    tally = ballot.tally(session)
     people = names(session, [run.started_by_id, run.locked_by_id, *(v.voter_id for v in votes)])
     return {
         "run": run,
@@ -102,7 +86,7 @@ def run_overview(session: Session, viewer: Any, run_id: int) -> dict[str, Any]:
         "votes": [
             {"vote": v, "voter": people.get(v.voter_id, f"user {v.voter_id}")} for v in votes
         ],
-        "refusal": vote_refusal(session, viewer, run, votes, tally),
+        "refusal": refusal_text(session, viewer, ballot),
         "can_lock": run.state == "approved" and has_permission(viewer, "payouts.run"),
         "can_rerun": run.state == "draft" and has_permission(viewer, "payouts.run"),
     }

@@ -64,7 +64,7 @@ from governance.payouts.inputs import (
     unique,
 )
 from governance.payouts.recheck import adjustments_for
-from governance.permissions import has_permission, require
+from governance.permissions import Actor, has_permission, require
 from models import PayoutLine, PayoutRun, Statement
 from models.base import utcnow
 from models.payouts import HOLDING_STATES
@@ -81,7 +81,7 @@ BATCH = 250
 Progress = Callable[[int, int], None]
 
 
-def can_read(actor: Any | None) -> bool:
+def can_read(actor: Actor) -> bool:
     return actor is None or any(
         has_permission(actor, p) for p in ("statements.read_all", "audit.read")
     )
@@ -90,8 +90,9 @@ def can_read(actor: Any | None) -> bool:
 # --------------------------------------------------------------------------- reading
 
 
-def get_run(session: Session, run_id: int) -> PayoutRun:
-    run = session.get(PayoutRun, run_id)
+def get_run(session: Session, run_id: int, *, lock: bool = False) -> PayoutRun:
+    """The run; `lock`: SELECT ... FOR UPDATE, re-read (a copy in the session could be older)."""
+    run = session.get(PayoutRun, run_id, with_for_update=lock or None, populate_existing=lock)
     if run is None:
         raise NotFound(f"No payout run {run_id}.")
     return run
@@ -126,7 +127,7 @@ def run_lines(
 
 
 def start_run(
-    session: Session, actor: Any | None, period: str, *, progress: Progress | None = None
+    session: Session, actor: Actor, period: str, *, progress: Progress | None = None
 ) -> PayoutRun:
     """Build (or re-build, for a draft) the period's run; flushes, the caller commits."""
     require(actor, "payouts.run", "Starting a payout run")

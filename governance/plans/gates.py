@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from sqlalchemy.orm import Session
 
+from governance.committee.quorum import Tally
 from governance.errors import Conflict, DocumentRejected, NotAllowed
 from governance.periods import is_period_locked
-from governance.permissions import require
+from governance.permissions import Actor, require
 from governance.plans.change_requests import embedded_test_failures
 from governance.plans.tally import change_request_of, plan_tally
 from models.policy import PlanVersion
@@ -29,21 +29,18 @@ def _lint_errors(session: Session, version: PlanVersion, plan: Plan) -> list[Pro
     return [p for p in lint_plan(plan) if p.severity == "error"]
 
 
-def _embedded_tests(session: Session, version: PlanVersion, plan: Plan) -> list[Problem]:
-
-    return embedded_test_failures(session, version, plan)
-
-
 # What a draft must pass before it can be submitted (each returns the problems that block
 # submission): lint, the embedded tests, and last the impact simulation, which never
-# blocks but is stored with the change request (governance/change_requests.py).
+# blocks but is stored with the change request (change_requests.attach_review).
 SUBMISSION_CHECKS: list[Callable[[Session, PlanVersion, Plan], list[Problem]]] = [
     _lint_errors,
-    _embedded_tests,
+    embedded_test_failures,
 ]
 
 
-def approval_gate(session: Session, actor: Any | None, version: PlanVersion) -> None:
+def approval_gate(
+    session: Session, actor: Actor, version: PlanVersion, tally: Tally | None = None
+) -> None:
     """Approval is the committee's decision by vote (`governance.votes`): a user may record
     it only once the version's votes satisfy the approval rules that decide it, which the
     deciding vote does itself, in the same transaction. A direct approval by a user is
@@ -61,7 +58,7 @@ def approval_gate(session: Session, actor: Any | None, version: PlanVersion) -> 
     if version.state != "submitted":
         return  # approve() refuses the state itself, with the error that names it
 
-    result = plan_tally(session, version)
+    result = tally or plan_tally(session, version)
     if not result.approved:
         # 409, not 403: the actor may approve; the votes do not allow it (yet).
         raise Conflict(
@@ -109,7 +106,9 @@ def check_effective_date(
         raise DocumentRejected(f"{version.label}: the effective date is not allowed.", problems)
 
 
-def rejection_gate(session: Session, actor: Any | None, version: PlanVersion) -> None:
+def rejection_gate(
+    session: Session, actor: Actor, version: PlanVersion, tally: Tally | None = None
+) -> None:
     """A direct rejection (`POST .../reject`) is an explicit decision, coherent with the
     rules that decide the version (`governance.votes`):
 
@@ -130,7 +129,7 @@ def rejection_gate(session: Session, actor: Any | None, version: PlanVersion) ->
     if version.state != "submitted":
         return  # reject() refuses the state itself, with the error that names it
 
-    result = plan_tally(session, version)
+    result = tally or plan_tally(session, version)
     if not (result.rule.any_rejection_rejects or result.rejected):
         raise Conflict(
             f"{version.label}: under the rules deciding it a rejection is a vote (POST"

@@ -1,20 +1,13 @@
-"""The policy store's transitions: draft, update, submit, approve, activate, reject, withdraw.
+"""A plan version's lifecycle: draft, update, submit, approve, activate, reject, withdraw.
 
-One function per transition. Each checks the actor's permission and the version's state,
-changes the row, records the transition, and appends an audit record, all in the caller's
-transaction (they flush; the request handler or CLI command commits). `actor=None` is the
-system (an operator at the CLI, demo seeding): it is trusted and skips permission and
-separation-of-duties checks, but its actions are audited like anyone's.
-
-Every change to a plan or its versions bumps `PolicyPlan.revision` (SQLAlchemy's
-`version_id_col`): callers pass the revision they read as `expected_revision`, and a
-stale one, or a concurrent writer that got there first, raises `StaleEdit`.
+One function per step; the state change itself is `workflow.transition`. Every change to
+a plan or its versions bumps `PolicyPlan.revision`: callers pass the revision they read
+as `expected_revision`, and a stale one (or a concurrent writer first) is `StaleEdit`.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,11 +15,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from governance import audit
+from governance.committee.quorum import Tally
 from governance.errors import Conflict, DocumentRejected, InvalidTransition, StaleEdit
-from governance.permissions import require
+from governance.permissions import Actor, require
 from governance.plans import gates
 from governance.plans.change_requests import attach_review
 from governance.plans.lookup import OBJECT_TYPE, get_plan, get_version, parse_document, plan_of
+from governance.workflow import Workflow, transition
 from models.base import utcnow
 from models.policy import ALLOWED_TRANSITIONS, PlanTransition, PlanVersion, PolicyPlan
 from rules.canonical import canonical_json
@@ -47,37 +42,17 @@ def _claim(session: Session, plan: PolicyPlan) -> None:
         ) from None
 
 
-def _transition(
-    session: Session,
-    actor: Any | None,
-    version: PlanVersion,
-    to_state: str,
-    note: str | None,
-    **payload: Any,
-) -> None:
-    from_state = version.state
-    if (from_state, to_state) not in ALLOWED_TRANSITIONS:
-        raise InvalidTransition(f"{version.label} is {from_state}: it cannot become {to_state}.")
-    version.state = to_state
-    session.add(
-        PlanTransition(
-            version=version,
-            from_state=from_state,
-            to_state=to_state,
-            actor_id=getattr(actor, "id", None),
-            note=note,
-        )
+def _history(version, from_state, to_state, actor: Actor, note) -> PlanTransition:
+    return PlanTransition(
+        version=version,
+        from_state=from_state,
+        to_state=to_state,
+        actor_id=getattr(actor, "id", None),
+        note=note,
     )
-    audit.record(
-        session,
-        actor,
-        f"{OBJECT_TYPE}.{to_state}",
-        OBJECT_TYPE,
-        version.label,
-        before=version.content_hash,
-        after=version.content_hash,
-        payload={"from": from_state, "to": to_state, "note": note, **payload},
-    )
+
+
+PLAN_VERSIONS = Workflow.of(OBJECT_TYPE, ALLOWED_TRANSITIONS, history=_history)
 
 
 def _load_plan(session: Session, key: str, expected_revision: int | None) -> PolicyPlan:
@@ -100,7 +75,7 @@ def _expect_state(version: PlanVersion, state: str, doing: str) -> None:
 
 def create_draft(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     text: str,
     *,
     source: str = "<plan>",
@@ -156,7 +131,7 @@ def create_draft(
 
 def update_draft(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     key: str,
     number: int,
     text: str,
@@ -197,7 +172,7 @@ def update_draft(
 
 def submit(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     key: str,
     number: int,
     *,
@@ -230,33 +205,35 @@ def submit(
     plan.draft_number = None
     attach_review(session, version, doc, retroactive=retroactive)
     _claim(session, plan)
-    _transition(
+    transition(
         session,
         actor,
+        PLAN_VERSIONS,
         version,
         "submitted",
-        note,
+        note=note,
         effective_from=effective_from,
         retroactive=retroactive,
     )
-    session.flush()
     return version
 
 
 def approve(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     key: str,
     number: int,
     *,
     effective_from: date | None = None,
     note: str | None = None,
     expected_revision: int | None = None,
+    tally: Tally | None = None,
 ) -> PlanVersion:
-    """Approve a submitted version; `effective_from` here overrides the submitted one."""
+    """Approve a submitted version; `effective_from` here overrides the submitted one.
+    `tally`: the committee's, when the deciding vote has just counted it."""
     plan = _load_plan(session, key, expected_revision)
     version = get_version(session, key, number)
-    gates.approval_gate(session, actor, version)
+    gates.approval_gate(session, actor, version, tally)
     _expect_state(version, "submitted", "can be approved")
     if effective_from is not None:
         version.effective_from = effective_from
@@ -267,14 +244,21 @@ def approve(
         )
     gates.check_effective_date(session, version)
     _claim(session, plan)
-    _transition(session, actor, version, "approved", note, effective_from=version.effective_from)
-    session.flush()
+    transition(
+        session,
+        actor,
+        PLAN_VERSIONS,
+        version,
+        "approved",
+        note=note,
+        effective_from=version.effective_from,
+    )
     return version
 
 
 def activate(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     key: str,
     number: int,
     *,
@@ -293,28 +277,28 @@ def activate(
         select(PlanVersion).where(PlanVersion.plan_key == key, PlanVersion.state == "active")
     )
     if previous is not None:
-        _transition(
+        # (flushed: the one-active-per-plan index must see the old row leave first)
+        transition(
             session,
             actor,
+            PLAN_VERSIONS,
             previous,
             "superseded",
-            f"superseded by version {number}",
+            note=f"superseded by version {number}",
             by=version.number,
         )
-        # The one-active-per-plan index must see the old row leave before the new arrives.
-        session.flush()
     version.recorded_at = utcnow()
-    _transition(
-        session,
-        actor,
-        version,
-        "active",
-        note,
-        effective_from=version.effective_from,
-        supersedes=previous.number if previous else None,
-    )
     try:
-        session.flush()
+        transition(
+            session,
+            actor,
+            PLAN_VERSIONS,
+            version,
+            "active",
+            note=note,
+            effective_from=version.effective_from,
+            supersedes=previous.number if previous else None,
+        )
     except IntegrityError:  # the partial unique index: the last line of defence
         raise StaleEdit(f"Another version of {key!r} was activated at the same time.") from None
     return version
@@ -322,15 +306,17 @@ def activate(
 
 def reject(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     key: str,
     number: int,
     *,
     note: str,
     expected_revision: int | None = None,
+    tally: Tally | None = None,
 ) -> PlanVersion:
     """Turn a submitted version down; a written reason is required. A user's rejection
-    passes `policy_checks.rejection_gate` (coherent with the committee's voting rules)."""
+    passes `gates.rejection_gate` (coherent with the committee's voting rules); `tally`:
+    the committee's, when the deciding vote has just counted it."""
     require(actor, "plans.approve", "Rejecting a plan version")
     if not (note or "").strip():
         raise DocumentRejected(
@@ -338,17 +324,16 @@ def reject(
         )
     plan = _load_plan(session, key, expected_revision)
     version = get_version(session, key, number)
-    gates.rejection_gate(session, actor, version)
+    gates.rejection_gate(session, actor, version, tally)
     _expect_state(version, "submitted", "can be rejected")
     _claim(session, plan)
-    _transition(session, actor, version, "rejected", note)
-    session.flush()
+    transition(session, actor, PLAN_VERSIONS, version, "rejected", note=note)
     return version
 
 
 def withdraw(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     key: str,
     number: int,
     *,
@@ -364,6 +349,5 @@ def withdraw(
     if version.state == "draft":
         plan.draft_number = None
     _claim(session, plan)
-    _transition(session, actor, version, "withdrawn", note)
-    session.flush()
+    transition(session, actor, PLAN_VERSIONS, version, "withdrawn", note=note)
     return version

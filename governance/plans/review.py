@@ -16,13 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance.accounts import names
+from governance.committee.ballots import refusal_text
 from governance.committee.quorum import eligible_voters
 from governance.errors import NotFound
-from governance.permissions import has_permission
+from governance.permissions import Actor
 from governance.plans import lookup as plans
 from governance.plans.change_requests import replaced_version
 from governance.plans.diff import diff_documents
-from governance.plans.tally import change_request_of, plan_tally, plan_votes
+from governance.plans.tally import change_request_of, plan_tally
+from governance.plans.votes import PlanBallot
 from models.approvals import ChangeRequest
 from models.policy import PlanVersion
 from rules.lint import lint_plan
@@ -73,24 +75,9 @@ def _replaced_by_request(
     return replaced_version(session, version)
 
 
-def vote_refusal(session: Session, viewer: Any, version: PlanVersion) -> str | None:
-    """Why `viewer` cannot vote on `version` now (None: they can). Mirrors the checks of
-    `votes.cast_plan_vote`, which still decides when a vote is cast."""
-    if not has_permission(viewer, "changes.vote"):
-        return "Voting needs the permission 'changes.vote'."
-    if version.state != "submitted":
-        return f"This change request is {version.state}: votes are taken on open requests only."
-    if viewer.id in (version.created_by_id, version.submitted_by_id):
-        return "You wrote or submitted this change: nobody votes on their own change."
-    for vote in plan_votes(session, version):
-        if vote.voter_id == viewer.id:
-            return f"You have voted ({vote.decision}) on this request; a vote is never changed."
-    return None
-
-
-def change_request(session: Session, viewer: Any, key: str, number: int) -> dict[str, Any]:
+def change_request(session: Session, viewer: Actor, key: str, number: int) -> dict[str, Any]:
     """One change request: document, diff, lint, tests, impact, votes, and the viewer's
-    voting position. Raises store.NotFound for an unknown version or one never submitted."""
+    voting position. Raises NotFound for an unknown version or one never submitted."""
     version = plans.get_version(session, key, number)
     request = change_request_of(session, version)
     if request is None:
@@ -98,12 +85,12 @@ def change_request(session: Session, viewer: Any, key: str, number: int) -> dict
     plan = plans.plan_of(version)
     old = _replaced_by_request(session, version, request)
     diff = diff_documents(plans.plan_of(old).document if old else {}, plan.document)
-    ballot = plan_votes(session, version)
+    ballot = PlanBallot(version)
+    votes = ballot.votes(session)
     people = names(
         session,
-        [version.created_by_id, version.submitted_by_id] + [v.voter_id for v in ballot],
+        [version.created_by_id, version.submitted_by_id] + [v.voter_id for v in votes],
     )
-    tally = plan_tally(session, version)
     return {
         "version": version,
         "title": version.plan.title,
@@ -117,11 +104,11 @@ def change_request(session: Session, viewer: Any, key: str, number: int) -> dict
         "tests": request.tests,
         "impact": request.impact,
         "votes": [
-            {"vote": v, "voter": people.get(v.voter_id, f"user {v.voter_id}")} for v in ballot
+            {"vote": v, "voter": people.get(v.voter_id, f"user {v.voter_id}")} for v in votes
         ],
-        "tally": tally.as_dict(),
+        "tally": ballot.tally(session).as_dict(),
         "rule_set": request.rule_set,
-        "refusal": vote_refusal(session, viewer, version),
+        "refusal": refusal_text(session, viewer, ballot),
     }
 
 

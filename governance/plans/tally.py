@@ -1,4 +1,4 @@
-"""The committee's tally of a plan version: its votes, its change request, the approval
+"""The committee's tally of a plan version: its votes, its change request, and the approval
 rules that decide it (pinned at submission)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance.committee import approval_rules
-from governance.committee.quorum import Tally, _undecided, tally
+from governance.committee.quorum import Tally, tally, undecided
 from models.approvals import ApprovalRuleSet, ChangeRequest, Vote
 from models.policy import PlanVersion
 
@@ -29,8 +29,16 @@ def deciding_rule_set(session: Session, version: PlanVersion) -> ApprovalRuleSet
 
 
 def plan_tally(
-    session: Session, version: PlanVersion, *, members: dict[int, set[str]] | None = None
+    session: Session,
+    version: PlanVersion,
+    *,
+    votes: list[Vote] | None = None,
+    members: dict[int, set[str]] | None = None,
 ) -> Tally:
+    """The version's tally under the rules that decide it (`votes`: its votes, if read;
+    `members`: the committee, if read once for many subjects)."""
     rule = approval_rules.plan_change_rule(deciding_rule_set(session, version))
-    undecided = _undecided(session, (version.created_by_id, version.submitted_by_id), members)
-    return tally(plan_votes(session, version), rule, undecided=undecided)
+    yet_to_vote = undecided(session, (version.created_by_id, version.submitted_by_id), members)
+    if votes is None:
+        votes = plan_votes(session, version)
+    return tally(votes, rule, undecided=yet_to_vote)

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance.errors import Conflict, Invalid, NotAllowed, NotFound
-from governance.permissions import has_permission
+from governance.permissions import Actor, has_permission
 from governance.statements.read import (
     FORMATS,
     READ_ALL,
@@ -106,7 +106,7 @@ def explained_statements(
 
 def export_statements(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     fmt: str,
     *,
     period: str | None = None,
@@ -150,7 +150,7 @@ def _cell(value: Any) -> str:
     return text
 
 
-def payroll_rows(session: Session, actor: Any | None, run_id: int) -> list[dict[str, str]]:
+def payroll_rows(session: Session, actor: Actor, run_id: int) -> list[dict[str, str]]:
     """One row per participant and currency of a LOCKED run: what payroll pays."""
     if actor is not None and not has_permission(actor, READ_ALL):
         raise NotAllowed("The payroll export needs the permission 'statements.read_all'.")
@@ -186,7 +186,7 @@ def payroll_rows(session: Session, actor: Any | None, run_id: int) -> list[dict[
     ]
 
 
-def export_payroll(session: Session, actor: Any | None, run_id: int, fmt: str = "csv") -> str:
+def export_payroll(session: Session, actor: Actor, run_id: int, fmt: str = "csv") -> str:
     _check_format(fmt)
     rows = payroll_rows(session, actor, run_id)
     if fmt == "json":

@@ -39,7 +39,7 @@ from governance.engine_input import among
 
 # One family of refusals for every workflow (governance/policy_errors.py).
 from governance.errors import GovernanceError, NotAllowed, NotFound
-from governance.permissions import has_permission
+from governance.permissions import Actor, has_permission
 from models.deals import Deal
 from models.payouts import HOLDING_STATES, PayoutLine, PayoutRun, Statement
 from models.people import Participant
@@ -55,7 +55,7 @@ StatementError = GovernanceError  # the base every refusal here derives from
 # --------------------------------------------------------------------------- visibility
 
 
-def may_read_statements(actor: Any | None) -> bool:
+def may_read_statements(actor: Actor) -> bool:
     return actor is None or any(has_permission(actor, p) for p in (READ_ALL, READ_TEAM, READ_OWN))
 
 
@@ -72,7 +72,7 @@ def team_of(session: Session, participant_id: str) -> set[str]:
     return team
 
 
-def visible_participants(session: Session, actor: Any | None) -> set[str] | None:
+def visible_participants(session: Session, actor: Actor) -> set[str] | None:
     """The participants whose statements the actor may read; None means everyone."""
     if actor is None or has_permission(actor, READ_ALL):
         return None
@@ -87,13 +87,13 @@ def visible_participants(session: Session, actor: Any | None) -> set[str] | None
     return visible
 
 
-def can_read_statement(session: Session, actor: Any | None, participant_id: str) -> bool:
+def can_read_statement(session: Session, actor: Actor, participant_id: str) -> bool:
     """Whether `actor` may read the statements of `participant_id` (None: the system)."""
     visible = visible_participants(session, actor)
     return visible is None or participant_id in visible
 
 
-def _require_reader(actor: Any | None) -> None:
+def _require_reader(actor: Actor) -> None:
     if not may_read_statements(actor):
         raise NotAllowed("Reading statements needs a statements permission.")
 
@@ -108,7 +108,7 @@ def holding_run(session: Session, period: str) -> PayoutRun | None:
     ).first()
 
 
-def periods(session: Session, actor: Any | None) -> list[dict[str, Any]]:
+def periods(session: Session, actor: Actor) -> list[dict[str, Any]]:
     """The periods with a run the actor has statements in, newest first."""
     _require_reader(actor)
     visible = visible_participants(session, actor)
@@ -154,7 +154,7 @@ def statement_dict(st: Statement, run: PayoutRun, name: str | None) -> dict[str,
 
 def list_statements(
     session: Session,
-    actor: Any | None,
+    actor: Actor,
     *,
     period: str | None = None,
     run_id: int | None = None,
@@ -184,7 +184,7 @@ def list_statements(
     return [statement_dict(st, run, name) for st, run, name in session.execute(stmt)]
 
 
-def _load(session: Session, actor: Any | None, statement_id: int):
+def _load(session: Session, actor: Actor, statement_id: int):
     _require_reader(actor)
     row = session.execute(
         select(Statement, PayoutRun, Participant)
@@ -305,7 +305,7 @@ def _line_dicts(session, run, person_row, lines, *, trace: bool) -> list[dict[st
 
 
 def get_statement(
-    session: Session, actor: Any | None, statement_id: int, *, traces: bool = False
+    session: Session, actor: Actor, statement_id: int, *, traces: bool = False
 ) -> dict[str, Any]:
     """A statement with every line and its explanation (`traces`: the traces too)."""
     st, run, person = _load(session, actor, statement_id)
@@ -314,9 +314,7 @@ def get_statement(
     return out
 
 
-def get_line(
-    session: Session, actor: Any | None, statement_id: int, line_id: int
-) -> dict[str, Any]:
+def get_line(session: Session, actor: Actor, statement_id: int, line_id: int) -> dict[str, Any]:
     """One line of a statement, with its explanation and its full trace."""
     st, run, person = _load(session, actor, statement_id)
     line = session.get(PayoutLine, line_id)

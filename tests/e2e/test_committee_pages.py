@@ -102,7 +102,7 @@ def test_members_review_a_change_and_their_votes_approve_it(
     assert page.get_by_role("status").inner_text() == (
         "Your approval is recorded. Tally: 2 of 3 approvals; still needed: function:sales."
     )
-    assert "You have voted (approve)" in page.get_by_test_id("no-vote").inner_text()
+    assert "You have already voted (approve)" in page.get_by_test_id("no-vote").inner_text()
     assert page.get_by_role("button", name="Approve").count() == 0
 
     second = new_context().new_page()

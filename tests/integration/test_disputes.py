@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from config import DUE_DAYS_ENV, dispute_due_business_days
 from governance import audit
 from governance.disputes import rules as dispute_rules
 from governance.disputes import workflow as disputes
+from governance.disputes.rules import DUE_BUSINESS_DAYS
 from governance.errors import Conflict, Invalid, InvalidTransition, NotAllowed, NotFound, StaleEdit
 from models import Participant
 from models.disputes import Dispute, DisputeEvent
@@ -56,8 +58,8 @@ def test_a_rep_files_a_dispute_on_their_own_locked_line(db, world):
     assert dispute.due_on == date(2026, 11, 16)  # ten working days after a Monday
     assert [(e.kind, e.to_state) for e in dispute.events] == [("filed", "open")]
     assert _actions(db, dispute) == ["dispute.filed"]
-    assert dispute_rules.configured_business_days({}) == 10
-    assert dispute_rules.configured_business_days({dispute_rules.DUE_ENV: "5"}) == 5
+    assert dispute_due_business_days({}) is None and DUE_BUSINESS_DAYS == 10  # the default
+    assert dispute_due_business_days({DUE_DAYS_ENV: "5"}) == 5
     assert dispute_rules.add_business_days(date(2026, 11, 7), 1) == date(2026, 11, 9)  # Saturday
 
 

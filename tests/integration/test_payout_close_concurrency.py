@@ -14,6 +14,7 @@ from governance import audit
 from governance.accounts import create_user
 from governance.errors import GovernanceError
 from governance.payouts import close as payout_close
+from governance.payouts import runs as payout_runs
 from models import AuditRecord, User, Vote, schema
 from models.engine import make_engine
 from tests.support.payout_close import make_run
@@ -54,7 +55,7 @@ def _user(session: Session, name: str) -> User:
 
 
 def _vote(session: Session, name: str):
-    run = payout_close.get_run(session, 1)
+    run = payout_runs.get_run(session, 1)
     return payout_close.cast_run_vote(
         session,
         _user(session, name),
@@ -70,7 +71,7 @@ def _race(pg, names: list[str]) -> dict[str, str]:
 
     def run(name: str) -> None:
         with Session(pg) as session:
-            payout_close.get_run(session, 1)  # everyone reads "draft" first
+            payout_runs.get_run(session, 1)  # everyone reads "draft" first
             barrier.wait(5)
             try:
                 _vote(session, name)
@@ -99,7 +100,7 @@ def _approvals(session: Session) -> int:
 def test_the_two_approvals_the_quorum_needs_arriving_at_once_approve_once(pg):
     assert _race(pg, ["finance", "revops"]) == {"finance": "done", "revops": "done"}
     with Session(pg) as check:
-        run = payout_close.get_run(check, 1)
+        run = payout_runs.get_run(check, 1)
         assert run.state == "approved"
         assert len(payout_close.run_votes(check, run)) == 2
         assert _approvals(check) == 1
@@ -112,7 +113,7 @@ def test_a_third_approval_racing_the_deciding_one_is_refused_not_lost(pg):
         setup.commit()
     outcomes = _race(pg, ["revops", "finance2"])
     with Session(pg) as check:
-        run = payout_close.get_run(check, 1)
+        run = payout_runs.get_run(check, 1)
         counted = check.scalar(select(func.count()).select_from(Vote))
         assert run.state == "approved" and _approvals(check) == 1
         if outcomes == {"revops": "done", "finance2": "done"}:

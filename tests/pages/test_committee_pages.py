@@ -85,7 +85,7 @@ def test_a_vote_is_recorded_and_the_author_is_told_why_they_cannot_vote(app, db,
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your approval is recorded. Tally: 1 of 3 approvals" in page
-    assert "You have voted (approve) on this request" in page
+    assert "You have already voted (approve) on this request" in page
     assert 'data-testid="vote-form"' not in page
 
     own = _as(app, people["author"]).get("/committee/changes/ae-plan/2").get_data(as_text=True)
@@ -148,7 +148,7 @@ def test_members_vote_on_a_rules_proposal_from_the_rules_page(app, db, people):
     assert voted.status_code == 303
     after = client.get(voted.headers["Location"]).get_data(as_text=True)
     assert "Your approval is recorded. The proposal is still open." in after
-    assert "You have voted (approve) on this proposal" in after
+    assert "You have already voted (approve) on this proposal" in after
     assert "1 of 3 approvals" in after
 
 

@@ -76,7 +76,7 @@ def test_start_a_period_vote_it_through_and_lock_it(app, db, people):
     assert _vote(finance, run).status_code == 303
     after = finance.get(url).get_data(as_text=True)
     assert "Your approval is recorded" in after and "1 of 2 approvals" in after
-    assert "You have voted (approve)" in after and 'data-testid="vote-form"' not in after
+    assert "You have already voted (approve)" in after and 'data-testid="vote-form"' not in after
 
     revops = _as(app, people["revops"])
     assert _vote(revops, run).status_code == 303

@@ -46,3 +46,14 @@ def test_default_database_is_sqlite_under_instance(monkeypatch):
 def test_unknown_environment_name_is_an_error():
     with pytest.raises(RuntimeError, match="ACCORD_ENV"):
         load_config("staging")
+
+
+def test_dispute_due_days_come_from_the_environment_and_are_checked(monkeypatch):
+    monkeypatch.delenv("ACCORD_DISPUTE_DUE_BUSINESS_DAYS", raising=False)
+    assert DevelopmentConfig.finalize()["DISPUTE_DUE_BUSINESS_DAYS"] is None  # the default
+    monkeypatch.setenv("ACCORD_DISPUTE_DUE_BUSINESS_DAYS", "5")
+    assert DevelopmentConfig.finalize()["DISPUTE_DUE_BUSINESS_DAYS"] == 5
+    for bad in ("0", "-3", "ten"):
+        monkeypatch.setenv("ACCORD_DISPUTE_DUE_BUSINESS_DAYS", bad)
+        with pytest.raises(RuntimeError, match="ACCORD_DISPUTE_DUE_BUSINESS_DAYS"):
+            DevelopmentConfig.finalize()
