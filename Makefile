@@ -28,6 +28,7 @@ test: $(VENV)/.installed-test
 	./scripts/install-test-services.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_imports.py
 	./scripts/run-tests.sh
 
 ## test-fast: the unit tests only (no database, no browser)
@@ -37,6 +38,7 @@ test-fast: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check_imports.py
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
