@@ -26,7 +26,7 @@ PERMISSIONS: dict[str, str] = {
     "tokens.manage_own": "create and revoke one's own API tokens",
     "plans.read": "read plan versions, diffs and approvals",
     "plans.edit": "draft plan versions and submit change requests",
-    # Until the committee approval rules (issue 4, part 2) exist, approval is direct.
+    # Recorded once the committee's votes allow it (`plans.gates.approval_gate`).
     "plans.approve": "approve or reject submitted plan versions",
     "plans.activate": "put approved plan versions in force",
     "changes.vote": "approve or reject change requests and exceptions as a committee member",

@@ -1,34 +1,14 @@
 """The approval rules: configuration that is itself versioned and approved by the committee.
 
-A rules document (JSON) says who must agree before a change takes effect:
+A rules document says who must agree before a change takes effect: `plan_change` (plan
+versions), `approval_rules` (a new version of these rules), `exception` (how payout
+exceptions are routed), `impact` (the reach of a plan change's impact simulation) and the
+optional `payout_run` (`DEFAULT_PAYOUT_RUN` when absent). Here: validating a document,
+the one active rule set, proposals and their ballot (`RuleSetBallot`, decided under the
+rules in force when proposed). Version 1 is seeded by migration 0003 (`DEFAULT_RULES`).
 
-    {"plan_change":    {"min_approvals": 3, "required_functions": ["finance", "sales"],
-                        "required_roles": [], "any_rejection_rejects": true},
-     "approval_rules": {... the same shape: who decides a change to these rules ...},
-     "exception":      {"committee_above": "10000", "below": {... the same shape ...}},
-     "impact":         {"periods": 4, "top": 10},
-     "payout_run":     {"min_approvals": 2, "required_functions": ["finance", "revops"],
-                        "required_roles": [], "any_rejection_rejects": true}}
-
-- `plan_change` decides plan versions; `approval_rules` decides a new version of these
-  rules; `exception` routes payout exceptions (above `committee_above`, in the plan
-  currency, the `plan_change` rule applies; at or below it the `below` rule): it is read
-  by the exceptions part of issue 4, validated here.
-- `impact`: how many completed periods the impact simulation of a plan change covers,
-  and how many participants it names as the most affected.
-- `payout_run` (optional): who approves a draft payout run before it is locked
-  (`governance.payout_close`). A rule set without it uses `DEFAULT_PAYOUT_RUN`
-  (two approvals, finance and revops, any rejection rejects), so the sets stored before
-  the section existed (version 1, seeded by 0003) keep their hash and stay valid.
-
-Exactly one rule set is active. A change is proposed as a new numbered rule set
-(`submitted`) and decided by votes (`governance.votes`) under the rules that were active
-when it was proposed, never under the proposed ones: otherwise a proposal could lower its
-own bar. Approval puts it in force at once; the previous set is superseded. The active
-set also decides every plan version submitted while it is active (pinned on the change
-request at submission), so a rules change cannot move the bar under a pending vote.
-
-Version 1, the default, is seeded by migration 0003 and equals `DEFAULT_RULES`.
+The document and the principles: docs/governance.md, "Change requests, committee votes
+and the approval rules"; the `payout_run` section: docs/payout-close.md, "Who approves".
 """
 
 from __future__ import annotations
@@ -325,7 +305,7 @@ def decide(
 ) -> None:
     """Put an approved proposal in force (superseding the active set), or reject it.
 
-    Called by `governance.votes` once the votes decide, with the rule set locked."""
+    Called by `RuleSetBallot.decide` once the votes decide, with the rule set locked."""
     if outcome == "active":
         current = active_rule_set(session, lock=True)
         # (flushed: the one-active index must see the old set leave first)

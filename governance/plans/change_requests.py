@@ -1,21 +1,14 @@
 """What a plan version must pass, and carries, when it is submitted as a change request.
 
-What `policy_lifecycle.submit` runs: `embedded_test_failures`, one entry of
-`policy_checks.SUBMISSION_CHECKS` (after lint), then, once every check passed,
-`attach_review`:
+`embedded_test_failures` is one of `gates.SUBMISSION_CHECKS` (after lint): every failing
+embedded test, with each of its differences. Once every check passed, `lifecycle.submit`
+calls `attach_review`, which stores the version's `ChangeRequest`: the impact simulation
+(`plans.impact`) against the version it would replace, the test results, the approval
+rules in force and the submitter's `retroactive` flag. It never blocks, and writes in the
+caller's transaction.
 
-- `embedded_test_failures`: every embedded test (spec section 7) must pass; each failing
-  test is listed with each of its differences (`tests[2]: thin margin pays nothing: ana
-  payable: expected 0.00, got 120.00`).
-- `attach_review`: computes the impact simulation (`governance.impact`) against the
-  version it would replace (the active one; none for a new plan) and stores it, with the
-  test results, the approval rules in force and the submitter's `retroactive` flag (the
-  version may take effect inside a locked payout period), as the version's
-  `ChangeRequest`. It never blocks: an evaluation error is reported inside the impact. It
-  writes in the caller's transaction.
-
-The number of periods and of top participants come from the active approval rules
-(`impact`); the submission date (today, UTC) is the `as_of` they are counted back from.
+What a submission checks and stores: docs/governance.md, "Change requests, committee
+votes and the approval rules".
 """
 
 from __future__ import annotations

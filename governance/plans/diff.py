@@ -1,16 +1,11 @@
 """A structural diff between two plan documents, by rule id (pure: no database, no I/O).
 
-Rules are matched by their `id` (the names people use for them), not by position, so a
-rule moved within its list is "reordered", not removed and added. Per section the diff
-lists added, removed and changed rules, a changed rule with field-level before/after;
-top-level scalars (`title`, `currency`, `period`...), `caps`, the tier `basis`/`mode`
-are field changes; tier bands are matched by id like rules, the draw by its id, embedded
-tests by name. Order matters in `rates` (first match wins), `gates` and `clawbacks` (first
-trigger wins), so a change in the relative order of the rules both versions share is
-reported as `reordered`.
+Rules, tier bands and the draw are matched by `id` and embedded tests by name, so a rule
+moved within its list is `reordered` (reported where order decides: `rates`, `gates`,
+`clawbacks`), not removed and added. Values come out JSON-ready, numbers as normalised
+decimal text: "0.060" against "0.06" is no change, as their version hashes are equal.
 
-Values come out JSON-ready: numbers as their normalised decimal text ("0.06"), so a
-diff of "0.060" against "0.06" is empty, as their version hashes are equal.
+What the diff reports: docs/governance.md, "API" (the paragraph on the diff).
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ SUBMISSION_CHECKS: list[Callable[[Session, PlanVersion, Plan], list[Problem]]] =
 def approval_gate(
     session: Session, actor: Actor, version: PlanVersion, tally: Tally | None = None
 ) -> None:
-    """Approval is the committee's decision by vote (`governance.votes`): a user may record
+    """Approval is the committee's decision by vote (`plans.votes`): a user may record
     it only once the version's votes satisfy the approval rules that decide it, which the
     deciding vote does itself, in the same transaction. A direct approval by a user is
     therefore refused (`Conflict`), naming what the votes still lack.
@@ -110,7 +110,7 @@ def rejection_gate(
     session: Session, actor: Actor, version: PlanVersion, tally: Tally | None = None
 ) -> None:
     """A direct rejection (`POST .../reject`) is an explicit decision, coherent with the
-    rules that decide the version (`governance.votes`):
+    rules that decide the version (`plans.tally`):
 
     - with `any_rejection_rejects`, one member's rejection rejects anyway, so a holder of
       `plans.approve` may decide it directly, with a reason;

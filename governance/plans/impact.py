@@ -2,20 +2,13 @@
 
     impact = simulate(session, proposed, replaced, as_of=date.today(), periods=4, top=10)
 
-The proposed version and the version it would replace (the active one; none for a new
-plan) are both evaluated over the database's data for the last `periods` completed
-periods of the plan's kind before `as_of` (the submission date): a period is completed
-when it ends before `as_of`. Each evaluation sees everything up to the end of the last
-of those periods, so holds, clawbacks and draws carry over as in a real payout.
+The proposed version and the one it would replace are evaluated over the database's data
+for the last `periods` completed periods before `as_of`, and compared on each statement's
+`payable`. A period either version cannot evaluate is reported with its problems
+(`complete: false`): the committee sees it instead of a crash or a partial number.
 
-The measure is each statement's `payable` (what the period pays: commission, spifs,
-releases, clawbacks, draws). The result, plain JSON with every amount as exact decimal
-text, gives per period and overall: each participant's before, after and delta, the
-totals, and the `top` participants whose pay changes most (largest absolute delta, ties
-by participant id; unchanged participants are not listed). A period that one of the two
-versions cannot evaluate (a missing quota, an FX rate...) is reported with its problems
-and left out of the overall totals (`complete: false`): the committee sees the failure
-instead of a crash or a silently partial number.
+The window, the measure and the JSON: docs/governance.md, "Impact simulation" (in
+"Change requests, committee votes and the approval rules").
 """
 
 from __future__ import annotations

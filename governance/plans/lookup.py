@@ -1,7 +1,7 @@
 """Reading the policy store: plans, versions, a version's engine Plan and its YAML, and
 which version governs a date as known at a time (bitemporal: effective vs record time).
 
-Nothing here writes; the transitions are in governance/policy_lifecycle.py.
+Nothing here writes; the transitions are in governance/plans/lifecycle.py.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
-"""Read-side views for the web pages: change requests, plan versions and the audit log,
-gathered from the store, the votes and the audit chain into plain dicts a template shows.
+"""Read-side views for the committee and plan pages: change requests, plan versions and
+diffs, gathered from the store, the votes and the change requests into plain dicts a
+template shows.
 
-Nothing here writes, and nothing here decides: the tally, the diff, the lint and the
-impact come from the modules that own them (`votes`, `diff`, `rules.lint`, the stored
-`ChangeRequest`); this module only puts them side by side for one screen, so the views in
-app/pages stay thin and the templates hold no business rules (who may vote, and why not,
-is answered here).
+Nothing here writes, and nothing here decides: the tally, the diff, the lint, the impact
+and why a viewer cannot vote come from the modules that own them (`plans.tally`,
+`plans.diff`, `rules.lint`, the stored `ChangeRequest`, `committee.ballots.refusal_text`);
+this module only puts them side by side for one screen, so the views in app/pages stay
+thin and the templates hold no business rules.
 """
 
 from __future__ import annotations
@@ -28,9 +29,6 @@ from governance.plans.votes import PlanBallot
 from models.approvals import ChangeRequest
 from models.policy import PlanVersion
 from rules.lint import lint_plan
-
-# --------------------------------------------------------------------------- people
-
 
 # --------------------------------------------------------------------------- change requests
 
@@ -112,9 +110,6 @@ def change_request(session: Session, viewer: Actor, key: str, number: int) -> di
     }
 
 
-# --------------------------------------------------------------------------- approval rules
-
-
 # --------------------------------------------------------------------------- plans
 
 
@@ -134,6 +129,3 @@ def version_diff(session: Session, key: str, old: int, new: int) -> dict[str, An
     before, after = plans.get_version(session, key, old), plans.get_version(session, key, new)
     diff = diff_documents(plans.plan_of(before).document, plans.plan_of(after).document)
     return {"before": before, "after": after, "diff": diff.as_dict()}
-
-
-# --------------------------------------------------------------------------- audit log
