@@ -1,12 +1,12 @@
 """Disputes' ground rules: errors, due dates, input checks, and who sees which dispute.
 
-Split from `governance.disputes` (the transitions) to keep each module readable; the
-transitions module re-exports what callers use.
+The transitions are in `governance.disputes.workflow`, which builds on these; callers
+import either module as they need.
 
 Visibility: reviewers (`disputes.review`) and auditors (`audit.read`) see every dispute;
 a rep (`disputes.file` or `statements.read_own`) the disputes of their own participant;
 a manager (`statements.read_team`) those of their team: everyone below them in the
-reporting line, transitively (`governance.statements.team_of`, the statements' rule).
+reporting line, transitively (`governance.statements.read.team_of`, the statements' rule).
 Anyone else sees none. A dispute one may not see is "not found", not "forbidden": its
 existence is none of their business.
 """
@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from governance.audit import sha256_json
 
-# The workflows share one family of refusals (governance/policy_errors.py), so the API
-# and the pages map each kind to one HTTP status in one place (app/refusals.py).
+# The workflows share one family of refusals (governance/errors.py), so the API
+# and the pages map each kind to one HTTP status in one place (app/errors.py).
 from governance.errors import (
     GovernanceError,
     Invalid,

@@ -1,23 +1,14 @@
 """Disputes: a rep challenges a line of their locked statement; reviewers resolve it.
 
 open -> under_review -> resolved_accepted | resolved_rejected (a reviewer may also
-resolve an open dispute directly). One function per transition, in the style of
-`governance.policy_store`: each checks the actor's permission and ownership and the
-dispute's state, changes the row, appends a `DisputeEvent` (the history the rep and their
-manager read) and an audit record, all in the caller's transaction (they flush; the
-request handler or CLI command commits). `actor=None` is the system (the daily
-escalation, demo seeding): trusted, but audited like anyone.
+resolve an open dispute directly). One function per step, state changes through
+`workflow.transition`: each checks the actor and the dispute's state, appends a
+`DisputeEvent` (the history the rep and their manager read) and an audit record, in the
+caller's transaction. Accepting files an `adjustment` exception
+(`exceptions.workflow.file_exception`). Who sees what, due dates and input checks:
+`disputes.rules`.
 
-- Filing: only a line of a LOCKED payout run, only one's own (the line's participant is
-  the actor's `User.participant_id`), one unresolved dispute per line (checked here, and
-  by a partial unique index when two filings race).
-- Due date: `DUE_BUSINESS_DAYS` (10) Monday-to-Friday days after the filing day, or what
-  `ACCORD_DISPUTE_DUE_BUSINESS_DAYS` says. No holiday calendar (docs/disputes.md).
-- Accepting files an `adjustment` exception through `governance.exceptions.file_exception`
-  (routed by its impact like any exception); the pay changes when that is approved.
-- Rejecting needs a written reason. Every change bumps `Dispute.version`; a caller that
-  read an older version gets `StaleEdit` (HTTP 409, or 412 with If-Match).
-- Who sees what, due dates and input checks: `governance.dispute_rules`.
+The lifecycle, the checks and the guarantees: docs/disputes.md.
 """
 
 from __future__ import annotations

@@ -1,24 +1,14 @@
 """Reading a payout-exception request: every field checked, every problem named.
 
     target = read_fields(session, {"kind": "waive_gate", "plan": "ae-plan", "deal": "D-2",
-                                   "rule": "margin-floor", "justification": "..."})
+                                   "rule": "margin-floor", "justification": "..."}, today=day)
 
-The body (API, CLI, or `file_exception` from the disputes part) is checked as a whole:
-unknown keys, missing or malformed values, and references that do not exist (the plan,
-a version of it governing the relevant day, the deal, the participant, the gate or
-clawback id in that version) are all reported at once as `Problem`s with JSON paths
-(`$.rule`, `$.credits[1].share`), so a caller can fix everything in one go.
+The body (from the API, the CLI, or a dispute's acceptance through `file_exception`) is
+checked as a whole, references included (the plan, a version of it governing the relevant
+day, the deal, the participant, the gate or clawback id), and every problem is reported
+at once with its JSON path (`$.rule`, `$.credits[1].share`).
 
-Fields by kind (`plan` and `justification` always; `expires_on` optional everywhere):
-
-- waive_gate / waive_clawback: `deal`, `rule` (the gate / clawback id); optional
-  `period` (which period the impact is estimated for; default: the deal's close period,
-  for a clawback the period of the deal's latest event).
-- override_split: `deal`, `credits: [{participant, share}]`; optional `period`.
-- adjustment: `participant`, `period`, `amount` (not zero; in the plan currency),
-  optional `currency` (must be the plan's when given).
-
-Amounts and shares are decimals written as text or integers, never floats.
+The fields of each kind: docs/exceptions.md, "Kinds and fields".
 """
 
 from __future__ import annotations

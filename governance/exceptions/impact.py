@@ -2,22 +2,14 @@
 
     impact = estimate(session, target, approved=[...section-3 exceptions already approved])
 
-The governing plan version is evaluated for the request's period twice over the
-database's data up to the end of that period (`database_data`): once with the exceptions
-already approved, once with this request added. The measure is each statement's
-`payable`, as in the plan-change impact simulation. The result names every participant
-whose pay changes (and those the request names, even when unchanged), with before,
-after and delta, and gives two totals:
+The governing plan version is evaluated for the request's period twice, with the
+exceptions already approved and with this request added, and compared on each
+statement's `payable`: `delta` (the net change, stored as `estimated_impact`) and `moved`
+(the sum of absolute changes, which routes the request). An estimate that cannot be
+computed is `complete: false` and goes to the committee: an unknown impact is never a
+small one.
 
-- `delta`: the net change of what the company pays (after - before), stored as the
-  exception's `estimated_impact`;
-- `moved`: the sum of absolute per-participant changes. This one routes the request:
-  an `override_split` that moves 50,000 from one rep to another has a net delta of zero
-  but is not a small decision.
-
-When the data cannot be evaluated (a missing quota, an FX rate, data that no longer
-validates), the estimate is marked `complete: false` with the problems, and the request
-goes to the committee: an unknown impact is never treated as a small one.
+The period, the measure and the routing: docs/exceptions.md, "Estimated impact".
 """
 
 from __future__ import annotations

@@ -7,26 +7,9 @@
                                       content_hash=exc.content_hash)
     data = database_data(session, up_to=day, exceptions=approved_exceptions(session, as_of=day))
 
-Filing checks every field (`governance.exception_fields`), estimates the payout impact
-with the engine (`governance.exception_impact`) and routes the request under the approval
-rules in force, which stay pinned to it: up to `exception.committee_above` (the pay the
-request moves, see exception_impact) the `below` quorum decides (by default the deal desk
-plus finance), above it the committee's `plan_change` rule. An estimate that could not be
-computed routes to the committee.
-
-Votes follow `governance.votes`: bound to the request's content hash, nobody votes on an
-exception they filed, one vote per person (unique constraint), one person counts once and
-fills at most one required function or role, and with `any_rejection_rejects` one
-rejection rejects. Below the threshold a vote needs `exceptions.decide` or
-`changes.vote`; above it, `changes.vote`.
-
-Expiry is a date, not a state: an approved exception with `expires_on` reaches the
-evaluations of data up to that day and no later ones; a submitted request past its
-expiry can no longer be voted on (withdraw it). Every transition writes an audit record.
-
-Concurrency: a vote or a withdrawal locks the exception's row (SELECT ... FOR UPDATE) and
-re-reads it before checking its state, so two approvals at once are both counted and
-approve once, and a vote racing a withdrawal is refused (409) or lands before it.
+Filing checks the fields (`exceptions.fields`), estimates the impact (`exceptions.impact`)
+and routes the request under the approval rules in force, pinned to it. Routing, votes,
+expiry and concurrency: docs/exceptions.md.
 """
 
 from __future__ import annotations
