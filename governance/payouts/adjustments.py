@@ -1,31 +1,15 @@
 """Prior-period adjustments: what a locked period would pay today, less what it paid.
 
-A locked period never changes. When the data or the plans change in a way that touches
-it (a deal's amount corrected, a plan version approved with an effective date inside it,
-an exception approved for one of its deals), the difference is paid, or recovered, in
-the period being run, as `adjustment` lines:
-
     lines = compare_period("2026-Q1", persisted, today, currency_of)
 
-- `persisted`: what the locked period paid, as `PaidLine`s: its own run's lines plus
-  the prior-period adjustments for it already carried by later locked runs (so an
-  adjustment is made once, never again in the next run).
-- `today`: the engine's section-5 output for that period, re-evaluated over today's data
-  and today's plan versions (the same `rules.evaluate` that `accord evaluate` runs).
+`persisted` is what the locked period paid (its own lines plus the adjustments for it that
+later runs already carry), `today` its engine output re-evaluated over today's data and
+plan versions. Lines are compared by position (plan, participant, deal, kind, rule) on
+their `payable` amounts, and each position that differs gets one `adjustment` line saying
+why. Also here: reading the locked runs' lines, and folding adjustment lines into a run's
+statements (`add_adjustments`, `mark_adjustments`).
 
-Lines are compared by their *position*: (plan, participant, deal, kind, rule). Only
-`payable` amounts count: a held line was not paid, and its release (in the period where
-its release date falls) is paid at today's amount. For each position whose payable total
-differs, one adjustment line carries the difference (rounded lines minus rounded lines,
-so always whole cents) and says why, as far as the two sides tell it: the plan version
-that governs the period now, an exception that touches the line now (or no longer), and
-what the engine saw differently (credit, rate, status, a gate's or clawback's detail,
-which quote the deal's fields). Positions nobody was paid on either side produce nothing.
-
-Because every difference is carried into the open period, the locked history plus its
-adjustments always equals what the engine replays for it today: releases of earlier
-holds, clawbacks of earlier payments and draw balances computed by the engine for the
-open period then agree with the persisted history (see docs/payout-close.md).
+How and why: docs/payout-close.md, "Prior-period adjustments".
 """
 
 from __future__ import annotations
@@ -339,7 +323,7 @@ LINE_KEYS = ("kind", "deal", "rule", "share", "credit", "rate", "amount", "statu
 
 
 def add_adjustments(results: dict[tuple[str, str], dict[str, Any]], lines: list[dict]) -> None:
-    """Fold adjustment lines into the run's statements (`governance.payout_build`'s
+    """Fold adjustment lines into the run's statements (`payouts.build`'s
     `evaluate_period` shape), after the engine's lines: they count in the statement's
     payable total and result hash. A participant with no statement in the period (who
     left, say) gets one holding only the adjustments."""

@@ -2,22 +2,12 @@
 
     for batch in plan_batches(session, period.end, exceptions):
         raw = read_batch(session, batch, period.end, organisation, exceptions)
-        ...  # hash, validate, evaluate, write; then drop it (governance.period_inputs)
+        ...  # hash, validate, evaluate, write; then drop it (payouts.inputs)
 
-A run evaluates its participants in batches. A participant's statement depends on their
-slice of the input (`payout_build.participant_slices`): the deals that credit them or
-their direct reports (as owner, split, team member, touchpoint, or through an exception's
-credits), those deals' events and exceptions, and every participant record, quota and FX
-rate. A batch is a set of participants whose slices add up to about `DEALS_PER_BATCH`
-deals; a participant whose own slice is larger forms a batch alone (their deals are
-evaluated together, as their tiers and caps need). Each batch reads only its deals from
-the database (set-based queries on the credit tables, no query per deal), so what is held
-at once is one batch's input and output, whatever the period's deal count.
-
-A deal that credits people of two batches (a split between them) is read and evaluated in
-both; each batch keeps only its own people's statements. Participants, quotas and FX are
-read once per run and shared by every batch (they grow with the organisation, not with
-the deals).
+A batch is a set of participants whose slices add up to about `DEALS_PER_BATCH` deals
+(and at most `PEOPLE_PER_BATCH` people); it reads only its own deals, with set-based
+queries on the credit tables. How batches are formed, and why the lines are the same as
+one evaluation of the whole data: docs/payout-runs.md, "Batches".
 """
 
 from __future__ import annotations
@@ -133,7 +123,7 @@ def read_batch(
     exceptions: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
     """The section-3 input of the batch: its deals and their events, the exceptions on
-    them or on no deal, and the organisation (`database_data.organisation_json`: every
+    them or on no deal, and the organisation (`engine_input.organisation_json`: every
     participant, quota and FX rate, read once per run)."""
     deals = deals_json(session, up_to=up_to, ids=batch_deal_ids(session, batch, up_to))
     kept = {d["id"] for d in deals["deals"]}

@@ -1,23 +1,13 @@
 """Building a payout run's content: plan versions per deal, hashes, lines and statements.
 
-The pure part of `governance.payout_runs` (no writes):
+The part of `payouts.runs` that writes nothing: `governing_versions` (the version
+governing each close date of the period's deals, and the period's last day),
+`evaluate_period` (exactly what `accord evaluate` prints, split per participant and
+plan), `participant_slices` and `subset` (each participant's input hash and deals, for
+incremental re-runs) and `statement_rows` (plain dicts for a bulk insert).
 
-- `governing_versions(session, period, close_dates)`: for every plan in the store, the
-  version that governs each close date of the period's deals, plus the one governing the
-  period's last day (it takes the lines no deal of the period carries: draws, releases
-  and clawbacks of earlier deals). A plan whose version changes mid-period is evaluated
-  once per version; each evaluation keeps only the lines its version governs.
-- `evaluate_period(...)`: the engine's section-5 output, exactly what `accord evaluate`
-  prints for the same data and versions, split into statements per (participant, plan).
-- `participant_slices(raw, ...)`: sha256 of each participant's slice of the input
-  (their record, quotas, the deals that credit them or their reports, those deals'
-  events, the exceptions that name them or their deals, FX, plan versions), and which
-  deals are theirs. A re-run evaluates only the participants whose input hash changed,
-  over `subset(raw, ...)` (their deals), and rewrites their statements.
-- `statement_rows(...)`: the plain dicts inserted in bulk (not ORM objects).
-
-Hashes are "sha256:<hex>" of compact JSON with sorted keys: the same inputs give the
-same bytes, so re-running a draft over unchanged data gives the same hashes.
+What a run evaluates and hashes: docs/payout-runs.md, "What a run evaluates" and
+"States and re-runs".
 """
 
 from __future__ import annotations
@@ -60,7 +50,7 @@ def governing_versions(
 ) -> dict[str, list[VersionUse]]:
     """{plan key: [VersionUse]} for every plan with a version governing some day used."""
     days = sorted(set(close_dates) | {period.end})
-    # `policy_store.version_governing(session, key, day)` for every day, in one query per
+    # `plans.lookup.version_governing(session, key, day)` for every day, in one query per
     # plan: the latest-recorded activation effective on or before the day.
     candidates: dict[str, list[PlanVersion]] = {}
     for version in session.scalars(

@@ -4,31 +4,10 @@
                                 content_hash=run_content_hash(run))
     lock_run(session, comp_admin, run_id)
 
-- **Votes** are taken on `draft` runs only, under the `payout_run` section of the
-  approval rules in force at each vote (default: two approvals, finance and revops, any
-  rejection rejects; see `governance.approval_rules`). A vote names the run's content
-  hash (`run_content_hash`): the period, the build (`version`), the hashes of the input data,
-  of the plan versions and of the exceptions it was computed from, and of every line it
-  produced. A vote on another hash is refused, so nobody approves numbers they did not
-  see. Only the votes on the run's *current* content count: re-running a draft with
-  changed inputs starts a fresh ballot. Nobody votes on a run they started. Votes are
-  the committee's (`changes.vote`), append-only, one per person per run content.
-- **Approval**: the vote that meets the quorum moves the run `draft -> approved` in the
-  same transaction. **Rejection** (a rejection under `any_rejection_rejects`) closes the
-  ballot on that content: the run stays a draft, cannot be approved or locked, and is
-  re-run (`accord payouts run`), which gives it a new build number, a new content hash
-  and a fresh ballot.
-- **Lock** (`approved -> locked`) is a separate act of a holder of `payouts.run` (a comp
-  admin), not automatic on approval: the lock is when payroll is told, and a close is
-  usually timed with payroll, not with the last vote. The locker may be the person who
-  started the run (the independent check was the committee's). A locked run, its lines
-  and statements never change (database triggers of migration 0005); later changes that
-  touch its period are paid as prior-period adjustments (`governance.payout_adjustments`).
-
-Concurrency: every transition locks the run row (SELECT ... FOR UPDATE) before it reads
-the votes, so two concurrent approvals are counted one after the other: both votes are
-kept and the run is approved once; a vote arriving after the decision is refused (409).
-Every transition writes an audit record in the caller's transaction.
+A vote names the run's content hash (`run_content`: its inputs and results by their
+hashes), so a re-run is a fresh ballot. The vote that meets the `payout_run` quorum
+approves the run; a rejection closes the ballot until a re-run. The lock is a separate
+act of `payouts.run`. Who approves, voting, locking, concurrency: docs/payout-close.md.
 """
 
 from __future__ import annotations
@@ -184,7 +163,7 @@ def cast_run_vote(
 
 
 def lock_run(session: Session, actor: Actor, run_id: int, *, note: str | None = None):
-    """approved -> locked, by a holder of `payouts.run` (or the system)."""
+    """approved -> locked, by a holder of `payouts.run` (a person: never the system)."""
     if actor is None:
         raise NotAllowed("Locking a payout run is a person's act: sign in.")
     require(actor, "payouts.run", "Locking a payout run")
@@ -199,6 +178,3 @@ def lock_run(session: Session, actor: Actor, run_id: int, *, note: str | None = 
         session, actor, RUNS, run, "locked", note=note or "locked for payroll", period=run.period
     )
     return run
-
-
-# --------------------------------------------------------------------------- adjustments

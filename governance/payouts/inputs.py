@@ -7,20 +7,9 @@
         statements = evaluate_people(data, item, changed, inputs)
     run.input_data_hash = input_data_hash(inputs, hashes)
 
-Used by the payout run (`governance.payout_runs`) and by the close's re-check of locked
-periods (`governance.payout_recheck`), so both read, validate, hash and evaluate the
-same way:
-
-- once per period (`PeriodInputs`): the plan versions governing its deals' close dates,
-  the approved exceptions in force at its end, the organisation (participants, quotas,
-  FX) and the count of its deals;
-- per participant batch (`governance.payout_batches`): the batch's deals and each of
-  the batch's participants' input hash (`payout_build.participant_slices`), then, when
-  the batch is to be evaluated, the engine's data checks (`BatchInput.load`: problems
-  located by id, not by the batch's list positions).
-
-A participant's input hash covers their whole slice, and a batch holds every deal of its
-people's slices, so the hashes do not depend on how participants are batched.
+One reader for the payout run (`payouts.runs`) and the close's re-check of locked periods
+(`payouts.recheck`), so both read, validate, hash and evaluate alike. Batches and input
+hashes: docs/payout-runs.md, "Batches".
 """
 
 from __future__ import annotations

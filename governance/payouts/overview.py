@@ -22,7 +22,7 @@ from governance.payouts import runs as payout_runs
 from governance.permissions import Actor, has_permission
 from models.payouts import PayoutLine, PayoutRun, Statement
 
-# Reading a run needs what the API's reads need (app/api/payout_runs, payout_close).
+# Reading a run needs what the API's reads need (app/api/payouts).
 READ = "statements.read_all"
 
 

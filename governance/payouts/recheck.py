@@ -3,21 +3,12 @@
     lines = adjustments_for(session, period)        # for a run of `period`
     check = recheck_locked(session, locked_run)      # one locked period
 
-Every locked period before the one being run is re-evaluated with today's data and the
-plan versions that govern it today, read as its own run read them (data up to its end,
-exceptions in force at its end), and compared with what it paid
-(`governance.payout_adjustments.compare_period`).
+Each locked period before the one being run is re-evaluated as its own run read it, in
+the run's batches (`payouts.inputs`), and compared with what it paid
+(`adjustments.compare_period`). Only the participants whose input hash differs from
+their locked statement's, or who have adjustments carried for the period, are evaluated.
 
-Participant by participant, in the run's batches (`governance.period_inputs`): a
-participant whose input hash (their slice of the data, the plan versions, FX) is the one
-their statement in the locked run carries, and who has no adjustment for the period
-carried by a later run, is paid exactly what the locked run paid: they are not
-evaluated. The others are evaluated over their own deals and their persisted lines are
-read for them only. So an unchanged locked period costs one read and hash of its data,
-batch by batch, and memory stays bounded by a batch, however long the history.
-
-An error re-evaluating a locked period fails the run (its problems name the period), as
-an earlier period does in `accord evaluate`.
+The re-check, its cost and its limits: docs/payout-close.md, "Prior-period adjustments".
 """
 
 from __future__ import annotations

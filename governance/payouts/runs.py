@@ -3,38 +3,13 @@
     run = start_run(session, actor, "2026-Q3", progress=lambda done, total: ...)
     session.commit()
 
-`start_run` evaluates every plan version governing the deals of the period (resolved per
-deal by its close date: a plan may change version mid-period), with the approved
-exceptions in force at the period's end, over the database's data up to the period's
-end (earlier periods are replayed for holds, clawbacks and draws, as `accord evaluate`
-does). It persists every line with its trace, one statement per participant and plan,
-and the hashes of the plan versions, of the exceptions and of the input data.
+`start_run` evaluates the plan versions governing the period's deals, with the approved
+exceptions in force at its end, batch by batch (`payouts.batches`), and writes every line
+with its trace and one statement per participant and plan in the caller's transaction:
+nothing shows before its commit, a failure leaves nothing. Re-running a draft rebuilds
+only what changed; an approved or locked run is never re-run.
 
-- **In batches.** Participants are evaluated a batch at a time
-  (`governance.payout_batches`: about `DEALS_PER_BATCH` deals each, read from the database
-  with only the batch's deals), and each batch is written before the next is read: the
-  memory held is one batch's input and output, not the period's. Only the organisation
-  (participants, quotas, FX) and a hash per participant are kept for the whole run.
-- **One transaction.** The run, its lines and statements are written in the caller's
-  transaction and become visible together at its commit. A run that fails midway (an
-  error, a killed process, a database error) leaves nothing behind: the transaction is
-  rolled back, and the period can be run again. Progress is reported to the caller
-  (`progress(done, total)`, the CLI's bar) and kept on the run row (`progress_done`).
-- **One run per period.** At most one run per period is draft, approved or locked
-  (partial unique index). On PostgreSQL a transaction-scoped advisory lock per period
-  makes a second concurrent start fail at once instead of waiting for the first to
-  finish; SQLite has one writer at a time (the second waits, then fails).
-- **Re-running a draft** rebuilds it in place (`version` + 1). Each statement carries the
-  hash of its participant's inputs (their slice: record, quotas, every deal that credits
-  them or their reports, those deals' events and exceptions, FX, plan versions). Only
-  participants whose input hash changed (or who have a prior-period adjustment) are
-  evaluated again, over their own deals, and only statements whose result then differs
-  are deleted and written again (`recomputed_count`); the others and their line ids
-  stay. Every batch is still read and hashed. Same inputs: same hashes, same lines,
-  nothing evaluated or rewritten.
-- An approved or locked run is never re-run (409): its period's changes are the close's
-  prior-period adjustments (`governance.payout_adjustments`), which each build adds to
-  its statements (`payout_recheck.adjustments_for`): they are rebuilt with them.
+What a run evaluates, batches, re-runs and concurrency: docs/payout-runs.md.
 """
 
 from __future__ import annotations
@@ -73,8 +48,8 @@ from rules.period import Period, PeriodError
 from rules.problems import EvaluationError, Problem
 
 OBJECT_TYPE = "payout_run"
-# Statements written per executemany: bounds the rows built at once and each statement's
-# size. Participants are evaluated in batches (governance.payout_batches); the progress
+# Statements written per `insert_rows` call: bounds the rows built at once and each
+# insert's size. Participants are evaluated in batches (payouts.batches); the progress
 # callback is called once per batch.
 BATCH = 250
 
