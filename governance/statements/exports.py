@@ -1,16 +1,12 @@
 """Exports of statements (CSV, JSON) and the payroll file of a locked run.
 
-- `export_statements`: the statements the actor may read (selected as
-  `governance.statements.list_statements` selects them), each with every line and its
-  explanation: JSON (with traces) or CSV (one row per line: the statement's columns, the
-  line's, and the explanation as one text).
-- `export_payroll` / `payroll_rows`: one row per participant and currency of a LOCKED run
-  (`Conflict` otherwise): participant, name, amount payable (the sum of their statements'
-  `payable`), currency, period. Needs `statements.read_all`.
+`export_statements`: the statements the actor may read (selected as
+`read.list_statements` selects them), each with every line and its explanation;
+`export_payroll` / `payroll_rows`: one row per participant and currency of a LOCKED run
+(`Conflict` otherwise). Statements are read a chunk at a time (a few queries per chunk,
+never one per statement), so a large period exports in a bounded number of queries.
 
-Statements are read a chunk at a time (one query for the chunk's lines, one for their
-participants, a few for their deals) rather than one statement at a time: a whole
-period of a large organisation exports in a bounded number of queries per chunk.
+The formats and who may export: docs/statements.md, "API".
 """
 
 from __future__ import annotations

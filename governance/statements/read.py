@@ -1,30 +1,13 @@
-"""Rep statements over persisted payout runs: who may read which, drill-down, exports.
+"""Rep statements over persisted payout runs: who may read which, and the drill-down.
 
 A statement is one participant's totals under one plan in one payout run
 (`models.payouts.Statement`); its lines are the run's `PayoutLine`s of that participant
-and plan, in statement order, each with a plain-words explanation built from its trace
-(`rules.explain`). The drill-down is statement -> lines (with explanations) -> one line
-with its full trace.
+and plan, each explained in plain words from its trace (`rules.explain`): statement ->
+lines -> one line with its full trace. Visibility (`can_read_statement`) is decided here,
+once for the API, the pages and the CLI. Reads only: nothing here writes, so nothing is
+audited. Exports are in `statements.exports`.
 
-Visibility (`can_read_statement`), decided here once for the API, the pages and the CLI:
-- `statements.read_all` (comp admins, committee, auditors, admins): every statement;
-- `statements.read_own` (reps, managers): the statements of their own participant
-  (`User.participant_id`);
-- `statements.read_team` (managers): the statements of their team, TRANSITIVELY: every
-  participant below them in the reporting line (a second-line manager sees their
-  managers' reports too), cycle-safe. A user without a participant sees no team.
-Someone who may read statements but not this one gets `NotFound`, exactly as for a
-statement that does not exist: the API answers 404 and never confirms that another rep's
-statement exists. Without any statements permission: `NotAllowed` (403).
-
-Which run a period shows: the one run of that period that holds it (draft, approved or
-locked; failed runs are never shown). Draft statements are shown with their run state:
-they are what the period will pay if the run is approved as is.
-
-Exports (statements as CSV and JSON, the payroll file of a locked run) are in
-`governance.statement_exports`, on top of these reads.
-
-Reads only: nothing here writes, so nothing is audited.
+Who sees which statements, and which run a period shows: docs/statements.md.
 """
 
 from __future__ import annotations
@@ -37,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from governance.engine_input import among
 
-# One family of refusals for every workflow (governance/policy_errors.py).
+# One family of refusals for every workflow (governance/errors.py).
 from governance.errors import GovernanceError, NotAllowed, NotFound
 from governance.permissions import Actor, has_permission
 from models.deals import Deal
