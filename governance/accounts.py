@@ -1,7 +1,7 @@
 """Accounts: create users, change passwords, issue and revoke API tokens.
 
 Functions take a Session and flush; the caller commits. Roles decide who may approve,
-vote and see pay, so granting or revoking one is audited (`governance.data_audit`).
+vote and see pay, so granting or revoking one is audited (`auditing.data_changes`).
 """
 
 from __future__ import annotations

@@ -1,18 +1,11 @@
 """The hash-chained audit log: `record` appends in the caller's transaction, `verify` checks.
 
-Every record's `record_hash` is the SHA-256 of a canonical JSON serialisation of its fields
-(id, time, actor, action, object, before/after hashes, payload) *and* the previous record's
-hash, so changing, removing or reordering any record breaks every link after it, and
-`verify` names the first record whose hash or link is wrong. The single
-`audit_chain_head` row holds the last id and hash: appends lock it, which serialises
-concurrent writers (PostgreSQL: SELECT ... FOR UPDATE; SQLite has one writer at a time),
-and `verify` compares it with the last record so a tail cut off the log is noticed too.
+Each record's hash covers its fields and the previous record's hash, so changing,
+removing or reordering a record breaks every link after it; appends lock the single
+`audit_chain_head` row, which serialises writers. Payloads are small JSON objects
+(Decimals as text, floats refused). What auditors export is in `auditing.exports`.
 
-`export_plan_versions` and `export_plan_transitions` give auditors the versions and every
-decision on them (who approved what, when) in the same CSV/JSON forms.
-
-Payloads are small JSON objects; money and rates go in as Decimal and are stored as
-text (never float: a float is refused, since its text is not what anyone meant).
+The record, the chain, locking and verification: docs/governance.md, "The audit chain".
 """
 
 from __future__ import annotations

@@ -2,20 +2,12 @@
 
     insert_rows(session, PayoutLine, rows)  # rows: dicts keyed by column name
 
-On PostgreSQL the rows go through psycopg 3's `COPY table (columns) FROM STDIN`, on the
-session's own connection: the same transaction as everything else the session wrote,
-rolled back with it. Elsewhere (SQLite) it is `session.execute(insert(table), rows)`.
+On PostgreSQL the rows go through psycopg 3's `COPY ... FROM STDIN` on the session's own
+connection (the same transaction, rolled back with it); elsewhere (SQLite) it is
+`session.execute(insert(table), rows)`. Either way the values stored are the ones
+`insert()` would store.
 
-Why: SQLAlchemy's executemany on psycopg 3 sends one pipelined INSERT per row, and
-most of a payout run's write time on PostgreSQL went into that (binding, one statement
-and one round of per-row triggers per row). COPY streams the rows: measured about three
-times faster for 45,000 payout lines with their JSON traces (docs/decisions.md).
-
-The stored values are the ones `insert()` would store: each value goes through the
-column type's own bind processor for the dialect (JSON is serialised as SQLAlchemy
-serialises it, Python `None` in a JSON column is JSON `null` unless the type says
-`none_as_null`), and a column missing from the rows gets its Python-side default as
-`insert()` would. Server defaults and autoincrement ids are left to the server.
+Why COPY, and what exactly it stores: docs/payout-runs.md, "Performance" (the write path).
 """
 
 from __future__ import annotations

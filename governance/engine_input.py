@@ -2,22 +2,13 @@
 
     data = database_data(session, up_to=date(2026, 9, 30))
 
-The inverse of the import service (`app/imports/`): every participant with its
-assignments, the quotas of periods that start on or before `up_to`, the deals closed on
-or before `up_to` with their splits, team and touchpoints, their events dated on or before
-`up_to`, and every FX rate. Nothing earlier than `up_to` is left out, because evaluating a
-period replays every earlier one (spec section 4: holds, clawbacks and draw balances carry
-over). All participants are read, not only those of one plan: splits, teams, touchpoints
-and managers refer across plans, and `load_data` checks every reference.
+The inverse of the import service (`governance/imports/`): everything up to `up_to`
+(earlier periods included: evaluating a period replays them), validated by
+`rules.data.load_data` like a JSON file. Approved exceptions are passed in by the caller
+(`exceptions=`, section-3 shape). A payout run reads the same per batch
+(`organisation_json`, `deals_json`).
 
-Approved exceptions are passed in by the caller (`exceptions=`, section-3 shape): the
-exceptions part of issue 4 owns where they are stored.
-
-The mapping goes through `rules.data.load_data`, so what the engine sees from the
-database is validated by the same code as a JSON file. Numbers leave the database as
-their normalised exact text (`Numeric(24, 6)` gives `120000.000000` back; the engine and
-the round-trip compare `120000`); attribute numbers, which the JSON column keeps as JSON
-numbers, come back as exact decimals, never through float arithmetic.
+What is read, and why all of it: docs/payout-runs.md, "What a run evaluates".
 """
 
 from __future__ import annotations

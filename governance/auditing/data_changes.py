@@ -1,21 +1,12 @@
 """Audit records for data changes that affect pay: imports and users' roles.
 
-An import writes one record (`data.import`) in its own transaction, after every row is
-written and only if the whole import was accepted (a refused import raises first and the
-caller rolls back, so it leaves no record). The record's `before_hash` / `after_hash` are
-hashes of the **whole** pay-relevant data state (participants, assignments, quotas, deals
-and their splits, team and touchpoints, events, FX rates), not just of the rows the import
-named: that way each import's `before_hash` must equal the previous import's `after_hash`,
-and an auditor comparing them notices any change made to the data outside an import. The
-payload has the per-kind hashes before and after (to see which kinds changed) and the
-counts of inserted, updated and unchanged records per kind.
+An accepted import appends one `data.import` record (`record_import`) whose before and
+after hashes cover the WHOLE pay-relevant data state (`data_state`: one hash per kind),
+so consecutive imports chain and a change made outside an import shows. A change of a
+user's roles or committee functions appends a `user.roles` record (`record_roles`).
 
-Hashes are SHA-256 over each table's rows in primary-key order, every column except the
-bookkeeping timestamps (`created_at`, `updated_at`: a record re-imported unchanged is not
-written, but timestamps are not content). Values are serialised as text the same way on
-each read, so two reads of unchanged data give the same hash on the same database.
-Reading every row twice per import is linear in the data; it is measured in
-docs/governance.md.
+What the records hold and what reading the state costs: docs/governance.md, "Data
+changes that affect pay".
 """
 
 from __future__ import annotations

@@ -1,12 +1,13 @@
-"""Auditor exports beyond the log itself: the diffs between consecutive plan versions and
-every committee vote with the tally of its subject, as CSV or JSON (read-only).
+"""Auditor exports, as CSV or JSON (read-only): the log itself (`export_records`), the plan
+versions and the decisions on them, the diffs between consecutive plan versions, and
+every committee vote with the tally of its subject.
 
     export_plan_diffs(session, "csv")   one row per change, versions N-1 -> N of each plan
     export_approvals(session, "json")   one row per vote, with its subject's tally
 
 Rows are flat so that CSV and JSON carry the same thing (nested values, e.g. a rule added
-whole, are compact JSON text in a CSV cell). `governance.audit` has the log, the plan
-versions and the decisions on them; `EXPORTS` names every export for the API and CLI.
+whole, are compact JSON text in a CSV cell). `EXPORTS` names every export for the API and
+the CLI.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def _subject(
     session: Session, vote: Vote, members: dict[int, set[str]]
 ) -> tuple[str, str, str, Tally | None]:
     """(type, label, state, tally) of what a vote is on; the tally as its module counts it
-    (`members`: the committee, `votes.eligible_voters`, read once for the export)."""
+    (`members`: the committee, `quorum.eligible_voters`, read once for the export)."""
     if vote.plan_version_id is not None:
         version = session.get(PlanVersion, vote.plan_version_id)
         tally = plan_tally(session, version, members=members)
