@@ -3,20 +3,13 @@
     report = import_data(session, payload, source="demo")   # a section-3 mapping
     report = import_batch(session, batch)                    # files merged by sources.py
 
-Records are handled in chunks of `CHUNK` per section, in the order participants,
-assignments, quotas, deals, events, fx: each chunk is validated by `rules.data` (see
-validate.py) and, while no problem has been found anywhere, written (writer.py). After
-the first problem nothing more is written but validation goes on, so that every problem
-of the input is listed; `InvalidData` is then raised and the caller rolls back its
-transaction, which also undoes the chunks written before. The service never commits: the
-CLI command or request handler owns the transaction (and a dry run simply rolls back).
+Each section is handled in chunks of `CHUNK`: validated (validate.py) and, while no
+problem has been found anywhere, written (writer.py). After a problem, validation goes
+on so that every problem is listed, then `InvalidData` is raised and the caller rolls
+back. The service never commits. An accepted import appends one audit record
+(`auditing.data_changes`).
 
-An accepted import appends one audit record (`governance.data_audit`) in the same
-transaction, with hashes of the data state before and after and the counts per kind; a
-refused import raises before that, so it leaves no record.
-
-Memory beyond the input itself stays proportional to one chunk: typed records and the
-stored rows they are compared with are dropped once the chunk is written.
+Upsert rules, validation, transactions and throughput: docs/imports.md.
 """
 
 from __future__ import annotations

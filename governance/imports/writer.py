@@ -1,17 +1,12 @@
 """Upserts of validated records, a chunk at a time, in bulk statements.
 
-For each chunk the rows already stored under the chunk's keys are read with a few
-`IN (...)` queries (never one query per record), compared field by field, and only what
-differs is written: new rows in one multi-row INSERT, changed rows in grouped UPDATEs,
-a deal's splits, team or touchpoints deleted and re-inserted only when they differ. A
-record that changes nothing is not written at all, so its `updated_at` stays put.
+The rows stored under a chunk's keys are read with a few `IN (...)` queries (never one
+query per record), compared field by field, and only what differs is written: one
+multi-row INSERT, grouped UPDATEs, a deal's children replaced only when they differ.
+Writers only execute statements in the caller's session; the caller commits or rolls
+back.
 
-A field a record does not carry (a JSON key left out, a CSV column the file does not
-have) keeps its stored value; `null` or an empty cell clears it. Nothing is ever deleted
-except a deal's child rows being replaced.
-
-Writers only execute statements in the caller's session; committing or rolling back is
-the caller's business.
+What an upsert keeps, changes or clears: docs/imports.md, "Upsert rules".
 """
 
 from __future__ import annotations
