@@ -1,19 +1,13 @@
 """Committee approval: the versioned approval rules, change requests and votes.
 
-- `ApprovalRuleSet`: one version of the approval rules (quorum, required functions...).
-  Versions are numbered; exactly one is `active`. A new version is proposed
-  (`submitted`) and decided by committee vote under the rules in force when it was
-  proposed (`decided_under`); approval puts it in force at once (`active`, the previous
-  one `superseded`). Migration 0003 seeds version 1, the default.
-- `ChangeRequest`: what a plan version carried when it was submitted: the embedded test
-  results, the impact simulation, and which approval rules decide it. One per submitted
-  version, never changed.
-- `Vote`: one committee member's decision on one plan version or rule set, bound to the
-  content hash they saw. One vote per person per subject (unique constraints); votes are
-  never changed or deleted.
+- `ApprovalRuleSet`: one numbered version of the approval rules; exactly one is active,
+  and a proposal is decided under the rules in force when it was proposed (`decided_under`).
+- `ChangeRequest`: what a plan version carried when it was submitted (test results,
+  impact simulation, the rules that decide it); one per submitted version, never changed.
+- `Vote`: one person's decision on one subject, bound to the content hash they saw.
 
-Migration 0003 backs this in the database: votes and change requests are append-only,
-a rule set's document is frozen and its states follow the lifecycle, one active rule set.
+The rules, and what migration 0003 guarantees in the database: docs/governance.md,
+"Change requests, committee votes and the approval rules".
 """
 
 from __future__ import annotations

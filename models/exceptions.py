@@ -1,29 +1,13 @@
-"""Payout exceptions filed by the deal desk (issue 4, "Exceptions").
+"""Payout exceptions filed by the deal desk.
 
-A `PayoutException` is a request to treat one case differently from the plan:
+A `PayoutException` asks to treat one case differently from the plan (`waive_gate`,
+`waive_clawback`, `override_split`, `adjustment`), with a justification, the impact the
+engine estimated at filing and the route that impact chose under the pinned approval
+rules (`rule_set_id`). States: submitted -> approved | rejected | withdrawn; expiry
+(`expires_on`) is a date, not a state. The content is frozen and hashed
+(`content_hash`); `version` counts transitions, for stale-read checks.
 
-- `waive_gate`      {deal, plan?, rule (the gate id)}         skip a gate for a deal
-- `waive_clawback`  {deal, plan?, rule (the clawback id)}     skip a clawback for a deal
-- `override_split`  {deal, plan, credits [{participant, share}]}  replace the credit lines
-- `adjustment`      {participant, plan, period, amount, currency}  add a payable line
-
-Each carries a justification and the payout impact the engine estimated when it was filed
-(`estimated_impact`, in `impact_currency`, with the per-participant detail in `impact`),
-and the route that impact chose under the approval rules in force (`rule_set_id`):
-`below` (deal-desk lead + finance) or `committee`.
-
-States: `submitted -> approved | rejected | withdrawn`. Expiry is NOT a state: an approved
-exception with `expires_on` applies to evaluations of days up to and including that date
-and not after. A date-valued validity needs no background job to flip a state, and an
-evaluation "as of" an earlier day still sees the exception that was valid then.
-
-The request's content (kind, targets, justification, impact) is frozen at filing and
-hashed (`content_hash`); votes are bound to that hash. `version` counts the row's
-transitions (it starts at 1): clients send it back to detect stale reads.
-
-Migration 0004 backs this in the database: the content columns cannot change, states
-follow the lifecycle, rows are never deleted; votes gain `exception_id`.
-`dispute_id` references `disputes.id` (foreign key added by the disputes migration, 0006).
+The kinds, the states and what migration 0004 guarantees: docs/exceptions.md.
 """
 
 from __future__ import annotations
@@ -48,7 +32,7 @@ EXCEPTION_TRANSITIONS = (
 ROUTES = ("below", "committee")
 
 
-# What each kind needs, enforced by the database as well as by governance/exceptions.py.
+# What each kind needs, enforced by the database as well as by governance/exceptions/fields.py.
 TARGETS_COMPLETE = (
     "(kind IN ('waive_gate', 'waive_clawback') AND deal_id IS NOT NULL AND rule_id IS NOT NULL)"
     " OR (kind = 'override_split' AND deal_id IS NOT NULL AND plan_key IS NOT NULL"

@@ -1,19 +1,14 @@
 """Payout run jobs: a run of a period requested over the API and built in the background.
 
-`PayoutRunJob` is the record a client polls while its run is built: `queued` (accepted,
-waiting for the worker thread), `building` (start_run is evaluating and writing),
-`done` (`run_id` names the committed run), `failed` (`message` and `problems` say why;
-nothing of the run was written). The run itself is still one transaction
-(governance/payout_runs.py); the job row is written in its own short transactions, so
-it is visible while the run is not.
+`PayoutRunJob` is what a client polls while its run is built: `queued`, `building` (with
+`progress_done` / `progress_total`), `done` (`run_id` names the committed run) or
+`failed` (`message`, `problems`). The run itself is still one transaction
+(governance/payouts/runs.py); the job row is written in its own short transactions, so it
+is visible while the run is not. `worker` (`host:pid`) lets app/jobs.py mark a job whose
+process is gone as failed, which frees its period.
 
-- `worker` is `host:pid` of the process building it: a job whose process is gone reads
-  (and is marked) failed, which frees its period (governance/payout_jobs.py).
-- `progress_done` / `progress_total` / `heartbeat_at` are written while building on
-  PostgreSQL; on SQLite the building transaction holds the write lock, so progress is
-  kept in the building process and merged when the job is read.
-- At most one job per period is queued or building (partial unique index); `done`
-  requires a run (CHECK).
+States, progress on each database, and the guarantees: docs/payout-runs.md, "Over the
+API: a job to poll".
 """
 
 from __future__ import annotations

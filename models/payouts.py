@@ -1,22 +1,14 @@
 """Payout runs: one period's evaluation over the database, its lines and statements.
 
-- `PayoutRun`: one run of one period (`2026-Q3`). States: `draft` (built, may be re-run
-  in place: `version` counts the rebuilds), `approved` (committee approval, votes carry
-  `payout_run_id`), `locked` (the period never changes again), `failed` (given up; kept
-  for the record, frees the period). At most one run per period is draft, approved or
-  locked (partial unique index), which also stops two runs of a period being started at
-  once. The run records what it was computed from: `input_data_hash` (the engine data),
-  `plan_versions` ({plan key: [version hashes]}), `exceptions_hash`, and what it produced:
-  `result_hash` (every line) and the counts.
-- `PayoutLine`: one statement line as the engine produced it, with its trace. `line_key`
-  is stable across re-runs of the same inputs (unique per run). Adjustment lines (prior
-  period adjustments, written by the close) name `adjusts_period` and `reason`.
-- `Statement`: one participant's totals under one plan in a run, with `input_hash`, the
-  hash of that participant's inputs: a re-run rewrites only statements whose inputs (or
-  result) changed.
+- `PayoutRun`: one run of one period: `draft` (re-run in place, `version` counts the
+  builds), `approved`, `locked` or `failed`; at most one holding run per period. It
+  records the hashes of what it was computed from and of what it produced.
+- `PayoutLine`: one statement line as the engine produced it, with its trace and a
+  `line_key` stable across re-runs; prior-period adjustment lines name what they adjust.
+- `Statement`: one participant's totals under one plan in a run, with `input_hash`.
 
-Migration 0005 backs this in the database: state CHECKs, allowed state transitions, and
-lines/statements of approved or locked runs (and locked runs themselves) cannot change.
+States, hashes and re-runs: docs/payout-runs.md; approval, the lock and what migration
+0005 guarantees: docs/payout-close.md.
 """
 
 from __future__ import annotations
