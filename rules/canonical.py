@@ -1,19 +1,13 @@
 """The canonical form of a plan document: what its version hash is computed over.
 
-A plan version is content-addressed: `version = "sha256:" + sha256(canonical JSON)`.
-Two documents that mean the same thing must hash equal, so numbers are normalised:
+    version = version_hash(plan.document)  # "sha256:" + sha256 of canonical_json(...)
 
-- Every number is rendered as its exact decimal value in plain notation with no trailing
-  zeros and no exponent: `0.060`, `0.06` and `6E-2` all become `0.06`; `1`, `1.0` and
-  `1.00` become `1`; `1e3` becomes `1000`; `-0` becomes `0`. Numbers stay JSON numbers in
-  the canonical text (never floats: they are written digit for digit).
-- Keys are sorted, separators are `,` and `:`, non-ASCII text is kept (UTF-8), dates are
-  ISO text. Key order, comments, quoting style and whitespace in the source never matter.
+Two documents that mean the same thing hash equal: numbers are normalised to one exact
+plain text (`0.060`, `0.06` and `6E-2` are all `0.06`), keys are sorted, separators
+compact, text UTF-8. In `Plan.document` a non-integer number is a `DecimalText`, a `str`
+that `canonical_json` and `dump_yaml` still write as a number.
 
-In the document mapping (`Plan.document`) a non-integer number is a `DecimalText`: a `str`
-subclass holding the normalised digits, so the mapping stays `json.dumps`-able (decimals as
-strings, as the model promises) while `canonical_json` and `dump_yaml` still know it is a
-number and write it as one.
+The decisions: docs/plan-validation.md, "Version hash and canonical form".
 """
 
 from __future__ import annotations

@@ -1,19 +1,14 @@
 """Plain-words explanations of statement lines, built from their traces.
 
-`explain_line(line, currency="USD", facts={...})` turns one section-5 line (a dict with
-`kind`, `deal`, `rule`, `amount`, `status`, `trace`) into a one-sentence summary and one
-sentence per trace step, e.g. "Gate margin-floor blocked this line: gross margin 20% <
-25%." Every number is the exact decimal text of the trace (or of the line); nothing goes
-through float, so a reader can redo the arithmetic with what the sentences say.
+    explain_line(line, currency="USD", facts={"deal.gross_margin": Decimal("0.2")})
 
-`facts` (optional) maps condition fields (`deal.gross_margin`, `participant.tenure_days`)
-to the values the line's deal and participant had: the engine's trace names the
-condition that decided a rule but not the values it saw for every field, so the
-statement service passes them in and the sentences show them ("gross margin 20%").
-Without facts the condition text is shown as written in the plan.
+A summary sentence per line and one sentence per trace step, every number the trace's
+exact decimal text. `facts` (optional) are the values the line's deal and participant
+had, which the trace does not record for every field: with them a sentence shows the
+value ("gross margin 20%"), without them the condition as written. Pure Python (no
+Flask, no SQLAlchemy); an unknown trace step is explained generically, never an error.
 
-Pure Python: no Flask, no SQLAlchemy; unknown trace steps (a later engine version) are
-explained generically instead of failing.
+What a reader sees: docs/statements.md, "Reading a statement".
 """
 
 from __future__ import annotations

@@ -1,31 +1,13 @@
 """Plan lint: every error `load_plan` finds, plus warnings a compensation analyst wants to see.
 
-Errors are exactly what `rules.document` rejects (malformed text, unknown keys, bad
-types, duplicate ids, overlapping or unsorted bands, reduce factors outside 0..1,
-unconditional credit over 1, bad conditions...). Warnings (severity "warning") flag
-documents that are valid but probably not what the author meant:
+    problems = lint_plan(text_or_plan)  # never raises for bad input
 
-- `unreachable-rate`: a rate rule after an unconditional one (or after a rule with the same
-  condition) can never give the rate.
-- `no-default-rate`: no unconditional rate rule, so a deal matching none earns rate 0.
-- `never-matches`: a `when` that no data can satisfy given the field types
-  (`Condition.never_matches()`), in eligibility, credit, rates, gates and spifs.
-- `band-gap`, `band-start`, `band-end`: credit falling between bands, below the first band or
-  above a last band that has `to` earns 0 (spec section 4 allows gaps; they are legal).
-- `rate-over-one`: a rate (or band rate) above 1 looks like a percentage written as `6`.
-- `credit-may-exceed-one`: all credit rules together hand out more than 1 of a deal; a deal
-  matching all of them is an evaluation error.
-- `gate-blocks-all`: a `block` gate without `when` blocks every line of the plan.
-- `shadowed-trigger`: an event kind named by an earlier clawback never reaches a later one.
-- `per-deal-cap-unused`: a per_deal cap at or above per_period never binds.
-- `band-percent`: attainment bands with bounds above 10 look like percentages (1.0 is 100%).
-- `reduce-no-op`: `{reduce: 1}` changes nothing; `{reduce: 0}` pays nothing yet leaves the
-  line `payable` (a `block` says why).
-- `hold-never-holds`: `hold_until: deal.close_date` never holds (a deal of P closes in P).
-- `draw-until-mid-period`: the draw's `until` is not the last day of a period, so the draw
-  still applies to the whole period containing it.
+Errors are exactly what `rules.document` rejects; warnings (severity "warning") flag a
+valid document that is probably not what its author meant (a rate rule that can never
+apply, a gap between bands, a rate that looks like a percentage...). Each warning's
+message starts with its code in brackets, so it can be searched and filtered.
 
-Each warning's message starts with its code in brackets, so it can be searched and filtered.
+Every code and when it fires: docs/plan-validation.md, "Lint".
 """
 
 from __future__ import annotations

@@ -4,24 +4,12 @@
     matcher.matching({"deal.type": "new", ...})  # frozenset({"rates/new"})
 
 The "durable" engine drives the durable_rules_engine C module directly (no Host, no
-timer threads, no Python actions): create_ruleset once per `name` (several rulesets when
-the rules exceed the engine's per-ruleset bounds), then per call and ruleset assert_fact,
-drain start_action_for_state / complete_and_start_action to read the names of the rules
-that fired, and delete_state in a `finally`. Rules and facts are built by
-rules.conditions.durable_json, which encodes values so the engine compares exactly.
+timer threads, no Python actions), over rules and facts built by
+rules.conditions.durable_json. Conditions it cannot decide exactly, and those of a
+ruleset it ever fails on, are decided by the oracle (`fallback`).
 
-Why it is safe against the engine's known bugs (../shared/notes/durable-rules.md):
-- One constant session id, never derived from data, and at most one live session per
-  ruleset (a lock, and the state is deleted after every call): the 1,024-session limit
-  and the 32-bit session-hash collisions cannot bite. The state and every fired message
-  read back must carry that sid, or the call fails.
-- assert_fact, never post: every matching rule fires, not just the first.
-- No action code runs in Python, so no exception can be swallowed; a state carrying an
-  `exception` still fails the call.
-- A ruleset name can never be redefined: matchers are cached per `name` for the life
-  of the process, and reusing a name for other conditions is an error.
-- Conditions the engine cannot decide exactly are decided by the oracle (`fallback`);
-  so, for good, are those of a ruleset on which the engine ever fails to assert a fact.
+How it stays safe against the engine's known bugs (../shared/notes/durable-rules.md):
+docs/conditions.md, "How conditions reach durable-rules (maintainers)".
 """
 
 from __future__ import annotations

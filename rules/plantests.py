@@ -1,23 +1,12 @@
 """The `tests` section of a plan document (spec section 7): embedded test cases.
 
-Each test is `{name, period, data, expect}`:
+Each test is `{name, period, data, expect}`, checked here when the plan is loaded. File
+data (a path relative to the plan's `base_dir`) is read then and replaces the path in the
+document, so the version hash covers the data actually tested; its problems are reported
+under `$.tests[i].data`. `PlanTest.expect` holds the expectations with numbers as
+`Decimal`. Running the tests is `rules.evaluation.embedded`'s job.
 
-- `name`: text, unique within the plan (it is how a test run reports the case).
-- `period`: a period of the plan's kind (`2026-Q3` for a quarterly plan). A bare YAML
-  `2026` (read as a number) is accepted for yearly plans and stored as the text "2026".
-- `data`: the section-3 data inline, or a path relative to the plan file's folder
-  (`base_dir`) of a JSON or YAML file. The file is read at load time and its content
-  replaces the path in the document, so the version hash covers the data actually used
-  and an exported version is self-contained. Absolute paths and paths leaving `base_dir`
-  are refused, and so is any path when the plan has no `base_dir` (e.g. from the API).
-  The data is validated like `accord evaluate` data; its problems are reported under
-  `$.tests[i].data`.
-- `expect`: a non-empty list of `{participant, plan?, payable?, held?, attainment?,
-  credited?, quota?, draw_balance?, lines?}`. Amounts are numbers or numeric text and are
-  compared by value (`"0.00"` equals `0`); `attainment` and `quota` may be null (no quota).
-  `plan`, when given, must be this plan's policy. `lines` is a list of partial lines with
-  keys among kind, deal, rule, share, credit, rate, amount, status. `PlanTest.expect`
-  holds these mappings with numbers as `Decimal`.
+What is checked: docs/plan-validation.md, "Embedded tests (spec section 7)".
 """
 
 from __future__ import annotations

@@ -1,22 +1,12 @@
 """Safe, exact loading of plan and data text (YAML or JSON) into plain Python values.
 
-The result is made only of dict, list, str, int, Decimal, bool and None:
-
-- Only `true` and `false` are booleans. YAML 1.1's bare `on`, `off`, `yes`, `no` stay text,
-  so `when: yes` cannot silently turn into a boolean.
-- Numbers are read exactly and never through float: `12` is an int, `0.06` and `1e3` are
-  `Decimal`. Forms YAML 1.1 reads surprisingly (`012` octal, `0x1F`, `1_000`, `1:30`
-  sexagesimal, `.inf`, `.nan`) are not numbers: they stay text, and the plan validator
-  then says a number was expected.
-- Dates are never converted: `2026-12-31` stays the text "2026-12-31" in YAML exactly as it
-  does in JSON, so both formats give the same document (and the same version hash). The
-  validators turn date text into `datetime.date` where the schema expects a date.
-- Duplicate mapping keys are errors (a silent overwrite in a pay plan is a bug), and so are
-  anchors/aliases and `<<` merges: they make one value appear in several places and would
-  let a small document expand into a huge one.
-
-Every problem found is reported (with line and column) by raising `LoadError`, which
+The result is made only of dict, list, str, int, Decimal, bool and None: only `true` and
+`false` are booleans, numbers never go through float, dates stay text (so YAML and JSON
+give the same document and hash), and duplicate keys, anchors, aliases and merges are
+errors. Every problem is reported, with line and column, by raising `LoadError`, which
 carries `Problem`s; callers wrap them into `InvalidPlan` or `InvalidData`.
+
+What is read how, and why: docs/plan-validation.md, "Reading text".
 """
 
 from __future__ import annotations

@@ -1,32 +1,15 @@
-"""Compile conditions into a durable-rules JSON ruleset and encode facts for it.
+"""Compile conditions into durable-rules JSON rulesets and encode facts for them.
 
-Everything durable-rules gets wrong (see ../shared/notes/durable-rules.md and
-docs/conditions.md) is designed out here, before a value reaches the engine:
+    plan = compile_ruleset({"rates/new": cond, ...})  # plan.chunks, plan.encoder(sid)
 
-- Numbers go as "doubled fixed-point" integers: a value v at the field's scale S (the
-  most decimal places of any literal compared with that field) becomes 2*floor(v*10^S),
-  plus 1 when v*10^S is not a whole number; a literal L becomes 2*L*10^S. Every
-  comparison of v with L then has the same truth as the one of the encoded integers,
-  whatever the number of places of v, and the engine never sees a float or an exponent.
-  Values beyond +/-2^62 are clamped to an odd number beyond every literal.
-- Dates go as day numbers, booleans as 0/1, strings as JSON strings (escaped to ASCII,
-  very long ones replaced by a digest so the engine's 16-bit lengths cannot truncate).
-- Each field gets one property per kind (number, string, date, bool), filled only when
-  the value has that kind, so mismatched types and nulls compare false as in the oracle;
-  a presence property serves `== null` / `!= null`.
-- `contains "x"` is a 0/1 property computed here, which the engine tests: its array
-  operators ($iany/$iall) aborted the process in probes (probably the delete_state bug,
-  see rules.matcher.SENTINEL) and $iall is not vacuously true on [].
-- A negated comparison becomes "property absent OR opposite comparison", never the bare
-  opposite (`not (x > 5)` holds for a null x).
-- Every rule requires the discriminator property, so the session-state fact never matches.
-- A rule may use at most 15 $and/$or groups (error 113 beyond); larger conditions are
-  split at a top-level `or` into several rules, or else left to the oracle.
-- A fact that passes more than ~64 alpha tests side by side fails with error 303 (a
-  64-entry stack), the engine walks every combination of passing $or branches (time
-  exponential in and-ed ors), and create_ruleset loops forever beyond ~512 alpha nodes:
-  rules are packed into several rulesets ("chunks") within bounds on all three (see
-  `shape`); a single rule over them is split at a top-level `or` or left to the oracle.
+Everything durable-rules gets wrong (../shared/notes/durable-rules.md) is designed out
+here, before a value reaches the engine: numbers as "doubled fixed-point" integers, one
+property per field and kind, `contains "x"` as a 0/1 property computed here, a negation
+as "absent OR opposite", a discriminator on every rule, and rules packed into rulesets
+within the engine's bounds (`shape`), split at a top-level `or` or left to the oracle.
+
+The encoding and the engine limits it works around: docs/conditions.md, "How conditions
+reach durable-rules (maintainers)".
 """
 
 from __future__ import annotations

@@ -1,16 +1,12 @@
 """The plain-Python meaning of a condition: the oracle every engine must agree with.
 
-A condition is compiled once into nested closures (no eval). Semantics (spec section 2,
-plus the decisions written down in docs/conditions.md):
+A condition is compiled once into nested closures (no eval). A missing or null field, or
+a value of another type, makes a comparison false (only `== null` / `!= null` look at
+nullness); `not` negates the whole expression under it; a float is refused (TypeError):
+money and ratios reach the rules as Decimal only.
 
-- A comparison with a missing or null field is false, `!=` and `not in` included; only
-  `== null` / `!= null` look at nullness.
-- A comparison of mismatched types is false (an attribute holding "9" is not 9): numbers
-  are `Decimal`/`int` (never `bool`), dates are `date`, strings `str`, lists of strings
-  `list`/`tuple`. Against a date literal, a string holding a strict YYYY-MM-DD date
-  compares as that date; against a string literal, a date compares as its ISO text.
-- `not` negates the whole expression under it: `not (deal.x > 5)` is true for a null x.
-- A float is refused (TypeError): money and ratios reach the rules as Decimal only.
+The semantics (spec section 2, and Accord's decisions): docs/conditions.md, "Types" and
+"Null semantics".
 """
 
 from __future__ import annotations

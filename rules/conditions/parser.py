@@ -1,16 +1,7 @@
-"""Recursive-descent parser for `when` expressions.
-
-Grammar (precedence: not > and > or; parentheses group):
-
-    expr       := and_expr ("or" and_expr)*
-    and_expr   := unary ("and" unary)*
-    unary      := "not" unary | "(" expr ")" | comparison
-    comparison := FIELD ( CMP value | "in" list | "not" "in" list | "contains" value )
-    value      := NUMBER | STRING | "true" | "false" | "null"
-    list       := "[" ( value ("," value)* )? "]"
+"""Recursive-descent parser for `when` expressions (precedence: not > and > or).
 
 Each comparison is type-checked as soon as it is read (rules.conditions.checker), so the
-first error reported is the leftmost one.
+first error reported is the leftmost one. The grammar: docs/conditions.md, "Grammar".
 """
 
 from __future__ import annotations
