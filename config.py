@@ -48,7 +48,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    # CSRF is checked explicitly (app.security) so that bearer-token API calls skip it
+    # CSRF is checked explicitly (app/auth/identity.py) so that bearer-token API calls skip it
     # and cookie-authenticated ones do not.
     WTF_CSRF_CHECK_DEFAULT = False
     WTF_CSRF_TIME_LIMIT = None

@@ -1,22 +1,14 @@
 """Benchmark: durable-rules matching alone versus the full `evaluate` path.
 
-Times are CPU seconds of the measuring process (`time.process_time`): on a shared machine
-wall-clock time mostly measures the neighbours.
+    .venv/bin/python bench/evaluate.py [--deals 100000] [--engine durable] [--repeat 3]
 
-    .venv/bin/python bench/evaluate.py [--deals 100000] [--engine durable]
+Generates N deals over one year for a quarterly plan with conditions in every stage and
+reports bare matching against the full `evaluate(...)` in deals/s, in CPU seconds
+(`time.process_time`: on a shared machine wall clock measures the neighbours), and the
+peak memory of `evaluate` for N and N/4 against the sizes of its input and output.
 
-Generates N deals over one year for a quarterly plan with conditions in every stage
-(eligibility, rates, gates, spifs), then reports in one run:
-
-(a) deals/s of bare matching: the plan's compiled matchers asserted with exactly the facts
-    the evaluator builds (one assert per deal, one per credit line), facts prepared
-    beforehand and not timed;
-(b) deals/s of the full `evaluate(...)` for 2026-Q4, which replays Q1-Q3 (every deal is
-    evaluated once) and builds Q4's statements with traces (rendering them as JSON text is
-    timed and reported separately);
-their ratio, and the peak memory (tracemalloc, in a child process per size) for N and N/4
-next to the size of the input data and of the output (the `evaluate` result), during
-`evaluate` and during JSON rendering, to show memory follows input+output.
+What it measures exactly: docs/conditions.md, the last paragraphs of "How conditions
+reach durable-rules (maintainers)".
 """
 
 from __future__ import annotations

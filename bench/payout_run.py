@@ -3,30 +3,12 @@
     .venv/bin/python bench/payout_run.py [--deals 100000] [--backends sqlite,postgresql]
                                          [--memory-check]
 
-Generates an organisation of 1,000 participants (fewer for small --deals) and N deals
-closing in one quarter (2026-Q3) for the benchmark plan of bench/evaluate.py, imports
-it with the import service into SQLite (a file) and into a throw-away PostgreSQL (as
-tests/support/postgres.py starts it), activates the plan in the policy store, then
-reports in one run, per backend:
+Imports N generated deals of one quarter (and up to 1,000 participants) into SQLite and a
+throw-away PostgreSQL, then reports per backend the full run and an incremental re-run
+(wall clock) and the peak RSS, against what `accord evaluate` does with the same data in
+a fresh process. Target: the database run at 0.5x the in-memory rate or better.
 
-- the import time (not part of the rate);
-- the full run: `start_run` + commit, i.e. read the database, evaluate, persist every
-  line with its trace and every statement, as deals/s (wall clock: the database server's
-  time counts too);
-- an incremental re-run after one deal's amount changed (statements rewritten, time);
-- the peak RSS of the process doing the runs (it only runs: the import is done in
-  another process);
-
-and the in-memory reference on the same data: what `accord evaluate` does (parse the
-plan, read the JSON data file, evaluate, write the JSON output), in a fresh process,
-as deals/s and peak RSS. Target: database run >= 0.5x the in-memory rate. The reference
-runs twice, before and after the database runs, and the faster of the two is the rate
-compared against (the machine's load moves both; the faster is the stricter baseline).
-
-`--memory-check` also runs a quarter of the deals (and of the people) on SQLite and
-prints both peak RSS figures: a run's memory is bounded by its batch (about 20,000
-deals), not by the period's deal count, so they should be close, while the in-memory
-reference grows with the data.
+What it measures, and the figures: docs/payout-runs.md, "Performance".
 """
 
 from __future__ import annotations
