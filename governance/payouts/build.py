@@ -117,8 +117,9 @@ def _governs(use: VersionUse, line: dict[str, Any], period: Period, close_of: di
 def participant_slices(
     raw: Mapping[str, Any], shared: Mapping[str, Any], only: Collection[str] | None = None
 ) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """Every participant's input hash (see module doc; or only those of `only`: a batch's
-    people, whose slices the batch holds whole) and the ids of their deals."""
+    """Every participant's input hash (their slice: docs/payout-runs.md, "States and
+    re-runs"; or only those of `only`: a batch's people, whose slices the batch holds
+    whole) and the ids of their deals."""
     manager = {p["id"]: p.get("manager") for p in raw["participants"]}
     quotas: dict[str, list] = defaultdict(list)
     for q in raw["quotas"]:
