@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from config import TestConfig
-
 
 def test_healthz_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok"}
-
-
-def test_healthz_reports_unreachable_database_with_503():
-    from app import create_app
-
-    # A file inside a folder that does not exist: SQLite cannot open it.
-    app = create_app(TestConfig, {"DATABASE_URL": "sqlite:////nonexistent/dir/accord.db"})
-    response = app.test_client().get("/healthz")
-    app.extensions["accord.db"].engine.dispose()
-    assert response.status_code == 503
-    body = response.get_json()
-    assert body["status"] == "degraded"
-    assert body["database"] == "unreachable"
-    assert body["reason"]
 
 
 def test_unknown_api_route_is_json_404(client):

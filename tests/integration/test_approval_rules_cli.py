@@ -3,36 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 
-import pytest
-from click.testing import CliRunner
-from flask.cli import FlaskGroup
-
-from app.cli import _create_app
-from app.commands.approval_rules import command as approval_rules_command
 from governance.committee.approval_rules import DEFAULT_RULES, canonical
-from models import schema
-
-# Until the lead adds it to app.cli.main (see the report), a group with just this one.
-cli = FlaskGroup(create_app=_create_app, add_version_option=False)
-cli.add_command(approval_rules_command)
-
-
-@pytest.fixture
-def cli_env(backend, fresh_database_url, monkeypatch):
-    url = fresh_database_url(backend)
-    schema.upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ACCORD_ENV", "development")
-    yield url
-    if backend == "postgresql" and os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")
-        schema.upgrade(url)
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+from tests.support.cli import run
 
 
 def test_show_and_propose(cli_env, tmp_path):
@@ -53,6 +26,6 @@ def test_show_and_propose(cli_env, tmp_path):
     assert [line.split()[:2] for line in listing[:2]] == [["1", "active"], ["2", "submitted"]]
 
     path.write_text(json.dumps({"plan_change": {}}), encoding="utf-8")
-    refused = CliRunner().invoke(cli, ["approval-rules", "propose", str(path)])
+    refused = run("approval-rules", "propose", str(path))
     assert refused.exit_code == 2
     assert "$.approval_rules" in refused.output

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
 
 from governance import audit
 from governance.auditing import exports as audit_exports
 from models import AuditChainHead, AuditRecord
 from models.audit import GENESIS_HASH
+from tests.support.database import refused
 
 
 def _append(db, n, actor=None):
@@ -29,11 +29,6 @@ def _append(db, n, actor=None):
         )
         for i in range(n)
     ]
-
-
-def _refused(db, sql: str, **params) -> None:
-    with pytest.raises(IntegrityError), db.begin_nested():
-        db.execute(text(sql), params)
 
 
 def _drop_update_and_delete_triggers(db) -> None:
@@ -85,8 +80,8 @@ def test_a_float_in_the_payload_is_refused(db):
 def test_the_database_refuses_update_and_delete(db):
     (entry,) = _append(db, 1)
     db.commit()
-    _refused(db, "UPDATE audit_records SET action = 'forged' WHERE id = :id", id=entry.id)
-    _refused(db, "DELETE FROM audit_records WHERE id = :id", id=entry.id)
+    refused(db, "UPDATE audit_records SET action = 'forged' WHERE id = :id", id=entry.id)
+    refused(db, "DELETE FROM audit_records WHERE id = :id", id=entry.id)
     assert db.scalar(text("SELECT action FROM audit_records WHERE id = :id"), {"id": entry.id})
 
 
@@ -95,7 +90,7 @@ def test_postgresql_also_refuses_truncate(db):
         pytest.skip("SQLite has no TRUNCATE (DELETE is refused above)")
     _append(db, 1)
     db.commit()
-    _refused(db, "TRUNCATE audit_records")
+    refused(db, "TRUNCATE audit_records")
 
 
 def test_verify_names_the_tampered_record(db):

@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 
-import pytest
-from click.testing import CliRunner
 from sqlalchemy import text
 
-from models import schema
 from models.engine import make_engine
 from tests.integration.test_policy_store import plan_text
-from tests.integration.test_policy_store_cli import cli, run
-
-
-@pytest.fixture
-def cli_env(backend, fresh_database_url, monkeypatch):
-    url = fresh_database_url(backend)
-    schema.upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ACCORD_ENV", "development")
-    yield url
-    if backend == "postgresql" and os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")  # an external server is one shared database
-        schema.upgrade(url)
+from tests.support.cli import run
 
 
 def _import_twice(tmp_path) -> None:
@@ -64,6 +48,6 @@ def test_verify_names_the_record_tampered_with_behind_the_triggers(cli_env, tmp_
             conn.execute(text("UPDATE audit_records SET object_id = 'plan-9/1' WHERE id = 1"))
     finally:
         engine.dispose()
-    result = CliRunner().invoke(cli, ["audit", "verify"])
+    result = run("audit", "verify")
     assert result.exit_code == 1
     assert "audit chain broken at record 1:" in result.output

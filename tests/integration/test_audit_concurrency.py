@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
-import pytest
 from sqlalchemy.orm import Session
 
 from governance import audit
 from governance.auditing import exports as audit_exports
-from models import schema
-from models.engine import make_engine
-
-
-@pytest.fixture
-def pg_engine(fresh_database_url):
-    url = fresh_database_url("postgresql")
-    schema.upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    if os.environ.get("ACCORD_TEST_PG_URL"):
-        # An external server is one shared database: leave it migrated and empty again.
-        schema.downgrade(url, "base")
-        schema.upgrade(url)
 
 
 def test_a_second_writer_waits_for_the_first_and_links_to_it(pg_engine):

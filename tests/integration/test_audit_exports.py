@@ -8,9 +8,7 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from app.cli import main
 from governance.auditing import exports as audit_exports
 from governance.plans import lifecycle
 from tests.integration.committee import (
@@ -20,6 +18,7 @@ from tests.integration.committee import (
     submitted,
     vote,
 )
+from tests.support.cli import run
 
 
 @pytest.fixture
@@ -94,27 +93,15 @@ def test_the_api_exports_for_auditors_only(client, db, people, history, make_use
         assert client.get(f"/api/v1/audit/{name}?format=xml", headers=auditor).status_code == 422
 
 
-@pytest.fixture
-def cli_env(backend, fresh_database_url, monkeypatch):
-    from models import schema
-
-    url = fresh_database_url(backend)
-    schema.upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ACCORD_ENV", "development")
-    return url
-
-
 def test_the_cli_exports_diffs_and_approvals(cli_env, tmp_path):
-    runner = CliRunner()
     source = tmp_path / "ae-plan.yaml"
     source.write_text(plan_text(), encoding="utf-8")
-    assert runner.invoke(main, ["plans", "import", str(source)]).exit_code == 0
-    diffs = runner.invoke(main, ["audit", "export", "--what", "plan-diffs", "--format", "csv"])
+    assert run("plans", "import", str(source)).exit_code == 0
+    diffs = run("audit", "export", "--what", "plan-diffs", "--format", "csv")
     assert diffs.exit_code == 0, diffs.output
     # One version: nothing to compare it with yet, just the header.
     assert diffs.output.splitlines() == [",".join(audit_exports.DIFF_FIELDS)]
     target = tmp_path / "approvals.json"
-    approvals = runner.invoke(main, ["audit", "export", "--what", "approvals", "-o", str(target)])
+    approvals = run("audit", "export", "--what", "approvals", "-o", str(target))
     assert approvals.exit_code == 0
     assert json.loads(target.read_text(encoding="utf-8")) == []

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from app.cli import main
 from models import ApiToken, User, schema
 from models.engine import make_engine
+from tests.support.cli import run
 
 
-@pytest.fixture
-def cli_env(backend, fresh_database_url, monkeypatch):
-    url = fresh_database_url(backend)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ACCORD_ENV", "development")
-    return url
-
-
-def run(*args: str, input: str | None = None):
-    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
-
-
-def test_db_upgrade_users_and_tokens(cli_env):
+def test_db_upgrade_users_and_tokens(unmigrated_cli_env):
     result = run("db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert schema.current_revision(cli_env) == schema.head_revision()
+    assert schema.current_revision(unmigrated_cli_env) == schema.head_revision()
 
     result = run(
         "users",
@@ -51,7 +37,7 @@ def test_db_upgrade_users_and_tokens(cli_env):
     secret = result.output.strip().splitlines()[-1]
     assert secret.startswith("acc_")
 
-    engine = make_engine(cli_env)
+    engine = make_engine(unmigrated_cli_env)
     try:
         with engine.connect() as conn:
             user = conn.execute(select(User.email, User.password_hash)).one()
@@ -63,7 +49,7 @@ def test_db_upgrade_users_and_tokens(cli_env):
         engine.dispose()
 
 
-def test_users_create_rejects_bad_input_with_exit_2(cli_env):
+def test_users_create_rejects_bad_input_with_exit_2(unmigrated_cli_env):
     assert run("db", "upgrade").exit_code == 0
     result = run(
         "users",
@@ -80,7 +66,7 @@ def test_users_create_rejects_bad_input_with_exit_2(cli_env):
     assert result.exit_code == 2
     assert "at least 10 characters" in result.output
     assert "needs at least one function" in result.output
-    engine = make_engine(cli_env)
+    engine = make_engine(unmigrated_cli_env)
     try:
         with engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(User)).scalar() == 0
@@ -88,7 +74,7 @@ def test_users_create_rejects_bad_input_with_exit_2(cli_env):
         engine.dispose()
 
 
-def test_routes_lists_api_and_pages(cli_env):
+def test_routes_lists_api_and_pages(unmigrated_cli_env):
     result = run("routes")
     assert result.exit_code == 0
     for rule in ("/healthz", "/api/v1/me", "/api/openapi.json", "/login"):

@@ -7,10 +7,8 @@ import copy
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from app.cli import main
 from governance import audit
 from governance.accounts import AccountError, set_roles
 from governance.auditing import data_changes
@@ -18,6 +16,7 @@ from governance.imports.service import import_data
 from models import AuditRecord, Deal
 from rules.problems import InvalidData
 from rules.yamlload import load_json
+from tests.support.cli import run
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 
@@ -128,21 +127,6 @@ def test_the_import_endpoint_audits_the_caller(client, db, make_user, token_for)
     assert dry.status_code == 200
     [entry] = _records(db, "data.import")  # the dry run rolled its record back
     assert entry.actor_id == importer.id
-
-
-@pytest.fixture
-def cli_env(backend, fresh_database_url, monkeypatch):
-    from models import schema
-
-    url = fresh_database_url(backend)
-    schema.upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ACCORD_ENV", "development")
-    return url
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def test_cli_imports_and_role_changes_keep_the_chain_sound(cli_env):

@@ -62,22 +62,15 @@ DEALS = 500  # the smallest round number whose data has a deal for every story
 
 
 @pytest.fixture(scope="module")
-def demo(backend, fresh_database_url) -> Iterator[tuple[Engine, DemoSummary, str]]:
-    url = fresh_database_url(backend)
-    external = url == os.environ.get("ACCORD_TEST_PG_URL")
-    if external:  # a shared server: start from an empty schema, leave one behind
-        schema.downgrade(url, "base")
-    schema.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        summary = load_demo(session, deals=DEALS)
-        session.commit()
-    print(f"\n{backend}: demo ({DEALS} deals) loaded: {summary.line()}")  # pytest -s
-    yield engine, summary, url
-    engine.dispose()
-    if external:
-        schema.downgrade(url, "base")
-        schema.upgrade(url)
+def demo(backend, migrated_database) -> Iterator[tuple[Engine, DemoSummary, str]]:
+    with migrated_database(backend) as url:
+        engine = make_engine(url)
+        with Session(engine) as session:
+            summary = load_demo(session, deals=DEALS)
+            session.commit()
+        print(f"\n{backend}: demo ({DEALS} deals) loaded: {summary.line()}")  # pytest -s
+        yield engine, summary, url
+        engine.dispose()
 
 
 @pytest.fixture

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
 from decimal import Decimal
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.cli import main
 from app.demo.generator import generate_demo_data
 from app.demo.loader import DemoError, load_demo, participant_count
 from app.demo.users import DEMO_PASSWORD, DEMO_USERS
@@ -28,7 +25,6 @@ from models import (
     Quota,
     User,
     UserRole,
-    schema,
 )
 from models.approvals import ChangeRequest, Vote
 from models.audit import AuditRecord
@@ -37,6 +33,7 @@ from models.engine import make_engine
 from models.exceptions import PayoutException
 from models.payouts import PayoutLine, PayoutRun
 from models.policy import PlanVersion
+from tests.support.cli import run
 
 COUNTED = (
     Participant,
@@ -145,27 +142,6 @@ def test_load_demo_refuses_a_database_with_participants(db):
 # --------------------------------------------------------------------------- CLI
 
 
-@pytest.fixture
-def cli_url(backend, fresh_database_url, monkeypatch):
-    url = fresh_database_url(backend)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ACCORD_ENV", "development")
-    yield url
-    _wipe(url)  # an external PostgreSQL server is shared with the other tests
-
-
-def _wipe(url: str) -> None:
-    # The demo's audit records and votes are append-only: only dropping the schema and
-    # migrating again empties the database.
-    if url == os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")
-        schema.upgrade(url)
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
 def _counts_at(url: str) -> dict[str, int]:
     engine = make_engine(url)
     try:
@@ -175,7 +151,7 @@ def _counts_at(url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def test_cli_demo_if_empty_is_idempotent(cli_url):
+def test_cli_demo_if_empty_is_idempotent(unmigrated_cli_env):
     """Loading twice with --if-empty changes nothing; the audit chain verifies after it."""
     assert run("db", "upgrade").exit_code == 0
 
@@ -185,14 +161,14 @@ def test_cli_demo_if_empty_is_idempotent(cli_url):
     assert DEMO_PASSWORD in first.output
     for demo in DEMO_USERS:
         assert demo.email in first.output
-    after_first = _counts_at(cli_url)
+    after_first = _counts_at(unmigrated_cli_env)
     assert after_first["Deal"] == 40 and after_first["User"] == len(DEMO_USERS)
 
     second = run("demo", "--if-empty")
     assert second.exit_code == 0, second.output
     assert "demo not loaded" in second.output
     assert "ana.silva@example.com" in second.output  # the logins are still shown
-    assert _counts_at(cli_url) == after_first
+    assert _counts_at(unmigrated_cli_env) == after_first
     assert after_first["PlanVersion"] == 8 and after_first["PayoutRun"] == 4
     assert after_first["Vote"] > 0 and after_first["AuditRecord"] > 0
 
@@ -201,4 +177,4 @@ def test_cli_demo_if_empty_is_idempotent(cli_url):
 
     third = run("demo")
     assert third.exit_code == 2
-    assert _counts_at(cli_url) == after_first
+    assert _counts_at(unmigrated_cli_env) == after_first

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from config import DUE_DAYS_ENV, dispute_due_business_days
 from governance import audit
@@ -16,6 +16,7 @@ from governance.disputes.rules import DUE_BUSINESS_DAYS
 from governance.errors import Conflict, Invalid, InvalidTransition, NotAllowed, NotFound, StaleEdit
 from models import Participant
 from models.disputes import Dispute, DisputeEvent
+from tests.support.database import refused
 from tests.support.disputes import participants, run_with_lines
 
 MONDAY = date(2026, 11, 2)
@@ -213,23 +214,19 @@ def test_the_database_guards_the_history_and_the_lifecycle(db, world):
         ("DELETE FROM disputes WHERE id = :i", dispute.id),
     ]
     for sql, ident in statements:
-        _refused(db, sql, {"i": ident})
+        refused(db, sql, {"i": ident}, error=DBAPIError)
     fresh = _file(db, world)
     db.commit()
-    _refused(  # a rejection without a reason
+    refused(  # a rejection without a reason
         db,
         "UPDATE disputes SET state = 'resolved_rejected', resolved_at = updated_at WHERE id = :i",
         {"i": fresh.id},
+        error=DBAPIError,
     )
-    _refused(db, "UPDATE disputes SET reason = 'other' WHERE id = :i", {"i": fresh.id})
+    refused(
+        db, "UPDATE disputes SET reason = 'other' WHERE id = :i", {"i": fresh.id}, error=DBAPIError
+    )
     assert db.scalar(select(DisputeEvent.comment).where(DisputeEvent.id == event_id)) != "rewritten"
-
-
-def _refused(db, sql: str, params: dict) -> None:
-    savepoint = db.begin_nested()
-    with pytest.raises((IntegrityError, DBAPIError)):
-        db.execute(text(sql), params)
-    savepoint.rollback()
 
 
 def test_accepting_files_an_adjustment_exception_routed_like_any(db, make_user):

@@ -3,33 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 
-import pytest
-from click.testing import CliRunner
-
-from app.cli import main
 from governance.disputes import workflow as disputes
-from models import schema
 from models.engine import make_engine
+from tests.support.cli import run
 from tests.support.disputes import participants, run_with_lines
-
-
-@pytest.fixture
-def cli_env(backend, fresh_database_url, monkeypatch):
-    url = fresh_database_url(backend)
-    schema.upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ACCORD_ENV", "development")
-    yield url
-    if backend == "postgresql" and os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")
-        schema.upgrade(url)
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def test_list_and_escalate_daily(cli_env):
@@ -58,5 +37,5 @@ def test_list_and_escalate_daily(cli_env):
     text = run("disputes", "list", "--state", "open", "--today", "2026-11-12").stdout
     assert f"{late_id}  open" in text and text.splitlines()[-1].endswith("overdue escalated")
 
-    bad = CliRunner().invoke(main, ["disputes", "escalate", "--today", "11/12/2026"])
+    bad = run("disputes", "escalate", "--today", "11/12/2026")
     assert bad.exit_code == 2

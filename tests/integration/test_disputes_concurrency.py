@@ -3,8 +3,6 @@ deadlock between a resolution and the daily escalation."""
 
 from __future__ import annotations
 
-import os
-import threading
 from datetime import date
 
 import pytest
@@ -14,18 +12,14 @@ from sqlalchemy.orm import Session
 from governance import audit
 from governance.accounts import create_user
 from governance.disputes import workflow as disputes
-from governance.errors import GovernanceError
-from models import Dispute, DisputeEvent, User, schema
-from models.engine import make_engine
+from models import Dispute, DisputeEvent, User
+from tests.support.database import race
 from tests.support.disputes import participants, run_with_lines
 
 
 @pytest.fixture
-def pg(fresh_database_url):
-    url = fresh_database_url("postgresql")
-    schema.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
+def pg(pg_engine):
+    with Session(pg_engine) as session:
         _mia, ana, bob = participants(session)
         lines = run_with_lines(session, ana, bob)
         for name, roles, participant in (
@@ -43,40 +37,15 @@ def pg(fresh_database_url):
             )
         session.commit()
         line_id = lines.ana.id
-    yield engine, line_id
-    engine.dispose()
-    if os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")
-        schema.upgrade(url)
+    return pg_engine, line_id
 
 
 def _user(session: Session, name: str) -> User:
     return session.scalars(select(User).where(User.email == f"{name}@example.test")).one()
 
 
-def _race(engine, actions: dict) -> dict[str, str]:
-    """Each action in its own transaction, released together once everyone has read."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: dict[str, str] = {}
-
-    def run(name: str, action) -> None:
-        with Session(engine) as session:
-            session.scalars(select(Dispute)).all()  # everyone reads the current state first
-            barrier.wait(5)
-            try:
-                action(session)
-                session.commit()
-                outcomes[name] = "done"
-            except GovernanceError as exc:
-                session.rollback()
-                outcomes[name] = type(exc).__name__
-
-    threads = [threading.Thread(target=run, args=item) for item in actions.items()]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return outcomes
+def _read_disputes(session: Session) -> None:
+    session.scalars(select(Dispute)).all()  # everyone reads the current state first
 
 
 def _file(engine, line_id: int, today: date | None = None) -> int:
@@ -92,7 +61,7 @@ def test_two_filings_on_one_line_make_one_dispute(pg):
     def file(session):
         disputes.file(session, _user(session, "ana"), line_id, reason="twice")
 
-    outcomes = _race(engine, {"first": file, "second": file})
+    outcomes = race(engine, {"first": file, "second": file}, read=_read_disputes)
     assert sorted(outcomes.values()) == ["Conflict", "done"]
     with Session(engine) as check:
         assert check.scalar(select(func.count()).select_from(Dispute)) == 1
@@ -106,7 +75,7 @@ def test_two_reviewers_resolving_at_once_resolve_once(pg):
     def reject(name):
         return lambda s: disputes.resolve_reject(s, _user(s, name), dispute_id, resolution=name)
 
-    outcomes = _race(engine, {"rev1": reject("rev1"), "rev2": reject("rev2")})
+    outcomes = race(engine, {"rev1": reject("rev1"), "rev2": reject("rev2")}, read=_read_disputes)
     assert sorted(outcomes.values()) == ["InvalidTransition", "done"]
     winner = next(n for n, o in outcomes.items() if o == "done")
     with Session(engine) as check:
@@ -129,7 +98,7 @@ def test_escalation_racing_a_resolution_neither_deadlocks_nor_overwrites(pg):
     def escalate(s):
         disputes.escalate_overdue(s, date(2026, 11, 24))
 
-    outcomes = _race(engine, {"reject": reject, "escalate": escalate})
+    outcomes = race(engine, {"reject": reject, "escalate": escalate}, read=_read_disputes)
     assert outcomes == {"reject": "done", "escalate": "done"}
     with Session(engine) as check:
         dispute = check.get(Dispute, dispute_id)

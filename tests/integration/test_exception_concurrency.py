@@ -3,47 +3,40 @@ exception is approved at most once; a vote racing a withdrawal lets exactly one 
 
 from __future__ import annotations
 
-import os
-import threading
-
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from governance import audit
-from governance.errors import Conflict, InvalidTransition
 from governance.exceptions import workflow as exceptions
-from models import AuditRecord, User, schema
+from models import AuditRecord, User
 from models.engine import make_engine
 from tests.integration.exception_setup import make_person, setup_plan_and_data, waive_gate
+from tests.support.database import race
 
 NAMES = ("author", "desk", "lead", "lead2", "finance", "finance2")
 
 
 @pytest.fixture(scope="module")
-def pg(fresh_database_url):
-    url = fresh_database_url("postgresql")
-    schema.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        roles = {
-            "author": ("comp_admin",),
-            "desk": ("deal_desk",),
-            "lead": ("deal_desk",),
-            "lead2": ("deal_desk",),
-            "finance": ("committee",),
-            "finance2": ("committee",),
-        }
-        for name in NAMES:
-            functions = ["finance"] if name.startswith("finance") else []
-            make_person(session, name, *roles[name], functions=functions)
-        setup_plan_and_data(session, _user(session, "author"))
-        session.commit()
-    yield engine
-    engine.dispose()
-    if os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")
-        schema.upgrade(url)
+def pg(migrated_database):
+    with migrated_database("postgresql") as url:
+        engine = make_engine(url)
+        with Session(engine) as session:
+            roles = {
+                "author": ("comp_admin",),
+                "desk": ("deal_desk",),
+                "lead": ("deal_desk",),
+                "lead2": ("deal_desk",),
+                "finance": ("committee",),
+                "finance2": ("committee",),
+            }
+            for name in NAMES:
+                functions = ["finance"] if name.startswith("finance") else []
+                make_person(session, name, *roles[name], functions=functions)
+            setup_plan_and_data(session, _user(session, "author"))
+            session.commit()
+        yield engine
+        engine.dispose()
 
 
 def _user(session: Session, name: str) -> User:
@@ -68,29 +61,9 @@ def _vote(session: Session, name: str, exception_id: int) -> None:
     )
 
 
-def _race(pg, exception_id: int, actions: dict) -> dict[str, str]:
-    """Each action in its own transaction, released together after everyone has read."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: dict[str, str] = {}
-
-    def run(name: str, action) -> None:
-        with Session(pg) as session:
-            exceptions.get_exception(session, exception_id)  # everyone reads "submitted" first
-            barrier.wait(5)
-            try:
-                action(session)
-                session.commit()
-                outcomes[name] = "done"
-            except (InvalidTransition, Conflict) as exc:
-                session.rollback()
-                outcomes[name] = type(exc).__name__
-
-    threads = [threading.Thread(target=run, args=item) for item in actions.items()]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return outcomes
+def _reads(exception_id: int):
+    """Everyone reads the exception ("submitted") before anyone acts."""
+    return lambda session: exceptions.get_exception(session, exception_id)
 
 
 def _count(session: Session, action: str, exception_id: int) -> int:
@@ -103,10 +76,10 @@ def _count(session: Session, action: str, exception_id: int) -> int:
 
 def test_two_approvals_at_once_are_both_counted_and_approve_once(pg):
     exception_id = _file(pg)
-    outcomes = _race(
+    outcomes = race(
         pg,
-        exception_id,
         {n: (lambda s, n=n: _vote(s, n, exception_id)) for n in ("lead", "finance")},
+        read=_reads(exception_id),
     )
     assert outcomes == {"lead": "done", "finance": "done"}
     with Session(pg) as check:
@@ -122,10 +95,10 @@ def test_two_deciding_votes_at_once_approve_exactly_once(pg):
     with Session(pg) as setup:
         _vote(setup, "lead", exception_id)
         setup.commit()
-    outcomes = _race(
+    outcomes = race(
         pg,
-        exception_id,
         {n: (lambda s, n=n: _vote(s, n, exception_id)) for n in ("finance", "finance2")},
+        read=_reads(exception_id),
     )
     # The first approves; the second finds it decided and is refused, never kept.
     assert sorted(outcomes.values()) == ["InvalidTransition", "done"]
@@ -141,13 +114,13 @@ def test_a_deciding_vote_racing_a_withdrawal_lets_exactly_one_win(pg):
     with Session(pg) as setup:
         _vote(setup, "lead", exception_id)
         setup.commit()
-    outcomes = _race(
+    outcomes = race(
         pg,
-        exception_id,
         {
             "vote": lambda s: _vote(s, "finance", exception_id),
             "withdraw": lambda s: exceptions.withdraw(s, _user(s, "desk"), exception_id),
         },
+        read=_reads(exception_id),
     )
     assert sorted(outcomes.values()) == ["InvalidTransition", "done"]
     with Session(pg) as check:

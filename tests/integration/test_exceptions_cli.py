@@ -3,45 +3,32 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
-from app.cli import main
-from models import schema
 from models.engine import make_engine
 from tests.integration.exception_setup import adjustment, people, setup_plan_and_data
+from tests.support.cli import run
 
 
 @pytest.fixture
-def cli_env(backend, fresh_database_url, monkeypatch):
-    url = fresh_database_url(backend)
-    schema.upgrade(url)
-    engine = make_engine(url)
+def desk(cli_env) -> str:
+    """The CLI's database with the plan and data of exception_setup: the desk's e-mail."""
+    engine = make_engine(cli_env)
     with Session(engine) as session:
         crew = people(session)
         setup_plan_and_data(session, crew["author"])
         session.commit()
         desk = crew["desk"].email
     engine.dispose()
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ACCORD_ENV", "development")
-    yield desk
-    if backend == "postgresql" and os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")
-        schema.upgrade(url)
+    return desk
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def test_file_list_show_and_refusals(cli_env, tmp_path):
+def test_file_list_show_and_refusals(desk, tmp_path):
     body = tmp_path / "bonus.json"
     body.write_text(json.dumps(adjustment("750.00")), encoding="utf-8")
-    filed = run("exceptions", "file", str(body), "--as", cli_env)
+    filed = run("exceptions", "file", str(body), "--as", desk)
     assert filed.exit_code == 0, filed.output
     assert "filed EX-1" in filed.output and "estimated 750.00 USD" in filed.output
 
@@ -58,7 +45,7 @@ def test_file_list_show_and_refusals(cli_env, tmp_path):
     # Bad input exits 2 naming every problem.
     body = tmp_path / "bad.json"
     body.write_text(json.dumps({"kind": "adjustment", "plan": "ae-plan"}), encoding="utf-8")
-    refused = run("exceptions", "file", str(body), "--as", cli_env)
+    refused = run("exceptions", "file", str(body), "--as", desk)
     assert refused.exit_code == 2
     for path in ("$.participant", "$.period", "$.amount", "$.justification"):
         assert path in refused.output

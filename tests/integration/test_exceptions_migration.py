@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from models import schema
 from models.engine import make_engine
+from tests.support.database import refused
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -50,11 +50,6 @@ def _seed(conn) -> dict[str, int]:
     return {"user": user, "rule_set": rule_set, "exception": exception}
 
 
-def _refused(engine, sql: str, params: dict) -> None:
-    with pytest.raises(IntegrityError), engine.begin() as conn:
-        conn.execute(text(sql), params)
-
-
 @pytest.mark.parametrize("backend_name", BACKENDS)
 def test_0004_guards_votes_and_exceptions(backend_name, fresh_database_url):
     url = fresh_database_url(backend_name)
@@ -66,11 +61,11 @@ def test_0004_guards_votes_and_exceptions(backend_name, fresh_database_url):
             ids = _seed(conn)
         # Votes are append-only still (SQLite's table rebuild dropped and we re-created
         # the triggers).
-        _refused(engine, "UPDATE votes SET decision = 'reject'", {})
-        _refused(engine, "DELETE FROM votes", {})
+        refused(engine, "UPDATE votes SET decision = 'reject'", {})
+        refused(engine, "DELETE FROM votes", {})
         # Exactly one subject: none, or two, is refused.
         for subjects in ("NULL, NULL", ":e, :rs"):
-            _refused(
+            refused(
                 engine,
                 "INSERT INTO votes (exception_id, rule_set_id, voter_id, decision, content_hash,"
                 f" functions, roles, at) SELECT {subjects}, :u, 'approve', 'x', '[]', '[]',"
@@ -78,21 +73,21 @@ def test_0004_guards_votes_and_exceptions(backend_name, fresh_database_url):
                 {"e": ids["exception"], "rs": ids["rule_set"], "u": ids["user"]},
             )
         # One vote per person per exception.
-        _refused(
+        refused(
             engine,
             "INSERT INTO votes (exception_id, voter_id, decision, content_hash, functions,"
             " roles, at) VALUES (:e, :u, 'reject', 'x', '[]', '[]', CURRENT_TIMESTAMP)",
             {"e": ids["exception"], "u": ids["user"]},
         )
         # The exception's content is frozen, its states follow the lifecycle, no delete.
-        _refused(engine, "UPDATE payout_exceptions SET amount = 5", {})
-        _refused(engine, "UPDATE payout_exceptions SET justification = 'other'", {})
-        _refused(engine, "DELETE FROM payout_exceptions", {})
+        refused(engine, "UPDATE payout_exceptions SET amount = 5", {})
+        refused(engine, "UPDATE payout_exceptions SET justification = 'other'", {})
+        refused(engine, "DELETE FROM payout_exceptions", {})
         with engine.begin() as conn:
             conn.execute(text("UPDATE payout_exceptions SET state = 'approved', version = 2"))
-        _refused(engine, "UPDATE payout_exceptions SET state = 'submitted'", {})
+        refused(engine, "UPDATE payout_exceptions SET state = 'submitted'", {})
         # An adjustment without its amount is incomplete.
-        _refused(
+        refused(
             engine,
             "INSERT INTO payout_exceptions (kind, state, participant_id, plan_key, period,"
             " currency, justification, estimated_impact, impact_currency, impact, route,"
@@ -127,7 +122,7 @@ def test_0004_downgrade_keeps_votes_append_only(backend_name, fresh_database_url
                     " CURRENT_TIMESTAMP FROM approval_rule_sets r, users u"
                 )
             )
-        _refused(engine, "UPDATE votes SET decision = 'reject'", {})
-        _refused(engine, "DELETE FROM votes", {})
+        refused(engine, "UPDATE votes SET decision = 'reject'", {})
+        refused(engine, "DELETE FROM votes", {})
     finally:
         engine.dispose()

@@ -6,29 +6,21 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from app.cli import main
-from models import Deal, Participant, schema
+from models import Deal, Participant
 from models.engine import make_engine
+from tests.support.cli import run
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 
 
 @pytest.fixture
-def cli_db(backend, fresh_database_url, monkeypatch):
-    url = fresh_database_url(backend)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ACCORD_ENV", "development")
-    schema.upgrade(url)
-    engine = make_engine(url)
+def cli_db(cli_env):
+    """An engine on the CLI's database, to count what the imports wrote."""
+    engine = make_engine(cli_env)
     yield engine
     engine.dispose()
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, ["import", *args], catch_exceptions=False)
 
 
 def summary(result) -> list[str]:
@@ -42,7 +34,7 @@ def count(engine, model) -> int:
 
 def test_import_files_in_any_order_then_again(cli_db):
     files = [str(FIXTURES / f"{k}.csv") for k in ("events", "deals", "quotas", "participants")]
-    result = run(*files)
+    result = run("import", *files)
     assert result.exit_code == 0, result.output
     assert summary(result) == [
         "participants 6 created 0 updated 0 unchanged",
@@ -53,13 +45,13 @@ def test_import_files_in_any_order_then_again(cli_db):
     assert result.stderr == ""  # no progress bar: stderr is not a terminal
     assert count(cli_db, Deal) == 3
 
-    result = run(*files)
+    result = run("import", *files)
     assert result.exit_code == 0
     assert "deals 0 created 0 updated 3 unchanged" in summary(result)
 
 
 def test_dry_run_writes_nothing(cli_db):
-    result = run(str(FIXTURES / "org.json"), "--dry-run")
+    result = run("import", str(FIXTURES / "org.json"), "--dry-run")
     assert result.exit_code == 0, result.output
     assert "dry run: nothing was written" in result.stdout
     assert "participants 5 created 0 updated 0 unchanged" in summary(result)
@@ -67,7 +59,7 @@ def test_dry_run_writes_nothing(cli_db):
 
 
 def test_progress_bar_on_request(cli_db):
-    result = run(str(FIXTURES / "org.json"), "--progress")
+    result = run("import", str(FIXTURES / "org.json"), "--progress")
     assert result.exit_code == 0
     assert "importing: 100%" in result.stderr
 
@@ -77,7 +69,7 @@ def test_bad_input_exits_2_with_every_problem_and_no_traceback(cli_db, tmp_path)
     bad.write_text("id,amount,currency,close_date,owner\nD-1,1O0,USD,2026-07-14,ana\n")
     people = tmp_path / "people.csv"
     shutil.copy(FIXTURES / "participants.csv", people)
-    result = run(str(people), str(bad))
+    result = run("import", str(people), str(bad))
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "error: deals.csv row 2, column amount: expected a number, got the text '1O0'",
@@ -90,11 +82,11 @@ def test_bad_input_exits_2_with_every_problem_and_no_traceback(cli_db, tmp_path)
 def test_kind_option_and_missing_file(cli_db, tmp_path):
     odd = tmp_path / "export.csv"
     odd.write_text("Employee ID\nana\n")
-    result = run(str(odd), "--kind", "deals")
+    result = run("import", str(odd), "--kind", "deals")
     assert result.exit_code == 2
     assert "export.csv row 1, column Employee ID: unknown deals column" in result.stderr
-    result = run(str(odd), "--kind", "participants")
+    result = run("import", str(odd), "--kind", "participants")
     assert result.exit_code == 0
-    result = run(str(tmp_path / "nope.json"))
+    result = run("import", str(tmp_path / "nope.json"))
     assert result.exit_code == 2
     assert "nope.json" in result.stderr

@@ -8,17 +8,13 @@ import pytest
 from sqlalchemy.orm import Session
 
 from governance.imports.service import import_data
-from models import schema
-from models.engine import make_engine
 from tests.integration.test_import_service import org
 
 
-def test_second_import_waits_for_the_first_to_commit(backend, fresh_database_url):
+def test_second_import_waits_for_the_first_to_commit(backend, request):
     if backend != "postgresql":
         pytest.skip("SQLite serialises writers itself (see app/imports/service.py)")
-    url = fresh_database_url("postgresql")
-    schema.upgrade(url)
-    engine = make_engine(url)
+    engine = request.getfixturevalue("pg_engine")  # only now: SQLite never starts PostgreSQL
     outcome: dict[str, object] = {}
 
     def second_import() -> None:
@@ -29,19 +25,16 @@ def test_second_import_waits_for_the_first_to_commit(backend, fresh_database_url
             except Exception as exc:  # reported by the assertion below
                 outcome["error"] = exc
 
-    try:
-        with Session(engine) as first:
-            report = import_data(first, org())
-            assert report.counts["deals"].created == 2
-            other = threading.Thread(target=second_import)
-            other.start()
-            other.join(timeout=1.5)
-            assert other.is_alive(), "the second import did not wait for the first"
-            first.commit()
-        other.join(timeout=60)
-        assert "error" not in outcome, outcome.get("error")
-        second = outcome["report"]
-        assert second.changed is False
-        assert second.counts["deals"].unchanged == 2
-    finally:
-        engine.dispose()
+    with Session(engine) as first:
+        report = import_data(first, org())
+        assert report.counts["deals"].created == 2
+        other = threading.Thread(target=second_import)
+        other.start()
+        other.join(timeout=1.5)
+        assert other.is_alive(), "the second import did not wait for the first"
+        first.commit()
+    other.join(timeout=60)
+    assert "error" not in outcome, outcome.get("error")
+    second = outcome["report"]
+    assert second.changed is False
+    assert second.counts["deals"].unchanged == 2

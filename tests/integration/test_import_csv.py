@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from governance.imports.csv_formats import read_csv, recognise
 from governance.imports.service import import_batch
 from governance.imports.sources import Batch, read_source
 from models import Assignment, Deal, DealEvent, FxRate, Participant, Quota
@@ -116,18 +115,6 @@ def test_csv_without_a_column_keeps_the_stored_field(db):
     d1 = db.get(Deal, "D-1")
     assert d1.amount == Decimal("125000")
     assert len(d1.team) == 2 and d1.attributes["source"] == "inbound"
-
-
-def test_kind_is_recognised_or_named():
-    assert recognise(["Opportunity ID", "Amount", "Close Date", "Owner"]) == "deals"
-    assert recognise(["deal", "event", "date"]) == "events"
-    assert recognise(["participant", "plan", "period", "quota"]) == "quotas"
-    assert recognise(["participant", "plan", "start"]) == "assignments"
-    assert recognise(["pair", "rate"]) == "fx"
-    assert recognise(["Employee ID", "Full Name"]) == "participants"
-    assert recognise(["colour", "size"]) is None
-    parsed = read_csv("id;name\nana;Ana\n", name="people.csv", kind="participants")
-    assert parsed.records == [{"id": "ana", "name": "Ana"}]  # ; as the delimiter
 
 
 def test_bad_cells_are_located_by_row_and_column(db):

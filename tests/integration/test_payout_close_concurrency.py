@@ -3,31 +3,24 @@ once and lose no vote."""
 
 from __future__ import annotations
 
-import os
-import threading
-
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from governance import audit
 from governance.accounts import create_user
-from governance.errors import GovernanceError
 from governance.payouts import close as payout_close
 from governance.payouts import runs as payout_runs
-from models import AuditRecord, User, Vote, schema
-from models.engine import make_engine
+from models import AuditRecord, User, Vote
+from tests.support.database import race
 from tests.support.payout_close import make_run
 
 MEMBERS = {"finance": ["finance"], "revops": ["revops"], "finance2": ["finance"]}
 
 
 @pytest.fixture
-def pg(fresh_database_url):
-    url = fresh_database_url("postgresql")
-    schema.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
+def pg(pg_engine):
+    with Session(pg_engine) as session:
         roles = {
             "admin": (["comp_admin"], []),
             **{n: (["committee"], f) for n, f in MEMBERS.items()},
@@ -43,11 +36,7 @@ def pg(fresh_database_url):
             )
         make_run(session, _user(session, "admin"))
         session.commit()
-    yield engine
-    engine.dispose()
-    if os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")
-        schema.upgrade(url)
+    return pg_engine
 
 
 def _user(session: Session, name: str) -> User:
@@ -65,28 +54,10 @@ def _vote(session: Session, name: str):
     )
 
 
-def _race(pg, names: list[str]) -> dict[str, str]:
-    barrier = threading.Barrier(len(names))
-    outcomes: dict[str, str] = {}
-
-    def run(name: str) -> None:
-        with Session(pg) as session:
-            payout_runs.get_run(session, 1)  # everyone reads "draft" first
-            barrier.wait(5)
-            try:
-                _vote(session, name)
-                session.commit()
-                outcomes[name] = "done"
-            except GovernanceError as exc:
-                session.rollback()
-                outcomes[name] = type(exc).__name__
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in names]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return outcomes
+def _approving_at_once(pg, *names: str) -> dict[str, str]:
+    """Each member's approval of run 1, everyone having read it ("draft") first."""
+    votes = {n: (lambda s, n=n: _vote(s, n)) for n in names}
+    return race(pg, votes, read=lambda s: payout_runs.get_run(s, 1))
 
 
 def _approvals(session: Session) -> int:
@@ -98,7 +69,7 @@ def _approvals(session: Session) -> int:
 
 
 def test_the_two_approvals_the_quorum_needs_arriving_at_once_approve_once(pg):
-    assert _race(pg, ["finance", "revops"]) == {"finance": "done", "revops": "done"}
+    assert _approving_at_once(pg, "finance", "revops") == {"finance": "done", "revops": "done"}
     with Session(pg) as check:
         run = payout_runs.get_run(check, 1)
         assert run.state == "approved"
@@ -111,7 +82,7 @@ def test_a_third_approval_racing_the_deciding_one_is_refused_not_lost(pg):
     with Session(pg) as setup:
         _vote(setup, "finance")
         setup.commit()
-    outcomes = _race(pg, ["revops", "finance2"])
+    outcomes = _approving_at_once(pg, "revops", "finance2")
     with Session(pg) as check:
         run = payout_runs.get_run(check, 1)
         counted = check.scalar(select(func.count()).select_from(Vote))

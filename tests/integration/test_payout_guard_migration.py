@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from models import schema
 from models.engine import make_engine
-from tests.integration.test_payout_runs_migration import LINE, RUN, _ok, _refused, _seed
+from tests.integration.test_payout_runs_migration import LINE, RUN, _ok, _seed
+from tests.support.database import refused
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -61,15 +62,15 @@ def _check_guard(engine, backend_name: str) -> None:
         message = "payout_lines of an? .*payout run cannot change"
         with pytest.raises(IntegrityError, match=message), engine.begin() as conn:
             conn.execute(text(LINE), {"r": run, "k": "c"})
-        _refused(engine, STATEMENT, {"r": run, "k": "se"})
-        _refused(engine, "UPDATE payout_lines SET amount = 11 WHERE run_id = :r", {"r": run})
-        _refused(engine, "UPDATE payout_statements SET payable = 1 WHERE run_id = :r", {"r": run})
-        _refused(engine, "DELETE FROM payout_lines WHERE run_id = :r", {"r": run})
-        _refused(engine, "DELETE FROM payout_statements WHERE run_id = :r", {"r": run})
+        refused(engine, STATEMENT, {"r": run, "k": "se"})
+        refused(engine, "UPDATE payout_lines SET amount = 11 WHERE run_id = :r", {"r": run})
+        refused(engine, "UPDATE payout_statements SET payable = 1 WHERE run_id = :r", {"r": run})
+        refused(engine, "DELETE FROM payout_lines WHERE run_id = :r", {"r": run})
+        refused(engine, "DELETE FROM payout_statements WHERE run_id = :r", {"r": run})
         # Multi-row statements: one closed row among open ones refuses the whole statement.
-        _refused(engine, "DELETE FROM payout_lines")
-        _refused(engine, "UPDATE payout_lines SET reason = 'x'")
-        _refused(
+        refused(engine, "DELETE FROM payout_lines")
+        refused(engine, "UPDATE payout_lines SET reason = 'x'")
+        refused(
             engine,
             "INSERT INTO payout_lines (run_id, line_key, participant_id, plan_key,"
             " plan_version_hash, kind, status, amount, currency, position, trace)"
@@ -77,12 +78,12 @@ def _check_guard(engine, backend_name: str) -> None:
             " 'USD', 0, '[]' FROM payout_runs",
         )
         # Moving a line out of a closed run is a change of that run.
-        _refused(
+        refused(
             engine, "UPDATE payout_lines SET run_id = :d WHERE run_id = :r", {"d": draft, "r": run}
         )
         if backend_name == "postgresql":
             # ... and into one (SQLite's 0005 trigger checks only the old run of an UPDATE).
-            _refused(
+            refused(
                 engine,
                 "UPDATE payout_lines SET run_id = :r WHERE run_id = :d",
                 {"d": draft, "r": run},
@@ -141,7 +142,7 @@ def _check_adjusted_line_index(engine) -> None:
             ),
             {"r": draft, "a": adjusted},
         )
-    _refused(engine, "DELETE FROM payout_lines WHERE id = :a", {"a": adjusted})
+    refused(engine, "DELETE FROM payout_lines WHERE id = :a", {"a": adjusted})
     _ok(engine, "DELETE FROM payout_lines WHERE line_key IN ('adj', 'adjusted')")
 
 
@@ -162,8 +163,8 @@ def test_0009_downgrade_restores_row_triggers(backend_name, fresh_database_url):
         with engine.begin() as conn:
             run = _seed(conn)["run"]
         _ok(engine, "UPDATE payout_runs SET state = 'approved' WHERE id = :r", {"r": run})
-        _refused(engine, LINE, {"r": run, "k": "b"})
-        _refused(engine, "DELETE FROM payout_lines WHERE run_id = :r", {"r": run})
+        refused(engine, LINE, {"r": run, "k": "b"})
+        refused(engine, "DELETE FROM payout_lines WHERE run_id = :r", {"r": run})
     finally:
         engine.dispose()
     schema.upgrade(url, "0009")

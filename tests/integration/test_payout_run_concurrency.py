@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from governance.errors import Conflict
 from governance.payouts.runs import start_run
-from models import PayoutRun, schema
-from models.engine import make_engine
+from models import PayoutRun
 from tests.integration.payout_support import seed
 
 
 @pytest.fixture
-def pg(fresh_database_url):
-    url = fresh_database_url("postgresql")
-    schema.upgrade(url)
-    engine = make_engine(url)
-    seed(engine)
-    yield engine
-    engine.dispose()
-    if os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")
-        schema.upgrade(url)
+def pg(pg_engine):
+    seed(pg_engine)
+    return pg_engine
 
 
 def test_a_second_start_while_the_first_is_building_is_refused(pg):

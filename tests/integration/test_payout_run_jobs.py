@@ -8,7 +8,6 @@ own, as in production.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -18,22 +17,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import jobs
 from config import TestConfig
-from models import PayoutRun, PayoutRunJob, schema
+from models import PayoutRun, PayoutRunJob
 from models.engine import make_engine
 from tests.conftest import PASSWORD
 from tests.integration.payout_support import seed
 
 
 @pytest.fixture
-def real(backend, fresh_database_url):
-    url = fresh_database_url(backend)
-    if backend == "postgresql" and os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")
-    schema.upgrade(url)
-    engine = make_engine(url)
-    seed(engine)
-    yield url, engine
-    engine.dispose()
+def real(backend, migrated_database):
+    with migrated_database(backend) as url:
+        engine = make_engine(url)
+        seed(engine)
+        yield url, engine
+        engine.dispose()
 
 
 def _admin_with_token(session):

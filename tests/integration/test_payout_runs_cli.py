@@ -4,37 +4,23 @@ and a refusal that exits 2 and writes nothing."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
-from click.testing import CliRunner
 
-from app.cli import main
-from models import schema
 from models.engine import make_engine
 from tests.integration.payout_support import seed
+from tests.support.cli import run
 
 
 @pytest.fixture
-def cli_env(backend, fresh_database_url, monkeypatch):
-    url = fresh_database_url(backend)
-    schema.upgrade(url)
-    engine = make_engine(url)
+def seeded(cli_env):
+    """The CLI's database with payout_support's plans, participants and deals."""
+    engine = make_engine(cli_env)
     seed(engine)
     engine.dispose()
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ACCORD_ENV", "development")
-    yield url
-    if backend == "postgresql" and os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")
-        schema.upgrade(url)
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def test_run_list_show(cli_env):
+def test_run_list_show(seeded):
     done = run("payouts", "run", "--period", "2026-Q3", "--progress")
     assert done.exit_code == 0, done.output
     assert "payout run 1 of 2026-Q3: draft, build 1; 4 participants, 12 deals" in done.output
@@ -50,10 +36,10 @@ def test_run_list_show(cli_env):
     assert all(line["trace"] for line in shown["lines"])
 
 
-def test_a_refused_run_exits_2(cli_env):
-    bad = CliRunner().invoke(main, ["payouts", "run", "--period", "2026-Q7"])
+def test_a_refused_run_exits_2(seeded):
+    bad = run("payouts", "run", "--period", "2026-Q7")
     assert bad.exit_code == 2
     assert "error: Not a period." in bad.output
     assert "no payout runs" in run("payouts", "list").output
-    missing = CliRunner().invoke(main, ["payouts", "show", "42"])
+    missing = run("payouts", "show", "42")
     assert missing.exit_code == 2 and "No payout run 42" in missing.output

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from models import schema
 from models.engine import make_engine
+from tests.support.database import refused
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -56,11 +56,6 @@ def _seed(conn) -> dict[str, int]:
     return {"run": run, "user": user}
 
 
-def _refused(engine, sql: str, params: dict | None = None) -> None:
-    with pytest.raises(IntegrityError), engine.begin() as conn:
-        conn.execute(text(sql), params or {})
-
-
 def _ok(engine, sql: str, params: dict | None = None) -> None:
     with engine.begin() as conn:
         conn.execute(text(sql), params or {})
@@ -76,10 +71,10 @@ def test_0005_guards_runs_lines_and_votes(backend_name, fresh_database_url):
             ids = _seed(conn)
         run, user = ids["run"], ids["user"]
         # Votes are still append-only after the rebuild of the table on SQLite.
-        _refused(engine, "UPDATE votes SET decision = 'reject'")
-        _refused(engine, "DELETE FROM votes")
+        refused(engine, "UPDATE votes SET decision = 'reject'")
+        refused(engine, "DELETE FROM votes")
         # A vote has exactly one subject: a run and a rule set together is refused.
-        _refused(
+        refused(
             engine,
             "INSERT INTO votes (payout_run_id, rule_set_id, voter_id, decision, content_hash,"
             " functions, roles, at) SELECT :r, id, :u, 'approve', 'y', '[]', '[]',"
@@ -91,34 +86,34 @@ def test_0005_guards_runs_lines_and_votes(backend_name, fresh_database_url):
             "INSERT INTO votes (payout_run_id, voter_id, decision, content_hash, functions,"
             " roles, at) VALUES (:r, :u, 'approve', :h, '[]', '[]', CURRENT_TIMESTAMP)"
         )
-        _refused(engine, vote, {"r": run, "u": user, "h": "sha256:x"})
+        refused(engine, vote, {"r": run, "u": user, "h": "sha256:x"})
         _ok(engine, vote, {"r": run, "u": user, "h": "sha256:y"})
         # One draft/approved/locked run per period; a failed one frees the period.
-        _refused(engine, RUN, {"p": "2026-Q3", "s": "draft"})
+        refused(engine, RUN, {"p": "2026-Q3", "s": "draft"})
         _ok(engine, RUN, {"p": "2026-Q2", "s": "failed"})
         _ok(engine, RUN, {"p": "2026-Q2", "s": "draft"})
         # Lifecycle: draft -> locked skips approval; draft -> approved -> locked is fine.
-        _refused(
+        refused(
             engine,
             "UPDATE payout_runs SET state = 'locked', locked_at = CURRENT_TIMESTAMP WHERE id = :r",
             {"r": run},
         )
         _ok(engine, "UPDATE payout_runs SET state = 'approved' WHERE id = :r", {"r": run})
         # An approved run's lines are closed.
-        _refused(engine, LINE, {"r": run, "k": "b"})
-        _refused(engine, "UPDATE payout_lines SET amount = 11 WHERE run_id = :r", {"r": run})
-        _refused(engine, "DELETE FROM payout_lines WHERE run_id = :r", {"r": run})
-        _refused(engine, "DELETE FROM payout_runs WHERE id = :r", {"r": run})
+        refused(engine, LINE, {"r": run, "k": "b"})
+        refused(engine, "UPDATE payout_lines SET amount = 11 WHERE run_id = :r", {"r": run})
+        refused(engine, "DELETE FROM payout_lines WHERE run_id = :r", {"r": run})
+        refused(engine, "DELETE FROM payout_runs WHERE id = :r", {"r": run})
         # Locking needs a time; a locked run never changes again.
-        _refused(engine, "UPDATE payout_runs SET state = 'locked' WHERE id = :r", {"r": run})
+        refused(engine, "UPDATE payout_runs SET state = 'locked' WHERE id = :r", {"r": run})
         _ok(
             engine,
             "UPDATE payout_runs SET state = 'locked', locked_at = CURRENT_TIMESTAMP WHERE id = :r",
             {"r": run},
         )
-        _refused(engine, "UPDATE payout_runs SET note = 'x' WHERE id = :r", {"r": run})
-        _refused(engine, "UPDATE payout_runs SET state = 'draft' WHERE id = :r", {"r": run})
-        _refused(engine, "DELETE FROM payout_lines WHERE run_id = :r", {"r": run})
+        refused(engine, "UPDATE payout_runs SET note = 'x' WHERE id = :r", {"r": run})
+        refused(engine, "UPDATE payout_runs SET state = 'draft' WHERE id = :r", {"r": run})
+        refused(engine, "DELETE FROM payout_lines WHERE run_id = :r", {"r": run})
         with engine.connect() as conn:
             amount = conn.execute(text("SELECT amount FROM payout_lines")).scalar_one()
         assert amount == 10
@@ -135,8 +130,8 @@ def test_0005_downgrade_keeps_votes_append_only(backend_name, fresh_database_url
     try:
         with engine.begin() as conn:
             _seed_vote_0004(conn)
-        _refused(engine, "UPDATE votes SET decision = 'reject'")
-        _refused(engine, "DELETE FROM votes")
+        refused(engine, "UPDATE votes SET decision = 'reject'")
+        refused(engine, "DELETE FROM votes")
     finally:
         engine.dispose()
     schema.upgrade(url, "0005")

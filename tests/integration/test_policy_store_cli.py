@@ -2,39 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
-from click.testing import CliRunner
-from flask.cli import FlaskGroup
-
-from app.cli import _create_app
-from app.commands.audit import command as audit_command
-from app.commands.plans import command as plans_command
-from models import schema
 from rules.document import load_plan
 from tests.integration.test_policy_store import plan_text
-
-# Until the lead adds them to app.cli.main (see the report), a group with just these.
-cli = FlaskGroup(create_app=_create_app, add_version_option=False)
-cli.add_command(plans_command)
-cli.add_command(audit_command)
-
-
-@pytest.fixture
-def cli_env(backend, fresh_database_url, monkeypatch):
-    url = fresh_database_url(backend)
-    schema.upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ACCORD_ENV", "development")
-    yield url
-    if backend == "postgresql" and os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")  # an external server is one shared database
-        schema.upgrade(url)
-
-
-def run(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+from tests.support.cli import run
 
 
 def test_import_export_and_list(cli_env, tmp_path):
@@ -60,18 +30,18 @@ def test_import_export_and_list(cli_env, tmp_path):
 def test_import_of_an_invalid_file_lists_every_problem_and_writes_nothing(cli_env, tmp_path):
     source = tmp_path / "bad.yaml"
     source.write_text(plan_text().replace("currency: USD", "currency: dollars"), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["plans", "import", str(source)])
+    result = run("plans", "import", str(source))
     assert result.exit_code == 2
     assert "$.currency" in result.output
     assert run("plans", "list").output == ""
 
 
 def test_export_of_an_unknown_plan_and_an_unknown_user(cli_env, tmp_path):
-    result = CliRunner().invoke(cli, ["plans", "export", "nope"])
+    result = run("plans", "export", "nope")
     assert result.exit_code == 2
     assert "No plan 'nope'" in result.output
     source = tmp_path / "ae-plan.yaml"
     source.write_text(plan_text(), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["plans", "import", str(source), "--as", "x@example.test"])
+    result = run("plans", "import", str(source), "--as", "x@example.test")
     assert result.exit_code == 2
     assert "no user" in result.output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import date
 
@@ -15,17 +14,13 @@ from governance.accounts import create_user
 from governance.errors import StaleEdit
 from governance.plans import lifecycle
 from governance.plans import lookup as plans
-from models import PlanVersion, PolicyPlan, User, schema
-from models.engine import make_engine
+from models import PlanVersion, PolicyPlan, User
 from tests.integration.test_policy_store import plan_text
 
 
 @pytest.fixture
-def pg(fresh_database_url):
-    url = fresh_database_url("postgresql")
-    schema.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
+def pg(pg_engine):
+    with Session(pg_engine) as session:
         for email, role, functions in (
             ("author@example.test", "comp_admin", []),
             ("approver@example.test", "committee", ["finance"]),
@@ -39,11 +34,7 @@ def pg(fresh_database_url):
                 functions=functions,
             )
         session.commit()
-    yield engine
-    engine.dispose()
-    if os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")
-        schema.upgrade(url)
+    return pg_engine
 
 
 def _user(session: Session, email: str) -> User:

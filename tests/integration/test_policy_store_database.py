@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 
 from governance.plans import lifecycle
 from governance.plans import lookup as plans
 from tests.integration.test_policy_store import plan_text
+from tests.support.database import refused
 
 
 @pytest.fixture
@@ -30,11 +30,6 @@ def versions(db, make_user):
     return {n: plans.get_version(db, "ae-plan", n).id for n in (1, 2, 3)}
 
 
-def _refused(db, sql: str, **params) -> None:
-    with pytest.raises(IntegrityError), db.begin_nested():
-        db.execute(text(sql), params)
-
-
 def _accepted(db, sql: str, **params) -> int:
     with db.begin_nested():
         return db.execute(text(sql), params).rowcount
@@ -43,26 +38,26 @@ def _accepted(db, sql: str, **params) -> int:
 @pytest.mark.parametrize("column", ["document", "canonical_json", "content_hash"])
 def test_frozen_columns_of_submitted_and_active_versions(db, versions, column):
     for number in (1, 2):
-        _refused(db, f"UPDATE plan_versions SET {column} = 'x' WHERE id = :id", id=versions[number])
+        refused(db, f"UPDATE plan_versions SET {column} = 'x' WHERE id = :id", id=versions[number])
     # A draft is still editable, in the database as in the code.
     assert _accepted(db, f"UPDATE plan_versions SET {column} = 'x' WHERE id = :id", id=versions[3])
 
 
 def test_a_frozen_version_cannot_be_sent_back_to_draft_or_deleted(db, versions):
-    _refused(db, "UPDATE plan_versions SET state = 'draft' WHERE id = :id", id=versions[2])
-    _refused(db, "UPDATE plan_versions SET state = 'active' WHERE id = :id", id=versions[2])
-    _refused(db, "DELETE FROM plan_versions WHERE id = :id", id=versions[2])
-    _refused(db, "UPDATE plan_versions SET number = 7 WHERE id = :id", id=versions[1])
+    refused(db, "UPDATE plan_versions SET state = 'draft' WHERE id = :id", id=versions[2])
+    refused(db, "UPDATE plan_versions SET state = 'active' WHERE id = :id", id=versions[2])
+    refused(db, "DELETE FROM plan_versions WHERE id = :id", id=versions[2])
+    refused(db, "UPDATE plan_versions SET number = 7 WHERE id = :id", id=versions[1])
 
 
 def test_the_effective_history_of_an_activated_version_is_fixed(db, versions):
-    _refused(
+    refused(
         db,
         "UPDATE plan_versions SET effective_from = :d WHERE id = :id",
         d=date(2025, 1, 1),
         id=versions[1],
     )
-    _refused(db, "UPDATE plan_versions SET recorded_at = NULL WHERE id = :id", id=versions[1])
+    refused(db, "UPDATE plan_versions SET recorded_at = NULL WHERE id = :id", id=versions[1])
 
 
 def test_one_active_version_per_plan(db, versions):
@@ -73,7 +68,7 @@ def test_one_active_version_per_plan(db, versions):
         d=date(2026, 4, 1),
         id=versions[2],
     )
-    _refused(
+    refused(
         db,
         "UPDATE plan_versions SET state = 'active', recorded_at = :t WHERE id = :id",
         t=date(2026, 4, 1),
@@ -82,5 +77,5 @@ def test_one_active_version_per_plan(db, versions):
 
 
 def test_transitions_are_append_only(db, versions):
-    _refused(db, "UPDATE plan_transitions SET note = 'rewritten'")
-    _refused(db, "DELETE FROM plan_transitions")
+    refused(db, "UPDATE plan_transitions SET note = 'rewritten'")
+    refused(db, "DELETE FROM plan_transitions")

@@ -7,7 +7,6 @@ import pytest
 
 from governance import audit
 from governance.committee import approval_rules
-from governance.committee.quorum import QuorumRule, tally
 from governance.errors import Conflict, InvalidTransition, NotAllowed
 from governance.plans import lifecycle
 from tests.integration.committee import committee, plan_text, submitted, vote
@@ -24,29 +23,6 @@ def _lenient_rules_in_force(db) -> None:
     rules["plan_change"]["any_rejection_rejects"] = False
     proposal = approval_rules.propose(db, None, rules)
     approval_rules.decide(db, None, proposal, "active", "test setup")
-
-
-class _Ballot:
-    def __init__(self, voter_id, decision, functions=()):
-        self.voter_id, self.decision = voter_id, decision
-        self.functions, self.roles = list(functions), ["committee"]
-
-
-def test_the_pure_tally_says_when_approval_is_no_longer_possible():
-    rule = QuorumRule(3, ("finance", "sales"), (), False)
-    ballots = [_Ballot(1, "approve", ["finance"]), _Ballot(2, "reject", ["sales"])]
-    still = {3: {"function:sales"}, 4: {"function:hr"}}
-    open_ = tally(ballots, rule, undecided=still)
-    assert (open_.outcome, open_.possible, open_.undecided) == ("open", True, 2)
-    # Without a sales member left, "finance and sales" cannot be filled any more.
-    blocked = tally(ballots, rule, undecided={4: {"function:hr"}, 5: set()})
-    assert (blocked.outcome, blocked.possible) == ("rejected", False)
-    assert blocked.summary().endswith("approval is no longer possible")
-    # Impossible without any rejection is not a rejection (an understaffed committee).
-    no_reject = tally([_Ballot(1, "approve", ["finance"])], rule, undecided={})
-    assert (no_reject.possible, no_reject.outcome) == (False, "open")
-    # A pure count without the electorate never claims impossibility.
-    assert tally(ballots, rule).possible is None
 
 
 def test_lenient_rules_a_rejection_is_dissent_and_the_version_is_approved(db, people):

@@ -5,26 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
-from app.cli import main
 from governance.accounts import create_user
-from models import schema
 from models.engine import make_engine
+from tests.support.cli import run
 from tests.support.statements import demo_runs
 
 
 @pytest.fixture
-def cli_env(backend, fresh_database_url, monkeypatch):
-    url = fresh_database_url(backend)
-    schema.upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("ACCORD_ENV", "development")
-    engine = make_engine(url)
+def runs(cli_env) -> dict[str, int]:
+    """The CLI's database with the demo runs and rep ana: each period's run id."""
+    engine = make_engine(cli_env)
     with Session(engine) as session:
         runs = {period: run.id for period, run in demo_runs(session).items()}
         create_user(
@@ -37,17 +31,10 @@ def cli_env(backend, fresh_database_url, monkeypatch):
         )
         session.commit()
     engine.dispose()
-    yield runs
-    if backend == "postgresql" and os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")  # an external server is one shared database
-        schema.upgrade(url)
+    return runs
 
 
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def test_export_statements_as_the_system_and_as_a_rep(cli_env, tmp_path):
+def test_export_statements_as_the_system_and_as_a_rep(runs, tmp_path):
     everyone = run("statements", "export", "--period", "2026-Q3")
     assert everyone.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(everyone.output)))
@@ -62,11 +49,11 @@ def test_export_statements_as_the_system_and_as_a_rep(cli_env, tmp_path):
     assert [s["participant"] for s in doc["statements"]] == ["ana"]
 
 
-def test_payroll_of_the_locked_period_and_refusals(cli_env):
+def test_payroll_of_the_locked_period_and_refusals(runs):
     locked = run("statements", "payroll", "--period", "2026-Q2")
     assert locked.exit_code == 0
     assert locked.output.splitlines()[0] == "participant,name,amount_payable,currency,period"
-    by_run = run("statements", "payroll", "--run", str(cli_env["2026-Q2"]))
+    by_run = run("statements", "payroll", "--run", str(runs["2026-Q2"]))
     assert by_run.output == locked.output
     draft = run("statements", "payroll", "--period", "2026-Q3")
     assert draft.exit_code == 2

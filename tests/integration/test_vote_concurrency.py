@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import threading
 from datetime import date
 
 import pytest
@@ -12,24 +10,20 @@ from sqlalchemy.orm import Session
 
 from governance import audit
 from governance.accounts import create_user
-from governance.errors import Conflict, InvalidTransition, StaleEdit
 from governance.plans import lifecycle
 from governance.plans import lookup as plans
 from governance.plans.tally import plan_tally, plan_votes
 from governance.plans.votes import cast_plan_vote
-from models import PlanTransition, User, Vote, schema
-from models.engine import make_engine
+from models import PlanTransition, User, Vote
 from tests.integration.committee import plan_text
+from tests.support.database import race
 
 MEMBERS = {"finance": ["finance"], "sales": ["sales"], "hr": ["hr"], "revops": ["revops"]}
 
 
 @pytest.fixture
-def pg(fresh_database_url):
-    url = fresh_database_url("postgresql")
-    schema.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
+def pg(pg_engine):
+    with Session(pg_engine) as session:
         create_user(
             session,
             email="author@example.test",
@@ -50,11 +44,7 @@ def pg(fresh_database_url):
         lifecycle.create_draft(session, author, plan_text())
         lifecycle.submit(session, author, "ae-plan", 1, effective_from=date(2026, 1, 1))
         session.commit()
-    yield engine
-    engine.dispose()
-    if os.environ.get("ACCORD_TEST_PG_URL"):
-        schema.downgrade(url, "base")
-        schema.upgrade(url)
+    return pg_engine
 
 
 def _user(session: Session, name: str) -> User:
@@ -73,29 +63,8 @@ def _vote(session: Session, name: str):
     )
 
 
-def _race(pg, actions: dict) -> dict[str, str]:
-    """Run each action in its own transaction, released together after everyone has read."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: dict[str, str] = {}
-
-    def run(name: str, action) -> None:
-        with Session(pg) as session:
-            plans.get_version(session, "ae-plan", 1)  # everyone reads "submitted" first
-            barrier.wait(5)
-            try:
-                action(session)
-                session.commit()
-                outcomes[name] = "done"
-            except (InvalidTransition, StaleEdit, Conflict) as exc:
-                session.rollback()
-                outcomes[name] = type(exc).__name__
-
-    threads = [threading.Thread(target=run, args=item) for item in actions.items()]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return outcomes
+def _read_version(session: Session) -> None:
+    plans.get_version(session, "ae-plan", 1)  # everyone reads "submitted" first
 
 
 def _approvals(session: Session) -> int:
@@ -107,7 +76,9 @@ def _approvals(session: Session) -> int:
 
 
 def test_two_simultaneous_votes_are_both_counted(pg):
-    outcomes = _race(pg, {n: (lambda s, n=n: _vote(s, n)) for n in ("finance", "hr")})
+    outcomes = race(
+        pg, {n: (lambda s, n=n: _vote(s, n)) for n in ("finance", "hr")}, read=_read_version
+    )
     assert outcomes == {"finance": "done", "hr": "done"}
     with Session(pg) as check:
         version = plans.get_version(check, "ae-plan", 1)
@@ -123,7 +94,9 @@ def test_two_deciding_votes_at_once_approve_exactly_once(pg):
         _vote(setup, "finance")
         _vote(setup, "sales")
         setup.commit()
-    outcomes = _race(pg, {n: (lambda s, n=n: _vote(s, n)) for n in ("hr", "revops")})
+    outcomes = race(
+        pg, {n: (lambda s, n=n: _vote(s, n)) for n in ("hr", "revops")}, read=_read_version
+    )
     # The first vote approves; the second finds the version decided and is refused (409),
     # never recorded as if it had counted.
     assert sorted(outcomes.values()) == ["InvalidTransition", "done"]
@@ -147,7 +120,9 @@ def test_a_deciding_vote_racing_a_withdrawal_lets_exactly_one_win(pg):
     def withdraw(session):
         lifecycle.withdraw(session, _user(session, "author"), "ae-plan", 1)
 
-    outcomes = _race(pg, {"vote": lambda s: _vote(s, "hr"), "withdraw": withdraw})
+    outcomes = race(
+        pg, {"vote": lambda s: _vote(s, "hr"), "withdraw": withdraw}, read=_read_version
+    )
     assert sorted(outcomes.values()) in (
         ["StaleEdit", "done"],  # the vote approved first: the withdrawal read a stale plan
         ["InvalidTransition", "done"],  # the withdrawal first: the vote finds it withdrawn
@@ -163,7 +138,11 @@ def test_a_deciding_vote_racing_a_withdrawal_lets_exactly_one_win(pg):
 
 
 def test_the_same_member_voting_twice_at_once_counts_once(pg):
-    outcomes = _race(pg, {"first": lambda s: _vote(s, "hr"), "second": lambda s: _vote(s, "hr")})
+    outcomes = race(
+        pg,
+        {"first": lambda s: _vote(s, "hr"), "second": lambda s: _vote(s, "hr")},
+        read=_read_version,
+    )
     assert sorted(outcomes.values()) == ["Conflict", "done"]
     with Session(pg) as check:
         assert check.scalar(select(func.count()).select_from(Vote)) == 1

@@ -9,7 +9,6 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from governance import audit
-from governance.committee.quorum import QuorumRule, tally
 from governance.errors import Conflict, DocumentRejected, InvalidTransition, NotAllowed
 from governance.plans import lifecycle
 from governance.plans.tally import plan_tally, plan_votes
@@ -31,47 +30,6 @@ def people(make_user):
 
 def _actions(db) -> list[str]:
     return list(db.scalars(select(AuditRecord.action).order_by(AuditRecord.id)))
-
-
-class _Ballot:
-    def __init__(self, voter_id, decision, functions=(), roles=()):
-        self.voter_id, self.decision = voter_id, decision
-        self.functions, self.roles = list(functions), list(roles)
-
-
-RULE = QuorumRule(3, ("finance", "sales"), (), True)
-
-
-def test_one_person_fills_at_most_one_required_function():
-    both = _Ballot(1, "approve", ["finance", "sales"])
-    hr1, hr2 = _Ballot(2, "approve", ["hr"]), _Ballot(3, "approve", ["hr"])
-    result = tally([both, hr1, hr2], RULE)
-    assert (len(result.approvals), result.approved) == (3, False)
-    assert result.missing == ["function:sales"] or result.missing == ["function:finance"]
-    sales = _Ballot(4, "approve", ["sales"])
-    assert tally([both, hr1, sales], RULE).approved
-
-
-def test_the_tally_does_not_depend_on_the_order_of_the_votes():
-    # Greedy in voter order would give finance to 1 and leave sales unfilled.
-    both = _Ballot(1, "approve", ["finance", "sales"])
-    finance = _Ballot(2, "approve", ["finance"])
-    other = _Ballot(3, "approve", [])
-    for ballots in ([both, finance, other], [other, finance, both]):
-        result = tally(ballots, RULE)
-        assert result.approved and result.filled == {"function:finance": 2, "function:sales": 1}
-
-
-def test_rejections_reject_only_when_the_rule_says_so():
-    ballots = [
-        _Ballot(1, "approve", ["finance"]),
-        _Ballot(2, "approve", ["sales"]),
-        _Ballot(3, "approve", []),
-        _Ballot(4, "reject", ["hr"]),
-    ]
-    assert tally(ballots, RULE).outcome == "rejected"
-    lenient = QuorumRule(3, ("finance", "sales"), (), False)
-    assert tally(ballots, lenient).outcome == "approved"
 
 
 def test_quorum_approves_in_the_same_transaction_with_audit_records(db, people):

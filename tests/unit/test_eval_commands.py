@@ -6,18 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from rules.commands.evaluate import command as evaluate_command
-from rules.commands.test import command as plan_test_command
+from tests.support.cli import run
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PLANS = sorted(EXAMPLES.glob("*.yaml"))
 DEMO = EXAMPLES / "data" / "demo.json"
-
-
-def _evaluate(*args):
-    return CliRunner().invoke(evaluate_command, [str(a) for a in args])
 
 
 def _policies():
@@ -35,9 +29,11 @@ def test_five_example_plans():
 
 
 def test_evaluate_prints_section_5_json_byte_identical_on_both_engines():
-    first = _evaluate(*_policies(), "--data", DEMO, "--period", "2026-Q3")
+    first = run("evaluate", *_policies(), "--data", DEMO, "--period", "2026-Q3")
     assert first.exit_code == 0, first.output
-    again = _evaluate(*_policies(), "--data", DEMO, "--period", "2026-Q3", "--engine", "python")
+    again = run(
+        "evaluate", *_policies(), "--data", DEMO, "--period", "2026-Q3", "--engine", "python"
+    )
     assert first.stdout == again.stdout
     out = json.loads(first.stdout)
     assert [p["policy"] for p in out["plans"]] == [p.stem for p in PLANS]
@@ -47,7 +43,8 @@ def test_evaluate_prints_section_5_json_byte_identical_on_both_engines():
 
 
 def test_evaluate_table_format():
-    result = _evaluate(
+    result = run(
+        "evaluate",
         "--policy",
         EXAMPLES / "ae-plan.yaml",
         "--data",
@@ -66,7 +63,9 @@ def test_invalid_data_exits_2_with_every_problem_and_no_traceback(tmp_path):
     bad.write_text(
         json.dumps({"participants": [{"id": "ana", "extra": 1}], "deals": [{"id": "D1"}]})
     )
-    result = _evaluate("--policy", EXAMPLES / "ae-plan.yaml", "--data", bad, "--period", "2026-Q3")
+    result = run(
+        "evaluate", "--policy", EXAMPLES / "ae-plan.yaml", "--data", bad, "--period", "2026-Q3"
+    )
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "extra" in result.stderr and "amount" in result.stderr
@@ -75,7 +74,7 @@ def test_invalid_data_exits_2_with_every_problem_and_no_traceback(tmp_path):
 def test_invalid_plan_exits_2(tmp_path):
     plan = tmp_path / "bad.yaml"
     plan.write_text("policy: x\n")
-    result = _evaluate("--policy", plan, "--data", DEMO, "--period", "2026-Q3")
+    result = run("evaluate", "--policy", plan, "--data", DEMO, "--period", "2026-Q3")
     assert result.exit_code == 2 and "bad.yaml" in result.stderr
 
 
@@ -84,15 +83,15 @@ def test_evaluation_error_exits_2(tmp_path):
     data["fx"] = {}
     path = tmp_path / "nofx.json"
     path.write_text(json.dumps(data))
-    result = _evaluate(*_policies(), "--data", path, "--period", "2026-Q3")
+    result = run("evaluate", *_policies(), "--data", path, "--period", "2026-Q3")
     assert result.exit_code == 2
     assert "D-106" in result.stderr and result.stdout == ""
-    wrong_kind = _evaluate(*_policies(), "--data", DEMO, "--period", "2026-07")
+    wrong_kind = run("evaluate", *_policies(), "--data", DEMO, "--period", "2026-07")
     assert wrong_kind.exit_code == 2 and "quarter" in wrong_kind.stderr
 
 
 def test_accord_test_passes_on_the_examples():
-    result = CliRunner().invoke(plan_test_command, [str(p) for p in PLANS])
+    result = run("test", *PLANS)
     assert result.exit_code == 0, result.output
     assert result.stdout.count("PASS") == 10
 
@@ -109,7 +108,7 @@ def failing_plan(tmp_path):
 
 
 def test_accord_test_reports_differences_and_exits_1(failing_plan):
-    result = CliRunner().invoke(plan_test_command, [str(failing_plan)])
+    result = run("test", failing_plan)
     assert result.exit_code == 1
     assert "FAIL manager-rollup: demo quarter reaches the period cap" in result.stdout
     assert "mia payable: expected 2400.00, got 2500.00" in result.stdout
@@ -119,5 +118,5 @@ def test_accord_test_reports_differences_and_exits_1(failing_plan):
 def test_accord_test_invalid_plan_exits_2(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("policy: broken-plan\ntitle: x\n")
-    result = CliRunner().invoke(plan_test_command, [str(path)])
+    result = run("test", path)
     assert result.exit_code == 2 and "broken.yaml" in result.stderr

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from click.testing import CliRunner
-
-from rules.commands.lint import command
+from tests.support.cli import run
 from tests.unit.plandocs import SPEC_PLAN
-
-
-def run(*args: str):
-    return CliRunner().invoke(command, list(args))
 
 
 def test_clean_plan_exits_0_and_prints_its_version(tmp_path):
     plan = tmp_path / "ae.yaml"
     plan.write_text(SPEC_PLAN)
-    result = run(str(plan))
+    result = run("lint", str(plan))
     assert result.exit_code == 0
     assert result.stdout.startswith(f"{plan}: ok sha256:")
     assert result.stderr == ""
@@ -28,7 +22,7 @@ def test_errors_exit_2_with_one_line_each(tmp_path):
             "recover: prorated", "recover: prorated\n    extra: 1"
         )
     )
-    result = run(str(plan))
+    result = run("lint", str(plan))
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
     assert lines == [
@@ -43,19 +37,19 @@ def test_errors_exit_2_with_one_line_each(tmp_path):
 def test_warnings_exit_0_unless_strict(tmp_path):
     plan = tmp_path / "warn.yaml"
     plan.write_text(SPEC_PLAN.replace("  - id: default\n    rate: 0.02\n", ""))
-    result = run(str(plan))
+    result = run("lint", str(plan))
     assert result.exit_code == 0
     assert result.stderr == (
         f"{plan}: warning: $.rates: [no-default-rate] no rule without when: "
         "a deal that matches no rate rule earns rate 0\n"
     )
-    assert run("--strict", str(plan)).exit_code == 1
+    assert run("lint", "--strict", str(plan)).exit_code == 1
 
 
 def test_several_files_and_a_missing_one(tmp_path):
     good = tmp_path / "good.yaml"
     good.write_text(SPEC_PLAN)
-    result = run(str(good), str(tmp_path / "missing.yaml"))
+    result = run("lint", str(good), str(tmp_path / "missing.yaml"))
     assert result.exit_code == 2
     assert "good.yaml: ok" in result.stdout
     assert "missing.yaml: error: $: cannot read the file" in result.stderr
@@ -64,7 +58,7 @@ def test_several_files_and_a_missing_one(tmp_path):
 def test_yaml_syntax_error_is_located(tmp_path):
     plan = tmp_path / "broken.yaml"
     plan.write_text("policy: x\ncredit: [\n")
-    result = run(str(plan))
+    result = run("lint", str(plan))
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{plan}: error: line 3, column 1: ")
 
@@ -76,11 +70,11 @@ def test_test_data_paths_resolve_next_to_the_plan(tmp_path):
         SPEC_PLAN + "tests:\n  - name: t\n    period: 2026-Q3\n    data: q3.json\n"
         "    expect: [{participant: ana, payable: 0}]\n"
     )
-    result = run(str(plan))
+    result = run("lint", str(plan))
     assert result.exit_code == 0, result.stderr
 
 
 def test_needs_a_plan():
-    result = run()
+    result = run("lint")
     assert result.exit_code == 2
     assert "Missing argument" in result.stderr
