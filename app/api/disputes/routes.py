@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
@@ -28,6 +28,7 @@ from app.api.disputes.schemas import (
     DisputeReviewSchema,
     DisputeSchema,
 )
+from app.api.etags import if_match
 from app.auth.decorators import permission_required
 from app.database import db_session, transactional
 from app.errors import ErrorSchema
@@ -46,16 +47,8 @@ def _etag(dispute) -> dict[str, str]:
 
 def _expected(body_value: int | None) -> int | None:
     """The expected version: If-Match (a stale one answers 412) wins over the body's (409)."""
-    if not request.headers.get("If-Match"):
-        return body_value
-    tags = list(request.if_match.as_set())
-    if len(tags) != 1 or not tags[0].isdigit():
-        abort(
-            412,
-            message="If-Match must name one dispute version, as in the ETag of GET /disputes/ID.",
-            errors=[{"path": "If-Match", "message": 'expected one ETag such as "3"'}],
-        )
-    return int(tags[0])
+    header = if_match("one dispute version, as in the ETag of GET /disputes/ID")
+    return body_value if header is None else header
 
 
 def listing_required(view):

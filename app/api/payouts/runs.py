@@ -13,6 +13,8 @@ queued or building; `"wait": true` builds the run in the request: 201 with the r
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import jsonify, url_for
 from flask_login import current_user
 
@@ -69,6 +71,13 @@ def _job_status(job_id: int) -> dict:
     return _with_link(jobs.job_status(database().sessionmaker, job_id))
 
 
+def _page(query: dict, fetch) -> dict:
+    """The page `?page=&per_page=` asks for of `fetch(offset=, limit=) -> (rows, total)`."""
+    page, per_page = query["page"], query["per_page"]
+    rows, total = fetch(offset=(page - 1) * per_page, limit=per_page)
+    return {"items": rows, "page": page, "per_page": per_page, "total": total}
+
+
 def _with_link(status: dict) -> dict:
     run_id = status["run_id"]
     status["run_url"] = None if run_id is None else url_for("payouts.get_run", run_id=run_id)
@@ -81,15 +90,10 @@ def _with_link(status: dict) -> dict:
 @blp.response(200, JobPageSchema)
 def list_jobs(query):
     """Build jobs, newest first: what is queued or building, what failed and why."""
-    page, per_page = query["page"], query["per_page"]
-    statuses, total = jobs.job_statuses(
-        database().sessionmaker,
-        period=query["period"],
-        offset=(page - 1) * per_page,
-        limit=per_page,
-    )
-    items = [_with_link(status) for status in statuses]
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
+    statuses = partial(jobs.job_statuses, database().sessionmaker, period=query["period"])
+    found = _page(query, statuses)
+    found["items"] = [_with_link(status) for status in found["items"]]
+    return found
 
 
 @blp.route("/jobs/<int:job_id>")
@@ -107,11 +111,7 @@ def get_job(job_id: int):
 @blp.response(200, RunPageSchema)
 def list_runs(query):
     """Runs, newest period first."""
-    page, per_page = query["page"], query["per_page"]
-    rows, total = payout_runs.list_runs(
-        db_session(), period=query["period"], offset=(page - 1) * per_page, limit=per_page
-    )
-    return {"items": rows, "page": page, "per_page": per_page, "total": total}
+    return _page(query, partial(payout_runs.list_runs, db_session(), period=query["period"]))
 
 
 @blp.route("/<int:run_id>")
@@ -132,12 +132,5 @@ def run_lines(query, run_id: int):
     """A page of the run's lines with their traces, by participant, plan and position."""
     session = db_session()
     run = payout_runs.get_run(session, run_id)
-    page, per_page = query["page"], query["per_page"]
-    rows, total = payout_runs.run_lines(
-        session,
-        run,
-        participant=query["participant"],
-        offset=(page - 1) * per_page,
-        limit=per_page,
-    )
-    return {"items": rows, "page": page, "per_page": per_page, "total": total}
+    lines = partial(payout_runs.run_lines, session, run, participant=query["participant"])
+    return _page(query, lines)

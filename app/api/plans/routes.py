@@ -13,6 +13,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
+from app.api.etags import if_match
 from app.api.plans.schemas import (
     DOCUMENT_BODY,
     DiffQuerySchema,
@@ -45,23 +46,9 @@ def _etag(plan: PolicyPlan) -> dict[str, str]:
     return {"ETag": f'"{plan.revision}"'}
 
 
-def _if_match() -> int | None:
-    """The revision named by `If-Match`, or None without the header."""
-    if not request.headers.get("If-Match"):
-        return None
-    tags = list(request.if_match.as_set())
-    if len(tags) != 1 or not tags[0].isdigit():
-        abort(
-            412,
-            message="If-Match must name one plan revision, as in the ETag of GET /plans/KEY.",
-            errors=[{"path": "If-Match", "message": 'expected one ETag such as "3"'}],
-        )
-    return int(tags[0])
-
-
 def _expectation(body_value: int | None, *, required: bool) -> int | None:
     """The expected revision: If-Match (a stale one answers 412) or the body's (409)."""
-    header = _if_match()
+    header = if_match("one plan revision, as in the ETag of GET /plans/KEY")
     if header is not None:
         return header
     if body_value is None and required:
