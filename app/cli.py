@@ -53,9 +53,6 @@ for _module in (
         if exc.name != _module:
             raise
 
-# `accord payouts vote|lock|tally` (the close) join the payout-runs `payouts` group.
-importlib.import_module("app.commands.payout_close").attach(main)
-
 for _name in ("evaluate", "lint", "test"):
     try:
         main.add_command(importlib.import_module(f"rules.commands.{_name}").command)

@@ -1,10 +1,15 @@
-"""The database as the app sees it: one engine, one session per request.
+"""The database as the app sees it: one engine, one session per request or command.
 
-Services `flush()`; the view or CLI command that owns the unit of work commits once
-(`commit()`), and anything left uncommitted is rolled back at teardown.
+Services `flush()`; `unit_of_work()` (or `@transactional` on a view) owns the
+transaction: it commits once at the end and rolls back on any exception. Whatever a
+request leaves uncommitted (a read) is rolled back when its session closes at teardown.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import wraps
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection
@@ -47,7 +52,34 @@ def db_session() -> Session:
     return g.db_session
 
 
+@contextmanager
+def unit_of_work(*, dry_run: bool = False) -> Iterator[Session]:
+    """The request's (or command's) session, committed once when the block ends; rolled
+    back instead on any exception (a refusal, an abort, an exit) or for a dry run."""
+    session = db_session()
+    try:
+        yield session
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def transactional(view):
+    """A view whose whole body is one unit of work."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        with unit_of_work():
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()  # rolls back whatever the handler did not commit
+        session.close()  # rolls back whatever was not committed

@@ -1,22 +1,45 @@
-"""One error envelope for the API: `{"code", "status", "message", "errors"}`.
+"""Every error answered in one place: the API's JSON envelope, the pages' error page.
 
-`errors` is always a list of located problems `{"path", "message", ...}`, whether they
-come from marshmallow (request bodies and query strings), from `rules/` (plan and data
-validation) or from the governance services. Pages get an HTML error page instead.
+The envelope is `{"code", "status", "message", "errors"}`; `errors` always lists located
+problems `{"path", "message", ...}`, from marshmallow, `rules/` or a governance refusal.
+A refusal (governance.errors) answers with its kind's status; a page that declared with
+`@on_refusal(render)` the page its form belongs to gets that page again, refusal flashed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 import marshmallow as ma
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, flash, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
+from governance.errors import (
+    Conflict,
+    GovernanceError,
+    Invalid,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    RunRejected,
+    StaleEdit,
+)
 from rules.problems import Problem
 
 log = logging.getLogger(__name__)
+
+# Most specific first: a subclass must come before the class it extends.
+STATUS: tuple[tuple[type[GovernanceError], int], ...] = (
+    (NotFound, 404),
+    (NotAllowed, 403),
+    (InvalidTransition, 409),
+    (Conflict, 409),
+    (Invalid, 422),
+    (RunRejected, 422),
+)
 
 
 class ProblemSchema(ma.Schema):
@@ -59,6 +82,27 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def status_of(refusal: GovernanceError) -> int:
+    """The HTTP status of a refusal's kind. A stale edit is 409, or 412 when the request
+    named its base revision as If-Match (app/api/plans, app/api/disputes)."""
+    if isinstance(refusal, StaleEdit):
+        return 412 if request.headers.get("If-Match") else 409
+    return next((code for kind, code in STATUS if isinstance(refusal, kind)), 409)
+
+
+def envelope(code: int, message: str, errors: Iterable[dict]):
+    response = jsonify(
+        {
+            "code": code,
+            "status": HTTP_STATUS_CODES.get(code, "Unknown Error"),
+            "message": message,
+            "errors": list(errors),
+        }
+    )
+    response.status_code = code
+    return response
+
+
 def error_response(error: HTTPException):
     code = error.code or 500
     data = getattr(error, "data", None) or {}
@@ -67,14 +111,7 @@ def error_response(error: HTTPException):
         errors = flatten_messages(data["messages"])
     elif isinstance(errors, Mapping):
         errors = flatten_messages(errors)
-    payload = {
-        "code": code,
-        "status": error.name,
-        "message": data.get("message") or error.description or error.name,
-        "errors": list(errors or []),
-    }
-    response = jsonify(payload)
-    response.status_code = code
+    response = envelope(code, data.get("message") or error.description or error.name, errors or [])
     for name, value in (data.get("headers") or {}).items():
         response.headers[name] = value
     if getattr(error, "response", None) is not None and error.response is not None:
@@ -84,12 +121,64 @@ def error_response(error: HTTPException):
     return response
 
 
+@dataclass(frozen=True)
+class RefusalPage:
+    render: Callable[..., object]
+    plain: Callable[[GovernanceError], bool] | None = None
+
+
+def on_refusal(render: Callable[..., object], *, plain=None):
+    """A page view's refusals re-render its form's page: `render(status=..., **view_args)`,
+    after the refusal's message and each problem are flashed. Refusals for which
+    `plain(refusal)` is true get the plain error page instead (as every refusal does on a
+    page without this decorator)."""
+
+    def record(view):
+        view.refusal_page = RefusalPage(render, plain)
+        return view
+
+    return record
+
+
+def _error_page(error: HTTPException):
+    return render_template("error.html", error=error), error.code
+
+
+def _refused_page(code: int, message: str):
+    error = HTTPException(description=message)
+    error.code = code
+    return _error_page(error)
+
+
+def _page_refusal(refusal: GovernanceError):
+    status = status_of(refusal)
+    view = current_app.view_functions.get(request.endpoint)
+    page: RefusalPage | None = getattr(view, "refusal_page", None)
+    if page is None or (page.plain is not None and page.plain(refusal)):
+        return _refused_page(status, refusal.message)
+    flash(refusal.message, "error")
+    for problem in refusal.problems:
+        flash(f"{problem.path}: {problem.message}", "error")
+    try:
+        return page.render(status=status, **(request.view_args or {}))
+    except GovernanceError as gone:  # the page itself cannot be shown (say, not found)
+        return _refused_page(status_of(gone), gone.message)
+    except HTTPException as error:
+        return _error_page(error)
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
         if wants_json():
             return error_response(error)
-        return render_template("error.html", error=error), error.code
+        return _error_page(error)
+
+    @app.errorhandler(GovernanceError)
+    def handle_refusal(refusal: GovernanceError):
+        if wants_json():
+            return envelope(status_of(refusal), refusal.message, problems_payload(refusal.problems))
+        return _page_refusal(refusal)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
@@ -98,4 +187,4 @@ def register(app: Flask) -> None:
         wrapped = InternalServerError()
         if wants_json():
             return error_response(wrapped)
-        return render_template("error.html", error=wrapped), 500
+        return _error_page(wrapped)

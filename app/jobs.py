@@ -1,30 +1,15 @@
-"""Payout run jobs: a period's run requested now, built by a worker, polled by clients.
+"""Payout run jobs: a run of a period requested now, built by a worker thread, polled.
 
-    job = create_job(session, actor, "2026-Q3")   # queued; flushes, the caller commits
-    execute_job(sessionmaker, job.id)             # in a worker thread: building -> done|failed
-    status(session, job)                          # state, progress, counts, problems
+    job = create_job(session, actor, "2026-Q3")  # queued; flushes, the caller commits
+    submit(job.id)                               # the worker: building -> done | failed
+    job_status(sessionmaker, job.id)             # state, progress, counts, problems
 
-The run itself is `payout_runs.start_run`, unchanged: ONE transaction, nothing of it is
-visible until it commits. The job row around it is written in separate short
-transactions (queued, building) so that other clients see that a run is under way; the
-`done` state and `run_id` are written in the run's own transaction, so a job is never
-done without its run, nor the run committed with its job still building.
-
-Progress (`start_run`'s `progress(done, total)`, once per batch of statements):
-- every process keeps it in an in-process registry (job id -> (done, total)), which
-  `status` merges into what the row says;
-- on PostgreSQL it is also written to the job row with `heartbeat_at`, each time in a
-  separate short transaction (a session of its own, so another connection), at most
-  once a second: other processes and hosts see it while the run's transaction is open;
-- on SQLite the building transaction holds the database's only write lock, so nothing
-  else can be written until it commits: progress is only in the building process. The
-  API (one process on SQLite deployments) reads it from there.
-
-A job whose worker is gone reads as failed ("the process building it stopped") and is
-marked so, which frees its period: a queued or building job whose `worker` (host:pid)
-is this host and whose pid is not alive, or is this very process and not in the
-registry (its thread is not working on it). Jobs of other hosts are not judged (their
-pid cannot be checked from here).
+The run is `start_run`, ONE transaction; the job row around it is written in short
+transactions of this module's own (building, progress, failed), `done` in the run's, so
+a job is never done without its run. Progress is also kept in this process (on SQLite
+the build holds the only write lock). A job whose worker is gone (this host and a dead
+pid, or this process and no thread on it) reads failed and is marked so, in a
+transaction of its own, which frees its period; other hosts' jobs are not judged.
 """
 
 from __future__ import annotations
@@ -35,12 +20,15 @@ import socket
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.database import database
 from governance import audit
 from governance.errors import Conflict, GovernanceError, NotFound, RunRejected
 from governance.paging import page
@@ -340,26 +328,35 @@ def _reap(session: Session, job: PayoutRunJob) -> bool:
 # --------------------------------------------------------------------------- reading
 
 
-def get_job(session: Session, job_id: int) -> PayoutRunJob:
-    """One job; a stale one is marked failed (flushes: the caller commits)."""
-    job = session.get(PayoutRunJob, job_id)
-    if job is None:
-        raise NotFound(f"No payout run job {job_id}.")
-    _reap(session, job)
-    return job
+def job_status(sessions: sessionmaker, job_id: int) -> dict[str, Any]:
+    """One job's `status`, read in a session of its own; a stale job is marked failed
+    there and committed (the job's bookkeeping, not the reader's transaction)."""
+    with sessions() as session:
+        job = session.get(PayoutRunJob, job_id)
+        if job is None:
+            raise NotFound(f"No payout run job {job_id}.")
+        _reap(session, job)
+        out = status(session, job)
+        session.commit()
+    return out
 
 
-def list_jobs(
-    session: Session, *, period: str | None = None, offset: int = 0, limit: int = 50
-) -> tuple[list[PayoutRunJob], int]:
-    """Jobs, newest first; stale ones among them are marked failed (flushes)."""
+def job_statuses(
+    sessions: sessionmaker, *, period: str | None = None, offset: int = 0, limit: int = 50
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of jobs' `status`, newest first, read as `job_status` reads one."""
     stmt = select(PayoutRunJob)
     if period:
         stmt = stmt.where(PayoutRunJob.period == period)
-    rows, total = page(session, stmt.order_by(PayoutRunJob.id.desc()), offset=offset, limit=limit)
-    for job in rows:
-        _reap(session, job)
-    return rows, total
+    with sessions() as session:
+        rows, total = page(
+            session, stmt.order_by(PayoutRunJob.id.desc()), offset=offset, limit=limit
+        )
+        for job in rows:
+            _reap(session, job)
+        out = [status(session, job) for job in rows]
+        session.commit()
+    return out, total
 
 
 def active_statuses(session: Session, *, limit: int = 50) -> list[dict[str, Any]]:
@@ -408,3 +405,50 @@ def status(session: Session, job: PayoutRunJob) -> dict[str, Any]:
         if run is not None:
             out["counts"] = {name: getattr(run, name) for name in COUNTS}
     return out
+
+
+# --------------------------------------------------------------------------- the worker
+
+_pool_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+_futures: dict[int, Future] = {}
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _pool_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payout-run")
+        return _executor
+
+
+def submit(job_id: int) -> None:
+    """Build a committed, queued job: on this process's one worker thread (later jobs wait
+    queued), with sessions of its own from the app's sessionmaker. With the config key
+    `PAYOUT_JOBS_INLINE` (default: on when TESTING) in the request itself instead, after
+    the job was committed: deterministic tests, and the app's sessions may then be bound
+    to one test connection that threads must not share."""
+    sessions = database().sessionmaker
+    config = current_app.config
+    if config.get("PAYOUT_JOBS_INLINE", config.get("TESTING", False)):
+        execute_job(sessions, job_id)
+        return
+    future = _pool().submit(execute_job, sessions, job_id)
+    with _pool_lock:
+        _futures[job_id] = future
+    future.add_done_callback(lambda _f: _drop(job_id))
+
+
+def _drop(job_id: int) -> None:
+    with _pool_lock:
+        _futures.pop(job_id, None)
+
+
+def wait_for(job_id: int, timeout: float = 60.0) -> str | None:
+    """Wait until this process's worker has finished the job; its final state, or None
+    when the job is not (or no longer) pending here."""
+    with _pool_lock:
+        future = _futures.get(job_id)
+    if future is None:
+        return None
+    return future.result(timeout=timeout)

@@ -1,4 +1,4 @@
-"""REST API under /api/v1: one package per resource (routes.py, schemas.py).
+"""REST API under /api/v1: one package per resource (routes, schemas).
 
 Unknown paths under /api/ get the JSON error envelope from app.errors.
 """
@@ -12,19 +12,24 @@ API_PREFIX = "/api/v1"
 
 def register_api(api: Api) -> None:
     from app.api.audit.routes import blp as audit_blp
-    from app.api.changes.routes import blp as changes_blp
+    from app.api.committee.routes import blp as committee_blp
     from app.api.disputes.routes import blp as disputes_blp
     from app.api.exceptions.routes import blp as exceptions_blp
     from app.api.imports.routes import blp as imports_blp
     from app.api.me.routes import blp as me_blp
-    from app.api.payout_close.routes import blp as payout_close_blp
-    from app.api.payout_runs.routes import blp as payout_runs_blp
+    from app.api.payouts import blp as payouts_blp
     from app.api.plans.routes import blp as plans_blp
     from app.api.statements.routes import blp as statements_blp
 
-    for blp in (me_blp, imports_blp, plans_blp, changes_blp, audit_blp, payout_close_blp):
+    for blp in (
+        me_blp,
+        imports_blp,
+        plans_blp,
+        committee_blp,
+        audit_blp,
+        statements_blp,
+        disputes_blp,
+        exceptions_blp,
+        payouts_blp,
+    ):
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)
-    api.register_blueprint(statements_blp, url_prefix=API_PREFIX + statements_blp.url_prefix)
-    api.register_blueprint(disputes_blp, url_prefix=API_PREFIX + disputes_blp.url_prefix)
-    api.register_blueprint(exceptions_blp, url_prefix=API_PREFIX + exceptions_blp.url_prefix)
-    api.register_blueprint(payout_runs_blp, url_prefix=API_PREFIX + payout_runs_blp.url_prefix)

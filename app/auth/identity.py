@@ -13,7 +13,7 @@ from flask import Flask, abort, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
-from app.database import db_session
+from app.database import database, db_session
 from app.errors import wants_json
 from app.extensions import csrf, login_manager
 from governance.accounts import user_for_token
@@ -48,16 +48,21 @@ def load_user_from_token(req) -> User | None:
     secret = bearer_secret(req)
     if not secret:
         return None
-    session = db_session()
-    user = user_for_token(session, secret)
-    if user is not None:
+    # The token's last use is recorded in a session of its own, committed at once: it
+    # stays out of the request's transaction (a GET writes nothing). The user it loaded,
+    # with its roles, joins the request's session without a query, so that no request
+    # transaction is begun before the view needs one.
+    with database().session() as bookkeeping:
+        user = user_for_token(bookkeeping, secret)
+        if user is None:
+            return None
         try:
-            session.commit()  # records last_used_at; nothing else is pending yet
+            bookkeeping.commit()
         except OperationalError:
             # SQLite while a payout run is built in the background: the build holds the
             # only write lock. The usage time is best-effort; the request goes on.
-            session.rollback()
-    return user
+            bookkeeping.rollback()
+        return db_session().merge(user, load=False)
 
 
 def _authenticate_bearer() -> None:

@@ -11,7 +11,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
 from app.auth.decorators import login_required
-from app.database import db_session
+from app.database import db_session, unit_of_work
 from governance.accounts import AccountError, authenticate, change_password, verify_password
 
 bp = Blueprint("auth", __name__)
@@ -70,16 +70,15 @@ def logout():
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
-        session = db_session()
         if not verify_password(current_user.password_hash, form.current.data):
             form.current.errors.append("The current password is wrong.")
         else:
             try:
-                change_password(session, current_user, form.new.data)
+                with unit_of_work() as session:
+                    change_password(session, current_user, form.new.data)
             except AccountError as exc:
                 form.new.errors.append(str(exc))
             else:
-                session.commit()
                 # This session carries the old epoch: sign in again, like every other one.
                 logout_user()
                 flash("Password changed. Sign in with the new password.", "info")

@@ -8,16 +8,14 @@ shell). The operator acts as the system unless `--as EMAIL` names an account.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-from app.commands.plans import _actor, _refuse
+from app.commands.common import actor, fail, refusals, unit_of_work
 from app.database import db_session
 from governance.committee import approval_rules
-from governance.errors import GovernanceError
 
 
 @click.group("approval-rules")
@@ -31,10 +29,8 @@ def approval_rules_group() -> None:
 def show(as_json: bool) -> None:
     """Print the rules in force (and every version with its state)."""
     session = db_session()
-    try:
+    with refusals():
         active = approval_rules.active_rule_set(session)
-    except GovernanceError as exc:
-        _refuse(exc)
     if as_json:
         document = approval_rules.document_of(active)
         click.echo(json.dumps(document, indent=2, sort_keys=True))
@@ -51,18 +47,12 @@ def show(as_json: bool) -> None:
 @with_appcontext
 def propose(file: Path, as_email: str | None, note: str | None) -> None:
     """Propose a rules document (JSON) for the committee's vote."""
-    session = db_session()
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        click.echo(f"error: {file} is not JSON: {exc}", err=True)
-        sys.exit(2)
-    try:
-        rule_set = approval_rules.propose(session, _actor(session, as_email), document, note=note)
-    except GovernanceError as exc:
-        session.rollback()
-        _refuse(exc)
-    session.commit()
+        fail(f"{file} is not JSON: {exc}")
+    with unit_of_work() as session:
+        rule_set = approval_rules.propose(session, actor(session, as_email), document, note=note)
     click.echo(
         f"proposed {rule_set.label} {rule_set.content_hash}: "
         f"decided by vote under version {rule_set.decided_under}"

@@ -9,12 +9,10 @@ left alone and only the logins are printed. See docs/demo.md.
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask.cli import with_appcontext
 
-from app.database import db_session
+from app.commands.common import fail, unit_of_work
 from app.demo import DEMO_TODAY
 from app.demo.loader import DemoError, load_demo, participant_count
 from app.demo.users import DEMO_PASSWORD, DEMO_USERS
@@ -52,25 +50,21 @@ def logins_table() -> str:
 @with_appcontext
 def command(if_empty: bool, seed: int, deal_count: int) -> None:
     """Load the demo organisation and its users (demo only: one shared password)."""
-    session = db_session()
-    existing = participant_count(session)
-    if existing:
-        if not if_empty:
-            click.echo(
-                f"error: the database already holds {existing} participants; the demo loads "
-                "into an empty database (--if-empty skips quietly)",
-                err=True,
+    with unit_of_work() as session:
+        existing = participant_count(session)
+        if existing and not if_empty:
+            fail(
+                f"the database already holds {existing} participants; the demo loads "
+                "into an empty database (--if-empty skips quietly)"
             )
-            sys.exit(2)
+        if not existing:
+            try:
+                summary = load_demo(session, seed=seed, deals=deal_count)
+            except DemoError as exc:
+                fail(str(exc))
+    if existing:
         click.echo(f"The database already holds {existing} participants: demo not loaded.")
     else:
-        try:
-            summary = load_demo(session, seed=seed, deals=deal_count)
-        except DemoError as exc:
-            session.rollback()
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-        session.commit()
         click.echo(summary.line())
     click.echo(
         f'\nDemo logins (password "{DEMO_PASSWORD}" for everyone; demo only). '

@@ -10,13 +10,12 @@ Both act as the system (trusted operator at the shell); `--as EMAIL` names an ac
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 
 import click
 from flask.cli import with_appcontext
 
-from app.commands.plans import _actor
+from app.commands.common import actor, fail, unit_of_work
 from app.database import db_session
 from governance.disputes import rules as dispute_rules
 from governance.disputes import workflow as disputes
@@ -30,8 +29,7 @@ def _day(value: str | None) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        click.echo(f"error: --today {value!r}: expected a date such as 2026-11-24", err=True)
-        sys.exit(2)
+        fail(f"--today {value!r}: expected a date such as 2026-11-24")
 
 
 @click.group("disputes")
@@ -51,9 +49,9 @@ def list_disputes(states, today: str | None, as_json: bool, as_email: str | None
     """Every dispute (newest first): id, state, participant, period, line, due day."""
     session = db_session()
     day = _day(today)
-    actor = _actor(session, as_email)
+    viewer = actor(session, as_email)
     rows = []
-    for d in session.scalars(dispute_rules.visible(session, actor, states=states or None)):
+    for d in session.scalars(dispute_rules.visible(session, viewer, states=states or None)):
         rows.append(
             {
                 "id": d.id,
@@ -83,9 +81,9 @@ def list_disputes(states, today: str | None, as_json: bool, as_email: str | None
 @with_appcontext
 def escalate(today: str | None) -> None:
     """Mark unresolved disputes past their due day escalated (idempotent; run daily)."""
-    session = db_session()
-    escalated = disputes.escalate_overdue(session, _day(today))
-    session.commit()
+    day = _day(today)
+    with unit_of_work() as session:
+        escalated = disputes.escalate_overdue(session, day)
     for d in escalated:
         click.echo(f"escalated dispute {d.id} ({d.participant_id}, due {d.due_on.isoformat()})")
     click.echo(f"{len(escalated)} dispute(s) escalated", err=True)

@@ -10,15 +10,13 @@ without it the operator acts as the system. Refusals print every problem and exi
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-from app.commands.plans import _actor, _refuse
+from app.commands.common import actor, fail, refusals, unit_of_work
 from app.database import db_session
-from governance.errors import GovernanceError
 from governance.exceptions import workflow as exceptions
 
 
@@ -41,11 +39,8 @@ def _line(exc) -> str:
 @with_appcontext
 def list_command(state: str | None) -> None:
     """One line per exception, newest first."""
-    session = db_session()
-    try:
-        found = exceptions.list_exceptions(session, state=state)
-    except GovernanceError as exc:
-        _refuse(exc)
+    with refusals():
+        found = exceptions.list_exceptions(db_session(), state=state)
     for exc in found:
         click.echo(_line(exc))
 
@@ -72,10 +67,8 @@ def _detail(session, exc) -> dict:
 def show(exception_id: int, as_json: bool) -> None:
     """One exception: what it asks, its estimated impact, votes and tally."""
     session = db_session()
-    try:
+    with refusals():
         exc = exceptions.get_exception(session, exception_id)
-    except GovernanceError as error:
-        _refuse(error)
     detail = _detail(session, exc)
     if as_json:
         click.echo(json.dumps(detail, indent=2, sort_keys=True, default=str))
@@ -101,18 +94,12 @@ def show(exception_id: int, as_json: bool) -> None:
 @with_appcontext
 def file_command(file: Path, as_email: str | None) -> None:
     """File an exception from a JSON file shaped like the API's body."""
-    session = db_session()
     try:
         fields = json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
-        click.echo(f"error: {file} is not JSON: {error}", err=True)
-        sys.exit(2)
-    try:
-        exc = exceptions.file_exception(session, _actor(session, as_email), fields)
-    except GovernanceError as error:
-        session.rollback()
-        _refuse(error)
-    session.commit()
+        fail(f"{file} is not JSON: {error}")
+    with unit_of_work() as session:
+        exc = exceptions.file_exception(session, actor(session, as_email), fields)
     click.echo(
         f"filed {exc.label} {exc.content_hash}: estimated {exc.estimated_impact:.2f}"
         f" {exc.impact_currency} (moves {exc.impact['moved']}), decided by"

@@ -14,7 +14,7 @@ import click
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
-from app.database import db_session
+from app.commands.common import fail, unit_of_work
 from governance.imports.csv_formats import KINDS
 from governance.imports.service import import_batch
 from governance.imports.sources import Batch, read_source
@@ -49,8 +49,7 @@ def command(files, kind, dry_run, progress, ignore_unknown_columns) -> None:
         try:
             content = path.read_bytes()
         except OSError as exc:
-            click.echo(f"error: {name}: {exc.strerror}", err=True)
-            sys.exit(2)
+            fail(f"{name}: {exc.strerror}")
         read_source(
             batch,
             content,
@@ -59,23 +58,20 @@ def command(files, kind, dry_run, progress, ignore_unknown_columns) -> None:
             ignore_unknown_columns=ignore_unknown_columns,
         )
     show = sys.stderr.isatty() if progress is None else progress
-    session = db_session()
-    bar = tqdm(total=batch.total, unit="rec", file=sys.stderr, disable=not show, desc="importing")
-    try:
-        with bar:
-            report = import_batch(session, batch, progress=bar.update)
-    except InvalidData as exc:
-        session.rollback()
-        for problem in exc.problems:
-            click.echo(f"error: {problem.path}: {problem.message}", err=True)
-        click.echo(f"{len(exc.problems)} problem(s); nothing was imported", err=True)
-        sys.exit(2)
-    for warning in report.warnings:
-        click.echo(f"warning: {warning.path}: {warning.message}", err=True)
-    if dry_run:
-        session.rollback()
-    else:
-        session.commit()
+    with unit_of_work(dry_run=dry_run) as session:
+        bar = tqdm(
+            total=batch.total, unit="rec", file=sys.stderr, disable=not show, desc="importing"
+        )
+        try:
+            with bar:
+                report = import_batch(session, batch, progress=bar.update)
+        except InvalidData as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem.path}: {problem.message}", err=True)
+            click.echo(f"{len(exc.problems)} problem(s); nothing was imported", err=True)
+            sys.exit(2)
+        for warning in report.warnings:
+            click.echo(f"warning: {warning.path}: {warning.message}", err=True)
     for line in report.summary_lines():
         click.echo(line)
     if dry_run:

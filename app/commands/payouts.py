@@ -1,14 +1,14 @@
-"""`accord payouts run|list|show`: payout runs at the shell.
+"""`accord payouts run|list|show|tally|vote|lock`: payout runs and their close at the shell.
 
     accord payouts run --period 2026-Q3 [--as admin@x.test]   # build or re-run the draft
-    accord payouts list [--period 2026-Q3]
-    accord payouts show 7 [--lines]
+    accord payouts list [--period 2026-Q3] | show 7 [--lines] | tally 7
+    accord payouts vote 7 --as fin@x.test --approve|--reject --hash sha256:... [--comment]
+    accord payouts lock 7 --as admin@x.test
 
-`run` reads the database, evaluates the period and writes its lines and statements in
-one transaction (see docs/payout-runs.md); a progress bar goes to stderr when it is a
-terminal (or with `--progress`). Without `--as` the run is started by the system.
-Refusals (a bad period, a locked period, invalid data) exit 2 with every problem listed.
-The close's commands (`vote`, `lock`, `tally`) join this group (app/commands/payout_close).
+`run` writes a period's lines and statements in one transaction (docs/payout-runs.md),
+with a progress bar on stderr when it is a terminal (or `--progress`); without `--as`
+the system starts it. A vote and the lock are a person's: `--as` is required. Refusals
+exit 2 with every problem listed.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import click
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
-from app.commands.plans import _actor, _refuse
+from app.commands.common import actor, refusals, unit_of_work
 from app.database import db_session
-from governance.errors import GovernanceError
+from governance.payouts import close as payout_close
 from governance.payouts import runs as payout_runs
 
 
@@ -62,24 +62,19 @@ def _summary(run) -> dict:
 @with_appcontext
 def run(period: str, as_email: str | None, progress: bool | None) -> None:
     """Evaluate a period over the database and persist its lines and statements."""
-    session = db_session()
-    actor = _actor(session, as_email)
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = tqdm(total=0, unit="people", file=sys.stderr, disable=not show, desc="evaluating")
+    with unit_of_work() as session:
+        starter = actor(session, as_email)
+        show = sys.stderr.isatty() if progress is None else progress
+        bar = tqdm(total=0, unit="people", file=sys.stderr, disable=not show, desc="evaluating")
 
-    def advance(done: int, total: int) -> None:
-        bar.total = total
-        bar.update(done - bar.n)
+        def advance(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
 
-    if show:
-        click.echo(f"reading the plans and the organisation for {period}...", err=True)
-    try:
+        if show:
+            click.echo(f"reading the plans and the organisation for {period}...", err=True)
         with bar:
-            result = payout_runs.start_run(session, actor, period, progress=advance)
-    except GovernanceError as exc:
-        session.rollback()
-        _refuse(exc)
-    session.commit()
+            result = payout_runs.start_run(session, starter, period, progress=advance)
     click.echo(
         f"payout run {result.id} of {result.period}: {result.state}, build {result.version}; "
         f"{result.participant_count} participants, {result.deal_count} deals, "
@@ -111,10 +106,8 @@ def list_runs(period: str | None) -> None:
 def show(run_id: int, with_lines: bool) -> None:
     """One run: state, hashes and counts (JSON)."""
     session = db_session()
-    try:
+    with refusals():
         found = payout_runs.get_run(session, run_id)
-    except GovernanceError as exc:
-        _refuse(exc)
     out = _summary(found)
     if with_lines:
         rows, _total = payout_runs.run_lines(session, found, limit=found.line_count or 1)
@@ -132,3 +125,48 @@ def show(run_id: int, with_lines: bool) -> None:
             for ln in rows
         ]
     click.echo(json.dumps(out, indent=2, sort_keys=True))
+
+
+@command.command("tally")
+@click.argument("run_id", type=int)
+@with_appcontext
+def tally(run_id: int) -> None:
+    """Print a run's state, content hash, approval rule, tally and votes (JSON)."""
+    session = db_session()
+    with refusals():
+        run = payout_runs.get_run(session, run_id)
+    click.echo(json.dumps(payout_close.tally_dict(session, run), indent=2, sort_keys=True))
+
+
+@command.command("vote")
+@click.argument("run_id", type=int)
+@click.option("--as", "as_email", required=True, help="the committee member voting")
+@click.option("--approve/--reject", "approve", required=True)
+@click.option("--hash", "content_hash", required=True, help="the run's content hash (tally)")
+@click.option("--comment", default=None, help="required to reject")
+@with_appcontext
+def vote(run_id: int, as_email: str, approve: bool, content_hash: str, comment: str | None) -> None:
+    """Approve or reject a draft run; the vote that meets the quorum approves it."""
+    with unit_of_work() as session:
+        _vote, result = payout_close.cast_run_vote(
+            session,
+            actor(session, as_email),
+            run_id,
+            decision="approve" if approve else "reject",
+            content_hash=content_hash,
+            comment=comment,
+        )
+    run = payout_runs.get_run(session, run_id)
+    click.echo(f"{run.label}: {result.outcome} ({result.summary()}); state {run.state}")
+
+
+@command.command("lock")
+@click.argument("run_id", type=int)
+@click.option("--as", "as_email", required=True, help="a holder of payouts.run")
+@click.option("--note", default=None)
+@with_appcontext
+def lock(run_id: int, as_email: str, note: str | None) -> None:
+    """Lock an approved run: its period never changes again."""
+    with unit_of_work() as session:
+        run = payout_close.lock_run(session, actor(session, as_email), run_id, note=note)
+    click.echo(f"{run.label}: locked at {run.locked_at.isoformat()}")

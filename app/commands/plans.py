@@ -6,34 +6,14 @@ names an account, whose permissions then apply as they would over the API.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
+from app.commands.common import actor, refusals, unit_of_work
 from app.database import db_session
-from governance.errors import GovernanceError
 from governance.plans import lifecycle, lookup
-from models import User
-
-
-def _actor(session, email: str | None):
-    if email is None:
-        return None
-    user = session.scalar(select(User).where(User.email == email.lower()))
-    if user is None:
-        click.echo(f"error: no user {email}", err=True)
-        sys.exit(2)
-    return user
-
-
-def _refuse(exc: GovernanceError) -> None:
-    click.echo(f"error: {exc.message}", err=True)
-    for problem in exc.problems:
-        click.echo(f"  {problem}", err=True)
-    sys.exit(2)
 
 
 @click.group()
@@ -48,20 +28,15 @@ def plans() -> None:
 @with_appcontext
 def import_(file: Path, as_email: str | None, note: str | None) -> None:
     """Create a draft version from a plan YAML (or JSON) file."""
-    session = db_session()
-    try:
+    with unit_of_work() as session:
         version = lifecycle.create_draft(
             session,
-            _actor(session, as_email),
+            actor(session, as_email),
             file.read_text(encoding="utf-8"),
             source=str(file),
             base_dir=file.resolve().parent,  # embedded tests may name data files beside it
             note=note,
         )
-    except GovernanceError as exc:
-        session.rollback()
-        _refuse(exc)
-    session.commit()
     click.echo(f"created draft {version.label} {version.content_hash}")
 
 
@@ -73,13 +48,11 @@ def import_(file: Path, as_email: str | None, note: str | None) -> None:
 def export(key: str, number: int | None, output: Path | None) -> None:
     """Print a version as canonical YAML (the active version, else the latest)."""
     session = db_session()
-    try:
+    with refusals():
         plan = lookup.get_plan(session, key)
         version = lookup.get_version(
             session, key, number or plan.active_number or plan.latest_number
         )
-    except GovernanceError as exc:
-        _refuse(exc)
     text = lookup.export_yaml(version)
     if output is None:
         click.echo(text, nl=False)

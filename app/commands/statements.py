@@ -8,15 +8,14 @@ run or user, a run that is not locked for payroll, a user without the permission
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-from app.commands.plans import _actor, _refuse
+from app.commands.common import actor, fail, refusals
 from app.database import db_session
-from governance.errors import GovernanceError, NotFound
+from governance.errors import NotFound
 from governance.statements import exports as statement_exports
 from governance.statements import read
 from rules.period import Period, PeriodError
@@ -54,18 +53,15 @@ def export(period: str, participant: str | None, fmt: str, output, as_email) -> 
     try:
         Period.parse(period)
     except PeriodError as exc:
-        click.echo(f"error: --period: {exc}", err=True)
-        sys.exit(2)
+        fail(f"--period: {exc}")
     session = db_session()
-    try:
-        actor = _actor(session, as_email)
+    with refusals():
+        reader = actor(session, as_email)
         if read.holding_run(session, period) is None:
             raise NotFound(f"No payout run holds {period}.")
         text = statement_exports.export_statements(
-            session, actor, fmt, period=period, participant=participant
+            session, reader, fmt, period=period, participant=participant
         )
-    except GovernanceError as exc:
-        _refuse(exc)
     _write(text, output)
 
 
@@ -78,20 +74,17 @@ def export(period: str, participant: str | None, fmt: str, output, as_email) -> 
 @with_appcontext
 def payroll(run_id: int | None, period: str | None, fmt: str, output, as_email) -> None:
     """Payroll file of a LOCKED run: participant, name, amount_payable, currency, period."""
-    session = db_session()
     if (run_id is None) == (period is None):
-        click.echo("error: give exactly one of --run and --period", err=True)
-        sys.exit(2)
-    try:
-        actor = _actor(session, as_email)
+        fail("give exactly one of --run and --period")
+    session = db_session()
+    with refusals():
+        reader = actor(session, as_email)
         if run_id is None:
             run = read.holding_run(session, period)
             if run is None:
                 raise NotFound(f"No payout run holds {period}.")
             run_id = run.id
-        text = statement_exports.export_payroll(session, actor, run_id, fmt)
-    except GovernanceError as exc:
-        _refuse(exc)
+        text = statement_exports.export_payroll(session, reader, run_id, fmt)
     _write(text, output)
 
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from app.commands.plans import _actor
-from app.database import db_session
+from app.commands.common import actor, fail, unit_of_work
 from governance.accounts import AccountError, create_user, issue_token, revoke_token, set_roles
 from governance.auditing import data_changes
-from models import ApiToken, User
+from models import ApiToken
 from models.identity import FUNCTIONS, ROLES
 
 
@@ -31,21 +27,19 @@ def users() -> None:
 @with_appcontext
 def create(email, name, roles, functions, participant, password) -> None:
     """Create a user with one or more roles."""
-    session = db_session()
-    try:
-        user = create_user(
-            session,
-            email=email,
-            name=name,
-            password=password,
-            roles=list(roles),
-            functions=list(functions),
-            participant_id=participant,
-        )
-    except AccountError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    session.commit()
+    with unit_of_work() as session:
+        try:
+            user = create_user(
+                session,
+                email=email,
+                name=name,
+                password=password,
+                roles=list(roles),
+                functions=list(functions),
+                participant_id=participant,
+            )
+        except AccountError as exc:
+            fail(str(exc))
     click.echo(f"created user {user.id} {user.email} ({', '.join(sorted(user.role_names))})")
 
 
@@ -56,14 +50,12 @@ def create(email, name, roles, functions, participant, password) -> None:
 @with_appcontext
 def roles(email, roles, functions) -> None:
     """Replace a user's roles (and committee functions); audited as the system."""
-    session = db_session()
-    user = _actor(session, email)  # --email is required, so never None here
-    try:
-        changed = set_roles(session, user, roles=list(roles), functions=list(functions))
-    except AccountError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    session.commit()
+    with unit_of_work() as session:
+        user = actor(session, email)  # --email is required, so never None here
+        try:
+            changed = set_roles(session, user, roles=list(roles), functions=list(functions))
+        except AccountError as exc:
+            fail(str(exc))
     grants = ", ".join(r if not f else f"{r}:{f}" for r, f in data_changes.role_grants(user))
     click.echo(f"{'changed' if changed else 'unchanged'}: {user.email} ({grants})")
 
@@ -79,13 +71,8 @@ def tokens() -> None:
 @with_appcontext
 def create_token(email: str, name: str) -> None:
     """Issue a token; its secret is printed once and never stored."""
-    session = db_session()
-    user = session.scalar(select(User).where(User.email == email.lower()))
-    if user is None:
-        click.echo(f"error: no user {email}", err=True)
-        sys.exit(2)
-    _token, secret = issue_token(session, user, name)
-    session.commit()
+    with unit_of_work() as session:
+        _token, secret = issue_token(session, actor(session, email), name)
     click.echo(secret)
 
 
@@ -94,11 +81,9 @@ def create_token(email: str, name: str) -> None:
 @with_appcontext
 def revoke(token_id: int) -> None:
     """Revoke a token by id."""
-    session = db_session()
-    token = session.get(ApiToken, token_id)
-    if token is None:
-        click.echo(f"error: no token {token_id}", err=True)
-        sys.exit(2)
-    revoke_token(session, token)
-    session.commit()
+    with unit_of_work() as session:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            fail(f"no token {token_id}")
+        revoke_token(session, token)
     click.echo(f"revoked token {token_id}")

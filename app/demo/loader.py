@@ -115,7 +115,7 @@ def load_demo(
     clock.lap("data")
     try:
         stories = load_history(session, clock) if history else {}
-    except GovernanceError as exc:  # dispute refusals (DisputeError) are PolicyErrors
+    except GovernanceError as exc:  # every service refusal, disputes included
         # A service refused a step of the story: a demo bug or a changed rule, never the
         # user's input; say which refusal, and `accord demo` rolls everything back.
         details = "; ".join(f"{p.path}: {p.message}" for p in exc.problems[:5])

@@ -1,18 +1,14 @@
 """Dispute pages: a rep's disputes and the "dispute this line" form, a manager's view of
-the team's, and the reviewers' queue with the forms that resolve.
+the team's, and the reviewers' queue (unresolved first, by due day) with its forms.
 
-    GET  /disputes                          reviewers: the queue (unresolved first, by due
-                                            day, overdue highlighted); reps and managers:
-                                            their own and their team's disputes
+    GET  /disputes                          the queue; reps and managers: their own, team's
     GET  /disputes/<id>                     status, the line, attachments, history, forms
-    GET  /disputes/lines/<line_id>/new      "dispute this line" (statement pages link here)
-    POST /disputes/lines/<line_id>/new      file it
+    GET|POST /disputes/lines/<line_id>/new  "dispute this line" (statement pages link here)
     POST /disputes/<id>/review|accept|reject|comment
 
-Thin, like the API: parse the form, call one `governance.disputes` function, commit,
-redirect (303) to the dispute. A refusal re-renders the page with every problem flashed
-and the status the API would give (403, 404, 409, 422); nothing is written. Forms carry
-the version the page showed, so acting on a page that has gone stale is refused (409).
+Each form is one `governance.disputes` call in one unit of work, then a redirect (303).
+A refusal re-renders the page with the API's status, every problem flashed (a dispute or
+line you may not see: the error page); forms carry the version the page showed (409).
 """
 
 from __future__ import annotations
@@ -21,11 +17,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from app.auth.decorators import login_required
-from app.database import db_session
-from app.refusals import flash_refusal
+from app.database import db_session, unit_of_work
+from app.errors import on_refusal
 from governance.disputes import rules as dispute_rules
 from governance.disputes import workflow as disputes
-from governance.errors import Conflict, GovernanceError, NotFound
+from governance.errors import NotAllowed, NotFound
 from governance.permissions import has_permission
 from models.base import utcnow
 from models.disputes import OPEN_STATES
@@ -64,11 +60,7 @@ def index():
 
 
 def _detail(dispute_id: int, status: int = 200):
-    session = db_session()
-    try:
-        dispute = dispute_rules.get(session, current_user, dispute_id)
-    except NotFound as exc:
-        abort(404, description=exc.message)
+    dispute = dispute_rules.get(db_session(), current_user, dispute_id)
     reviewer = has_permission(current_user, "disputes.review")
     own = dispute.participant_id == current_user.participant_id
     return (
@@ -91,13 +83,7 @@ def detail(dispute_id: int):
 
 
 def _new_form(line_id: int, status: int = 200):
-    session = db_session()
-    try:
-        line, run = disputes.disputable_line(session, current_user, line_id)
-    except NotFound as exc:
-        abort(404, description=exc.message)
-    except Conflict as exc:
-        abort(409, description=exc.message)
+    line, run = disputes.disputable_line(db_session(), current_user, line_id)
     return render_template("disputes/new.html", line=line, run=run, form=request.form), status
 
 
@@ -111,6 +97,7 @@ def new(line_id: int):
 
 @bp.post("/lines/<int:line_id>/new")
 @login_required
+@on_refusal(_new_form, plain=lambda refusal: isinstance(refusal, NotFound | NotAllowed))
 def create(line_id: int):
     if not has_permission(current_user, "disputes.file"):
         abort(403, description="Disputing a line needs the permission 'disputes.file'.")
@@ -122,8 +109,7 @@ def create(line_id: int):
         )
         if name.strip() or text.strip()
     ]
-    session = db_session()
-    try:
+    with unit_of_work() as session:
         dispute = disputes.file(
             session,
             current_user,
@@ -133,35 +119,25 @@ def create(line_id: int):
             claimed_amount=form.get("claimed_amount", "").strip() or None,
             business_days=current_app.config.get("DISPUTE_DUE_BUSINESS_DAYS"),
         )
-    except GovernanceError as exc:
-        session.rollback()
-        status = flash_refusal(exc)
-        if status in (403, 404):
-            abort(status, description=exc.message)
-        return _new_form(line_id, status)
-    session.commit()
     flash(f"Dispute {dispute.id} filed. It is due by {dispute.due_on.isoformat()}.", "success")
     return redirect(url_for("dispute_pages.detail", dispute_id=dispute.id), 303)
 
 
+def _not_found(refusal) -> bool:
+    return isinstance(refusal, NotFound)
+
+
 def _act(dispute_id: int, action, message: str, **kwargs):
     _require_listing()
-    session = db_session()
-    try:
+    with unit_of_work() as session:
         action(session, current_user, dispute_id, expected_version=_version(), **kwargs)
-    except GovernanceError as exc:
-        session.rollback()
-        status = flash_refusal(exc)
-        if status == 404:
-            abort(404, description=exc.message)
-        return _detail(dispute_id, status)
-    session.commit()
     flash(message, "success")
     return redirect(url_for("dispute_pages.detail", dispute_id=dispute_id), 303)
 
 
 @bp.post("/<int:dispute_id>/review")
 @login_required
+@on_refusal(_detail, plain=_not_found)
 def review(dispute_id: int):
     comment = request.form.get("comment", "").strip() or None
     return _act(dispute_id, disputes.start_review, "Review started.", comment=comment)
@@ -169,6 +145,7 @@ def review(dispute_id: int):
 
 @bp.post("/<int:dispute_id>/accept")
 @login_required
+@on_refusal(_detail, plain=_not_found)
 def accept(dispute_id: int):
     return _act(
         dispute_id,
@@ -181,6 +158,7 @@ def accept(dispute_id: int):
 
 @bp.post("/<int:dispute_id>/reject")
 @login_required
+@on_refusal(_detail, plain=_not_found)
 def reject(dispute_id: int):
     return _act(
         dispute_id,
@@ -192,6 +170,7 @@ def reject(dispute_id: int):
 
 @bp.post("/<int:dispute_id>/comment")
 @login_required
+@on_refusal(_detail, plain=_not_found)
 def comment(dispute_id: int):
     return _act(
         dispute_id, disputes.comment, "Comment added.", text=request.form.get("comment", "")

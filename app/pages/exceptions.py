@@ -1,16 +1,13 @@
 """Deal-desk pages: exceptions (list, file form, detail with impact and votes).
 
     GET  /exceptions                      every exception, newest first (?state=...)
-    GET  /exceptions/new                  the file form (exceptions.file)
-    POST /exceptions/new                  file it; refused: the form again, every problem
+    GET|POST /exceptions/new              the file form (exceptions.file); file it
     GET  /exceptions/N                    what it asks, the impact estimate, votes, tally
-    POST /exceptions/N/vote               approve or reject (bound to the content hash)
-    POST /exceptions/N/withdraw           take it back (the filer or the deal desk)
+    POST /exceptions/N/vote|withdraw      vote (bound to the content hash); take it back
 
-Readers are the deal desk, the committee, comp admins and auditors
-(`governance.exceptions.can_read`). Thin: one `governance.exceptions` call per request,
-one commit. A refusal re-renders the page with its status (403, 409, 422) and every
-problem, nothing written.
+Readers: the deal desk, the committee, comp admins, auditors (`exceptions.can_read`).
+Each form is one `governance.exceptions` call in one unit of work; a refusal re-renders
+the page with its status and every problem flashed (to a non-reader: the error page).
 """
 
 from __future__ import annotations
@@ -19,10 +16,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from app.auth.decorators import login_required, permission_required
-from app.database import db_session
-from app.refusals import flash_refusal
+from app.database import db_session, unit_of_work
+from app.errors import on_refusal
 from governance import accounts
-from governance.errors import GovernanceError, NotAllowed
 from governance.exceptions import workflow as exceptions
 from governance.exceptions.fields import COMMON, KIND_FIELDS
 from governance.permissions import has_permission
@@ -30,7 +26,7 @@ from models.exceptions import EXCEPTION_KINDS, EXCEPTION_STATES
 
 bp = Blueprint("exception_pages", __name__, url_prefix="/exceptions")
 
-FORM_FIELDS = ("plan", "deal", "rule", "participant", "period", "amount", "credits")
+STATES = (*EXCEPTION_STATES, "expired")
 
 
 def _readers_only() -> None:
@@ -42,16 +38,13 @@ def _readers_only() -> None:
 @login_required
 def index():
     _readers_only()
-    state = request.args.get("state") or None
-    try:
-        found = exceptions.list_exceptions(db_session(), state=state)
-    except GovernanceError:
-        state, found = None, exceptions.list_exceptions(db_session())
+    state = request.args.get("state")
+    state = state if state in STATES else None  # an unknown filter shows every exception
     return render_template(
         "exceptions/list.html",
-        exceptions=found,
+        exceptions=exceptions.list_exceptions(db_session(), state=state),
         state=state,
-        states=(*EXCEPTION_STATES, "expired"),
+        states=STATES,
         shown_state=exceptions.shown_state,
     )
 
@@ -76,21 +69,19 @@ def _fields(form) -> dict:
     return fields
 
 
+def _new_form(status: int = 200):
+    form = request.form if request.method == "POST" else {}
+    return render_template("exceptions/new.html", kinds=EXCEPTION_KINDS, form=form), status
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required("exceptions.file")
+@on_refusal(_new_form)
 def new():
     if request.method == "GET":
-        return render_template("exceptions/new.html", kinds=EXCEPTION_KINDS, form={})
-    session = db_session()
-    try:
+        return _new_form()
+    with unit_of_work() as session:
         exc = exceptions.file_exception(session, current_user, _fields(request.form))
-    except GovernanceError as error:
-        session.rollback()
-        status = flash_refusal(error)
-        return render_template(
-            "exceptions/new.html", kinds=EXCEPTION_KINDS, form=request.form
-        ), status
-    session.commit()
     flash(f"{exc.label} is filed: decided by {_route_name(exc)}.", "success")
     return redirect(url_for("exception_pages.detail", exception_id=exc.id), 303)
 
@@ -101,10 +92,7 @@ def _route_name(exc) -> str:
 
 def _render_detail(exception_id: int, status: int = 200):
     session = db_session()
-    try:
-        exc = exceptions.get_exception(session, exception_id)
-    except GovernanceError as error:
-        abort(404, description=error.message)
+    exc = exceptions.get_exception(session, exception_id)
     votes = exceptions.exception_votes(session, exc)
     names = accounts.names(session, [v.voter_id for v in votes] + [exc.filed_by_id])
     return render_template(
@@ -133,12 +121,16 @@ def detail(exception_id: int):
     return _render_detail(exception_id)
 
 
+def _not_a_reader(_refusal) -> bool:
+    return not exceptions.can_read(current_user)
+
+
 @bp.post("/<int:exception_id>/vote")
 @login_required
+@on_refusal(_render_detail, plain=_not_a_reader)
 def vote(exception_id: int):
-    session = db_session()
     decision = request.form.get("decision", "")
-    try:
+    with unit_of_work() as session:
         _vote, tally = exceptions.cast_exception_vote(
             session,
             current_user,
@@ -147,12 +139,6 @@ def vote(exception_id: int):
             content_hash=request.form.get("content_hash", ""),
             comment=request.form.get("comment", "").strip() or None,
         )
-    except GovernanceError as error:
-        session.rollback()
-        if isinstance(error, NotAllowed) and not exceptions.can_read(current_user):
-            abort(403, description=error.message)
-        return _render_detail(exception_id, flash_refusal(error))
-    session.commit()
     state = exceptions.get_exception(session, exception_id).state
     outcome = f"It is {state}." if state != "submitted" else f"Tally: {tally.summary()}."
     flash(f"Your vote is recorded. {outcome}", "success")
@@ -161,10 +147,10 @@ def vote(exception_id: int):
 
 @bp.post("/<int:exception_id>/withdraw")
 @login_required
+@on_refusal(_render_detail, plain=_not_a_reader)
 def withdraw(exception_id: int):
-    session = db_session()
     version = request.form.get("version", "")
-    try:
+    with unit_of_work() as session:
         exceptions.withdraw(
             session,
             current_user,
@@ -172,11 +158,5 @@ def withdraw(exception_id: int):
             note=request.form.get("note", "").strip() or None,
             expected_version=int(version) if version.isdigit() else None,
         )
-    except GovernanceError as error:
-        session.rollback()
-        if isinstance(error, NotAllowed) and not exceptions.can_read(current_user):
-            abort(403, description=error.message)
-        return _render_detail(exception_id, flash_refusal(error))
-    session.commit()
     flash("The exception is withdrawn.", "success")
     return redirect(url_for("exception_pages.detail", exception_id=exception_id), 303)

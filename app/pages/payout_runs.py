@@ -7,23 +7,21 @@ forms to start or re-run a period, vote on a draft and lock an approved run.
     POST /payout-runs/N/vote             approve or reject a draft (changes.vote)
     POST /payout-runs/N/lock             approved -> locked (payouts.run)
 
-Reading needs `statements.read_all`, as the API's reads do (comp admins, the committee,
-auditors, admins). Thin: facts from `governance.payout_overview`, each form is one
-`governance.payout_runs` / `governance.payout_close` call and one commit. A refusal
-re-renders the page with its status (403, 404, 409, 422) and every problem flashed,
-nothing written.
+Reading needs `statements.read_all`, as the API's reads do. Each form is one
+`governance.payouts` call in one unit of work; a refusal re-renders the page with its
+status and every problem flashed (an unknown run: the 404 page), nothing written.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app import jobs
 from app.auth.decorators import permission_required
-from app.database import db_session
-from app.refusals import flash_refusal
-from governance.errors import GovernanceError, NotFound
+from app.database import db_session, unit_of_work
+from app.errors import on_refusal
+from governance.errors import NotFound
 from governance.payouts import close as payout_close
 from governance.payouts import overview as payout_overview
 from governance.payouts import runs as payout_runs
@@ -47,17 +45,16 @@ def index():
     return _list_page()
 
 
+def _period() -> str:
+    return request.form.get("period", "").strip()
+
+
 @bp.post("")
 @permission_required("payouts.run")
+@on_refusal(lambda status: _list_page(status, _period()))
 def start():
-    session = db_session()
-    period = request.form.get("period", "").strip()
-    try:
-        run = payout_runs.start_run(session, current_user, period)
-    except GovernanceError as exc:
-        session.rollback()
-        return _list_page(flash_refusal(exc), period)
-    session.commit()
+    with unit_of_work() as session:
+        run = payout_runs.start_run(session, current_user, _period())
     flash(
         f"{run.label} is built (build {run.version}): {run.statement_count} statements, "
         f"{run.line_count} lines. It is a draft until the committee approves it.",
@@ -67,10 +64,7 @@ def start():
 
 
 def _detail(run_id: int, status: int = 200):
-    try:
-        view = payout_overview.run_overview(db_session(), current_user, run_id)
-    except NotFound as exc:
-        abort(404, description=exc.message)
+    view = payout_overview.run_overview(db_session(), current_user, run_id)
     return render_template("payouts/detail.html", **view), status
 
 
@@ -80,12 +74,16 @@ def detail(run_id: int):
     return _detail(run_id)
 
 
+def _unknown_run(refusal) -> bool:
+    return isinstance(refusal, NotFound)
+
+
 @bp.post("/<int:run_id>/vote")
 @permission_required("changes.vote")
+@on_refusal(_detail, plain=_unknown_run)
 def vote(run_id: int):
-    session = db_session()
     decision = request.form.get("decision", "")
-    try:
+    with unit_of_work() as session:
         _vote, tally = payout_close.cast_run_vote(
             session,
             current_user,
@@ -94,13 +92,7 @@ def vote(run_id: int):
             content_hash=request.form.get("content_hash", ""),
             comment=request.form.get("comment", "").strip() or None,
         )
-    except GovernanceError as exc:
-        session.rollback()
-        if isinstance(exc, NotFound):
-            abort(404, description=exc.message)
-        return _detail(run_id, flash_refusal(exc))
-    session.commit()
-    state = payout_close.get_run(session, run_id).state
+    state = payout_runs.get_run(session, run_id).state
     if state == "approved":
         outcome = "The run is approved: a comp admin can lock it."
     elif tally.rejected:
@@ -114,18 +106,12 @@ def vote(run_id: int):
 
 @bp.post("/<int:run_id>/lock")
 @permission_required("payouts.run")
+@on_refusal(_detail, plain=_unknown_run)
 def lock(run_id: int):
-    session = db_session()
-    try:
+    with unit_of_work() as session:
         run = payout_close.lock_run(
             session, current_user, run_id, note=request.form.get("note", "").strip() or None
         )
-    except GovernanceError as exc:
-        session.rollback()
-        if isinstance(exc, NotFound):
-            abort(404, description=exc.message)
-        return _detail(run_id, flash_refusal(exc))
-    session.commit()
     flash(
         f"{run.label} is locked: its statements are final and payroll can be exported.", "success"
     )

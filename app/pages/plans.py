@@ -5,7 +5,8 @@
     GET /plans/KEY/N                one version's document (canonical YAML) and history
     GET /plans/KEY/diff?from=A&to=B the structural diff between any two versions
 
-Read-only and thin: `governance.policy_store` and `governance.browse` answer.
+Read-only and thin: `governance.plans` (lookup, review) answers; an unknown plan or
+version is the 404 page.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from flask import Blueprint, abort, render_template, request
 from app.auth.decorators import permission_required
 from app.database import db_session
 from governance import accounts
-from governance.errors import GovernanceError
 from governance.plans import lookup, review
 
 bp = Blueprint("plan_pages", __name__, url_prefix="/plans")
@@ -30,10 +30,7 @@ def plans():
 @bp.get("/<string:key>")
 @permission_required("plans.read")
 def versions(key: str):
-    try:
-        found = review.plan_versions(db_session(), key)
-    except GovernanceError as exc:
-        abort(404, description=exc.message)
+    found = review.plan_versions(db_session(), key)
     return render_template("committee/plan_versions.html", **found)
 
 
@@ -41,10 +38,7 @@ def versions(key: str):
 @permission_required("plans.read")
 def version(key: str, number: int):
     session = db_session()
-    try:
-        found = lookup.get_version(session, key, number)
-    except GovernanceError as exc:
-        abort(404, description=exc.message)
+    found = lookup.get_version(session, key, number)
     people = accounts.names(session, [t.actor_id for t in found.transitions])
     return render_template(
         "committee/plan_version.html",
@@ -58,10 +52,7 @@ def version(key: str, number: int):
 @permission_required("plans.read")
 def diff(key: str):
     session = db_session()
-    try:
-        found = review.plan_versions(session, key)
-    except GovernanceError as exc:
-        abort(404, description=exc.message)
+    found = review.plan_versions(session, key)
     numbers = [row["version"].number for row in found["versions"]]
     old = request.args.get("from", type=int)
     new = request.args.get("to", type=int)

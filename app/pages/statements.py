@@ -13,12 +13,11 @@ fetch with its session.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from app.auth.decorators import login_required
 from app.database import db_session
-from governance.errors import GovernanceError, NotFound
 from governance.permissions import has_permission
 from governance.statements import read as statements
 from rules.period import Period, PeriodError
@@ -27,18 +26,11 @@ bp = Blueprint("statement_pages", __name__, url_prefix="/statements")
 PER_PAGE = 100
 
 
-def _fail(exc: GovernanceError):
-    abort(404 if isinstance(exc, NotFound) else 403, description=exc.message)
-
-
 @bp.get("")
 @login_required
 def index():
     session = db_session()
-    try:
-        periods = statements.periods(session, current_user)
-    except GovernanceError as exc:
-        _fail(exc)
+    periods = statements.periods(session, current_user)
     period = request.args.get("period", "").strip() or (periods[0]["period"] if periods else "")
     problem = None
     if period:
@@ -73,18 +65,12 @@ def index():
 @bp.get("/<int:statement_id>")
 @login_required
 def statement(statement_id: int):
-    try:
-        found = statements.get_statement(db_session(), current_user, statement_id, traces=True)
-    except GovernanceError as exc:
-        _fail(exc)
+    found = statements.get_statement(db_session(), current_user, statement_id, traces=True)
     return render_template("statements/statement.html", st=found)
 
 
 @bp.get("/<int:statement_id>/lines/<int:line_id>")
 @login_required
 def line(statement_id: int, line_id: int):
-    try:
-        found = statements.get_line(db_session(), current_user, statement_id, line_id)
-    except GovernanceError as exc:
-        _fail(exc)
+    found = statements.get_line(db_session(), current_user, statement_id, line_id)
     return render_template("statements/line.html", line=found, st=found["statement"])

@@ -46,7 +46,6 @@ def _admin_with_token(session):
 
 def test_the_worker_thread_builds_the_run_while_clients_poll_the_job(real):
     from app import create_app
-    from app.api.payout_runs import worker
     from app.database import database
 
     url, engine = real
@@ -62,7 +61,7 @@ def test_the_worker_thread_builds_the_run_while_clients_poll_the_job(real):
         job = response.json
         assert job["state"] in ("queued", "building", "done")
         # The future of the worker thread (None if it has already finished).
-        assert worker.wait_for(job["id"], timeout=120) in ("done", None)
+        assert jobs.wait_for(job["id"], timeout=120) in ("done", None)
         polled = client.get(response.headers["Location"], headers=headers).json
         assert polled["state"] == "done", polled
         run = client.get(polled["run_url"], headers=headers).json

@@ -1,9 +1,9 @@
 """`/api/v1/disputes`: file, list, read with history, review, resolve, comment.
 
-Thin: parse, call one `governance.disputes` function, commit once, serialise. Refusals map
-to HTTP here: not found (or not yours) 404, not allowed 403, wrong state or a line already
-disputed 409, bad input 422 listing every problem. A change may name the dispute version
-it is based on, as `If-Match` (412 when stale) or `expected_version` (409 when stale).
+Thin: parse, call one `governance.disputes` function in one unit of work, serialise;
+refusals answer by kind (app/errors.py), a dispute that is not yours as not found. A
+change may name the dispute version it is based on, as `If-Match` (412 when stale) or
+`expected_version` (409 when stale).
 
 Listing: a rep gets their own disputes, a manager their team's (and their own), reviewers
 and auditors everyone's; `scope=mine|team|all` narrows it.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
@@ -28,14 +28,13 @@ from app.api.disputes.schemas import (
     DisputeReviewSchema,
     DisputeSchema,
 )
+from app.api.etags import if_match
 from app.auth.decorators import permission_required
-from app.database import db_session
+from app.database import db_session, transactional
 from app.errors import ErrorSchema
 from app.extensions import login_manager
-from app.refusals import refuse
 from governance.disputes import rules as dispute_rules
 from governance.disputes import workflow as disputes
-from governance.errors import GovernanceError
 
 blp = Blueprint("disputes", __name__, url_prefix="/disputes", description="Disputes")
 
@@ -46,18 +45,10 @@ def _etag(dispute) -> dict[str, str]:
     return {"ETag": f'"{dispute.version}"'}
 
 
-def _expected(body_value: int | None) -> tuple[int | None, int]:
-    """(expected version, status when stale): If-Match wins over the body's value."""
-    if not request.headers.get("If-Match"):
-        return body_value, 409
-    tags = list(request.if_match.as_set())
-    if len(tags) != 1 or not tags[0].isdigit():
-        abort(
-            412,
-            message="If-Match must name one dispute version, as in the ETag of GET /disputes/ID.",
-            errors=[{"path": "If-Match", "message": 'expected one ETag such as "3"'}],
-        )
-    return int(tags[0]), 412
+def _expected(body_value: int | None) -> int | None:
+    """The expected version: If-Match (a stale one answers 412) wins over the body's (409)."""
+    header = if_match("one dispute version, as in the ETag of GET /disputes/ID")
+    return body_value if header is None else header
 
 
 def listing_required(view):
@@ -85,12 +76,9 @@ class Disputes(MethodView):
     def get(self, query):
         """The disputes you may see, newest first (`scope`, `state` filter them)."""
         session = db_session()
-        try:
-            stmt = dispute_rules.visible(
-                session, current_user, scope=query["scope"], states=query["state"]
-            )
-        except GovernanceError as exc:
-            refuse(exc)
+        stmt = dispute_rules.visible(
+            session, current_user, scope=query["scope"], states=query["state"]
+        )
         return list(session.scalars(stmt))
 
     @permission_required("disputes.file")
@@ -99,22 +87,18 @@ class Disputes(MethodView):
     @blp.alt_response(404, schema=ErrorSchema, description="no such line of yours")
     @blp.alt_response(409, schema=ErrorSchema, description="run not locked, or already disputed")
     @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    @transactional
     def post(self, body):
         """Dispute one of your own lines of a locked payout run."""
-        session = db_session()
-        try:
-            dispute = disputes.file(
-                session,
-                current_user,
-                body["line_id"],
-                reason=body["reason"],
-                attachments=body["attachments"],
-                claimed_amount=body["claimed_amount"],
-                business_days=current_app.config.get("DISPUTE_DUE_BUSINESS_DAYS"),
-            )
-        except GovernanceError as exc:
-            refuse(exc)
-        session.commit()
+        dispute = disputes.file(
+            db_session(),
+            current_user,
+            body["line_id"],
+            reason=body["reason"],
+            attachments=body["attachments"],
+            claimed_amount=body["claimed_amount"],
+            business_days=current_app.config.get("DISPUTE_DUE_BUSINESS_DAYS"),
+        )
         return dispute, 201, _etag(dispute)
 
 
@@ -124,21 +108,15 @@ class Disputes(MethodView):
 @blp.alt_response(404, schema=ErrorSchema, description="no such dispute you may see")
 def get_dispute(dispute_id: int):
     """One dispute with its attachments and its whole history."""
-    try:
-        dispute = dispute_rules.get(db_session(), current_user, dispute_id)
-    except GovernanceError as exc:
-        refuse(exc)
+    dispute = dispute_rules.get(db_session(), current_user, dispute_id)
     return dispute, 200, _etag(dispute)
 
 
+@transactional
 def _change(action, dispute_id: int, body: dict, status: int = 200, **kwargs):
-    expected, stale_status = _expected(body.pop("expected_version"))
+    expected = _expected(body.pop("expected_version"))
     session = db_session()
-    try:
-        action(session, current_user, dispute_id, expected_version=expected, **kwargs)
-    except GovernanceError as exc:
-        refuse(exc, stale_status=stale_status)
-    session.commit()
+    action(session, current_user, dispute_id, expected_version=expected, **kwargs)
     dispute = dispute_rules.get(session, current_user, dispute_id)
     return dispute, status, _etag(dispute)
 

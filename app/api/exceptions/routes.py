@@ -6,10 +6,8 @@
     POST /exceptions/N/votes             approve or reject, bound to its content hash
     POST /exceptions/N/withdraw          take it back (the filer or the deal desk)
 
-Thin, like `app/api/changes`: parse, call one `governance.exceptions` function, commit
-once, serialise. Refusals: 404, 403 (permission, one's own exception, a committee-route
-exception for the deal desk), 409 (wrong state, other hash, second vote, stale version),
-422 with every problem and nothing written.
+Thin, like `app/api/committee`: parse, call one `governance.exceptions` function in one
+unit of work, serialise; refusals answer by kind (app/errors.py).
 """
 
 from __future__ import annotations
@@ -22,7 +20,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from app.api.changes.schemas import VoteRequestSchema
+from app.api.committee.schemas import VoteRequestSchema
 from app.api.exceptions.schemas import (
     ExceptionDetailSchema,
     ExceptionListSchema,
@@ -31,10 +29,8 @@ from app.api.exceptions.schemas import (
     WithdrawSchema,
 )
 from app.auth.decorators import login_required
-from app.database import db_session
+from app.database import db_session, transactional
 from app.errors import ErrorSchema
-from app.refusals import refuse
-from governance.errors import GovernanceError
 from governance.exceptions import workflow as exceptions
 
 blp = Blueprint(
@@ -109,11 +105,7 @@ class Exceptions(MethodView):
     @blp.response(200, ExceptionListSchema)
     def get(self, query):
         """Every exception, newest first; `state` filters (expired = approved, past expiry)."""
-        session = db_session()
-        try:
-            found = exceptions.list_exceptions(session, state=query["state"])
-        except GovernanceError as exc:
-            refuse(exc)
+        found = exceptions.list_exceptions(db_session(), state=query["state"])
         return {"exceptions": [summary(e) for e in found]}
 
     @login_required
@@ -121,15 +113,12 @@ class Exceptions(MethodView):
     @blp.response(201, ExceptionDetailSchema, description="filed: submitted, estimated, routed")
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    @transactional
     def post(self, body):
         """File an exception. The engine estimates its payout impact; the approval rules in
         force route it (deal desk + finance, or the committee above the threshold)."""
         session = db_session()
-        try:
-            exc = exceptions.file_exception(session, current_user, body)
-        except GovernanceError as exc:
-            refuse(exc)
-        session.commit()
+        exc = exceptions.file_exception(session, current_user, body)
         return detail(session, exc), 201
 
 
@@ -140,11 +129,7 @@ class Exceptions(MethodView):
 def exception_item(exception_id: int):
     """One exception with its impact estimate, its votes and their tally."""
     session = db_session()
-    try:
-        exc = exceptions.get_exception(session, exception_id)
-    except GovernanceError as exc:
-        refuse(exc)
-    return detail(session, exc)
+    return detail(session, exceptions.get_exception(session, exception_id))
 
 
 @blp.route("/<int:exception_id>/votes", methods=["POST"])
@@ -154,14 +139,11 @@ def exception_item(exception_id: int):
 @blp.alt_response(403, schema=ErrorSchema, description="no right to vote, or one's own")
 @blp.alt_response(409, schema=ErrorSchema, description="decided, other hash, voted already")
 @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+@transactional
 def exception_vote(body, exception_id: int):
     """Approve or reject, bound to the content hash; the deciding vote decides."""
     session = db_session()
-    try:
-        vote, _tally = exceptions.cast_exception_vote(session, current_user, exception_id, **body)
-    except GovernanceError as exc:
-        refuse(exc)
-    session.commit()
+    vote, _tally = exceptions.cast_exception_vote(session, current_user, exception_id, **body)
     return detail(session, exceptions.get_exception(session, exception_id), vote), 201
 
 
@@ -171,18 +153,11 @@ def exception_vote(body, exception_id: int):
 @blp.response(200, ExceptionDetailSchema)
 @blp.alt_response(403, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema, description="not submitted, or a stale version")
+@transactional
 def exception_withdraw(body, exception_id: int):
     """Take a submitted exception back."""
     session = db_session()
-    try:
-        exc = exceptions.withdraw(
-            session,
-            current_user,
-            exception_id,
-            note=body["note"],
-            expected_version=body["version"],
-        )
-    except GovernanceError as exc:
-        refuse(exc)
-    session.commit()
+    exc = exceptions.withdraw(
+        session, current_user, exception_id, note=body["note"], expected_version=body["version"]
+    )
     return detail(session, exc)

@@ -9,7 +9,7 @@ docs/exceptions.md).
 
 import marshmallow as ma
 
-from app.api.changes.schemas import TallySchema, VoteSchema
+from app.api.committee.schemas import TallySchema, VoteSchema
 from app.api.plans.schemas import UtcDateTime
 from models.exceptions import EXCEPTION_KINDS, EXCEPTION_STATES, ROUTES
 

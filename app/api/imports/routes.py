@@ -1,8 +1,8 @@
 """`POST /api/v1/imports`: load participants, quotas, deals, events and FX rates.
 
-Thin: read the body into an import batch, call the import service, commit once (or roll
-back for a dry run or bad input), serialise the report. 201 when something was created
-or updated, 200 when nothing changed or for a dry run, 422 listing every problem.
+Thin: read the body into an import batch, call the import service in one unit of work
+(rolled back for a dry run or bad input), serialise the report. 201 when something was
+created or updated, 200 when nothing changed or for a dry run, 422 listing every problem.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from flask_smorest import Blueprint, abort
 
 from app.api.imports.schemas import REQUEST_BODY, ImportQuerySchema, ImportReportSchema
 from app.auth.decorators import permission_required
-from app.database import db_session
+from app.database import unit_of_work
 from app.errors import ErrorSchema, problems_payload
 from governance.imports.service import import_batch
 from governance.imports.sources import Batch, read_source
@@ -71,15 +71,10 @@ class Imports(MethodView):
     def post(self, query):
         """Import section-3 JSON or one CSV file (upsert by id; see docs/imports.md)."""
         batch = _batch_from_request(query)
-        session = db_session()
-        try:
-            report = import_batch(session, batch, actor=current_user)
-        except InvalidData as exc:
-            session.rollback()
-            _reject(list(exc.problems))
-        if query["dry_run"]:
-            session.rollback()
-        else:
-            session.commit()
+        with unit_of_work(dry_run=query["dry_run"]) as session:
+            try:
+                report = import_batch(session, batch, actor=current_user)
+            except InvalidData as exc:
+                _reject(list(exc.problems))
         body = report.as_dict() | {"dry_run": query["dry_run"]}
         return body, (201 if report.changed and not query["dry_run"] else 200)

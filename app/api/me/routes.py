@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.api.me.schemas import MeSchema, NewTokenSchema, TokenCreateSchema, TokenSchema
 from app.auth.decorators import login_required, permission_required
-from app.database import db_session
+from app.database import db_session, transactional
 from governance.accounts import issue_token, revoke_token
 from governance.permissions import permissions_of
 from models import ApiToken
@@ -46,10 +46,9 @@ class Tokens(MethodView):
     @permission_required("tokens.manage_own")
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
+    @transactional
     def post(self, body):
-        session = db_session()
-        token, secret = issue_token(session, current_user, body["name"], body["expires_at"])
-        session.commit()
+        token, secret = issue_token(db_session(), current_user, body["name"], body["expires_at"])
         # The response schema dumps the row itself; the secret is no column, so it is
         # added beside the row's fields (dumping twice would feed strings to DateTime).
         fields = {name: getattr(token, name) for name in TokenSchema().fields}
@@ -60,6 +59,7 @@ class Tokens(MethodView):
 class TokenItem(MethodView):
     @permission_required("tokens.manage_own")
     @blp.response(204)
+    @transactional
     def delete(self, token_id: int):
         session = db_session()
         token = session.get(ApiToken, token_id)
@@ -67,4 +67,3 @@ class TokenItem(MethodView):
         if token is None or token.user_id != current_user.id:
             abort(404, description=f"No token {token_id}.")
         revoke_token(session, token)
-        session.commit()

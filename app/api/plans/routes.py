@@ -1,10 +1,9 @@
 """`/api/v1/plans`: drafts, the version lifecycle, YAML export, diffs, the governing version.
 
-Thin: parse, call one `governance.policy_store` function, commit once, serialise. The
-store's refusals map to HTTP here: not found 404, not allowed 403, wrong state or a
-concurrent change 409, an invalid document 422 listing every problem. An edit names the
-plan revision it is based on, as `If-Match` (412 when stale) or `expected_revision`
-(409 when stale); a draft edit without either is refused with 428, so no edit is lost.
+Thin: parse, call one `governance.plans` function in one unit of work, serialise;
+refusals answer by kind (app/errors.py). An edit names the plan revision it is based on,
+as `If-Match` (412 when stale) or `expected_revision` (409 when stale); a draft edit
+without either is refused with 428, so no edit is lost.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
+from app.api.etags import if_match
 from app.api.plans.schemas import (
     DOCUMENT_BODY,
     DiffQuerySchema,
@@ -27,10 +27,9 @@ from app.api.plans.schemas import (
     VersionSchema,
 )
 from app.auth.decorators import permission_required
-from app.database import db_session
+from app.database import db_session, transactional
 from app.errors import ErrorSchema
-from app.refusals import refuse
-from governance.errors import DocumentRejected, GovernanceError
+from governance.errors import DocumentRejected
 from governance.plans import lifecycle
 from governance.plans import lookup as plans
 from governance.plans.diff import diff_documents
@@ -47,32 +46,18 @@ def _etag(plan: PolicyPlan) -> dict[str, str]:
     return {"ETag": f'"{plan.revision}"'}
 
 
-def _if_match() -> int | None:
-    """The revision named by `If-Match`, or None without the header."""
-    if not request.headers.get("If-Match"):
-        return None
-    tags = list(request.if_match.as_set())
-    if len(tags) != 1 or not tags[0].isdigit():
-        abort(
-            412,
-            message="If-Match must name one plan revision, as in the ETag of GET /plans/KEY.",
-            errors=[{"path": "If-Match", "message": 'expected one ETag such as "3"'}],
-        )
-    return int(tags[0])
-
-
-def _expectation(body_value: int | None, *, required: bool) -> tuple[int | None, int]:
-    """(expected revision, status to answer when it is stale)."""
-    header = _if_match()
+def _expectation(body_value: int | None, *, required: bool) -> int | None:
+    """The expected revision: If-Match (a stale one answers 412) or the body's (409)."""
+    header = if_match("one plan revision, as in the ETag of GET /plans/KEY")
     if header is not None:
-        return header, 412
+        return header
     if body_value is None and required:
         abort(
             428,
             message="Say which revision the edit is based on: If-Match or expected_revision.",
             errors=[{"path": "If-Match", "message": "required (or ?expected_revision=)"}],
         )
-    return body_value, 409
+    return body_value
 
 
 def _document_text() -> str:
@@ -102,16 +87,12 @@ class Plans(MethodView):
     @blp.response(201, VersionDetailSchema, description="the new draft; ETag: plan revision")
     @blp.alt_response(409, schema=ErrorSchema, description="the plan already has a draft")
     @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    @transactional
     def post(self, query):
         """Create a draft from a plan document (the plan is created with its first draft)."""
-        session = db_session()
-        try:
-            version = lifecycle.create_draft(
-                session, current_user, _document_text(), source="body", note=query["note"]
-            )
-        except GovernanceError as exc:
-            refuse(exc)
-        session.commit()
+        version = lifecycle.create_draft(
+            db_session(), current_user, _document_text(), source="body", note=query["note"]
+        )
         return version, 201, _etag(version.plan)
 
 
@@ -122,10 +103,7 @@ class PlanItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, key: str):
         """A plan and all its versions."""
-        try:
-            plan = plans.get_plan(db_session(), key)
-        except GovernanceError as exc:
-            refuse(exc)
+        plan = plans.get_plan(db_session(), key)
         return plan, 200, _etag(plan)
 
 
@@ -136,10 +114,7 @@ class VersionItem(MethodView):
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, key: str, number: int):
         """One version: its document as written, state, hashes and transitions."""
-        try:
-            version = plans.get_version(db_session(), key, number)
-        except GovernanceError as exc:
-            refuse(exc)
+        version = plans.get_version(db_session(), key, number)
         return version, 200, _etag(version.plan)
 
     @permission_required("plans.edit")
@@ -152,23 +127,19 @@ class VersionItem(MethodView):
     @blp.alt_response(412, schema=ErrorSchema, description="If-Match names a stale revision")
     @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
     @blp.alt_response(428, schema=ErrorSchema, description="neither If-Match nor expected_revision")
+    @transactional
     def put(self, query, key: str, number: int):
         """Replace a draft's document (only a draft is editable)."""
-        expected, stale_status = _expectation(query["expected_revision"], required=True)
-        session = db_session()
-        try:
-            version = lifecycle.update_draft(
-                session,
-                current_user,
-                key,
-                number,
-                _document_text(),
-                expected_revision=expected,
-                source="body",
-            )
-        except GovernanceError as exc:
-            refuse(exc, stale_status=stale_status)
-        session.commit()
+        expected = _expectation(query["expected_revision"], required=True)
+        version = lifecycle.update_draft(
+            db_session(),
+            current_user,
+            key,
+            number,
+            _document_text(),
+            expected_revision=expected,
+            source="body",
+        )
         return version, 200, _etag(version.plan)
 
 
@@ -179,10 +150,7 @@ class VersionItem(MethodView):
 )
 def export_version(key: str, number: int):
     """The version as canonical YAML: byte-stable, and it loads to the same content hash."""
-    try:
-        version = plans.get_version(db_session(), key, number)
-    except GovernanceError as exc:
-        refuse(exc)
+    version = plans.get_version(db_session(), key, number)
     filename = f"{key}-v{number}.yaml"
     return Response(
         plans.export_yaml(version),
@@ -192,32 +160,23 @@ def export_version(key: str, number: int):
 
 
 def _transition(action, key: str, number: int, body: dict):
-    expected, stale_status = _expectation(body["expected_revision"], required=False)
-    session = db_session()
+    expected = _expectation(body["expected_revision"], required=False)
     kwargs = {"note": body["note"], "expected_revision": expected}
     if action is lifecycle.submit:
         kwargs["retroactive"] = body["retroactive"]
     elif body["retroactive"]:
-        refuse(
-            DocumentRejected(
-                "retroactive is set on submission.",
-                [Problem(path="json.retroactive", message="not accepted here")],
-            )
+        raise DocumentRejected(
+            "retroactive is set on submission.",
+            [Problem(path="json.retroactive", message="not accepted here")],
         )
     if action in (lifecycle.submit, lifecycle.approve):
         kwargs["effective_from"] = body["effective_from"]
     elif body["effective_from"] is not None:
-        refuse(
-            DocumentRejected(
-                "effective_from is set on submission or approval.",
-                [Problem(path="json.effective_from", message="not accepted here")],
-            )
+        raise DocumentRejected(
+            "effective_from is set on submission or approval.",
+            [Problem(path="json.effective_from", message="not accepted here")],
         )
-    try:
-        version = action(session, current_user, key, number, **kwargs)
-    except GovernanceError as exc:
-        refuse(exc, stale_status=stale_status)
-    session.commit()
+    version = action(db_session(), current_user, key, number, **kwargs)
     return version, 200, _etag(version.plan)
 
 
@@ -229,6 +188,7 @@ def _transition_route(name: str, action, permission: str, doc: str) -> None:
     @blp.alt_response(409, schema=ErrorSchema, description="wrong state, or a concurrent change")
     @blp.alt_response(412, schema=ErrorSchema, description="If-Match names a stale revision")
     @blp.alt_response(422, schema=ErrorSchema, description="a check failed; every problem")
+    @transactional
     def view(body, key: str, number: int):
         return _transition(action, key, number, body)
 
@@ -274,11 +234,8 @@ _transition_route(
 def diff_versions(query, key: str):
     """What changed between two versions, by rule id: `?from=N&to=M`."""
     session = db_session()
-    try:
-        old = plans.get_version(session, key, query["from_"])
-        new = plans.get_version(session, key, query["to"])
-    except GovernanceError as exc:
-        refuse(exc)
+    old = plans.get_version(session, key, query["from_"])
+    new = plans.get_version(session, key, query["to"])
     result = diff_documents(plans.plan_of(old).document, plans.plan_of(new).document)
     return {"plan": key, "from_": old, "to": new, **result.as_dict()}
 
@@ -291,10 +248,7 @@ def diff_versions(query, key: str):
 def governing_version(query, key: str):
     """The version governing a date (`on`), as known at a record time (`as_of`)."""
     session = db_session()
-    try:
-        plans.get_plan(session, key)
-    except GovernanceError as exc:
-        refuse(exc)
+    plans.get_plan(session, key)
     version = plans.version_governing(session, key, query["on"], query["as_of"])
     if version is None:
         abort(404, message=f"No version of {key!r} governs {query['on'].isoformat()}.")

@@ -28,8 +28,6 @@ from app.api.statements.schemas import (
 from app.auth.decorators import login_required
 from app.database import db_session
 from app.errors import ErrorSchema
-from app.refusals import refuse
-from governance.errors import GovernanceError
 from governance.statements import exports as statement_exports
 from governance.statements import read as statements
 
@@ -50,10 +48,7 @@ def _filters(query: dict) -> dict:
 def list_statements(query):
     """The statements the caller may read, newest period first (filter by period, run,
     participant)."""
-    try:
-        return {"items": statements.list_statements(db_session(), current_user, **_filters(query))}
-    except GovernanceError as exc:
-        refuse(exc)
+    return {"items": statements.list_statements(db_session(), current_user, **_filters(query))}
 
 
 @blp.route("/periods")
@@ -62,10 +57,7 @@ def list_statements(query):
 @blp.alt_response(403, schema=ErrorSchema)
 def list_periods():
     """The periods with a run holding statements the caller may read, newest first."""
-    try:
-        return {"items": statements.periods(db_session(), current_user)}
-    except GovernanceError as exc:
-        refuse(exc)
+    return {"items": statements.periods(db_session(), current_user)}
 
 
 @blp.route("/export")
@@ -77,12 +69,7 @@ def export_statements(query):
     """The caller's visible statements (filtered as the list) with lines and explanations:
     JSON (with traces) or CSV (one row per line)."""
     fmt = query["format"]
-    try:
-        text = statement_exports.export_statements(
-            db_session(), current_user, fmt, **_filters(query)
-        )
-    except GovernanceError as exc:
-        refuse(exc)
+    text = statement_exports.export_statements(db_session(), current_user, fmt, **_filters(query))
     return download(text, fmt, f"statements-{query['period'] or 'all'}")
 
 
@@ -93,12 +80,9 @@ def export_statements(query):
 @blp.alt_response(404, schema=ErrorSchema)
 def get_statement(query, statement_id: int):
     """A statement: totals, attainment and every line with its plain-words explanation."""
-    try:
-        return statements.get_statement(
-            db_session(), current_user, statement_id, traces=query["traces"]
-        )
-    except GovernanceError as exc:
-        refuse(exc)
+    return statements.get_statement(
+        db_session(), current_user, statement_id, traces=query["traces"]
+    )
 
 
 @blp.route("/<int:statement_id>/lines/<int:line_id>")
@@ -107,10 +91,7 @@ def get_statement(query, statement_id: int):
 @blp.alt_response(404, schema=ErrorSchema)
 def get_line(statement_id: int, line_id: int):
     """One line of a statement: its explanation and the engine's full trace."""
-    try:
-        return statements.get_line(db_session(), current_user, statement_id, line_id)
-    except GovernanceError as exc:
-        refuse(exc)
+    return statements.get_line(db_session(), current_user, statement_id, line_id)
 
 
 @blp.route("/runs/<int:run_id>/payroll")
@@ -122,8 +103,5 @@ def payroll(query, run_id: int):
     """Payroll export of a LOCKED run: one row per participant and currency (participant,
     name, amount_payable, currency, period); 409 for a run that is not locked."""
     fmt = query["format"]
-    try:
-        text = statement_exports.export_payroll(db_session(), current_user, run_id, fmt)
-    except GovernanceError as exc:
-        refuse(exc)
+    text = statement_exports.export_payroll(db_session(), current_user, run_id, fmt)
     return download(text, fmt, f"payroll-run-{run_id}")

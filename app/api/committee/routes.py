@@ -7,9 +7,8 @@
     POST     /approval-rules/N/votes         vote on a proposal
     POST     /approval-rules/N/withdraw      take a proposal back
 
-Thin, like `app/api/plans`: parse, call one `governance` function, commit once,
-serialise. Refusals map as there: 404, 403 (permission or one's own request), 409 (wrong
-state, a content hash that is not the subject's, a second vote), 422 with every problem.
+Thin, like `app/api/plans`: parse, call one `governance` function in one unit of work,
+serialise; refusals answer by kind (app/errors.py).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
-from app.api.changes.schemas import (
+from app.api.committee.schemas import (
     BallotBoxSchema,
     CastVoteSchema,
     ChangeRequestSchema,
@@ -29,17 +28,15 @@ from app.api.changes.schemas import (
     VoteRequestSchema,
 )
 from app.auth.decorators import permission_required
-from app.database import db_session
+from app.database import db_session, transactional
 from app.errors import ErrorSchema
-from app.refusals import refuse
 from governance.committee import approval_rules
-from governance.errors import GovernanceError
 from governance.plans import lookup as plans
 from governance.plans.tally import change_request_of, deciding_rule_set, plan_tally, plan_votes
 from governance.plans.votes import cast_plan_vote
 
 blp = Blueprint(
-    "changes", __name__, url_prefix="", description="Committee votes and approval rules"
+    "committee", __name__, url_prefix="", description="Committee votes and approval rules"
 )
 
 VERSION_PATH = "/plans/<string:key>/versions/<int:number>"
@@ -96,11 +93,7 @@ class PlanVotes(MethodView):
     def get(self, key: str, number: int):
         """The votes on a version and their tally under the rules that decide it."""
         session = db_session()
-        try:
-            version = plans.get_version(session, key, number)
-        except GovernanceError as exc:
-            refuse(exc)
-        return _plan_box(session, version)
+        return _plan_box(session, plans.get_version(session, key, number))
 
     @permission_required("changes.vote")
     @blp.arguments(VoteRequestSchema)
@@ -108,15 +101,12 @@ class PlanVotes(MethodView):
     @blp.alt_response(403, schema=ErrorSchema, description="one's own change")
     @blp.alt_response(409, schema=ErrorSchema, description="not submitted, other hash, voted")
     @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    @transactional
     def post(self, body, key: str, number: int):
         """Approve or reject a submitted version, bound to its content hash. The vote that
         reaches the quorum approves it (any rejection rejects, when the rules say so)."""
         session = db_session()
-        try:
-            vote, _tally = cast_plan_vote(session, current_user, key, number, **body)
-        except GovernanceError as exc:
-            refuse(exc)
-        session.commit()
+        vote, _tally = cast_plan_vote(session, current_user, key, number, **body)
         return _plan_box(session, plans.get_version(session, key, number), vote), 201
 
 
@@ -127,10 +117,7 @@ class PlanVotes(MethodView):
 def version_impact(key: str, number: int):
     """What the version carried when submitted: its test results and impact simulation."""
     session = db_session()
-    try:
-        version = plans.get_version(session, key, number)
-    except GovernanceError as exc:
-        refuse(exc)
+    version = plans.get_version(session, key, number)
     request = change_request_of(session, version)
     if request is None:
         abort(404, message=f"{version.label} has no change request: it was never submitted.")
@@ -155,10 +142,7 @@ class RuleSets(MethodView):
     def get(self):
         """The approval rules in force and every version, proposed or past."""
         session = db_session()
-        try:
-            active = approval_rules.active_rule_set(session)
-        except GovernanceError as exc:
-            refuse(exc)
+        active = approval_rules.active_rule_set(session)
         return {
             "active": _rule_set(active),
             "versions": [_rule_set(r) for r in approval_rules.list_rule_sets(session)],
@@ -169,16 +153,11 @@ class RuleSets(MethodView):
     @blp.response(201, RuleSetDetailSchema, description="the proposal, up for a vote")
     @blp.alt_response(409, schema=ErrorSchema, description="another proposal is open")
     @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    @transactional
     def post(self, body):
         """Propose new approval rules: decided by vote under the rules in force now."""
         session = db_session()
-        try:
-            rule_set = approval_rules.propose(
-                session, current_user, body["rules"], note=body["note"]
-            )
-        except GovernanceError as exc:
-            refuse(exc)
-        session.commit()
+        rule_set = approval_rules.propose(session, current_user, body["rules"], note=body["note"])
         return _rule_set_detail(session, rule_set), 201
 
 
@@ -189,11 +168,7 @@ class RuleSets(MethodView):
 def rule_set_item(number: int):
     """One version of the approval rules, with its votes and tally."""
     session = db_session()
-    try:
-        rule_set = approval_rules.get_rule_set(session, number)
-    except GovernanceError as exc:
-        refuse(exc)
-    return _rule_set_detail(session, rule_set)
+    return _rule_set_detail(session, approval_rules.get_rule_set(session, number))
 
 
 @blp.route("/approval-rules/<int:number>/votes", methods=["POST"])
@@ -203,14 +178,11 @@ def rule_set_item(number: int):
 @blp.alt_response(403, schema=ErrorSchema, description="one's own proposal")
 @blp.alt_response(409, schema=ErrorSchema, description="not open, other hash, voted")
 @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+@transactional
 def vote_on_rules(body, number: int):
     """Approve or reject a proposal; the deciding vote puts it in force or rejects it."""
     session = db_session()
-    try:
-        vote, _tally = approval_rules.cast_rules_vote(session, current_user, number, **body)
-    except GovernanceError as exc:
-        refuse(exc)
-    session.commit()
+    vote, _tally = approval_rules.cast_rules_vote(session, current_user, number, **body)
     return _rule_set_detail(session, approval_rules.get_rule_set(session, number), vote), 201
 
 
@@ -219,12 +191,9 @@ def vote_on_rules(body, number: int):
 @blp.arguments(NoteSchema, required=False)
 @blp.response(200, RuleSetDetailSchema)
 @blp.alt_response(409, schema=ErrorSchema, description="not an open proposal")
+@transactional
 def withdraw_rules(body, number: int):
     """Take an open proposal back."""
     session = db_session()
-    try:
-        rule_set = approval_rules.withdraw(session, current_user, number, note=body["note"])
-    except GovernanceError as exc:
-        refuse(exc)
-    session.commit()
+    rule_set = approval_rules.withdraw(session, current_user, number, note=body["note"])
     return _rule_set_detail(session, rule_set)

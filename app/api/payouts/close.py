@@ -4,18 +4,17 @@
     POST /payout-runs/<id>/votes    approve or reject a draft run (committee, changes.vote)
     POST /payout-runs/<id>/lock     approved -> locked (payouts.run)
 
-Thin: parse, call one `governance.payout_close` function, commit once, serialise.
-Refusals: 404 no run, 403 permission or one's own run, 409 wrong state / other content
-hash / a second vote / a rejected ballot, 422 every problem of the ballot.
+Thin: parse, call one `governance.payouts.close` function in one unit of work,
+serialise; refusals answer by kind (app/errors.py).
 """
 
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from app.api.payout_close.schemas import (
+from app.api.payouts import blp
+from app.api.payouts.schemas import (
     LockedRunSchema,
     LockRequestSchema,
     RunBallotSchema,
@@ -23,18 +22,10 @@ from app.api.payout_close.schemas import (
     RunVoteRequestSchema,
 )
 from app.auth.decorators import permission_required
-from app.database import db_session
+from app.database import db_session, transactional
 from app.errors import ErrorSchema
-from app.refusals import refuse
-from governance.errors import GovernanceError
 from governance.payouts import close as payout_close
-
-blp = Blueprint(
-    "payout_close",
-    __name__,
-    url_prefix="/payout-runs",
-    description="Payout run close: committee votes and the lock",
-)
+from governance.payouts import runs as payout_runs
 
 
 def _box(session, run, **extra) -> dict:
@@ -51,11 +42,7 @@ def _box(session, run, **extra) -> dict:
 def run_tally(run_id: int):
     """The run's content hash (what a vote names), the approval rule, tally and votes."""
     session = db_session()
-    try:
-        run = payout_close.get_run(session, run_id)
-    except GovernanceError as exc:
-        refuse(exc)
-    return _box(session, run)
+    return _box(session, payout_runs.get_run(session, run_id))
 
 
 @blp.route("/<int:run_id>/votes")
@@ -66,17 +53,14 @@ class RunVotes(MethodView):
     @blp.alt_response(403, schema=ErrorSchema, description="a run one started")
     @blp.alt_response(409, schema=ErrorSchema, description="not a draft, other hash, voted")
     @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    @transactional
     def post(self, body, run_id: int):
         """Approve or reject a draft run, bound to its content hash. The vote that meets
         the quorum approves it; a rejection (when the rules say so) sends it back to be
         re-run."""
         session = db_session()
-        try:
-            vote, _tally = payout_close.cast_run_vote(session, current_user, run_id, **body)
-        except GovernanceError as exc:
-            refuse(exc)
-        session.commit()
-        return _box(session, payout_close.get_run(session, run_id), vote=vote), 201
+        vote, _tally = payout_close.cast_run_vote(session, current_user, run_id, **body)
+        return _box(session, payout_runs.get_run(session, run_id), vote=vote), 201
 
 
 @blp.route("/<int:run_id>/lock", methods=["POST"])
@@ -85,12 +69,9 @@ class RunVotes(MethodView):
 @blp.response(200, LockedRunSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema, description="the run is not approved")
+@transactional
 def lock(body, run_id: int):
     """Lock an approved run: its period, lines and statements never change again."""
     session = db_session()
-    try:
-        run = payout_close.lock_run(session, current_user, run_id, note=body["note"])
-    except GovernanceError as exc:
-        refuse(exc)
-    session.commit()
+    run = payout_close.lock_run(session, current_user, run_id, note=body["note"])
     return _box(session, run, locked_at=run.locked_at, locked_by_id=run.locked_by_id)

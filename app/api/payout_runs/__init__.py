@@ -1,1 +1,0 @@
-"""`/api/v1/payout-runs`: start a payout run, list runs, read one and its lines."""

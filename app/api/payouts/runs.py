@@ -1,0 +1,136 @@
+"""Payout runs over HTTP.
+
+    POST /payout-runs                 start (or re-run the draft of) a period
+    GET  /payout-runs                 runs, newest period first (paged, ?period=)
+    GET  /payout-runs/<id>            one run: state, hashes, counts, progress
+    GET  /payout-runs/<id>/lines      its lines with traces (paged, ?participant=)
+    GET  /payout-runs/jobs[/<id>]     build jobs, newest first (paged, ?period=); one job
+
+Reading needs `statements.read_all`. `POST {"period"}` queues a job (app/jobs.py) and
+answers 202 with it (Location: the job) once the period is valid and no job of it is
+queued or building; `"wait": true` builds the run in the request: 201 with the run.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from flask import jsonify, url_for
+from flask_login import current_user
+
+from app import jobs
+from app.api.payouts import blp
+from app.api.payouts.schemas import (
+    JobListQuerySchema,
+    JobPageSchema,
+    JobSchema,
+    LinePageSchema,
+    LineQuerySchema,
+    RunListQuerySchema,
+    RunPageSchema,
+    RunSchema,
+    StartRunSchema,
+)
+from app.auth.decorators import permission_required
+from app.database import database, db_session, unit_of_work
+from app.errors import ErrorSchema
+from governance.payouts import runs as payout_runs
+
+
+@blp.route("", methods=["POST"])
+@permission_required("payouts.run")
+@blp.arguments(StartRunSchema)
+@blp.response(202, JobSchema, description="queued: poll the job (Location)")
+@blp.alt_response(201, schema=RunSchema, description='the finished run, with "wait": true')
+@blp.alt_response(403, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema)
+@blp.alt_response(422, schema=ErrorSchema)
+def start(body):
+    """Run a period (a draft of it is re-run in place): 202 with its job, or with
+    `"wait": true` 201 with the finished run."""
+    if body["wait"]:
+        with unit_of_work() as session:
+            run = payout_runs.start_run(session, current_user, body["period"])
+        response = jsonify(RunSchema().dump(run))
+        response.status_code = 201
+        return response
+    job = None
+    try:
+        with unit_of_work() as session:
+            job = jobs.create_job(session, current_user, body["period"])
+    except Exception:
+        if job is not None:
+            jobs.forget(job.id)  # queued in this process, but its commit failed
+        raise
+    jobs.submit(job.id)
+    location = url_for("payouts.get_job", job_id=job.id)
+    return _job_status(job.id), 202, {"Location": location}
+
+
+def _job_status(job_id: int) -> dict:
+    return _with_link(jobs.job_status(database().sessionmaker, job_id))
+
+
+def _page(query: dict, fetch) -> dict:
+    """The page `?page=&per_page=` asks for of `fetch(offset=, limit=) -> (rows, total)`."""
+    page, per_page = query["page"], query["per_page"]
+    rows, total = fetch(offset=(page - 1) * per_page, limit=per_page)
+    return {"items": rows, "page": page, "per_page": per_page, "total": total}
+
+
+def _with_link(status: dict) -> dict:
+    run_id = status["run_id"]
+    status["run_url"] = None if run_id is None else url_for("payouts.get_run", run_id=run_id)
+    return status
+
+
+@blp.route("/jobs")
+@permission_required("statements.read_all")
+@blp.arguments(JobListQuerySchema, location="query")
+@blp.response(200, JobPageSchema)
+def list_jobs(query):
+    """Build jobs, newest first: what is queued or building, what failed and why."""
+    statuses = partial(jobs.job_statuses, database().sessionmaker, period=query["period"])
+    found = _page(query, statuses)
+    found["items"] = [_with_link(status) for status in found["items"]]
+    return found
+
+
+@blp.route("/jobs/<int:job_id>")
+@permission_required("statements.read_all")
+@blp.response(200, JobSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def get_job(job_id: int):
+    """One build job: its state, progress, and when done its run and the run's counts."""
+    return _job_status(job_id)
+
+
+@blp.route("")
+@permission_required("statements.read_all")
+@blp.arguments(RunListQuerySchema, location="query")
+@blp.response(200, RunPageSchema)
+def list_runs(query):
+    """Runs, newest period first."""
+    return _page(query, partial(payout_runs.list_runs, db_session(), period=query["period"]))
+
+
+@blp.route("/<int:run_id>")
+@permission_required("statements.read_all")
+@blp.response(200, RunSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def get_run(run_id: int):
+    """One run: its state, the hashes it was computed from, its counts and progress."""
+    return payout_runs.get_run(db_session(), run_id)
+
+
+@blp.route("/<int:run_id>/lines")
+@permission_required("statements.read_all")
+@blp.arguments(LineQuerySchema, location="query")
+@blp.response(200, LinePageSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def run_lines(query, run_id: int):
+    """A page of the run's lines with their traces, by participant, plan and position."""
+    session = db_session()
+    run = payout_runs.get_run(session, run_id)
+    lines = partial(payout_runs.run_lines, session, run, participant=query["participant"])
+    return _page(query, lines)
