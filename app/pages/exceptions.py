@@ -103,7 +103,7 @@ def _render_detail(exception_id: int, status: int = 200):
         votes=[{"vote": v, "voter": names.get(v.voter_id, f"user {v.voter_id}")} for v in votes],
         filer=names.get(exc.filed_by_id, "the system"),
         route_name=_route_name(exc),
-        can_vote=exceptions.can_cast(session, current_user, exc),
+        refusal=exceptions.vote_refusal(session, current_user, exc),
         can_withdraw=exc.state == "submitted" and _may_withdraw(exc),
     ), status
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from governance import audit
 from governance.committee import approval_rules
-from governance.committee.ballots import Ballot, cast, refusal
+from governance.committee.ballots import Ballot, cast, refusal_text
 from governance.committee.quorum import QuorumRule, Tally, eligible_voters, tally
 from governance.errors import (
     DocumentRejected,
@@ -298,9 +298,9 @@ class ExceptionBallot(Ballot):
             transition(session, actor, EXCEPTIONS, self.row, "approved", note=note)
 
 
-def can_cast(session: Session, actor: Actor, exc: PayoutException) -> bool:
-    """For pages: whether a vote by `actor` on `exc` would be taken now."""
-    return refusal(session, actor, ExceptionBallot(exc)) is None
+def vote_refusal(session: Session, actor: Actor, exc: PayoutException) -> str | None:
+    """For pages: why a vote by `actor` on `exc` would be refused now (None: it is taken)."""
+    return refusal_text(session, actor, ExceptionBallot(exc))
 
 
 def cast_exception_vote(

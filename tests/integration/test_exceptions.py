@@ -325,6 +325,6 @@ def test_a_submitted_exception_past_its_expiry_takes_no_votes(db, crew, monkeypa
     with pytest.raises(InvalidTransition):
         _vote(db, crew["lead"], exc)
     db.rollback()
-    assert not exceptions.can_cast(db, crew["lead"], exc)
+    assert "expired" in exceptions.vote_refusal(db, crew["lead"], exc)
     exceptions.withdraw(db, crew["desk"], exc.id)
     assert exc.state == "withdrawn"
