@@ -16,7 +16,7 @@ from rules.conditions.errors import ConditionError
 from rules.conditions.nodes import ORDERING, Compare, Scalar
 from rules.conditions.types import ATTRIBUTE_ROOTS, TYPE_NAMES, field_type, suggest
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")  # ASCII digits: not `\d`
 ALL_ROOTS = frozenset({"deal", "participant", "assignment", "credit"})
 
 

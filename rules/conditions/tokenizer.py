@@ -36,6 +36,11 @@ def _is_name_char(ch: str) -> bool:
     return ch.isascii() and (ch.isalnum() or ch == "_")
 
 
+def _is_digit(ch: str) -> bool:
+    """ASCII only: `str.isdigit` (and `Decimal`) would read "５" or "٣" as numbers."""
+    return "0" <= ch <= "9"
+
+
 def tokenize(text: str) -> list[Token]:
     """Split `text` into tokens, ending with an "end" token; raise ConditionError."""
     tokens: list[Token] = []
@@ -55,7 +60,7 @@ def tokenize(text: str) -> list[Token]:
             word = text[i:j]
             tokens.append(Token("keyword" if word in KEYWORDS else "field", word, col))
             i = j
-        elif ch.isdigit() or (ch == "-" and i + 1 < n and text[i + 1].isdigit()):
+        elif _is_digit(ch) or (ch == "-" and i + 1 < n and _is_digit(text[i + 1])):
             i = _number(text, i, tokens)
         elif ch == '"':
             i = _string(text, i, tokens)
@@ -83,13 +88,13 @@ def _number(text: str, i: int, tokens: list[Token]) -> int:
     start = i
     if text[i] == "-":
         i += 1
-    while i < len(text) and text[i].isdigit():
+    while i < len(text) and _is_digit(text[i]):
         i += 1
     if i < len(text) and text[i] == ".":
         i += 1
-        if i >= len(text) or not text[i].isdigit():
+        if i >= len(text) or not _is_digit(text[i]):
             raise ConditionError("expected digits after the decimal point", i + 1, text)
-        while i < len(text) and text[i].isdigit():
+        while i < len(text) and _is_digit(text[i]):
             i += 1
     if i < len(text) and (_is_name_char(text[i]) or text[i] == "."):
         # Exponents (1e5), percentages-as-names and 1.2.3 are all rejected here, so a

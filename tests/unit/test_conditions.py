@@ -349,3 +349,22 @@ def test_never_matches(text, reason):
 )
 def test_may_match(text):
     assert parse_condition(text).never_matches() is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("deal.amount > ５", "unexpected character '５' (15)"),
+        ("deal.term_months == ٣", "unexpected character '٣' (21)"),
+        (
+            'deal.close_date > "２０２６-07-01"',
+            'deal.close_date is a date; "２０２６-07-01" is not a valid date '
+            '(write "YYYY-MM-DD") (19)',
+        ),
+    ],
+)
+def test_numbers_and_dates_are_ascii_digits_only(text, message):
+    """Issue 17 item 4: `str.isdigit`, `\\d` and `Decimal` all accept any Unicode digit."""
+    with pytest.raises(ConditionError) as caught:
+        parse_condition(text)
+    assert f"{caught.value.message} ({caught.value.position})" == message

@@ -121,3 +121,47 @@ def test_accord_test_invalid_plan_exits_2(tmp_path):
     path.write_text("policy: broken-plan\ntitle: x\n")
     result = CliRunner().invoke(plan_test_command, [str(path)])
     assert result.exit_code == 2 and "broken.yaml" in result.stderr
+
+
+@pytest.mark.parametrize("period", ["0000-Q1", "0000-01", "0000"])
+def test_year_zero_period_exits_2_naming_the_period(period):
+    """Issue 17 item 4: `date()` has no year 0; the period parser said so with a traceback.
+    Spec section 6: bad input exits 2 with the problem on stderr."""
+    result = _evaluate("--policy", EXAMPLES / "ae-plan.yaml", "--data", DEMO, "--period", period)
+    assert result.exit_code == 2
+    expected = f"error: period: {period!r} is not a period: years run from 0001 to 9999\n"
+    assert result.stderr == expected
+
+
+@pytest.mark.parametrize("period", ["２０２６-Q3", "2026-Q3\n", "2026-Q٣"])
+def test_period_digits_are_ascii_only(period):
+    """`\\d` matched any Unicode digit: full-width `２０２６-Q3` was read as 2026-Q3."""
+    result = _evaluate("--policy", EXAMPLES / "ae-plan.yaml", "--data", DEMO, "--period", period)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: period: ") and "is not a period" in result.stderr
+
+
+@pytest.mark.parametrize("char", ["\x07", "\x00"])
+def test_control_character_in_a_plan_exits_2_with_line_and_column(tmp_path, char):
+    """PyYAML's ReaderError (raised before parsing starts) escaped as a traceback; a YAML
+    syntax error was already located, and now so is an unacceptable character."""
+    plan = tmp_path / "ctl.yaml"
+    plan.write_text(f"policy: ae-plan\ntitle: A{char}E\n", encoding="utf-8")  # column 9
+    result = _evaluate("--policy", plan, "--data", DEMO, "--period", "2026-Q3")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    code = f"{ord(char):04X}"
+    assert result.stderr == (
+        f"{plan}: error: line 2, column 9: character U+{code} is not allowed in YAML "
+        f'text: remove it (or write it as the escape "\\u{code}" inside double quotes)\n'
+    )
+
+
+def test_year_zero_in_data_is_a_located_data_error(tmp_path):
+    """The same parser reads quota periods: `0000-Q1` there raised ValueError uncaught."""
+    data = json.loads(DEMO.read_text())
+    data["quotas"][0]["period"] = "0000-Q1"
+    path = tmp_path / "q0.json"
+    path.write_text(json.dumps(data))
+    result = _evaluate("--policy", EXAMPLES / "ae-plan.yaml", "--data", path, "--period", "2026-Q3")
+    assert result.exit_code == 2
+    assert f"{path}: error: $.quotas[0].period: '0000-Q1' is not a period" in result.stderr
