@@ -326,21 +326,24 @@ class _DataReader:
             fields[key] = check.decimal(item, key, path, nullable=True)
         fields["term_months"] = check.integer(item, "term_months", path, minimum=0, nullable=True)
         fields["cash_collected_date"] = check.date(item, "cash_collected_date", path, nullable=True)
+        before = len(check.problems)
+        # Absent or null products stay None: `deal.products == null` must hold for them
+        # (spec section 2), which an empty list would not.
         fields["products"] = self._products(item, path)
         fields["splits"] = self._splits(item, path)
         fields["team"] = self._sub_list(item, "team", path, self._team_member)
         fields["touchpoints"] = self._sub_list(item, "touchpoints", path, self._touchpoint)
         fields["attributes"] = _attributes(check, item, path)
-        required = ("id", "amount", "currency", "close_date", "owner", "products", "team")
-        if not ok or any(fields[key] is None for key in (*required, "touchpoints")):
+        required = ("id", "amount", "currency", "close_date", "owner", "team", "touchpoints")
+        if not ok or any(fields[key] is None for key in required):
             return None
-        if item.get("splits") is not None and fields["splits"] is None:
+        if len(check.problems) > before:  # products or splits had problems
             return None
         return Deal(**fields)
 
     def _products(self, item: Mapping, path: str) -> tuple[str, ...] | None:
         if item.get("products") is None:
-            return ()
+            return None
         where = child(path, "products")
         values = self.check.sequence(item["products"], where, "a list of product names")
         if values is None:

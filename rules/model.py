@@ -221,7 +221,7 @@ class Deal:
     discount: Decimal | None = None
     term_months: int | None = None
     region: str | None = None
-    products: tuple[str, ...] = ()
+    products: tuple[str, ...] | None = None  # None: absent or null, not the empty list
     splits: tuple[SplitEntry, ...] | None = None
     team: tuple[TeamMember, ...] = ()
     touchpoints: tuple[Touchpoint, ...] = ()

@@ -27,7 +27,7 @@ def deal_facts(deal: Deal, amount: Decimal) -> dict[str, Any]:
         "deal.discount": deal.discount,
         "deal.term_months": deal.term_months,
         "deal.region": deal.region,
-        "deal.products": tuple(deal.products),
+        "deal.products": deal.products,  # None when absent or null: never read as []
         "deal.cash_collected_date": deal.cash_collected_date,
     }
     for name, value in deal.attributes.items():
