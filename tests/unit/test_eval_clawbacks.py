@@ -141,9 +141,33 @@ def test_within_months_counts_whole_months_with_the_month_end_rule(event, expect
 def test_add_months_month_end_rule():
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
-    assert add_months(date(2026, 2, 28), 1) == date(2026, 3, 31)  # month-end close
+    # Changed for issue 17 (item 2): spec section 4 moves a month-end close only into
+    # *shorter* months ("counts whole months to the last day of shorter months"); March is
+    # longer, so Feb 28 + 1 month = Mar 28 (it was Mar 31).
+    assert add_months(date(2026, 2, 28), 1) == date(2026, 3, 28)
     assert add_months(date(2026, 1, 30), 1) == date(2026, 2, 28)
     assert whole_months(date(2026, 1, 15), date(2026, 4, 14)) == 2
+
+
+@pytest.mark.parametrize(
+    ("recover", "event", "expected"),
+    [
+        ("full", "2026-08-30", ["-100.00"]),  # Jun 30 + 2 months = Aug 30: the last day in
+        ("full", "2026-08-31", []),  # Aug 31 is outside (it was clawed back: -100.00)
+        ("prorated", "2026-07-29", ["-100.00"]),  # m = 0: (2 - 0) / 2 = all
+        ("prorated", "2026-07-30", ["-50.00"]),  # Jun 30 + 1 = Jul 30: m = 1 -> 1/2 (was all)
+        ("prorated", "2026-08-30", ["0.00"]),  # m = 2 at the window end: 0/2
+    ],
+)
+def test_month_end_close_moves_only_into_shorter_months(recover, event, expected):
+    """Issue 17 item 2. Spec section 4: "a month-end close counts whole months to the last
+    day of shorter months": July and August are longer than June, so a June 30 close
+    counts to the 30th. Commission 1,000 x 0.10 = 100.00, paid at the close."""
+    the_plan = plan(
+        clawbacks=[{"id": "m2", "triggers": ["churn"], "within_months": 2, "recover": recover}]
+    )
+    the_data = data([deal("D1", 1000, "2026-06-30")], events=[_event(event, "churn")])
+    assert amounts(statement(run(the_plan, the_data)), "clawback") == expected
 
 
 def test_clawback_of_spif_and_commission_is_one_line_per_event():
