@@ -75,6 +75,16 @@ def _clawback(ctx, ledger: Ledger, event: Event, statement) -> None:
     else:
         ratio = ONE
     for participant in participants:
+        paid = ledger.paid_by(participant, deal.id, event.date)
+        held = [
+            h
+            for h in ledger.held_by_deal.get(deal.id, ())
+            if h.participant == participant and not h.done
+        ]
+        if paid <= 0 and not held:
+            # Nothing to recover or forfeit: no line, and so no statement of its own
+            # (someone whose assignment ended and who was paid nothing on the deal).
+            continue
         st = statement(participant)
         if waiver:
             st.lines.append(
@@ -97,7 +107,6 @@ def _clawback(ctx, ledger: Ledger, event: Event, statement) -> None:
                 )
             )
             continue
-        paid = ledger.paid_by(participant, deal.id, event.date)
         if paid > 0:
             recovery = cents(paid * fraction * ratio)
             key = (participant, deal.id)
@@ -122,31 +131,30 @@ def _clawback(ctx, ledger: Ledger, event: Event, statement) -> None:
                     ],
                 )
             )
-        for held in ledger.held_by_deal.get(deal.id, ()):
-            if held.participant == participant and not held.done:
-                held.done = True
-                st.lines.append(
-                    Line(
-                        "forfeit",
-                        participant,
-                        ZERO,
-                        "payable",
-                        rule.id,
-                        deal=deal.id,
-                        close_date=deal.close_date,
-                        order=(*order, held.kind, *held.order),
-                        trace=[
-                            {
-                                **base_trace,
-                                "detail": (
-                                    f"{held.kind} line of {money(held.amount)} held since "
-                                    f"{held.period} is forfeited by {event.kind} on "
-                                    f"{event.date}; never released"
-                                ),
-                            }
-                        ],
-                    )
+        for line in held:
+            line.done = True
+            st.lines.append(
+                Line(
+                    "forfeit",
+                    participant,
+                    ZERO,
+                    "payable",
+                    rule.id,
+                    deal=deal.id,
+                    close_date=deal.close_date,
+                    order=(*order, line.kind, *line.order),
+                    trace=[
+                        {
+                            **base_trace,
+                            "detail": (
+                                f"{line.kind} line of {money(line.amount)} held since "
+                                f"{line.period} is forfeited by {event.kind} on "
+                                f"{event.date}; never released"
+                            ),
+                        }
+                    ],
                 )
+            )
 
 
 def draw(ctx, ledger: Ledger, period: Period, st: Statement) -> None:

@@ -7,7 +7,17 @@ from datetime import date
 import pytest
 
 from rules.evaluation.clawbacks import add_months, whole_months
-from tests.unit.test_eval_helpers import D, amounts, data, deal, lines, plan, run, statement
+from tests.unit.test_eval_helpers import (
+    D,
+    amounts,
+    data,
+    deal,
+    lines,
+    person,
+    plan,
+    run,
+    statement,
+)
 
 PRORATED = {
     "id": "early-churn",
@@ -184,3 +194,54 @@ def test_clawback_schedule_example():
     the_plan = plan(rates=[{"id": "r", "rate": D("0.12")}], clawbacks=[PRORATED])
     the_data = data([deal("D1", 100000, "2026-07-01")], events=[_event("2026-08-15", "churn")])
     assert amounts(statement(run(the_plan, the_data)), "clawback") == ["-9000.00"]
+
+
+def _unpaid_bo_plan():
+    # bo's split earns rate 0: a payable 0.00 line, so bo is on the deal but was paid nothing.
+    return plan(
+        credit=[{"id": "split", "to": "splits"}],
+        rates=[
+            {"id": "none-for-bo", "when": 'participant.id == "bo"', "rate": 0},
+            {"id": "flat", "rate": D("0.1")},
+        ],
+        clawbacks=[PRORATED],
+    )
+
+
+def _unpaid_bo_data(exceptions=()):
+    return data(
+        [
+            deal(
+                "D1",
+                10000,
+                "2026-07-10",
+                splits=[
+                    {"participant": "ana", "share": "0.5"},
+                    {"participant": "bo", "share": "0.5"},
+                ],
+            )
+        ],
+        participants=[person("ana"), person("bo", end="2026-08-31")],
+        events=[_event("2026-10-08")],
+        exceptions=exceptions,
+    )
+
+
+def test_no_statement_for_someone_paid_nothing_on_a_clawed_back_deal():
+    """Issue 17 item 3. Spec section 4: "Every participant with an assignment to the plan
+    overlapping P has a statement"; bo's ended on Aug 31 and bo has no line in Q4, so
+    bo has no Q4 statement (an all-zero one without lines was produced). ana was paid
+    5,000 x 0.10 = 500.00; 90 days after the close: (180 - 90) / 180 = 1/2 -> -250.00."""
+    out = run(_unpaid_bo_plan(), _unpaid_bo_data(), "2026-Q4")
+    assert [s["participant"] for s in out["statements"]] == ["ana"]
+    assert amounts(statement(out), "clawback") == ["-250.00"]
+    q3 = run(_unpaid_bo_plan(), _unpaid_bo_data())
+    assert amounts(statement(q3, "bo")) == ["0.00"]  # bo's Q3 line: 5,000 x 0 = 0.00
+
+
+def test_a_waiver_records_a_line_only_for_someone_who_would_be_clawed_back():
+    waiver = {"id": "EX-9", "kind": "waive_clawback", "deal": "D1", "clawback": "early-churn"}
+    out = run(_unpaid_bo_plan(), _unpaid_bo_data([waiver]), "2026-Q4")
+    assert [s["participant"] for s in out["statements"]] == ["ana"]
+    (line,) = lines(statement(out), "clawback")
+    assert (line["amount"], line["trace"][0]["exception"]) == ("0.00", "EX-9")
