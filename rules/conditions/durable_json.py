@@ -40,6 +40,7 @@ from decimal import Decimal
 from rules.conditions import Condition
 from rules.conditions.nodes import And, Compare, Const, Node, Not, Or, negation_normal_form
 from rules.conditions.oracle import classify, comparable
+from rules.text import has_surrogates
 
 TAG = "accord_fact"  # the discriminator property on every fact and in every rule
 LIMIT = 2**62  # encoded literals stay within +/-LIMIT; clamped values go one beyond
@@ -99,7 +100,8 @@ def encode_literal_number(value: Decimal, scale: int) -> int:
 
 def encode_string(value: str) -> str:
     # Digests keep long strings (and strings that look like digests) equal iff equal.
-    if len(value) > MAX_STRING or value[:1] in ("\x01", "\x02"):
+    # Surrogate halves in a fact too: ASCII escapes would spell "\ud83d\ude42" like 🙂.
+    if len(value) > MAX_STRING or value[:1] in ("\x01", "\x02") or has_surrogates(value):
         return "\x01" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
     return value
 

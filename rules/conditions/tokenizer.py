@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rules.conditions.errors import ConditionError
+from rules.text import LONE_SURROGATE, characters
 
 TokenKind = Literal["field", "keyword", "number", "string", "op", "punct", "end"]
 
@@ -122,7 +123,12 @@ def _string(text: str, i: int, tokens: list[Token]) -> int:
             raise ConditionError("unterminated string", start + 1, text)
         ch = text[i]
         if ch == '"':
-            tokens.append(Token("string", "".join(out), start + 1))
+            # `\ud83d\ude42` is one character, 🙂, as in JSON: joined here, once, so that
+            # durable-rules (which sees ASCII escapes) and the oracle compare the same text.
+            value = characters("".join(out))
+            if value is None:
+                raise ConditionError(f"the string {LONE_SURROGATE}", start + 1, text)
+            tokens.append(Token("string", value, start + 1))
             return i + 1
         if ch == "\\":
             if i + 1 >= len(text):

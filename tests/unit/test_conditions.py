@@ -368,3 +368,20 @@ def test_numbers_and_dates_are_ascii_digits_only(text, message):
     with pytest.raises(ConditionError) as caught:
         parse_condition(text)
     assert f"{caught.value.message} ({caught.value.position})" == message
+
+
+def test_a_surrogate_pair_escape_is_one_character():
+    """Issue 17 item 6: `"\\ud83d\\ude42 Corp"` is "🙂 Corp" (as JSON reads it); the two
+    halves were kept apart, so the oracle never matched while durable-rules (which sees
+    ASCII escapes on both sides) did."""
+    cond = parse_condition('deal.account == "\\ud83d\\ude42 Corp"')
+    assert cond.node.value == "🙂 Corp"
+    assert cond.holds({"deal.account": "🙂 Corp"})
+    assert parse_condition('deal.account == "\\uD83D\\uDE42 Corp"').node.value == "🙂 Corp"
+
+
+@pytest.mark.parametrize("literal", ['"\\ud83d"', '"x\\ude42"', '"\\ude42\\ud83d"', '"a\ud83d"'])
+def test_a_lone_surrogate_is_no_character(literal):
+    e = error(f"deal.account == {literal}")
+    assert e.message.startswith("the string contains a lone UTF-16 surrogate")
+    assert e.position == 17

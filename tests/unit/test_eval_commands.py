@@ -165,3 +165,77 @@ def test_year_zero_in_data_is_a_located_data_error(tmp_path):
     result = _evaluate("--policy", EXAMPLES / "ae-plan.yaml", "--data", path, "--period", "2026-Q3")
     assert result.exit_code == 2
     assert f"{path}: error: $.quotas[0].period: '0000-Q1' is not a period" in result.stderr
+
+
+SMILE_PLAN_JSON = (
+    '{"policy": "smile", "title": "S", "currency": "USD", "period": "quarter",'
+    ' "credit": [{"id": "owner", "to": "owner"}],'
+    ' "rates": [{"id": "smile", "when": "deal.account == \\"\\\\ud83d\\\\ude42 Corp\\"",'
+    ' "rate": 0.1}, {"id": "other", "rate": 0.01}]}'
+)
+# YAML decodes the escapes itself (into two surrogates) before the condition is read.
+SMILE_PLAN_YAML = """policy: smile
+title: S
+currency: USD
+period: quarter
+credit: [{id: owner, to: owner}]
+rates:
+  - {id: smile, when: "deal.account == '\\ud83d\\ude42 Corp'", rate: 0.1}
+  - {id: other, rate: 0.01}
+""".replace("'", '\\"')
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [("p.json", SMILE_PLAN_JSON), ("p.yaml", SMILE_PLAN_YAML)]
+)
+def test_string_literals_mean_the_same_to_both_engines(tmp_path, name, text):
+    """Issue 17 item 6: "🙂 Corp" written as a surrogate-pair escape matched the deal when
+    durable-rules decided and not with --engine python (10.00 instead of 100.00). Both
+    engines now see the one character: 1,000 x 0.10 = 100.00, byte-identical output."""
+    plan = tmp_path / name
+    plan.write_text(text)
+    data = tmp_path / "d.json"
+    data.write_text(
+        json.dumps(
+            {
+                "participants": [
+                    {"id": "ana", "assignments": [{"plan": "smile", "start": "2026-01-01"}]}
+                ],
+                "deals": [
+                    {
+                        "id": "D1",
+                        "account": "🙂 Corp",
+                        "amount": "1000",
+                        "currency": "USD",
+                        "close_date": "2026-07-01",
+                        "owner": "ana",
+                    }
+                ],
+            }
+        )
+    )
+    runs = [
+        _evaluate("--policy", plan, "--data", data, "--period", "2026-Q3", "--engine", engine)
+        for engine in ("durable", "python")
+    ]
+    assert [r.exit_code for r in runs] == [0, 0], runs[0].output
+    assert runs[0].stdout == runs[1].stdout
+    (line,) = json.loads(runs[0].stdout)["statements"][0]["lines"]
+    assert (line["rule"], line["amount"]) == ("owner", "100.00")
+    assert line["trace"][1]["rule"] == "smile"
+
+
+def test_lone_surrogates_in_a_plan_or_data_exit_2_naming_where(tmp_path):
+    """A lone `\\ud83d` is not a character: it cannot be hashed (UTF-8) or printed, and
+    `accord lint` died with UnicodeEncodeError. Now a located error, in plans and data."""
+    plan = tmp_path / "p.json"
+    plan.write_text(SMILE_PLAN_JSON.replace('"title": "S"', '"title": "S\\ud83d"'))
+    data = tmp_path / "d.json"
+    data.write_text('{"participants": [{"id": "ana", "name": "A\\ude42"}]}')
+    result = _evaluate("--policy", plan, "--data", data, "--period", "2026-Q3")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    lone = "contains a lone UTF-16 surrogate (an escape such as \\ud83d without its pair)"
+    assert result.stderr.splitlines() == [
+        f"{plan}: error: $.title: the text {lone}, which is not a character",
+        f"{data}: error: $.participants[0].name: the text {lone}, which is not a character",
+    ]
