@@ -14,9 +14,10 @@ docs/conditions.md) is designed out here, before a value reaches the engine:
 - Each field gets one property per kind (number, string, date, bool), filled only when
   the value has that kind, so mismatched types and nulls compare false as in the oracle;
   a presence property serves `== null` / `!= null`.
-- `contains "x"` is a 0/1 property computed here, which the engine tests: its array
-  operators ($iany/$iall) aborted the process in probes (probably the delete_state bug,
-  see rules.matcher.SENTINEL) and $iall is not vacuously true on [].
+- `contains "x"` and a comparison of two fields are 0/1 properties computed here, which
+  the engine tests: its array operators ($iany/$iall) aborted the process in probes
+  (probably the delete_state bug, see rules.matcher.SENTINEL) and $iall is not vacuously
+  true on [].
 - A negated comparison becomes "property absent OR opposite comparison", never the bare
   opposite (`not (x > 5)` holds for a null x).
 - Every rule requires the discriminator property, so the session-state fact never matches.
@@ -38,8 +39,17 @@ from datetime import date
 from decimal import Decimal
 
 from rules.conditions import Condition
-from rules.conditions.nodes import And, Compare, Const, Node, Not, Or, negation_normal_form
-from rules.conditions.oracle import classify, comparable
+from rules.conditions.nodes import (
+    And,
+    Compare,
+    Const,
+    FieldCompare,
+    Node,
+    Not,
+    Or,
+    negation_normal_form,
+)
+from rules.conditions.oracle import classify, comparable, compile_predicate
 from rules.text import has_surrogates
 
 TAG = "accord_fact"  # the discriminator property on every fact and in every rule
@@ -168,7 +178,11 @@ class Plan:
     def encoder(self, sid: str) -> Callable[[Mapping[str, object]], dict]:
         by_path: dict[str, list[tuple[str, Callable]]] = {}
         when_null: dict[str, dict[str, object]] = {}
+        derived: list[tuple[str, Callable]] = []  # field-versus-field: 0/1 from the oracle
         for (path, kind, arg), name in self.slots.items():
+            if kind == "f":
+                derived.append((name, compile_predicate(arg)))
+                continue
             if kind[0] == "n":
                 arg = self.scales.get(path, 0)
             by_path.setdefault(path, []).append((name, _slot_encoder(kind, arg)))
@@ -191,6 +205,8 @@ class Plan:
                     encoded = slot(value_kind, value)
                     if encoded is not None:
                         fact[name] = encoded
+            for name, holds in derived:
+                fact[name] = int(holds(facts))
             return fact
 
         return encode
@@ -232,7 +248,9 @@ class _Compiler:
         kind = {"decimal": "n", "integer": "n", "string": "s", "date": "d"}.get(node.ftype, "p")
         return self.slot(node.field, kind)
 
-    def atom(self, node: Compare, negated: bool) -> dict:
+    def atom(self, node: Compare | FieldCompare, negated: bool) -> dict:
+        if isinstance(node, FieldCompare):  # two fields: a 0/1 property, as `contains`
+            return {self.slot(f"{node.field} {node.op} {node.other}", "f", node): int(not negated)}
         op, literal = node.op, node.value
         if literal is None:
             present = (op == "!=") != negated
@@ -273,7 +291,7 @@ class _Compiler:
     def expression(self, node: Node) -> dict:
         if isinstance(node, Const):
             return _TRUE if node.value else _FALSE
-        if isinstance(node, Compare):
+        if isinstance(node, Compare | FieldCompare):
             return self.atom(node, negated=False)
         if isinstance(node, Not):
             return self.atom(node.item, negated=True)  # NNF: only comparisons are negated
