@@ -7,9 +7,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from rules.evaluation.credit import credited, touch_weights
-from rules.model import CreditTarget, Deal, Touchpoint
+from rules.evaluation.credit import credited, share_decimal, touch_weights
+from rules.model import CreditTarget, Deal, TeamMember, Touchpoint
 from rules.problems import EvaluationError
 from tests.unit.test_eval_helpers import D, data, deal, lines, person, plan, run, statement
 
@@ -251,3 +253,75 @@ def test_unassigned_participant_goes_to_warnings_not_lines():
     out = run(plan(credit=[{"id": "se", "to": {"team": "SE"}, "share": 1}]), the_data)
     assert all(st["participant"] != "sam" for st in out["statements"])
     assert any("sam" in w and "D1" in w for w in out["warnings"])
+
+
+def _touches(*names):
+    return [
+        {"participant": p, "at": f"2026-03-{i + 1:02d}", "channel": "web"}
+        for i, p in enumerate(names)
+    ]
+
+
+@pytest.mark.parametrize("engine", ["durable", "python"])
+def test_a_participant_share_is_exact_whatever_touch_is_last(engine):
+    """Issue 17 item 8. Spec section 1: "Weights are kept exact (decimal, no rounding)
+    until the money is rounded on the line". Six linear touches, mo on the 1st, 3rd and
+    6th, lea on the 2nd, 4th and 5th: each holds 3/6 = 1/2 exactly and passes
+    `credit.share >= 0.5`; 1,200 x 1/2 x 0.10 = 60.00 each. Each 1/6 used to be rounded
+    at 40 places with the residue on the last touch: mo got 0.4999...9999 and 0.00."""
+    the_plan = plan(
+        credit=[{"id": "mkt", "to": {"touchpoints": "linear"}}],
+        eligibility=[{"id": "half", "when": "credit.share >= 0.5"}],
+    )
+    touches = _touches("mo", "lea", "mo", "lea", "lea", "mo")
+    the_data = data(
+        [deal("D1", 1200, "2026-07-10", touchpoints=touches)],
+        participants=[person("ana"), person("mo"), person("lea")],
+    )
+    out = run(the_plan, the_data, engine=engine)
+    for who in ("mo", "lea"):
+        (line,) = lines(statement(out, who))
+        assert (line["share"], line["status"], line["amount"]) == ("0.5", "payable", "60.00")
+
+
+def test_equal_fractions_give_equal_shares():
+    """Three SEs on a team, and three linear touches: 1/3 each, the same decimal for all
+    (rounded at 40 places; no residue moved onto the last one)."""
+    deal_ = _deal([("a", T1, None), ("b", T2, None), ("c", T3, None)])
+    shares = {c.share for c in credited(CreditTarget("touchpoints", model="linear"), deal_, {})}
+    assert shares == {Decimal("0." + "3" * 40)}
+    team = Deal(
+        id="D",
+        amount=Decimal(1),
+        currency="USD",
+        close_date=T4,
+        owner="a",
+        team=(TeamMember("a", "SE"), TeamMember("b", "SE"), TeamMember("c", "SE")),
+    )
+    assert {c.share for c in credited(CreditTarget("team", role="SE"), team, {})} == shares
+
+
+@given(
+    model=st.sampled_from(["first_touch", "last_touch", "linear", "u_shaped", "w_shaped"]),
+    names=st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=8),
+    milestones=st.lists(st.sampled_from([None, "lead", "opportunity"]), min_size=8, max_size=8),
+    order=st.randoms(use_true_random=False),
+)
+@settings(max_examples=200, deadline=None, derandomize=True)
+def test_shares_do_not_depend_on_the_order_touches_are_listed_in(model, names, milestones, order):
+    """Touches are ordered by `at`: listing them in another order (distinct dates) must
+    give every participant the same share, and linear shares depend only on how many
+    touches each participant has, never on which one is last."""
+    touches = [(p, date(2026, 3, i + 1), milestones[i]) for i, p in enumerate(names)]
+    shuffled = list(touches)
+    order.shuffle(shuffled)
+    target = CreditTarget("touchpoints", model=model)
+
+    def shares(ts):
+        return {c.participant: c.share for c in credited(target, _deal(ts), {})}
+
+    assert shares(touches) == shares(shuffled)
+    if model == "linear":
+        same_day = [(p, T1, None) for p, _, _ in shuffled]  # ties: order by position
+        counts = {p: Fraction(names.count(p), len(names)) for p in names}
+        assert shares(same_day) == {p: share_decimal(f) for p, f in counts.items()}
