@@ -239,3 +239,17 @@ def test_lone_surrogates_in_a_plan_or_data_exit_2_naming_where(tmp_path):
         f"{plan}: error: $.title: the text {lone}, which is not a character",
         f"{data}: error: $.participants[0].name: the text {lone}, which is not a character",
     ]
+
+
+def test_overlapping_assignments_warn_on_stderr_and_still_exit_0(tmp_path):
+    data = json.loads(DEMO.read_text())
+    ana = next(p for p in data["participants"] if p["id"] == "ana")
+    first = next(a for a in ana["assignments"] if a["plan"] == "ae-plan")
+    ana["assignments"].append({**first, "role": "SE", "start": "2026-08-01", "end": None})
+    path = tmp_path / "overlap.json"
+    path.write_text(json.dumps(data))
+    result = _evaluate("--policy", EXAMPLES / "ae-plan.yaml", "--data", path, "--period", "2026-Q3")
+    assert result.exit_code == 0 and json.loads(result.stdout)["statements"]
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"{path}: warning: $.participants[")
+    assert "[overlapping-assignments] participant ana: assignments to plan ae-plan" in line

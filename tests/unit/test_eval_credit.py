@@ -11,9 +11,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rules.evaluation.credit import credited, share_decimal, touch_weights
+from rules.lint import data_warnings
 from rules.model import CreditTarget, Deal, TeamMember, Touchpoint
 from rules.problems import EvaluationError
-from tests.unit.test_eval_helpers import D, data, deal, lines, person, plan, run, statement
+from tests.unit.test_eval_helpers import (
+    D,
+    amounts,
+    data,
+    deal,
+    lines,
+    person,
+    plan,
+    run,
+    statement,
+)
 
 F = Fraction
 
@@ -325,3 +336,75 @@ def test_shares_do_not_depend_on_the_order_touches_are_listed_in(model, names, m
         same_day = [(p, T1, None) for p, _, _ in shuffled]  # ties: order by position
         counts = {p: Fraction(names.count(p), len(names)) for p in names}
         assert shares(same_day) == {p: share_decimal(f) for p, f in counts.items()}
+
+
+def _role_plan():
+    return plan(
+        rates=[
+            {"id": "ae-rate", "when": 'assignment.role == "AE"', "rate": D("0.10")},
+            {"id": "se-rate", "when": 'assignment.role == "SE"', "rate": D("0.05")},
+        ]
+    )
+
+
+def _two_roles(deals):
+    assignments = [
+        {"plan": "tp", "role": "AE", "start": "2026-07-01", "end": "2026-08-15"},
+        {"plan": "tp", "role": "SE", "start": "2026-08-01", "end": None},
+    ]
+    return data(deals, participants=[person("ana", assignments=assignments)])
+
+
+@pytest.mark.parametrize("engine", ["durable", "python"])
+def test_overlapping_assignments_the_most_recent_decides(engine):
+    """Issue 17 item 5, decided in docs/plan-language.md: of two assignments to one plan
+    active on the close date, the one that started last (the role held now) decides.
+    AE Jul 1 - Aug 15, SE from Aug 1. 10,000 deals: Jul 20 (AE only) 0.10 -> 1,000.00;
+    Aug 10 (both: SE, the most recent) 0.05 -> 500.00 (it was the AE's 1,000.00);
+    Aug 20 (SE only) 500.00. The output warns about the Aug 10 deal only."""
+    the_data = _two_roles(
+        [
+            deal("D1", 10000, "2026-07-20"),
+            deal("D2", 10000, "2026-08-10"),
+            deal("D3", 10000, "2026-08-20"),
+        ]
+    )
+    out = run(_role_plan(), the_data, engine=engine)
+    assert amounts(statement(out)) == ["1000.00", "500.00", "500.00"]
+    assert out["warnings"] == [
+        "tp: deal D2: ana has 2 assignments to the plan active on 2026-08-10 (AE from "
+        "2026-07-01 to 2026-08-15; SE from 2026-08-01 open-ended); the most recent decides: "
+        "SE from 2026-08-01 open-ended"
+    ]
+
+
+def test_overlapping_assignments_are_a_data_warning():
+    """`rules.lint.data_warnings` names the participant, the plan and both assignments."""
+    (warning,) = data_warnings(_two_roles([]))
+    assert (warning.severity, warning.path) == ("warning", "$.participants[0].assignments[1]")
+    assert warning.message == (
+        "[overlapping-assignments] participant ana: assignments to plan tp overlap from "
+        "2026-08-01 to 2026-08-15: [0] AE from 2026-07-01 to 2026-08-15 and [1] SE from "
+        "2026-08-01 open-ended; a deal closing then is credited under [1], the most recent"
+    )
+    back_to_back = [
+        {"plan": "tp", "role": "AE", "start": "2026-07-01", "end": "2026-07-31"},
+        {"plan": "tp", "role": "SE", "start": "2026-08-01"},
+        {"plan": "other", "role": "SE", "start": "2026-07-01"},
+    ]
+    assert data_warnings(data(participants=[person("ana", assignments=back_to_back)])) == []
+
+
+def test_same_start_the_later_end_decides():
+    """Tie on start: the later end (open-ended last), so the choice never depends on the
+    order of the input list."""
+    for order in (1, -1):
+        assignments = [
+            {"plan": "tp", "role": "AE", "start": "2026-07-01", "end": None},
+            {"plan": "tp", "role": "SE", "start": "2026-07-01", "end": "2026-09-30"},
+        ][::order]
+        the_data = data(
+            [deal("D1", 10000, "2026-07-20")],
+            participants=[person("ana", assignments=assignments)],
+        )
+        assert amounts(statement(run(_role_plan(), the_data))) == ["1000.00"]  # AE, open
