@@ -245,3 +245,44 @@ def test_a_waiver_records_a_line_only_for_someone_who_would_be_clawed_back():
     assert [s["participant"] for s in out["statements"]] == ["ana"]
     (line,) = lines(statement(out), "clawback")
     assert (line["amount"], line["trace"][0]["exception"]) == ("0.00", "EX-9")
+
+
+def test_two_events_on_one_deal_on_one_day_apply_in_kind_order():
+    """Issue 17 item 9, decided in docs/plan-language.md: events on one deal and day are
+    applied by kind (alphabetically), an event without `amount` before one with, then by
+    amount. 1,000.00 paid on D1 (Jul 1). On Aug 30 (60 days) a `churn` (prorated over
+    180 days: 2/3) and a `cancellation` (full): `cancellation` comes first and recovers
+    all 1,000.00 with rule cancel-full; the churn finds nothing left: no line."""
+    the_plan = plan(
+        clawbacks=[
+            {
+                "id": "churn-prorated",
+                "triggers": ["churn"],
+                "within_days": 180,
+                "recover": "prorated",
+            },
+            {
+                "id": "cancel-full",
+                "triggers": ["cancellation"],
+                "within_days": 90,
+                "recover": "full",
+            },
+        ]
+    )
+    events = [_event("2026-08-30", "churn"), _event("2026-08-30", "cancellation")]
+    for listed in (events, events[::-1]):  # the input order never matters
+        st = statement(run(the_plan, data([deal("D1", 10000, "2026-07-01")], events=listed)))
+        assert [(ln["rule"], ln["amount"]) for ln in lines(st, "clawback")] == [
+            ("cancel-full", "-1000.00")
+        ]
+
+
+def test_same_kind_same_day_without_amount_first_then_by_amount():
+    """Two churns on Aug 30 (prorated 180 days: 2/3), one for 3,000 of the 10,000 deal and
+    one without amount: the one without comes first: 1,000 x 2/3 = 666.67; the partial
+    one then takes 3/10 of what is left, 333.33 x 2/3 x 0.3 = 66.67."""
+    events = [_event("2026-08-30", "churn", "3000"), _event("2026-08-30", "churn")]
+    st = statement(
+        run(plan(clawbacks=[PRORATED]), data([deal("D1", 10000, "2026-07-01")], events=events))
+    )
+    assert amounts(st, "clawback") == ["-666.67", "-66.67"]

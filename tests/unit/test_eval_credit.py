@@ -408,3 +408,25 @@ def test_same_start_the_later_end_decides():
             participants=[person("ana", assignments=assignments)],
         )
         assert amounts(statement(run(_role_plan(), the_data))) == ["1000.00"]  # AE, open
+
+
+@pytest.mark.parametrize(("model", "credited_one"), [("first_touch", "mo"), ("last_touch", "lea")])
+def test_first_and_last_touch_give_the_others_no_line(model, credited_one):
+    """Issue 17 item 9, decided in docs/plan-language.md: a touchpoint participant whose
+    weight is 0 gets no line (not a 0-share line) and no warning. Touches mo (Mar 2) and
+    lea (Mar 5): first_touch pays mo 1,000 x 0.10 = 100.00, last_touch pays lea 100.00.
+    The other keeps a statement (an assignment overlaps P), without lines."""
+    touches = [
+        {"participant": "mo", "at": "2026-03-02", "channel": "web"},
+        {"participant": "lea", "at": "2026-03-05", "channel": "call"},
+    ]
+    out = run(
+        plan(credit=[{"id": "mkt", "to": {"touchpoints": model}}]),
+        data(
+            [deal("D1", 1000, "2026-07-10", touchpoints=touches)],
+            participants=[person("ana"), person("mo"), person("lea")],
+        ),
+    )
+    other = "lea" if credited_one == "mo" else "mo"
+    assert amounts(statement(out, credited_one)) == ["100.00"]
+    assert statement(out, other)["lines"] == [] and out["warnings"] == []
