@@ -111,7 +111,11 @@ def encode_literal_number(value: Decimal, scale: int) -> int:
 def encode_string(value: str) -> str:
     # Digests keep long strings (and strings that look like digests) equal iff equal.
     # Surrogate halves in a fact too: ASCII escapes would spell "\ud83d\ude42" like 🙂.
-    if len(value) > MAX_STRING or value[:1] in ("\x01", "\x02") or has_surrogates(value):
+    if (
+        len(value) > MAX_STRING
+        or value[:1] in ("\x01", "\x02")
+        or (not value.isascii() and has_surrogates(value))  # isascii: the fast path
+    ):
         return "\x01" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
     return value
 

@@ -187,11 +187,8 @@ class PlanContext:
         """The assignment active on the deal's close date; of several (they overlap), the
         most recent: latest start, then latest end (open last). docs/plan-language.md."""
         day = deal.close_date
-        active = [
-            a
-            for a in self.assignments.get(participant, ())
-            if a.start <= day and (a.end is None or day <= a.end)
-        ]
+        mine = self.assignments.get(participant, ())
+        active = [a for a in mine if a.start <= day and (a.end is None or day <= a.end)]
         if len(active) > 1:
             self.warnings.append(
                 f"{self.plan.policy}: deal {deal.id}: {participant} has {len(active)} "
