@@ -151,12 +151,16 @@ def attribute(target: CreditTarget, deal: Deal) -> list[Credited]:
     weights = touch_weights(target, deal)
     model = target.model if target.model != "time_decay" else f"time_decay {target.half_life_days}"
     totals: dict[str, list] = {}
+    shown: dict[Fraction, str] = {}  # weight -> its text (linear: one for all touches)
     for touch, weight in zip(touches, weights, strict=True):
         if weight == 0:
             continue
         entry = totals.setdefault(touch.participant, [Fraction(0), []])
         entry[0] += weight
-        entry[1].append(f"{touch.at.isoformat()} {ratio_text(share_decimal(weight))}")
+        text = shown.get(weight)
+        if text is None:
+            text = shown[weight] = ratio_text(share_decimal(weight))
+        entry[1].append(f"{touch.at.isoformat()} {text}")
     return [
         Credited(p, share_decimal(total), f"{model}: touches " + ", ".join(parts))
         for p, (total, parts) in totals.items()
