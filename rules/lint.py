@@ -26,7 +26,6 @@ documents that are valid but probably not what the author meant:
   still applies to the whole period containing it.
 
 Each warning's message starts with its code in brackets, so it can be searched and filtered.
-`data_warnings` does the same for evaluation data: `overlapping-assignments`.
 """
 
 from __future__ import annotations

@@ -14,10 +14,9 @@ docs/conditions.md) is designed out here, before a value reaches the engine:
 - Each field gets one property per kind (number, string, date, bool), filled only when
   the value has that kind, so mismatched types and nulls compare false as in the oracle;
   a presence property serves `== null` / `!= null`.
-- `contains "x"` and a comparison of two fields are 0/1 properties computed here, which
-  the engine tests: its array operators ($iany/$iall) aborted the process in probes
-  (probably the delete_state bug, see rules.matcher.SENTINEL) and $iall is not vacuously
-  true on [].
+- `contains "x"` is a 0/1 property computed here, which the engine tests: its array
+  operators ($iany/$iall) aborted the process in probes (probably the delete_state bug,
+  see rules.matcher.SENTINEL) and $iall is not vacuously true on [].
 - A negated comparison becomes "property absent OR opposite comparison", never the bare
   opposite (`not (x > 5)` holds for a null x).
 - Every rule requires the discriminator property, so the session-state fact never matches.
