@@ -257,7 +257,7 @@ def _deals(session: Session, deal_filter: ColumnElement[bool] | None) -> list[di
                 "discount": _num(d.discount),
                 "term_months": d.term_months,
                 "region": d.region,
-                "products": list(d.products or []),
+                "products": None if d.products is None else list(d.products),
                 "owner": d.owner_id,
                 "splits": [
                     {"participant": s.participant_id, "share": _num(s.share)}

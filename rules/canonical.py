@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from rules.text import characters
 from rules.yamlload import check_decimal_range
 
 
@@ -89,7 +90,7 @@ def to_document(value: Any) -> Any:
             return value  # out of range: left for the validators to report
         return int(text) if "." not in text else DecimalText(text)
     if isinstance(value, str):
-        return value
+        return characters(value) or value  # a lone surrogate: left for the validators
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, date):

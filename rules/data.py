@@ -36,6 +36,7 @@ from rules.model import (
 )
 from rules.period import Period, PeriodError
 from rules.problems import InvalidData, Problem
+from rules.text import LONE_SURROGATE, characters
 from rules.validation import Checker, child, describe
 from rules.yamlload import MAX_DEPTH, LoadError, load_json, too_deep
 
@@ -94,23 +95,41 @@ def _attributes(check: Checker, mapping: Mapping, path: str) -> dict[str, Any]:
         return {}
     out: dict[str, Any] = {}
     for key, item in value.items():
-        if not isinstance(key, str):
+        name = characters(key) if isinstance(key, str) else None
+        if name is None:
             check.error(where, f"attribute name {describe(key)} is not text")
             continue
-        out[key] = _attribute_value(item)
+        lone: list[str] = []
+        out[name] = _attribute_value(item, lone)
+        if lone:
+            check.error(child(where, name), LONE_TEXT)
     return out
 
 
-def _attribute_value(value: Any) -> Any:
+LONE_TEXT = f"the text {LONE_SURROGATE}"
+
+
+def _attribute_value(value: Any, lone: list[str]) -> Any:
+    """An attribute value read exactly; text that is not characters goes to `lone`."""
     if isinstance(value, DecimalText):
         return Decimal(str(value))
     if isinstance(value, float):
         return number_from_float(value)
+    if isinstance(value, str):
+        text = characters(value)
+        if text is None:
+            lone.append(value)
+        return text
     if isinstance(value, list | tuple):
-        return tuple(_attribute_value(v) for v in value)
+        return tuple(_attribute_value(v, lone) for v in value)
     if isinstance(value, Mapping):
-        return {k: _attribute_value(v) for k, v in value.items()}
+        return {characters(k) or k: _attribute_value(v, lone) for k, v in value.items()}
     return value
+
+
+def _text(value: Any) -> str | None:
+    """An id as the records read it (surrogate pairs joined), else None."""
+    return characters(value) if isinstance(value, str) else None
 
 
 class _DataReader:
@@ -139,11 +158,11 @@ class _DataReader:
         self._unique(obj, "deals", "id")
         self._unique(obj, "exceptions", "id")
         self._unique_quotas(obj)
-        known = {p["id"] for p in self._items(obj, "participants") if isinstance(p.get("id"), str)}
+        known = {_text(p.get("id")) for p in self._items(obj, "participants")}
         for ref, path in self.participant_refs:
             if ref not in known:
                 check.error(path, f"unknown participant {ref!r}")
-        known_deals = {d["id"] for d in self._items(obj, "deals") if isinstance(d.get("id"), str)}
+        known_deals = {_text(d.get("id")) for d in self._items(obj, "deals")}
         for ref, path in self.deal_refs:
             if ref not in known_deals:
                 check.error(path, f"unknown deal {ref!r}")
@@ -190,7 +209,9 @@ class _DataReader:
         for i, item in enumerate(value if isinstance(value, list | tuple) else []):
             if not isinstance(item, Mapping) or not isinstance(item.get(field), str):
                 continue
-            ident = item[field]
+            ident = _text(item[field])
+            if ident is None:  # not characters: reported where the record is read
+                continue
             if ident in seen:
                 self.check.error(
                     f"$.{key}[{i}].{field}",
@@ -326,21 +347,24 @@ class _DataReader:
             fields[key] = check.decimal(item, key, path, nullable=True)
         fields["term_months"] = check.integer(item, "term_months", path, minimum=0, nullable=True)
         fields["cash_collected_date"] = check.date(item, "cash_collected_date", path, nullable=True)
+        before = len(check.problems)
+        # Absent or null products stay None: `deal.products == null` must hold for them
+        # (spec section 2), which an empty list would not.
         fields["products"] = self._products(item, path)
         fields["splits"] = self._splits(item, path)
         fields["team"] = self._sub_list(item, "team", path, self._team_member)
         fields["touchpoints"] = self._sub_list(item, "touchpoints", path, self._touchpoint)
         fields["attributes"] = _attributes(check, item, path)
-        required = ("id", "amount", "currency", "close_date", "owner", "products", "team")
-        if not ok or any(fields[key] is None for key in (*required, "touchpoints")):
+        required = ("id", "amount", "currency", "close_date", "owner", "team", "touchpoints")
+        if not ok or any(fields[key] is None for key in required):
             return None
-        if item.get("splits") is not None and fields["splits"] is None:
+        if len(check.problems) > before:  # products or splits had problems
             return None
         return Deal(**fields)
 
     def _products(self, item: Mapping, path: str) -> tuple[str, ...] | None:
         if item.get("products") is None:
-            return ()
+            return None
         where = child(path, "products")
         values = self.check.sequence(item["products"], where, "a list of product names")
         if values is None:
@@ -350,7 +374,11 @@ class _DataReader:
         ]
         for i in bad:
             self.check.error(child(where, i), f"expected text, got {describe(values[i])}")
-        return None if bad else tuple(values)
+        products = tuple(characters(v) for v in values) if not bad else ()
+        for i, product in enumerate(products):
+            if product is None:
+                self.check.error(child(where, i), LONE_TEXT)
+        return None if bad or None in products else products
 
     def _splits(self, item: Mapping, path: str) -> tuple[SplitEntry, ...] | None:
         entries = self._sub_list(item, "splits", path, self._share_entry)

@@ -101,7 +101,7 @@ def _deal_json(d: Deal) -> dict[str, Any]:
         "discount": _num(d.discount),
         "term_months": d.term_months,
         "region": d.region,
-        "products": list(d.products),
+        "products": None if d.products is None else list(d.products),
         "owner": d.owner,
         "splits": None
         if d.splits is None

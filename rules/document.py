@@ -36,6 +36,7 @@ from rules.model import (
 )
 from rules.plantests import read_tests
 from rules.problems import InvalidPlan, Problem
+from rules.text import LONE_SURROGATE, lone_surrogates
 from rules.validation import TOO_LARGE, Checker, child, describe
 from rules.yamlload import MAX_DEPTH, LoadError, load_text, too_deep
 
@@ -103,6 +104,9 @@ class _PlanReader:
                 [Problem("$", f"the document nests more than {MAX_DEPTH} levels deep")]
             )
         doc = to_document(raw)
+        lone = lone_surrogates(doc)
+        if lone:  # text that is not characters: nothing else can be checked or hashed
+            raise InvalidPlan([Problem(where, f"the text {LONE_SURROGATE}") for where in lone])
         if check.mapping(doc, "$", "a plan document (a mapping of keys)") is None:
             raise InvalidPlan(check.problems)
         for where in out_of_range(doc):

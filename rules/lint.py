@@ -12,11 +12,12 @@ Every code and when it fires: docs/plan-validation.md, "Lint".
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from rules.document import load_plan
-from rules.model import Plan
+from rules.model import Data, Plan
 from rules.period import Period
 from rules.problems import InvalidPlan, Problem
 
@@ -294,3 +295,32 @@ def _draw_warnings(plan: Plan) -> list[Problem]:
             draw.id,
         )
     ]
+
+
+def data_warnings(data: Data) -> list[Problem]:
+    """Valid data that is probably not what was meant: a participant with two assignments
+    to one plan that overlap (a deal closing in the overlap is credited under the most
+    recent one, docs/plan-language.md), one warning per overlapping pair."""
+    out = []
+    for i, participant in enumerate(data.participants):
+        mine = list(enumerate(participant.assignments))
+        for j, a in mine:
+            for k, b in mine[j + 1 :]:
+                if a.plan != b.plan:
+                    continue
+                start, end = max(a.start, b.start), min(a.end or date.max, b.end or date.max)
+                if start > end:
+                    continue
+                newer = max((j, a), (k, b), key=lambda pair: pair[1].recency())
+                where = f"$.participants[{i}].assignments"
+                out.append(
+                    _warning(
+                        f"{where}[{k}]",
+                        "overlapping-assignments",
+                        f"participant {participant.id}: assignments to plan {a.plan} overlap "
+                        f"from {start} to {'the open end' if end == date.max else end}: "
+                        f"[{j}] {a.describe()} and [{k}] {b.describe()}; "
+                        f"a deal closing then is credited under [{newer[0]}], the most recent",
+                    )
+                )
+    return out

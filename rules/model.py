@@ -168,6 +168,15 @@ class Assignment:
     role: str | None = None
     team: str | None = None
 
+    def recency(self) -> tuple:
+        """Sort key, oldest first: start, then end (open last), then role and team."""
+        return (self.start, self.end or date.max, self.role or "", self.team or "")
+
+    def describe(self) -> str:
+        """`AE/emea-1 from 2026-07-01 to 2026-08-15` (or `... open-ended`)."""
+        who = "/".join(x for x in (self.role, self.team) if x) or "no role"
+        return f"{who} from {self.start} " + (f"to {self.end}" if self.end else "open-ended")
+
 
 @dataclass(frozen=True)
 class Participant:
@@ -221,7 +230,7 @@ class Deal:
     discount: Decimal | None = None
     term_months: int | None = None
     region: str | None = None
-    products: tuple[str, ...] = ()
+    products: tuple[str, ...] | None = None  # None: absent or null, not the empty list
     splits: tuple[SplitEntry, ...] | None = None
     team: tuple[TeamMember, ...] = ()
     touchpoints: tuple[Touchpoint, ...] = ()

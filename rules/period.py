@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_YEAR = re.compile(r"^(\d{4})$")
+# ASCII digits only (`\d` would take "２０２６" for 2026), the whole text (no trailing "\n").
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+_QUARTER = re.compile(r"([0-9]{4})-Q([1-4])")
+_YEAR = re.compile(r"([0-9]{4})")
 
 
 class PeriodError(ValueError):
@@ -27,13 +28,15 @@ class Period:
     def parse(cls, text: str) -> Period:
         if not isinstance(text, str):
             raise PeriodError(f"a period is a string such as 2026-Q3, not {text!r}")
-        if m := _MONTH.match(text):
-            year, month = int(m[1]), int(m[2])
-            return cls._make("month", year, month, month)
-        if m := _QUARTER.match(text):
-            year, q = int(m[1]), int(m[2])
-            return cls._make("quarter", year, 3 * q - 2, 3 * q)
-        if m := _YEAR.match(text):
+        m = _MONTH.fullmatch(text) or _QUARTER.fullmatch(text) or _YEAR.fullmatch(text)
+        if m and m[1] == "0000":  # date() knows years 1 to 9999: an error, not a traceback
+            raise PeriodError(f"{text!r} is not a period: years run from 0001 to 9999")
+        if m and m.re is _MONTH:
+            return cls._make("month", int(m[1]), int(m[2]), int(m[2]))
+        if m and m.re is _QUARTER:
+            q = int(m[2])
+            return cls._make("quarter", int(m[1]), 3 * q - 2, 3 * q)
+        if m:
             return cls._make("year", int(m[1]), 1, 12)
         raise PeriodError(f"{text!r} is not a period (2026-07, 2026-Q3 or 2026)")
 

@@ -17,10 +17,11 @@ from typing import Any
 
 from rules.canonical import DecimalText, normalise_decimal, number_from_float
 from rules.problems import Problem
+from rules.text import LONE_SURROGATE, characters
 from rules.yamlload import check_decimal_range
 
 _NUMBER_TEXT = re.compile(r"^[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -204,6 +205,10 @@ class Checker:
             return None
         if not value.strip():
             self.error(where, "must not be empty", rule)
+            return None
+        value = characters(value)
+        if value is None:
+            self.error(where, f"the text {LONE_SURROGATE}", rule)
             return None
         if pattern is not None and not pattern.match(value):
             self.error(where, f"{value!r} is not {pattern_help or pattern.pattern}", rule)

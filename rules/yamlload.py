@@ -171,7 +171,11 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.con
 
 def load_yaml(text: str) -> Any:
     """Parse one YAML document strictly; raise `LoadError` listing every problem."""
-    loader = _StrictLoader(text)
+    try:
+        # The reader checks every character before anything is parsed (in the constructor).
+        loader = _StrictLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise LoadError([_unreadable(text, exc)]) from None
     try:
         value = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
@@ -192,6 +196,18 @@ def load_yaml(text: str) -> Any:
     if too_deep(value):
         raise LoadError([Problem(path="$", message=_TOO_DEEP)])
     return value
+
+
+def _unreadable(text: str, exc: yaml.reader.ReaderError) -> Problem:
+    """A character YAML refuses in its text (a control character such as BEL or NUL)."""
+    position = exc.position if isinstance(exc.position, int) else 0
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    return Problem(
+        path=f"line {line}, column {column}",
+        message=f"character U+{exc.character:04X} is not allowed in YAML text: remove it "
+        f'(or write it as the escape "\\u{exc.character:04X}" inside double quotes)',
+    )
 
 
 def _reject_constant(name: str) -> Any:

@@ -269,7 +269,7 @@ class Writer:
             stored = existing.get(d.id)
             if stored is None:
                 row = dict.fromkeys(DEAL_FIELDS.values()) | {
-                    "products": [],
+                    "products": None,  # JSON null: no products is not an empty list
                     "attributes": {},
                     "has_splits": False,
                 }
@@ -390,7 +390,7 @@ def _deal_value(d, name: str) -> Any:
     if name == "attributes":
         return json_value(dict(value))
     if name == "products":
-        return list(value)
+        return None if value is None else list(value)
     return value
 
 

@@ -1,8 +1,9 @@
 """`accord evaluate --policy PLAN [--policy ...] --data DATA.json --period P`.
 
 Prints the section-5 JSON (or, with `--format table`, a statement per participant) on
-stdout and exits 0. Invalid plans or data, and evaluation errors (a missing quota or FX
-rate, shares over 1...), print every problem on stderr, one per line, and exit 2.
+stdout and exits 0; warnings about the data (`rules.lint.data_warnings`) go to stderr.
+Invalid plans or data, and evaluation errors (a missing quota or FX rate, shares over
+1...), print every problem on stderr, one per line, and exit 2.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from rules.data import load_data
 from rules.document import load_plan
 from rules.evaluate import evaluate, to_table
 from rules.evaluation.output import write_json
+from rules.lint import data_warnings
 from rules.problems import EvaluationError, InvalidData, InvalidPlan, Problem
 
 
@@ -71,6 +73,8 @@ def command(policies, data_path: Path, period: str, fmt: str, engine: str) -> No
         errors.extend(f"{data_path}: {p}" for p in exc.problems)
     if errors:
         _fail(errors)
+    for warning in data_warnings(data):  # e.g. overlapping assignments: exit code unchanged
+        click.echo(f"{data_path}: {warning}", err=True)
     try:
         output = evaluate(plans, data, period, engine=engine)
     except EvaluationError as exc:

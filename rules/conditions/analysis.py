@@ -18,6 +18,7 @@ from rules.conditions.nodes import (
     And,
     Compare,
     Const,
+    FieldCompare,
     Node,
     Not,
     Or,
@@ -52,6 +53,8 @@ def compare_text(node: Compare) -> str:
 def canonical(node: Node) -> str:
     if isinstance(node, Compare):
         return compare_text(node)
+    if isinstance(node, FieldCompare):
+        return f"{node.field} {node.op} {node.other}"
     if isinstance(node, Const):
         return "true" if node.value else "false"
     if isinstance(node, Not):
@@ -80,8 +83,9 @@ def _unsat(node: Node) -> str | None:
         return None if node.value else "the condition is always false"
     if isinstance(node, Compare):
         return _atom_unsat(node)
-    if isinstance(node, Not):
-        return None  # a negated comparison holds at least when its field is null
+    if isinstance(node, Not | FieldCompare):
+        # a negated comparison holds at least when its field is null; two fields: unknown
+        return None
     if isinstance(node, Or):
         reasons = [_unsat(i) for i in node.items]
         if all(reasons):

@@ -13,10 +13,10 @@ from datetime import date
 from decimal import Decimal
 
 from rules.conditions.errors import ConditionError
-from rules.conditions.nodes import ORDERING, Compare, Scalar
+from rules.conditions.nodes import ORDERING, Compare, FieldCompare, Scalar
 from rules.conditions.types import ATTRIBUTE_ROOTS, TYPE_NAMES, field_type, suggest
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")  # ASCII digits: not `\d`
 ALL_ROOTS = frozenset({"deal", "participant", "assignment", "credit"})
 
 
@@ -52,29 +52,61 @@ def kind_of_literal(value: Scalar) -> str:
     return "string"
 
 
-def _check_field(node: Compare, text: str, roots: frozenset[str]) -> str:
-    path = node.field
+def _check_field(path: str, position: int, text: str, roots: frozenset[str]) -> str:
     root = path.split(".")[0]
     ftype = field_type(path)
     if ftype is None:
         if path.count(".") == 1 and path.endswith(".attributes") and root in ATTRIBUTE_ROOTS:
-            raise ConditionError(f"{path} needs a name: {path}.NAME", node.position, text)
+            raise ConditionError(f"{path} needs a name: {path}.NAME", position, text)
         hint = suggest(path, roots)
         message = f"unknown field {path}"
         if hint:
             message += f" (did you mean {hint}?)"
-        raise ConditionError(message, node.position, text)
+        raise ConditionError(message, position, text)
     if root not in roots:
         allowed = ", ".join(f"{r}.*" for r in sorted(roots))
         raise ConditionError(
-            f"{path} cannot be used here; only {allowed} fields are allowed", node.position, text
+            f"{path} cannot be used here; only {allowed} fields are allowed", position, text
         )
     return ftype
 
 
+# Field types that can be compared with each other ("any": an attribute, known at run time).
+_FAMILY = {"decimal": "number", "integer": "number", "string": "string", "date": "date"}
+
+
+def check_field_compare(node: FieldCompare, text: str, roots: frozenset[str]) -> FieldCompare:
+    """Two fields compared: same family of type (numbers, strings, dates; an attribute
+    goes with any), ordering on numbers and dates only, lists never."""
+    left = _check_field(node.field, node.position, text, roots)
+    right = _check_field(node.other, node.other_position, text, roots)
+    for path, ftype, position in (
+        (node.field, left, node.position),
+        (node.other, right, node.other_position),
+    ):
+        if ftype == "list":
+            raise ConditionError(
+                f"{path} is a list of strings: use 'contains' with a \"string\"", position, text
+            )
+        if node.op in ORDERING and ftype == "string":
+            raise ConditionError(
+                f"'{node.op}' applies to numbers and dates, {path} is a string",
+                node.op_position,
+                text,
+            )
+    if "any" not in (left, right) and _FAMILY[left] != _FAMILY[right]:
+        raise ConditionError(
+            f"{node.field} is {TYPE_NAMES[left]} and {node.other} is {TYPE_NAMES[right]}: "
+            "they cannot be compared",
+            node.op_position,
+            text,
+        )
+    return node
+
+
 def check_compare(node: Compare, text: str, roots: frozenset[str]) -> Compare:
     """Validate `node` and return it typed; raise ConditionError at the offending column."""
-    ftype = _check_field(node, text, roots)
+    ftype = _check_field(node.field, node.position, text, roots)
     op, path = node.op, node.field
     tname = TYPE_NAMES[ftype]
 

@@ -21,8 +21,18 @@ from datetime import date
 from decimal import Decimal
 
 from rules.conditions import Condition
-from rules.conditions.nodes import And, Compare, Const, Node, Not, Or, negation_normal_form
-from rules.conditions.oracle import classify, comparable
+from rules.conditions.nodes import (
+    And,
+    Compare,
+    Const,
+    FieldCompare,
+    Node,
+    Not,
+    Or,
+    negation_normal_form,
+)
+from rules.conditions.oracle import classify, comparable, compile_predicate
+from rules.text import has_surrogates
 
 TAG = "accord_fact"  # the discriminator property on every fact and in every rule
 LIMIT = 2**62  # encoded literals stay within +/-LIMIT; clamped values go one beyond
@@ -82,7 +92,12 @@ def encode_literal_number(value: Decimal, scale: int) -> int:
 
 def encode_string(value: str) -> str:
     # Digests keep long strings (and strings that look like digests) equal iff equal.
-    if len(value) > MAX_STRING or value[:1] in ("\x01", "\x02"):
+    # Surrogate halves in a fact too: ASCII escapes would spell "\ud83d\ude42" like 🙂.
+    if (
+        len(value) > MAX_STRING
+        or value[:1] in ("\x01", "\x02")
+        or (not value.isascii() and has_surrogates(value))  # isascii: the fast path
+    ):
         return "\x01" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
     return value
 
@@ -149,7 +164,11 @@ class Plan:
     def encoder(self, sid: str) -> Callable[[Mapping[str, object]], dict]:
         by_path: dict[str, list[tuple[str, Callable]]] = {}
         when_null: dict[str, dict[str, object]] = {}
+        derived: list[tuple[str, Callable]] = []  # field-versus-field: 0/1 from the oracle
         for (path, kind, arg), name in self.slots.items():
+            if kind == "f":
+                derived.append((name, compile_predicate(arg)))
+                continue
             if kind[0] == "n":
                 arg = self.scales.get(path, 0)
             by_path.setdefault(path, []).append((name, _slot_encoder(kind, arg)))
@@ -172,6 +191,8 @@ class Plan:
                     encoded = slot(value_kind, value)
                     if encoded is not None:
                         fact[name] = encoded
+            for name, holds in derived:
+                fact[name] = int(holds(facts))
             return fact
 
         return encode
@@ -213,7 +234,9 @@ class _Compiler:
         kind = {"decimal": "n", "integer": "n", "string": "s", "date": "d"}.get(node.ftype, "p")
         return self.slot(node.field, kind)
 
-    def atom(self, node: Compare, negated: bool) -> dict:
+    def atom(self, node: Compare | FieldCompare, negated: bool) -> dict:
+        if isinstance(node, FieldCompare):  # two fields: a 0/1 property, as `contains`
+            return {self.slot(f"{node.field} {node.op} {node.other}", "f", node): int(not negated)}
         op, literal = node.op, node.value
         if literal is None:
             present = (op == "!=") != negated
@@ -254,7 +277,7 @@ class _Compiler:
     def expression(self, node: Node) -> dict:
         if isinstance(node, Const):
             return _TRUE if node.value else _FALSE
-        if isinstance(node, Compare):
+        if isinstance(node, Compare | FieldCompare):
             return self.atom(node, negated=False)
         if isinstance(node, Not):
             return self.atom(node.item, negated=True)  # NNF: only comparisons are negated

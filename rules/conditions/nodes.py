@@ -39,6 +39,18 @@ class Compare:
 
 
 @dataclass(frozen=True)
+class FieldCompare:
+    """`field op other`: two fields (`participant.region == deal.region`)."""
+
+    field: str
+    op: str  # == != < <= > >=
+    other: str
+    position: int = 0
+    op_position: int = 0
+    other_position: int = 0
+
+
+@dataclass(frozen=True)
 class And:
     items: tuple[Node, ...]
 
@@ -61,12 +73,14 @@ class Const:
     value: bool
 
 
-Node = Compare | And | Or | Not | Const
+Node = Compare | FieldCompare | And | Or | Not | Const
 
 
 def fields_of(node: Node) -> frozenset[str]:
     if isinstance(node, Compare):
         return frozenset({node.field})
+    if isinstance(node, FieldCompare):
+        return frozenset({node.field, node.other})
     if isinstance(node, Not):
         return fields_of(node.item)
     if isinstance(node, And | Or):

@@ -17,7 +17,17 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from rules.conditions.checker import parse_iso_date
-from rules.conditions.nodes import And, Compare, Const, Node, Not, Or, Scalar
+from rules.conditions.nodes import (
+    ORDERING,
+    And,
+    Compare,
+    Const,
+    FieldCompare,
+    Node,
+    Not,
+    Or,
+    Scalar,
+)
 
 Predicate = Callable[[Mapping[str, object]], bool]
 
@@ -113,6 +123,28 @@ def _compare(node: Compare) -> Predicate:
     return scalar
 
 
+def _field_compare(node: FieldCompare) -> Predicate:
+    """Two fields: false when either is null or their kinds differ (a "YYYY-MM-DD" string
+    reads as a date beside a date); ordering needs numbers or dates."""
+    left, op, right = node.field, node.op, node.other
+    compare = _CMP[op]
+    ordering = op in ORDERING
+
+    def both(facts: Mapping[str, object]) -> bool:
+        kind_a, a = classify(left, facts.get(left))
+        kind_b, b = classify(right, facts.get(right))
+        if "date" in (kind_a, kind_b) or (ordering and kind_a == kind_b == "string"):
+            a, b = comparable(date.min, kind_a, a), comparable(date.min, kind_b, b)
+            kind_a = kind_b = "date" if a is not None and b is not None else "other"
+        if kind_a != kind_b or kind_a not in ("number", "date", "string", "bool"):
+            return False
+        if ordering and kind_a not in ("number", "date"):
+            return False
+        return compare(a, b)
+
+    return both
+
+
 def _kind_fits(ftype: str, kind: str, value: object) -> bool:
     if ftype in ("decimal", "integer"):
         return kind == "number"
@@ -127,6 +159,8 @@ def compile_predicate(node: Node) -> Predicate:
     """Compile a checked syntax tree into a closure over a flat facts mapping."""
     if isinstance(node, Compare):
         return _compare(node)
+    if isinstance(node, FieldCompare):
+        return _field_compare(node)
     if isinstance(node, Not):
         inner = compile_predicate(node.item)
         return lambda facts: not inner(facts)

@@ -1,19 +1,25 @@
 """Recursive-descent parser for `when` expressions (precedence: not > and > or).
 
-Each comparison is type-checked as soon as it is read (rules.conditions.checker), so the
-first error reported is the leftmost one. The grammar: docs/conditions.md, "Grammar".
+`5 < x` is read as `x > 5` and a `null` in a list as `== null` / `!= null` beside it, so
+each meaning has one tree. Each comparison is type-checked as soon as it is read
+(rules.conditions.checker), so the first error reported is the leftmost one. The
+grammar: docs/conditions.md, "Grammar".
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
-from rules.conditions.checker import check_compare
+from rules.conditions.checker import check_compare, check_field_compare
 from rules.conditions.errors import ConditionError
-from rules.conditions.nodes import And, Compare, Node, Not, Or, Scalar
+from rules.conditions.nodes import And, Compare, FieldCompare, Node, Not, Or, Scalar
 from rules.conditions.tokenizer import Token, tokenize
 
-_OPERATORS = "==, !=, <, <=, >, >=, in, not in, contains"
+_COMPARE_OPS = "==, !=, <, <=, >, >="
+_OPERATORS = _COMPARE_OPS + ", in, not in, contains"
+# `5 < x` is `x > 5`: the operator seen from the field's side.
+MIRRORED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 # Nesting bound: every later pass (oracle, negation normal form, matcher) recurses over the
 # tree, so a pathological `not not not ...` must be an error here, not a RecursionError.
 MAX_DEPTH = 50
@@ -89,7 +95,7 @@ class _Parser:
         if tok.kind == "field":
             return self.comparison()
         if tok.kind in ("number", "string") or tok.value in ("true", "false", "null"):
-            raise self.fail("expected a field here; write the field first, e.g. deal.amount > 5")
+            return self.reversed_comparison()
         raise self.fail(f"expected a field, 'not' or '(', found {_describe(tok)}")
 
     def nested(self, tok: Token) -> Node:
@@ -106,9 +112,47 @@ class _Parser:
         self.take()
         return node
 
+    def reversed_comparison(self) -> Node:
+        """`100000 <= deal.amount` is read as `deal.amount >= 100000`: one form."""
+        value, value_pos = self.value("(")
+        op_tok = self.peek()
+        if op_tok.kind != "op":
+            if op_tok.value in ("in", "contains", "not"):
+                raise self.fail(
+                    f"write the field first with '{op_tok.value}', "
+                    'e.g. deal.products contains "core"'
+                )
+            raise self.fail(f"expected an operator ({_COMPARE_OPS}), found {_describe(op_tok)}")
+        self.take()
+        field_tok = self.peek()
+        if field_tok.kind != "field":
+            raise self.fail(f"compare a field with a value; found {_describe(field_tok)}")
+        self.take()
+        node = Compare(
+            field=field_tok.value,
+            op=MIRRORED[op_tok.value],
+            value=value,
+            position=field_tok.position,
+            op_position=op_tok.position,
+            value_position=value_pos,
+        )
+        return check_compare(node, self.text, self.roots)
+
     def comparison(self) -> Node:
         field_tok = self.take()
         op_tok = self.peek()
+        if op_tok.kind == "op" and self.peek(1).kind == "field":
+            self.take()
+            other = self.take()
+            node = FieldCompare(
+                field_tok.value,
+                op_tok.value,
+                other.value,
+                field_tok.position,
+                op_tok.position,
+                other.position,
+            )
+            return check_field_compare(node, self.text, self.roots)
         if op_tok.kind == "op":
             self.take()
             value, value_pos = self.value(op_tok.value)
@@ -139,7 +183,21 @@ class _Parser:
             op_position=op_tok.position,
             value_position=value_pos,
         )
+        if op in ("in", "not in") and None in value:
+            return self.null_in_list(node)
         return check_compare(node, self.text, self.roots)
+
+    def null_in_list(self, node: Compare) -> Node:
+        """`x in [a, null]` is `x in [a] or x == null`; `x not in [a, null]` is `x not in
+        [a] and x != null`, which is `x not in [a]` (false for a null x already)."""
+        rest = tuple(v for v in node.value if v is not None)
+        null_test = replace(node, op="==" if node.op == "in" else "!=", value=None)
+        if not rest:
+            return check_compare(null_test, self.text, self.roots)
+        listed = check_compare(replace(node, value=rest), self.text, self.roots)
+        if node.op == "not in":
+            return listed
+        return Or((listed, check_compare(null_test, self.text, self.roots)))
 
     def value(self, after: str) -> tuple[Scalar, int]:
         tok = self.peek()
@@ -166,10 +224,7 @@ class _Parser:
             self.take()
             return (), start.position
         while True:
-            tok = self.peek()
             value, _ = self.value("[" if not items else ",")
-            if value is None:
-                raise self.fail("null cannot be in a list; use '== null' or '!= null'", tok)
             items.append(value)
             if self.at("punct", ","):
                 self.take()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rules.conditions.errors import ConditionError
+from rules.text import LONE_SURROGATE, characters
 
 TokenKind = Literal["field", "keyword", "number", "string", "op", "punct", "end"]
 
@@ -36,6 +37,11 @@ def _is_name_char(ch: str) -> bool:
     return ch.isascii() and (ch.isalnum() or ch == "_")
 
 
+def _is_digit(ch: str) -> bool:
+    """ASCII only: `str.isdigit` (and `Decimal`) would read "５" or "٣" as numbers."""
+    return "0" <= ch <= "9"
+
+
 def tokenize(text: str) -> list[Token]:
     """Split `text` into tokens, ending with an "end" token; raise ConditionError."""
     tokens: list[Token] = []
@@ -55,7 +61,7 @@ def tokenize(text: str) -> list[Token]:
             word = text[i:j]
             tokens.append(Token("keyword" if word in KEYWORDS else "field", word, col))
             i = j
-        elif ch.isdigit() or (ch == "-" and i + 1 < n and text[i + 1].isdigit()):
+        elif _is_digit(ch) or (ch == "-" and i + 1 < n and _is_digit(text[i + 1])):
             i = _number(text, i, tokens)
         elif ch == '"':
             i = _string(text, i, tokens)
@@ -83,13 +89,13 @@ def _number(text: str, i: int, tokens: list[Token]) -> int:
     start = i
     if text[i] == "-":
         i += 1
-    while i < len(text) and text[i].isdigit():
+    while i < len(text) and _is_digit(text[i]):
         i += 1
     if i < len(text) and text[i] == ".":
         i += 1
-        if i >= len(text) or not text[i].isdigit():
+        if i >= len(text) or not _is_digit(text[i]):
             raise ConditionError("expected digits after the decimal point", i + 1, text)
-        while i < len(text) and text[i].isdigit():
+        while i < len(text) and _is_digit(text[i]):
             i += 1
     if i < len(text) and (_is_name_char(text[i]) or text[i] == "."):
         # Exponents (1e5), percentages-as-names and 1.2.3 are all rejected here, so a
@@ -117,7 +123,12 @@ def _string(text: str, i: int, tokens: list[Token]) -> int:
             raise ConditionError("unterminated string", start + 1, text)
         ch = text[i]
         if ch == '"':
-            tokens.append(Token("string", "".join(out), start + 1))
+            # `\ud83d\ude42` is one character, 🙂, as in JSON: joined here, once, so that
+            # durable-rules (which sees ASCII escapes) and the oracle compare the same text.
+            value = characters("".join(out))
+            if value is None:
+                raise ConditionError(f"the string {LONE_SURROGATE}", start + 1, text)
+            tokens.append(Token("string", value, start + 1))
             return i + 1
         if ch == "\\":
             if i + 1 >= len(text):

@@ -2,10 +2,10 @@
 
 `within_days: D`: an event `days` after the close (0 <= days <= D) recovers all (`full`)
 or (D - days) / D (`prorated`). `within_months: N`: the window ends N calendar months
-after the close, inclusive; a close on the last day of a month counts to the last day of
-shorter months (Jan 31 + 1 month = Feb 28/29), and any other day is clamped to the end of
-a shorter month (Jan 30 + 1 month = Feb 28/29). `prorated` recovers (N - m) / N where m is
-the number of whole months from close to event.
+after the close, inclusive: the same day of the month, or the last day of a shorter month
+(Jan 31 + 1 month = Feb 28/29, Jan 30 + 1 = Feb 28/29), never moved to the end of a longer
+one (Jun 30 + 2 = Aug 30, not Aug 31). `prorated` recovers (N - m) / N where m is the
+number of whole months from close to event.
 """
 
 from __future__ import annotations
@@ -19,14 +19,10 @@ from rules.model import Clawback
 
 
 def add_months(day: date, months: int) -> date:
-    """`day` plus whole calendar months, with the month-end rule above."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = calendar.monthrange(year, month)[1]
-    if day.day == calendar.monthrange(day.year, day.month)[1]:
-        return date(year, month, last)
-    return date(year, month, min(day.day, last))
+    """`day` plus whole calendar months. Spec section 4: "a month-end close counts whole
+    months to the last day of shorter months", so only a shorter month moves the day."""
+    year, month = divmod(day.year * 12 + (day.month - 1) + months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def whole_months(start: date, end: date) -> int:

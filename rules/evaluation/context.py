@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -97,7 +96,7 @@ class PlanContext:
         for participant in sorted(index.participants.values(), key=lambda p: p.id):
             mine = sorted(
                 (a for a in participant.assignments if a.plan == plan.policy),
-                key=lambda a: (a.start, a.end or date.max),
+                key=Assignment.recency,
             )
             if mine:
                 self.assignments[participant.id] = mine
@@ -184,11 +183,20 @@ class PlanContext:
         first = min(days, default=last.start)
         return Period.containing(min(first, last.start), last.kind)
 
-    def active_assignment(self, participant: str, day: date) -> Assignment | None:
-        for a in self.assignments.get(participant, ()):
-            if a.start <= day and (a.end is None or day <= a.end):
-                return a
-        return None
+    def active_assignment(self, participant: str, deal: Deal) -> Assignment | None:
+        """The assignment active on the deal's close date; of several (they overlap), the
+        most recent: latest start, then latest end (open last). docs/plan-language.md."""
+        day = deal.close_date
+        mine = self.assignments.get(participant, ())
+        active = [a for a in mine if a.start <= day and (a.end is None or day <= a.end)]
+        if len(active) > 1:
+            self.warnings.append(
+                f"{self.plan.policy}: deal {deal.id}: {participant} has {len(active)} "
+                f"assignments to the plan active on {day} "
+                f"({'; '.join(a.describe() for a in active)}); the most recent decides: "
+                f"{active[-1].describe()}"
+            )
+        return active[-1] if active else None
 
     def covered_days(self, participant: str, period: Period) -> int:
         """Days of `period` covered by the participant's assignments to this plan."""
@@ -302,7 +310,7 @@ class PlanContext:
         lines = []
         for participant_id, order, share, detail, exception in targets:
             rule_id = exception or self.plan.credit[order[0]].id
-            assignment = self.active_assignment(participant_id, deal.close_date)
+            assignment = self.active_assignment(participant_id, deal)
             if assignment is None:
                 self.warnings.append(
                     f"{self.plan.policy}: deal {deal.id}: {participant_id} (credit rule "

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from rules.conditions.checker import parse_iso_date
 from rules.model import Assignment, Deal, Participant
 
 
@@ -26,7 +27,7 @@ def deal_facts(deal: Deal, amount: Decimal) -> dict[str, Any]:
         "deal.discount": deal.discount,
         "deal.term_months": deal.term_months,
         "deal.region": deal.region,
-        "deal.products": tuple(deal.products),
+        "deal.products": deal.products,  # None when absent or null: never read as []
         "deal.cash_collected_date": deal.cash_collected_date,
     }
     for name, value in deal.attributes.items():
@@ -73,15 +74,14 @@ def line_facts(
 
 def field_date(facts: dict[str, Any], path: str) -> tuple[date | None, bool]:
     """The date in `path` for a hold, and whether the value was usable. Text in ISO form
-    (an attribute) is read as a date; anything else counts as no date yet."""
+    (an attribute) is read as a date, strictly `YYYY-MM-DD` as conditions read it (not
+    Python 3.11's `20260714` or `2026-W28-2`); anything else counts as no date yet."""
     value = facts.get(path)
     if value is None:
         return None, True
     if isinstance(value, date):
         return value, True
     if isinstance(value, str):
-        try:
-            return date.fromisoformat(value), True
-        except ValueError:
-            return None, False
+        day = parse_iso_date(value)
+        return day, day is not None
     return None, False

@@ -6,8 +6,8 @@ never rounded before their line. Only a true division can be inexact (a share of
 quota prorated over 92 days, an attainment ratio, a prorated clawback, an FX inverse): it
 is rounded at 40 decimal places. A line amount is then rounded once, half-up to cents,
 after a guard rounding at 30 decimal places, so that a value such as 1/3 x 0.015 (0.005
-exactly, held as 0.00499...) rounds to 0.01 as its exact value does. Attribution weights
-are adjusted so that they sum to exactly 1.
+exactly, held as 0.00499...) rounds to 0.01 as its exact value does. Credit sub-shares
+are exact fractions until each participant's share is written as a decimal (credit.py).
 """
 
 from __future__ import annotations

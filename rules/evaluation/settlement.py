@@ -74,79 +74,58 @@ def _clawback(ctx, ledger: Ledger, event: Event, statement) -> None:
         base_trace["event_amount"] = f"{event.amount} / {deal.amount} = {ratio_text(ratio)}"
     else:
         ratio = ONE
+
+    def _line(kind: str, participant: str, amount, line_order: tuple, /, **entry) -> Line:
+        """A payable clawback or forfeit line of this event, its trace the rule's entry."""
+        trace = [{**base_trace, **entry}]
+        return Line(
+            kind,
+            participant,
+            amount,
+            "payable",
+            rule.id,
+            deal=deal.id,
+            close_date=deal.close_date,
+            order=line_order,
+            trace=trace,
+        )
+
     for participant in participants:
+        paid = ledger.paid_by(participant, deal.id, event.date)
+        held = [
+            h
+            for h in ledger.held_by_deal.get(deal.id, ())
+            if h.participant == participant and not h.done
+        ]
+        if paid <= 0 and not held:
+            # Nothing to recover or forfeit: no line, and so no statement of its own
+            # (someone whose assignment ended and who was paid nothing on the deal).
+            continue
         st = statement(participant)
         if waiver:
+            waived = f"{event.kind} on {event.date}: waived by {waiver}"
             st.lines.append(
-                Line(
-                    "clawback",
-                    participant,
-                    ZERO,
-                    "payable",
-                    rule.id,
-                    deal=deal.id,
-                    close_date=deal.close_date,
-                    order=order,
-                    trace=[
-                        {
-                            **base_trace,
-                            "exception": waiver,
-                            "detail": f"{event.kind} on {event.date}: waived by {waiver}",
-                        }
-                    ],
-                )
+                _line("clawback", participant, ZERO, order, exception=waiver, detail=waived)
             )
             continue
-        paid = ledger.paid_by(participant, deal.id, event.date)
         if paid > 0:
             recovery = cents(paid * fraction * ratio)
             key = (participant, deal.id)
             ledger.recovered[key] = ledger.recovered.get(key, ZERO) + recovery
+            exact_amount = f"-{ratio_text(paid * fraction * ratio)} rounded {money(-recovery)}"
             st.lines.append(
-                Line(
-                    "clawback",
-                    participant,
-                    -recovery,
-                    "payable",
-                    rule.id,
-                    deal=deal.id,
-                    close_date=deal.close_date,
-                    order=order,
-                    trace=[
-                        {
-                            **base_trace,
-                            "paid": money(paid),
-                            "amount": f"-{ratio_text(paid * fraction * ratio)} "
-                            f"rounded {money(-recovery)}",
-                        }
-                    ],
+                _line(
+                    "clawback", participant, -recovery, order, paid=money(paid), amount=exact_amount
                 )
             )
-        for held in ledger.held_by_deal.get(deal.id, ()):
-            if held.participant == participant and not held.done:
-                held.done = True
-                st.lines.append(
-                    Line(
-                        "forfeit",
-                        participant,
-                        ZERO,
-                        "payable",
-                        rule.id,
-                        deal=deal.id,
-                        close_date=deal.close_date,
-                        order=(*order, held.kind, *held.order),
-                        trace=[
-                            {
-                                **base_trace,
-                                "detail": (
-                                    f"{held.kind} line of {money(held.amount)} held since "
-                                    f"{held.period} is forfeited by {event.kind} on "
-                                    f"{event.date}; never released"
-                                ),
-                            }
-                        ],
-                    )
-                )
+        for line in held:
+            line.done = True
+            forfeited = (
+                f"{line.kind} line of {money(line.amount)} held since {line.period} is "
+                f"forfeited by {event.kind} on {event.date}; never released"
+            )
+            line_order = (*order, line.kind, *line.order)
+            st.lines.append(_line("forfeit", participant, ZERO, line_order, detail=forfeited))
 
 
 def draw(ctx, ledger: Ledger, period: Period, st: Statement) -> None:

@@ -146,3 +146,16 @@ def test_deals_chosen_by_id_one_parameter_for_any_number_of_them(db):
     assert deals_json(db, ids=set()) == {"deals": [], "events": []}
     owners = db.scalars(select(Deal.id).where(among(db, Deal.owner_id, noise))).all()
     assert owners == []
+
+
+def test_a_deal_without_products_keeps_products_null(db):
+    """Issue 17 item 1: the engine reads a missing `products` as null, not []; the
+    database keeps it as JSON null (the column is NOT NULL), so a payout run evaluates
+    the same deal as `accord evaluate` does. `[]` stays an empty list."""
+    deals = [
+        {**SPEC_EXAMPLE["deals"][0], "id": "D-7", "products": None},
+        {**SPEC_EXAMPLE["deals"][0], "id": "D-8", "products": []},
+    ]
+    import_data(db, {**SPEC_EXAMPLE, "deals": SPEC_EXAMPLE["deals"] + deals}, source="spec")
+    by_id = {d.id: d for d in database_data(db).deals}
+    assert (by_id["D-2"].products, by_id["D-7"].products, by_id["D-8"].products) == (None, None, ())

@@ -118,10 +118,14 @@ def test_ordering_on_a_string_field():
         ("deal.type == 'new'", 'strings use double quotes: "..."', 14),
         ('deal.type == "new', "unterminated string", 14),
         ("deal.amount > 5 && deal.amount < 9", "unexpected '&': write 'and'", 17),
+        # Changed for issue 17 (item 7): `5 < deal.amount` was an error here; the spec's
+        # "every document written to the contract must be accepted" admits a literal on
+        # the left (test_literal_on_the_left_...). Two literals are still an error.
+        ("5 == 5", "compare a field with a value; found '5'", 6),
         (
-            "5 < deal.amount",
-            "expected a field here; write the field first, e.g. deal.amount > 5",
-            1,
+            '"core" in deal.products',
+            "write the field first with 'in', e.g. deal.products contains \"core\"",
+            8,
         ),
         (
             "deal.amount",
@@ -157,7 +161,12 @@ def test_ordering_on_a_string_field():
         ),
         ("deal.products contains 5", "'contains' needs a string value, not the number 5", 24),
         ("deal.amount > null", "null can only be compared with == or !=, not '>'", 15),
-        ('deal.type in ["a", null]', "null cannot be in a list; use '== null' or '!= null'", 20),
+        # (issue 17 item 7: `deal.type in ["a", null]` is no longer an error; see below)
+        (
+            'deal.attributes.x in ["a", 1, null]',
+            "a list must hold values of one type (numbers, strings or booleans)",
+            22,
+        ),
         (
             'deal.attributes.x in [1, "a"]',
             "a list must hold values of one type (numbers, strings or booleans)",
@@ -349,3 +358,133 @@ def test_never_matches(text, reason):
 )
 def test_may_match(text):
     assert parse_condition(text).never_matches() is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("deal.amount > ５", "unexpected character '５' (15)"),
+        ("deal.term_months == ٣", "unexpected character '٣' (21)"),
+        (
+            'deal.close_date > "２０２６-07-01"',
+            'deal.close_date is a date; "２０２６-07-01" is not a valid date '
+            '(write "YYYY-MM-DD") (19)',
+        ),
+    ],
+)
+def test_numbers_and_dates_are_ascii_digits_only(text, message):
+    """Issue 17 item 4: `str.isdigit`, `\\d` and `Decimal` all accept any Unicode digit."""
+    with pytest.raises(ConditionError) as caught:
+        parse_condition(text)
+    assert f"{caught.value.message} ({caught.value.position})" == message
+
+
+def test_a_surrogate_pair_escape_is_one_character():
+    """Issue 17 item 6: `"\\ud83d\\ude42 Corp"` is "🙂 Corp" (as JSON reads it); the two
+    halves were kept apart, so the oracle never matched while durable-rules (which sees
+    ASCII escapes on both sides) did."""
+    cond = parse_condition('deal.account == "\\ud83d\\ude42 Corp"')
+    assert cond.node.value == "🙂 Corp"
+    assert cond.holds({"deal.account": "🙂 Corp"})
+    assert parse_condition('deal.account == "\\uD83D\\uDE42 Corp"').node.value == "🙂 Corp"
+
+
+@pytest.mark.parametrize("literal", ['"\\ud83d"', '"x\\ude42"', '"\\ude42\\ud83d"', '"a\ud83d"'])
+def test_a_lone_surrogate_is_no_character(literal):
+    e = error(f"deal.account == {literal}")
+    assert e.message.startswith("the string contains a lone UTF-16 surrogate")
+    assert e.position == 17
+
+
+# ------------------------------------------------------------------ issue 17, item 7
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("100000 <= deal.amount", "deal.amount >= 100000"),
+        ('"new" == deal.type', 'deal.type == "new"'),
+        ("0.25 > deal.gross_margin", "deal.gross_margin < 0.25"),
+        ('"2026-07-01" < deal.close_date', 'deal.close_date > "2026-07-01"'),
+        ("null != deal.discount", "deal.discount != null"),
+        ("deal.type in [null]", "deal.type == null"),
+        ('deal.type in ["new", null]', 'deal.type in ["new"] or deal.type == null'),
+        ("deal.type not in [null]", "deal.type != null"),
+        ('deal.type not in ["new", null]', 'deal.type not in ["new"]'),
+        ("deal.products in [null]", "deal.products == null"),
+    ],
+)
+def test_conditions_the_spec_allows_are_read_in_one_form(text, canonical):
+    """The spec's literals and operators admit a literal on the left and `null` in a list;
+    "every document written to the contract must be accepted". Each is read as the one
+    field-first form (so the oracle, the matcher and diffs see a single meaning)."""
+    assert parse_condition(text).canonical() == canonical
+
+
+def test_literal_on_the_left_and_null_in_lists_hold_as_written():
+    assert holds("100000 <= deal.amount", deal__amount=D(100000))
+    assert not holds("100000 <= deal.amount", deal__amount=D("99999.99"))
+    assert not holds("100000 <= deal.amount")  # null: false, as `deal.amount >= 100000`
+    assert holds('deal.type in ["new", null]', deal__type=None)
+    assert holds('deal.type in ["new", null]', deal__type="new")
+    assert not holds('deal.type in ["new", null]', deal__type="renewal")
+    # `x not in [a, null]` = `x != a and x != null`: false for null, as `not in` is.
+    assert not holds('deal.type not in ["new", null]')
+    assert holds('deal.type not in ["new", null]', deal__type="renewal")
+    assert holds("deal.type not in [null]", deal__type="renewal")
+
+
+def test_two_fields_compare_by_value_and_null_is_false():
+    """Decision (docs/conditions.md): two fields of one type family may be compared;
+    a null on either side is false, `!=` included, as with a literal."""
+    same = "participant.region == deal.region"
+    assert holds(same, participant__region="EMEA", deal__region="EMEA")
+    assert not holds(same, participant__region="EMEA", deal__region="AMER")
+    assert not holds(same)  # both null: false, not "equal"
+    assert not holds("participant.region != deal.region", participant__region="EMEA")
+    paid_late = "deal.cash_collected_date > deal.close_date"
+    assert holds(
+        paid_late, deal__cash_collected_date=date(2026, 8, 1), deal__close_date=date(2026, 7, 1)
+    )
+    assert holds(
+        "deal.attributes.floor <= deal.amount", deal__attributes__floor=9, deal__amount=D(9)
+    )
+    assert not holds(
+        "deal.attributes.floor <= deal.amount", deal__attributes__floor="9", deal__amount=D(9)
+    )
+    # an attribute holding "YYYY-MM-DD" reads as a date beside a date field
+    assert holds(
+        "deal.attributes.golive > deal.close_date",
+        deal__attributes__golive="2026-08-01",
+        deal__close_date=date(2026, 7, 1),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "position"),
+    [
+        (
+            "deal.amount == deal.region",
+            "deal.amount is a decimal and deal.region is a string: they cannot be compared",
+            13,
+        ),
+        (
+            "deal.region < participant.region",
+            "'<' applies to numbers and dates, deal.region is a string",
+            13,
+        ),
+        (
+            "deal.products == deal.region",
+            "deal.products is a list of strings: use 'contains' with a \"string\"",
+            1,
+        ),
+        (
+            "deal.close_date > deal.amount",
+            "deal.close_date is a date and deal.amount is a decimal: they cannot be compared",
+            17,
+        ),
+    ],
+)
+def test_two_fields_of_different_types_are_rejected(text, message, position):
+    err = error(text)
+    assert (err.message, err.position) == (message, position)

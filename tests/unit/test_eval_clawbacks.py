@@ -7,7 +7,17 @@ from datetime import date
 import pytest
 
 from rules.evaluation.clawbacks import add_months, whole_months
-from tests.unit.test_eval_helpers import D, amounts, data, deal, lines, plan, run, statement
+from tests.unit.test_eval_helpers import (
+    D,
+    amounts,
+    data,
+    deal,
+    lines,
+    person,
+    plan,
+    run,
+    statement,
+)
 
 PRORATED = {
     "id": "early-churn",
@@ -141,9 +151,33 @@ def test_within_months_counts_whole_months_with_the_month_end_rule(event, expect
 def test_add_months_month_end_rule():
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
-    assert add_months(date(2026, 2, 28), 1) == date(2026, 3, 31)  # month-end close
+    # Changed for issue 17 (item 2): spec section 4 moves a month-end close only into
+    # *shorter* months ("counts whole months to the last day of shorter months"); March is
+    # longer, so Feb 28 + 1 month = Mar 28 (it was Mar 31).
+    assert add_months(date(2026, 2, 28), 1) == date(2026, 3, 28)
     assert add_months(date(2026, 1, 30), 1) == date(2026, 2, 28)
     assert whole_months(date(2026, 1, 15), date(2026, 4, 14)) == 2
+
+
+@pytest.mark.parametrize(
+    ("recover", "event", "expected"),
+    [
+        ("full", "2026-08-30", ["-100.00"]),  # Jun 30 + 2 months = Aug 30: the last day in
+        ("full", "2026-08-31", []),  # Aug 31 is outside (it was clawed back: -100.00)
+        ("prorated", "2026-07-29", ["-100.00"]),  # m = 0: (2 - 0) / 2 = all
+        ("prorated", "2026-07-30", ["-50.00"]),  # Jun 30 + 1 = Jul 30: m = 1 -> 1/2 (was all)
+        ("prorated", "2026-08-30", ["0.00"]),  # m = 2 at the window end: 0/2
+    ],
+)
+def test_month_end_close_moves_only_into_shorter_months(recover, event, expected):
+    """Issue 17 item 2. Spec section 4: "a month-end close counts whole months to the last
+    day of shorter months": July and August are longer than June, so a June 30 close
+    counts to the 30th. Commission 1,000 x 0.10 = 100.00, paid at the close."""
+    the_plan = plan(
+        clawbacks=[{"id": "m2", "triggers": ["churn"], "within_months": 2, "recover": recover}]
+    )
+    the_data = data([deal("D1", 1000, "2026-06-30")], events=[_event(event, "churn")])
+    assert amounts(statement(run(the_plan, the_data)), "clawback") == expected
 
 
 def test_clawback_of_spif_and_commission_is_one_line_per_event():
@@ -160,3 +194,95 @@ def test_clawback_schedule_example():
     the_plan = plan(rates=[{"id": "r", "rate": D("0.12")}], clawbacks=[PRORATED])
     the_data = data([deal("D1", 100000, "2026-07-01")], events=[_event("2026-08-15", "churn")])
     assert amounts(statement(run(the_plan, the_data)), "clawback") == ["-9000.00"]
+
+
+def _unpaid_bo_plan():
+    # bo's split earns rate 0: a payable 0.00 line, so bo is on the deal but was paid nothing.
+    return plan(
+        credit=[{"id": "split", "to": "splits"}],
+        rates=[
+            {"id": "none-for-bo", "when": 'participant.id == "bo"', "rate": 0},
+            {"id": "flat", "rate": D("0.1")},
+        ],
+        clawbacks=[PRORATED],
+    )
+
+
+def _unpaid_bo_data(exceptions=()):
+    return data(
+        [
+            deal(
+                "D1",
+                10000,
+                "2026-07-10",
+                splits=[
+                    {"participant": "ana", "share": "0.5"},
+                    {"participant": "bo", "share": "0.5"},
+                ],
+            )
+        ],
+        participants=[person("ana"), person("bo", end="2026-08-31")],
+        events=[_event("2026-10-08")],
+        exceptions=exceptions,
+    )
+
+
+def test_no_statement_for_someone_paid_nothing_on_a_clawed_back_deal():
+    """Issue 17 item 3. Spec section 4: "Every participant with an assignment to the plan
+    overlapping P has a statement"; bo's ended on Aug 31 and bo has no line in Q4, so
+    bo has no Q4 statement (an all-zero one without lines was produced). ana was paid
+    5,000 x 0.10 = 500.00; 90 days after the close: (180 - 90) / 180 = 1/2 -> -250.00."""
+    out = run(_unpaid_bo_plan(), _unpaid_bo_data(), "2026-Q4")
+    assert [s["participant"] for s in out["statements"]] == ["ana"]
+    assert amounts(statement(out), "clawback") == ["-250.00"]
+    q3 = run(_unpaid_bo_plan(), _unpaid_bo_data())
+    assert amounts(statement(q3, "bo")) == ["0.00"]  # bo's Q3 line: 5,000 x 0 = 0.00
+
+
+def test_a_waiver_records_a_line_only_for_someone_who_would_be_clawed_back():
+    waiver = {"id": "EX-9", "kind": "waive_clawback", "deal": "D1", "clawback": "early-churn"}
+    out = run(_unpaid_bo_plan(), _unpaid_bo_data([waiver]), "2026-Q4")
+    assert [s["participant"] for s in out["statements"]] == ["ana"]
+    (line,) = lines(statement(out), "clawback")
+    assert (line["amount"], line["trace"][0]["exception"]) == ("0.00", "EX-9")
+
+
+def test_two_events_on_one_deal_on_one_day_apply_in_kind_order():
+    """Issue 17 item 9, decided in docs/plan-language.md: events on one deal and day are
+    applied by kind (alphabetically), an event without `amount` before one with, then by
+    amount. 1,000.00 paid on D1 (Jul 1). On Aug 30 (60 days) a `churn` (prorated over
+    180 days: 2/3) and a `cancellation` (full): `cancellation` comes first and recovers
+    all 1,000.00 with rule cancel-full; the churn finds nothing left: no line."""
+    the_plan = plan(
+        clawbacks=[
+            {
+                "id": "churn-prorated",
+                "triggers": ["churn"],
+                "within_days": 180,
+                "recover": "prorated",
+            },
+            {
+                "id": "cancel-full",
+                "triggers": ["cancellation"],
+                "within_days": 90,
+                "recover": "full",
+            },
+        ]
+    )
+    events = [_event("2026-08-30", "churn"), _event("2026-08-30", "cancellation")]
+    for listed in (events, events[::-1]):  # the input order never matters
+        st = statement(run(the_plan, data([deal("D1", 10000, "2026-07-01")], events=listed)))
+        assert [(ln["rule"], ln["amount"]) for ln in lines(st, "clawback")] == [
+            ("cancel-full", "-1000.00")
+        ]
+
+
+def test_same_kind_same_day_without_amount_first_then_by_amount():
+    """Two churns on Aug 30 (prorated 180 days: 2/3), one for 3,000 of the 10,000 deal and
+    one without amount: the one without comes first: 1,000 x 2/3 = 666.67; the partial
+    one then takes 3/10 of what is left, 333.33 x 2/3 x 0.3 = 66.67."""
+    events = [_event("2026-08-30", "churn", "3000"), _event("2026-08-30", "churn")]
+    st = statement(
+        run(plan(clawbacks=[PRORATED]), data([deal("D1", 10000, "2026-07-01")], events=events))
+    )
+    assert amounts(st, "clawback") == ["-666.67", "-66.67"]

@@ -74,6 +74,18 @@ def test_latest_hold_date_counts_and_null_holds_until_supplied():
     assert statement(run(_gated(CASH), unknown))["held"] == "100.00"
 
 
+def test_hold_attribute_date_is_read_strictly_like_conditions():
+    """Python 3.11's `date.fromisoformat` also reads `20270115` and `2027-W03-5`; a
+    condition reads only `YYYY-MM-DD` (docs/conditions.md), and a hold now does too: such
+    text is "no date yet" (held, with a warning), not a release on 2027-01-15."""
+    for text in ("20270115", "2027-W03-5", "２０２７-01-15"):
+        the_data = data([deal("D1", 1000, "2026-09-01", attributes={"signed_on": text})])
+        assert lines(statement(run(_gated(SIGN), the_data, "2027-Q1")), "release") == []
+        q3 = run(_gated(SIGN), the_data)
+        assert statement(q3)["held"] == "100.00"
+        assert "deal.attributes.signed_on is not a date" in q3["warnings"][0]
+
+
 def test_waive_gate_exception_skips_the_gate_and_is_named():
     the_data = data(
         [deal("D1", 1000, "2026-07-01", gross_margin="0.1")],

@@ -146,7 +146,12 @@ def test_awkward_strings():
     long_literal = {"l": 'deal.account == "' + "y" * 1500 + '"'}
     assert agree(long_literal, {"deal.account": "y" * 1500}) == {"l"}
     assert agree(long_literal, {"deal.account": "y" * 1499 + "z"}) == set()
-    assert agree({"s": 'deal.account == "\\ud800x"'}, {"deal.account": "\ud800x"}) == {"s"}
+    # Changed for issue 17 (item 6): a lone surrogate escape (`"\\ud800x"`) is no longer a
+    # literal (it is not a character; see test_conditions' surrogate tests). A pair is
+    # one character, the same one whether the fact holds it or two escapes spelled it.
+    pair_text = {"s": 'deal.account == "\\ud83d\\ude42x"'}
+    assert agree(pair_text, {"deal.account": "🙂x"}) == {"s"}
+    assert agree(pair_text, {"deal.account": "\ud83d\ude42x"}) == set()  # raw halves
 
 
 def test_session_state_fact_never_matches():

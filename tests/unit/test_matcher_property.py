@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from rules.conditions import parse_condition
 from rules.conditions.analysis import literal_text
+from rules.conditions.parser import MIRRORED
 from rules.conditions.types import FIELDS
 from rules.matcher import DurableMatcher, PythonMatcher
 
@@ -36,8 +37,13 @@ NUMBERS = [
     "0.000000000000000000001",
 ]
 STRINGS = ["new", "expansion", "", 'a"b', "é€😀", "\\", "EMEA", "core", "x" * 1100, "\x01z"]
+# 🙂 as one character and as its two UTF-16 halves (what YAML decodes "\ud83d\ude42" to):
+# a literal joins the halves, a fact holding them is not that character in either engine.
+STRINGS += ["🙂x", "\ud83d\ude42x"]
 DATES = [date(2026, 7, 1), date(2026, 6, 30), date(2025, 1, 15), date(1, 1, 1), date(9999, 12, 31)]
 ATTRIBUTES = ["deal.attributes.csat", "deal.attributes.tier", "participant.attributes.level"]
+FAMILY = {"decimal": "number", "integer": "number", "string": "string", "date": "date"}
+FAMILY.update(list="list", any="any")  # field types that compare with each other
 counter = itertools.count()
 
 numbers = st.one_of(
@@ -77,9 +83,26 @@ def comparison(draw) -> str:
     kind = FIELDS.get(path, "any")
     if kind == "list" or (kind == "any" and draw(st.integers(0, 5)) == 0):
         return f"{path} contains {draw(strings.map(literal_text))}"
-    form = draw(st.sampled_from(["cmp", "cmp", "in", "null"]))
+    form = draw(st.sampled_from(["cmp", "cmp", "in", "null", "reversed", "fields"]))
     if form == "null":
         return f"{path} {draw(st.sampled_from(['==', '!=']))} null"
+    if form == "fields":  # two fields of one family (an attribute goes with any)
+        family = FAMILY[kind]
+        other = draw(
+            st.sampled_from(
+                [
+                    p
+                    for p in [*FIELDS, *ATTRIBUTES]
+                    if FAMILY[FIELDS.get(p, "any")] in (family, "any")
+                ]
+                if family != "any"
+                else [p for p in [*FIELDS, *ATTRIBUTES] if FIELDS.get(p) != "list"]
+            )
+        )
+        ops = ["==", "!="]
+        if "string" not in (kind, FIELDS.get(other)):
+            ops += ["<", "<=", ">", ">="]
+        return f"{path} {draw(st.sampled_from(ops))} {other}"
     if form == "in":
         element = literal(kind)
         if kind == "any":  # lists are homogeneous: one kind of literal per list
@@ -87,6 +110,8 @@ def comparison(draw) -> str:
                 literal_text
             )
         values = draw(st.lists(element, max_size=4))
+        if draw(st.booleans()):  # `null` in a list: `== null` / `!= null` beside it
+            values.insert(draw(st.integers(0, len(values))), "null")
         op = draw(st.sampled_from(["in", "not in"]))
         return f"{path} {op} [{', '.join(values)}]"
     ops = ["==", "!="]
@@ -94,8 +119,12 @@ def comparison(draw) -> str:
         ops += ["<", "<=", ">", ">="]
     if kind == "any":
         value = draw(st.one_of(numbers.map(literal_text), dates.map(literal_text)))
-        return f"{path} {draw(st.sampled_from(ops + ['<', '<=', '>', '>=']))} {value}"
-    return f"{path} {draw(st.sampled_from(ops))} {draw(literal(kind))}"
+        op = draw(st.sampled_from(ops + ["<", "<=", ">", ">="]))
+    else:
+        op, value = draw(st.sampled_from(ops)), draw(literal(kind))
+    if form == "reversed":  # `5 < x`, read as `x > 5`
+        return f"{value} {MIRRORED[op]} {path}"
+    return f"{path} {op} {value}"
 
 
 def expression(depth: int = 3):
