@@ -7,7 +7,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.base import utcnow
 from models.payouts import PayoutRun
+
+
+def today() -> date:
+    """The close's today (UTC): whether a period has begun. Tests pin it here."""
+    return utcnow().date()
 
 
 def locked_period_keys(session: Session) -> set[str]:

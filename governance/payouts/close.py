@@ -22,12 +22,14 @@ from governance.committee import approval_rules
 from governance.committee.ballots import Ballot, cast
 from governance.committee.quorum import Tally, tally
 from governance.errors import Conflict, GovernanceError, NotAllowed
+from governance.payouts import ledger
 from governance.payouts.runs import get_run
 from governance.permissions import Actor, require
 from governance.workflow import Workflow, transition
 from models.approvals import Vote
 from models.identity import User
 from models.payouts import RUN_TRANSITIONS, PayoutRun
+from rules.problems import Problem
 
 OBJECT_TYPE = "payout_run"
 
@@ -126,7 +128,7 @@ class RunBallot(Ballot):
     def barred(self, session: Session, votes: list[Vote]) -> GovernanceError | None:
         if run_tally(session, self.row, votes).rejected:
             return Conflict(f"{self.label} was rejected: re-run the period for a new ballot.")
-        return None
+        return carried_refusal(session, self.row)
 
     def tally(self, session: Session) -> Tally:
         return run_tally(session, self.row, self.votes(session))
@@ -154,6 +156,20 @@ class RunBallot(Ballot):
             transition(session, actor, RUNS, run, "approved", note=note, period=run.period)
 
 
+def carried_refusal(session: Session, run: PayoutRun) -> Conflict | None:
+    """The ledger rule (`payouts.ledger`): a run whose prior-period adjustments were paid
+    by another run since its build, or belong to an earlier draft, is re-run first."""
+    problems = ledger.carried_problems(session, run)
+    if not problems:
+        return None
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return Conflict(
+        f"{run.label} carries prior-period adjustments that would be paid twice or out of "
+        f"turn: {problems[0]}{more}.",
+        [Problem("adjustments", text) for text in problems],
+    )
+
+
 def cast_run_vote(
     session: Session, actor: User | None, run_id: int, **ballot: Any
 ) -> tuple[Vote, Tally]:
@@ -174,6 +190,8 @@ def lock_run(session: Session, actor: Actor, run_id: int, *, note: str | None = 
     approvals = [v for v in run_votes(session, run) if v.decision == "approve"]
     if run.state == "approved" and not approvals:
         raise Conflict(f"{run.label}: no approval names its current content.")
+    if run.state == "approved" and (refused := carried_refusal(session, run)):
+        raise refused  # approved runs count as paid: a second line for a change never is
     transition(
         session, actor, RUNS, run, "locked", note=note or "locked for payroll", period=run.period
     )

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance.payouts import adjustments as payout_adjustments
+from governance.payouts import ledger
 from governance.payouts.inputs import batch_inputs, evaluate_people, period_inputs, unique
 from models.payouts import PayoutRun, Statement
 from rules.period import Period
@@ -33,10 +34,16 @@ class Recheck:
     evaluated: set[str]  # the participants re-evaluated (their inputs changed)
 
 
-def adjustments_for(session: Session, period: Period) -> list[dict[str, Any]]:
-    """Prior-period adjustment lines for a run of `period`, oldest locked period first."""
+def adjustments_for(
+    session: Session, period: Period, run_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Prior-period adjustment lines for a run of `period` (the draft `run_id`, on a
+    re-run), oldest locked period first. A locked period whose adjustments belong to an
+    earlier draft (`ledger.owning_draft`) is skipped: that draft carries them."""
     out: list[dict[str, Any]] = []
     for run in payout_adjustments.locked_periods_before(session, period.start):
+        if ledger.owning_draft(session, run.period_end, before=period.start, run_id=run_id):
+            continue
         out.extend(recheck_locked(session, run).lines)
     return out
 

@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from governance import audit
+from governance import audit, periods
 from governance.bulk_insert import insert_rows
 from governance.errors import Conflict, NotFound, RunRejected
 from governance.paging import page
@@ -102,14 +102,29 @@ def run_lines(
 
 
 def start_run(
-    session: Session, actor: Actor, period: str, *, progress: Progress | None = None
+    session: Session,
+    actor: Actor,
+    period: str,
+    *,
+    progress: Progress | None = None,
+    early: bool = False,
 ) -> PayoutRun:
-    """Build (or re-build, for a draft) the period's run; flushes, the caller commits."""
+    """Build (or re-build, for a draft) the period's run; flushes, the caller commits.
+    `early`: run a period that has not begun (testing a close; audited)."""
     require(actor, "payouts.run", "Starting a payout run")
     try:
         target = Period.parse(period)
     except PeriodError as exc:
         raise RunRejected("Not a period.", [Problem("period", str(exc))]) from None
+    today = periods.today()
+    began = target.start <= today
+    if not began and not early:
+        raise RunRejected(
+            f"{target.name} has not begun: it starts on {target.start.isoformat()} and today "
+            f"is {today.isoformat()}. A run pays a period that has begun (a comp admin may "
+            "start one early to test the close: the early option, audited).",
+            [Problem("period", f"{target.name} starts on {target.start.isoformat()}")],
+        )
     _claim(session, target)
     run = session.scalars(
         select(PayoutRun)
@@ -131,7 +146,7 @@ def start_run(
                 )
             ).all()
         )
-    inputs, adjustments = _inputs(session, target)
+    inputs, adjustments = _inputs(session, target, None if run is None else run.id)
     before = None if run is None else run.result_hash
     if run is None:
         run = PayoutRun(period=target.name, period_start=target.start, period_end=target.end)
@@ -153,6 +168,22 @@ def start_run(
     recomputed = _build(session, run, inputs, adjustments, known, progress)
     payout_adjustments.mark_adjustments(session, run)
     _finish(session, run, inputs, recomputed)
+    if not began:
+        audit.record(
+            session,
+            actor,
+            f"{OBJECT_TYPE}.started_early",
+            OBJECT_TYPE,
+            run.label,
+            after=run.result_hash,
+            payload={
+                "period": run.period,
+                "period_start": target.start,
+                "today": today,
+                "note": "built before its period began (early close); once locked, later "
+                "changes to the period are paid as its prior-period adjustments",
+            },
+        )
     audit.record(
         session,
         actor,
@@ -190,7 +221,9 @@ def _claim(session: Session, period: Period) -> None:
         raise Conflict(f"A run of {period.name} is being built right now.") from None
 
 
-def _inputs(session: Session, period: Period) -> tuple[PeriodInputs, dict[str, list[dict]]]:
+def _inputs(
+    session: Session, period: Period, run_id: int | None
+) -> tuple[PeriodInputs, dict[str, list[dict]]]:
     """The period's inputs, and the prior-period adjustment lines of each participant."""
     inputs = period_inputs(session, period)
     if not inputs.versions:
@@ -200,7 +233,7 @@ def _inputs(session: Session, period: Period) -> tuple[PeriodInputs, dict[str, l
         )
     try:
         # The close: locked earlier periods re-evaluated, differences paid here.
-        lines = adjustments_for(session, period)
+        lines = adjustments_for(session, period, run_id)
     except EvaluationError as exc:
         raise RunRejected(f"{period.name} cannot be evaluated.", exc.problems) from None
     adjustments: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -221,7 +254,7 @@ def _build(
     statements were written.
 
     `known`: on a re-run, each participant's input hash in the draft. Only participants
-    whose hash differs (or who had no statement, or have a prior-period adjustment) are
+    whose hash differs (or who had no statement, or have or had a prior-period adjustment) are
     evaluated, over their own deals; the others' statements stay as they are, and a batch
     with none of them is not validated again (its data is what the build that wrote them
     validated). Every batch to evaluate is validated and evaluated even after one fails,
@@ -238,6 +271,15 @@ def _build(
             ).where(Statement.run_id == run.id)
         )
     }
+    # Re-evaluated regardless of their inputs: who has adjustments now, and who carried
+    # some in the draft (another run may have paid them since: `payouts.ledger`).
+    also = set(adjustments) | set(
+        session.scalars(
+            select(PayoutLine.participant_id)
+            .where(PayoutLine.run_id == run.id, PayoutLine.adjusts_period.is_not(None))
+            .distinct()
+        )
+    )
     invalid: list[Problem] = []
     failed: list[Problem] = []
     input_hashes: dict[str, str] = {}
@@ -246,7 +288,7 @@ def _build(
     for item in batch_inputs(session, inputs):
         input_hashes.update(item.hashes)
         people = item.batch.people
-        affected = set(people) if known is None else item.changed(known, adjustments.keys())
+        affected = set(people) if known is None else item.changed(known, also)
         results = {}
         if affected:  # unchanged batches were validated by the build that wrote them
             data, problems = item.load()
