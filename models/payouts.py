@@ -1,7 +1,8 @@
 """Payout runs: one period's evaluation over the database, its lines and statements.
 
 - `PayoutRun`: one run of one period: `draft` (re-run in place, `version` counts the
-  builds), `approved`, `locked` or `failed`; at most one holding run per period. It
+  builds), `approved`, `locked`, `failed` or `discarded` (a draft set aside: it never
+  pays, and never changes again); at most one holding run per period. It
   records the hashes of what it was computed from and of what it produced.
 - `PayoutLine`: one statement line as the engine produced it, with its trace and a
   `line_key` stable across re-runs; prior-period adjustment lines name what they adjust.
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Json, Money, Ratio, sql_list, utcnow
 
-RUN_STATES = ("draft", "approved", "locked", "failed")
+RUN_STATES = ("draft", "approved", "locked", "failed", "discarded")
 # States that hold their period: at most one run per period in one of these.
 HOLDING_STATES = ("draft", "approved", "locked")
 RUN_TRANSITIONS = (
@@ -30,6 +31,7 @@ RUN_TRANSITIONS = (
     ("draft", "failed"),
     ("approved", "locked"),
     ("approved", "draft"),  # approval withdrawn (inputs changed before the lock)
+    ("draft", "discarded"),  # set aside: it never pays; the period can be run again
 )
 # The engine's line kinds (rules.evaluation.ledger.KINDS).
 LINE_KINDS = (

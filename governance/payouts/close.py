@@ -3,11 +3,13 @@
     vote, tally = cast_run_vote(session, member, run_id, decision="approve",
                                 content_hash=run_content_hash(run))
     lock_run(session, comp_admin, run_id)
+    discard_run(session, comp_admin, run_id, reason="built before the data was in")
 
 A vote names the run's content hash (`run_content`: its inputs and results by their
 hashes), so a re-run is a fresh ballot. The vote that meets the `payout_run` quorum
 approves the run; a rejection closes the ballot until a re-run. The lock is a separate
-act of `payouts.run`. Who approves, voting, locking, concurrency: docs/payout-close.md.
+act of `payouts.run`, and so is discarding a draft. Votes and the lock also keep the
+ledger rule (`payouts.ledger`). Who approves, voting, locking: docs/payout-close.md.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from governance import audit
 from governance.committee import approval_rules
 from governance.committee.ballots import Ballot, cast
 from governance.committee.quorum import Tally, tally
-from governance.errors import Conflict, GovernanceError, NotAllowed
+from governance.errors import Conflict, GovernanceError, Invalid, NotAllowed
 from governance.payouts import ledger
 from governance.payouts.runs import get_run
 from governance.permissions import Actor, require
@@ -194,5 +196,21 @@ def lock_run(session: Session, actor: Actor, run_id: int, *, note: str | None = 
         raise refused  # approved runs count as paid: a second line for a change never is
     transition(
         session, actor, RUNS, run, "locked", note=note or "locked for payroll", period=run.period
+    )
+    return run
+
+
+def discard_run(session: Session, actor: Actor, run_id: int, *, reason: str) -> PayoutRun:
+    """draft -> discarded, by a holder of `payouts.run`, with a reason (audited). Nothing
+    else changes: its lines stay for the record and never count as paid or carried, and
+    the period can be run again."""
+    if actor is None:
+        raise NotAllowed("Discarding a payout run is a person's act: sign in.")
+    require(actor, "payouts.run", "Discarding a payout run")
+    if not (reason or "").strip():
+        raise Invalid("Say why the run is discarded.", [Problem("reason", "required")])
+    run = get_run(session, run_id, lock=True)
+    transition(
+        session, actor, RUNS, run, "discarded", note=reason.strip(), period=run.period
     )
     return run
