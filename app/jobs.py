@@ -32,7 +32,7 @@ from app.database import database
 from governance import audit
 from governance.errors import Conflict, GovernanceError, NotFound, RunRejected
 from governance.paging import page
-from governance.payouts.runs import Progress, start_run
+from governance.payouts.runs import Progress, check_begun, start_run
 from governance.permissions import require
 from models import PayoutRun, PayoutRunJob, User
 from models.base import utcnow
@@ -141,6 +141,7 @@ def create_job(session: Session, actor: Any | None, period: str) -> PayoutRunJob
         target = Period.parse(period)
     except PeriodError as exc:
         raise RunRejected("Not a period.", [Problem("period", str(exc))]) from None
+    check_begun(target)  # an early run is built in the request, not queued
     for active in session.scalars(
         select(PayoutRunJob).where(
             PayoutRunJob.period == target.name, PayoutRunJob.state.in_(ACTIVE_STATES)

@@ -1,14 +1,15 @@
-"""`accord payouts run|list|show|tally|vote|lock`: payout runs and their close at the shell.
+"""`accord payouts run|list|show|tally|vote|lock|discard`: payout runs and their close.
 
-    accord payouts run --period 2026-Q3 [--as admin@x.test]   # build or re-run the draft
+    accord payouts run --period 2026-Q3 [--as admin@x.test] [--early]  # build or re-run
     accord payouts list [--period 2026-Q3] | show 7 [--lines] | tally 7
     accord payouts vote 7 --as fin@x.test --approve|--reject --hash sha256:... [--comment]
     accord payouts lock 7 --as admin@x.test
+    accord payouts discard 7 --as admin@x.test --reason "built before the import"
 
 `run` writes a period's lines and statements in one transaction (docs/payout-runs.md),
 with a progress bar on stderr when it is a terminal (or `--progress`); without `--as`
-the system starts it. A vote and the lock are a person's: `--as` is required. Refusals
-exit 2 with every problem listed.
+the system starts it; a period that has not begun needs `--early`. A vote, the lock and
+a discard are a person's: `--as` is required. Refusals exit 2 with every problem listed.
 """
 
 from __future__ import annotations
@@ -59,8 +60,11 @@ def _summary(run) -> dict:
     default=None,
     help="show a progress bar on stderr (default: when stderr is a terminal)",
 )
+@click.option(
+    "--early", is_flag=True, help="run a period that has not begun (testing a close; audited)"
+)
 @with_appcontext
-def run(period: str, as_email: str | None, progress: bool | None) -> None:
+def run(period: str, as_email: str | None, progress: bool | None, early: bool) -> None:
     """Evaluate a period over the database and persist its lines and statements."""
     with unit_of_work() as session:
         starter = actor(session, as_email)
@@ -74,7 +78,7 @@ def run(period: str, as_email: str | None, progress: bool | None) -> None:
         if show:
             click.echo(f"reading the plans and the organisation for {period}...", err=True)
         with bar:
-            result = payout_runs.start_run(session, starter, period, progress=advance)
+            result = payout_runs.start_run(session, starter, period, progress=advance, early=early)
     click.echo(
         f"payout run {result.id} of {result.period}: {result.state}, build {result.version}; "
         f"{result.participant_count} participants, {result.deal_count} deals, "
@@ -170,3 +174,15 @@ def lock(run_id: int, as_email: str, note: str | None) -> None:
     with unit_of_work() as session:
         run = payout_close.lock_run(session, actor(session, as_email), run_id, note=note)
     click.echo(f"{run.label}: locked at {run.locked_at.isoformat()}")
+
+
+@command.command("discard")
+@click.argument("run_id", type=int)
+@click.option("--as", "as_email", required=True, help="a holder of payouts.run")
+@click.option("--reason", required=True, help="why the draft is set aside")
+@with_appcontext
+def discard(run_id: int, as_email: str, reason: str) -> None:
+    """Discard a draft run: it never pays; the period can be run again."""
+    with unit_of_work() as session:
+        run = payout_close.discard_run(session, actor(session, as_email), run_id, reason=reason)
+    click.echo(f"{run.label}: discarded")

@@ -1,11 +1,12 @@
 """Payout-run pages: the runs, one run's close (hashes, totals, tally, votes), and the
-forms to start or re-run a period, vote on a draft and lock an approved run.
+forms to start or re-run a period, vote on a draft, lock an approved run, discard a draft.
 
     GET  /payout-runs                    runs, newest period first; the start form
     POST /payout-runs                    start (or re-run the draft of) a period: payouts.run
     GET  /payout-runs/N                  one run: state, hashes, counts, totals, tally, votes
     POST /payout-runs/N/vote             approve or reject a draft (changes.vote)
     POST /payout-runs/N/lock             approved -> locked (payouts.run)
+    POST /payout-runs/N/discard          draft -> discarded, with a reason (payouts.run)
 
 Reading needs `statements.read_all`, as the API's reads do. Each form is one
 `governance.payouts` call in one unit of work; a refusal re-renders the page with its
@@ -53,8 +54,9 @@ def _period() -> str:
 @permission_required("payouts.run")
 @on_refusal(lambda status: _list_page(status, _period()))
 def start():
+    early = request.form.get("early") == "on"
     with unit_of_work() as session:
-        run = payout_runs.start_run(session, current_user, _period())
+        run = payout_runs.start_run(session, current_user, _period(), early=early)
     flash(
         f"{run.label} is built (build {run.version}): {run.statement_count} statements, "
         f"{run.line_count} lines. It is a draft until the committee approves it.",
@@ -115,4 +117,16 @@ def lock(run_id: int):
     flash(
         f"{run.label} is locked: its statements are final and payroll can be exported.", "success"
     )
+    return redirect(url_for("payout_run_pages.detail", run_id=run_id), 303)
+
+
+@bp.post("/<int:run_id>/discard")
+@permission_required("payouts.run")
+@on_refusal(_detail, plain=_unknown_run)
+def discard(run_id: int):
+    with unit_of_work() as session:
+        run = payout_close.discard_run(
+            session, current_user, run_id, reason=request.form.get("reason", "")
+        )
+    flash(f"{run.label} is discarded: it never pays. {run.period} can be run again.", "success")
     return redirect(url_for("payout_run_pages.detail", run_id=run_id), 303)

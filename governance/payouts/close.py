@@ -210,7 +210,5 @@ def discard_run(session: Session, actor: Actor, run_id: int, *, reason: str) -> 
     if not (reason or "").strip():
         raise Invalid("Say why the run is discarded.", [Problem("reason", "required")])
     run = get_run(session, run_id, lock=True)
-    transition(
-        session, actor, RUNS, run, "discarded", note=reason.strip(), period=run.period
-    )
+    transition(session, actor, RUNS, run, "discarded", note=reason.strip(), period=run.period)
     return run

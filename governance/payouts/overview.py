@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from governance import periods
 from governance.accounts import names
 from governance.committee.ballots import refusal_text
 from governance.payouts import close as payout_close
@@ -89,4 +90,6 @@ def run_overview(session: Session, viewer: Actor, run_id: int) -> dict[str, Any]
         "refusal": refusal_text(session, viewer, ballot),
         "can_lock": run.state == "approved" and has_permission(viewer, "payouts.run"),
         "can_rerun": run.state == "draft" and has_permission(viewer, "payouts.run"),
+        "can_discard": run.state == "draft" and has_permission(viewer, "payouts.run"),
+        "early": run.period_start > periods.today(),  # its re-run needs the early option
     }

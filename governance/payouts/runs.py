@@ -116,15 +116,7 @@ def start_run(
         target = Period.parse(period)
     except PeriodError as exc:
         raise RunRejected("Not a period.", [Problem("period", str(exc))]) from None
-    today = periods.today()
-    began = target.start <= today
-    if not began and not early:
-        raise RunRejected(
-            f"{target.name} has not begun: it starts on {target.start.isoformat()} and today "
-            f"is {today.isoformat()}. A run pays a period that has begun (a comp admin may "
-            "start one early to test the close: the early option, audited).",
-            [Problem("period", f"{target.name} starts on {target.start.isoformat()}")],
-        )
+    began = check_begun(target, early=early)
     _claim(session, target)
     run = session.scalars(
         select(PayoutRun)
@@ -179,7 +171,7 @@ def start_run(
             payload={
                 "period": run.period,
                 "period_start": target.start,
-                "today": today,
+                "today": periods.today(),
                 "note": "built before its period began (early close); once locked, later "
                 "changes to the period are paid as its prior-period adjustments",
             },
@@ -204,6 +196,20 @@ def start_run(
         },
     )
     return run
+
+
+def check_begun(period: Period, *, early: bool = False) -> bool:
+    """Whether `period` has begun (`periods.today()`); refuses one that has not, unless
+    `early` (a close tested early: the caller audits it)."""
+    today = periods.today()
+    if period.start <= today or early:
+        return period.start <= today
+    raise RunRejected(
+        f"{period.name} has not begun: it starts on {period.start.isoformat()} and today is "
+        f"{today.isoformat()}. A run pays a period that has begun (a comp admin may start "
+        "one early to test the close: the early option, audited).",
+        [Problem("period", f"{period.name} starts on {period.start.isoformat()}")],
+    )
 
 
 def _claim(session: Session, period: Period) -> None:

@@ -24,8 +24,13 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from hypothesis.stateful import run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -353,11 +358,11 @@ class Ledger(RuleBasedStateMachine):
         locked = set(self.db.scalars(select(PayoutRun.period).where(PayoutRun.state == "locked")))
         by_key: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
         want: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
-        for (period, who, plan, deal, _kind, rule), amount in paid.items():
-            by_key[(who, plan, deal, rule)] += amount
+        for (_period, who, plan, deal, _kind, rule_id), amount in paid.items():
+            by_key[(who, plan, deal, rule_id)] += amount
         for period in locked:
-            for (who, plan, deal, _kind, rule), amount in expected[period].items():
-                want[(who, plan, deal, rule)] += amount
+            for (who, plan, deal, _kind, rule_id), amount in expected[period].items():
+                want[(who, plan, deal, rule_id)] += amount
         for key in set(by_key) | set(want):
             assert by_key[key] == want[key], f"{key}: paid {by_key[key]}, owed {want[key]}"
 

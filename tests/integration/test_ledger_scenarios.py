@@ -70,9 +70,7 @@ def _paid_for_q3(db) -> Decimal:
     )
 
 
-def test_scenario_1_q3_adjustment_is_paid_once_by_q4_and_not_by_the_next_quarter(
-    db, q3_locked
-):
+def test_scenario_1_q3_adjustment_is_paid_once_by_q4_and_not_by_the_next_quarter(db, q3_locked):
     author = q3_locked["author"]
     with pytest.raises(RunRejected, match="2027-Q1 has not begun"):
         start_run(db, author, "2027-Q1")

@@ -136,3 +136,33 @@ def test_refusals_rerender_with_the_reason_and_write_nothing(app, db, people):
     assert "The run is rejected" in page and "FX rates are stale" in page
     revops = _as(app, people["revops"]).get(f"/payout-runs/{run.id}").get_data(as_text=True)
     assert "re-run the period for a new ballot" in revops
+
+
+def test_discard_a_draft_and_start_a_period_early_from_the_pages(app, db, people):
+    activate_plan(db)
+    load(db)
+    draft = make_run(db, people["admin"], "2026-Q1")
+    db.commit()
+    admin = _as(app, people["admin"])
+    page = admin.get(f"/payout-runs/{draft.id}").get_data(as_text=True)
+    assert 'data-testid="discard-form"' in page
+    rep_page = _as(app, people["finance"]).get(f"/payout-runs/{draft.id}").get_data(as_text=True)
+    assert 'data-testid="discard-form"' not in rep_page
+    token = csrf_token(admin)
+    blank = admin.post(f"/payout-runs/{draft.id}/discard", data={"csrf_token": token})
+    assert blank.status_code == 422 and db.get(PayoutRun, draft.id).state == "draft"
+    done = admin.post(
+        f"/payout-runs/{draft.id}/discard",
+        data={"reason": "started before the import", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "is discarded: it never pays" in done.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(PayoutRun, draft.id).state == "discarded"
+
+    refused = admin.post("/payout-runs", data={"period": "2099-Q1", "csrf_token": token})
+    assert refused.status_code == 422 and "2099-Q1 has not begun" in refused.get_data(as_text=True)
+    early = admin.post(
+        "/payout-runs", data={"period": "2099-Q1", "early": "on", "csrf_token": token}
+    )
+    assert early.status_code == 303

@@ -3,6 +3,7 @@
     GET  /payout-runs/<id>/tally    the content hash to vote on, the rule, tally and votes
     POST /payout-runs/<id>/votes    approve or reject a draft run (committee, changes.vote)
     POST /payout-runs/<id>/lock     approved -> locked (payouts.run)
+    POST /payout-runs/<id>/discard  draft -> discarded, with a reason (payouts.run)
 
 Thin: parse, call one `governance.payouts.close` function in one unit of work,
 serialise; refusals answer by kind (app/errors.py).
@@ -15,10 +16,12 @@ from flask_login import current_user
 
 from app.api.payouts import blp
 from app.api.payouts.schemas import (
+    DiscardRequestSchema,
     LockedRunSchema,
     LockRequestSchema,
     RunBallotSchema,
     RunCastVoteSchema,
+    RunSchema,
     RunVoteRequestSchema,
 )
 from app.auth.decorators import permission_required
@@ -75,3 +78,16 @@ def lock(body, run_id: int):
     session = db_session()
     run = payout_close.lock_run(session, current_user, run_id, note=body["note"])
     return _box(session, run, locked_at=run.locked_at, locked_by_id=run.locked_by_id)
+
+
+@blp.route("/<int:run_id>/discard", methods=["POST"])
+@permission_required("payouts.run")
+@blp.arguments(DiscardRequestSchema)
+@blp.response(200, RunSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="the run is not a draft")
+@transactional
+def discard(body, run_id: int):
+    """Discard a draft run: it never pays and never changes; the period can be run again."""
+    session = db_session()
+    return payout_close.discard_run(session, current_user, run_id, reason=body["reason"])

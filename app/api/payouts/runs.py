@@ -47,10 +47,11 @@ from governance.payouts import runs as payout_runs
 @blp.alt_response(422, schema=ErrorSchema)
 def start(body):
     """Run a period (a draft of it is re-run in place): 202 with its job, or with
-    `"wait": true` 201 with the finished run."""
-    if body["wait"]:
+    `"wait": true` 201 with the finished run. A period that has not begun is refused
+    (422) unless `"early": true` (audited; built in the request)."""
+    if body["wait"] or body["early"]:
         with unit_of_work() as session:
-            run = payout_runs.start_run(session, current_user, body["period"])
+            run = payout_runs.start_run(session, current_user, body["period"], early=body["early"])
         response = jsonify(RunSchema().dump(run))
         response.status_code = 201
         return response

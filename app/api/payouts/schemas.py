@@ -5,6 +5,7 @@ import marshmallow as ma
 
 from app.api.committee.schemas import TallySchema, VoteRequestSchema, VoteSchema
 from app.errors import ProblemSchema
+from models.payouts import RUN_STATES
 
 
 class StartRunSchema(ma.Schema):
@@ -20,6 +21,13 @@ class StartRunSchema(ma.Schema):
             "(or the refusal); false (default): answer 202 with a job to poll"
         },
     )
+    early = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "true: run a period that has not begun (testing a close early; "
+            "payouts.run, audited); built in the request like wait: true"
+        },
+    )
 
 
 class RunSchema(ma.Schema):
@@ -27,7 +35,7 @@ class RunSchema(ma.Schema):
     period = ma.fields.String()
     period_start = ma.fields.Date()
     period_end = ma.fields.Date()
-    state = ma.fields.String(metadata={"enum": ["draft", "approved", "locked", "failed"]})
+    state = ma.fields.String(metadata={"enum": list(RUN_STATES)})
     version = ma.fields.Integer(metadata={"description": "1 when built, +1 per re-run"})
     started_by_id = ma.fields.Integer(allow_none=True)
     started_at = ma.fields.DateTime()
@@ -154,7 +162,7 @@ class RunVoteRequestSchema(VoteRequestSchema):
 class RunBallotSchema(ma.Schema):
     run = ma.fields.Integer()
     period = ma.fields.String(metadata={"description": "2026-Q3"})
-    state = ma.fields.String(metadata={"enum": ["draft", "approved", "locked", "failed"]})
+    state = ma.fields.String(metadata={"enum": list(RUN_STATES)})
     content_hash = ma.fields.String(
         metadata={"description": "what a vote binds to: inputs, plan versions and lines"}
     )
@@ -170,6 +178,10 @@ class RunCastVoteSchema(RunBallotSchema):
 
 class LockRequestSchema(ma.Schema):
     note = ma.fields.String(load_default=None, validate=ma.validate.Length(max=4000))
+
+
+class DiscardRequestSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=4000))
 
 
 class LockedRunSchema(RunBallotSchema):
