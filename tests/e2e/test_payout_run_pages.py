@@ -63,3 +63,32 @@ def test_committee_approves_a_draft_run_and_a_comp_admin_locks_it(
     assert "locked" in closer.get_by_role("heading", level=1).inner_text()
     assert closer.get_by_test_id("payroll").count() == 1
     assert closer.get_by_test_id("lock-form").count() == 0
+
+
+@pytest.fixture
+def discardable_run(live_server):
+    """A draft run of a period of its own (2039-Q3) started by a new comp admin."""
+    from app.database import db_session
+    from models import User
+    from tests.support.payout_close import make_run
+
+    admin = live_server.make_user("comp_admin", name="Dora Discard")
+    with live_server.app.app_context():
+        session = db_session()
+        run = make_run(session, session.get(User, admin.id), "2039-Q3")
+        session.commit()
+        return run.id, admin
+
+
+def test_a_comp_admin_discards_a_draft_run(new_context, live_server, sign_in, discardable_run):
+    run_id, admin = discardable_run
+    page = new_context().new_page()
+    sign_in(page, admin)
+    page.goto(f"/payout-runs/{run_id}")
+    form = page.get_by_test_id("discard-form")
+    form.get_by_label("Reason").fill("Started before the CRM import.")
+    form.get_by_role("button", name="Discard this draft").click()
+    assert "is discarded: it never pays" in page.get_by_role("status").first.inner_text()
+    assert "discarded" in page.get_by_role("heading", level=1).inner_text()
+    assert page.get_by_test_id("discard-form").count() == 0
+    assert page.get_by_test_id("rerun-form").count() == 0
