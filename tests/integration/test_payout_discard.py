@@ -102,9 +102,8 @@ def test_the_database_keeps_a_discarded_run_as_it_is(db, crew):
         "UPDATE payout_runs SET state = 'draft' WHERE id = :id",
         "UPDATE payout_runs SET note = 'changed' WHERE id = :id",
     ):
-        with pytest.raises(IntegrityError):
-            with db.begin_nested():
-                db.execute(text(sql), {"id": q3.id})
+        with pytest.raises(IntegrityError), db.begin_nested():
+            db.execute(text(sql), {"id": q3.id})
 
 
 def test_a_period_that_has_not_begun_is_refused_unless_early(db, crew):
