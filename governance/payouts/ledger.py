@@ -1,6 +1,6 @@
 """The ledger rule: every amount owed for a locked period is paid in exactly one run.
 
-    owner = owning_draft(session, "2026-Q3", before=date(2027, 1, 1), run_id=9)
+    owner = owning_draft(session, date(2026, 9, 30), before=date(2027, 1, 1), run_id=9)
     problems = carried_problems(session, run)       # [] when its adjustments still hold
 
 A locked period's prior-period adjustments belong to the earliest draft run after it
