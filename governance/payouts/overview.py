@@ -74,27 +74,34 @@ def adjustment_count(session: Session, run: PayoutRun) -> int:
     return session.scalar(stmt) or 0
 
 
-def last_build(session: Session, run: PayoutRun, *, shown: int = 50) -> dict[str, Any]:
-    """The run's latest build: what it changed, its votes kept or voided, and the
-    participants whose payable it moved (the `shown` largest moves), with totals."""
+def freshness(
+    session: Session, run: PayoutRun, ballot: payout_close.RunBallot | None = None
+) -> dict[str, Any]:
+    """The plan versions the run used by number, whether it is stale and how (a draft
+    whose inputs changed since its last build), and its last build."""
+    changes = (ballot or payout_close.RunBallot(run)).stale(session)
+    return {
+        "plan_version_labels": plan_labels(session, run.plan_versions or {}),
+        "stale": bool(changes),
+        "stale_changes": changes,
+        "last_build": latest_build(session, run),
+    }
+
+
+def moved_payable(session: Session, run: PayoutRun, *, shown: int = 50) -> dict[str, Any]:
+    """The participants whose payable the run's last build moved (the `shown` largest
+    moves, with names) and the totals per currency."""
     build = latest_build(session, run)
     if build is None:
-        return {"build": None, "moved": [], "moved_total": 0, "moved_totals": []}
+        return {"moved": [], "moved_total": 0, "moved_totals": []}
     moved, total = build_diff.payable_changes(session, build, limit=shown)
-    ids = {m["participant"] for m in moved}
-    who = (
-        dict(
-            session.execute(
-                select(Participant.id, Participant.name).where(Participant.id.in_(ids))
-            ).all()
-        )
-        if ids
-        else {}
+    stmt = select(Participant.id, Participant.name)
+    who = dict(
+        session.execute(stmt.where(Participant.id.in_({m["participant"] for m in moved}))).all()
     )
     for m in moved:
         m["name"] = who.get(m["participant"])
     return {
-        "build": build,
         "moved": moved,
         "moved_total": total,
         "moved_totals": build_diff.change_totals(session, build),
@@ -120,9 +127,8 @@ def run_overview(session: Session, viewer: Actor, run_id: int) -> dict[str, Any]
             {"vote": v, "voter": people.get(v.voter_id, f"user {v.voter_id}")} for v in votes
         ],
         "refusal": refusal_text(session, viewer, ballot),
-        "plan_labels": plan_labels(session, run.plan_versions or {}),
-        "stale": ballot.stale(session),
-        **last_build(session, run),
+        **freshness(session, run, ballot),
+        **moved_payable(session, run),
         "can_lock": run.state == "approved" and has_permission(viewer, "payouts.run"),
         "can_rerun": run.state == "draft" and has_permission(viewer, "payouts.run"),
     }

@@ -65,8 +65,8 @@ def test_stale_draft_after_a_plan_version_is_activated(db, people):
 
     # The run's page says so and names the versions it used by number.
     view = overview.run_overview(db, people["revops"], run.id)
-    assert view["plan_labels"] == {"mgr-plan": ["mgr-plan/1"], "pay-plan": ["pay-plan/1"]}
-    assert view["stale"] == changes
+    assert view["plan_version_labels"] == {"mgr-plan": ["mgr-plan/1"], "pay-plan": ["pay-plan/1"]}
+    assert view["stale_changes"] == changes
     assert "is stale" in view["refusal"] and "pay-plan/2" in view["refusal"]
 
     # No vote until it is re-run.
@@ -100,9 +100,9 @@ def test_stale_draft_after_a_plan_version_is_activated(db, people):
     payable_after = overview.totals_by_currency(db, run)[0]["payable"]
     assert totals["change"] == payable_after - payable_before < 0
     view = overview.run_overview(db, people["revops"], run.id)
-    assert view["build"].changes[0]["text"] == "pay-plan: was pay-plan/1, now pay-plan/2"
+    assert view["last_build"].changes[0]["text"] == "pay-plan: was pay-plan/1, now pay-plan/2"
     assert view["moved_totals"] == [totals] and view["refusal"] is None
-    assert view["plan_labels"]["pay-plan"] == ["pay-plan/2"]
+    assert view["plan_version_labels"]["pay-plan"] == ["pay-plan/2"]
 
     # Now the committee can approve it.
     _vote(db, people["finance"], run)
