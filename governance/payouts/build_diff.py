@@ -125,7 +125,7 @@ def compare(
     session: Session, run: PayoutRun, inputs: PeriodInputs, before: Before | None
 ) -> Outcome:
     """The rebuilt `run` against `before`; keeps the run's version when nothing changed."""
-    number = 1 if before is None else (before.build.number if before.build else run.version) + 1
+    number = 1 if before is None else (before.build.number if before.build else before.version) + 1
     if before is None:
         return Outcome(number, identical=False)
     if _hashes(run) == before.hashes:
@@ -143,10 +143,8 @@ def compare(
         # every one differs, which names nothing; list them when data changed too.
         changes += imported + _input_changes(session, run, before)
     if not changes:
-        changes.append(
-            {"kind": "results", "text": "the results changed with the same inputs "
-             "(prior-period adjustments of locked periods)"}
-        )  # fmt: skip
+        text = "the results changed with the same inputs (prior-period adjustments)"
+        changes.append({"kind": "results", "text": text})
     after = payable_of(session, run)
     moved = [
         (p, c, before.payable.get((p, c)), after.get((p, c)))
@@ -171,8 +169,13 @@ def _input_changes(session: Session, run: PayoutRun, before: Before) -> list[dic
     ):
         if ids:
             count = f"{len(ids)} participant{'s' * (len(ids) != 1)}: " if "for" in word else ""
-            out.append({"kind": "input_data", "participants": ids[:100],
-                        "text": f"{word} {count}{names(ids)}"})  # fmt: skip
+            out.append(
+                {
+                    "kind": "input_data",
+                    "participants": ids[:100],
+                    "text": f"{word} {count}{names(ids)}",
+                }
+            )
     return out
 
 
@@ -196,7 +199,7 @@ def record_build(
                 {"label": u.label, "number": _number(u.label), "hash": u.plan.version} for u in uses
             ]
             for key, uses in inputs.versions.items()
-        },  # fmt: skip
+        },
         exceptions=exception_items(inputs.exceptions),
         input_data_hash=run.input_data_hash,
         exceptions_hash=run.exceptions_hash,

@@ -126,3 +126,15 @@ def seed(engine) -> None:
     with Session(engine) as session:
         setup_org(session)
         session.commit()
+
+
+def close_people(db, make_user) -> dict:
+    """The organisation committed, and a comp admin and the finance and revops members
+    who approve its runs (the stale-draft tests)."""
+    setup_org(db)
+    db.commit()
+    return {
+        "admin": make_user("comp_admin"),
+        "finance": make_user("committee", functions=["finance"]),
+        "revops": make_user("committee", functions=["revops"]),
+    }

@@ -19,20 +19,14 @@ from governance.payouts import close as payout_close
 from governance.payouts.runs import start_run
 from governance.payouts.staleness import stale_changes
 from models import AuditRecord, PayoutBuild
-from tests.integration.payout_support import activate_plan, organisation, setup_org
+from tests.integration.payout_support import activate_plan, close_people, organisation
 
 PERIOD = "2026-Q3"
 
 
 @pytest.fixture
 def people(db, make_user):
-    setup_org(db)
-    db.commit()
-    return {
-        "admin": make_user("comp_admin"),
-        "finance": make_user("committee", functions=["finance"]),
-        "revops": make_user("committee", functions=["revops"]),
-    }
+    return close_people(db, make_user)
 
 
 def _vote(db, user, run):

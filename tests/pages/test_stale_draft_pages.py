@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from governance.payouts import close as payout_close
 from models import Vote
 from models.payouts import PayoutRun
-from tests.integration.payout_support import activate_plan, setup_org
+from tests.integration.payout_support import activate_plan, close_people
 from tests.support.sessions import csrf_token, sign_in
 
 API = "/api/v1/payout-runs"
@@ -22,13 +22,7 @@ API = "/api/v1/payout-runs"
 
 @pytest.fixture
 def people(db, make_user):
-    setup_org(db)
-    db.commit()
-    return {
-        "admin": make_user("comp_admin"),
-        "finance": make_user("committee", functions=["finance"]),
-        "revops": make_user("committee", functions=["revops"]),
-    }
+    return close_people(db, make_user)
 
 
 def _as(app, user):
