@@ -13,12 +13,15 @@ from sqlalchemy import select
 
 from governance import audit
 from governance.errors import Conflict
+from governance.exceptions import workflow as exceptions
 from governance.imports.service import import_data
 from governance.payouts import build_diff, overview
 from governance.payouts import close as payout_close
 from governance.payouts.runs import start_run
 from governance.payouts.staleness import stale_changes
 from models import AuditRecord, PayoutBuild
+from tests.integration.exception_setup import people as exception_people
+from tests.integration.exception_setup import setup_plan_and_data, waive_gate
 from tests.integration.payout_support import activate_plan, close_people, organisation
 
 PERIOD = "2026-Q3"
@@ -165,3 +168,28 @@ def test_an_import_that_changes_nothing_of_the_period_costs_one_identical_re_run
     assert stale_changes(db, run) == [] and run.version == 1
     _vote_, tally = _vote(db, people["revops"], run)
     assert tally.approved
+
+
+def test_an_approved_exception_makes_the_draft_stale(db):
+    crew = exception_people(db)
+    setup_plan_and_data(db, crew["author"])
+    db.commit()
+    run = start_run(db, crew["author"], PERIOD)
+    db.commit()
+    exc = exceptions.file_exception(db, crew["desk"], waive_gate())  # pays ana's D-2: 3,000
+    for member in (crew["lead"], crew["finance"]):
+        exceptions.cast_exception_vote(
+            db, member, exc.id, decision="approve", content_hash=exc.content_hash
+        )
+    db.commit()
+    assert exc.state == "approved"
+    [change] = stale_changes(db, run)
+    assert change["text"] == f"exceptions now in force: {exc.label}"
+    with pytest.raises(Conflict, match=f"is stale: .*exceptions now in force: {exc.label}"):
+        _vote(db, crew["finance"], run)
+    db.rollback()
+    run = start_run(db, crew["author"], PERIOD)
+    build = build_diff.build_of(db, run)
+    assert [c["text"] for c in build.changes][0] == f"exceptions now in force: {exc.label}"
+    moved, _total = build_diff.payable_changes(db, build)
+    assert [(m["participant"], m["change"]) for m in moved] == [("ana", Decimal("3000.00"))]
