@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -85,13 +86,13 @@ def test_a_stale_draft_refuses_votes_until_re_run(new_context, live_server, sign
     stale = other.get_by_test_id("stale")
     assert "This draft is stale" in stale.inner_text()
     assert f"{KEY}: was {KEY}/1, now {KEY}/2" in stale.inner_text()
-    assert other.get_by_test_id("vote-form").count() == 0
+    expect(other.get_by_test_id("vote-form")).to_have_count(0)
     assert f"Re-run {PERIOD} before voting" in other.get_by_test_id("no-vote").inner_text()
 
     runner.goto(run_url)
     runner.get_by_test_id("rerun-form").get_by_role("button").click()
     assert "vote(s) on the build before are void" in runner.get_by_role("status").first.inner_text()
-    assert runner.get_by_test_id("stale").count() == 0
+    expect(runner.get_by_test_id("stale")).to_have_count(0)
     build = runner.get_by_test_id("last-build")
     assert "1 vote(s) on the build before voided" in build.inner_text()
     assert (
