@@ -251,16 +251,15 @@ def _number(label: str) -> int | None:
 # --------------------------------------------------------------------------- reading
 
 
-def build_of(session: Session, run: PayoutRun, number: int | None = None) -> PayoutBuild:
-    """The run's build `number` (default: its latest); NotFound when there is none."""
+def build_of(session: Session, run: PayoutRun, number: int | None = None) -> PayoutBuild | None:
+    """The run's build `number` (NotFound if it has none such), or its latest (None for a
+    run built before builds were recorded)."""
     if number is None:
-        build = latest_build(session, run)
-    else:
-        stmt = select(PayoutBuild).where(PayoutBuild.run_id == run.id)
-        build = session.scalars(stmt.where(PayoutBuild.number == number)).first()
+        return latest_build(session, run)
+    stmt = select(PayoutBuild).where(PayoutBuild.run_id == run.id, PayoutBuild.number == number)
+    build = session.scalars(stmt).first()
     if build is None:
-        which = "no recorded build" if number is None else f"no build {number}"
-        raise NotFound(f"{run.label} has {which}.")
+        raise NotFound(f"{run.label} has no build {number}.")
     return build
 
 

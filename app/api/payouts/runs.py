@@ -152,9 +152,12 @@ def get_run(run_id: int):
 @blp.alt_response(404, schema=ErrorSchema)
 def build_changes(query, run_id: int):
     """What one build of the run changed (default: the latest): what it read differently
-    and, per participant and currency, the payable before and after it."""
+    and, per participant and currency, the payable before and after it. `build` is null
+    for a run built before builds were recorded; an unknown `?build=` is 404."""
     session = db_session()
     build = build_diff.build_of(session, payout_runs.get_run(session, run_id), query["build"])
+    if build is None:  # built before builds were recorded (migration 0011)
+        return {"build": None, "totals": [], **_page(query, lambda **_: ([], 0))}
     found = _page(query, partial(build_diff.payable_changes, session, build))
     return {"build": build, "totals": build_diff.change_totals(session, build), **found}
 

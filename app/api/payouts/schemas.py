@@ -265,7 +265,7 @@ class BuildChangesQuerySchema(PageQuerySchema):
 
 
 class BuildChangesPageSchema(ma.Schema):
-    build = ma.fields.Nested(BuildSchema)
+    build = ma.fields.Nested(BuildSchema, allow_none=True)
     totals = ma.fields.List(
         ma.fields.Nested(ChangeTotalSchema), metadata={"description": "per currency"}
     )
