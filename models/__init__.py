@@ -12,6 +12,7 @@ from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpo
 from models.disputes import Dispute, DisputeEvent
 from models.exceptions import PayoutException
 from models.identity import ApiToken, User, UserRole
+from models.payout_builds import PayoutBuild, PayoutBuildChange
 from models.payout_jobs import PayoutRunJob
 from models.payouts import PayoutLine, PayoutRun, Statement
 from models.people import Assignment, Participant, Quota
@@ -34,6 +35,8 @@ __all__ = [
     "DisputeEvent",
     "FxRate",
     "Participant",
+    "PayoutBuild",
+    "PayoutBuildChange",
     "PayoutException",
     "PayoutLine",
     "PayoutRun",

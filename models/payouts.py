@@ -1,9 +1,10 @@
 """Payout runs: one period's evaluation over the database, its lines and statements.
 
-- `PayoutRun`: one run of one period: `draft` (re-run in place, `version` counts the
-  builds), `approved`, `locked`, `failed` or `discarded` (a draft set aside: it never
-  pays, and never changes again); at most one holding run per period. It
-  records the hashes of what it was computed from and of what it produced.
+- `PayoutRun`: one run of one period: `draft` (re-run in place, `version` +1 per re-run
+  that changed anything; its builds: models/payout_builds.py), `approved`, `locked`,
+  `failed` or `discarded` (a draft set aside: it never pays, and never changes again); at
+  most one holding run per period. It records the hashes of what it was computed from
+  and of what it produced.
 - `PayoutLine`: one statement line as the engine produced it, with its trace and a
   `line_key` stable across re-runs; prior-period adjustment lines name what they adjust.
 - `Statement`: one participant's totals under one plan in a run, with `input_hash`.
@@ -67,7 +68,7 @@ class PayoutRun(Base):
     period_start: Mapped[date]
     period_end: Mapped[date]
     state: Mapped[str] = mapped_column(String(16), default="draft")
-    # 1 when built, +1 on every re-run of the draft.
+    # 1 when built, +1 on every re-run of the draft that changed anything (its content).
     version: Mapped[int] = mapped_column(default=1)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -25,6 +25,7 @@ from app.commands.common import actor, refusals, unit_of_work
 from app.database import db_session
 from governance.payouts import close as payout_close
 from governance.payouts import runs as payout_runs
+from governance.payouts.staleness import latest_build
 
 
 @click.group("payouts")
@@ -79,13 +80,28 @@ def run(period: str, as_email: str | None, progress: bool | None, early: bool) -
             click.echo(f"reading the plans and the organisation for {period}...", err=True)
         with bar:
             result = payout_runs.start_run(session, starter, period, progress=advance, early=early)
+        build = latest_build(session, result)
+        number, outcome = build.number, _outcome(build)
     click.echo(
-        f"payout run {result.id} of {result.period}: {result.state}, build {result.version}; "
+        f"payout run {result.id} of {result.period}: {result.state}, build {number} "
+        f"(version {result.version}); "
         f"{result.participant_count} participants, {result.deal_count} deals, "
         f"{result.statement_count} statements ({result.recomputed_count} written), "
         f"{result.line_count} lines"
     )
     click.echo(f"result hash {result.result_hash}")
+    for line in outcome:
+        click.echo(line)
+
+
+def _outcome(build) -> list[str]:
+    """What a re-run changed, and the votes it kept or voided."""
+    if build.identical:
+        return [f"nothing changed since build {build.number - 1}: {build.votes_kept} vote(s) kept"]
+    if build.number == 1:
+        return []
+    changed = [f"  {change['text']}" for change in build.changes]
+    return [f"{build.votes_voided} vote(s) voided; what changed:", *changed]
 
 
 @command.command("list")
@@ -98,7 +114,7 @@ def list_runs(period: str | None) -> None:
         click.echo("no payout runs")
     for r in rows:
         click.echo(
-            f"{r.id:>5}  {r.period:<8} {r.state:<8} build {r.version:<3} "
+            f"{r.id:>5}  {r.period:<8} {r.state:<8} version {r.version:<3} "
             f"{r.statement_count:>6} statements {r.line_count:>8} lines  {r.result_hash}"
         )
 

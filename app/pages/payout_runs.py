@@ -3,7 +3,8 @@ forms to start or re-run a period, vote on a draft, lock an approved run, discar
 
     GET  /payout-runs                    runs, newest period first; the start form
     POST /payout-runs                    start (or re-run the draft of) a period: payouts.run
-    GET  /payout-runs/N                  one run: state, hashes, counts, totals, tally, votes
+    GET  /payout-runs/N                  one run: state, hashes, counts, totals, tally, votes;
+                                         stale or not, what its last build changed
     POST /payout-runs/N/vote             approve or reject a draft (changes.vote)
     POST /payout-runs/N/lock             approved -> locked (payouts.run)
     POST /payout-runs/N/discard          draft -> discarded, with a reason (payouts.run)
@@ -26,6 +27,7 @@ from governance.errors import NotFound
 from governance.payouts import close as payout_close
 from governance.payouts import overview as payout_overview
 from governance.payouts import runs as payout_runs
+from governance.payouts.staleness import latest_build
 
 bp = Blueprint("payout_run_pages", __name__, url_prefix="/payout-runs")
 
@@ -57,9 +59,16 @@ def start():
     early = request.form.get("early") == "on"
     with unit_of_work() as session:
         run = payout_runs.start_run(session, current_user, _period(), early=early)
+    build = latest_build(session, run)
+    if build.identical:
+        outcome = f"Nothing changed since build {build.number - 1}: the votes on it stand."
+    elif build.votes_voided:
+        outcome = f"It changed: the {build.votes_voided} vote(s) on the build before are void."
+    else:
+        outcome = "It is a draft until the committee approves it."
     flash(
-        f"{run.label} is built (build {run.version}): {run.statement_count} statements, "
-        f"{run.line_count} lines. It is a draft until the committee approves it.",
+        f"{run.label} is built (build {build.number}): {run.statement_count} statements, "
+        f"{run.line_count} lines. {outcome}",
         "success",
     )
     return redirect(url_for("payout_run_pages.detail", run_id=run.id), 303)

@@ -5,11 +5,13 @@
     lock_run(session, comp_admin, run_id)
     discard_run(session, comp_admin, run_id, reason="built before the data was in")
 
-A vote names the run's content hash (`run_content`: its inputs and results by their
-hashes), so a re-run is a fresh ballot. The vote that meets the `payout_run` quorum
-approves the run; a rejection closes the ballot until a re-run. The lock is a separate
-act of `payouts.run`, and so is discarding a draft. Votes and the lock also keep the
-ledger rule (`payouts.ledger`). Who approves, voting, locking: docs/payout-close.md.
+A vote names the run's content hash (`payouts.content`: its inputs and results by their
+hashes): a re-run that changes anything is a fresh ballot, an identical one keeps the
+votes. A stale draft (`payouts.staleness`) takes no vote until re-run. The vote that
+meets the `payout_run` quorum approves the run; a rejection closes the ballot until a
+re-run changes the run. The lock is a separate act of `payouts.run`, and so is
+discarding a draft. Votes and the lock also keep the ledger rule (`payouts.ledger`).
+Who approves, voting, locking, concurrency: docs/payout-close.md.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from governance.committee.ballots import Ballot, cast
 from governance.committee.quorum import Tally, tally
 from governance.errors import Conflict, GovernanceError, Invalid, NotAllowed
 from governance.payouts import ledger
+from governance.payouts.content import run_content_hash
 from governance.payouts.runs import get_run
+from governance.payouts.staleness import stale_changes, stale_sentence
 from governance.permissions import Actor, require
 from governance.workflow import Workflow, transition
 from models.approvals import Vote
@@ -37,23 +41,6 @@ OBJECT_TYPE = "payout_run"
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def run_content(run: PayoutRun) -> dict[str, Any]:
-    """What a vote approves: the run's inputs and results, by their hashes."""
-    return {
-        "run": run.id,
-        "period": run.period,
-        "version": run.version,
-        "input_data_hash": run.input_data_hash,
-        "plan_versions": run.plan_versions,
-        "exceptions_hash": run.exceptions_hash,
-        "result_hash": run.result_hash,
-    }
-
-
-def run_content_hash(run: PayoutRun) -> str:
-    return audit.sha256_json(run_content(run))
 
 
 def run_votes(session: Session, run: PayoutRun) -> list[Vote]:
@@ -110,6 +97,7 @@ class RunBallot(Ballot):
     open_text = "drafts"
     noun = "build"
     own_text = "You started this run: nobody votes on a run they started."
+    _stale: list[dict[str, Any]] | None = None
     voters_text = "Voting on a run is for committee members (permission 'changes.vote')."
 
     @property
@@ -127,9 +115,21 @@ class RunBallot(Ballot):
         # Only the votes on the run's current content count: a re-run is a fresh ballot.
         return (Vote.payout_run_id == self.row.id) & (Vote.content_hash == self.content_hash)
 
+    def stale(self, session: Session) -> list[dict[str, Any]]:
+        """What changed in the draft's inputs since its last build (`payouts.staleness`)."""
+        if self._stale is None:
+            self._stale = stale_changes(session, self.row)
+        return self._stale
+
     def barred(self, session: Session, votes: list[Vote]) -> GovernanceError | None:
+        changes = self.stale(session)
+        if changes:
+            return Conflict(stale_sentence(self.row, changes))
         if run_tally(session, self.row, votes).rejected:
-            return Conflict(f"{self.label} was rejected: re-run the period for a new ballot.")
+            return Conflict(
+                f"{self.label} was rejected: re-run the period once what it is computed from"
+                " is fixed (a re-run that changes nothing keeps the votes)."
+            )
         return carried_refusal(session, self.row)
 
     def tally(self, session: Session) -> Tally:

@@ -3,6 +3,9 @@
     runs = run_rows(session)                       # the list page
     view = run_overview(session, viewer, run_id)    # the detail page
 
+The detail page also says whether a draft is stale (`payouts.staleness`), which plan
+versions the run used by number, and what its latest build changed (`payouts.build_diff`).
+
 Read-only, so the pages stay thin and the templates hold no rule; why a viewer's vote
 form is absent is the ballot's own refusal (`committee.ballots.refusal_text`).
 """
@@ -18,10 +21,13 @@ from sqlalchemy.orm import Session
 from governance import periods
 from governance.accounts import names
 from governance.committee.ballots import refusal_text
+from governance.payouts import build_diff
 from governance.payouts import close as payout_close
 from governance.payouts import runs as payout_runs
+from governance.payouts.staleness import latest_build, plan_labels
 from governance.permissions import Actor, has_permission
 from models.payouts import PayoutLine, PayoutRun, Statement
+from models.people import Participant
 
 # Reading a run needs what the API's reads need (app/api/payouts).
 READ = "statements.read_all"
@@ -69,6 +75,40 @@ def adjustment_count(session: Session, run: PayoutRun) -> int:
     return session.scalar(stmt) or 0
 
 
+def freshness(
+    session: Session, run: PayoutRun, ballot: payout_close.RunBallot | None = None
+) -> dict[str, Any]:
+    """The plan versions the run used by number, whether it is stale and how (a draft
+    whose inputs changed since its last build), and its last build."""
+    changes = (ballot or payout_close.RunBallot(run)).stale(session)
+    return {
+        "plan_version_labels": plan_labels(session, run.plan_versions or {}),
+        "stale": bool(changes),
+        "stale_changes": changes,
+        "last_build": latest_build(session, run),
+    }
+
+
+def moved_payable(session: Session, run: PayoutRun, *, shown: int = 50) -> dict[str, Any]:
+    """The participants whose payable the run's last build moved (the `shown` largest
+    moves, with names) and the totals per currency."""
+    build = latest_build(session, run)
+    if build is None:
+        return {"moved": [], "moved_total": 0, "moved_totals": []}
+    moved, total = build_diff.payable_changes(session, build, limit=shown)
+    stmt = select(Participant.id, Participant.name)
+    who = dict(
+        session.execute(stmt.where(Participant.id.in_({m["participant"] for m in moved}))).all()
+    )
+    for m in moved:
+        m["name"] = who.get(m["participant"])
+    return {
+        "moved": moved,
+        "moved_total": total,
+        "moved_totals": build_diff.change_totals(session, build),
+    }
+
+
 def run_overview(session: Session, viewer: Actor, run_id: int) -> dict[str, Any]:
     """Everything the run's page shows; raises `NotFound` for an unknown run."""
     run = payout_runs.get_run(session, run_id)
@@ -88,6 +128,8 @@ def run_overview(session: Session, viewer: Actor, run_id: int) -> dict[str, Any]
             {"vote": v, "voter": people.get(v.voter_id, f"user {v.voter_id}")} for v in votes
         ],
         "refusal": refusal_text(session, viewer, ballot),
+        **freshness(session, run, ballot),
+        **moved_payable(session, run),
         "can_lock": run.state == "approved" and has_permission(viewer, "payouts.run"),
         "can_rerun": run.state == "draft" and has_permission(viewer, "payouts.run"),
         "can_discard": run.state == "draft" and has_permission(viewer, "payouts.run"),

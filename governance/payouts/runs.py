@@ -7,7 +7,8 @@
 exceptions in force at its end, batch by batch (`payouts.batches`), and writes every line
 with its trace and one statement per participant and plan in the caller's transaction:
 nothing shows before its commit, a failure leaves nothing. Re-running a draft rebuilds
-only what changed; an approved or locked run is never re-run.
+only what changed and keeps its votes when nothing did (`payouts.build_diff`); an
+approved or locked run is never re-run.
 
 What a run evaluates, batches, re-runs and concurrency: docs/payout-runs.md.
 """
@@ -28,6 +29,7 @@ from governance.bulk_insert import insert_rows
 from governance.errors import Conflict, NotFound, RunRejected
 from governance.paging import page
 from governance.payouts import adjustments as payout_adjustments
+from governance.payouts import build_diff
 from governance.payouts.build import digest, statement_rows
 from governance.payouts.inputs import (
     BatchInput,
@@ -140,6 +142,7 @@ def start_run(
         )
     inputs, adjustments = _inputs(session, target, None if run is None else run.id)
     before = None if run is None else run.result_hash
+    previous = build_diff.before_rebuild(session, run)  # what the draft was (votes...)
     if run is None:
         run = PayoutRun(period=target.name, period_start=target.start, period_end=target.end)
         session.add(run)
@@ -176,7 +179,8 @@ def start_run(
                 "changes to the period are paid as its prior-period adjustments",
             },
         )
-    audit.record(
+    outcome = build_diff.compare(session, run, inputs, previous)  # same content: same version
+    entry = audit.record(
         session,
         actor,
         f"{OBJECT_TYPE}.built",
@@ -193,8 +197,10 @@ def start_run(
             "statements": run.statement_count,
             "recomputed": recomputed,
             "lines": run.line_count,
+            **outcome.payload(),
         },
     )
+    build_diff.record_build(session, actor, run, inputs, outcome, entry.id)
     return run
 
 

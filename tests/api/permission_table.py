@@ -146,6 +146,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/payout-runs/jobs/<int:job_id>"): STATEMENTS_READ_ALL,
     ("GET", RUN_CLOSE): STATEMENTS_READ_ALL,
     ("GET", RUN_CLOSE + "/lines"): STATEMENTS_READ_ALL,
+    ("GET", RUN_CLOSE + "/changes"): STATEMENTS_READ_ALL,
     # Audit
     ("GET", "/api/v1/audit"): AUDIT_READ,
     ("GET", "/api/v1/audit/export"): AUDIT_READ,

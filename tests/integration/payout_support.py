@@ -44,9 +44,13 @@ def activate_plan(
     rate: str = "0.06",
     effective: date = date(2026, 1, 1),
     text: str | None = None,
+    base_dir=None,
 ):
-    """Create, approve (as the trusted system) and activate a version; returns it."""
-    version = lifecycle.create_draft(db, None, text or PLAN.format(key=key, rate=rate))
+    """Create, approve (as the trusted system) and activate a version; returns it.
+    `base_dir`: where the files `text` names are (the examples' test data)."""
+    version = lifecycle.create_draft(
+        db, None, text or PLAN.format(key=key, rate=rate), base_dir=base_dir
+    )
     key = version.plan_key
     # retroactive: some tests activate into a locked period (the prior-period adjustments).
     lifecycle.submit(db, None, key, version.number, effective_from=effective, retroactive=True)
@@ -122,3 +126,15 @@ def seed(engine) -> None:
     with Session(engine) as session:
         setup_org(session)
         session.commit()
+
+
+def close_people(db, make_user) -> dict:
+    """The organisation committed, and a comp admin and the finance and revops members
+    who approve its runs (the stale-draft tests)."""
+    setup_org(db)
+    db.commit()
+    return {
+        "admin": make_user("comp_admin"),
+        "finance": make_user("committee", functions=["finance"]),
+        "revops": make_user("committee", functions=["revops"]),
+    }

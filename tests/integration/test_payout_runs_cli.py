@@ -23,12 +23,16 @@ def seeded(cli_env):
 def test_run_list_show(seeded):
     done = run("payouts", "run", "--period", "2026-Q3", "--progress")
     assert done.exit_code == 0, done.output
-    assert "payout run 1 of 2026-Q3: draft, build 1; 4 participants, 12 deals" in done.output
+    assert (
+        "payout run 1 of 2026-Q3: draft, build 1 (version 1); 4 participants, 12 deals"
+        in done.output
+    )
     assert "evaluating" in done.output and "4/4" in done.output  # the bar (stderr is mixed in)
     again = run("payouts", "run", "--period", "2026-Q3", "--no-progress")
-    assert "build 2" in again.output and "(0 written)" in again.output
+    assert "build 2 (version 1)" in again.output and "(0 written)" in again.output
+    assert "nothing changed since build 1: 0 vote(s) kept" in again.output
     listed = run("payouts", "list")
-    assert "2026-Q3  draft    build 2" in listed.output
+    assert "2026-Q3  draft    version 1" in listed.output
     summary = json.loads(run("payouts", "show", "1").output)
     assert (summary["statements"], summary["recomputed"]) == (4, 0)
     shown = json.loads(run("payouts", "show", "1", "--lines").output)

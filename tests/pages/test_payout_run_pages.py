@@ -135,7 +135,7 @@ def test_refusals_rerender_with_the_reason_and_write_nothing(app, db, people):
     page = finance.get(f"/payout-runs/{run.id}").get_data(as_text=True)
     assert "The run is rejected" in page and "FX rates are stale" in page
     revops = _as(app, people["revops"]).get(f"/payout-runs/{run.id}").get_data(as_text=True)
-    assert "re-run the period for a new ballot" in revops
+    assert "re-run the period once what it is computed from is fixed" in revops
 
 
 def test_discard_a_draft_and_start_a_period_early_from_the_pages(app, db, people):

@@ -2,7 +2,9 @@
 
     POST /payout-runs                 start (or re-run the draft of) a period
     GET  /payout-runs                 runs, newest period first (paged, ?period=)
-    GET  /payout-runs/<id>            one run: state, hashes, counts, progress
+    GET  /payout-runs/<id>            one run: state, hashes, counts, progress; plan
+                                      versions by number, stale or not, its last build
+    GET  /payout-runs/<id>/changes    what a build changed: payable per participant
     GET  /payout-runs/<id>/lines      its lines with traces (paged, ?participant=)
     GET  /payout-runs/jobs[/<id>]     build jobs, newest first (paged, ?period=); one job
 
@@ -21,11 +23,14 @@ from flask_login import current_user
 from app import jobs
 from app.api.payouts import blp
 from app.api.payouts.schemas import (
+    BuildChangesPageSchema,
+    BuildChangesQuerySchema,
     JobListQuerySchema,
     JobPageSchema,
     JobSchema,
     LinePageSchema,
     LineQuerySchema,
+    RunDetailSchema,
     RunListQuerySchema,
     RunPageSchema,
     RunSchema,
@@ -34,6 +39,8 @@ from app.api.payouts.schemas import (
 from app.auth.decorators import permission_required
 from app.database import database, db_session, unit_of_work
 from app.errors import ErrorSchema
+from governance.payouts import build_diff
+from governance.payouts import overview as payout_overview
 from governance.payouts import runs as payout_runs
 
 
@@ -115,13 +122,45 @@ def list_runs(query):
     return _page(query, partial(payout_runs.list_runs, db_session(), period=query["period"]))
 
 
+class _Described:
+    """A run with what its detail adds (read through to the run's own attributes)."""
+
+    def __init__(self, run, **extra):
+        self._run = run
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name: str):
+        return getattr(self._run, name)
+
+
 @blp.route("/<int:run_id>")
 @permission_required("statements.read_all")
-@blp.response(200, RunSchema)
+@blp.response(200, RunDetailSchema)
 @blp.alt_response(404, schema=ErrorSchema)
 def get_run(run_id: int):
-    """One run: its state, the hashes it was computed from, its counts and progress."""
-    return payout_runs.get_run(db_session(), run_id)
+    """One run: its state, the hashes it was computed from, its counts and progress; the
+    plan versions it used by number; whether it is stale (a draft whose inputs changed
+    since its last build takes no vote until re-run) and what its last build changed."""
+    session = db_session()
+    run = payout_runs.get_run(session, run_id)
+    return _Described(run, **payout_overview.freshness(session, run))
+
+
+@blp.route("/<int:run_id>/changes")
+@permission_required("statements.read_all")
+@blp.arguments(BuildChangesQuerySchema, location="query")
+@blp.response(200, BuildChangesPageSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def build_changes(query, run_id: int):
+    """What one build of the run changed (default: the latest): what it read differently
+    and, per participant and currency, the payable before and after it. `build` is null
+    for a run built before builds were recorded; an unknown `?build=` is 404."""
+    session = db_session()
+    build = build_diff.build_of(session, payout_runs.get_run(session, run_id), query["build"])
+    if build is None:  # built before builds were recorded (migration 0011)
+        return {"build": None, "totals": [], **_page(query, lambda **_: ([], 0))}
+    found = _page(query, partial(build_diff.payable_changes, session, build))
+    return {"build": build, "totals": build_diff.change_totals(session, build), **found}
 
 
 @blp.route("/<int:run_id>/lines")

@@ -36,7 +36,9 @@ class RunSchema(ma.Schema):
     period_start = ma.fields.Date()
     period_end = ma.fields.Date()
     state = ma.fields.String(metadata={"enum": list(RUN_STATES)})
-    version = ma.fields.Integer(metadata={"description": "1 when built, +1 per re-run"})
+    version = ma.fields.Integer(
+        metadata={"description": "1 when built, +1 per re-run that changed anything"}
+    )
     started_by_id = ma.fields.Integer(allow_none=True)
     started_at = ma.fields.DateTime()
     finished_at = ma.fields.DateTime(allow_none=True)
@@ -59,6 +61,83 @@ class RunSchema(ma.Schema):
     progress_total = ma.fields.Integer(metadata={"description": "participants of the period"})
     approved_at = ma.fields.DateTime(allow_none=True)
     locked_at = ma.fields.DateTime(allow_none=True)
+
+
+class ChangeSchema(ma.Schema):
+    kind = ma.fields.String(
+        metadata={
+            "enum": [
+                "plan_versions",
+                "exceptions",
+                "data",
+                "locked_period",
+                "input_data",
+                "results",
+            ]
+        }
+    )
+    text = ma.fields.String(metadata={"description": "what changed, in one phrase"})
+    plan = ma.fields.String(metadata={"description": "plan_versions: the plan key"})
+    before = ma.fields.List(ma.fields.String(), metadata={"description": "plan versions used"})
+    after = ma.fields.List(ma.fields.String(), metadata={"description": "plan versions now"})
+    added = ma.fields.List(ma.fields.String(), metadata={"description": "exceptions"})
+    removed = ma.fields.List(ma.fields.String(), metadata={"description": "exceptions"})
+    changed = ma.fields.List(
+        ma.fields.String(), metadata={"description": "exceptions; data: the kinds imported"}
+    )
+    sources = ma.fields.String(metadata={"description": "data: the import's sources"})
+    period = ma.fields.String(metadata={"description": "locked_period: which"})
+    participants = ma.fields.List(
+        ma.fields.String(), metadata={"description": "input_data: who (the first 100)"}
+    )
+
+
+class BuildSchema(ma.Schema):
+    number = ma.fields.Integer(metadata={"description": "1, 2, ...: every build"})
+    run_version = ma.fields.Integer(metadata={"description": "the run's version after it"})
+    built_at = ma.fields.DateTime()
+    built_by_id = ma.fields.Integer(allow_none=True)
+    identical = ma.fields.Boolean(
+        metadata={"description": "nothing changed since the previous build: votes kept"}
+    )
+    changes = ma.fields.List(
+        ma.fields.Nested(ChangeSchema), metadata={"description": "since the previous build"}
+    )
+    votes_kept = ma.fields.Integer()
+    votes_voided = ma.fields.Integer()
+
+
+class RunDetailSchema(RunSchema):
+    plan_version_labels = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": 'plan key -> the versions used, by number ("ae-plan/2")'},
+    )
+    stale = ma.fields.Boolean(
+        metadata={"description": "a draft whose inputs changed since its last build"}
+    )
+    stale_changes = ma.fields.List(
+        ma.fields.Nested(ChangeSchema),
+        metadata={"description": "what changed since the last build (no vote until re-run)"},
+    )
+    last_build = ma.fields.Nested(
+        BuildSchema, allow_none=True, metadata={"description": "null: built before 0011"}
+    )
+
+
+class MoneyChangeSchema(ma.Schema):
+    currency = ma.fields.String()
+    before = ma.fields.Decimal(as_string=True, allow_none=True)
+    after = ma.fields.Decimal(as_string=True, allow_none=True)
+    change = ma.fields.Decimal(as_string=True)
+
+
+class PayableChangeSchema(MoneyChangeSchema):
+    participant = ma.fields.String()
+
+
+class ChangeTotalSchema(MoneyChangeSchema):
+    participants = ma.fields.Integer(metadata={"description": "participants moved"})
 
 
 class PageQuerySchema(ma.Schema):
@@ -187,3 +266,25 @@ class DiscardRequestSchema(ma.Schema):
 class LockedRunSchema(RunBallotSchema):
     locked_at = ma.fields.DateTime()
     locked_by_id = ma.fields.Integer(allow_none=True)
+
+
+class BuildChangesQuerySchema(PageQuerySchema):
+    build = ma.fields.Integer(
+        load_default=None,
+        validate=ma.validate.Range(min=1),
+        metadata={"description": "which build (default: the latest)"},
+    )
+
+
+class BuildChangesPageSchema(ma.Schema):
+    build = ma.fields.Nested(BuildSchema, allow_none=True)
+    totals = ma.fields.List(
+        ma.fields.Nested(ChangeTotalSchema), metadata={"description": "per currency"}
+    )
+    items = ma.fields.List(
+        ma.fields.Nested(PayableChangeSchema),
+        metadata={"description": "participants whose payable moved, largest move first"},
+    )
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    total = ma.fields.Integer()
