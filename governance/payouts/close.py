@@ -122,6 +122,10 @@ class RunBallot(Ballot):
         return self._stale
 
     def barred(self, session: Session, votes: list[Vote]) -> GovernanceError | None:
+        # The ledger's refusal first: it names the adjustments and the run that pays them.
+        carried = carried_refusal(session, self.row)
+        if carried:
+            return carried
         changes = self.stale(session)
         if changes:
             return Conflict(stale_sentence(self.row, changes))
@@ -130,7 +134,7 @@ class RunBallot(Ballot):
                 f"{self.label} was rejected: re-run the period once what it is computed from"
                 " is fixed (a re-run that changes nothing keeps the votes)."
             )
-        return carried_refusal(session, self.row)
+        return None
 
     def tally(self, session: Session) -> Tally:
         return run_tally(session, self.row, self.votes(session))

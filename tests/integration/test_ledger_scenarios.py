@@ -78,9 +78,16 @@ def test_scenario_1_q3_adjustment_is_paid_once_by_q4_and_not_by_the_next_quarter
     q1 = start_run(db, author, "2027-Q1", early=True)
     assert _q3_adjustments(db, q4) == [Decimal("450.00")]
     assert _q3_adjustments(db, q1) == []  # Q3's adjustments belong to the Q4 draft
-    for run in (q4, q1):
-        approve_by_vote(db, run)
-        payout_close.lock_run(db, author, run.id)
+    approve_by_vote(db, q4)
+    payout_close.lock_run(db, author, q4.id)
+    db.commit()
+    with pytest.raises(Conflict, match="2026-Q4 was locked since"):
+        approve_by_vote(db, q1)  # stale: built before Q4's lock (payouts.staleness)
+    db.rollback()
+    q1 = start_run(db, author, "2027-Q1", early=True)
+    assert _q3_adjustments(db, q1) == []
+    approve_by_vote(db, q1)
+    payout_close.lock_run(db, author, q1.id)
     db.commit()
     assert _paid_for_q3(db) == Decimal("450.00")
     # Nothing is left to pay for Q3: a later run carries nothing for it.
