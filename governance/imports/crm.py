@@ -130,14 +130,14 @@ class _MappedReader:
         if mapped is None:
             return True
         if mapped.stages is not None:
-            stage = self._picklist(out, row, cells, "stage", mapped.stages, "stage")
+            stage = self._picklist(out, row, cells, "stage", mapped.stages)
             if stage is not None and stage != "won":
                 out.skipped[stage] = out.skipped.get(stage, 0) + 1
                 written = self._cell(cells, "stage")
                 out.skipped_rows.append((row, self._cell(cells, "id"), written))
                 return False
         if mapped.types is not None and "type" in self.positions:
-            value = self._picklist(out, row, cells, "type", mapped.types, "type")
+            value = self._picklist(out, row, cells, "type", mapped.types)
             cells[self.positions["type"]] = value or ""
         for field in MONEY_FIELDS.get(out.kind, ()):
             self._convert(out, row, cells, field, "amount")
@@ -166,20 +166,20 @@ class _MappedReader:
         return f"{out.name} row {row}, column {self.titles[field]}"
 
     def _picklist(
-        self, out: CsvRecords, row: int, cells: list[str], field: str, table: dict, what: str
+        self, out: CsvRecords, row: int, cells: list[str], field: str, table: dict
     ) -> str | None:
         """The Accord value of a picklist cell, or None after reporting it."""
         cell = self._cell(cells, field)
         assert self.kind is not None
         known = self.kind.known(table)
         if not cell:
-            message = f"expected a {what} value, got an empty cell (known: {known})"
+            message = f"expected a {field} value, got an empty cell (known: {known})"
         else:
             found = table.get(fold_value(cell))
             if found is not None:
                 return found[0]
             message = (
-                f"{cell!r} is not a {what} the {self.mapping.name} mapping knows "
+                f"{cell!r} is not a {field} the {self.mapping.name} mapping knows "
                 f"(known: {known}); add it under {out.kind}.{field} in a mapping of your own"
             )
         out.problems.append(Problem(self._where(out, row, field), message))

@@ -141,7 +141,7 @@ class Contacts:
             else:
                 message = (
                     f"no participant has the {what} {ref.value!r} (import the participants "
-                    f"with a {ref.by} column first, or in the same import)"
+                    f"with their {ref.by} column first, or in the same import)"
                 )
             problems.append(Problem(self.batch.locate("deals", offset + i, ".owner"), message))
         return problems

@@ -161,7 +161,7 @@ def test_every_bad_value_is_located_and_nothing_is_written(db, people):
         "opps.csv row 8, column Amount: the amount is written in EUR but Opportunity "
         "Currency is USD",
         "opps.csv row 7, column Owner Email: no participant has the e-mail "
-        "'zed@example.com' (import the participants with a email column first, or in the "
+        "'zed@example.com' (import the participants with their email column first, or in the "
         "same import)",
     ]
     assert deal_count(db) == 0
