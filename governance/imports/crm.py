@@ -172,6 +172,8 @@ class _MappedReader:
         cell = self._cell(cells, field)
         assert self.kind is not None
         known = self.kind.known(table)
+        if not cell and "" in table:  # the mapping says what an empty cell means
+            return table[""][0]
         if not cell:
             message = f"expected a {field} value, got an empty cell (known: {known})"
         else:

@@ -60,7 +60,7 @@ class KindMapping:
         return "" if folded in self.ignore else None
 
     def known(self, table: dict[str, tuple[str, str]]) -> str:
-        return ", ".join(sorted(written for _value, written in table.values()))
+        return ", ".join(sorted(written or '""' for _value, written in table.values()))
 
 
 @dataclass

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from governance.engine_input import database_data
 from governance.imports.mapping import load_mapping
-from governance.imports.service import import_batch
+from governance.imports.service import import_batch, import_data
 from governance.imports.sources import Batch, read_source
 from governance.plans.lookup import plan_of, version_governing
 from models import Deal, Participant
@@ -274,3 +274,19 @@ def test_custom_mapping_extends_salesforce(db, people, tmp_path):
         "EUR",
         date(2026, 11, 14),
     )
+
+
+def test_section_3_participants_may_carry_contact_keys(db):
+    people = {"participants": [{"id": "zo", "email": "zo@example.com", "crm_user_id": "005Z"}]}
+    import_data(db, people, source="org.json")
+    zo = db.get(Participant, "zo")
+    assert (zo.email, zo.crm_user_id) == ("zo@example.com", "005Z")
+    with pytest.raises(InvalidData) as caught:
+        import_data(db, {"participants": [{"id": "yu", "email": 5}]}, source="org.json")
+    assert [f"{p.path}: {p.message}" for p in caught.value.problems] == [
+        "org.json: $.participants[0].email: expected the e-mail as text, got 5"
+    ]
+    # An empty value clears it.
+    import_data(db, {"participants": [{"id": "zo", "crm_user_id": None}]})
+    db.expire_all()
+    assert db.get(Participant, "zo").crm_user_id is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -219,3 +220,39 @@ def test_reading_through_a_mapping_skips_rows_not_won():
     assert out.rows == [2]
     assert out.skipped == {"lost": 1, "open": 1}
     assert out.skipped_rows == [(3, "O-2", "Closed Lost"), (4, "O-3", "Prospecting")]
+
+
+def test_the_documented_example_mapping_loads():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "imports.md").read_text()
+    section = doc[doc.index("### Writing a mapping") :]
+    text = section[section.index("```yaml") + len("```yaml") : section.index("```\n\n")]
+    mapping = load_mapping("acme-salesforce.yaml", text)
+    deals = mapping.kinds["deals"]
+    assert (mapping.name, deals.currency, deals.dates) == (
+        "acme-salesforce",
+        "EUR",
+        DateFormat("DD.MM.YYYY"),
+    )
+    assert deals.stages is not None and deals.types is not None
+    assert deals.stages[fold_value("Closed Won - Churned")][0] == "lost"
+    assert deals.types[fold_value("Existing Business")][0] == "expansion"
+    assert deals.types[fold_value("New Business")][0] == "new"  # from salesforce
+
+
+def test_a_mapping_may_say_what_an_empty_type_means():
+    mapping = load_mapping(
+        "mine.yaml", 'mapping: mine\nextends: salesforce\ndeals:\n  type: {"": other}\n'
+    )
+    text = (
+        "Opportunity ID,Type,Stage,Amount,CurrencyIsoCode,CloseDate,OwnerId\n"
+        "O-1,,Closed Won,5,USD,2026-11-14,005A\n"
+        "O-2,Upsell,Closed Won,5,USD,2026-11-14,005A\n"
+    )
+    out = read_mapped_csv(text, name="opps.csv", mapping=mapping)
+    assert out.records[0]["type"] == "other"
+    assert [p.message for p in out.problems] == [
+        "'Upsell' is not a type the mine mapping knows (known: \"\", Add-On Business, "
+        "Existing Customer - Downgrade, Existing Customer - Replacement, Existing Customer - "
+        "Upgrade, New Business, New Customer, Renewal); add it under deals.type in a mapping "
+        "of your own"
+    ]
