@@ -1,19 +1,14 @@
 """CRM mappings: how a CRM's export columns and values read as Accord records.
 
-A mapping is a YAML file (built in: `mappings/<name>.yaml`, e.g. `salesforce`; or the
-user's own, which may `extends:` a built-in one) with one section per kind of record:
-
-    deals:
-      columns: {Opportunity ID: id, Stage: stage, Owner Email: owner_email, ...}
-      ignore: [Probability (%), ...]         # CRM columns that carry nothing Accord uses
-      stage: {won: [Closed Won], lost: [Closed Lost], open: [Prospecting, ...]}
-      type: {New Business: new, Renewal: renewal, ...}
-      amount: {thousands: ",", decimal: "."}
-      dates: MM/DD/YYYY
-      currency: USD                           # only for files without a currency column
+A mapping is a YAML file, built in (`mappings/salesforce.yaml`) or the user's own (which
+may `extends:` a built-in one), with a section per kind of record: `columns` (CRM header
+-> Accord field, plus `stage`, `owner_email`, `owner_crm_user_id`), `ignore` (CRM columns
+Accord does not use), `stage` (won / lost / open values), `type` (CRM type -> plan type),
+`amount` (separators), `dates` (`MM/DD/YYYY`), `currency` (for files without one).
 
 `load_mapping` checks the file and raises `InvalidData` with every problem located as
-`<file>: deals.stage.won`; reading a CSV through a mapping is `crm.py`. docs/imports.md.
+`<file>: deals.stage.won`; reading a CSV through a mapping is `crm.py`. docs/imports.md,
+"CRM mappings".
 """
 
 from __future__ import annotations
@@ -215,12 +210,17 @@ def _kind(kind: str, raw: Any, where: str, problem) -> KindMapping:
     return out
 
 
+def _items(raw: Any, where: str, problem, expected: str) -> list[tuple[Any, Any]]:
+    if isinstance(raw, dict):
+        return list(raw.items())
+    problem(where, expected)
+    return []
+
+
 def _stages(raw: Any, where: str, problem) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
-    if not isinstance(raw, dict):
-        problem(where, "expected won:, lost: and open: lists of CRM stage values")
-        return out
-    for key, values in raw.items():
+    expected = "expected won:, lost: and open: lists of CRM stage values"
+    for key, values in _items(raw, where, problem, expected):
         if key not in STAGES:
             problem(f"{where}.{key}", f"unknown class (one of {', '.join(STAGES)})")
             continue
@@ -240,10 +240,8 @@ def _stages(raw: Any, where: str, problem) -> dict[str, tuple[str, str]]:
 
 def _values(raw: Any, where: str, problem) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
-    if not isinstance(raw, dict):
-        problem(where, "expected CRM value: Accord value pairs (New Business: new)")
-        return out
-    for value, target in raw.items():
+    expected = "expected CRM value: Accord value pairs (New Business: new)"
+    for value, target in _items(raw, where, problem, expected):
         if not isinstance(value, str) or not isinstance(target, str) or not target.strip():
             problem(f"{where}.{value}", f"expected text: text, got {value!r}: {target!r}")
             continue

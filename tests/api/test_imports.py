@@ -219,29 +219,24 @@ def test_crm_value_problems_use_the_error_envelope(client, db, admin_headers):
 def test_custom_mapping_as_a_multipart_file(client, db, admin_headers):
     users = (FIXTURES / "salesforce_users.csv").read_bytes()
     custom = b"mapping: mine\nextends: salesforce\nparticipants:\n  columns: {Role: title}\n"
-    response = client.post(
-        URL,
-        data={
-            "file": (io.BytesIO(users), "users.csv"),
-            "mapping": (io.BytesIO(custom), "mine.yaml"),
-        },
-        content_type="multipart/form-data",
-        headers=admin_headers,
-    )
+
+    def post(mapping: bytes):
+        return client.post(
+            URL,
+            data={
+                "file": (io.BytesIO(users), "users.csv"),
+                "mapping": (io.BytesIO(mapping), "mine.yaml"),
+            },
+            content_type="multipart/form-data",
+            headers=admin_headers,
+        )
+
+    response = post(custom)
     assert response.status_code == 422
     body = response.get_json()
     assert body["message"] == "The mapping was rejected; nothing was written."
     assert body["errors"][0]["path"] == "mine.yaml: participants.columns.Role"
-    custom = custom.replace(b"Role: title", b"Role: region")
-    response = client.post(
-        URL,
-        data={
-            "file": (io.BytesIO(users), "users.csv"),
-            "mapping": (io.BytesIO(custom), "mine.yaml"),
-        },
-        content_type="multipart/form-data",
-        headers=admin_headers,
-    )
+    response = post(custom.replace(b"Role: title", b"Role: region"))
     assert response.status_code == 201, response.get_json()
     assert db.get(Participant, "E1001").region == "Account Executive"
 

@@ -6,43 +6,33 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from governance.engine_input import database_data
 from governance.imports.mapping import load_mapping
-from governance.imports.service import import_batch, import_data
-from governance.imports.sources import Batch, read_source
+from governance.imports.service import import_data
 from governance.plans.lookup import plan_of, version_governing
 from models import Deal, Participant
 from rules.evaluate import evaluate
 from rules.problems import InvalidData
 from tests.integration.payout_support import activate_plan
+from tests.integration.test_import_csv import problems_of as csv_problems_of
+from tests.integration.test_import_csv import run as csv_run
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 SALESFORCE = load_mapping("salesforce")
 ASSIGNMENTS = "participant,plan,start\nE1001,pay-plan,2026-01-01\nE1002,pay-plan,2026-01-01\n"
 HEADER = "Opportunity ID,Type,Stage,Amount,Opportunity Currency,Close Date,Owner Email\n"
 
 
 def run(db, *files, mapping=SALESFORCE, **kw):
-    """Import fixture files or (name, text) pairs in one batch; commit; return the report."""
-    batch = Batch()
-    for item in files:
-        name, text = item if isinstance(item, tuple) else (item, (FIXTURES / item).read_text())
-        read_source(batch, text, name=name, mapping=mapping, **kw)
-    report = import_batch(db, batch)
-    db.commit()
-    return report
+    """Import fixture files or (name, text) pairs in one batch through `mapping`; commit."""
+    return csv_run(db, *files, mapping=mapping, **kw)
 
 
-def problems_of(db, *files, **kw) -> list[str]:
-    with pytest.raises(InvalidData) as caught:
-        run(db, *files, **kw)
-    db.rollback()
-    return [f"{p.path}: {p.message}" for p in caught.value.problems]
+def problems_of(db, *files, mapping=SALESFORCE, **kw) -> list[str]:
+    return csv_problems_of(db, *files, mapping=mapping, **kw)
 
 
 def deal_count(db) -> int:
