@@ -170,16 +170,14 @@ class _MappedReader:
     ) -> str | None:
         """The Accord value of a picklist cell, or None after reporting it."""
         cell = self._cell(cells, field)
+        found = table.get(fold_value(cell))
+        if found is not None:  # "" when the mapping says what an empty cell means
+            return found[0]
         assert self.kind is not None
         known = self.kind.known(table)
-        if not cell and "" in table:  # the mapping says what an empty cell means
-            return table[""][0]
         if not cell:
             message = f"expected a {field} value, got an empty cell (known: {known})"
         else:
-            found = table.get(fold_value(cell))
-            if found is not None:
-                return found[0]
             message = (
                 f"{cell!r} is not a {field} the {self.mapping.name} mapping knows "
                 f"(known: {known}); add it under {out.kind}.{field} in a mapping of your own"

@@ -102,8 +102,9 @@ class DateFormat:
     def parse(self, cell: str) -> str:
         """The date as `YYYY-MM-DD`; raises `CellError` for any other text or no such day."""
         text = cell.strip()
-        match = self._pattern.match(text) or _ISO.match(text)
-        order = self._order if self._pattern.match(text) else DATE_TOKENS
+        match, order = self._pattern.match(text), self._order
+        if match is None:
+            match, order = _ISO.match(text), DATE_TOKENS
         if match is None:
             raise CellError(f"expected a date {self.text}, got {cell!r}")
         parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
