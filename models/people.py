@@ -19,6 +19,8 @@ class Participant(Timestamps, Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
+    # The CRM's user id (Salesforce `005...`): how CRM exports name a deal's owner.
+    crm_user_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     hire_date: Mapped[date | None]
     region: Mapped[str | None] = mapped_column(String(64))
     manager_id: Mapped[str | None] = mapped_column(

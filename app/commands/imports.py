@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from app.commands.common import fail, unit_of_work
 from governance.imports.csv_formats import KINDS
+from governance.imports.mapping import load_mapping
 from governance.imports.service import import_batch
 from governance.imports.sources import Batch, read_source
 from rules.problems import InvalidData
@@ -40,9 +41,22 @@ from rules.problems import InvalidData
     is_flag=True,
     help="skip CSV columns Accord does not know instead of rejecting the file",
 )
+@click.option(
+    "--mapping",
+    "mapping_name",
+    default=None,
+    metavar="NAME|FILE",
+    help="read CSV files as a CRM export: a built-in mapping (salesforce) or a mapping file",
+)
 @with_appcontext
-def command(files, kind, dry_run, progress, ignore_unknown_columns) -> None:
+def command(files, kind, dry_run, progress, ignore_unknown_columns, mapping_name) -> None:
     """Import section-3 JSON and CSV files (see docs/imports.md)."""
+    mapping = None
+    if mapping_name is not None:
+        try:
+            mapping = load_mapping(mapping_name)
+        except InvalidData as exc:
+            _refused(exc)
     batch = Batch()
     for name in files:
         path = Path(name)
@@ -56,6 +70,7 @@ def command(files, kind, dry_run, progress, ignore_unknown_columns) -> None:
             name=path.name,
             kind=kind,
             ignore_unknown_columns=ignore_unknown_columns,
+            mapping=mapping,
         )
     show = sys.stderr.isatty() if progress is None else progress
     with unit_of_work(dry_run=dry_run) as session:
@@ -66,13 +81,17 @@ def command(files, kind, dry_run, progress, ignore_unknown_columns) -> None:
             with bar:
                 report = import_batch(session, batch, progress=bar.update)
         except InvalidData as exc:
-            for problem in exc.problems:
-                click.echo(f"error: {problem.path}: {problem.message}", err=True)
-            click.echo(f"{len(exc.problems)} problem(s); nothing was imported", err=True)
-            sys.exit(2)
+            _refused(exc)
         for warning in report.warnings:
             click.echo(f"warning: {warning.path}: {warning.message}", err=True)
     for line in report.summary_lines():
         click.echo(line)
     if dry_run:
         click.echo("dry run: nothing was written")
+
+
+def _refused(exc: InvalidData) -> None:
+    for problem in exc.problems:
+        click.echo(f"error: {problem.path}: {problem.message}", err=True)
+    click.echo(f"{len(exc.problems)} problem(s); nothing was imported", err=True)
+    sys.exit(2)

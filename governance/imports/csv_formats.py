@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -36,6 +37,8 @@ COLUMNS: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
         "hire_date": (("hired", "hired_on", "date_of_hire"), "text"),
         "region": (("territory", "sales_region"), "text"),
         "manager": (("manager_id", "reports_to", "reports_to_id"), "text"),
+        "email": (("e_mail", "email_address", "work_email"), "text"),
+        "crm_user_id": (("crm_id", "salesforce_user_id", "sfdc_user_id"), "text"),
     },
     "assignments": {
         "participant": (("participant_id", "id", "employee_id", "rep", "rep_id"), "text"),
@@ -104,6 +107,8 @@ SIGNATURES = (
     ("participants", ("id",)),
 )
 
+# Headers of a CRM stage column: without a mapping, such a file cannot tell won from lost.
+STAGE_HEADERS = ("stage", "stagename", "stage_name", "opportunity_stage", "deal_stage")
 _MALFORMED = object()  # a list cell with a malformed entry
 _FOLD = re.compile(r"[\s\-.]+")
 _NUMBER = re.compile(r"^[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|\.[0-9]+)$")
@@ -137,6 +142,10 @@ class CsvRecords:
     headers: dict[str, str] = field(default_factory=dict)  # field -> header as written
     problems: list[Problem] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # unknown columns skipped on request
+    # Rows a CRM mapping left out (opportunities not won): count per stage class, and
+    # (row, id, stage as written) of each, to warn about deals stored earlier.
+    skipped: dict[str, int] = field(default_factory=dict)
+    skipped_rows: list[tuple[int, str, str]] = field(default_factory=list)
 
     def where(self, index: int, field_name: str | None = None, entry: int | None = None) -> str:
         out = f"{self.name} row {self.rows[index]}"
@@ -147,24 +156,53 @@ class CsvRecords:
         return out
 
 
+@dataclass
+class CsvHooks:
+    """How a CRM mapping (crm.py) takes part in reading a CSV file.
+
+    `resolve(kind, header)`: (field, syntax), "" for a column to skip, None for the usual
+    aliases. `start(out, header)`: once the header is mapped. `row(out, row, cells)`:
+    may rewrite `cells` in place; False drops the row (a lost opportunity).
+    `record(out, index, record)`: the record built from the row, to finish.
+    `supplied(kind)`: required fields the mapping fills in when no column gives them.
+    """
+
+    resolve: Callable[[str, str], tuple[str, str] | str | None]
+    start: Callable[[CsvRecords, list[str]], None]
+    row: Callable[[CsvRecords, int, list[str]], bool]
+    record: Callable[[CsvRecords, int, dict[str, Any]], None]
+    supplied: Callable[[str], set[str]]
+
+
 def _sniff_delimiter(first_line: str) -> str:
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
-def recognise(headers: list[str]) -> str | None:
+def recognise(headers: list[str], hooks: CsvHooks | None = None) -> str | None:
     """The kind a header row describes, or None when it is not clear."""
-    folded = {fold(h) for h in headers}
     for kind, signature in SIGNATURES:
-        names = {ALIASES[kind].get(h) for h in folded}
+        names = {_field_of(kind, h, hooks) for h in headers}
         if all(column in names for column in signature):
             return kind
     return None
 
 
+def _field_of(kind: str, header: str, hooks: CsvHooks | None) -> str | None:
+    resolved = hooks.resolve(kind, header) if hooks is not None else None
+    if resolved is None:
+        return ALIASES[kind].get(fold(header))
+    return resolved[0] if resolved else None
+
+
 def read_csv(
-    text: str, *, name: str, kind: str | None = None, ignore_unknown_columns: bool = False
+    text: str,
+    *,
+    name: str,
+    kind: str | None = None,
+    ignore_unknown_columns: bool = False,
+    hooks: CsvHooks | None = None,
 ) -> CsvRecords:
     """Parse CSV text into section-3 records of one kind (problems are collected, not raised)."""
     text = text.removeprefix("\ufeff")
@@ -179,7 +217,7 @@ def read_csv(
         out.problems.append(Problem(f"{name} row 1", "the file is empty: expected a header row"))
         return out
     if kind is None:
-        kind = recognise(header)
+        kind = recognise(header, hooks)
         if kind is None:
             out.problems.append(
                 Problem(
@@ -190,7 +228,9 @@ def read_csv(
             )
             return out
         out.kind = kind
-    columns = _map_header(out, header, ignore_unknown_columns)
+    columns = _map_header(out, header, ignore_unknown_columns, hooks)
+    if hooks is not None and not out.problems:
+        hooks.start(out, header)
     if out.problems:
         return out
     line = reader.line_num
@@ -199,6 +239,8 @@ def read_csv(
         line = reader.line_num
         if not any(c.strip() for c in cells):
             continue  # blank line (often the last one)
+        if hooks is not None and not hooks.row(out, row, cells):
+            continue
         index = len(out.records)
         out.rows.append(row)
         if len(cells) > len(header):
@@ -209,10 +251,14 @@ def read_csv(
                 )
             )
         out.records.append(_record(out, index, cells, columns))
+        if hooks is not None:
+            hooks.record(out, index, out.records[-1])
     return out
 
 
-def _map_header(out: CsvRecords, header: list[str], ignore_unknown: bool) -> list[tuple]:
+def _map_header(
+    out: CsvRecords, header: list[str], ignore_unknown: bool, hooks: CsvHooks | None
+) -> list[tuple]:
     """Per position: (field, syntax), ("attr", name), ("blank", number) or None (ignored)."""
     kind = out.kind
     columns: list[tuple | None] = []
@@ -233,7 +279,22 @@ def _map_header(out: CsvRecords, header: list[str], ignore_unknown: bool) -> lis
             seen[key] = title
             columns.append(("attr", attr))
             continue
-        name = ALIASES[kind].get(fold(title))
+        resolved = hooks.resolve(kind, title) if hooks is not None else None
+        if resolved == "":  # a CRM column the mapping skips
+            columns.append(None)
+            continue
+        if hooks is None and kind == "deals" and fold(title) in STAGE_HEADERS:
+            out.problems.append(
+                Problem(
+                    where,
+                    f"a {title} column cannot be read without a CRM mapping, and ignoring it "
+                    "would import lost and open opportunities as deals: name the mapping "
+                    "(--mapping salesforce, ?mapping=salesforce) or drop the column",
+                )
+            )
+            columns.append(None)
+            continue
+        name, syntax = resolved if resolved else (ALIASES[kind].get(fold(title)), None)
         if name is None:
             if ignore_unknown:
                 out.ignored.append(title)
@@ -252,9 +313,10 @@ def _map_header(out: CsvRecords, header: list[str], ignore_unknown: bool) -> lis
             )
         seen[name] = title
         out.headers[name] = title
-        columns.append((name, COLUMNS[kind][name][1]))
+        columns.append((name, syntax or COLUMNS[kind][name][1]))
+    supplied = hooks.supplied(kind) if hooks is not None else set()
     for required in REQUIRED[kind]:
-        if required not in seen:
+        if required not in seen and required not in supplied:
             out.problems.append(
                 Problem(f"{out.name} row 1", f"missing required {kind} column {required!r}")
             )

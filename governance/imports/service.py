@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from governance.auditing import data_changes
 from governance.imports.sources import Batch
-from governance.imports.validate import Validator
+from governance.imports.validate import Validator, ids_in
 from governance.imports.writer import KINDS, Counts, Writer
 from governance.permissions import Actor
+from models import Deal
 from rules.problems import InvalidData, Problem
 
 CHUNK = 2000
@@ -40,6 +41,8 @@ class ImportReport:
     sources: list[str]
     counts: dict[str, Counts]
     warnings: list[Problem] = field(default_factory=list)
+    # Rows a CRM mapping did not import, per kind and stage class: {"deals": {"lost": 2}}.
+    skipped: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -53,15 +56,23 @@ class ImportReport:
                 kind: {"created": c.created, "updated": c.updated, "unchanged": c.unchanged}
                 for kind, c in self.counts.items()
             },
+            "skipped": self.skipped,
             "warnings": [w.as_dict() for w in self.warnings],
         }
 
     def summary_lines(self) -> list[str]:
-        return [
+        lines = [
             f"{kind:<13}{c.created:>8} created{c.updated:>8} updated{c.unchanged:>8} unchanged"
             for kind, c in self.counts.items()
             if c.created or c.updated or c.unchanged
-        ] or ["nothing to import"]
+        ]
+        lines += [
+            f"{kind:<13}{sum(by.values()):>8} skipped ("
+            + ", ".join(f"{n} {stage}" for stage, n in sorted(by.items()))
+            + "; only won opportunities are imported)"
+            for kind, by in self.skipped.items()
+        ]
+        return lines or ["nothing to import"]
 
 
 def import_data(
@@ -120,7 +131,28 @@ def import_batch(
     data_changes.record_import(
         session, actor, sources=batch.names, counts=writer.counts, before=before
     )
-    return ImportReport(sources=batch.names, counts=writer.counts, warnings=batch.warnings)
+    return ImportReport(
+        sources=batch.names,
+        counts=writer.counts,
+        warnings=batch.warnings + _stored_but_not_won(session, batch),
+        skipped=batch.skipped,
+    )
+
+
+def _stored_but_not_won(session: Session, batch: Batch) -> list[Problem]:
+    """A skipped (lost or open) opportunity already stored as a deal is left as it is,
+    and said so: nothing is deleted by an import, and its pay stays until an event."""
+    stored = ids_in(session, Deal.id, {deal for _where, deal, _stage in batch.skipped_rows})
+    return [
+        Problem(
+            where,
+            f"{deal!r} is {stage!r} here but is stored as a deal from an earlier import; it "
+            "is left unchanged (record a cancellation event if it should not pay)",
+            severity="warning",
+        )
+        for where, deal, stage in batch.skipped_rows
+        if deal in stored
+    ]
 
 
 def _one_import_at_a_time(session: Session) -> None:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from governance.imports.crm import read_mapped_csv
 from governance.imports.csv_formats import KINDS, CsvRecords, read_csv
+from governance.imports.mapping import Mapping
 from rules.data import check_data
 from rules.problems import Problem
 from rules.yamlload import LoadError, load_json
@@ -44,6 +46,10 @@ class Batch:
     problems: list[Problem] = field(default_factory=list)  # found while reading
     warnings: list[Problem] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    # Rows a CRM mapping left out, per kind and stage class ({"deals": {"lost": 2}}), and
+    # where each was ("opps.csv row 7, column Stage", opportunity id, stage as written).
+    skipped: dict[str, dict[str, int]] = field(default_factory=dict)
+    skipped_rows: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -98,6 +104,14 @@ class Batch:
         # fields to be checked, so that one run lists every problem of the file.
         if not parsed.kind:
             return
+        counts = self.skipped.setdefault(parsed.kind, {}) if parsed.skipped else {}
+        for stage, number in parsed.skipped.items():
+            counts[stage] = counts.get(stage, 0) + number
+        stage_title = parsed.headers.get("stage", "stage")
+        self.skipped_rows.extend(
+            (f"{parsed.name} row {row}, column {stage_title}", deal, stage)
+            for row, deal, stage in parsed.skipped_rows
+        )
         self._extend(parsed.kind, parsed.records, Segment(0, parsed.name, parsed))
 
     def _extend(self, section: str, records: list, segment: Segment) -> None:
@@ -180,8 +194,12 @@ def read_source(
     name: str,
     kind: str | None = None,
     ignore_unknown_columns: bool = False,
+    mapping: Mapping | None = None,
 ) -> None:
-    """Add one file (JSON or CSV, told apart by name or content) to `batch`."""
+    """Add one file (JSON or CSV, told apart by name or content) to `batch`.
+
+    `mapping`: how to read a CRM export (CSV files only; JSON is section 3 already).
+    """
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
@@ -207,6 +225,8 @@ def read_source(
     if kind is not None and kind not in KINDS:
         batch.problems.append(Problem(name, f"unknown kind {kind!r} (one of {', '.join(KINDS)})"))
         return
-    batch.add_csv(
-        read_csv(content, name=name, kind=kind, ignore_unknown_columns=ignore_unknown_columns)
-    )
+    options = {"name": name, "kind": kind, "ignore_unknown_columns": ignore_unknown_columns}
+    if mapping is not None:
+        batch.add_csv(read_mapped_csv(content, mapping=mapping, **options))
+    else:
+        batch.add_csv(read_csv(content, **options))

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from governance.imports.owners import UNRESOLVED, Contacts, without_contacts
 from governance.imports.sources import Batch
 from models import (
     Assignment,
@@ -121,6 +122,7 @@ class Validator:
                 if isinstance(r, dict) and _text(r.get("id"))
             },
         }
+        self.contacts = Contacts(session, batch)
         self.in_db: dict[str, set[str]] = {"participants": set(), "deals": set()}
         self.not_in_db: dict[str, set[str]] = {"participants": set(), "deals": set()}
         self.first: dict[str, dict[Any, int]] = {
@@ -154,19 +156,27 @@ class Validator:
         return ([] if problems else typed), problems
 
     def _records(self, section: str, offset: int, records: list) -> tuple[list, list[Problem]]:
+        contact_problems: list[Problem] = []
+        if section == "deals":
+            contact_problems = self.contacts.resolve(offset, records)
+        elif section == "participants":
+            contact_problems = self.contacts.check(offset, records)
         people: set[str] = set()
         deals: set[str] = set()
         for record in records:
             p, d = _refs(section, record)
             people |= p
             deals |= d
+        people.discard(UNRESOLVED)
         own = (
             {r.get("id") for r in records if isinstance(r, dict)}
             if section == "participants"
             else set()
         )
-        document: dict[str, list] = {section: list(records)}
+        document: dict[str, list] = {section: [without_contacts(r) for r in records]}
         stubs = [{"id": p} for p in sorted(self.known("participants", people - own))]
+        if any(isinstance(r, dict) and r.get("owner") == UNRESOLVED for r in records):
+            stubs.append({"id": UNRESOLVED})  # reported already: no second problem
         if deals:
             stubs.append({"id": STUB_OWNER})
             document["deals"] = [
@@ -183,8 +193,8 @@ class Validator:
         data, problems = check_data(document)
         problems.sort(key=_record_index)  # row order, not the order checks ran in
         located = [self.batch.relocate(p, section, offset, len(records)) for p in problems]
-        located = [p for p in located if p is not None]
-        if data is None:
+        located = contact_problems + [p for p in located if p is not None]
+        if data is None or contact_problems:
             return [], located
         typed = list(getattr(data, section))[: len(records)]
         return list(zip(typed, records, strict=True)), located

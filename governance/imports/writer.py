@@ -43,6 +43,8 @@ PARTICIPANT_FIELDS = {
     "region": "region",
     "manager": "manager_id",
     "attributes": "attributes",
+    "email": "email",  # contact keys: import-only, read from the raw record (owners.py)
+    "crm_user_id": "crm_user_id",
 }
 DEAL_FIELDS = {
     "account": "account",
@@ -134,7 +136,7 @@ class Writer:
         for p, raw in typed:
             given = set(raw)
             wanted = {
-                column: _participant_value(p, name)
+                column: _participant_value(p, raw, name)
                 for name, column in PARTICIPANT_FIELDS.items()
                 if name in given
             }
@@ -167,6 +169,9 @@ class Writer:
                 nested.extend(
                     zip(((p.id, a) for a in p.assignments), raw["assignments"], strict=True)
                 )
+        # A CRM user id moving between participants: free the old holders first (unique).
+        moving = [{"key": u["key"], "crm_user_id": None} for u in updates if "crm_user_id" in u]
+        _update_by_id(self.session, table, moving)
         if inserts:
             self.session.execute(insert(table), inserts)
         _update_by_id(self.session, table, updates)
@@ -380,7 +385,10 @@ def _field_of(column: str) -> str:
     return "end" if column == "end_date" else column
 
 
-def _participant_value(p, name: str) -> Any:
+def _participant_value(p, raw: dict, name: str) -> Any:
+    if name in ("email", "crm_user_id"):
+        value = raw.get(name)
+        return value.strip() or None if isinstance(value, str) else None
     value = getattr(p, name)
     return json_value(dict(value)) if name == "attributes" else value
 

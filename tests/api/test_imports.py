@@ -178,4 +178,72 @@ def test_documented_in_openapi(client):
         "dry_run",
         "kind",
         "ignore_unknown_columns",
+        "mapping",
     }
+
+
+def test_salesforce_export_through_the_built_in_mapping(client, db, admin_headers):
+    for name in ("salesforce_users.csv", "salesforce_opportunities.csv"):
+        response = client.post(
+            f"{URL}?mapping=salesforce",
+            data={"file": (io.BytesIO((FIXTURES / name).read_bytes()), name)},
+            content_type="multipart/form-data",
+            headers=admin_headers,
+        )
+        assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["counts"]["deals"] == {"created": 2, "updated": 0, "unchanged": 0}
+    assert body["skipped"] == {"deals": {"lost": 1, "open": 2}}
+    assert count(db, Deal) == 2
+
+
+def test_crm_value_problems_use_the_error_envelope(client, db, admin_headers):
+    text = (FIXTURES / "salesforce_opportunities.csv").read_text()
+    response = client.post(
+        f"{URL}?mapping=salesforce&kind=deals",
+        data=text.replace("11/14/2026", "14/11/2026"),
+        content_type="text/csv",
+        headers=admin_headers,
+    )
+    assert response.status_code == 422
+    body = response.get_json()
+    assert (body["code"], body["message"]) == (422, "The import was rejected; nothing was written.")
+    assert body["errors"][0] == {
+        "path": "deals.csv row 2, column Close Date",
+        "message": "'14/11/2026' is not a day that exists (read as MM/DD/YYYY)",
+        "severity": "error",
+    }
+    assert count(db, Deal) == 0
+
+
+def test_custom_mapping_as_a_multipart_file(client, db, admin_headers):
+    users = (FIXTURES / "salesforce_users.csv").read_bytes()
+    custom = b"mapping: mine\nextends: salesforce\nparticipants:\n  columns: {Role: title}\n"
+
+    def post(mapping: bytes):
+        return client.post(
+            URL,
+            data={
+                "file": (io.BytesIO(users), "users.csv"),
+                "mapping": (io.BytesIO(mapping), "mine.yaml"),
+            },
+            content_type="multipart/form-data",
+            headers=admin_headers,
+        )
+
+    response = post(custom)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["message"] == "The mapping was rejected; nothing was written."
+    assert body["errors"][0]["path"] == "mine.yaml: participants.columns.Role"
+    response = post(custom.replace(b"Role: title", b"Role: region"))
+    assert response.status_code == 201, response.get_json()
+    assert db.get(Participant, "E1001").region == "Account Executive"
+
+
+def test_unknown_mapping_name_is_a_422(client, db, admin_headers):
+    response = client.post(
+        f"{URL}?mapping=hubspot", data="id\nana\n", content_type="text/csv", headers=admin_headers
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["path"].endswith("mapping")

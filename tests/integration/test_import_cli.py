@@ -90,3 +90,52 @@ def test_kind_option_and_missing_file(cli_db, tmp_path):
     result = run("import", str(tmp_path / "nope.json"))
     assert result.exit_code == 2
     assert "nope.json" in result.stderr
+
+
+def test_salesforce_export_with_the_built_in_mapping(cli_db):
+    users, opportunities = (
+        str(FIXTURES / f"salesforce_{k}.csv") for k in ("users", "opportunities")
+    )
+    result = run("import", users, opportunities, "--mapping", "salesforce")
+    assert result.exit_code == 0, result.output
+    assert summary(result) == [
+        "participants 2 created 0 updated 0 unchanged",
+        "deals 2 created 0 updated 0 unchanged",
+        "deals 3 skipped (1 lost, 2 open; only won opportunities are imported)",
+    ]
+    assert count(cli_db, Deal) == 2
+
+
+def test_a_bad_crm_value_exits_2_and_writes_nothing(cli_db, tmp_path):
+    opportunities = tmp_path / "opps.csv"
+    text = (FIXTURES / "salesforce_opportunities.csv").read_text()
+    opportunities.write_text(text.replace("New Business", "New Busines"))
+    users = str(FIXTURES / "salesforce_users.csv")
+    result = run("import", users, str(opportunities), "--mapping", "salesforce")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0].startswith(
+        "error: opps.csv row 2, column Type: 'New Busines' is not a type the salesforce "
+        "mapping knows (known: Add-On Business, "
+    )
+    assert result.stderr.splitlines()[-1] == "1 problem(s); nothing was imported"
+    assert "Traceback" not in result.output
+    assert count(cli_db, Participant) == count(cli_db, Deal) == 0
+
+
+def test_a_custom_mapping_file_and_its_problems(cli_db, tmp_path):
+    mapping = tmp_path / "mine.yaml"
+    mapping.write_text("mapping: mine\nextends: salesforce\ndeals:\n  type: {Upsell: expansion}\n")
+    users = str(FIXTURES / "salesforce_users.csv")
+    result = run("import", users, "--mapping", str(mapping))
+    assert result.exit_code == 0, result.output
+    mapping.write_text("mapping: mine\ndeals:\n  stage: {lost: [Closed Lost]}\n")
+    result = run("import", users, "--mapping", str(mapping))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: mine.yaml: deals.stage.won: at least one stage must mean won (only won rows "
+        "become deals)",
+        "1 problem(s); nothing was imported",
+    ]
+    result = run("import", users, "--mapping", "hubspot")
+    assert result.exit_code == 2
+    assert "cannot read the mapping" in result.stderr

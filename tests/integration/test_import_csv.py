@@ -141,9 +141,9 @@ def test_bad_cells_are_located_by_row_and_column(db):
 
 
 def test_header_problems(db):
-    text = "Opportunity ID,Amount,Close Date,Stage,Amount\nD-1,1,2026-07-14,won,1\n"
+    text = "Opportunity ID,Amount,Close Date,Stge,Amount\nD-1,1,2026-07-14,won,1\n"
     assert problems_of(db, ("deals.csv", text)) == [
-        "deals.csv row 1, column Stage: unknown deals column 'Stage' (known: id, account, "
+        "deals.csv row 1, column Stge: unknown deals column 'Stge' (known: id, account, "
         "type, amount, currency, close_date, gross_margin, discount, term_months, region, "
         "products, owner, splits, team, touchpoints, cash_collected_date, attr.NAME for deals "
         "attributes)",

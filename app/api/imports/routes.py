@@ -16,6 +16,7 @@ from app.api.imports.schemas import REQUEST_BODY, ImportQuerySchema, ImportRepor
 from app.auth.decorators import permission_required
 from app.database import unit_of_work
 from app.errors import ErrorSchema, problems_payload
+from governance.imports.mapping import Mapping, load_mapping
 from governance.imports.service import import_batch
 from governance.imports.sources import Batch, read_source
 from rules.problems import InvalidData, Problem
@@ -24,11 +25,24 @@ from rules.yamlload import LoadError, load_json
 blp = Blueprint("imports", __name__, url_prefix="/imports", description="Data imports")
 
 
+def _mapping(query: dict) -> Mapping | None:
+    """`?mapping=` names a built-in mapping; a multipart `mapping` file is a custom one."""
+    upload = request.files.get("mapping") if request.mimetype == "multipart/form-data" else None
+    try:
+        if upload is not None:
+            text = upload.read().decode("utf-8-sig", errors="replace")
+            return load_mapping(upload.filename or "mapping.yaml", text)
+        return load_mapping(query["mapping"]) if query["mapping"] else None
+    except InvalidData as exc:
+        _reject(list(exc.problems), "The mapping was rejected; nothing was written.")
+
+
 def _batch_from_request(query: dict) -> Batch:
     batch = Batch()
     mimetype = request.mimetype
     kind = query["kind"]
     ignore = query["ignore_unknown_columns"]
+    options = {"ignore_unknown_columns": ignore, "mapping": _mapping(query)}
     if mimetype == "application/json":
         try:
             obj = load_json(request.get_data(as_text=True))
@@ -41,10 +55,10 @@ def _batch_from_request(query: dict) -> Batch:
             _reject([Problem("file", "missing: upload the CSV (or JSON) file as `file`")])
         kind = request.form.get("kind") or kind
         name = upload.filename or f"{kind or 'upload'}.csv"
-        read_source(batch, upload.read(), name=name, kind=kind, ignore_unknown_columns=ignore)
+        read_source(batch, upload.read(), name=name, kind=kind, **options)
     elif mimetype in ("text/csv", "text/plain"):
         name = f"{kind or 'upload'}.csv"
-        read_source(batch, request.get_data(), name=name, kind=kind, ignore_unknown_columns=ignore)
+        read_source(batch, request.get_data(), name=name, kind=kind, **options)
     else:
         abort(
             415,

@@ -9,6 +9,7 @@ import marshmallow as ma
 
 from app.errors import ProblemSchema
 from governance.imports.csv_formats import KINDS
+from governance.imports.mapping import built_in_names
 
 
 class ImportQuerySchema(ma.Schema):
@@ -24,6 +25,15 @@ class ImportQuerySchema(ma.Schema):
     ignore_unknown_columns = ma.fields.Boolean(
         load_default=False,
         metadata={"description": "skip unknown CSV columns instead of rejecting the file"},
+    )
+    mapping = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.OneOf(built_in_names()),
+        metadata={
+            "description": "read the CSV as a CRM export through a built-in mapping "
+            "(only won opportunities become deals; a custom mapping is a multipart "
+            "`mapping` file)"
+        },
     )
 
 
@@ -41,6 +51,14 @@ class ImportReportSchema(ma.Schema):
         keys=ma.fields.String(validate=ma.validate.OneOf(KINDS)),
         values=ma.fields.Nested(CountsSchema),
         metadata={"description": "per kind: participants, assignments, quotas, deals, ..."},
+    )
+    skipped = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.OneOf(KINDS)),
+        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer()),
+        metadata={
+            "description": "rows a CRM mapping did not import, per kind and stage class: "
+            '{"deals": {"lost": 2, "open": 5}}'
+        },
     )
     warnings = ma.fields.List(ma.fields.Nested(ProblemSchema))
 
@@ -76,6 +94,11 @@ REQUEST_BODY = {
                 "properties": {
                     "file": {"type": "string", "format": "binary"},
                     "kind": {"type": "string", "enum": list(KINDS)},
+                    "mapping": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "a CRM mapping file (YAML; docs/imports.md)",
+                    },
                 },
                 "required": ["file"],
             }
