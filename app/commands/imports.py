@@ -40,8 +40,14 @@ from rules.problems import InvalidData
     is_flag=True,
     help="skip CSV columns Accord does not know instead of rejecting the file",
 )
+@click.option(
+    "--correction",
+    is_flag=True,
+    help="allow FX rates that change the rate of a locked period (audited; later runs "
+    "carry prior-period adjustments naming the FX change)",
+)
 @with_appcontext
-def command(files, kind, dry_run, progress, ignore_unknown_columns) -> None:
+def command(files, kind, dry_run, progress, ignore_unknown_columns, correction) -> None:
     """Import section-3 JSON and CSV files (see docs/imports.md)."""
     batch = Batch()
     for name in files:
@@ -64,7 +70,7 @@ def command(files, kind, dry_run, progress, ignore_unknown_columns) -> None:
         )
         try:
             with bar:
-                report = import_batch(session, batch, progress=bar.update)
+                report = import_batch(session, batch, progress=bar.update, correction=correction)
         except InvalidData as exc:
             for problem in exc.problems:
                 click.echo(f"error: {problem.path}: {problem.message}", err=True)
@@ -74,5 +80,11 @@ def command(files, kind, dry_run, progress, ignore_unknown_columns) -> None:
             click.echo(f"warning: {warning.path}: {warning.message}", err=True)
     for line in report.summary_lines():
         click.echo(line)
+    for change in report.fx_changes:
+        reached = ", ".join(change["locked_periods"])
+        click.echo(
+            f"fx {change['pair']} {change['rate']} from {change['from'] or 'the beginning'} "
+            f"(was {change['was']})" + (f": corrects locked period(s) {reached}" if reached else "")
+        )
     if dry_run:
         click.echo("dry run: nothing was written")

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from governance.auditing import data_changes
+from governance.imports import fx_locks
 from governance.imports.sources import Batch
 from governance.imports.validate import Validator
 from governance.imports.writer import KINDS, Counts, Writer
@@ -40,6 +41,8 @@ class ImportReport:
     sources: list[str]
     counts: dict[str, Counts]
     warnings: list[Problem] = field(default_factory=list)
+    correction: bool = False
+    fx_changes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -54,6 +57,8 @@ class ImportReport:
                 for kind, c in self.counts.items()
             },
             "warnings": [w.as_dict() for w in self.warnings],
+            "correction": self.correction,
+            "fx_changes": self.fx_changes,
         }
 
     def summary_lines(self) -> list[str]:
@@ -71,11 +76,12 @@ def import_data(
     source: str = "",
     progress: Progress | None = None,
     actor: Actor = None,
+    correction: bool = False,
 ) -> ImportReport:
     """Import one section-3 mapping (exceptions refused); raises `InvalidData`."""
     batch = Batch()
     batch.add_json(payload, source)
-    return import_batch(session, batch, progress=progress, actor=actor)
+    return import_batch(session, batch, progress=progress, actor=actor, correction=correction)
 
 
 def import_batch(
@@ -84,16 +90,20 @@ def import_batch(
     *,
     progress: Progress | None = None,
     actor: Actor = None,
+    correction: bool = False,
 ) -> ImportReport:
     """Validate and upsert every record of `batch`; raises `InvalidData` listing all problems.
 
     `actor`: the user importing (None: the system, e.g. the operator at the CLI), audited.
+    `correction`: FX rates may change the rate of a locked period (fx_locks.py), audited
+    with the rates they change; without it such a rate is a located problem.
     """
     _one_import_at_a_time(session)
     before = data_changes.data_state(session)  # after the lock: no other import in between
     problems: list[Problem] = list(batch.problems)
     validator = Validator(session, batch)
     writer = Writer(session)
+    fx_changes: list[fx_locks.FxChange] = []
     write = {
         "participants": lambda typed: writer.participants(typed, validator.in_db["participants"]),
         "assignments": writer.assignments,
@@ -108,6 +118,11 @@ def import_batch(
             chunk = records[offset : offset + CHUNK]
             typed, found = validator.check(section, offset, chunk)
             problems.extend(found)
+            if section == "fx" and not problems:
+                changes = fx_locks.fx_changes(session, typed, offset)
+                fx_changes.extend(changes)
+                if not correction:
+                    problems.extend(fx_locks.refusals(batch, changes))
             if not problems:
                 write[section](typed)
             if progress is not None:
@@ -117,10 +132,23 @@ def import_batch(
     if problems:
         raise InvalidData(problems)
     session.flush()
+    changed_rates = [c.as_dict() for c in fx_changes]
     data_changes.record_import(
-        session, actor, sources=batch.names, counts=writer.counts, before=before
+        session,
+        actor,
+        sources=batch.names,
+        counts=writer.counts,
+        before=before,
+        fx_changes=changed_rates,
+        correction=correction,
     )
-    return ImportReport(sources=batch.names, counts=writer.counts, warnings=batch.warnings)
+    return ImportReport(
+        sources=batch.names,
+        counts=writer.counts,
+        warnings=batch.warnings,
+        correction=correction,
+        fx_changes=changed_rates,
+    )
 
 
 def _one_import_at_a_time(session: Session) -> None:

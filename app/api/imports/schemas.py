@@ -25,12 +25,27 @@ class ImportQuerySchema(ma.Schema):
         load_default=False,
         metadata={"description": "skip unknown CSV columns instead of rejecting the file"},
     )
+    correction = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "allow FX rates that change the rate of a locked period "
+            "(audited; the next runs carry prior-period adjustments naming the FX change)"
+        },
+    )
 
 
 class CountsSchema(ma.Schema):
     created = ma.fields.Integer()
     updated = ma.fields.Integer()
     unchanged = ma.fields.Integer()
+
+
+class FxChangeSchema(ma.Schema):
+    pair = ma.fields.String()
+    rate = ma.fields.String()
+    from_ = ma.fields.String(data_key="from", allow_none=True, metadata={"format": "date"})
+    was = ma.fields.String(metadata={"description": "the rate in force before, with its date"})
+    locked_periods = ma.fields.List(ma.fields.String())
 
 
 class ImportReportSchema(ma.Schema):
@@ -43,6 +58,11 @@ class ImportReportSchema(ma.Schema):
         metadata={"description": "per kind: participants, assignments, quotas, deals, ..."},
     )
     warnings = ma.fields.List(ma.fields.Nested(ProblemSchema))
+    correction = ma.fields.Boolean(metadata={"description": "imported as an FX correction"})
+    fx_changes = ma.fields.List(
+        ma.fields.Nested(FxChangeSchema),
+        metadata={"description": "FX rates that change the rate in force on some days"},
+    )
 
 
 REQUEST_BODY = {
@@ -62,9 +82,28 @@ REQUEST_BODY = {
                 }
                 | {
                     "fx": {
-                        "type": "object",
-                        "additionalProperties": {"type": "string"},
-                        "example": {"EUR/USD": "1.08"},
+                        "oneOf": [
+                            {
+                                "type": "object",
+                                "additionalProperties": {"type": "string"},
+                                "example": {"EUR/USD": "1.08"},
+                            },
+                            {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "pair": {"type": "string"},
+                                        "rate": {"type": "string"},
+                                        "from": {"type": "string", "format": "date"},
+                                    },
+                                    "required": ["pair", "rate"],
+                                },
+                                "example": [
+                                    {"pair": "EUR/USD", "rate": "1.10", "from": "2026-10-01"}
+                                ],
+                            },
+                        ]
                     }
                 },
                 "additionalProperties": False,
