@@ -178,4 +178,5 @@ def test_documented_in_openapi(client):
         "dry_run",
         "kind",
         "ignore_unknown_columns",
+        "correction",
     }
