@@ -43,7 +43,9 @@ class CountsSchema(ma.Schema):
 class FxChangeSchema(ma.Schema):
     pair = ma.fields.String()
     rate = ma.fields.String()
-    from_ = ma.fields.String(data_key="from", allow_none=True, metadata={"format": "date"})
+    from_ = ma.fields.String(
+        attribute="from", data_key="from", allow_none=True, metadata={"format": "date"}
+    )
     was = ma.fields.String(metadata={"description": "the rate in force before, with its date"})
     locked_periods = ma.fields.List(ma.fields.String())
 

@@ -62,6 +62,7 @@ class FxUsedSchema(ma.Schema):
     pair = ma.fields.String(metadata={"example": "EUR/USD"})
     rate = ma.fields.String(metadata={"example": "1.1"})
     from_ = ma.fields.String(
+        attribute="from",
         data_key="from",
         allow_none=True,
         metadata={"format": "date", "description": "first day in force; null: the beginning"},
