@@ -157,3 +157,20 @@ def test_scenario_2_a_correction_restates_through_adjustments_naming_the_fx_chan
     )
     [line] = _lines(db, q4, "commission")  # the open quarter converts at the correction too
     assert _fx_step(line)["from"] == "2026-08-01"
+
+
+@pytest.mark.parametrize(
+    "fx",
+    [
+        {"EUR/USD": "1.08"},  # the stored rate again: unchanged
+        [{"pair": "EUR/USD", "rate": "1.080", "from": "2026-05-01"}],  # the same rate, dated
+        [{"pair": "GBP/USD", "rate": "1.27", "from": "2026-10-01"}],  # another pair, open Q4
+    ],
+    ids=["same-undated", "same-value-dated", "new-pair-open-period"],
+)
+def test_a_rate_that_changes_no_locked_day_is_accepted(db, q1_to_q3_locked, fx):
+    report = import_data(db, {"fx": fx}, source="refresh")
+    assert all(not change["locked_periods"] for change in report.fx_changes)
+    q4 = start_run(db, None, "2026-Q4")
+    db.commit()
+    assert _lines(db, q4, "adjustment") == []
