@@ -4,8 +4,8 @@
 missing required fields, wrong types, unknown keys (anywhere except inside `attributes`),
 references to unknown participants or deals, split tables not summing to exactly 1,
 duplicate ids (participants, deals, exceptions) and duplicate quotas, negative amounts,
-malformed dates and periods, malformed FX keys and non-positive rates, and exceptions
-(section 4) of the wrong shape. Numbers may be JSON numbers or numeric text ("120000");
+malformed dates and periods, malformed FX pairs, non-positive rates and a pair dated twice
+(either `fx` form, rules/fx.py), and exceptions (section 4) of the wrong shape. Numbers may be JSON numbers or numeric text ("120000");
 both are read exactly. Optional fields may be null.
 
 `data_to_json` is the inverse: a deterministic, JSON-able mapping that `load_data` reads
