@@ -5,8 +5,9 @@ missing required fields, wrong types, unknown keys (anywhere except inside `attr
 references to unknown participants or deals, split tables not summing to exactly 1,
 duplicate ids (participants, deals, exceptions) and duplicate quotas, negative amounts,
 malformed dates and periods, malformed FX pairs, non-positive rates and a pair dated twice
-(either `fx` form, rules/fx.py), and exceptions (section 4) of the wrong shape. Numbers may be JSON numbers or numeric text ("120000");
-both are read exactly. Optional fields may be null.
+(either `fx` form, rules/fx.py), and exceptions (section 4) of the wrong shape. Numbers
+may be JSON numbers or numeric text ("120000"); both are read exactly. Optional fields
+may be null.
 
 `data_to_json` is the inverse: a deterministic, JSON-able mapping that `load_data` reads
 back to an equal `Data` (used by the database layer to hand its contents to the engine).
