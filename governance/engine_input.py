@@ -37,7 +37,9 @@ from models import (
 )
 from rules.canonical import DecimalText, normalise_decimal, number_from_float
 from rules.data import load_data
+from rules.fx import fx_to_json
 from rules.model import Data
+from rules.model import FxRate as EngineFxRate  # the engine's, not the row
 from rules.period import Period, PeriodError
 
 
@@ -108,13 +110,25 @@ def organisation_json(session: Session, *, up_to: date | None = None) -> dict[st
         )
         if _quota_starts_by(q.period, up_to)
     ]
-    fx = {
-        f"{r.base}/{r.quote}": _num(r.rate)
-        for r in session.execute(
-            select(FxRate.base, FxRate.quote, FxRate.rate).order_by(FxRate.base, FxRate.quote)
+    return {"participants": _participants(session), "quotas": quotas, "fx": fx_json(session)}
+
+
+def fx_json(session: Session) -> dict[str, Any] | list[dict[str, Any]]:
+    """The `fx` section: the map form while no stored rate has a date, else dated rates."""
+    return fx_to_json(stored_fx_rates(session))
+
+
+def stored_fx_rates(session: Session) -> list[EngineFxRate]:
+    """Every stored FX rate as the engine's `FxRate`, ordered by (pair, from)."""
+    rows = session.execute(
+        select(FxRate.base, FxRate.quote, FxRate.rate, FxRate.effective_from).order_by(
+            FxRate.base, FxRate.quote, FxRate.effective_from
         )
-    }
-    return {"participants": _participants(session), "quotas": quotas, "fx": fx}
+    )
+    return [
+        EngineFxRate(f"{r.base}/{r.quote}", Decimal(normalise_decimal(r.rate)), r.effective_from)
+        for r in rows
+    ]
 
 
 def among(session: Session, column: ColumnElement, values: Collection[str]) -> ColumnElement[bool]:

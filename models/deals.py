@@ -6,7 +6,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, Json, Money, Ratio, Timestamps, utcnow
@@ -108,11 +116,22 @@ class DealEvent(Base):
 
 
 class FxRate(Base):
-    """`rate` units of `quote` per 1 `base`: spec key "EUR/USD" is base EUR, quote USD."""
+    """`rate` units of `quote` per 1 `base` (spec key "EUR/USD" is base EUR, quote USD),
+    in force from `effective_from` (null: from the beginning) until the pair's next date."""
 
     __tablename__ = "fx_rates"
     __table_args__ = (
-        UniqueConstraint("base", "quote"),
+        UniqueConstraint("base", "quote", "effective_from"),
+        # A NULL date is distinct from every other in a unique constraint: one undated
+        # rate per pair needs its own partial index (migration 0012).
+        Index(
+            "uq_fx_rates_undated",
+            "base",
+            "quote",
+            unique=True,
+            postgresql_where=text("effective_from IS NULL"),
+            sqlite_where=text("effective_from IS NULL"),
+        ),
         CheckConstraint("rate > 0", name="rate_positive"),
     )
 
@@ -120,3 +139,4 @@ class FxRate(Base):
     base: Mapped[str] = mapped_column(String(3))
     quote: Mapped[str] = mapped_column(String(3))
     rate: Mapped[Decimal] = mapped_column(Ratio)
+    effective_from: Mapped[date | None]

@@ -4,9 +4,10 @@
 missing required fields, wrong types, unknown keys (anywhere except inside `attributes`),
 references to unknown participants or deals, split tables not summing to exactly 1,
 duplicate ids (participants, deals, exceptions) and duplicate quotas, negative amounts,
-malformed dates and periods, malformed FX keys and non-positive rates, and exceptions
-(section 4) of the wrong shape. Numbers may be JSON numbers or numeric text ("120000");
-both are read exactly. Optional fields may be null.
+malformed dates and periods, malformed FX pairs, non-positive rates and a pair dated twice
+(either `fx` form, rules/fx.py), and exceptions (section 4) of the wrong shape. Numbers
+may be JSON numbers or numeric text ("120000"); both are read exactly. Optional fields
+may be null.
 
 `data_to_json` is the inverse: a deterministic, JSON-able mapping that `load_data` reads
 back to an equal `Data` (used by the database layer to hand its contents to the engine).
@@ -21,6 +22,7 @@ from typing import Any
 
 from rules.canonical import DecimalText, number_from_float
 from rules.datajson import EXCEPTION_FIELDS, data_to_json
+from rules.fx import read_fx
 from rules.model import (
     Assignment,
     Data,
@@ -43,7 +45,6 @@ from rules.yamlload import MAX_DEPTH, LoadError, load_json, too_deep
 __all__ = ["check_data", "data_to_json", "load_data"]
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
-FX_KEY = re.compile(r"^([A-Z]{3})/([A-Z]{3})$")
 SECTIONS = ("participants", "quotas", "deals", "events", "exceptions", "fx")
 DEAL_OPTIONAL = (
     "account",
@@ -152,7 +153,7 @@ class _DataReader:
         deals = self._list(obj, "deals", self._deal)
         events = self._list(obj, "events", self._event)
         exceptions = self._list(obj, "exceptions", self._exception)
-        fx = self._fx(obj.get("fx"))
+        fx = read_fx(self.check, obj.get("fx"))
 
         self._unique(obj, "participants", "id")
         self._unique(obj, "deals", "id")
@@ -476,24 +477,3 @@ class _DataReader:
         if ok and all(value is not None for value in fields.values()):
             return PayoutException(**fields)
         return None
-
-    def _fx(self, value: Any) -> dict[str, Decimal]:
-        if value is None:
-            return {}
-        if self.check.mapping(value, "$.fx", 'a mapping such as {"EUR/USD": "1.08"}') is None:
-            return {}
-        out: dict[str, Decimal] = {}
-        for key in value:
-            match = FX_KEY.match(key) if isinstance(key, str) else None
-            if match is None:
-                self.check.error(
-                    child("$.fx", str(key)), f"{key!r} is not a currency pair such as EUR/USD"
-                )
-                continue
-            if match[1] == match[2]:
-                self.check.error(child("$.fx", key), f"{key} converts a currency into itself")
-                continue
-            rate = self.check.decimal(value, key, "$.fx", above=0)
-            if rate is not None:
-                out[key] = rate
-        return out

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from rules.canonical import DecimalText
+from rules.fx import fx_to_json
 from rules.model import Data, Deal, PayoutException
 
 # Which keys each exception kind carries (spec section 4), besides id and kind.
@@ -85,7 +86,7 @@ def data_to_json(data: Data) -> dict[str, Any]:
             for e in data.events
         ],
         "exceptions": [_exception_json(x) for x in data.exceptions],
-        "fx": {pair: _num(rate) for pair, rate in sorted(data.fx.items())},
+        "fx": fx_to_json(data.fx),
     }
 
 

@@ -269,6 +269,28 @@ class PayoutException:
     reason: str | None = None  # adjustment
 
 
+BEGINNING = date.min  # the `from` of an undated FX rate, for ordering
+
+
+@dataclass(frozen=True)
+class FxRate:
+    """`rate` units of the pair's second currency per 1 of its first, from `start` on
+    (None: from the beginning of time)."""
+
+    pair: str
+    rate: Decimal
+    start: date | None = None
+
+    @property
+    def since(self) -> str:
+        """How a trace names the rate's date: "from 2026-10-01", "from the beginning"."""
+        return f"from {self.start.isoformat()}" if self.start else "from the beginning"
+
+    @property
+    def key(self) -> tuple[str, date]:
+        return self.pair, self.start or BEGINNING
+
+
 @dataclass(frozen=True)
 class Data:
     participants: tuple[Participant, ...] = ()
@@ -276,5 +298,5 @@ class Data:
     deals: tuple[Deal, ...] = ()
     events: tuple[Event, ...] = ()
     exceptions: tuple[PayoutException, ...] = ()
-    # "EUR/USD" -> USD per 1 EUR
-    fx: Mapping[str, Decimal] = field(default_factory=dict, hash=False)
+    # dated rates, "EUR/USD" = USD per 1 EUR (rules/fx.py); a map form has no dates
+    fx: tuple[FxRate, ...] = ()

@@ -48,8 +48,16 @@ from rules.problems import InvalidData
     metavar="NAME|FILE",
     help="read CSV files as a CRM export: a built-in mapping (salesforce) or a mapping file",
 )
+@click.option(
+    "--correction",
+    is_flag=True,
+    help="allow FX rates that change the rate of a locked period (audited; later runs "
+    "carry prior-period adjustments naming the FX change)",
+)
 @with_appcontext
-def command(files, kind, dry_run, progress, ignore_unknown_columns, mapping_name) -> None:
+def command(
+    files, kind, dry_run, progress, ignore_unknown_columns, mapping_name, correction
+) -> None:
     """Import section-3 JSON and CSV files (see docs/imports.md)."""
     mapping = None
     if mapping_name is not None:
@@ -79,13 +87,19 @@ def command(files, kind, dry_run, progress, ignore_unknown_columns, mapping_name
         )
         try:
             with bar:
-                report = import_batch(session, batch, progress=bar.update)
+                report = import_batch(session, batch, progress=bar.update, correction=correction)
         except InvalidData as exc:
             _refused(exc)
         for warning in report.warnings:
             click.echo(f"warning: {warning.path}: {warning.message}", err=True)
     for line in report.summary_lines():
         click.echo(line)
+    for change in report.fx_changes:
+        reached = ", ".join(change["locked_periods"])
+        click.echo(
+            f"fx {change['pair']} {change['rate']} from {change['from'] or 'the beginning'} "
+            f"(was {change['was']})" + (f": corrects locked period(s) {reached}" if reached else "")
+        )
     if dry_run:
         click.echo("dry run: nothing was written")
 

@@ -8,10 +8,25 @@ Python versions) and money is built from them as `Decimal`, never through float.
 from __future__ import annotations
 
 import random
+from datetime import date
 from decimal import Decimal
 
 CENT = Decimal("0.01")
-FX = {"EUR/USD": Decimal("1.08"), "GBP/USD": Decimal("1.27")}
+# Dated FX rates (spec section 3, v1.1): (pair, rate, from). The year's budget rates from
+# the first day of the demo year, and a routine refresh in November, in the open quarter:
+# the locked quarters keep converting at the budget rates.
+FX_RATES = (
+    ("EUR/USD", Decimal("1.08"), date(2026, 1, 1)),
+    ("EUR/USD", Decimal("1.10"), date(2026, 11, 2)),
+    ("GBP/USD", Decimal("1.27"), date(2026, 1, 1)),
+    ("GBP/USD", Decimal("1.25"), date(2026, 11, 2)),
+)
+
+
+def fx_rate(pair: str, day: date) -> Decimal:
+    """The rate of `pair` in force on `day`: the latest `from` on or before it."""
+    return max((r for r in FX_RATES if r[0] == pair and r[2] <= day), key=lambda r: r[2])[1]
+
 
 PRODUCTS_CORE = "core"
 ADD_ONS = ("analytics", "integrations", "data-cloud", "premium-support", "sandbox")

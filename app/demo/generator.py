@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from app.demo import catalog
-from app.demo.catalog import CENT, FX, pick
+from app.demo.catalog import CENT, FX_RATES, fx_rate, pick
 from app.demo.roster import (
     AE_PLAN,
     BY_ID,
@@ -88,7 +88,7 @@ def generate_demo_data(seed: int = 2026, deals: int = 2000) -> dict[str, Any]:
         "deals": [_deal_json(row) for row in rows],
         "events": events,
         "exceptions": [],
-        "fx": {pair: str(rate) for pair, rate in FX.items()},
+        "fx": [{"pair": p, "rate": str(r), "from": d.isoformat()} for p, r, d in FX_RATES],
     }
 
 
@@ -156,7 +156,7 @@ class _DealBuilder:
         discount = catalog.hundredths(rng, catalog.DISCOUNT[kind])
         amount = (catalog.list_price(rng, kind) * (1 - discount)).quantize(CENT)
         currency = owner.currency if rng.randrange(100) < 80 else "USD"
-        usd = amount * FX[f"{currency}/USD"] if currency != "USD" else amount
+        usd = amount * fx_rate(f"{currency}/USD", close) if currency != "USD" else amount
         terms = catalog.RENEWAL_TERM_MONTHS if renewal else catalog.TERM_MONTHS
         margin = catalog.GROSS_MARGIN if not renewal else ((1, 70, 92),)
         deal = {

@@ -94,8 +94,15 @@ def record_import(
     sources: list[str],
     counts: dict[str, Any],
     before: dict[str, str],
+    fx_changes: list[dict[str, Any]] = (),
+    correction: bool = False,
 ) -> AuditRecord:
-    """The audit record of one accepted import; `before` is `data_state` taken before it."""
+    """The audit record of one accepted import; `before` is `data_state` taken before it.
+    `fx_changes`: the FX rates that change the rate in force somewhere (and the locked
+    periods they reach, which only a `correction` may)."""
+    extra: dict[str, Any] = {"fx_changes": list(fx_changes)} if fx_changes else {}
+    if correction:
+        extra["correction"] = True
     after = data_state(session)
     return audit.record(
         session,
@@ -114,6 +121,7 @@ def record_import(
             "changed": sorted(kind for kind in after if after[kind] != before.get(kind)),
             "before": before,
             "after": after,
+            **extra,
         },
     )
 

@@ -84,6 +84,7 @@ COLUMNS: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
     "fx": {
         "pair": (("currency_pair",), "text"),
         "rate": (("fx_rate", "exchange_rate"), "text"),
+        "from": (("effective_from", "effective_date", "valid_from", "rate_date"), "text"),
     },
 }
 REQUIRED: dict[str, tuple[str, ...]] = {

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from governance.auditing import data_changes
+from governance.imports import fx_locks
 from governance.imports.sources import Batch
 from governance.imports.validate import Validator, ids_in
 from governance.imports.writer import KINDS, Counts, Writer
@@ -43,6 +44,8 @@ class ImportReport:
     warnings: list[Problem] = field(default_factory=list)
     # Rows a CRM mapping did not import, per kind and stage class: {"deals": {"lost": 2}}.
     skipped: dict[str, dict[str, int]] = field(default_factory=dict)
+    correction: bool = False
+    fx_changes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -58,6 +61,8 @@ class ImportReport:
             },
             "skipped": self.skipped,
             "warnings": [w.as_dict() for w in self.warnings],
+            "correction": self.correction,
+            "fx_changes": self.fx_changes,
         }
 
     def summary_lines(self) -> list[str]:
@@ -82,11 +87,12 @@ def import_data(
     source: str = "",
     progress: Progress | None = None,
     actor: Actor = None,
+    correction: bool = False,
 ) -> ImportReport:
     """Import one section-3 mapping (exceptions refused); raises `InvalidData`."""
     batch = Batch()
     batch.add_json(payload, source)
-    return import_batch(session, batch, progress=progress, actor=actor)
+    return import_batch(session, batch, progress=progress, actor=actor, correction=correction)
 
 
 def import_batch(
@@ -95,16 +101,20 @@ def import_batch(
     *,
     progress: Progress | None = None,
     actor: Actor = None,
+    correction: bool = False,
 ) -> ImportReport:
     """Validate and upsert every record of `batch`; raises `InvalidData` listing all problems.
 
     `actor`: the user importing (None: the system, e.g. the operator at the CLI), audited.
+    `correction`: FX rates may change the rate of a locked period (fx_locks.py), audited
+    with the rates they change; without it such a rate is a located problem.
     """
     _one_import_at_a_time(session)
     before = data_changes.data_state(session)  # after the lock: no other import in between
     problems: list[Problem] = list(batch.problems)
     validator = Validator(session, batch)
     writer = Writer(session)
+    fx_changes: list[fx_locks.FxChange] = []
     write = {
         "participants": lambda typed: writer.participants(typed, validator.in_db["participants"]),
         "assignments": writer.assignments,
@@ -119,6 +129,11 @@ def import_batch(
             chunk = records[offset : offset + CHUNK]
             typed, found = validator.check(section, offset, chunk)
             problems.extend(found)
+            if section == "fx" and not problems:
+                changes = fx_locks.fx_changes(session, typed, offset)
+                fx_changes.extend(changes)
+                if not correction:
+                    problems.extend(fx_locks.refusals(batch, changes))
             if not problems:
                 write[section](typed)
             if progress is not None:
@@ -128,14 +143,23 @@ def import_batch(
     if problems:
         raise InvalidData(problems)
     session.flush()
+    changed_rates = [c.as_dict() for c in fx_changes]
     data_changes.record_import(
-        session, actor, sources=batch.names, counts=writer.counts, before=before
+        session,
+        actor,
+        sources=batch.names,
+        counts=writer.counts,
+        before=before,
+        fx_changes=changed_rates,
+        correction=correction,
     )
     return ImportReport(
         sources=batch.names,
         counts=writer.counts,
         warnings=batch.warnings + _stored_but_not_won(session, batch),
         skipped=batch.skipped,
+        correction=correction,
+        fx_changes=changed_rates,
     )
 
 

@@ -36,11 +36,12 @@ class Segment:
     start: int  # index of the first record in the batch's section list
     source: str  # the name shown to the user ("deals.csv", "data.json", "" for a body)
     csv: CsvRecords | None = None  # None: a JSON document (paths stay JSON paths)
+    fx_list: bool = False  # fx given as a list of dated rates ($.fx[i]), not a map
 
 
 @dataclass
 class Batch:
-    # Records per section; fx (a mapping in JSON) as a list of {"pair", "rate"} records.
+    # Records per section; fx (a mapping or a list in JSON) as {"pair", "rate", "from"?}.
     sections: dict[str, list[Any]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
     segments: dict[str, list[Segment]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
     problems: list[Problem] = field(default_factory=list)  # found while reading
@@ -92,6 +93,8 @@ class Batch:
         if isinstance(fx, dict):
             pairs = [{"pair": k, "rate": v} for k, v in fx.items()]
             self._extend("fx", pairs, Segment(0, source))
+        elif isinstance(fx, list):
+            self._extend("fx", fx, Segment(0, source, fx_list=True))
 
     def add_csv(self, parsed: CsvRecords) -> None:
         self.names.append(parsed.name)
@@ -129,6 +132,8 @@ class Batch:
         segment = segments[max(bisect.bisect_right(starts, index) - 1, 0)]
         local = index - segment.start
         if segment.csv is None:
+            if section == "fx" and segment.fx_list:
+                return _prefix(segment.source) + f"$.fx[{local}]{rest}"
             if section == "fx":
                 pair = self.sections["fx"][index].get("pair")
                 return _prefix(segment.source) + f'$.fx["{pair}"]'

@@ -246,29 +246,29 @@ class Validator:
         return typed, problems
 
     def _fx(self, offset: int, records: list) -> tuple[list, list[Problem]]:
+        """Each record as one dated rate of the spec's list form (`from` optional)."""
         problems: list[Problem] = []
         typed = []
         for i, record in enumerate(records):
-            pair, rate = record.get("pair"), record.get("rate")
-            data, found = check_data({"fx": {pair: rate}}) if isinstance(pair, str) else (None, [])
-            if not isinstance(pair, str):
+            if isinstance(record, dict) and not isinstance(record.get("pair"), str):
                 found = [
-                    Problem("$", "expected a currency pair such as EUR/USD, got an empty cell")
+                    Problem(
+                        "$.fx[0].pair",
+                        "expected a currency pair such as EUR/USD, got an empty cell",
+                    )
                 ]
+                data = None
+            else:
+                data, found = check_data({"fx": [record]})
             for p in found:
-                column = (
-                    ".pair"
-                    if "currency pair" in p.message or "into itself" in p.message
-                    else ".rate"
-                )
                 problems.append(
                     Problem(
-                        self.batch.locate("fx", offset + i, column),
+                        self.batch.locate("fx", offset + i, p.path.removeprefix("$.fx[0]")),
                         p.message.replace("got null", "got an empty cell"),
                     )
                 )
             if data is not None:
-                typed.append(((pair, data.fx[pair]), record))
+                typed.append((data.fx[0], record))
         return typed, problems
 
     # ------------------------------------------------------------------ import-only checks
@@ -341,7 +341,7 @@ class Validator:
 def _limited_values(section: str, record: Any):
     """(path tail, value, column) of every value of a typed record the database limits."""
     if section == "fx":
-        yield ".rate", record[1], FxRate.rate
+        yield ".rate", record.rate, FxRate.rate
         return
     if section == "assignments":
         record = record[1]
@@ -381,7 +381,8 @@ def _key(section: str, record: dict) -> tuple[Any, bool]:
         key = (record.get("participant"), record.get("plan"), record.get("start"))
         return (key if all(isinstance(k, str) for k in key) else None), True
     if section == "fx":
-        return (record.get("pair") if isinstance(record.get("pair"), str) else None), True
+        pair, start = record.get("pair"), record.get("from")
+        return ((pair, start) if isinstance(pair, str) else None), True
     return None, False  # pragma: no cover
 
 
@@ -392,7 +393,7 @@ def _describe_key(section: str, key: Any) -> str:
         return f"event {key[1]} of deal {key[0]} on {key[2]}"
     if section == "assignments":
         return f"assignment of {key[0]} to {key[1]} starting {key[2]}"
-    return f"rate {key}"
+    return f"rate {key[0]} from {key[1] or 'the beginning'}"
 
 
 def _too_big(value: Any, column) -> str | None:

@@ -355,17 +355,23 @@ class Writer:
         _update_by_id(self.session, table, updates)
 
     def fx(self, typed: list) -> None:
+        """Upsert by (pair, from): a new date adds a rate, an existing one is updated."""
         table = FxRate.__table__
-        stored = {(r.base, r.quote): r for r in self.session.execute(select(table)).all()}
+        stored = {
+            (r.base, r.quote, r.effective_from): r
+            for r in self.session.execute(select(table)).all()
+        }
         inserts, updates = [], []
-        for (pair, rate), _given in typed:
-            base, quote = pair.split("/")
-            row = stored.get((base, quote))
+        for rate, _given in typed:
+            base, quote = rate.pair.split("/")
+            row = stored.get((base, quote, rate.start))
             if row is None:
-                inserts.append({"base": base, "quote": quote, "rate": rate})
+                inserts.append(
+                    {"base": base, "quote": quote, "rate": rate.rate, "effective_from": rate.start}
+                )
                 self.counts["fx"].created += 1
-            elif row.rate != rate:
-                updates.append({"key": row.id, "rate": rate})
+            elif row.rate != rate.rate:
+                updates.append({"key": row.id, "rate": rate.rate})
                 self.counts["fx"].updated += 1
             else:
                 self.counts["fx"].unchanged += 1

@@ -112,6 +112,16 @@ def _details(lines: list[PaidLine]) -> dict[tuple[str, str], str]:
     return out
 
 
+def _fx_rates(lines: list[PaidLine]) -> set[str]:
+    """The FX rates the lines converted at, as "EUR/USD 1.08 (from 2026-01-01)"."""
+    return {
+        f"{step['pair']} {step['rate']} (from {step.get('from') or 'the beginning'})"
+        for line in lines
+        for step in line.trace or ()
+        if isinstance(step, dict) and step.get("step") == "fx" and step.get("pair")
+    }
+
+
 def _one(values: set) -> str:
     values.discard(None)
     return ", ".join(sorted(map(str, values))) if values else "none"
@@ -145,10 +155,13 @@ def reasons(period: str, old: list[PaidLine], new: list[PaidLine]) -> list[str]:
             )
             if was != now:
                 out.append(f"{name} {was} -> {now}")
+        was_rate, now_rate = _fx_rates(old), _fx_rates(new)
+        if was_rate != now_rate:
+            out.append(f"FX rate changed: {_one(was_rate)} -> {_one(now_rate)}")
         was_detail, now_detail = _details(old), _details(new)
         for key in sorted(set(was_detail) | set(now_detail)):
             a, b = was_detail.get(key), now_detail.get(key)
-            if a != b:
+            if a != b and key[0] != "fx":
                 out.append(f"{key[0]} {key[1]}: {a or 'did not apply'} -> {b or 'does not apply'}")
     return out
 

@@ -117,14 +117,16 @@ def export_statements(
         return json.dumps({"statements": list(full)}, ensure_ascii=False, indent=2) + "\n"
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow((*STATEMENT_COLUMNS, *LINE_COLUMNS, "explanation"))
+    writer.writerow((*STATEMENT_COLUMNS, *LINE_COLUMNS, "fx_rate", "explanation"))
     for st in full:
         head = tuple(_cell(st[c]) for c in STATEMENT_COLUMNS)
         if not st["lines"]:
-            writer.writerow((*head, *("" for _ in LINE_COLUMNS), "(no lines)"))
+            writer.writerow((*head, *("" for _ in LINE_COLUMNS), "", "(no lines)"))
         for line in st["lines"]:
             words = " ".join((line["explanation"]["summary"], *line["explanation"]["steps"]))
-            writer.writerow((*head, *(_cell(line[c]) for c in LINE_COLUMNS), _cell(words)))
+            cells = (_cell(line[c]) for c in LINE_COLUMNS)
+            fx = _cell(line["fx"]["text"] if line["fx"] else None)
+            writer.writerow((*head, *cells, fx, _cell(words)))
     return buffer.getvalue()
 
 

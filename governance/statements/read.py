@@ -245,6 +245,17 @@ def person_facts(run: PayoutRun, participant: Participant) -> dict[str, Any] | N
     }
 
 
+def fx_used(trace: list | None) -> dict[str, Any] | None:
+    """The FX rate a converted line used (pair, rate, from: null means from the
+    beginning) and how to say it, from its trace; None when the deal needed none."""
+    for step in trace or ():
+        if isinstance(step, dict) and step.get("step") == "fx" and step.get("pair"):
+            since = step.get("from")
+            text = f"{step['pair']} {step['rate']} from {since or 'the beginning'}"
+            return {"pair": step["pair"], "rate": step["rate"], "from": since, "text": text}
+    return None
+
+
 def line_dict(line: PayoutLine, facts: dict[str, Any] | None, *, trace: bool) -> dict[str, Any]:
     out = {
         "id": line.id,
@@ -262,6 +273,7 @@ def line_dict(line: PayoutLine, facts: dict[str, Any] | None, *, trace: bool) ->
         "plan": line.plan_key,
         "adjusts_period": line.adjusts_period,
         "reason": line.reason,
+        "fx": fx_used(line.trace),
     }
     explained = explain_line(
         {**out, "trace": line.trace or []}, currency=line.currency, facts=facts

@@ -14,6 +14,7 @@ from rules.evaluation.credit import credited_exact
 from rules.evaluation.facts import deal_facts, line_facts, participant_facts
 from rules.evaluation.matching import PlanMatcher, condition_text
 from rules.evaluation.numbers import ZERO, div, exact, money, plain, ratio_text
+from rules.fx import FxTable
 from rules.model import Assignment, Data, Deal, Participant, PayoutException, Plan
 from rules.period import Period
 from rules.problems import Problem
@@ -37,7 +38,7 @@ class DataIndex:
         self.quotas: dict[tuple[str, str, str], list] = defaultdict(list)
         for quota in data.quotas:
             self.quotas[(quota.participant, quota.plan, quota.period)].append(quota)
-        self.fx = data.fx
+        self.fx = FxTable(data.fx)
         self._buckets: dict[tuple[str, str], dict[str, list]] = {}
 
     def _bucket(self, what: str, kind: str) -> dict[str, list]:
@@ -241,29 +242,53 @@ class PlanContext:
         return any(t.participant in assigned for t in deal.touchpoints)
 
     def convert(self, deal: Deal) -> tuple[Decimal | None, dict | None]:
-        """The deal amount in plan currency, and the FX trace entry if converted."""
+        """The deal amount in plan currency, and the FX trace entry if converted: at the
+        rate in force on the close date (its pair's latest `from` on or before it), the
+        direct pair first, else the inverse one."""
         target = self.plan.currency
         if deal.currency == target:
             return exact(deal.amount), None
-        direct = self.index.fx.get(f"{deal.currency}/{target}")
-        if direct:
-            converted = exact(deal.amount) * exact(direct)
-            detail = f"{deal.currency}/{target} {direct}: {deal.amount} x {direct}"
+        fx = self.index.fx
+        pair, inverse = f"{deal.currency}/{target}", f"{target}/{deal.currency}"
+        direct = fx.rate_on(pair, deal.close_date)
+        if direct is not None:
+            used = direct
+            converted = exact(deal.amount) * exact(direct.rate)
+            sum_text = f"{deal.amount} x {direct.rate}"
         else:
-            inverse = self.index.fx.get(f"{target}/{deal.currency}")
-            if not inverse:
+            used = fx.rate_on(inverse, deal.close_date)
+            if used is None:
                 self.problems.append(
-                    Problem(
-                        f"deals[{deal.id}].currency",
-                        f"deal {deal.id}: no FX rate from {deal.currency} into "
-                        f'{target} (fx["{deal.currency}/{target}"]) for plan {self.plan.policy}',
-                    )
+                    Problem(f"deals[{deal.id}].currency", self._no_rate(deal, pair, inverse))
                 )
                 return None, None
-            converted = div(deal.amount, inverse)
-            detail = f"{target}/{deal.currency} {inverse}: {deal.amount} / {inverse}"
-        entry = {"step": "fx", "rule": None, "detail": detail, "amount": ratio_text(converted)}
+            converted = div(deal.amount, used.rate)
+            sum_text = f"{deal.amount} / {used.rate}"
+        detail = f"{used.pair} {used.rate} (rate in force {used.since}): {sum_text}"
+        entry = {
+            "step": "fx",
+            "rule": None,
+            "detail": detail,
+            "pair": used.pair,
+            "rate": format(used.rate, "f"),
+            "from": used.start.isoformat() if used.start else None,
+            "amount": ratio_text(converted),
+        }
         return converted, entry
+
+    def _no_rate(self, deal: Deal, pair: str, inverse: str) -> str:
+        text = (
+            f"deal {deal.id}: no FX rate from {deal.currency} into {self.plan.currency} "
+            f'(fx["{pair}"]) for plan {self.plan.policy}'
+        )
+        firsts = [r for r in (self.index.fx.first(pair), self.index.fx.first(inverse)) if r]
+        if firsts:
+            first = min(firsts, key=lambda r: r.key[1])
+            text += (
+                f": it closed on {deal.close_date}, before the first {first.pair} rate "
+                f"({first.since})"
+            )
+        return text
 
     def credit_lines(self, deal: Deal) -> list[CreditLine]:
         """Steps 1 and 3, and which gates and spifs match, for every credit line."""

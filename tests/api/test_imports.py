@@ -179,7 +179,38 @@ def test_documented_in_openapi(client):
         "kind",
         "ignore_unknown_columns",
         "mapping",
+        "correction",
     }
+
+
+def test_an_fx_rate_into_a_locked_period_needs_correction_true(client, db, admin_headers):
+    """Dated FX (issue 11): refused with its location and the locked period; accepted and
+    reported (the rates it changed, the period it corrects) with `?correction=true`."""
+    from tests.support.payout_close import make_run
+
+    make_run(db, None, "2026-Q3", state="locked")
+    body = json.dumps({"fx": [{"pair": "EUR/USD", "rate": "1.09", "from": "2026-08-01"}]})
+    response = client.post(URL, data=body, content_type="application/json", headers=admin_headers)
+    assert response.status_code == 422
+    [error] = response.get_json()["errors"]
+    assert error["path"] == "$.fx[0].from"
+    assert "reaches locked period(s) 2026-Q3: import it as a correction" in error["message"]
+
+    response = client.post(
+        URL + "?correction=true", data=body, content_type="application/json", headers=admin_headers
+    )
+    assert response.status_code == 201, response.get_json()
+    report = response.get_json()
+    assert report["correction"] is True
+    assert report["fx_changes"] == [
+        {
+            "pair": "EUR/USD",
+            "rate": "1.09",
+            "from": "2026-08-01",
+            "was": "no rate",
+            "locked_periods": ["2026-Q3"],
+        }
+    ]
 
 
 def test_salesforce_export_through_the_built_in_mapping(client, db, admin_headers):

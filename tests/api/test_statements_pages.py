@@ -92,3 +92,25 @@ def test_a_bad_period_is_a_400_page_and_no_runs_an_empty_page(client, db, make_u
         as_text=True
     )
     assert client.get("/statements?period=Q9").status_code == 400
+
+
+def test_a_converted_line_shows_which_rate_from_which_date(client, db, runs, make_user):
+    """Dated FX (issue 11): the statement and the line page say the rate and its date; the
+    API line carries them too."""
+    user = make_user("rep", participant_id="cat")
+    assert sign_in(client, user.email).status_code == 302
+    st = _statement(db, "cat")
+    [line] = [
+        ln for ln in statements.get_statement(db, None, st["id"])["lines"] if ln["deal"] == "D-106"
+    ]
+    assert line["fx"] == {
+        "pair": "EUR/USD",
+        "rate": "1.08",
+        "from": None,
+        "text": "EUR/USD 1.08 from the beginning",
+    }
+    page = client.get(f"/statements/{st['id']}").get_data(as_text=True)
+    assert "(converted at EUR/USD 1.08 from the beginning)" in page
+    text = client.get(f"/statements/{st['id']}/lines/{line['id']}").get_data(as_text=True)
+    assert '<dd data-testid="fx-rate">EUR/USD 1.08 from the beginning</dd>' in text
+    assert "EUR/USD 1.08 (rate in force from the beginning): 25000 x 1.08" in text

@@ -78,7 +78,7 @@ def test_load_demo_writes_the_generated_data_and_users(db, backend):
     assert counts["Assignment"] == sum(len(p["assignments"]) for p in data["participants"])
     assert counts["DealSplit"] == sum(len(d["splits"] or []) for d in data["deals"])
     assert counts["DealTouchpoint"] == sum(len(d["touchpoints"]) for d in data["deals"])
-    assert counts["FxRate"] == 2
+    assert counts["FxRate"] == len(data["fx"]) == 4  # dated: two rates per pair
     assert counts["User"] == summary.users_created == len(DEMO_USERS)
     assert summary.quarters == ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")
     assert "2000 deals" in summary.line()

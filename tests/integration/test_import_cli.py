@@ -139,3 +139,29 @@ def test_a_custom_mapping_file_and_its_problems(cli_db, tmp_path):
     result = run("import", users, "--mapping", "hubspot")
     assert result.exit_code == 2
     assert "cannot read the mapping" in result.stderr
+
+
+def test_fx_csv_with_dates_and_a_correction_into_a_locked_period(cli_db, tmp_path):
+    """`from` column; a rate reaching a locked quarter exits 2 naming row and column, and
+    is accepted with --correction (which the summary says)."""
+    from sqlalchemy.orm import Session
+
+    from tests.support.payout_close import make_run
+
+    with Session(cli_db) as session:
+        make_run(session, None, "2026-Q3", state="locked")
+        session.commit()
+    refresh = tmp_path / "fx.csv"
+    refresh.write_text("pair,rate,from\nEUR/USD,1.10,2026-10-01\nGBP/USD,1.27,\n")
+    result = run("import", str(refresh))
+    assert result.exit_code == 2, result.output
+    assert "error: fx.csv row 3, column rate: GBP/USD 1.27 (from the beginning)" in result.stderr
+    assert "reaches locked period(s) 2026-Q3" in result.stderr
+    assert "fx.csv row 2" not in result.stderr  # from 2026-10-01: an open quarter
+
+    result = run("import", str(refresh), "--correction")
+    assert result.exit_code == 0, result.output
+    assert summary(result)[-2:] == [
+        "fx EUR/USD 1.10 from 2026-10-01 (was no rate)",
+        "fx GBP/USD 1.27 from the beginning (was no rate): corrects locked period(s) 2026-Q3",
+    ]

@@ -197,7 +197,8 @@ def test_other_kinds_report_their_own_columns(db):
         "quotas.csv row 3, column participant: unknown participant 'ghost'",
         "events.csv row 2, column deal: unknown deal 'D-9'",
         "events.csv row 3, column amount: must be at least 0, got -5",
-        "fx.csv row 4, column pair: duplicate rate GBP/USD (first at fx.csv row 3)",
+        "fx.csv row 4, column pair: duplicate rate GBP/USD from the beginning "
+        "(first at fx.csv row 3)",
         "fx.csv row 2, column pair: 'EUR-USD' is not a currency pair such as EUR/USD",
         "fx.csv row 3, column rate: must be more than 0, got 0",
     ]

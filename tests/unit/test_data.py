@@ -10,7 +10,7 @@ import pytest
 
 from rules.canonical import canonical_json
 from rules.data import data_to_json, load_data
-from rules.model import PayoutException, SplitEntry, SplitOverride, TeamMember, Touchpoint
+from rules.model import FxRate, PayoutException, SplitEntry, SplitOverride, TeamMember, Touchpoint
 from rules.validation import child
 from tests.unit.plandocs import data, data_problems, find
 
@@ -31,7 +31,7 @@ def test_spec_example_loads_typed():
     assert loaded.exceptions[0] == PayoutException(
         id="EX-1", kind="waive_gate", deal="D-1", gate="margin-floor"
     )
-    assert loaded.fx == {"EUR/USD": Decimal("1.08")}
+    assert loaded.fx == (FxRate("EUR/USD", Decimal("1.08")),)
 
 
 def test_json_text_numbers_and_strings_are_exact():
@@ -48,7 +48,7 @@ def test_floats_from_a_caller_are_read_by_their_literal():
 
 def test_empty_data_is_valid():
     loaded = load_data({})
-    assert loaded.participants == () and loaded.fx == {}
+    assert loaded.participants == () and loaded.fx == ()
 
 
 def test_top_level_must_be_a_mapping():
@@ -245,10 +245,12 @@ def test_fx(key, value, text):
     find(data_problems(obj), child("$.fx", key), text)
 
 
-def test_fx_must_be_a_mapping():
+def test_fx_must_be_a_mapping_or_a_list_of_dated_rates():
     obj = data()
+    obj["fx"] = "EUR/USD 1.08"
+    find(data_problems(obj), "$.fx", "or a list of dated rates")
     obj["fx"] = [["EUR/USD", "1.08"]]
-    find(data_problems(obj), "$.fx", "expected a mapping")
+    find(data_problems(obj), "$.fx[0]", "expected a dated rate")
 
 
 # --------------------------------------------------------------------------- exceptions

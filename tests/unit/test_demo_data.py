@@ -71,7 +71,11 @@ def test_passes_the_engine_validation(data):
     loaded = load_data(data)
     assert len(loaded.deals) == 2000
     assert len(loaded.participants) == len(data["participants"])
-    assert loaded.fx["EUR/USD"] == Decimal("1.08")
+    # dated rates: the budget rate from the start of the year, a refresh in the open Q4
+    assert [(r.pair, r.rate, r.start) for r in loaded.fx if r.pair == "EUR/USD"] == [
+        ("EUR/USD", Decimal("1.08"), date(2026, 1, 1)),
+        ("EUR/USD", Decimal("1.10"), date(2026, 11, 2)),
+    ]
 
 
 def test_no_floats_and_money_as_text(data):
@@ -127,7 +131,8 @@ def test_deals_have_the_interesting_cases(data):
     assert len(deals) == 2000
     assert Counter(d["type"] for d in deals).keys() == {"new", "expansion", "renewal"}
     assert {d["currency"] for d in deals} == {"USD", "EUR", "GBP"}
-    assert set(data["fx"]) == {"EUR/USD", "GBP/USD"}
+    assert {r["pair"] for r in data["fx"]} == {"EUR/USD", "GBP/USD"}
+    assert min(r["from"] for r in data["fx"]) <= min(d["close_date"] for d in deals)
     closes = [date.fromisoformat(d["close_date"]) for d in deals]
     assert min(closes) >= date(2026, 1, 1) and max(closes) <= DEMO_TODAY
     assert {f"{c.year}-Q{(c.month - 1) // 3 + 1}" for c in closes} == {

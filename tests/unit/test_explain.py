@@ -212,7 +212,8 @@ def test_fx_conversion_and_clawback_of_a_partial_event_amount():
     out = _evaluate("csm-renewals.yaml", DEMO)
     converted = _explained(out, DEMO, "cat", "commission", "D-106")
     assert converted.steps[:2] == (
-        "Converted the deal amount into the plan currency at EUR/USD 1.08: 25000 x 1.08 = 27000.",
+        "Converted the deal amount into the plan currency at EUR/USD 1.08 (rate in force "
+        "from the beginning): 25000 x 1.08 = 27000.",
         "Credit rule account-owner (deal.owner) gives a share of 1: 1 x 27000 = 27000 of "
         'credit; it applies because type "expansion" is in ["renewal", "expansion"].',
     )

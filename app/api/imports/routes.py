@@ -2,7 +2,8 @@
 
 Thin: read the body into an import batch, call the import service in one unit of work
 (rolled back for a dry run or bad input), serialise the report. 201 when something was
-created or updated, 200 when nothing changed or for a dry run, 422 listing every problem.
+created or updated, 200 when nothing changed or for a dry run, 422 listing every problem
+(an FX rate reaching a locked period without `?correction=true` among them).
 """
 
 from __future__ import annotations
@@ -87,7 +88,9 @@ class Imports(MethodView):
         batch = _batch_from_request(query)
         with unit_of_work(dry_run=query["dry_run"]) as session:
             try:
-                report = import_batch(session, batch, actor=current_user)
+                report = import_batch(
+                    session, batch, actor=current_user, correction=query["correction"]
+                )
             except InvalidData as exc:
                 _reject(list(exc.problems))
         body = report.as_dict() | {"dry_run": query["dry_run"]}

@@ -35,12 +35,29 @@ class ImportQuerySchema(ma.Schema):
             "`mapping` file)"
         },
     )
+    correction = ma.fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "allow FX rates that change the rate of a locked period "
+            "(audited; the next runs carry prior-period adjustments naming the FX change)"
+        },
+    )
 
 
 class CountsSchema(ma.Schema):
     created = ma.fields.Integer()
     updated = ma.fields.Integer()
     unchanged = ma.fields.Integer()
+
+
+class FxChangeSchema(ma.Schema):
+    pair = ma.fields.String()
+    rate = ma.fields.String()
+    from_ = ma.fields.String(
+        attribute="from", data_key="from", allow_none=True, metadata={"format": "date"}
+    )
+    was = ma.fields.String(metadata={"description": "the rate in force before, with its date"})
+    locked_periods = ma.fields.List(ma.fields.String())
 
 
 class ImportReportSchema(ma.Schema):
@@ -61,6 +78,11 @@ class ImportReportSchema(ma.Schema):
         },
     )
     warnings = ma.fields.List(ma.fields.Nested(ProblemSchema))
+    correction = ma.fields.Boolean(metadata={"description": "imported as an FX correction"})
+    fx_changes = ma.fields.List(
+        ma.fields.Nested(FxChangeSchema),
+        metadata={"description": "FX rates that change the rate in force on some days"},
+    )
 
 
 REQUEST_BODY = {
@@ -80,9 +102,28 @@ REQUEST_BODY = {
                 }
                 | {
                     "fx": {
-                        "type": "object",
-                        "additionalProperties": {"type": "string"},
-                        "example": {"EUR/USD": "1.08"},
+                        "oneOf": [
+                            {
+                                "type": "object",
+                                "additionalProperties": {"type": "string"},
+                                "example": {"EUR/USD": "1.08"},
+                            },
+                            {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "pair": {"type": "string"},
+                                        "rate": {"type": "string"},
+                                        "from": {"type": "string", "format": "date"},
+                                    },
+                                    "required": ["pair", "rate"],
+                                },
+                                "example": [
+                                    {"pair": "EUR/USD", "rate": "1.10", "from": "2026-10-01"}
+                                ],
+                            },
+                        ]
                     }
                 },
                 "additionalProperties": False,

@@ -58,6 +58,18 @@ class LineExplanationSchema(ma.Schema):
     )
 
 
+class FxUsedSchema(ma.Schema):
+    pair = ma.fields.String(metadata={"example": "EUR/USD"})
+    rate = ma.fields.String(metadata={"example": "1.1"})
+    from_ = ma.fields.String(
+        attribute="from",
+        data_key="from",
+        allow_none=True,
+        metadata={"format": "date", "description": "first day in force; null: the beginning"},
+    )
+    text = ma.fields.String(metadata={"example": "EUR/USD 1.1 from 2026-10-01"})
+
+
 class StatementLineSchema(ma.Schema):
     id = ma.fields.Integer()
     line_key = ma.fields.String(metadata={"description": "stable across re-runs"})
@@ -76,6 +88,11 @@ class StatementLineSchema(ma.Schema):
         allow_none=True, metadata={"description": "prior-period adjustment: the period"}
     )
     reason = ma.fields.String(allow_none=True)
+    fx = ma.fields.Nested(
+        FxUsedSchema,
+        allow_none=True,
+        metadata={"description": "the FX rate the deal amount was converted at, if any"},
+    )
     explanation = ma.fields.Nested(LineExplanationSchema)
     trace = ma.fields.List(
         ma.fields.Dict(),
