@@ -43,6 +43,7 @@ from governance.accounts import issue_token
 from governance.committee import approval_rules
 from governance.plans import lifecycle
 from governance.plans import lookup as plans
+from governance.plans.tally import voted_hash
 from models import User, UserRole
 from tests.api.permission_table import (
     CHANGE_PAGE,
@@ -114,7 +115,7 @@ def plan_version(state: str) -> Callable[[World], None]:
             lifecycle.activate(db, author, "matrix-plan", 1)
         db.flush()
         revision = plans.get_plan(db, "matrix-plan").revision
-        content_hash = plans.get_version(db, "matrix-plan", 1).content_hash
+        content_hash = voted_hash(db, plans.get_version(db, "matrix-plan", 1))
         world.values.update(
             key="matrix-plan", number=1, revision=revision, content_hash=content_hash
         )

@@ -48,6 +48,7 @@ from governance.plans import lookup as plans
 from governance.plans.tally import change_request_of, plan_tally, plan_votes
 from governance.plans.votes import cast_plan_vote
 from governance.statements import read as statements
+from governance.plans.tally import voted_hash
 from models import User, schema
 from models.approvals import ChangeRequest, Vote
 from models.audit import AuditRecord
@@ -180,7 +181,7 @@ def test_the_open_change_can_be_voted_through(session):
             "manager-rollup",
             2,
             decision="approve",
-            content_hash=open_request.content_hash,
+            content_hash=voted_hash(session, open_request),
         )
     assert open_request.state == "approved"
 

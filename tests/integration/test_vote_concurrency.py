@@ -14,6 +14,7 @@ from governance.plans import lifecycle
 from governance.plans import lookup as plans
 from governance.plans.tally import plan_tally, plan_votes
 from governance.plans.votes import cast_plan_vote
+from governance.plans.tally import voted_hash
 from models import PlanTransition, User, Vote
 from tests.integration.committee import plan_text
 from tests.support.database import race
@@ -59,7 +60,7 @@ def _vote(session: Session, name: str):
         "ae-plan",
         1,
         decision="approve",
-        content_hash=version.content_hash,
+        content_hash=voted_hash(session, version),
     )
 
 
