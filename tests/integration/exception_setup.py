@@ -15,10 +15,13 @@ import itertools
 from datetime import date
 
 from governance.accounts import hash_password
+from governance.disputes import workflow as disputes
 from governance.imports.service import import_data
 from governance.plans import lifecycle
 from models import User, UserRole
+from models.exceptions import PayoutException
 from tests.conftest import PASSWORD
+from tests.support.disputes import run_with_lines
 
 PLAN = """\
 policy: ae-plan
@@ -150,3 +153,23 @@ def adjustment(amount: str = "500.00", **extra) -> dict:
         "justification": "SPIF promised in the kickoff, not in the plan",
         **extra,
     }
+
+
+def accepted_dispute(db, make_user):
+    """ana's dispute of her 2026-Q3 line (a hand-built locked run), accepted for 250.00:
+    (dispute, its adjustment exception EX-n, submitted, and the people: ana, reviewer,
+    desk, finance). Issue 11, scenario 4."""
+    setup_plan_and_data(db, make_user("comp_admin"))
+    lines = run_with_lines(db, "ana", "bo", period="2026-Q3", plan_key="ae-plan")
+    db.commit()
+    people = {
+        "ana": make_user("rep", participant_id="ana"),
+        "reviewer": make_user("comp_admin"),
+        "desk": make_user("deal_desk"),
+        "finance": make_user("committee", functions=["finance"]),
+    }
+    monday = date(2026, 11, 2)
+    dispute = disputes.file(db, people["ana"], lines.ana.id, reason="D-1 was new", today=monday)
+    disputes.resolve_accept(db, people["reviewer"], dispute.id, amount="250.00")
+    db.commit()
+    return dispute, db.get(PayoutException, dispute.exception_id), people
