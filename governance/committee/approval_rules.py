@@ -1,9 +1,10 @@
 """The approval rules: configuration that is itself versioned and approved by the committee.
 
 A rules document says who must agree before a change takes effect: `plan_change` (plan
-versions; with `activate_on_approval`, the deciding vote also activates), `approval_rules` (a new version of these rules), `exception` (how payout
-exceptions are routed), `impact` (the reach of a plan change's impact simulation) and the
-optional `payout_run` (`DEFAULT_PAYOUT_RUN` when absent). Here: validating a document,
+versions; with `activate_on_approval` the deciding vote also activates), `approval_rules`
+(a new version of these rules), `exception` (how payout exceptions are routed), `impact`
+(the reach of a plan change's impact simulation) and the optional `payout_run`
+(`DEFAULT_PAYOUT_RUN` when absent). Here: validating a document,
 the one active rule set, proposals and their ballot (`RuleSetBallot`, decided under the
 rules in force when proposed). Version 1 is seeded by migration 0003 (`DEFAULT_RULES`).
 

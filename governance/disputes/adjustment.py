@@ -122,7 +122,10 @@ def outcomes(
     disputes = list(disputes)
     ids = sorted({d.exception_id for d in disputes if d.exception_id is not None})
     found = (
-        {e.id: e for e in session.scalars(select(PayoutException).where(PayoutException.id.in_(ids)))}
+        {
+            e.id: e
+            for e in session.scalars(select(PayoutException).where(PayoutException.id.in_(ids)))
+        }
         if ids
         else {}
     )

@@ -10,8 +10,8 @@ import yaml
 from app.api.audit.routes import blp as audit_blp
 from app.api.plans.routes import blp as plans_blp
 from governance.plans import lookup as plans
-from governance.plans.votes import cast_plan_vote
 from governance.plans.tally import voted_hash
+from governance.plans.votes import cast_plan_vote
 from rules.document import load_plan
 from tests.integration.test_policy_store import plan_text
 

@@ -13,8 +13,8 @@ import pytest
 
 from governance.imports.service import import_data
 from governance.plans import lifecycle
-from governance.plans.votes import cast_plan_vote
 from governance.plans.tally import voted_hash
+from governance.plans.votes import cast_plan_vote
 from tests.integration.committee import last_quarters, plan_text
 
 pytestmark = pytest.mark.e2e

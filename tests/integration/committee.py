@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from governance.imports.service import import_data
 from governance.plans import lifecycle
 from governance.plans.impact import completed_periods
-from governance.plans.votes import cast_plan_vote
 from governance.plans.tally import voted_hash
+from governance.plans.votes import cast_plan_vote
 from models.base import utcnow
 
 

@@ -45,10 +45,9 @@ from governance.disputes import rules as dispute_rules
 from governance.exceptions import workflow as exceptions
 from governance.payouts import close as payout_close
 from governance.plans import lookup as plans
-from governance.plans.tally import change_request_of, plan_tally, plan_votes
+from governance.plans.tally import change_request_of, plan_tally, plan_votes, voted_hash
 from governance.plans.votes import cast_plan_vote
 from governance.statements import read as statements
-from governance.plans.tally import voted_hash
 from models import User, schema
 from models.approvals import ChangeRequest, Vote
 from models.audit import AuditRecord

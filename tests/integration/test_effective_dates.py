@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from governance.errors import DocumentRejected
 from governance.plans import lifecycle
-from governance.plans.tally import change_request_of
 from governance.plans.progress import next_step
+from governance.plans.tally import change_request_of
 from models import AuditRecord
 from tests.integration.committee import approve_by_committee, committee, plan_text, vote
 from tests.support.payout_close import make_run

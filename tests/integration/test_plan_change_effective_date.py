@@ -39,7 +39,12 @@ def test_issue_11_scenario_3_the_date_is_voted_on_and_the_deciding_vote_approves
     # A vote on the plan's content alone is not a vote on the request (the date is in it).
     with pytest.raises(Conflict, match="is not a vote on it"):
         cast_plan_vote(
-            db, people["finance"], "ae-plan", 1, decision="approve", content_hash=version.content_hash
+            db,
+            people["finance"],
+            "ae-plan",
+            1,
+            decision="approve",
+            content_hash=version.content_hash,
         )
     steps = [next_step(db, version)]
     for who in ("finance", "sales", "hr"):
@@ -125,9 +130,7 @@ def test_a_request_approved_by_its_votes_but_locked_out_says_why(db, people, mon
         vote(db, people[who], version)
     # A run locked the date's period since the submission: the deciding vote counts but
     # cannot approve (tests/integration/test_effective_dates.py with a real run).
-    monkeypatch.setattr(
-        "governance.plans.gates.is_period_locked", lambda session, day: day == DAY
-    )
+    monkeypatch.setattr("governance.plans.gates.is_period_locked", lambda session, day: day == DAY)
     _vote, tally = vote(db, people["hr"], version)
     assert (tally.outcome, version.state) == ("approved", "submitted")
     assert next_step(db, version) == (
@@ -141,7 +144,9 @@ def test_the_api_shows_the_date_the_hash_and_the_next_step(client, db, people, t
     lifecycle.create_draft(db, people["author"], plan_text())
     db.commit()
     base = "/api/v1/plans/ae-plan/versions/1"
-    submitted_ = client.post(f"{base}/submit", json={"effective_from": "2027-01-01"}, headers=author)
+    submitted_ = client.post(
+        f"{base}/submit", json={"effective_from": "2027-01-01"}, headers=author
+    )
     assert submitted_.status_code == 200, submitted_.get_json()
     assert submitted_.get_json()["next_step"] == (
         "Waiting for votes from finance, sales and 1 more member (0 of 3 approvals)."

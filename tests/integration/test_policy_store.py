@@ -22,8 +22,8 @@ from governance.errors import (
 )
 from governance.plans import gates, lifecycle
 from governance.plans import lookup as plans
-from governance.plans.votes import cast_plan_vote
 from governance.plans.tally import voted_hash
+from governance.plans.votes import cast_plan_vote
 from models import AuditRecord, PlanVersion, PolicyPlan
 from rules.document import load_plan
 from rules.problems import Problem

@@ -12,9 +12,8 @@ from governance import audit
 from governance.accounts import create_user
 from governance.plans import lifecycle
 from governance.plans import lookup as plans
-from governance.plans.tally import plan_tally, plan_votes
+from governance.plans.tally import plan_tally, plan_votes, voted_hash
 from governance.plans.votes import cast_plan_vote
-from governance.plans.tally import voted_hash
 from models import PlanTransition, User, Vote
 from tests.integration.committee import plan_text
 from tests.support.database import race

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from governance import audit
 from governance.errors import Conflict, DocumentRejected, InvalidTransition, NotAllowed
 from governance.plans import lifecycle
-from governance.plans.tally import plan_tally, plan_votes
+from governance.plans.tally import plan_votes
 from governance.plans.votes import cast_plan_vote
 from models import AuditRecord, Vote
 from tests.integration.committee import (
