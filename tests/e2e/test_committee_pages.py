@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from governance.imports.service import import_data
 from governance.plans import lifecycle
@@ -103,7 +104,7 @@ def test_members_review_a_change_and_their_votes_approve_it(
         "Your approval is recorded. Tally: 2 of 3 approvals; still needed: function:sales."
     )
     assert "You have already voted (approve)" in page.get_by_test_id("no-vote").inner_text()
-    assert page.get_by_role("button", name="Approve").count() == 0
+    expect(page.get_by_role("button", name="Approve")).to_have_count(0)
 
     second = new_context().new_page()
     sign_in(second, sales)
@@ -115,7 +116,7 @@ def test_members_review_a_change_and_their_votes_approve_it(
     )
     assert "approved" in second.get_by_role("heading", level=1).inner_text()
     assert "votes are taken on open requests only" in second.get_by_test_id("no-vote").inner_text()
-    assert second.get_by_test_id("votes").locator("tbody tr").count() == 3
+    expect(second.get_by_test_id("votes").locator("tbody tr")).to_have_count(3)
 
 
 def test_an_auditor_browses_the_log_and_the_chain_is_intact(page, live_server, sign_in):
@@ -154,7 +155,7 @@ def test_an_auditor_browses_the_log_and_the_chain_is_intact(page, live_server, s
         page.get_by_role("button", name="Filter").click()
     assert page.get_by_test_id("audit-total").inner_text().startswith("0 record(s)")
     # The change-request pages are not the auditor's
-    assert page.get_by_role("link", name="Change requests").count() == 0
+    expect(page.get_by_role("link", name="Change requests")).to_have_count(0)
 
 
 def test_a_rep_gets_no_committee_nav_and_403_on_committee_pages(page, live_server, sign_in):

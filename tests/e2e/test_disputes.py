@@ -6,6 +6,7 @@ import secrets
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.disputes import participants, run_with_lines
 
@@ -65,4 +66,4 @@ def test_rep_files_reviewer_rejects_rep_sees_history(new_context, live_server, s
     events = mine.get_by_test_id("event").all_inner_texts()
     assert [e.split()[0] for e in events] == ["filed", "rejected"]
     assert "Rob Reviewer" in events[1]
-    assert mine.get_by_role("button", name="Reject").count() == 0  # a rep does not resolve
+    expect(mine.get_by_role("button", name="Reject")).to_have_count(0)  # a rep does not resolve

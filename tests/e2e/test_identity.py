@@ -6,6 +6,7 @@ import struct
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +39,7 @@ def test_sign_in_lands_on_home_with_name_and_roles(page, live_server):
     assert page.get_by_role("heading", level=1).inner_text() == "Welcome, Ada Quota"
     assert page.get_by_test_id("roles").inner_text() == "auditor, committee"
     assert "committee functions: finance" in page.locator("main").inner_text()
-    assert page.get_by_text("audit.read").count() == 1
+    expect(page.get_by_text("audit.read")).to_have_count(1)
 
 
 def test_a_wrong_password_shows_an_error_and_stays_signed_out(page, live_server, sign_in):
@@ -47,7 +48,7 @@ def test_a_wrong_password_shows_an_error_and_stays_signed_out(page, live_server,
     assert response.status == 401
     assert _path(page) == "/login"
     assert page.get_by_role("status").inner_text() == "E-mail or password is wrong."
-    assert page.get_by_test_id("who").count() == 0
+    expect(page.get_by_test_id("who")).to_have_count(0)
 
     page.goto("/")
     assert _path(page) == "/login"
@@ -65,7 +66,7 @@ def test_sign_out_ends_the_session(page, live_server, sign_in):
 
     page.goto("/")
     assert _path(page) == "/login"
-    assert page.get_by_test_id("who").count() == 0
+    expect(page.get_by_test_id("who")).to_have_count(0)
 
 
 def test_a_password_change_in_one_browser_signs_out_the_other(new_context, live_server, sign_in):
@@ -165,7 +166,7 @@ def test_next_never_leads_off_the_site(page, live_server, sign_in, target):
     # Were the app to redirect away, the harness would also abort and report the request.
     sign_in(page, live_server.make_user("rep"), next=target)
     assert page.url == live_server.url + "/"
-    assert page.get_by_test_id("who").count() == 1
+    expect(page.get_by_test_id("who")).to_have_count(1)
 
 
 def test_home_page_screenshot(page, live_server, sign_in, tmp_path):

@@ -8,6 +8,7 @@ then locked by the comp admin, who then sees the payroll export link.
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +45,7 @@ def test_committee_approves_a_draft_run_and_a_comp_admin_locks_it(
     page.get_by_test_id("vote-form").get_by_role("button", name="Approve").click()
     assert "Your approval is recorded" in page.get_by_role("status").first.inner_text()
     assert "function:revops" in page.get_by_test_id("missing").inner_text()
-    assert page.get_by_test_id("vote-form").count() == 0
+    expect(page.get_by_test_id("vote-form")).to_have_count(0)
 
     other = new_context().new_page()
     sign_in(other, revops)
@@ -61,5 +62,5 @@ def test_committee_approves_a_draft_run_and_a_comp_admin_locks_it(
     closer.get_by_test_id("lock-form").get_by_role("button", name="Lock").click()
     assert "is locked" in closer.get_by_role("status").first.inner_text()
     assert "locked" in closer.get_by_role("heading", level=1).inner_text()
-    assert closer.get_by_test_id("payroll").count() == 1
-    assert closer.get_by_test_id("lock-form").count() == 0
+    expect(closer.get_by_test_id("payroll")).to_have_count(1)
+    expect(closer.get_by_test_id("lock-form")).to_have_count(0)

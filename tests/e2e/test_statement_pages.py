@@ -9,6 +9,7 @@ participants and a period of their own (the demo quarter's engine output, rename
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.statements import engine_output, persist_run
 
@@ -57,7 +58,7 @@ def test_a_rep_reads_their_statement_and_drills_into_a_line(page, live_server, s
     page.get_by_test_id("period").select_option(PERIOD)
     page.get_by_role("button", name="Show").click()
     rows = page.get_by_test_id("statements").locator("tbody tr")
-    assert rows.count() == 1
+    expect(rows).to_have_count(1)
     rows.first.get_by_role("link", name="Open").click()
     assert page.get_by_test_id("payable").inner_text() == "2690.00"
     assert page.get_by_test_id("attainment").inner_text() == "1.1000"
@@ -75,7 +76,7 @@ def test_a_rep_reads_their_statement_and_drills_into_a_line(page, live_server, s
         "Commission on deal D-102 (credit rule owner): blocked, pays 0.00 USD."
     )
     trace_rows = page.get_by_test_id("trace").locator("tbody tr")
-    assert trace_rows.count() == 8
+    expect(trace_rows).to_have_count(8)
     assert "margin-floor" in trace_rows.nth(4).inner_text()
 
 
