@@ -93,6 +93,11 @@ class ChangeRequest(Base):
     as_of: Mapped[date]  # the submission date the impact's periods are counted back from
     # Set at submission: the version may take effect inside a locked payout period (0007).
     retroactive: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set at submission (0013): the date the committee votes on, and the hash a vote names
+    # (the plan's content hash, this date and `retroactive`). NULL on requests submitted
+    # before 0013, whose votes name the plan's content hash alone.
+    effective_from: Mapped[date | None]
+    content_hash: Mapped[str | None] = mapped_column(String(71))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     rule_set: Mapped[ApprovalRuleSet] = relationship()

@@ -1,4 +1,5 @@
-"""`accord plans import|export|list`: plan versions from and to YAML files at the shell.
+"""`accord plans import|submit|export|list`: plan versions from and to YAML files at the
+shell, and a draft's submission with the effective date the committee votes on.
 
 The operator at the shell acts as the system (audited with no user) unless `--as EMAIL`
 names an account, whose permissions then apply as they would over the API.
@@ -14,6 +15,7 @@ from flask.cli import with_appcontext
 from app.commands.common import actor, refusals, unit_of_work
 from app.database import db_session
 from governance.plans import lifecycle, lookup
+from governance.plans.tally import voted_hash
 
 
 @click.group()
@@ -38,6 +40,39 @@ def import_(file: Path, as_email: str | None, note: str | None) -> None:
             note=note,
         )
     click.echo(f"created draft {version.label} {version.content_hash}")
+
+
+@plans.command("submit")
+@click.argument("key")
+@click.argument("number", type=int)
+@click.option(
+    "--effective-from",
+    "effective_from",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="YYYY-MM-DD: the first day it governs, voted on with the plan",
+)
+@click.option("--retroactive", is_flag=True, help="may take effect inside a locked period")
+@click.option("--as", "as_email", default=None, help="act as this user (default: the system)")
+@click.option("--note", default=None, help="why this change")
+@with_appcontext
+def submit(
+    key: str, number: int, effective_from, retroactive: bool, as_email: str | None, note
+) -> None:
+    """Submit a draft to the committee, with its effective date."""
+    with unit_of_work() as session:
+        version = lifecycle.submit(
+            session,
+            actor(session, as_email),
+            key,
+            number,
+            effective_from=effective_from.date(),
+            retroactive=retroactive,
+            note=note,
+        )
+        done = f"submitted {version.label} effective {version.effective_from}"
+        done += f" {voted_hash(session, version)}"
+    click.echo(done)
 
 
 @plans.command("export")

@@ -45,6 +45,7 @@ from app.demo.users import (
     DemoUsers,
 )
 from governance.plans import lifecycle
+from governance.plans.tally import voted_hash
 from governance.plans.votes import cast_plan_vote
 from models.policy import PlanVersion
 
@@ -187,7 +188,7 @@ def _vote(session: Session, users: DemoUsers, version, email: str, decision: str
         version.plan_key,
         version.number,
         decision=decision,
-        content_hash=version.content_hash,
+        content_hash=voted_hash(session, version),
         comment=comment,
     )
 

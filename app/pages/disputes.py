@@ -19,6 +19,7 @@ from flask_login import current_user
 from app.auth.decorators import login_required
 from app.database import db_session, unit_of_work
 from app.errors import on_refusal
+from governance.disputes import adjustment
 from governance.disputes import rules as dispute_rules
 from governance.disputes import workflow as disputes
 from governance.errors import NotAllowed, NotFound
@@ -54,19 +55,22 @@ def index():
         everyone=everyone,
         queue=queue,
         resolved=resolved,
+        outcomes=adjustment.outcomes(session, rows),
         mine=mine,
         today=utcnow().date(),
     )
 
 
 def _detail(dispute_id: int, status: int = 200):
-    dispute = dispute_rules.get(db_session(), current_user, dispute_id)
+    session = db_session()
+    dispute = dispute_rules.get(session, current_user, dispute_id)
     reviewer = has_permission(current_user, "disputes.review")
     own = dispute.participant_id == current_user.participant_id
     return (
         render_template(
             "disputes/detail.html",
             dispute=dispute,
+            outcome=adjustment.outcome(session, dispute),
             can_review=reviewer and not own and dispute.is_open,
             can_comment=dispute.is_open
             and (reviewer or (own and has_permission(current_user, "disputes.file"))),

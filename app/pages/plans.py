@@ -2,21 +2,30 @@
 
     GET /plans                      every plan, with its active and latest version
     GET /plans/KEY                  its versions: state, effective date, content hash
-    GET /plans/KEY/N                one version's document (canonical YAML) and history
+    GET /plans/KEY/N                one version's document (canonical YAML) and history,
+                                    where it stands (`plans.progress`)
+    POST /plans/KEY/N/submit        submit a draft with its effective date (plans.edit)
     GET /plans/KEY/diff?from=A&to=B the structural diff between any two versions
 
-Read-only and thin: `governance.plans` (lookup, review) answers; an unknown plan or
-version is the 404 page.
+Thin: `governance.plans` (lookup, review, lifecycle) answers; an unknown plan or version
+is the 404 page; a refused submission re-renders the version page with every problem.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from app.auth.decorators import permission_required
-from app.database import db_session
+from app.database import db_session, unit_of_work
+from app.errors import on_refusal
 from governance import accounts
-from governance.plans import lookup, review
+from governance.errors import DocumentRejected
+from governance.plans import lifecycle, lookup, review
+from governance.plans.progress import next_step
+from rules.problems import Problem
 
 bp = Blueprint("plan_pages", __name__, url_prefix="/plans")
 
@@ -34,18 +43,56 @@ def versions(key: str):
     return render_template("committee/plan_versions.html", **found)
 
 
-@bp.get("/<string:key>/<int:number>")
-@permission_required("plans.read")
-def version(key: str, number: int):
+def _version_page(key: str, number: int, status: int = 200):
     session = db_session()
     found = lookup.get_version(session, key, number)
     people = accounts.names(session, [t.actor_id for t in found.transitions])
-    return render_template(
+    page = render_template(
         "committee/plan_version.html",
         version=found,
         yaml=lookup.export_yaml(found),
         people=people,
+        next_step=next_step(session, found),
+        form=request.form if request.method == "POST" else {},
     )
+    return page, status
+
+
+@bp.get("/<string:key>/<int:number>")
+@permission_required("plans.read")
+def version(key: str, number: int):
+    return _version_page(key, number)
+
+
+def _form_date(name: str) -> date | None:
+    text = request.form.get(name, "").strip()
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise DocumentRejected(
+            "The effective date is not a date.",
+            [Problem(path=name, message=f"expected YYYY-MM-DD, got {text!r}")],
+        ) from None
+
+
+@bp.post("/<string:key>/<int:number>/submit")
+@permission_required("plans.edit")
+@on_refusal(_version_page)
+def submit(key: str, number: int):
+    """Submit a draft: the effective date is required and voted on with the plan."""
+    with unit_of_work() as session:
+        found = lifecycle.submit(
+            session,
+            current_user,
+            key,
+            number,
+            effective_from=_form_date("effective_from"),
+            retroactive=request.form.get("retroactive") == "on",
+            note=request.form.get("note", "").strip() or None,
+        )
+        label, day = found.label, found.effective_from
+    flash(f"{label} is submitted to the committee, effective from {day}.", "success")
+    return redirect(url_for("plan_pages.version", key=key, number=number), 303)
 
 
 @bp.get("/<string:key>/diff")

@@ -1,9 +1,10 @@
 """The approval rules: configuration that is itself versioned and approved by the committee.
 
 A rules document says who must agree before a change takes effect: `plan_change` (plan
-versions), `approval_rules` (a new version of these rules), `exception` (how payout
-exceptions are routed), `impact` (the reach of a plan change's impact simulation) and the
-optional `payout_run` (`DEFAULT_PAYOUT_RUN` when absent). Here: validating a document,
+versions; with `activate_on_approval` the deciding vote also activates), `approval_rules`
+(a new version of these rules), `exception` (how payout exceptions are routed), `impact`
+(the reach of a plan change's impact simulation) and the optional `payout_run`
+(`DEFAULT_PAYOUT_RUN` when absent). Here: validating a document,
 the one active rule set, proposals and their ballot (`RuleSetBallot`, decided under the
 rules in force when proposed). Version 1 is seeded by migration 0003 (`DEFAULT_RULES`).
 
@@ -72,6 +73,9 @@ SECTIONS = ("plan_change", "approval_rules", "exception", "impact", "payout_run"
 OPTIONAL_SECTIONS = ("payout_run",)
 QUORUM_KEYS = ("min_approvals", "required_functions", "required_roles", "any_rejection_rejects")
 MAX_IMPACT_PERIODS = 12
+# Optional in `plan_change`: the deciding vote also puts the version in force (from its
+# voted effective date); absent or false, a holder of `plans.activate` does.
+ACTIVATE_ON_APPROVAL = "activate_on_approval"
 
 
 # --------------------------------------------------------------------------- documents
@@ -106,10 +110,17 @@ def _check_names(value: Any, path: str, known: tuple[str, ...]) -> list[Problem]
     return problems
 
 
-def _check_quorum(value: Any, path: str) -> list[Problem]:
-    problems = _check_keys(value, path, QUORUM_KEYS, optional=("required_roles",))
+def _check_quorum(value: Any, path: str, extra: tuple[str, ...] = ()) -> list[Problem]:
+    """A quorum section; `extra`: optional true/false keys this section also takes."""
+    keys = (*QUORUM_KEYS, *extra)
+    problems = _check_keys(value, path, keys, optional=("required_roles", *extra))
     if not isinstance(value, dict):
         return problems
+    problems += [
+        Problem(f"{path}.{k}", "expected true or false")
+        for k in extra
+        if k in value and not isinstance(value[k], bool)
+    ]
     count = value.get("min_approvals")
     if "min_approvals" in value and (
         isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 50
@@ -142,7 +153,9 @@ def validate_rules(document: Any) -> list[Problem]:
         s not in document for s in SECTIONS if s not in OPTIONAL_SECTIONS
     ):
         return problems
-    problems += _check_quorum(document["plan_change"], "$.plan_change")
+    problems += _check_quorum(
+        document["plan_change"], "$.plan_change", extra=(ACTIVATE_ON_APPROVAL,)
+    )
     problems += _check_quorum(document["approval_rules"], "$.approval_rules")
     exception = document["exception"]
     problems += _check_keys(exception, "$.exception", ("committee_above", "below"))
@@ -211,6 +224,11 @@ def list_rule_sets(session: Session) -> list[ApprovalRuleSet]:
 
 def plan_change_rule(rule_set: ApprovalRuleSet) -> QuorumRule:
     return QuorumRule.of(document_of(rule_set)["plan_change"])
+
+
+def activates_on_approval(rule_set: ApprovalRuleSet) -> bool:
+    """Whether a plan version these rules approve is put in force by the same vote."""
+    return bool(document_of(rule_set)["plan_change"].get(ACTIVATE_ON_APPROVAL, False))
 
 
 def rules_change_rule(rule_set: ApprovalRuleSet) -> QuorumRule:

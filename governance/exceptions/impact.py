@@ -1,20 +1,22 @@
-"""The engine's estimate of what a payout exception changes.
+"""The engine's estimate of what a payout exception changes, now and in later periods.
 
     impact = estimate(session, target, approved=[...section-3 exceptions already approved])
 
-The governing plan version is evaluated for the request's period twice, with the
-exceptions already approved and with this request added, and compared on each
-statement's `payable`: `delta` (the net change, stored as `estimated_impact`) and `moved`
-(the sum of absolute changes, which routes the request). An estimate that cannot be
-computed is `complete: false` and goes to the committee: an unknown impact is never a
-small one.
+The governing plan version is evaluated twice over the database's data, with the
+exceptions already approved and with this request added, from the request's period on
+through every later period the data still moves pay in (`rules.evaluate.payables_from`:
+held lines released later, clawbacks of later cancellations), and compared on each
+statement's `payable`. `now` is the request's period, `later` the periods after it; the
+totals `delta` (the net change, stored as `estimated_impact`) and `moved` (the sum of
+absolute changes per participant and period, which routes the request) count both. An
+estimate that cannot be computed is `complete: false` and goes to the committee: an
+unknown impact is never a small one.
 
-The period, the measure and the routing: docs/exceptions.md, "Estimated impact".
+The periods, the measure and the routing: docs/exceptions.md, "Estimated impact".
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -23,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from governance.engine_input import database_data
 from governance.exceptions.fields import Target
-from rules.evaluate import evaluate
+from rules.evaluate import payables_from
 from rules.model import Data
+from rules.period import Period
 from rules.problems import EvaluationError, InvalidData
 
 ZERO = Decimal("0.00")
@@ -69,16 +72,41 @@ def section3_exception(exception_id: str, kind: str, **fields: Any) -> dict[str,
     return out
 
 
-def _payables(target: Target, data: Data) -> dict[str, Decimal]:
-    output = evaluate([target.plan], data, target.period.name)
-    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for statement in output["statements"]:
-        totals[statement["participant"]] += Decimal(statement["payable"])
-    return dict(totals)
+def _payables(target: Target, data: Data) -> dict[str, dict[str, Decimal]]:
+    """period name -> participant -> payable, from the request's period on."""
+    by_period = payables_from([target.plan], data, target.period.name)
+    return {
+        period: {who: amount for (who, _plan), amount in payables.items()}
+        for period, payables in by_period.items()
+    }
+
+
+def _changes(period: str, before: dict, after: dict, named: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    for who in sorted(set(before) | set(after) | set(named)):
+        b, a = before.get(who, ZERO), after.get(who, ZERO)
+        if a != b or who in named:
+            rows.append(
+                {
+                    "participant": who,
+                    "period": period,
+                    "before": str(b),
+                    "after": str(a),
+                    "delta": str(a - b),
+                }
+            )
+    return rows
+
+
+def _sums(rows: list[dict[str, Any]]) -> tuple[Decimal, Decimal]:
+    """(net delta, moved) of some rows."""
+    deltas = [Decimal(r["delta"]) for r in rows]
+    return sum(deltas, ZERO), sum((abs(d) for d in deltas), ZERO)
 
 
 def estimate(session: Session, target: Target, approved: list[dict]) -> dict[str, Any]:
-    """Before/after payables per participant for the request's plan and period."""
+    """Before/after payables per participant, in the request's period and later ones."""
+    zero = str(ZERO)
     result: dict[str, Any] = {
         "plan": target.plan_key,
         "version": target.version_label,
@@ -88,18 +116,19 @@ def estimate(session: Session, target: Target, approved: list[dict]) -> dict[str
         "complete": True,
         "problems": [],
         "participants": [],
-        "before": str(ZERO),
-        "after": str(ZERO),
-        "delta": str(ZERO),
-        "moved": str(ZERO),
+        "before": zero,
+        "after": zero,
+        "now": {"delta": zero, "moved": zero},
+        "later": {"periods": [], "participants": [], "delta": zero, "moved": zero},
+        "delta": zero,
+        "moved": zero,
     }
     try:
         # Read and validate the data once (most of the cost on a large database), with the
-        # request; the "before" side is the same data without it.
+        # request; the "before" side is the same data without it. All of it: later
+        # periods' deals and events decide what a waiver releases or recovers there.
         with_it = database_data(
-            session,
-            up_to=target.period.end,
-            exceptions=[*approved, engine_shape(target, PROVISIONAL_ID)],
+            session, exceptions=[*approved, engine_shape(target, PROVISIONAL_ID)]
         )
         without = replace(
             with_it, exceptions=tuple(x for x in with_it.exceptions if x.id != PROVISIONAL_ID)
@@ -109,19 +138,28 @@ def estimate(session: Session, target: Target, approved: list[dict]) -> dict[str
         result["complete"] = False
         result["problems"] = [p.as_dict() for p in exc.problems]
         return result
-    rows = []
-    for who in sorted(set(before) | set(after) | set(target.named)):
-        b, a = before.get(who, ZERO), after.get(who, ZERO)
-        if a != b or who in target.named:
-            rows.append(
-                {"participant": who, "before": str(b), "after": str(a), "delta": str(a - b)}
-            )
-    total_before, total_after = sum(before.values(), ZERO), sum(after.values(), ZERO)
+    period = target.period.name
+    now_before, now_after = before.get(period, {}), after.get(period, {})
+    rows = _changes(period, now_before, now_after, target.named)
+    later_periods = sorted((set(before) | set(after)) - {period}, key=Period.parse)
+    later = [
+        row
+        for name in later_periods
+        for row in _changes(name, before.get(name, {}), after.get(name, {}), [])
+    ]
+    (now_delta, now_moved), (later_delta, later_moved) = _sums(rows), _sums(later)
     result.update(
-        participants=rows,
-        before=str(total_before),
-        after=str(total_after),
-        delta=str(total_after - total_before),
-        moved=str(sum((abs(Decimal(r["delta"])) for r in rows), ZERO)),
+        participants=[{k: v for k, v in r.items() if k != "period"} for r in rows],
+        before=str(sum(now_before.values(), ZERO)),
+        after=str(sum(now_after.values(), ZERO)),
+        now={"delta": str(now_delta), "moved": str(now_moved)},
+        later={
+            "periods": later_periods,
+            "participants": later,
+            "delta": str(later_delta),
+            "moved": str(later_moved),
+        },
+        delta=str(now_delta + later_delta),
+        moved=str(now_moved + later_moved),
     )
     return result

@@ -4,8 +4,9 @@
 embedded test, with each of its differences. Once every check passed, `lifecycle.submit`
 calls `attach_review`, which stores the version's `ChangeRequest`: the impact simulation
 (`plans.impact`) against the version it would replace, the test results, the approval
-rules in force and the submitter's `retroactive` flag. It never blocks, and writes in the
-caller's transaction.
+rules in force, the submitter's `retroactive` flag and the effective date, and the hash
+the committee's votes name (`request_hash`: the plan's content, the date and the flag).
+It never blocks, and writes in the caller's transaction.
 
 What a submission checks and stores: docs/governance.md, "Change requests, committee
 votes and the approval rules".
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from governance import audit
 from governance.committee import approval_rules
 from governance.plans import impact as plan_impact
 from governance.plans.lookup import get_version, plan_of
@@ -63,8 +65,25 @@ def review(
     )
 
 
+def request_hash(plan_hash: str, effective_from: date, retroactive: bool) -> str:
+    """What a committee vote on a change request names: the plan version's content hash,
+    the date it governs from and whether it may reach into locked periods, together."""
+    return audit.sha256_json(
+        {
+            "plan_version": plan_hash,
+            "effective_from": effective_from.isoformat(),
+            "retroactive": bool(retroactive),
+        }
+    )
+
+
 def attach_review(
-    session: Session, version: PlanVersion, plan: Plan, *, retroactive: bool = False
+    session: Session,
+    version: PlanVersion,
+    plan: Plan,
+    *,
+    effective_from: date,
+    retroactive: bool = False,
 ) -> list[Problem]:
     rule_set = approval_rules.active_rule_set(session)
     periods, top = approval_rules.impact_settings(rule_set)
@@ -77,6 +96,8 @@ def attach_review(
             tests=[{"name": t.name, "period": t.period, "passed": True} for t in plan.tests],
             as_of=as_of,
             retroactive=retroactive,
+            effective_from=effective_from,
+            content_hash=request_hash(version.content_hash, effective_from, retroactive),
         )
     )
     return []

@@ -98,6 +98,30 @@ def effective_date_problems(
     ]
 
 
+DATE_REQUIRED = (
+    "required: the first day the version governs; the committee votes on it with the plan"
+)
+
+
+def approval_date_problems(
+    session: Session, version: PlanVersion, day: date | None
+) -> list[Problem]:
+    """An approval carries the date the committee voted on: another one is refused (a new
+    date is a new request: withdraw and submit again). A request submitted before dates
+    were voted on (none stored) takes its date at approval, as it did then."""
+    request = change_request_of(session, version)
+    voted = request.effective_from if request is not None else None
+    if day is None or voted is None or day == voted:
+        return []
+    return [
+        Problem(
+            path="effective_from",
+            message=f"the committee voted on {voted.isoformat()}, not {day.isoformat()}:"
+            " withdraw the request and submit it again to change the date",
+        )
+    ]
+
+
 def check_effective_date(
     session: Session, version: PlanVersion, *, retroactive: bool | None = None
 ) -> None:

@@ -183,9 +183,11 @@ def submit(
 ) -> PlanVersion:
     """Freeze a draft and put it up for approval, if it passes every submission check.
 
-    `retroactive`: the submitter says the version may take effect inside a period whose
-    payout run is locked (stored on the change request, audited); without it such an
-    effective date is refused, here and again at approval.
+    `effective_from` is required: the committee votes on the version together with the
+    date it governs from (`change_requests.request_hash`). `retroactive`: the submitter
+    says the version may take effect inside a period whose payout run is locked (stored
+    on the change request, audited); without it such a date is refused, here and again
+    at approval.
     """
 
     require(actor, "plans.edit", "Submitting a plan version")
@@ -194,16 +196,17 @@ def submit(
     _expect_state(version, "draft", "can be submitted")
     doc = plan_of(version)
     problems = [p for check in gates.SUBMISSION_CHECKS for p in check(session, version, doc)]
+    if effective_from is None:
+        problems.append(Problem(path="effective_from", message=gates.DATE_REQUIRED))
     problems += gates.effective_date_problems(
         session, version, day=effective_from, retroactive=retroactive
     )
     if problems:
         raise DocumentRejected(f"{version.label} cannot be submitted.", problems)
-    if effective_from is not None:
-        version.effective_from = effective_from
+    version.effective_from = effective_from
     version.submitted_by_id = getattr(actor, "id", None)
     plan.draft_number = None
-    attach_review(session, version, doc, retroactive=retroactive)
+    attach_review(session, version, doc, effective_from=effective_from, retroactive=retroactive)
     _claim(session, plan)
     transition(
         session,
@@ -229,12 +232,17 @@ def approve(
     expected_revision: int | None = None,
     tally: Tally | None = None,
 ) -> PlanVersion:
-    """Approve a submitted version; `effective_from` here overrides the submitted one.
+    """Approve a submitted version with the effective date it was voted on.
+    `effective_from`: only for a request submitted before dates were voted on (it had
+    none); another date than the voted one is refused (`gates.approval_date_problems`).
     `tally`: the committee's, when the deciding vote has just counted it."""
     plan = _load_plan(session, key, expected_revision)
     version = get_version(session, key, number)
     gates.approval_gate(session, actor, version, tally)
     _expect_state(version, "submitted", "can be approved")
+    problems = gates.approval_date_problems(session, version, effective_from)
+    if problems:
+        raise DocumentRejected(f"{version.label}: the effective date was voted on.", problems)
     if effective_from is not None:
         version.effective_from = effective_from
     if version.effective_from is None:
@@ -264,9 +272,14 @@ def activate(
     *,
     note: str | None = None,
     expected_revision: int | None = None,
+    tally: Tally | None = None,
 ) -> PlanVersion:
-    """Put an approved version in force from its effective date; the active one is superseded."""
-    require(actor, "plans.activate", "Activating a plan version")
+    """Put an approved version in force from its effective date; the active one is superseded.
+    `tally`: the deciding vote's, when the approval rules that decided the version
+    activate it on approval (`approval_rules.activates_on_approval`): the rules, not the
+    voter's `plans.activate`, authorise it."""
+    if tally is None or not tally.approved:
+        require(actor, "plans.activate", "Activating a plan version")
     plan = _load_plan(session, key, expected_revision)
     version = get_version(session, key, number)
     _expect_state(version, "approved", "can be activated")

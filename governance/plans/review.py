@@ -24,7 +24,8 @@ from governance.permissions import Actor
 from governance.plans import lookup as plans
 from governance.plans.change_requests import replaced_version
 from governance.plans.diff import diff_documents
-from governance.plans.tally import change_request_of, plan_tally
+from governance.plans.progress import next_step
+from governance.plans.tally import change_request_of, plan_tally, voted_hash
 from governance.plans.votes import PlanBallot
 from models.approvals import ChangeRequest
 from models.policy import PlanVersion
@@ -53,6 +54,7 @@ def change_requests(session: Session) -> list[dict[str, Any]]:
                 "submitted_at": request.created_at,
                 "open": version.state == "submitted",
                 "tally": tally.as_dict(),
+                "next_step": next_step(session, version, tally=tally),
             }
         )
     out.sort(key=lambda r: not r["open"])  # stable: keeps newest first within each group
@@ -85,6 +87,7 @@ def change_request(session: Session, viewer: Actor, key: str, number: int) -> di
     diff = diff_documents(plans.plan_of(old).document if old else {}, plan.document)
     ballot = PlanBallot(version)
     votes = ballot.votes(session)
+    tally = ballot.tally(session)
     people = names(
         session,
         [version.created_by_id, version.submitted_by_id] + [v.voter_id for v in votes],
@@ -104,7 +107,9 @@ def change_request(session: Session, viewer: Actor, key: str, number: int) -> di
         "votes": [
             {"vote": v, "voter": people.get(v.voter_id, f"user {v.voter_id}")} for v in votes
         ],
-        "tally": ballot.tally(session).as_dict(),
+        "tally": tally.as_dict(),
+        "voted_hash": voted_hash(session, version),
+        "next_step": next_step(session, version, tally=tally),
         "rule_set": request.rule_set,
         "refusal": refusal_text(session, viewer, ballot),
     }

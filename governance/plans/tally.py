@@ -22,6 +22,16 @@ def change_request_of(session: Session, version: PlanVersion) -> ChangeRequest |
     return session.scalar(select(ChangeRequest).where(ChangeRequest.plan_version_id == version.id))
 
 
+def voted_hash(session: Session, version: PlanVersion) -> str:
+    """The hash a vote on `version` names: its change request's (the plan's content, the
+    effective date and the retroactive flag); the plan's content hash alone for a request
+    submitted before migration 0013, or a version never submitted."""
+    request = change_request_of(session, version)
+    if request is not None and request.content_hash:
+        return request.content_hash
+    return version.content_hash
+
+
 def deciding_rule_set(session: Session, version: PlanVersion) -> ApprovalRuleSet:
     """The rules pinned at submission; the active ones for a version submitted without."""
     request = change_request_of(session, version)

@@ -3,8 +3,10 @@
     cast_plan_vote(session, member, "ae-plan", 3, decision="approve",
                    content_hash="sha256:...", comment="fine by finance")
 
-The vote that reaches the quorum approves the version, in the same transaction; one that
-makes approval impossible (or any rejection, when the rules say so) rejects it.
+A vote names the change request's hash (`tally.voted_hash`: the plan's content with its
+effective date). The vote that reaches the quorum approves the version, in the same
+transaction, and activates it when the deciding rules say so (`activate_on_approval`);
+one that makes approval impossible (or any rejection, when the rules say so) rejects it.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from governance.committee import approval_rules
 from governance.committee.ballots import Ballot, cast, rejection_note
 from governance.committee.quorum import Tally
 from governance.errors import NotFound
 from governance.plans import gates, lifecycle
 from governance.plans.lookup import OBJECT_TYPE
-from governance.plans.tally import plan_tally
+from governance.plans.tally import deciding_rule_set, plan_tally, voted_hash
 from models.approvals import Vote
 from models.identity import User
 from models.policy import PlanVersion, PolicyPlan
@@ -56,6 +59,10 @@ class PlanBallot(Ballot):
             raise NotFound(f"No version {number} of plan {plan_key!r}.")
         return cls(version)
 
+    @property
+    def content_hash(self) -> str:
+        return voted_hash(object_session(self.row), self.row)
+
     def authors(self) -> tuple[int | None, ...]:
         return (self.row.created_by_id, self.row.submitted_by_id)
 
@@ -75,9 +82,13 @@ class PlanBallot(Ballot):
         ):
             note = f"committee vote: {tally.summary()}"
             lifecycle.approve(session, actor, key, number, note=note, tally=tally)
-        # Approved by the votes but without an effective date, or with one that a payout
-        # run locked since the submission: it stays submitted until a holder of
-        # plans.approve records the approval with an allowed date. The vote counts.
+            rule_set = deciding_rule_set(session, version)
+            if approval_rules.activates_on_approval(rule_set):
+                note = f"activated on approval ({rule_set.label}: activate_on_approval)"
+                lifecycle.activate(session, actor, key, number, note=note, tally=tally)
+        # Approved by the votes but with a date a payout run locked since the submission
+        # (or, submitted before dates were voted on, none): it stays submitted, and
+        # `plans.progress` says why. The vote counts.
 
 
 def cast_plan_vote(

@@ -58,6 +58,7 @@ STATEMENT_PAGE = "/statements/<int:statement_id>"
 CHANGE_PAGE = "/committee/changes/<string:key>/<int:number>"
 COMMITTEE_PAGE = {"anonymous": 302, "admin": 200, "committee": 200, "*": 403}
 PLANS_PAGE = {**PLANS_READ, "anonymous": 302}
+PLANS_SUBMIT_PAGE = {"anonymous": 302, "admin": 303, "comp_admin": 303, "*": 403}
 AUDIT_PAGE = {**AUDIT_READ, "anonymous": 302}
 
 DISPUTE = "/api/v1/disputes/<int:dispute_id>"
@@ -179,6 +180,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/plans"): PLANS_PAGE,
     ("GET", "/plans/<string:key>"): PLANS_PAGE,
     ("GET", "/plans/<string:key>/<int:number>"): PLANS_PAGE,
+    ("POST", "/plans/<string:key>/<int:number>/submit"): PLANS_SUBMIT_PAGE,
     ("GET", "/plans/<string:key>/diff"): PLANS_PAGE,
     ("GET", "/audit"): AUDIT_PAGE,
     ("GET", "/audit/verify"): AUDIT_PAGE,

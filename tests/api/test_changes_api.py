@@ -31,7 +31,11 @@ def _submitted(client, tokens) -> str:
         f"{BASE}/submit", json={"effective_from": "2026-01-01"}, headers=tokens["author"]
     )
     assert submitted.status_code == 200, submitted.get_json()
-    return submitted.get_json()["content_hash"]
+    # A vote names the request's hash (the plan with its date), not the plan's own.
+    box = client.get(f"{BASE}/votes", headers=tokens["author"]).get_json()
+    assert box["plan_content_hash"] == submitted.get_json()["content_hash"]
+    assert box["content_hash"] != box["plan_content_hash"]
+    return box["content_hash"]
 
 
 def _count(db, model) -> int:

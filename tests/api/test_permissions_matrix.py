@@ -43,6 +43,7 @@ from governance.accounts import issue_token
 from governance.committee import approval_rules
 from governance.plans import lifecycle
 from governance.plans import lookup as plans
+from governance.plans.tally import voted_hash
 from models import User, UserRole
 from tests.api.permission_table import (
     CHANGE_PAGE,
@@ -114,7 +115,7 @@ def plan_version(state: str) -> Callable[[World], None]:
             lifecycle.activate(db, author, "matrix-plan", 1)
         db.flush()
         revision = plans.get_plan(db, "matrix-plan").revision
-        content_hash = plans.get_version(db, "matrix-plan", 1).content_hash
+        content_hash = voted_hash(db, plans.get_version(db, "matrix-plan", 1))
         world.values.update(
             key="matrix-plan", number=1, revision=revision, content_hash=content_hash
         )
@@ -265,6 +266,7 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("POST", "/committee/approval-rules/<int:number>/vote"): rules_proposal,
     ("GET", "/plans/<string:key>"): plan_version("active"),
     ("GET", "/plans/<string:key>/<int:number>"): plan_version("active"),
+    ("POST", "/plans/<string:key>/<int:number>/submit"): plan_version("draft"),
     ("GET", "/plans/<string:key>/diff"): plan_version("active"),
     ("GET", EXCEPTION): matrix_exception,
     ("POST", EXCEPTION + "/votes"): matrix_exception,
@@ -306,7 +308,8 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
         "headers": YAML,
         "query_string": {"expected_revision": world.values["revision"]},
     },
-    ("POST", VERSION + "/submit"): {"json": {"note": "matrix"}},
+    ("POST", VERSION + "/submit"): {"json": {"note": "matrix", "effective_from": "2026-01-01"}},
+    ("POST", "/plans/<string:key>/<int:number>/submit"): {"data": {"effective_from": "2026-01-01"}},
     ("POST", VERSION + "/approve"): {"json": {"note": "matrix"}},
     ("POST", VERSION + "/reject"): {"json": {"note": "matrix says no"}},
     ("POST", VERSION + "/activate"): {"json": {"note": "matrix"}},

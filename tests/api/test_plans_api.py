@@ -10,6 +10,7 @@ import yaml
 from app.api.audit.routes import blp as audit_blp
 from app.api.plans.routes import blp as plans_blp
 from governance.plans import lookup as plans
+from governance.plans.tally import voted_hash
 from governance.plans.votes import cast_plan_vote
 from rules.document import load_plan
 from tests.integration.test_policy_store import plan_text
@@ -78,7 +79,7 @@ def test_the_lifecycle_over_http(client, db, tokens, make_user):
     version = plans.get_version(db, "ae-plan", 1)
     for member in committee:
         cast_plan_vote(
-            db, member, "ae-plan", 1, decision="approve", content_hash=version.content_hash
+            db, member, "ae-plan", 1, decision="approve", content_hash=voted_hash(db, version)
         )
     db.commit()
     active = client.post(
@@ -168,7 +169,10 @@ def test_wrong_state_self_approval_and_rejection_reason(client, tokens, make_use
     _create(client, tokens)
     base = "/api/v1/plans/ae-plan/versions/1"
     assert client.post(f"{base}/activate", json={}, headers=tokens["author"]).status_code == 409
-    client.post(f"{base}/submit", json={}, headers=tokens["author"])
+    undated = client.post(f"{base}/submit", json={}, headers=tokens["author"])
+    assert undated.status_code == 422  # the date is voted on with the plan: required
+    assert [e["path"] for e in undated.get_json()["errors"]] == ["effective_from"]
+    client.post(f"{base}/submit", json={"effective_from": "2026-01-01"}, headers=tokens["author"])
     no_votes = client.post(f"{base}/approve", json={}, headers=tokens["approver"])
     assert no_votes.status_code == 409  # approval is by committee vote
     no_reason = client.post(f"{base}/reject", json={}, headers=tokens["approver"])
@@ -221,7 +225,11 @@ def test_export_and_diff(client, tokens):
 def test_the_audit_log_over_http(client, tokens):
     _create(client, tokens)
     total = client.get("/api/v1/audit", headers=tokens["auditor"]).get_json()["total"] + 1
-    client.post("/api/v1/plans/ae-plan/versions/1/submit", json={}, headers=tokens["author"])
+    client.post(
+        "/api/v1/plans/ae-plan/versions/1/submit",
+        json={"effective_from": "2026-01-01"},
+        headers=tokens["author"],
+    )
     # The plan versions' records; the users the fixtures create have their role grants.
     only = "object_type=plan_version"
     page = client.get(f"/api/v1/audit?per_page=1&{only}", headers=tokens["auditor"])
@@ -259,9 +267,11 @@ def test_the_audit_log_over_http(client, tokens):
 
 def test_a_transition_needs_no_body_and_times_are_utc_on_both_databases(client, tokens):
     _create(client, tokens)
-    response = client.post("/api/v1/plans/ae-plan/versions/1/submit", headers=tokens["author"])
+    base = "/api/v1/plans/ae-plan/versions/1"
+    client.post(f"{base}/submit", json={"effective_from": "2026-01-01"}, headers=tokens["author"])
+    response = client.post(f"{base}/withdraw", headers=tokens["author"])  # no body at all
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
-    assert body["state"] == "submitted"
+    assert body["state"] == "withdrawn"
     stamps = [body["created_at"], body["updated_at"], *(t["at"] for t in body["transitions"])]
     assert all(s.endswith("+00:00") for s in stamps), stamps

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from governance.imports.service import import_data
 from governance.plans import lifecycle
+from governance.plans.tally import voted_hash
 from governance.plans.votes import cast_plan_vote
 from tests.integration.committee import last_quarters, plan_text
 
@@ -67,11 +68,10 @@ def change_request(live_server):
         lifecycle.activate(session, writer, KEY, 1)
         lifecycle.create_draft(session, writer, _text("0.09"))
         version = lifecycle.submit(session, writer, KEY, 2, effective_from=date(2026, 1, 1))
-        cast_plan_vote(
-            session, member, KEY, 2, decision="approve", content_hash=version.content_hash
-        )
+        voted = voted_hash(session, version)
+        cast_plan_vote(session, member, KEY, 2, decision="approve", content_hash=voted)
         session.commit()
-        return version.content_hash
+        return voted
 
 
 def test_members_review_a_change_and_their_votes_approve_it(

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from governance.imports.service import import_data
 from governance.plans import lifecycle
 from governance.plans.impact import completed_periods
+from governance.plans.tally import voted_hash
 from governance.plans.votes import cast_plan_vote
 from models.base import utcnow
 
@@ -121,7 +122,7 @@ def vote(db, user, version, decision: str = "approve", comment: str | None = Non
         version.plan_key,
         version.number,
         decision=decision,
-        content_hash=version.content_hash,
+        content_hash=voted_hash(db, version),
         comment=comment,
     )
 

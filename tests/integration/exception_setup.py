@@ -15,10 +15,13 @@ import itertools
 from datetime import date
 
 from governance.accounts import hash_password
+from governance.disputes import workflow as disputes
 from governance.imports.service import import_data
 from governance.plans import lifecycle
 from models import User, UserRole
+from models.exceptions import PayoutException
 from tests.conftest import PASSWORD
+from tests.support.disputes import run_with_lines
 
 PLAN = """\
 policy: ae-plan
@@ -150,3 +153,68 @@ def adjustment(amount: str = "500.00", **extra) -> dict:
         "justification": "SPIF promised in the kickoff, not in the plan",
         **extra,
     }
+
+
+def accepted_dispute(db, make_user):
+    """ana's dispute of her 2026-Q3 line (a hand-built locked run), accepted for 250.00:
+    (dispute, its adjustment exception EX-n, submitted, and the people: ana, reviewer,
+    desk, finance). Issue 11, scenario 4."""
+    setup_plan_and_data(db, make_user("comp_admin"))
+    lines = run_with_lines(db, "ana", "bo", period="2026-Q3", plan_key="ae-plan")
+    db.commit()
+    people = {
+        "ana": make_user("rep", participant_id="ana"),
+        "reviewer": make_user("comp_admin"),
+        "desk": make_user("deal_desk"),
+        "finance": make_user("committee", functions=["finance"]),
+    }
+    monday = date(2026, 11, 2)
+    dispute = disputes.file(db, people["ana"], lines.ana.id, reason="D-1 was new", today=monday)
+    disputes.resolve_accept(db, people["reviewer"], dispute.id, amount="250.00")
+    db.commit()
+    return dispute, db.get(PayoutException, dispute.exception_id), people
+
+
+HELD_PLAN = """\
+policy: held-plan
+title: Held until cash
+currency: USD
+period: quarter
+credit:
+  - id: owner
+    to: owner
+    share: 1
+rates:
+  - id: new-business
+    rate: 0.06
+gates:
+  - id: deep-discount
+    when: deal.discount > 0.20
+    effect: {reduce: 0.5}
+  - id: pay-on-cash
+    effect: {hold_until: deal.cash_collected_date}
+"""
+
+
+def setup_held_discount(db, author) -> None:
+    """held-plan, active from 2026-01-01: ana's D-9 (207,910.00, discount 0.3) closes in
+    2026-Q3 and is paid on cash, collected in 2026-Q4. Its commission (reduced to half,
+    6,237.30) is held in Q3 and released in Q4; waiving `deep-discount` releases
+    6,237.30 more in Q4 and nothing changes in Q3. Issue 11, scenario 5."""
+    lifecycle.create_draft(db, author, HELD_PLAN)
+    lifecycle.submit(db, author, "held-plan", 1, effective_from=date(2026, 1, 1))
+    lifecycle.approve(db, None, "held-plan", 1)
+    lifecycle.activate(db, author, "held-plan", 1)
+    deal = _deal("D-9", "new", "207910", "2026-08-20", "ana")
+    deal.update(discount="0.3", cash_collected_date="2026-11-20")
+    import_data(
+        db,
+        {
+            "participants": [
+                {"id": "ana", "assignments": [{"plan": "held-plan", "start": "2026-01-01"}]}
+            ],
+            "deals": [deal],
+        },
+        source="exceptions-test",
+    )
+    db.flush()

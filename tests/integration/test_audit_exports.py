@@ -11,6 +11,7 @@ import pytest
 
 from governance.auditing import exports as audit_exports
 from governance.plans import lifecycle
+from governance.plans.tally import voted_hash
 from tests.integration.committee import (
     approve_by_committee,
     committee,
@@ -72,7 +73,8 @@ def test_approvals_are_every_vote_with_its_subjects_tally(db, people, history):
         1,
     )
     assert (last["voter_id"], last["comment"]) == (people["sales"].id, "accelerators too rich")
-    assert (last["functions"], last["content_hash"]) == (["sales"], v2.content_hash)
+    # A plan vote names the request's hash: the plan's content with its effective date.
+    assert (last["functions"], last["content_hash"]) == (["sales"], voted_hash(db, v2))
     assert rows[0]["outcome"] == "approved" and rows[0]["missing"] == []
     table = list(csv.DictReader(io.StringIO(audit_exports.export_approvals(db, "csv"))))
     assert [r["decision"] for r in table] == [r["decision"] for r in rows]

@@ -44,7 +44,7 @@ def test_failing_embedded_tests_block_submission_listing_each_difference(db, peo
     lifecycle.create_draft(db, people["author"], text)
     db.commit()
     with pytest.raises(DocumentRejected) as refused:
-        lifecycle.submit(db, people["author"], "ae-plan", 1)
+        lifecycle.submit(db, people["author"], "ae-plan", 1, effective_from=date(2026, 1, 1))
     db.rollback()
     assert [(p.path, p.message) for p in refused.value.problems] == [
         (

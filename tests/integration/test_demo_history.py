@@ -45,7 +45,7 @@ from governance.disputes import rules as dispute_rules
 from governance.exceptions import workflow as exceptions
 from governance.payouts import close as payout_close
 from governance.plans import lookup as plans
-from governance.plans.tally import change_request_of, plan_tally, plan_votes
+from governance.plans.tally import change_request_of, plan_tally, plan_votes, voted_hash
 from governance.plans.votes import cast_plan_vote
 from governance.statements import read as statements
 from models import User, schema
@@ -180,7 +180,7 @@ def test_the_open_change_can_be_voted_through(session):
             "manager-rollup",
             2,
             decision="approve",
-            content_hash=open_request.content_hash,
+            content_hash=voted_hash(session, open_request),
         )
     assert open_request.state == "approved"
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from governance.errors import DocumentRejected
 from governance.plans import lifecycle
+from governance.plans.progress import next_step
 from governance.plans.tally import change_request_of
 from models import AuditRecord
 from tests.integration.committee import approve_by_committee, committee, plan_text, vote
@@ -72,12 +73,16 @@ def test_a_period_locked_after_submission_blocks_the_approval_not_the_votes(db, 
     for who in ("finance", "sales"):
         vote(db, people[who], version)
     _vote, result = vote(db, people["hr"], version)
-    # The votes suffice, but the date is now in a locked period: it stays submitted.
+    # The votes suffice, but the date is now in a locked period: it stays submitted, and
+    # says why. The date was voted on: approving with another one is refused.
     assert (result.outcome, version.state) == ("approved", "submitted")
+    assert "now falls in a locked payout period" in next_step(db, version)
     with pytest.raises(DocumentRejected, match="effective date"):
         lifecycle.approve(db, people["both"], "ae-plan", version.number)
-    lifecycle.approve(db, people["both"], "ae-plan", version.number, effective_from=AFTER)
-    assert (version.state, version.effective_from) == ("approved", AFTER)
+    with pytest.raises(DocumentRejected, match="voted on") as other_date:
+        lifecycle.approve(db, people["both"], "ae-plan", version.number, effective_from=AFTER)
+    assert other_date.value.problems[0].path == "effective_from"
+    assert version.state == "submitted"
 
 
 def test_the_api_takes_shows_and_refuses_the_flag(client, db, people, token_for, locked_q1):

@@ -22,6 +22,7 @@ from governance.errors import (
 )
 from governance.plans import gates, lifecycle
 from governance.plans import lookup as plans
+from governance.plans.tally import voted_hash
 from governance.plans.votes import cast_plan_vote
 from models import AuditRecord, PlanVersion, PolicyPlan
 from rules.document import load_plan
@@ -69,7 +70,7 @@ def _actions(db) -> list[str]:
 
 def _approve(db, people, key: str, number: int) -> None:
     """Committee approval by vote under the default rules; the approver's vote decides."""
-    content_hash = plans.get_version(db, key, number).content_hash
+    content_hash = voted_hash(db, plans.get_version(db, key, number))
     for who in ("sales", "member", "approver"):
         cast_plan_vote(db, people[who], key, number, decision="approve", content_hash=content_hash)
 
@@ -156,7 +157,7 @@ def test_update_draft_checks_the_expected_revision(db, people):
 
 def test_only_a_draft_is_editable(db, people):
     lifecycle.create_draft(db, people["author"], plan_text())
-    lifecycle.submit(db, people["author"], "ae-plan", 1)
+    lifecycle.submit(db, people["author"], "ae-plan", 1, effective_from=date(2026, 1, 1))
     with pytest.raises(InvalidTransition, match="only draft"):
         lifecycle.update_draft(
             db, people["author"], "ae-plan", 1, plan_text(rate="0.09"), expected_revision=None
@@ -228,9 +229,12 @@ def test_transitions_from_the_wrong_state_are_refused(db, people):
         lifecycle.reject(db, people["approver"], "ae-plan", 1, note="  ")
     with pytest.raises(InvalidTransition):
         lifecycle.reject(db, people["approver"], "ae-plan", 1, note="no")
-    lifecycle.submit(db, people["author"], "ae-plan", 1)
-    with pytest.raises(DocumentRejected, match="effective date"):
-        lifecycle.approve(db, None, "ae-plan", 1)  # even the system needs a date
+    with pytest.raises(DocumentRejected, match="cannot be submitted") as undated:
+        lifecycle.submit(db, people["author"], "ae-plan", 1)  # the date is voted on: required
+    assert [p.path for p in undated.value.problems] == ["effective_from"]
+    lifecycle.submit(db, people["author"], "ae-plan", 1, effective_from=date(2026, 1, 1))
+    with pytest.raises(DocumentRejected, match="voted on"):
+        lifecycle.approve(db, None, "ae-plan", 1, effective_from=date(2026, 2, 1))
     version = lifecycle.reject(db, people["approver"], "ae-plan", 1, note="too generous")
     assert version.state == "rejected"
     with pytest.raises(InvalidTransition):
@@ -259,7 +263,7 @@ def test_submission_runs_every_check_and_reports_their_problems(db, people, monk
     monkeypatch.setattr(gates, "SUBMISSION_CHECKS", [*gates.SUBMISSION_CHECKS, failing_check])
     with pytest.raises(DocumentRejected) as caught:
         lifecycle.submit(db, people["author"], "ae-plan", 1)
-    assert [p.path for p in caught.value.problems] == ["$.tests[0]"]
+    assert [p.path for p in caught.value.problems] == ["$.tests[0]", "effective_from"]
     assert plans.get_version(db, "ae-plan", 1).state == "draft"
 
 

@@ -24,7 +24,7 @@ def versions(db, make_user):
     )  # the committee's votes: tests/integration/test_votes.py
     lifecycle.activate(db, author, "ae-plan", 1)
     lifecycle.create_draft(db, author, plan_text(rate="0.07"))
-    lifecycle.submit(db, author, "ae-plan", 2)
+    lifecycle.submit(db, author, "ae-plan", 2, effective_from=date(2026, 4, 1))
     lifecycle.create_draft(db, author, plan_text(rate="0.08"))
     db.commit()
     return {n: plans.get_version(db, "ae-plan", n).id for n in (1, 2, 3)}

@@ -3,6 +3,8 @@ approval, and by an explicit decision (the reject route), on both databases."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from governance import audit
@@ -90,7 +92,7 @@ def test_strict_rules_one_members_direct_rejection_decides(db, people, make_user
     # Nobody rejects their own change, even holding plans.approve.
     author = make_user("comp_admin", "committee", functions=["revops"])
     own = lifecycle.create_draft(db, author, plan_text(rate="0.07"))
-    lifecycle.submit(db, author, "ae-plan", own.number)
+    lifecycle.submit(db, author, "ae-plan", own.number, effective_from=date(2026, 1, 1))
     with pytest.raises(NotAllowed, match="own change"):
         lifecycle.reject(db, author, "ae-plan", own.number, note="second thoughts")
 

@@ -12,7 +12,7 @@ from governance import audit
 from governance.accounts import create_user
 from governance.plans import lifecycle
 from governance.plans import lookup as plans
-from governance.plans.tally import plan_tally, plan_votes
+from governance.plans.tally import plan_tally, plan_votes, voted_hash
 from governance.plans.votes import cast_plan_vote
 from models import PlanTransition, User, Vote
 from tests.integration.committee import plan_text
@@ -59,7 +59,7 @@ def _vote(session: Session, name: str):
         "ae-plan",
         1,
         decision="approve",
-        content_hash=version.content_hash,
+        content_hash=voted_hash(session, version),
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from governance import audit
 from governance.errors import Conflict, DocumentRejected, InvalidTransition, NotAllowed
 from governance.plans import lifecycle
-from governance.plans.tally import plan_tally, plan_votes
+from governance.plans.tally import plan_votes
 from governance.plans.votes import cast_plan_vote
 from models import AuditRecord, Vote
 from tests.integration.committee import (
@@ -98,18 +98,17 @@ def test_separation_of_duties_and_one_vote_per_person(db, people, make_user):
     assert len(plan_votes(db, version)) == 1
 
 
-def test_a_direct_approval_by_a_user_is_refused_until_the_votes_suffice(db, people):
-    version = submitted(db, people, plan_text(), effective=None)
+def test_a_direct_approval_by_a_user_is_refused_and_the_deciding_vote_approves(db, people):
+    version = submitted(db, people, plan_text(), effective=date(2026, 1, 1))
     with pytest.raises(Conflict, match="0 of 3 approvals"):
-        lifecycle.approve(db, people["finance"], "ae-plan", 1, effective_from=date(2026, 1, 1))
-    approve_by_committee(db, people, version)
-    # The votes suffice, but the version has no effective date: it waits for one.
-    assert version.state == "submitted"
-    assert plan_tally(db, version).approved
+        lifecycle.approve(db, people["finance"], "ae-plan", 1)
     with pytest.raises(NotAllowed, match="plans.approve"):
         lifecycle.approve(db, people["author"], "ae-plan", 1)
-    lifecycle.approve(db, people["both"], "ae-plan", 1, effective_from=date(2026, 1, 1))
+    approve_by_committee(db, people, version)
+    # The date was voted on with the plan: the deciding vote approves, nothing waits.
     assert (version.state, version.effective_from) == ("approved", date(2026, 1, 1))
+    with pytest.raises(InvalidTransition):
+        lifecycle.approve(db, people["both"], "ae-plan", 1)
 
 
 def test_the_system_approves_directly_and_is_audited_as_the_system(db, people):

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from governance.committee import approval_rules
 from governance.plans import lifecycle
+from governance.plans.tally import voted_hash
 from models import AuditRecord, Vote
 from tests.integration.committee import import_history, plan_text
 from tests.support.sessions import csrf_token, sign_in
@@ -63,7 +64,7 @@ def test_the_list_puts_open_requests_first_with_their_tally(app, people, change)
     assert 'href="/committee/changes"' in page  # the committee nav
 
 
-def test_the_detail_shows_diff_lint_tests_impact_and_the_vote_form(app, people, change):
+def test_the_detail_shows_diff_lint_tests_impact_and_the_vote_form(app, db, people, change):
     client = _as(app, people["finance"])
     page = client.get("/committee/changes/ae-plan/2").get_data(as_text=True)
     diff = page.split('data-testid="diff-rates"')[1].split("</table>")[0]
@@ -71,14 +72,15 @@ def test_the_detail_shows_diff_lint_tests_impact_and_the_vote_form(app, people, 
     # ana's new deals: 4 quarters x 100000 x 2 points more = 8000.00
     assert 'data-testid="total-delta">8000.00<' in page
     assert 'data-testid="top-movers"' in page and "<td>ana</td>" in page
-    assert 'data-testid="vote-form"' in page and change.content_hash in page
+    assert 'data-testid="vote-form"' in page and voted_hash(db, change) in page
+    assert change.content_hash in page  # the plan's own hash, shown beside it
     assert "policy: ae-plan" in page  # the YAML document
     assert 'function:finance: <span class="down">still needed' in page
 
 
 def test_a_vote_is_recorded_and_the_author_is_told_why_they_cannot_vote(app, db, people, change):
     client = _as(app, people["finance"])
-    data = {"decision": "approve", "content_hash": change.content_hash, "comment": "ok"}
+    data = {"decision": "approve", "content_hash": voted_hash(db, change), "comment": "ok"}
     response = client.post(
         "/committee/changes/ae-plan/2/vote", data={**data, "csrf_token": csrf_token(client)}
     )
@@ -99,7 +101,8 @@ def test_refused_votes_show_every_problem_and_write_nothing(app, db, people, cha
     token = csrf_token(client)
     url = "/committee/changes/ae-plan/2/vote"
     no_reason = client.post(
-        url, data={"decision": "reject", "content_hash": change.content_hash, "csrf_token": token}
+        url,
+        data={"decision": "reject", "content_hash": voted_hash(db, change), "csrf_token": token},
     )
     assert no_reason.status_code == 422
     assert "comment: a rejection needs a written reason" in no_reason.get_data(as_text=True)
@@ -113,7 +116,7 @@ def test_refused_votes_show_every_problem_and_write_nothing(app, db, people, cha
         url,
         data={
             "decision": "approve",
-            "content_hash": change.content_hash,
+            "content_hash": voted_hash(db, change),
             "csrf_token": csrf_token(author),
         },
     )
@@ -206,3 +209,34 @@ def test_a_rep_sees_no_committee_nav_and_gets_403(app, people):
         response = client.get(url)
         assert response.status_code == 403, url
         assert "Your roles do not give access to this page" in response.get_data(as_text=True)
+
+
+def test_a_draft_is_submitted_on_its_page_with_the_date_and_the_request_says_why_it_waits(
+    app, db, people, make_user
+):
+    """Issue 11, scenario 3 on the pages: the date is asked for at submission (required)
+    and every page of the request says, in one sentence, what it waits for."""
+    make_user("committee", functions=["hr"])  # a third member: approval stays possible
+    lifecycle.create_draft(db, people["author"], plan_text("0.06"))
+    db.commit()
+    author = _as(app, people["author"])
+    page = author.get("/plans/ae-plan/1").get_data(as_text=True)
+    assert 'data-testid="submit-form"' in page and 'name="effective_from" required' in page
+    assert "Draft: submit it with the effective date the committee is to vote on." in page
+    url = "/plans/ae-plan/1/submit"
+    undated = author.post(url, data={"csrf_token": csrf_token(author)})
+    assert undated.status_code == 422
+    assert "effective_from: required" in undated.get_data(as_text=True)
+    form = {"effective_from": "2027-01-01", "csrf_token": csrf_token(author)}
+    done = author.post(url, data=form)
+    assert done.status_code == 303
+    shown = author.get(done.headers["Location"]).get_data(as_text=True)
+    assert "is submitted to the committee, effective from 2027-01-01" in shown
+    waiting = "Waiting for votes from finance, sales and 1 more member (0 of 3 approvals)."
+    assert f'data-testid="next-step">{waiting}<' in shown
+    assert 'data-testid="submit-form"' not in shown
+    finance = _as(app, people["finance"])
+    request_page = finance.get("/committee/changes/ae-plan/1").get_data(as_text=True)
+    assert waiting in request_page and "(voted on with the plan)" in request_page
+    listing = finance.get("/committee/changes").get_data(as_text=True)
+    assert waiting in listing and "2027-01-01" in listing

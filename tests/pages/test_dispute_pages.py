@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from governance.disputes import workflow as disputes
+from governance.exceptions.workflow import cast_exception_vote
 from models import DisputeEvent
+from tests.integration.exception_setup import accepted_dispute
 from tests.support.disputes import participants, run_with_lines
 from tests.support.sessions import csrf_token, sign_in
 
@@ -74,3 +76,29 @@ def test_queue_highlights_overdue_and_forms_refuse_bad_input(app, db, world):
     assert 'data-testid="reject-form"' not in manager.get(f"/disputes/{late.id}").get_data(
         as_text=True
     )
+
+
+def test_the_reps_list_and_the_detail_show_the_adjustments_state(app, db, make_user):
+    """Issue 11, scenario 4 on the pages: an accepted dispute whose adjustment was
+    rejected reads "rejected" with the reason, in the rep's list and on its page."""
+    dispute, exc, people = accepted_dispute(db, make_user)
+    listing = _client(app, people["ana"])[0].get("/disputes").get_data(as_text=True)
+    pending = f"Accepted: adjustment {exc.label} of 250.00 USD is pending approval."
+    assert f'data-testid="outcome">{pending}<' in listing
+    cast_exception_vote(
+        db,
+        people["finance"],
+        exc.id,
+        decision="reject",
+        content_hash=exc.content_hash,
+        comment="Paid correctly.",
+    )
+    db.commit()
+    client = _client(app, people["ana"])[0]
+    listing = client.get("/disputes").get_data(as_text=True)
+    rejected = f"Accepted: adjustment {exc.label} of 250.00 USD was rejected: rejected by vote:"
+    assert rejected in listing and "Paid correctly." in listing
+    assert "accepted, rejected" in listing  # the badge: not a bare "resolved accepted"
+    page = client.get(f"/disputes/{dispute.id}").get_data(as_text=True)
+    assert 'data-testid="outcome">' + rejected in page
+    assert f"exception {exc.label}: rejected: rejected by vote: Paid correctly." in page

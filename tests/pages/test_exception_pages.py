@@ -10,7 +10,12 @@ from __future__ import annotations
 import pytest
 
 from governance.exceptions import workflow as exceptions
-from tests.integration.exception_setup import people, setup_plan_and_data, waive_gate
+from tests.integration.exception_setup import (
+    people,
+    setup_held_discount,
+    setup_plan_and_data,
+    waive_gate,
+)
 from tests.support.sessions import csrf_token, sign_in
 
 
@@ -94,3 +99,25 @@ def test_withdrawing_through_the_page(app, db, crew):
     assert done.status_code == 303
     db.refresh(exc)
     assert exc.state == "withdrawn"
+
+
+def test_the_detail_shows_the_impact_now_and_later(app, db):
+    """Issue 11, scenario 5 on the page: a waiver that releases held pay in a later
+    period shows both figures, and the later one is not 0.00."""
+    crew = people(db)
+    setup_held_discount(db, crew["author"])
+    fields = {
+        "kind": "waive_gate",
+        "plan": "held-plan",
+        "deal": "D-9",
+        "rule": "deep-discount",
+        "justification": "competitive displacement",
+    }
+    exc = exceptions.file_exception(db, crew["desk"], fields)
+    db.commit()
+    page = _as(app, crew["lead"]).get(f"/exceptions/{exc.id}").get_data(as_text=True)
+    assert 'data-testid="impact-now">0.00 net, 0.00 moved USD<' in page
+    assert 'data-testid="impact-later">6237.30 net, 6237.30 moved USD<' in page
+    assert 'data-testid="impact-moved">6237.30 USD<' in page
+    later = page.split('data-testid="impact-later-participants"')[1].split("</table>")[0]
+    assert "<td>2026-Q4</td><td>ana</td>" in later and "6237.30" in later

@@ -18,10 +18,10 @@ from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
 from app.api.committee.schemas import (
-    BallotBoxSchema,
-    CastVoteSchema,
     ChangeRequestSchema,
     NoteSchema,
+    PlanBallotBoxSchema,
+    PlanCastVoteSchema,
     ProposeRulesSchema,
     RuleSetDetailSchema,
     RuleSetsSchema,
@@ -32,7 +32,14 @@ from app.database import db_session, transactional
 from app.errors import ErrorSchema
 from governance.committee import approval_rules
 from governance.plans import lookup as plans
-from governance.plans.tally import change_request_of, deciding_rule_set, plan_tally, plan_votes
+from governance.plans.progress import next_step
+from governance.plans.tally import (
+    change_request_of,
+    deciding_rule_set,
+    plan_tally,
+    plan_votes,
+    voted_hash,
+)
 from governance.plans.votes import cast_plan_vote
 
 blp = Blueprint(
@@ -44,12 +51,16 @@ VERSION_PATH = "/plans/<string:key>/versions/<int:number>"
 
 def _plan_box(session, version, vote=None) -> dict:
     rule_set = deciding_rule_set(session, version)
+    tally = plan_tally(session, version)
     box = {
         "subject": version.label,
         "state": version.state,
-        "content_hash": version.content_hash,
+        "content_hash": voted_hash(session, version),
+        "plan_content_hash": version.content_hash,
+        "effective_from": version.effective_from,
+        "next_step": next_step(session, version, tally=tally),
         "decided_under": rule_set.number,
-        "tally": plan_tally(session, version).as_dict(),
+        "tally": tally.as_dict(),
         "votes": plan_votes(session, version),
     }
     if vote is not None:
@@ -88,7 +99,7 @@ def _rule_set_detail(session, rule_set, vote=None) -> dict:
 @blp.route(VERSION_PATH + "/votes")
 class PlanVotes(MethodView):
     @permission_required("plans.read")
-    @blp.response(200, BallotBoxSchema)
+    @blp.response(200, PlanBallotBoxSchema)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, key: str, number: int):
         """The votes on a version and their tally under the rules that decide it."""
@@ -97,7 +108,7 @@ class PlanVotes(MethodView):
 
     @permission_required("changes.vote")
     @blp.arguments(VoteRequestSchema)
-    @blp.response(201, CastVoteSchema, description="the vote, the tally and the new state")
+    @blp.response(201, PlanCastVoteSchema, description="the vote, the tally and the new state")
     @blp.alt_response(403, schema=ErrorSchema, description="one's own change")
     @blp.alt_response(409, schema=ErrorSchema, description="not submitted, other hash, voted")
     @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
@@ -125,7 +136,10 @@ def version_impact(key: str, number: int):
         "plan": version.plan_key,
         "number": version.number,
         "state": version.state,
-        "content_hash": version.content_hash,
+        "content_hash": voted_hash(session, version),
+        "plan_content_hash": version.content_hash,
+        "effective_from": request.effective_from or version.effective_from,
+        "next_step": next_step(session, version),
         "as_of": request.as_of,
         "decided_under": request.rule_set.number,
         "retroactive": request.retroactive,

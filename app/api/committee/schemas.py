@@ -74,11 +74,34 @@ class CastVoteSchema(BallotBoxSchema):
     vote = ma.fields.Nested(VoteSchema)
 
 
-class ChangeRequestSchema(ma.Schema):
+class _PlanRequestFields(ma.Schema):
+    plan_content_hash = ma.fields.String(
+        metadata={"description": "the plan version's content hash (the engine's version)"}
+    )
+    effective_from = ma.fields.Date(
+        allow_none=True, metadata={"description": "set at submission; voted on with the plan"}
+    )
+    next_step = ma.fields.String(
+        metadata={"description": "one sentence: what the request waits for, or why it cannot move"}
+    )
+
+
+class PlanBallotBoxSchema(BallotBoxSchema, _PlanRequestFields):
+    """A plan version's ballot: `content_hash` is the change request's (the plan's
+    content, its effective date and the retroactive flag), the hash a vote names."""
+
+
+class PlanCastVoteSchema(CastVoteSchema, _PlanRequestFields):
+    pass
+
+
+class ChangeRequestSchema(_PlanRequestFields):
     plan = ma.fields.String()
     number = ma.fields.Integer()
     state = ma.fields.String()
-    content_hash = ma.fields.String()
+    content_hash = ma.fields.String(
+        metadata={"description": "what a vote names: the plan's content with its effective date"}
+    )
     as_of = ma.fields.Date(metadata={"description": "the submission date periods count back from"})
     decided_under = ma.fields.Integer(metadata={"description": "approval rules version"})
     retroactive = ma.fields.Boolean(

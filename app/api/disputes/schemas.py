@@ -1,8 +1,10 @@
 """Schemas of `/api/v1/disputes`: disputes, their history, and the request bodies."""
 
 import marshmallow as ma
+from sqlalchemy.orm import object_session
 
 from app.api.plans.schemas import UtcDateTime
+from governance.disputes import adjustment
 from governance.disputes.rules import (
     MAX_ATTACHMENT_NAME,
     MAX_ATTACHMENT_TEXT,
@@ -77,6 +79,15 @@ class DisputeSchema(ma.Schema):
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
     line = ma.fields.Nested(DisputeLineSchema)
+    outcome = ma.fields.Function(
+        lambda dispute: adjustment.outcome(object_session(dispute), dispute).as_dict(),
+        metadata={
+            "description": "where the dispute stands for the rep: `state` (its own, or for an"
+            " accepted one its adjustment's: pending_approval, approved, scheduled, paid,"
+            " rejected, withdrawn, expired), `text` (one sentence: paid in run N (period),"
+            " rejected with the reason...) and `adjustment` (exception, amount, run, reason)"
+        },
+    )
 
 
 class DisputeDetailSchema(DisputeSchema):

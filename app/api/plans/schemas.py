@@ -8,7 +8,9 @@ valid plan; `DOCUMENT_BODY` only documents it for OpenAPI.
 from datetime import UTC
 
 import marshmallow as ma
+from sqlalchemy.orm import object_session
 
+from governance.plans.progress import next_step
 from models.policy import VERSION_STATES
 
 
@@ -49,6 +51,13 @@ class VersionSchema(ma.Schema):
 
 class VersionDetailSchema(VersionSchema):
     document = ma.fields.String(metadata={"description": "the text as written"})
+    next_step = ma.fields.Function(
+        lambda version: next_step(object_session(version), version),
+        metadata={
+            "description": "one sentence: what the version waits for (the votes, by function"
+            " or role, the activation) or why it cannot move"
+        },
+    )
     transitions = ma.fields.List(ma.fields.Nested(TransitionSchema))
     plan_revision = ma.fields.Integer(
         attribute="plan.revision",
@@ -84,7 +93,11 @@ class DraftQuerySchema(ma.Schema):
 class TransitionRequestSchema(ma.Schema):
     effective_from = ma.fields.Date(
         load_default=None,
-        metadata={"description": "submit / approve: the first day this version governs"},
+        metadata={
+            "description": "submit (required): the first day this version governs, voted on"
+            " with it; approve: only the voted date (or, for a request submitted before dates"
+            " were voted on, its date)"
+        },
     )
     note = ma.fields.String(
         load_default=None,
