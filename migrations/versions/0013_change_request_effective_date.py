@@ -1,7 +1,7 @@
 """Change requests: the effective date voted on, and the hash a vote names.
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0012
 Create Date: 2026-12-03 06:00:00
 
 Reviewed by hand. A plan change request carries its effective date from submission; the
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 
 revision = '0013'
-down_revision = '0009'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

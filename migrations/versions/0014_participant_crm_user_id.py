@@ -1,7 +1,7 @@
 """Participants: the CRM user id their deals are owned under in CRM exports.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-03 06:00:00
 
 Reviewed by hand. A CRM export names an opportunity's owner by the CRM's own user id
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
