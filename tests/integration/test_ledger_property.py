@@ -1,8 +1,8 @@
 """The ledger invariant as a hypothesis state machine, on SQLite and PostgreSQL (issue 11).
 
 Random sequences over four quarters of 2025: deals added, corrected and cancelled,
-adjustment exceptions approved, plan versions activated with retroactive effect (FX:
-`change_fx` is the hook for dated rates), runs and re-runs, rejections, approvals and
+adjustment exceptions approved, plan versions activated with retroactive effect, dated
+EUR/USD rates imported (as corrections when they reach a locked period), runs and re-runs, rejections, approvals and
 locks, discards. After every lock, for every locked period P and every line position
 (participant, plan, deal, kind, rule), what locked runs paid for it (P's own line plus
 the locked prior-period adjustments of P at that position) is what the engine
@@ -103,7 +103,7 @@ class Ledger(RuleBasedStateMachine):
             {"id": p, "assignments": [{"plan": "ledger-plan", "start": "2025-01-01"}]}
             for p in PEOPLE
         ]
-        import_data(db, {"participants": people}, source="ledger")
+        import_data(db, {"participants": people, "fx": {"EUR/USD": "1.08"}}, source="ledger")
         db.commit()
         self.deals: dict[str, dict] = {}
         self.version = 0  # the data's version: +1 on every change
@@ -133,13 +133,14 @@ class Ledger(RuleBasedStateMachine):
         period=st.sampled_from(PERIODS),
         amount=st.integers(1, 40).map(lambda n: n * 1000),
         new=st.booleans(),
+        currency=st.sampled_from(["USD", "EUR"]),
     )
-    def add_deal(self, owner, period, amount, new):
+    def add_deal(self, owner, period, amount, new, currency):
         deal = {
             "id": f"D-{len(self.deals) + 1}",
             "type": "new" if new else "renewal",
             "amount": str(amount),
-            "currency": "USD",
+            "currency": currency,
             "close_date": _day(period, 20).isoformat(),
             "owner": owner,
         }
@@ -193,8 +194,16 @@ class Ledger(RuleBasedStateMachine):
         text = PLAN.format(rate=rate)
         self._changed(lambda: activate_plan(self.db, text=text, effective=date(2025, 1, 1)))
 
-    def change_fx(self):  # pragma: no cover - the hook for dated FX rates (issue 11)
-        """A rate change as a data change: a rule here once dated FX lands."""
+    @rule(
+        period=st.sampled_from(PERIODS),
+        offset=st.sampled_from([0, 30]),
+        rate=st.sampled_from(["1.05", "1.10", "1.12"]),
+    )
+    def change_fx(self, period, offset, rate):
+        """A dated EUR/USD rate; one reaching a locked period is imported as a correction
+        (the import refuses it otherwise), so later runs carry its adjustments."""
+        fx = [{"pair": "EUR/USD", "rate": rate, "from": _day(period, offset).isoformat()}]
+        self._changed(lambda: import_data(self.db, {"fx": fx}, source="ledger", correction=True))
 
     # ------------------------------------------------------------------ runs and the close
 
