@@ -1,17 +1,17 @@
 """The ledger invariant as a hypothesis state machine, on SQLite and PostgreSQL (issue 11).
 
-Random sequences over four quarters of 2025: deals added, corrected and cancelled,
-adjustment exceptions approved, plan versions activated with retroactive effect, dated
-EUR/USD rates imported (as corrections when they reach a locked period), runs and re-runs, rejections, approvals and
-locks, discards. After every lock, for every locked period P and every line position
-(participant, plan, deal, kind, rule), what locked runs paid for it (P's own line plus
-the locked prior-period adjustments of P at that position) is what the engine
-(`rules.evaluate`, what `accord evaluate` prints) computes for P over the data as it was
-when the last of those runs was built and locked: paid exactly once, never twice. Only a
-run built on the current data is approved (a stale draft is re-run first, as a comp
-admin would). At the end a settling run after the four quarters is locked and the sums
-per (participant, plan, deal, rule) over all locked runs equal the engine over the final
-data for every locked period.
+Random sequences over four quarters of 2025: deals added, corrected and cancelled (in
+USD and EUR), adjustment exceptions approved, plan versions activated with retroactive
+effect, dated EUR/USD rates imported (as corrections when they reach a locked period),
+runs and re-runs, rejections, approvals and locks, discards. After every lock, for every
+locked period P and every line position (participant, plan, deal, kind, rule), what
+locked runs paid for it (P's own line plus the locked prior-period adjustments of P at
+that position) is what the engine (`rules.evaluate`, what `accord evaluate` prints)
+computes for P over the data as it was when the last of those runs was built and locked:
+paid exactly once, never twice. Only a run built on the current data is approved (a
+stale draft is re-run first, as a comp admin would). At the end a settling run after the
+four quarters is locked and the sums per (participant, plan, deal, rule) over all locked
+runs equal the engine over the final data for every locked period.
 
 How the invariant reads the ledger: docs/payout-close.md, "Exactly once".
 """
