@@ -16,7 +16,7 @@ from config import Config, load_config
 
 
 def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] | None = None):
-    from app import database, errors, health
+    from app import database, errors, health, limits
     from app.api import register_api
     from app.auth import identity
     from app.auth.views import bp as auth_bp
@@ -37,6 +37,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     logging.basicConfig(level=app.config["LOG_LEVEL"])
     app.logger.setLevel(app.config["LOG_LEVEL"])
 
+    limits.init_app(app)
     database.init_app(app)
     identity.init_app(app)
     errors.register(app)

@@ -1,0 +1,67 @@
+"""Hostile numbers and nesting get a 4xx with the envelope, never a 500 (issue 12,
+items 1 and 2 for path ids and JSON bodies; app/limits.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.sessions import sign_in
+
+BEYOND = 2**63  # the driver raised OverflowError (a 500) before
+LARGEST = 2**31 - 1  # id columns are INTEGER
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/v1/statements/{BEYOND}",
+        f"/api/v1/statements/{LARGEST + 1}",
+        f"/api/v1/payout-runs/{BEYOND}",
+        f"/api/v1/exceptions/{BEYOND}",
+        f"/api/v1/disputes/{BEYOND}",
+        "/api/v1/statements/32589158477190044731",
+    ],
+)
+def test_an_api_id_beyond_the_database_range_is_a_404(client, make_user, token_for, url):
+    response = client.get(url, headers=token_for(make_user("comp_admin")))
+    assert response.status_code == 404
+    assert response.get_json()["code"] == 404
+
+
+def test_the_largest_id_is_looked_up_and_not_found(client, make_user, token_for):
+    headers = token_for(make_user("comp_admin"))
+    response = client.get(f"/api/v1/statements/{LARGEST}", headers=headers)
+    assert response.status_code == 404
+    assert response.get_json()["message"] != "Not Found"  # the view looked it up
+
+
+@pytest.mark.parametrize("page", ["/payout-runs/{}", "/exceptions/{}", "/statements/{}"])
+def test_a_page_id_beyond_the_database_range_is_a_404(client, make_user, page):
+    assert sign_in(client, make_user("comp_admin").email).status_code == 302
+    assert client.get(page.format(BEYOND)).status_code == 404
+    assert client.get(page.format(LARGEST)).status_code == 404
+
+
+def test_deeply_nested_json_is_refused_with_where(client, make_user, token_for):
+    headers = {**token_for(make_user("deal_desk")), "Content-Type": "application/json"}
+    body = "[" * 5000 + "]" * 5000
+    for url in ("/api/v1/exceptions", "/api/v1/me/tokens", "/api/v1/imports"):
+        response = client.post(url, data=body, headers=headers)
+        assert response.status_code == 422, url
+        envelope = response.get_json()
+        assert envelope["message"] == "The JSON body is nested too deeply; nothing was changed."
+        assert envelope["errors"] == [
+            {
+                "path": "$",
+                "message": "nested deeper than 64 levels (level 65 opens at character 64)",
+                "severity": "error",
+            }
+        ]
+
+
+def test_nesting_within_the_limit_reaches_validation(client, make_user, token_for):
+    headers = {**token_for(make_user("rep")), "Content-Type": "application/json"}
+    body = '{"name": ' + "[" * 60 + "]" * 60 + "}"
+    response = client.post("/api/v1/me/tokens", data=body, headers=headers)
+    assert response.status_code == 422
+    assert [e["path"] for e in response.get_json()["errors"]] == ["json.name"]
