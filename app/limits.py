@@ -4,6 +4,9 @@
   (INTEGER, 2**31-1 on PostgreSQL; `/statements/9223372036854775808`) matches no route
   (404), instead of reaching the driver and failing there (OverflowError or
   NumericValueOutOfRange: a 500).
+- `DatabaseInteger` (API schemas) and `bounded_int` (pages' query strings) keep every
+  integer a request carries within that range too: 422 with its location in the API;
+  on pages, out of range reads as absent, as a malformed number always did.
 - `refuse_deep_json`: a JSON body nested deeper than `MAX_JSON_DEPTH` is refused (422,
   the envelope, with where it gets too deep) before any parser recurses into it: Python's
   and webargs' parsers raise RecursionError (a 500) from about 970 levels.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+import marshmallow as ma
 from flask import Flask, request
 from flask_smorest import abort
 from werkzeug.routing import IntegerConverter
@@ -28,6 +32,22 @@ class DatabaseInt(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class DatabaseInteger(ma.fields.Integer):
+    """An integer field whose loaded values fit the INTEGER columns (±2**31-1)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validators.insert(0, ma.validate.Range(min=-ID_MAX, max=ID_MAX))
+
+
+def bounded_int(text: str) -> int:
+    """`type=` for `request.args.get`: a ValueError (so the default) outside ±2**31-1."""
+    value = int(text)
+    if abs(value) > ID_MAX:
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def json_depth_exceeded(body: bytes, limit: int = MAX_JSON_DEPTH) -> int | None:

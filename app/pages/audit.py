@@ -19,6 +19,7 @@ from flask import Blueprint, flash, render_template, request
 
 from app.auth.decorators import permission_required
 from app.database import db_session
+from app.limits import bounded_int
 from governance.auditing import log as audit_log
 
 bp = Blueprint("audit_pages", __name__, url_prefix="/audit")
@@ -41,7 +42,7 @@ def _day(name: str, problems: list[str]) -> date | None:
 def log():
     problems: list[str] = []
     since, until = _day("since", problems), _day("until", problems)
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=bounded_int)
     if page < 1:
         problems.append("page: expected 1 or more")
         page = 1

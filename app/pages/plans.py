@@ -21,6 +21,7 @@ from flask_login import current_user
 from app.auth.decorators import permission_required
 from app.database import db_session, unit_of_work
 from app.errors import on_refusal
+from app.limits import bounded_int
 from governance import accounts
 from governance.errors import DocumentRejected
 from governance.plans import lifecycle, lookup, review
@@ -101,8 +102,8 @@ def diff(key: str):
     session = db_session()
     found = review.plan_versions(session, key)
     numbers = [row["version"].number for row in found["versions"]]
-    old = request.args.get("from", type=int)
-    new = request.args.get("to", type=int)
+    old = request.args.get("from", type=bounded_int)
+    new = request.args.get("to", type=bounded_int)
     for name, picked in (("from", old), ("to", new)):
         if request.args.get(name) and picked is None:
             abort(400, description=f"{name}: expected a version number, got {request.args[name]!r}")

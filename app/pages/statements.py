@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from app.auth.decorators import login_required
 from app.database import db_session
+from app.limits import bounded_int
 from governance.permissions import has_permission
 from governance.statements import read as statements
 from rules.period import Period, PeriodError
@@ -39,7 +40,7 @@ def index():
         except PeriodError as exc:
             problem, period = str(exc), ""
     participant = request.args.get("participant", "").strip() or None
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", 1, type=bounded_int) or 1, 1)
     items = (
         statements.list_statements(session, current_user, period=period, participant=participant)
         if period

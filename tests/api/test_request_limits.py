@@ -65,3 +65,25 @@ def test_nesting_within_the_limit_reaches_validation(client, make_user, token_fo
     response = client.post("/api/v1/me/tokens", data=body, headers=headers)
     assert response.status_code == 422
     assert [e["path"] for e in response.get_json()["errors"]] == ["json.name"]
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("/api/v1/audit?actor_id=-6850875092363244793312", "query.actor_id"),
+        ("/api/v1/audit?page=32589158477190044731", "query.page"),
+        ("/api/v1/plans/ae-plan/diff?from=32589158477190044731&to=1", "query.from"),
+    ],
+)
+def test_a_query_integer_beyond_the_range_is_a_located_422(client, make_user, token_for, url, path):
+    response = client.get(url, headers=token_for(make_user("auditor")))
+    assert response.status_code == 422
+    assert [e["path"] for e in response.get_json()["errors"]] == [path]
+
+
+@pytest.mark.parametrize(
+    "page", ["/audit?page={}", "/statements?page={}", "/plans/ae-plan/diff?from={}&to=1"]
+)
+def test_a_page_query_integer_beyond_the_range_is_read_as_absent(client, make_user, page):
+    assert sign_in(client, make_user("auditor").email).status_code == 302
+    assert client.get(page.format(BEYOND)).status_code < 500

@@ -2,11 +2,13 @@
 
 import marshmallow as ma
 
+from app.limits import DatabaseInteger
+
 
 class AuditRecordSchema(ma.Schema):
-    id = ma.fields.Integer()
+    id = DatabaseInteger()
     at = ma.fields.String(metadata={"description": "UTC, as hashed: 2026-07-01T09:30:00.000000Z"})
-    actor_id = ma.fields.Integer(allow_none=True, metadata={"description": "null: the system"})
+    actor_id = DatabaseInteger(allow_none=True, metadata={"description": "null: the system"})
     action = ma.fields.String(metadata={"description": "e.g. plan_version.submitted"})
     object_type = ma.fields.String()
     object_id = ma.fields.String()
@@ -21,21 +23,21 @@ class AuditFilterSchema(ma.Schema):
     action = ma.fields.String(load_default=None)
     object_type = ma.fields.String(load_default=None)
     object_id = ma.fields.String(load_default=None)
-    actor_id = ma.fields.Integer(load_default=None)
+    actor_id = DatabaseInteger(load_default=None)
 
 
 class AuditPageQuerySchema(AuditFilterSchema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=500))
+    page = DatabaseInteger(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = DatabaseInteger(load_default=50, validate=ma.validate.Range(min=1, max=500))
 
 
 class AuditPageSchema(ma.Schema):
     items = ma.fields.List(
         ma.fields.Nested(AuditRecordSchema), metadata={"description": "newest first"}
     )
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
-    total = ma.fields.Integer()
+    page = DatabaseInteger()
+    per_page = DatabaseInteger()
+    total = DatabaseInteger()
 
 
 class FormatQuerySchema(ma.Schema):
@@ -48,6 +50,6 @@ class AuditExportQuerySchema(AuditFilterSchema, FormatQuerySchema):
 
 class VerificationSchema(ma.Schema):
     ok = ma.fields.Boolean()
-    first_broken_id = ma.fields.Integer(allow_none=True)
+    first_broken_id = DatabaseInteger(allow_none=True)
     reason = ma.fields.String(allow_none=True)
-    checked = ma.fields.Integer(metadata={"description": "records read"})
+    checked = DatabaseInteger(metadata={"description": "records read"})

@@ -8,6 +8,7 @@ through as objects.
 import marshmallow as ma
 
 from app.api.plans.schemas import UtcDateTime
+from app.limits import DatabaseInteger
 from models.approvals import DECISIONS, RULE_SET_STATES
 
 
@@ -26,8 +27,8 @@ class VoteRequestSchema(ma.Schema):
 
 
 class VoteSchema(ma.Schema):
-    id = ma.fields.Integer()
-    voter_id = ma.fields.Integer()
+    id = DatabaseInteger()
+    voter_id = DatabaseInteger()
     decision = ma.fields.String()
     content_hash = ma.fields.String()
     functions = ma.fields.List(ma.fields.String(), metadata={"description": "when voting"})
@@ -39,11 +40,11 @@ class VoteSchema(ma.Schema):
 class TallySchema(ma.Schema):
     rule = ma.fields.Dict(metadata={"description": "the quorum rule that decides"})
     outcome = ma.fields.String(metadata={"enum": ["open", "approved", "rejected"]})
-    approvals = ma.fields.Integer()
-    rejections = ma.fields.Integer()
+    approvals = DatabaseInteger()
+    rejections = DatabaseInteger()
     filled = ma.fields.Dict(
         keys=ma.fields.String(),
-        values=ma.fields.Integer(),
+        values=DatabaseInteger(),
         metadata={"description": "required function/role -> the voter filling it"},
     )
     missing = ma.fields.List(ma.fields.String())
@@ -53,7 +54,7 @@ class TallySchema(ma.Schema):
             "description": "whether the approvers and the members yet to vote can still approve"
         },
     )
-    undecided = ma.fields.Integer(
+    undecided = DatabaseInteger(
         allow_none=True, metadata={"description": "eligible members who have not voted"}
     )
     summary = ma.fields.String()
@@ -63,7 +64,7 @@ class BallotBoxSchema(ma.Schema):
     subject = ma.fields.String(metadata={"description": "ae-plan/3 or approval-rules/2"})
     state = ma.fields.String()
     content_hash = ma.fields.String()
-    decided_under = ma.fields.Integer(
+    decided_under = DatabaseInteger(
         allow_none=True, metadata={"description": "number of the approval rules that decide"}
     )
     tally = ma.fields.Nested(TallySchema)
@@ -97,13 +98,13 @@ class PlanCastVoteSchema(CastVoteSchema, _PlanRequestFields):
 
 class ChangeRequestSchema(_PlanRequestFields):
     plan = ma.fields.String()
-    number = ma.fields.Integer()
+    number = DatabaseInteger()
     state = ma.fields.String()
     content_hash = ma.fields.String(
         metadata={"description": "what a vote names: the plan's content with its effective date"}
     )
     as_of = ma.fields.Date(metadata={"description": "the submission date periods count back from"})
-    decided_under = ma.fields.Integer(metadata={"description": "approval rules version"})
+    decided_under = DatabaseInteger(metadata={"description": "approval rules version"})
     retroactive = ma.fields.Boolean(
         metadata={"description": "set at submission: may take effect in a locked payout period"}
     )
@@ -118,12 +119,12 @@ class ChangeRequestSchema(_PlanRequestFields):
 
 
 class RuleSetSchema(ma.Schema):
-    number = ma.fields.Integer()
+    number = DatabaseInteger()
     state = ma.fields.String(metadata={"enum": list(RULE_SET_STATES)})
     content_hash = ma.fields.String()
     rules = ma.fields.Dict()
-    decided_under = ma.fields.Integer(allow_none=True)
-    created_by_id = ma.fields.Integer(allow_none=True)
+    decided_under = DatabaseInteger(allow_none=True)
+    created_by_id = DatabaseInteger(allow_none=True)
     note = ma.fields.String(allow_none=True)
     created_at = UtcDateTime()
     decided_at = UtcDateTime(allow_none=True)

@@ -4,6 +4,7 @@ import marshmallow as ma
 from sqlalchemy.orm import object_session
 
 from app.api.plans.schemas import UtcDateTime
+from app.limits import DatabaseInteger
 from governance.disputes import adjustment
 from governance.disputes.rules import (
     MAX_ATTACHMENT_NAME,
@@ -31,8 +32,8 @@ class DisputeAttachmentSchema(ma.Schema):
 
 
 class DisputeLineSchema(ma.Schema):
-    id = ma.fields.Integer()
-    run_id = ma.fields.Integer()
+    id = DatabaseInteger()
+    run_id = DatabaseInteger()
     deal_id = ma.fields.String(allow_none=True)
     plan_key = ma.fields.String()
     kind = ma.fields.String()
@@ -43,9 +44,9 @@ class DisputeLineSchema(ma.Schema):
 
 
 class DisputeEventSchema(ma.Schema):
-    id = ma.fields.Integer()
+    id = DatabaseInteger()
     kind = ma.fields.String(metadata={"enum": list(EVENT_KINDS)})
-    actor_id = ma.fields.Integer(allow_none=True)
+    actor_id = DatabaseInteger(allow_none=True)
     actor = ma.fields.Function(
         lambda e: e.actor.name if e.actor else "system", metadata={"type": "string"}
     )
@@ -56,24 +57,24 @@ class DisputeEventSchema(ma.Schema):
 
 
 class DisputeSchema(ma.Schema):
-    id = ma.fields.Integer()
-    line_id = ma.fields.Integer(attribute="payout_line_id")
+    id = DatabaseInteger()
+    line_id = DatabaseInteger(attribute="payout_line_id")
     participant = ma.fields.String(attribute="participant_id")
     period = ma.fields.String()
-    filed_by_id = ma.fields.Integer(allow_none=True)
+    filed_by_id = DatabaseInteger(allow_none=True)
     reason = ma.fields.String()
     claimed_amount = ma.fields.Decimal(as_string=True, allow_none=True)
     state = ma.fields.String(metadata={"enum": list(DISPUTE_STATES)})
     resolution = ma.fields.String(allow_none=True)
-    resolved_by_id = ma.fields.Integer(allow_none=True)
+    resolved_by_id = DatabaseInteger(allow_none=True)
     resolved_at = UtcDateTime(allow_none=True)
-    exception_id = ma.fields.Integer(
+    exception_id = DatabaseInteger(
         allow_none=True, metadata={"description": "the adjustment exception an acceptance filed"}
     )
     due_on = ma.fields.Date()
     overdue = ma.fields.Boolean(metadata={"description": "unresolved after its due day"})
     escalated_at = UtcDateTime(allow_none=True)
-    version = ma.fields.Integer(
+    version = DatabaseInteger(
         metadata={"description": "optimistic-concurrency counter, also the ETag"}
     )
     created_at = UtcDateTime()
@@ -109,7 +110,7 @@ class DisputeListQuerySchema(ma.Schema):
 
 
 class DisputeFileSchema(ma.Schema):
-    line_id = ma.fields.Integer(required=True, strict=True)
+    line_id = DatabaseInteger(required=True, strict=True)
     reason = ma.fields.String(required=True, validate=ma.validate.Length(1, MAX_REASON))
     attachments = ma.fields.List(
         ma.fields.Nested(DisputeAttachmentSchema),
@@ -120,7 +121,7 @@ class DisputeFileSchema(ma.Schema):
 
 
 class DisputeExpected(ma.Schema):
-    expected_version = ma.fields.Integer(
+    expected_version = DatabaseInteger(
         load_default=None,
         strict=True,
         metadata={"description": "the version the change is based on (409 when stale)"},

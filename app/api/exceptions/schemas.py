@@ -11,6 +11,7 @@ import marshmallow as ma
 
 from app.api.committee.schemas import TallySchema, VoteSchema
 from app.api.plans.schemas import UtcDateTime
+from app.limits import DatabaseInteger
 from models.exceptions import EXCEPTION_KINDS, EXCEPTION_STATES, ROUTES
 
 
@@ -44,7 +45,7 @@ class ListQuerySchema(ma.Schema):
 
 
 class ExceptionSchema(ma.Schema):
-    id = ma.fields.Integer()
+    id = DatabaseInteger()
     label = ma.fields.String(metadata={"description": "EX-<id>, the id evaluations use"})
     kind = ma.fields.String(metadata={"enum": list(EXCEPTION_KINDS)})
     state = ma.fields.String(
@@ -63,12 +64,12 @@ class ExceptionSchema(ma.Schema):
     estimated_impact = ma.fields.String(metadata={"description": "net payout change"})
     impact_currency = ma.fields.String()
     route = ma.fields.String(metadata={"enum": list(ROUTES)})
-    decided_under = ma.fields.Integer(metadata={"description": "approval rules version"})
+    decided_under = DatabaseInteger(metadata={"description": "approval rules version"})
     expires_on = ma.fields.Date(allow_none=True)
     content_hash = ma.fields.String()
-    filed_by_id = ma.fields.Integer(allow_none=True)
-    dispute_id = ma.fields.Integer(allow_none=True)
-    version = ma.fields.Integer(metadata={"description": "send back to withdraw"})
+    filed_by_id = DatabaseInteger(allow_none=True)
+    dispute_id = DatabaseInteger(allow_none=True)
+    version = DatabaseInteger(metadata={"description": "send back to withdraw"})
     decision_note = ma.fields.String(allow_none=True)
     created_at = UtcDateTime()
     decided_at = UtcDateTime(allow_none=True)
@@ -89,6 +90,6 @@ class ExceptionDetailSchema(ExceptionSchema):
 
 class WithdrawSchema(ma.Schema):
     note = ma.fields.String(load_default=None, validate=ma.validate.Length(max=4000))
-    version = ma.fields.Integer(
+    version = DatabaseInteger(
         load_default=None, metadata={"description": "the version you read; stale: 409"}
     )

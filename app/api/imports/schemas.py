@@ -8,6 +8,7 @@ generator share one definition of valid data; the request body below only docume
 import marshmallow as ma
 
 from app.errors import ProblemSchema
+from app.limits import DatabaseInteger
 from governance.imports.csv_formats import KINDS
 from governance.imports.mapping import built_in_names
 
@@ -45,9 +46,9 @@ class ImportQuerySchema(ma.Schema):
 
 
 class CountsSchema(ma.Schema):
-    created = ma.fields.Integer()
-    updated = ma.fields.Integer()
-    unchanged = ma.fields.Integer()
+    created = DatabaseInteger()
+    updated = DatabaseInteger()
+    unchanged = DatabaseInteger()
 
 
 class FxChangeSchema(ma.Schema):
@@ -71,7 +72,7 @@ class ImportReportSchema(ma.Schema):
     )
     skipped = ma.fields.Dict(
         keys=ma.fields.String(validate=ma.validate.OneOf(KINDS)),
-        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer()),
+        values=ma.fields.Dict(keys=ma.fields.String(), values=DatabaseInteger()),
         metadata={
             "description": "rows a CRM mapping did not import, per kind and stage class: "
             '{"deals": {"lost": 2, "open": 5}}'

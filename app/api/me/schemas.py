@@ -2,9 +2,11 @@
 
 import marshmallow as ma
 
+from app.limits import DatabaseInteger
+
 
 class MeSchema(ma.Schema):
-    id = ma.fields.Integer()
+    id = DatabaseInteger()
     email = ma.fields.String()
     name = ma.fields.String()
     roles = ma.fields.List(ma.fields.String())
@@ -19,7 +21,7 @@ class TokenCreateSchema(ma.Schema):
 
 
 class TokenSchema(ma.Schema):
-    id = ma.fields.Integer()
+    id = DatabaseInteger()
     name = ma.fields.String()
     prefix = ma.fields.String()
     created_at = ma.fields.DateTime()

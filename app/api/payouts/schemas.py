@@ -5,6 +5,7 @@ import marshmallow as ma
 
 from app.api.committee.schemas import TallySchema, VoteRequestSchema, VoteSchema
 from app.errors import ProblemSchema
+from app.limits import DatabaseInteger
 from models.payouts import RUN_STATES
 
 
@@ -31,15 +32,15 @@ class StartRunSchema(ma.Schema):
 
 
 class RunSchema(ma.Schema):
-    id = ma.fields.Integer()
+    id = DatabaseInteger()
     period = ma.fields.String()
     period_start = ma.fields.Date()
     period_end = ma.fields.Date()
     state = ma.fields.String(metadata={"enum": list(RUN_STATES)})
-    version = ma.fields.Integer(
+    version = DatabaseInteger(
         metadata={"description": "1 when built, +1 per re-run that changed anything"}
     )
-    started_by_id = ma.fields.Integer(allow_none=True)
+    started_by_id = DatabaseInteger(allow_none=True)
     started_at = ma.fields.DateTime()
     finished_at = ma.fields.DateTime(allow_none=True)
     input_data_hash = ma.fields.String()
@@ -50,15 +51,15 @@ class RunSchema(ma.Schema):
     )
     exceptions_hash = ma.fields.String()
     result_hash = ma.fields.String(allow_none=True)
-    participant_count = ma.fields.Integer()
-    deal_count = ma.fields.Integer(metadata={"description": "deals closed in the period"})
-    statement_count = ma.fields.Integer()
-    line_count = ma.fields.Integer()
-    recomputed_count = ma.fields.Integer(
+    participant_count = DatabaseInteger()
+    deal_count = DatabaseInteger(metadata={"description": "deals closed in the period"})
+    statement_count = DatabaseInteger()
+    line_count = DatabaseInteger()
+    recomputed_count = DatabaseInteger(
         metadata={"description": "statements written by the last build"}
     )
-    progress_done = ma.fields.Integer(metadata={"description": "participants done"})
-    progress_total = ma.fields.Integer(metadata={"description": "participants of the period"})
+    progress_done = DatabaseInteger(metadata={"description": "participants done"})
+    progress_total = DatabaseInteger(metadata={"description": "participants of the period"})
     approved_at = ma.fields.DateTime(allow_none=True)
     locked_at = ma.fields.DateTime(allow_none=True)
 
@@ -93,18 +94,18 @@ class ChangeSchema(ma.Schema):
 
 
 class BuildSchema(ma.Schema):
-    number = ma.fields.Integer(metadata={"description": "1, 2, ...: every build"})
-    run_version = ma.fields.Integer(metadata={"description": "the run's version after it"})
+    number = DatabaseInteger(metadata={"description": "1, 2, ...: every build"})
+    run_version = DatabaseInteger(metadata={"description": "the run's version after it"})
     built_at = ma.fields.DateTime()
-    built_by_id = ma.fields.Integer(allow_none=True)
+    built_by_id = DatabaseInteger(allow_none=True)
     identical = ma.fields.Boolean(
         metadata={"description": "nothing changed since the previous build: votes kept"}
     )
     changes = ma.fields.List(
         ma.fields.Nested(ChangeSchema), metadata={"description": "since the previous build"}
     )
-    votes_kept = ma.fields.Integer()
-    votes_voided = ma.fields.Integer()
+    votes_kept = DatabaseInteger()
+    votes_voided = DatabaseInteger()
 
 
 class RunDetailSchema(RunSchema):
@@ -137,12 +138,12 @@ class PayableChangeSchema(MoneyChangeSchema):
 
 
 class ChangeTotalSchema(MoneyChangeSchema):
-    participants = ma.fields.Integer(metadata={"description": "participants moved"})
+    participants = DatabaseInteger(metadata={"description": "participants moved"})
 
 
 class PageQuerySchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=500))
+    page = DatabaseInteger(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = DatabaseInteger(load_default=50, validate=ma.validate.Range(min=1, max=500))
 
 
 class RunListQuerySchema(PageQuerySchema):
@@ -151,9 +152,9 @@ class RunListQuerySchema(PageQuerySchema):
 
 class RunPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(RunSchema), metadata={"description": "newest first"})
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
-    total = ma.fields.Integer()
+    page = DatabaseInteger()
+    per_page = DatabaseInteger()
+    total = DatabaseInteger()
 
 
 class LineQuerySchema(PageQuerySchema):
@@ -161,7 +162,7 @@ class LineQuerySchema(PageQuerySchema):
 
 
 class LineSchema(ma.Schema):
-    id = ma.fields.Integer()
+    id = DatabaseInteger()
     line_key = ma.fields.String(metadata={"description": "stable across re-runs"})
     participant = ma.fields.String(attribute="participant_id")
     deal = ma.fields.String(attribute="deal_id", allow_none=True)
@@ -175,7 +176,7 @@ class LineSchema(ma.Schema):
     rate = ma.fields.Decimal(as_string=True, allow_none=True)
     amount = ma.fields.Decimal(as_string=True)
     currency = ma.fields.String()
-    position = ma.fields.Integer()
+    position = DatabaseInteger()
     trace = ma.fields.List(ma.fields.Dict())
     adjusts_period = ma.fields.String(allow_none=True)
     reason = ma.fields.String(allow_none=True)
@@ -183,37 +184,37 @@ class LineSchema(ma.Schema):
 
 class LinePageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(LineSchema))
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
-    total = ma.fields.Integer()
+    page = DatabaseInteger()
+    per_page = DatabaseInteger()
+    total = DatabaseInteger()
 
 
 class JobCountsSchema(ma.Schema):
-    participant_count = ma.fields.Integer()
-    deal_count = ma.fields.Integer()
-    statement_count = ma.fields.Integer()
-    line_count = ma.fields.Integer()
-    recomputed_count = ma.fields.Integer()
+    participant_count = DatabaseInteger()
+    deal_count = DatabaseInteger()
+    statement_count = DatabaseInteger()
+    line_count = DatabaseInteger()
+    recomputed_count = DatabaseInteger()
 
 
 class JobSchema(ma.Schema):
-    id = ma.fields.Integer()
+    id = DatabaseInteger()
     period = ma.fields.String()
     state = ma.fields.String(metadata={"enum": ["queued", "building", "done", "failed"]})
-    progress_done = ma.fields.Integer(
+    progress_done = DatabaseInteger(
         metadata={"description": "participants evaluated and written so far"}
     )
-    progress_total = ma.fields.Integer(
+    progress_total = DatabaseInteger(
         metadata={"description": "participants of the period (0 until the build starts)"}
     )
-    run_id = ma.fields.Integer(allow_none=True, metadata={"description": "when done"})
+    run_id = DatabaseInteger(allow_none=True, metadata={"description": "when done"})
     run_url = ma.fields.String(allow_none=True)
     counts = ma.fields.Nested(
         JobCountsSchema, allow_none=True, metadata={"description": "the run's, when done"}
     )
     message = ma.fields.String(allow_none=True, metadata={"description": "why it failed"})
     problems = ma.fields.List(ma.fields.Nested(ProblemSchema))
-    started_by_id = ma.fields.Integer(allow_none=True)
+    started_by_id = DatabaseInteger(allow_none=True)
     created_at = ma.fields.DateTime()
     started_at = ma.fields.DateTime(allow_none=True)
     finished_at = ma.fields.DateTime(allow_none=True)
@@ -229,9 +230,9 @@ class JobListQuerySchema(PageQuerySchema):
 
 class JobPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(JobSchema), metadata={"description": "newest first"})
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
-    total = ma.fields.Integer()
+    page = DatabaseInteger()
+    per_page = DatabaseInteger()
+    total = DatabaseInteger()
 
 
 class RunVoteRequestSchema(VoteRequestSchema):
@@ -239,7 +240,7 @@ class RunVoteRequestSchema(VoteRequestSchema):
 
 
 class RunBallotSchema(ma.Schema):
-    run = ma.fields.Integer()
+    run = DatabaseInteger()
     period = ma.fields.String(metadata={"description": "2026-Q3"})
     state = ma.fields.String(metadata={"enum": list(RUN_STATES)})
     content_hash = ma.fields.String(
@@ -265,11 +266,11 @@ class DiscardRequestSchema(ma.Schema):
 
 class LockedRunSchema(RunBallotSchema):
     locked_at = ma.fields.DateTime()
-    locked_by_id = ma.fields.Integer(allow_none=True)
+    locked_by_id = DatabaseInteger(allow_none=True)
 
 
 class BuildChangesQuerySchema(PageQuerySchema):
-    build = ma.fields.Integer(
+    build = DatabaseInteger(
         load_default=None,
         validate=ma.validate.Range(min=1),
         metadata={"description": "which build (default: the latest)"},
@@ -285,6 +286,6 @@ class BuildChangesPageSchema(ma.Schema):
         ma.fields.Nested(PayableChangeSchema),
         metadata={"description": "participants whose payable moved, largest move first"},
     )
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
-    total = ma.fields.Integer()
+    page = DatabaseInteger()
+    per_page = DatabaseInteger()
+    total = DatabaseInteger()

@@ -10,6 +10,7 @@ from datetime import UTC
 import marshmallow as ma
 from sqlalchemy.orm import object_session
 
+from app.limits import DatabaseInteger
 from governance.plans.progress import next_step
 from models.policy import VERSION_STATES
 
@@ -27,14 +28,14 @@ class UtcDateTime(ma.fields.DateTime):
 class TransitionSchema(ma.Schema):
     from_state = ma.fields.String(allow_none=True)
     to_state = ma.fields.String()
-    actor_id = ma.fields.Integer(allow_none=True)
+    actor_id = DatabaseInteger(allow_none=True)
     at = UtcDateTime()
     note = ma.fields.String(allow_none=True)
 
 
 class VersionSchema(ma.Schema):
     plan = ma.fields.String(attribute="plan_key")
-    number = ma.fields.Integer()
+    number = DatabaseInteger()
     state = ma.fields.String(metadata={"enum": list(VERSION_STATES)})
     content_hash = ma.fields.String(
         metadata={"description": "sha256 of the canonical document (the engine's version)"}
@@ -43,8 +44,8 @@ class VersionSchema(ma.Schema):
     recorded_at = UtcDateTime(
         allow_none=True, metadata={"description": "record time: when it was put in force"}
     )
-    created_by_id = ma.fields.Integer(allow_none=True)
-    submitted_by_id = ma.fields.Integer(allow_none=True)
+    created_by_id = DatabaseInteger(allow_none=True)
+    submitted_by_id = DatabaseInteger(allow_none=True)
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
 
@@ -59,7 +60,7 @@ class VersionDetailSchema(VersionSchema):
         },
     )
     transitions = ma.fields.List(ma.fields.Nested(TransitionSchema))
-    plan_revision = ma.fields.Integer(
+    plan_revision = DatabaseInteger(
         attribute="plan.revision",
         metadata={"description": "the plan's revision: send it as If-Match to change it"},
     )
@@ -68,10 +69,10 @@ class VersionDetailSchema(VersionSchema):
 class PlanSchema(ma.Schema):
     key = ma.fields.String()
     title = ma.fields.String()
-    latest_number = ma.fields.Integer()
-    active_number = ma.fields.Integer(allow_none=True)
-    draft_number = ma.fields.Integer(allow_none=True)
-    revision = ma.fields.Integer(
+    latest_number = DatabaseInteger()
+    active_number = DatabaseInteger(allow_none=True)
+    draft_number = DatabaseInteger(allow_none=True)
+    revision = DatabaseInteger(
         metadata={"description": "optimistic-concurrency counter, also the ETag"}
     )
     created_at = UtcDateTime()
@@ -84,7 +85,7 @@ class PlanDetailSchema(PlanSchema):
 
 class DraftQuerySchema(ma.Schema):
     note = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000))
-    expected_revision = ma.fields.Integer(
+    expected_revision = DatabaseInteger(
         load_default=None,
         metadata={"description": "the plan revision the edit is based on (409 when stale)"},
     )
@@ -104,7 +105,7 @@ class TransitionRequestSchema(ma.Schema):
         validate=ma.validate.Length(max=2000),
         metadata={"description": "why; required to reject"},
     )
-    expected_revision = ma.fields.Integer(
+    expected_revision = DatabaseInteger(
         load_default=None, metadata={"description": "optional check (409 when stale)"}
     )
     retroactive = ma.fields.Boolean(
@@ -117,8 +118,8 @@ class TransitionRequestSchema(ma.Schema):
 
 
 class DiffQuerySchema(ma.Schema):
-    from_ = ma.fields.Integer(required=True, data_key="from", validate=ma.validate.Range(min=1))
-    to = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    from_ = DatabaseInteger(required=True, data_key="from", validate=ma.validate.Range(min=1))
+    to = DatabaseInteger(required=True, validate=ma.validate.Range(min=1))
 
 
 class GoverningQuerySchema(ma.Schema):

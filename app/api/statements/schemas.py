@@ -6,6 +6,7 @@ JSON numbers, as in the engine's own output.
 
 import marshmallow as ma
 
+from app.limits import DatabaseInteger
 from models.payouts import LINE_KINDS, RUN_STATES
 from rules.period import Period, PeriodError
 
@@ -21,8 +22,8 @@ MONEY = {"description": "exact decimal, 2 places", "example": "2690.00"}
 
 
 class StatementSchema(ma.Schema):
-    id = ma.fields.Integer()
-    run_id = ma.fields.Integer()
+    id = DatabaseInteger()
+    run_id = DatabaseInteger()
     period = ma.fields.String(metadata={"example": "2026-Q3"})
     run_state = ma.fields.String(metadata={"enum": list(RUN_STATES)})
     participant = ma.fields.String()
@@ -40,7 +41,7 @@ class StatementSchema(ma.Schema):
     draw = ma.fields.String(metadata=MONEY)
     draw_balance = ma.fields.String(metadata=MONEY)
     payable = ma.fields.String(metadata=MONEY)
-    line_count = ma.fields.Integer()
+    line_count = DatabaseInteger()
 
 
 class LineExplanationSchema(ma.Schema):
@@ -71,9 +72,9 @@ class FxUsedSchema(ma.Schema):
 
 
 class StatementLineSchema(ma.Schema):
-    id = ma.fields.Integer()
+    id = DatabaseInteger()
     line_key = ma.fields.String(metadata={"description": "stable across re-runs"})
-    position = ma.fields.Integer()
+    position = DatabaseInteger()
     kind = ma.fields.String(metadata={"enum": list(LINE_KINDS)})
     deal = ma.fields.String(allow_none=True)
     rule = ma.fields.String(allow_none=True)
@@ -114,7 +115,7 @@ class StatementListSchema(ma.Schema):
 
 class StatementPeriodSchema(ma.Schema):
     period = ma.fields.String()
-    run_id = ma.fields.Integer()
+    run_id = DatabaseInteger()
     run_state = ma.fields.String(metadata={"enum": list(RUN_STATES)})
 
 
@@ -126,7 +127,7 @@ class StatementPeriodListSchema(ma.Schema):
 
 class StatementQuerySchema(ma.Schema):
     period = ma.fields.String(load_default=None, validate=_period, metadata={"example": "2026-Q3"})
-    run = ma.fields.Integer(load_default=None, metadata={"description": "a payout run id"})
+    run = DatabaseInteger(load_default=None, metadata={"description": "a payout run id"})
     participant = ma.fields.String(load_default=None)
 
 
