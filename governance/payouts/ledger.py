@@ -87,18 +87,20 @@ def _paid_since(
     for line in payout_adjustments.persisted_lines(session, locked, people):
         if line.status == "payable":
             paid[line.position] += line.amount
+    # What each carried row adjusts, read once from its persisted form.
+    adjusted = [
+        payout_adjustments.persisted_position(payout_adjustments.paid_line(row))[1] for row in rows
+    ]
     if run.state != "draft":  # persisted_lines counted the run's own lines: not "since"
-        for row in rows:
-            moved = payout_adjustments.persisted_position(payout_adjustments.paid_line(row))
+        for row, line in zip(rows, adjusted, strict=True):
             if row.status == "payable":
-                paid[moved[1].position] -= Decimal(row.amount).quantize(ZERO)
+                paid[line.position] -= Decimal(row.amount).quantize(ZERO)
     out = []
-    for row in rows:
-        moved = payout_adjustments.persisted_position(payout_adjustments.paid_line(row))
+    for row, line in zip(rows, adjusted, strict=True):
         step = next(s for s in row.trace if s.get("step") == payout_adjustments.STEP)
-        was, now = Decimal(step["old"]), paid[moved[1].position]
+        was, now = Decimal(step["old"]), paid[line.position]
         if was != now:
-            what = f"{row.participant_id}'s {moved[1].kind} line" + (
+            what = f"{row.participant_id}'s {line.kind} line" + (
                 f" on deal {row.deal_id}" if row.deal_id else ""
             )
             out.append(
