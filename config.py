@@ -3,7 +3,9 @@
 `DATABASE_URL` (default: a SQLite file under `instance/`), `SECRET_KEY` (a per-process
 dev key when unset; required in production), `LOG_LEVEL`, `ACCORD_ENV`
 (`development`, `production`, `test`), `ACCORD_DISPUTE_DUE_BUSINESS_DAYS` (default: the
-disputes' own, 10). `load_config()` picks the class; governance receives what it reads.
+disputes' own, 10), `ACCORD_BROKER_URL` (Celery's broker; default: a SQLite file under
+`instance/`, see docs/deployment.md) and `ACCORD_BROKER_VISIBILITY_TIMEOUT` (seconds).
+`load_config()` picks the class; governance receives what it reads.
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ INSTANCE_DIR = Path(os.environ.get("ACCORD_INSTANCE_DIR", ROOT / "instance"))
 
 def _default_database_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'accord.db'}"
+
+
+def _default_broker_url() -> str:
+    # The embedded broker: kombu's SQLAlchemy transport on a SQLite file of its own (not
+    # the app's database, whose only write lock a payout run holds while it builds).
+    return f"sqla+sqlite:///{INSTANCE_DIR / 'broker.sqlite'}"
 
 
 DUE_DAYS_ENV = "ACCORD_DISPUTE_DUE_BUSINESS_DAYS"
@@ -78,6 +86,14 @@ class Config:
     # Largest import body accepted over HTTP.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
+    # Celery (app/tasks/): the broker, and how long a delivered task may run unacknowledged
+    # before Redis hands it to another worker (longer than the longest payout run).
+    BROKER_URL: str | None = None
+    BROKER_VISIBILITY_TIMEOUT = 6 * 3600
+    # Tasks run in the calling process, at once (only the API-contract tests; never the
+    # browser's path in a deployment: the request would wait for the whole run).
+    TASKS_EAGER = False
+
     @classmethod
     def finalize(cls) -> dict:
         values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
@@ -87,6 +103,16 @@ class Config:
             env.get("DATABASE_URL") or values["DATABASE_URL"] or _default_database_url()
         )
         values["LOG_LEVEL"] = env.get("LOG_LEVEL", values["LOG_LEVEL"]).upper()
+        values["BROKER_URL"] = (
+            env.get("ACCORD_BROKER_URL") or values["BROKER_URL"] or _default_broker_url()
+        )
+        timeout = env.get("ACCORD_BROKER_VISIBILITY_TIMEOUT", "").strip()
+        if timeout:
+            if not timeout.isdigit() or int(timeout) < 1:
+                raise RuntimeError(
+                    f"ACCORD_BROKER_VISIBILITY_TIMEOUT={timeout!r}: expected seconds, 1 or more"
+                )
+            values["BROKER_VISIBILITY_TIMEOUT"] = int(timeout)
         days = dispute_due_business_days(env)
         if days is not None:
             values["DISPUTE_DUE_BUSINESS_DAYS"] = days
@@ -109,6 +135,10 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     DATABASE_URL = "sqlite://"
     WTF_CSRF_ENABLED = True
+    # The API-contract tests run tasks in the request; tests of the queue start real
+    # Redis servers and Celery workers and turn this off (tests/support/workers.py).
+    TASKS_EAGER = True
+    BROKER_URL = "memory://"
 
 
 class ProductionConfig(Config):

@@ -1,6 +1,7 @@
 """The `accord` command: Flask's CLI group bound to the app, plus Accord's own commands.
 
-`accord run`, `accord routes`, `accord shell` come from Flask; `accord db ...`,
+`accord routes`, `accord shell` come from Flask; `accord run` is Flask's with a worker
+beside it, `accord worker` and `accord serve` the production processes; `accord db ...`,
 `accord import`, `accord demo`, `accord users ...` work on the database; `accord
 evaluate|lint|test` come from `rules.commands` and need no database at all.
 """
@@ -13,6 +14,7 @@ import click
 from flask.cli import FlaskGroup
 
 from app.commands.db import db
+from app.commands.runtime import run, serve, worker
 from app.commands.users import tokens, users
 
 
@@ -33,7 +35,7 @@ def main() -> None:
     """Accord: incentive-compensation rules, governance and payouts."""
 
 
-for _command in (db, users, tokens):
+for _command in (db, users, tokens, run, worker, serve):
     main.add_command(_command)
 
 for _module in (

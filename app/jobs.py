@@ -1,34 +1,30 @@
-"""Payout run jobs: a run of a period requested now, built by a worker thread, polled.
+"""Payout run jobs: a run of a period requested now, built by a Celery worker, polled.
 
-    job = create_job(session, actor, "2026-Q3")  # queued; flushes, the caller commits
-    submit(job.id)                               # the worker: building -> done | failed
-    job_status(sessionmaker, job.id)             # state, progress, counts, problems
+    job_id = queue_job(actor, "2026-Q3")   # committed queued, then its task published
+    execute_job(sessions, job_id, ...)     # the worker (app/tasks/payout_runs.py)
+    job_status(sessionmaker, job_id)       # state, progress, counts, problems
 
-The run is `start_run`, ONE transaction; the job row around it is written in short
-transactions of this module's own (building, progress, failed), `done` in the run's, so
-a job is never done without its run. Progress is also kept in this process (on SQLite
-the build holds the only write lock). A job whose worker is gone (this host and a dead
-pid, or this process and no thread on it) reads failed and is marked so, in a
-transaction of its own, which frees its period; other hosts' jobs are not judged.
+The database is the source of truth: the job row is committed before its task is
+published (a job whose publish fails is deleted again: 503, nothing written; one whose
+web process died in between is published again by the sweep). The run is `start_run`,
+ONE transaction, in which the job also becomes `done`; a task delivered twice (a lost
+worker, a sweep) finds the job done or failed and does nothing, or waits on the job's
+lock while the other delivery builds. Progress: the job row on PostgreSQL, a small file
+beside the database on SQLite (whose only write lock the build holds).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
 import time
-from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.database import database
+from app.job_progress import ProgressFiles
 from governance import audit
 from governance.errors import Conflict, GovernanceError, NotFound, RunRejected
 from governance.paging import page
@@ -43,120 +39,54 @@ from rules.problems import Problem
 log = logging.getLogger(__name__)
 
 OBJECT_TYPE = "payout_run_job"
-STOPPED = "The process building it stopped before the run was committed; nothing was written."
-UNEXPECTED = "The run failed unexpectedly (see the server log); nothing was written."
-# At most one progress write per this many seconds (PostgreSQL): a write per batch of
-# 250 statements is cheap, but a fast run should not double its commits for it.
+UNEXPECTED = "The run failed unexpectedly (see the worker's log); nothing was written."
+LOST = (
+    "The run was started {n} times and its worker was lost each time (killed, out of "
+    "memory?); nothing was written. See the worker's log."
+)
+MAX_ATTEMPTS = 3  # deliveries that may claim a job before it is failed
+# At most one progress write per this many seconds: a write per batch of 250
+# statements is cheap, but a fast run should not double its commits for it.
 PROGRESS_EVERY = 1.0
+# A queued job whose task was never published is published again after this long.
+STRANDED_AFTER = timedelta(seconds=60)
 
 
-class _Registry:
-    """Jobs this process is working on (queued or building) and their progress; and the
-    jobs whose final state it has committed.
-
-    The latter closes a race: a reader may load a job as building just before the worker
-    commits it done and lets go of it; the job is then not stale, only read early.
-    Keyed by id and creation time (ids of rolled-back rows are reused on SQLite).
-    """
-
-    KEEP = 10_000  # finished jobs remembered (oldest forgotten first)
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._jobs: dict[int, tuple[int, int] | None] = {}
-        self._finished: OrderedDict[int, Any] = OrderedDict()
-
-    def add(self, job_id: int) -> None:
-        with self._lock:
-            self._jobs[job_id] = None
-
-    def update(self, job_id: int, done: int, total: int) -> None:
-        with self._lock:
-            if job_id in self._jobs:
-                self._jobs[job_id] = (done, total)
-
-    def discard(self, job_id: int) -> None:
-        with self._lock:
-            self._jobs.pop(job_id, None)
-
-    def get(self, job_id: int) -> tuple[bool, tuple[int, int] | None]:
-        with self._lock:
-            return job_id in self._jobs, self._jobs.get(job_id)
-
-    def finish(self, job_id: int, created_at: Any) -> None:
-        with self._lock:
-            self._finished[job_id] = created_at
-            while len(self._finished) > self.KEEP:
-                self._finished.popitem(last=False)
-
-    def finished(self, job_id: int, created_at: Any) -> bool:
-        with self._lock:
-            return job_id in self._finished and self._finished[job_id] == created_at
+class TryLater(Exception):
+    """The job cannot be worked on now (its lock is held, the database is unreachable):
+    the task is retried later; nothing was written."""
 
 
-registry = _Registry()
+# --------------------------------------------------------------------------- queuing
 
 
-def this_worker() -> str:
-    # Read at each call, not at import: a forked server worker has its own pid.
-    return f"{socket.gethostname()}:{os.getpid()}"
+def create_job(
+    session: Session, actor: Any | None, period: str, *, early: bool = False
+) -> PayoutRunJob:
+    """Queue a run of `period`; flushes, the caller commits, then publishes its task.
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0: only checks that the process exists
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
-
-
-def is_stale(job: PayoutRunJob) -> bool:
-    """True when the job is queued or building but nothing is working on it any more."""
-    if job.state not in ACTIVE_STATES or not job.worker:
-        return False
-    host, _, pid_text = job.worker.rpartition(":")
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False  # another host's process cannot be checked from here
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return not registry.get(job.id)[0] and not registry.finished(job.id, job.created_at)
-    return not _pid_alive(pid)
-
-
-# --------------------------------------------------------------------------- starting
-
-
-def create_job(session: Session, actor: Any | None, period: str) -> PayoutRunJob:
-    """Queue a run of `period` for this process; flushes, the caller commits.
-
-    Refuses a bad period (RunRejected, before anything is queued) and a second job of a
-    period while one is queued or building (Conflict). The job is in this process's
-    registry from here on: the caller hands it to its worker (or calls `forget` if its
-    commit fails).
+    Refuses a bad period (RunRejected, before anything is queued), one not begun unless
+    `early` (start_run audits it), and a second job of a period while one is queued or
+    building (Conflict: the partial unique index decides between simultaneous requests).
     """
     require(actor, "payouts.run", "Starting a payout run")
     try:
         target = Period.parse(period)
     except PeriodError as exc:
         raise RunRejected("Not a period.", [Problem("period", str(exc))]) from None
-    check_begun(target)  # an early run is built in the request, not queued
-    for active in session.scalars(
+    check_begun(target, early=early)
+    active = session.scalars(
         select(PayoutRunJob).where(
             PayoutRunJob.period == target.name, PayoutRunJob.state.in_(ACTIVE_STATES)
         )
-    ):
-        if not _reap(session, active):
-            raise Conflict(
-                f"A run of {target.name} is already {active.state} (job {active.id}).",
-                [Problem("period", f"job {active.id} is {active.state}")],
-            )
+    ).first()
+    if active is not None:
+        raise _busy(target.name, active)
     job = PayoutRunJob(
         period=target.name,
         state="queued",
+        early=early,
         started_by_id=getattr(actor, "id", None),
-        worker=this_worker(),
         problems=[],
     )
     session.add(job)
@@ -165,88 +95,159 @@ def create_job(session: Session, actor: Any | None, period: str) -> PayoutRunJob
     except IntegrityError:
         raise Conflict(f"A run of {target.name} was queued at the same moment.") from None
     except OperationalError:
-        # SQLite: another run holds the write lock for its whole build (busy timeout).
+        # SQLite: a run being built holds the only write lock (busy timeout).
         raise Conflict(
             "Another payout run is being built (the database has one writer); "
             "start this one when it has finished."
         ) from None
-    registry.add(job.id)
     return job
 
 
-def forget(job_id: int) -> None:
-    """The job will not be executed by this process (its creation was rolled back)."""
-    registry.discard(job_id)
+def _busy(period: str, active: PayoutRunJob) -> Conflict:
+    return Conflict(
+        f"A run of {period} is already {active.state} (job {active.id}).",
+        [Problem("period", f"job {active.id} is {active.state}")],
+    )
+
+
+def mark_published(sessions: sessionmaker, job_id: int) -> None:
+    """The broker took the job's task (best effort: if this write fails, the sweep
+    publishes it again, which is harmless)."""
+    try:
+        with sessions() as session:
+            session.execute(
+                update(PayoutRunJob)
+                .where(PayoutRunJob.id == job_id, PayoutRunJob.published_at.is_(None))
+                .values(published_at=utcnow())
+            )
+            session.commit()
+    except OperationalError:
+        log.warning("payout run job %s: published, but not recorded as such", job_id)
+
+
+def withdraw(sessions: sessionmaker, job_id: int) -> None:
+    """Delete a queued job whose task the broker refused: nothing is left written."""
+    with sessions() as session:
+        session.execute(
+            delete(PayoutRunJob).where(
+                PayoutRunJob.id == job_id,
+                PayoutRunJob.state == "queued",
+                PayoutRunJob.published_at.is_(None),
+            )
+        )
+        session.commit()
+
+
+def stranded(sessions: sessionmaker, *, everything_active: bool = False) -> list[int]:
+    """Jobs to publish again: queued for a while and never published; with
+    `everything_active` every queued or building job (a worker starting on a broker
+    that does not redeliver: nothing else can be working on them)."""
+    stmt = select(PayoutRunJob.id).where(PayoutRunJob.state.in_(ACTIVE_STATES))
+    if not everything_active:
+        stmt = stmt.where(
+            PayoutRunJob.state == "queued",
+            PayoutRunJob.published_at.is_(None),
+            PayoutRunJob.created_at < utcnow() - STRANDED_AFTER,
+        )
+    with sessions() as session:
+        return list(session.scalars(stmt.order_by(PayoutRunJob.id)))
 
 
 # --------------------------------------------------------------------------- executing
 
 
 class _Progress:
-    """start_run's progress callback: the registry always, the row on PostgreSQL."""
+    """start_run's progress callback: the job row (PostgreSQL) or the progress file."""
 
-    def __init__(
-        self, sessions: sessionmaker, job_id: int, write_row: bool, observer: Progress | None
-    ) -> None:
-        self.sessions, self.job_id, self.write_row = sessions, job_id, write_row
-        self.observer = observer
+    def __init__(self, sessions: sessionmaker, job_id: int, observer: Progress | None) -> None:
+        self.sessions, self.job_id, self.observer = sessions, job_id, observer
+        self.files = ProgressFiles.of(sessions)
         self.last = float("-inf")
 
     def __call__(self, done: int, total: int) -> None:
-        registry.update(self.job_id, done, total)
         now = time.monotonic()
-        if self.write_row and (now - self.last >= PROGRESS_EVERY or done >= total):
+        if now - self.last >= PROGRESS_EVERY or done >= total:
             self.last = now
-            # Its own session: a transaction apart from the run's, committed at once.
-            with self.sessions() as side:
-                side.execute(
-                    update(PayoutRunJob)
-                    .where(PayoutRunJob.id == self.job_id, PayoutRunJob.state == "building")
-                    .values(progress_done=done, progress_total=total, heartbeat_at=utcnow())
-                )
-                side.commit()
+            if self.files is not None:
+                self.files.put(self.job_id, done, total)
+            else:  # its own transaction, apart from the run's, committed at once
+                with self.sessions() as side:
+                    side.execute(
+                        update(PayoutRunJob)
+                        .where(PayoutRunJob.id == self.job_id, PayoutRunJob.state == "building")
+                        .values(progress_done=done, progress_total=total, heartbeat_at=utcnow())
+                    )
+                    side.commit()
         if self.observer is not None:
             self.observer(done, total)
 
 
-def execute_job(sessions: sessionmaker, job_id: int, *, on_progress: Progress | None = None) -> str:
-    """Build the job's run (the worker's side); returns the job's final state.
+def execute_job(
+    sessions: sessionmaker,
+    job_id: int,
+    *,
+    actor_id: int | None = None,
+    worker: str | None = None,
+    on_progress: Progress | None = None,
+) -> str:
+    """Build the job's run (a worker's side); returns the job's final state, or the
+    state it was found in when there was nothing to do.
 
-    `sessions` makes the worker's own sessions (never a request's session). Refusals of
-    the run (RunRejected, Conflict, NotAllowed...) and any other error leave the job
-    failed with the message and problems; the run's transaction is rolled back.
-    `on_progress(done, total)` is called after each progress report, in the worker
-    while the run's transaction is open (tests observe the job from there).
+    Idempotent: only a queued or building job is claimed (building: a delivery after a
+    lost worker); the build then takes the job's lock and reads the job again, so a
+    second delivery waits for the first and finds it done. Refusals and errors of the
+    build leave the job failed with the message and problems, nothing of the run
+    written. TryLater when the lock or the database is not to be had now.
+    `on_progress(done, total)` is called in the worker while the run's transaction is
+    open (tests observe the job from there).
     """
-    try:
-        begun = _begin(sessions, job_id)
-        if isinstance(begun, str):
-            return begun
-        state = _build(sessions, job_id, *begun[:3], on_progress)
-        registry.finish(job_id, begun[3])  # committed: a reader may still hold it as building
-        return state
-    except Exception:
-        # The job's own bookkeeping failed (the database is gone, or SQLite's write lock
-        # stayed taken): the job is left as it was; once this process no longer works
-        # on it (the registry, below), it reads as failed.
-        log.exception("payout run job %s: could not be run or recorded", job_id)
+    claimed = _claim(sessions, job_id, worker)
+    if isinstance(claimed, str):
+        return claimed
+    period, started_by, early = claimed
+    if actor_id is not None and actor_id != started_by:
+        _fail(sessions, job_id, "The task does not match its job; nothing was written.", (), None)
         return "failed"
+    progress = _Progress(sessions, job_id, on_progress)
+    try:
+        return _build(sessions, job_id, started_by, period, early, progress)
     finally:
-        registry.discard(job_id)
+        if progress.files is not None:
+            progress.files.drop(job_id)
 
 
-def _begin(sessions: sessionmaker, job_id: int) -> str | tuple[int | None, str, str, Any]:
-    """queued -> building, committed; its state instead when it is not queued."""
-    with sessions() as session:
-        job = session.get(PayoutRunJob, job_id)
-        if job is None or job.state != "queued":
-            return job.state if job is not None else "missing"
-        job.state = "building"
-        job.started_at = job.heartbeat_at = utcnow()
-        job.worker = this_worker()
-        dialect = session.get_bind().dialect.name
-        session.commit()
-        return job.started_by_id, job.period, dialect, job.created_at
+def _claim(sessions: sessionmaker, job_id: int, worker: str | None) -> str | tuple:
+    """queued|building -> building (attempts + 1), committed; else the state found."""
+    try:
+        with sessions() as session:
+            job = session.get(PayoutRunJob, job_id)
+            if job is None or job.state not in ACTIVE_STATES:
+                return job.state if job is not None else "missing"
+            if job.attempts >= MAX_ATTEMPTS:
+                _mark_failed(session, job, LOST.format(n=job.attempts), (), None)
+                session.commit()
+                return "failed"
+            job.state, job.attempts, job.worker = "building", job.attempts + 1, worker
+            job.started_at = job.started_at or utcnow()
+            job.heartbeat_at = utcnow()
+            session.commit()
+            return job.period, job.started_by_id, job.early
+    except OperationalError as exc:  # SQLite's write lock taken, or the database gone
+        raise TryLater(str(exc.orig or exc)) from exc
+
+
+def _lock(session: Session, job_id: int) -> PayoutRunJob | None:
+    """Take the job's lock for the run's transaction and read the job again under it."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Blocks while another delivery of the job builds; released at commit/rollback.
+        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": 8013, "id": job_id})
+    else:  # SQLite: the write lock, taken now (one writer): busy while another builds
+        session.execute(
+            update(PayoutRunJob).where(PayoutRunJob.id == job_id).values(heartbeat_at=utcnow())
+        )
+    again = select(PayoutRunJob).where(PayoutRunJob.id == job_id)
+    job = session.scalars(again.execution_options(populate_existing=True)).one_or_none()
+    return job if job is not None and job.state == "building" else None
 
 
 def _build(
@@ -254,21 +255,27 @@ def _build(
     job_id: int,
     actor_id: int | None,
     period: str,
-    dialect: str,
-    on_progress: Progress | None,
+    early: bool,
+    progress: _Progress,
 ) -> str:
-    progress = _Progress(sessions, job_id, dialect == "postgresql", on_progress)
     with sessions() as session:
         try:
+            job = _lock(session, job_id)
+            if job is None:  # another delivery finished it meanwhile
+                session.rollback()
+                return _state(sessions, job_id)
             actor = session.get(User, actor_id) if actor_id is not None else None
-            run = start_run(session, actor, period, progress=progress)
+            run = start_run(session, actor, period, progress=progress, early=early)
             # Done in the run's transaction: the job is done exactly when the run is.
-            job = session.get(PayoutRunJob, job_id)
             job.state, job.run_id = "done", run.id
             job.progress_done, job.progress_total = run.progress_total, run.progress_total
             job.finished_at = job.heartbeat_at = utcnow()
             session.commit()
             return "done"
+        except OperationalError as exc:
+            session.rollback()
+            log.warning("payout run job %s (%s): database busy or gone: %s", job_id, period, exc)
+            raise TryLater(str(exc.orig or exc)) from exc
         except GovernanceError as exc:
             session.rollback()
             _fail(sessions, job_id, exc.message, exc.problems, actor_id)
@@ -279,6 +286,12 @@ def _build(
         return "failed"
 
 
+def _state(sessions: sessionmaker, job_id: int) -> str:
+    with sessions() as session:
+        job = session.get(PayoutRunJob, job_id)
+        return job.state if job is not None else "missing"
+
+
 def _fail(
     sessions: sessionmaker,
     job_id: int,
@@ -286,11 +299,19 @@ def _fail(
     problems: tuple[Problem, ...] | list[Problem],
     actor_id: int | None,
 ) -> None:
+    """Mark the job failed in a transaction of its own (if it is still active)."""
     with sessions() as session:
         job = session.get(PayoutRunJob, job_id)
+        if job is None or job.state not in ACTIVE_STATES:
+            return
         actor = session.get(User, actor_id) if actor_id is not None else None
         _mark_failed(session, job, message, problems, actor)
         session.commit()
+
+
+def fail_job(sessions: sessionmaker, job_id: int, message: str = UNEXPECTED) -> None:
+    """Give up on a job (its task's retries are spent): failed, audited, period free."""
+    _fail(sessions, job_id, message, (), None)
 
 
 def _mark_failed(
@@ -317,35 +338,22 @@ def _mark_failed(
     session.flush()
 
 
-def _reap(session: Session, job: PayoutRunJob) -> bool:
-    """Mark a job whose worker is gone failed (flushes); True when it was stale."""
-    if not is_stale(job):
-        return False
-    log.warning("payout run job %s (%s): its worker %s is gone", job.id, job.period, job.worker)
-    _mark_failed(session, job, STOPPED, (), None)
-    return True
-
-
 # --------------------------------------------------------------------------- reading
 
 
 def job_status(sessions: sessionmaker, job_id: int) -> dict[str, Any]:
-    """One job's `status`, read in a session of its own; a stale job is marked failed
-    there and committed (the job's bookkeeping, not the reader's transaction)."""
+    """One job's `status`, read in a session of its own."""
     with sessions() as session:
         job = session.get(PayoutRunJob, job_id)
         if job is None:
             raise NotFound(f"No payout run job {job_id}.")
-        _reap(session, job)
-        out = status(session, job)
-        session.commit()
-    return out
+        return status(session, job)
 
 
 def job_statuses(
     sessions: sessionmaker, *, period: str | None = None, offset: int = 0, limit: int = 50
 ) -> tuple[list[dict[str, Any]], int]:
-    """A page of jobs' `status`, newest first, read as `job_status` reads one."""
+    """A page of jobs' `status`, newest first."""
     stmt = select(PayoutRunJob)
     if period:
         stmt = stmt.where(PayoutRunJob.period == period)
@@ -353,103 +361,51 @@ def job_statuses(
         rows, total = page(
             session, stmt.order_by(PayoutRunJob.id.desc()), offset=offset, limit=limit
         )
-        for job in rows:
-            _reap(session, job)
-        out = [status(session, job) for job in rows]
-        session.commit()
-    return out, total
+        return [status(session, job) for job in rows], total
 
 
 def active_statuses(session: Session, *, limit: int = 50) -> list[dict[str, Any]]:
-    """Queued and building jobs, newest first, with their progress (read-only: a stale
-    job is left out here, and marked failed by the next API read of it)."""
+    """Queued and building jobs, newest first, with their progress."""
     rows = session.scalars(
         select(PayoutRunJob)
         .where(PayoutRunJob.state.in_(ACTIVE_STATES))
         .order_by(PayoutRunJob.id.desc())
         .limit(limit)
     )
-    return [status(session, job) for job in rows if not is_stale(job)]
+    return [status(session, job) for job in rows]
 
 
 COUNTS = ("participant_count", "deal_count", "statement_count", "line_count", "recomputed_count")
+FIELDS = (
+    "id",
+    "period",
+    "state",
+    "progress_done",
+    "progress_total",
+    "run_id",
+    "message",
+    "problems",
+    "started_by_id",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "heartbeat_at",
+    "worker",
+)
 
 
 def status(session: Session, job: PayoutRunJob) -> dict[str, Any]:
-    """What a client polls: the row, progress merged from this process, the run's counts."""
-    out = {
-        column: getattr(job, column)
-        for column in (
-            "id",
-            "period",
-            "state",
-            "progress_done",
-            "progress_total",
-            "run_id",
-            "message",
-            "problems",
-            "started_by_id",
-            "created_at",
-            "started_at",
-            "finished_at",
-            "heartbeat_at",
-            "worker",
-        )
-    }
-    if job.state in ACTIVE_STATES:
-        _here, progress = registry.get(job.id)
-        if progress is not None and progress[0] >= job.progress_done:
-            out["progress_done"], out["progress_total"] = progress
+    """What a client polls: the row, progress from the progress file (SQLite), the run's
+    counts once done."""
+    out = {column: getattr(job, column) for column in FIELDS}
+    if job.state == "building":
+        files = ProgressFiles.of(session)
+        reported = files.get(job.id) if files is not None else None
+        if reported is not None and reported[0] >= job.progress_done:
+            out["progress_done"], out["progress_total"] = reported
     out["counts"] = None
     if job.run_id is not None:
         run = session.get(PayoutRun, job.run_id)
         if run is not None:
             out["counts"] = {name: getattr(run, name) for name in COUNTS}
     return out
-
-
-# --------------------------------------------------------------------------- the worker
-
-_pool_lock = threading.Lock()
-_executor: ThreadPoolExecutor | None = None
-_futures: dict[int, Future] = {}
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _executor
-    with _pool_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="payout-run")
-        return _executor
-
-
-def submit(job_id: int) -> None:
-    """Build a committed, queued job: on this process's one worker thread (later jobs wait
-    queued), with sessions of its own from the app's sessionmaker. With the config key
-    `PAYOUT_JOBS_INLINE` (default: on when TESTING) in the request itself instead, after
-    the job was committed: deterministic tests, and the app's sessions may then be bound
-    to one test connection that threads must not share."""
-    sessions = database().sessionmaker
-    config = current_app.config
-    if config.get("PAYOUT_JOBS_INLINE", config.get("TESTING", False)):
-        execute_job(sessions, job_id)
-        return
-    future = _pool().submit(execute_job, sessions, job_id)
-    with _pool_lock:
-        _futures[job_id] = future
-    future.add_done_callback(lambda _f: _drop(job_id))
-
-
-def _drop(job_id: int) -> None:
-    with _pool_lock:
-        _futures.pop(job_id, None)
-
-
-def wait_for(job_id: int, timeout: float = 60.0) -> str | None:
-    """Wait until this process's worker has finished the job; its final state, or None
-    when the job is not (or no longer) pending here."""
-    with _pool_lock:
-        future = _futures.get(job_id)
-    if future is None:
-        return None
-    return future.result(timeout=timeout)

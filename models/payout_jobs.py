@@ -4,8 +4,9 @@
 `progress_done` / `progress_total`), `done` (`run_id` names the committed run) or
 `failed` (`message`, `problems`). The run itself is still one transaction
 (governance/payouts/runs.py); the job row is written in its own short transactions, so it
-is visible while the run is not. `worker` (`host:pid`) lets app/jobs.py mark a job whose
-process is gone as failed, which frees its period.
+is visible while the run is not. A Celery worker runs it (app/tasks/): `published_at`
+says the broker accepted its task, `attempts` counts the deliveries that claimed it,
+`worker` names the worker that claimed it last; `early` runs a period not begun.
 
 States, progress on each database, and the guarantees: docs/payout-runs.md, "Over the
 API: a job to poll".
@@ -16,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Json, sql_list, utcnow
@@ -58,7 +59,10 @@ class PayoutRunJob(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     heartbeat_at: Mapped[datetime | None]
-    worker: Mapped[str | None] = mapped_column(String(255))  # "host:pid"
+    worker: Mapped[str | None] = mapped_column(String(255))  # the Celery worker's name
+    published_at: Mapped[datetime | None]  # the broker accepted its task
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    early: Mapped[bool] = mapped_column(default=False, server_default=false())  # not begun
 
     @property
     def label(self) -> str:

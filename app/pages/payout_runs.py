@@ -3,6 +3,9 @@ forms to start or re-run a period, vote on a draft, lock an approved run, discar
 
     GET  /payout-runs                    runs, newest period first; the start form
     POST /payout-runs                    start (or re-run the draft of) a period: payouts.run
+                                         (queued: a worker builds it) -> the job's page
+    GET  /payout-runs/jobs/N             a build job: progress, refreshing itself while
+                                         queued or building; once done -> the run's page
     GET  /payout-runs/N                  one run: state, hashes, counts, totals, tally, votes;
                                          stale or not, what its last build changed
     POST /payout-runs/N/vote             approve or reject a draft (changes.vote)
@@ -10,8 +13,9 @@ forms to start or re-run a period, vote on a draft, lock an approved run, discar
     POST /payout-runs/N/discard          draft -> discarded, with a reason (payouts.run)
 
 Reading needs `statements.read_all`, as the API's reads do. Each form is one
-`governance.payouts` call in one unit of work; a refusal re-renders the page with its
-status and every problem flashed (an unknown run: the 404 page), nothing written.
+`governance.payouts` call in one unit of work (starting: the job's, app/tasks/); a
+refusal re-renders the page with its status and every problem flashed (an unknown run:
+the 404 page), nothing written. The browser never waits on a whole run.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from flask_login import current_user
 
 from app import jobs
 from app.auth.decorators import permission_required
-from app.database import db_session, unit_of_work
+from app.database import database, db_session, unit_of_work
 from app.errors import on_refusal
+from app.tasks.payout_runs import queue_run
 from governance.errors import NotFound
 from governance.payouts import close as payout_close
 from governance.payouts import overview as payout_overview
@@ -57,8 +62,20 @@ def _period() -> str:
 @on_refusal(lambda status: _list_page(status, _period()))
 def start():
     early = request.form.get("early") == "on"
-    with unit_of_work() as session:
-        run = payout_runs.start_run(session, current_user, _period(), early=early)
+    job = queue_run(current_user, _period(), early=early)
+    return redirect(url_for("payout_run_pages.job", job_id=job.id), 303)
+
+
+@bp.get("/jobs/<int:job_id>")
+@permission_required(payout_overview.READ)
+def job(job_id: int):
+    """A build job: while queued or building the page refreshes itself; once done, the
+    run's page with what the build changed; failed, why (nothing was written)."""
+    status = jobs.job_status(database().sessionmaker, job_id)
+    if status["state"] != "done":
+        return render_template("payouts/job.html", job=status)
+    session = db_session()
+    run = payout_runs.get_run(session, status["run_id"])
     build = latest_build(session, run)
     if build.identical:
         outcome = f"Nothing changed since build {build.number - 1}: the votes on it stand."

@@ -1,13 +1,15 @@
-"""Payout run jobs for real: the API's worker thread, progress seen from other sessions
-while the run's transaction is open, and the database's guards on the job table.
+"""Payout run jobs for real: a worker's side of a job (`execute_job`, what the Celery
+task runs), progress seen from other sessions while the run's transaction is open, a
+task delivered twice or after its worker was lost, and the database's guards.
 
 Each test gets a fresh, migrated database of its backend and real commits (no test
-transaction around them): the worker thread and the observers use connections of their
-own, as in production.
+transaction around them): workers and observers use connections of their own, as in
+production. Real Celery workers on Redis: tests/integration/test_worker_e2e.py.
 """
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -16,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import jobs
+from app.job_progress import ProgressFiles
 from config import TestConfig
-from models import PayoutRun, PayoutRunJob
+from models import AuditRecord, PayoutRun, PayoutRunJob
 from models.engine import make_engine
 from tests.conftest import PASSWORD
 from tests.integration.payout_support import seed
@@ -44,37 +47,6 @@ def _admin_with_token(session):
     return user, secret
 
 
-def test_the_worker_thread_builds_the_run_while_clients_poll_the_job(real):
-    from app import create_app
-    from app.database import database
-
-    url, engine = real
-    with Session(engine) as session:
-        _user, secret = _admin_with_token(session)
-        session.commit()
-    headers = {"Authorization": f"Bearer {secret}"}
-    app = create_app(TestConfig, {"DATABASE_URL": url, "PAYOUT_JOBS_INLINE": False})
-    try:
-        client = app.test_client()
-        response = client.post("/api/v1/payout-runs", json={"period": "2026-Q3"}, headers=headers)
-        assert response.status_code == 202, response.json
-        job = response.json
-        assert job["state"] in ("queued", "building", "done")
-        # The future of the worker thread (None if it has already finished).
-        assert jobs.wait_for(job["id"], timeout=120) in ("done", None)
-        polled = client.get(response.headers["Location"], headers=headers).json
-        assert polled["state"] == "done", polled
-        run = client.get(polled["run_url"], headers=headers).json
-        assert polled["counts"]["statement_count"] == run["statement_count"] == 4
-        assert polled["counts"]["line_count"] == run["line_count"] > 0
-        assert polled["progress_done"] == polled["progress_total"] == 4
-        with Session(engine) as check:
-            assert check.get(PayoutRunJob, job["id"]).run_id == run["id"]
-    finally:
-        with app.app_context():
-            database().engine.dispose()
-
-
 def test_clients_poll_with_a_token_while_a_build_holds_the_write_lock(real, backend):
     """SQLite: the build holds the only write lock for its whole transaction; reading a
     job with a bearer token (which records the token's last use) must still answer."""
@@ -86,10 +58,14 @@ def test_clients_poll_with_a_token_while_a_build_holds_the_write_lock(real, back
         user, secret = _admin_with_token(session)
         job = jobs.create_job(session, user, "2026-Q3")
         job.state, job_id = "building", job.id
+        if backend == "postgresql":
+            job.progress_done, job.progress_total = 2, 4  # as the build reports it
         session.commit()
-    jobs.registry.update(job_id, 2, 4)  # as the build reports it
+    files = ProgressFiles.of(sessionmaker(engine))
+    if files is not None:  # SQLite: as the build reports it
+        files.put(job_id, 2, 4)
     headers = {"Authorization": f"Bearer {secret}"}
-    app = create_app(TestConfig, {"DATABASE_URL": url, "PAYOUT_JOBS_INLINE": False})
+    app = create_app(TestConfig, {"DATABASE_URL": url, "TASKS_EAGER": False})
     try:
         with Session(engine) as build:
             build.execute(text("UPDATE payout_runs SET id = id WHERE 0 = 1"))  # the lock
@@ -104,7 +80,8 @@ def test_clients_poll_with_a_token_while_a_build_holds_the_write_lock(real, back
                 assert refused.status_code == 409 and "being built" in refused.json["message"]
             build.rollback()
     finally:
-        jobs.forget(job_id)
+        if files is not None:
+            files.drop(job_id)
         with app.app_context():
             database().engine.dispose()
 
@@ -136,16 +113,15 @@ def test_progress_is_seen_from_another_session_while_the_run_is_not(real, backen
     assert (done, total, row_state, runs) == (4, 4, "building", 0)  # nothing partial visible
     assert (merged["progress_done"], merged["progress_total"]) == (4, 4)
     # PostgreSQL: on the row, from a transaction apart from the run's. SQLite: the run
-    # holds the only write lock, so the row is untouched and progress is in the process.
+    # holds the only write lock, so the row is untouched and progress is in a file.
     assert row_progress == ((4, 4) if backend == "postgresql" else (0, 0))
     with Session(engine) as check:
         job = check.get(PayoutRunJob, job_id)
         run = check.get(PayoutRun, job.run_id)
         assert (job.state, job.progress_done, run.statement_count) == ("done", 4, 4)
-        assert jobs.registry.get(job_id) == (False, None)  # the worker let go
-    # A reader that loaded the job as building just before the worker finished does not
-    # take it for stale (the worker let go of it only after committing it done).
-    assert early[-1].state == "building" and not jobs.is_stale(early[-1])
+        assert job.attempts == 1
+    files = ProgressFiles.of(sessionmaker(engine))
+    assert files is None or files.get(job_id) is None  # the worker cleaned up
 
 
 def test_the_database_holds_one_queued_or_building_job_per_period(real):
@@ -167,11 +143,20 @@ def test_the_database_holds_one_queued_or_building_job_per_period(real):
             session.commit()
 
 
-def test_only_a_queued_job_is_built(real):
+def _built(engine) -> list[str]:
+    with Session(engine) as check:
+        return list(
+            check.scalars(
+                select(AuditRecord.action).where(AuditRecord.action == "payout_run.built")
+            )
+        )
+
+
+def test_only_a_queued_or_building_job_is_built(real):
     _url, engine = real
     with Session(engine) as session:
         job = jobs.create_job(session, None, "2026-Q3")
-        job.state = "failed"  # given up (say, found stale) before its worker got to it
+        job.state = "failed"  # given up before a worker got to it
         job_id = job.id
         session.commit()
     assert jobs.execute_job(sessionmaker(engine), job_id) == "failed"
@@ -179,4 +164,93 @@ def test_only_a_queued_job_is_built(real):
     with Session(engine) as check:
         assert check.scalar(select(func.count()).select_from(PayoutRun)) == 0
         assert check.get(PayoutRunJob, job_id).started_at is None
-    assert jobs.registry.get(job_id) == (False, None)
+
+
+def test_a_task_delivered_again_never_builds_twice(real):
+    """A redelivery after the worker was lost (the job reads building) builds it; one
+    delivered after the job is done does nothing; attempts are bounded."""
+    _url, engine = real
+    sessions = sessionmaker(engine)
+    with Session(engine) as session:
+        job = jobs.create_job(session, None, "2026-Q3")
+        job.state, job.attempts = "building", 1  # claimed by a worker that was killed
+        job_id = job.id
+        session.commit()
+    assert jobs.execute_job(sessions, job_id, worker="w2") == "done"
+    with Session(engine) as check:
+        job = check.get(PayoutRunJob, job_id)
+        run = check.get(PayoutRun, job.run_id)
+        assert (job.attempts, job.worker, run.version) == (2, "w2", 1)
+    assert jobs.execute_job(sessions, job_id, worker="w3") == "done"  # nothing to do
+    with Session(engine) as check:
+        assert check.get(PayoutRunJob, job_id).attempts == 2
+        assert check.get(PayoutRun, run.id).version == 1
+    assert _built(engine) == ["payout_run.built"]
+    # A job whose workers were lost MAX_ATTEMPTS times is failed, visibly, period free.
+    with Session(engine) as session:
+        lost = jobs.create_job(session, None, "2026-Q4")
+        lost.state, lost.attempts = "building", jobs.MAX_ATTEMPTS
+        session.commit()
+        lost_id = lost.id
+    assert jobs.execute_job(sessions, lost_id) == "failed"
+    with Session(engine) as check:
+        lost = check.get(PayoutRunJob, lost_id)
+        assert lost.message == jobs.LOST.format(n=jobs.MAX_ATTEMPTS)
+    # A task whose actor does not match its job's builds nothing.
+    with Session(engine) as session:
+        odd_id = jobs.create_job(session, None, "2026-Q2").id
+        session.commit()
+    assert jobs.execute_job(sessions, odd_id, actor_id=424242) == "failed"
+    assert _built(engine) == ["payout_run.built"]
+
+
+def test_two_deliveries_at_once_build_one_run(real, backend):
+    """Two workers given the same task at the same moment (a visibility timeout that
+    expired, a sweep): one builds; the other waits for the job's lock and finds it done
+    (PostgreSQL), or is told to try later by SQLite's busy write lock."""
+    _url, engine = real
+    sessions = sessionmaker(engine)
+    with Session(engine) as session:
+        job_id = jobs.create_job(session, None, "2026-Q3").id
+        session.commit()
+    building, release = threading.Event(), threading.Event()
+
+    def first_progress(done: int, total: int) -> None:
+        building.set()
+        release.wait(timeout=60)  # hold the run's transaction open
+
+    def second() -> str:
+        building.wait(timeout=60)
+        try:
+            return jobs.execute_job(sessions, job_id, worker="second")
+        except jobs.TryLater:
+            return "try later"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        one = pool.submit(
+            jobs.execute_job, sessions, job_id, worker="first", on_progress=first_progress
+        )
+        other = pool.submit(second)
+        if backend == "postgresql":
+            _until_someone_waits_on_an_advisory_lock(engine)
+        else:
+            other.result(timeout=120)  # SQLite's busy timeout, then "try later"
+        release.set()
+        outcomes = (one.result(timeout=120), other.result(timeout=120))
+    assert outcomes[0] == "done"
+    assert outcomes[1] == ("done" if backend == "postgresql" else "try later")
+    assert _built(engine) == ["payout_run.built"]
+    with Session(engine) as check:
+        assert check.scalar(select(func.count()).select_from(PayoutRun)) == 1
+        assert check.get(PayoutRunJob, job_id).state == "done"
+
+
+def _until_someone_waits_on_an_advisory_lock(engine) -> None:
+    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    with engine.connect() as conn:
+        for _ in range(6000):
+            if conn.execute(waiting).scalar():
+                return
+            conn.rollback()
+            threading.Event().wait(0.01)
+    raise AssertionError("the second delivery never waited for the job's lock")

@@ -8,9 +8,10 @@
     GET  /payout-runs/<id>/lines      its lines with traces (paged, ?participant=)
     GET  /payout-runs/jobs[/<id>]     build jobs, newest first (paged, ?period=); one job
 
-Reading needs `statements.read_all`. `POST {"period"}` queues a job (app/jobs.py) and
-answers 202 with it (Location: the job) once the period is valid and no job of it is
-queued or building; `"wait": true` builds the run in the request: 201 with the run.
+Reading needs `statements.read_all`. `POST {"period"}` queues a job (app/jobs.py, built
+by a Celery worker: app/tasks/payout_runs.py) and answers 202 with it (Location: the
+job) once the period is valid and no job of it is queued or building (503 when the
+broker is down); `"wait": true` builds the run in the request: 201 with the run.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from app.api.payouts.schemas import (
 from app.auth.decorators import permission_required
 from app.database import database, db_session, unit_of_work
 from app.errors import ErrorSchema
+from app.tasks.payout_runs import queue_run
 from governance.payouts import build_diff
 from governance.payouts import overview as payout_overview
 from governance.payouts import runs as payout_runs
@@ -52,25 +54,19 @@ from governance.payouts import runs as payout_runs
 @blp.alt_response(403, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 @blp.alt_response(422, schema=ErrorSchema)
+@blp.alt_response(503, schema=ErrorSchema, description="the task queue is unavailable")
 def start(body):
     """Run a period (a draft of it is re-run in place): 202 with its job, or with
     `"wait": true` 201 with the finished run. A period that has not begun is refused
-    (422) unless `"early": true` (audited; built in the request)."""
+    (422) unless `"early": true` (audited; built in the request). 503 when the task
+    queue is unavailable: nothing is queued nor written."""
     if body["wait"] or body["early"]:
         with unit_of_work() as session:
             run = payout_runs.start_run(session, current_user, body["period"], early=body["early"])
         response = jsonify(RunSchema().dump(run))
         response.status_code = 201
         return response
-    job = None
-    try:
-        with unit_of_work() as session:
-            job = jobs.create_job(session, current_user, body["period"])
-    except Exception:
-        if job is not None:
-            jobs.forget(job.id)  # queued in this process, but its commit failed
-        raise
-    jobs.submit(job.id)
+    job = queue_run(current_user, body["period"])
     location = url_for("payouts.get_job", job_id=job.id)
     return _job_status(job.id), 202, {"Location": location}
 

@@ -1,0 +1,95 @@
+"""Payout run tasks: queue a period's run from a request, build it on a worker.
+
+    job = queue_run(current_user, "2026-Q3")   # the API's POST and the page's form
+    accord.payout_runs.build(job_id, actor_id) # the task: app.jobs.execute_job
+    accord.jobs.sweep()                        # publish stranded jobs again (beat, start)
+
+Order of writes: the job row is committed first (its period is then held: one queued or
+building job per period), then the task is published. If the broker refuses it, the job
+is deleted again and the request answers 503: nothing written. If the web process dies
+in between, the job stays queued without `published_at` and the sweep publishes it (every
+minute under beat, and when a worker starts). A task delivered twice is harmless
+(app/jobs.py). Phase 2 fans a run out (docs/decisions.md, "Celery workers"): this
+module's `build` becomes a planner that queues batch tasks and a finalizer.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_ready
+from werkzeug.exceptions import ServiceUnavailable
+
+from app import jobs
+from app.database import database, unit_of_work
+from app.tasks import BrokerUnavailable, publish, redelivers
+
+log = logging.getLogger(__name__)
+
+BUILD = "accord.payout_runs.build"
+SWEEP = "accord.jobs.sweep"
+# A job whose lock is held or whose database is unreachable: retried this often, then
+# failed visibly.
+RETRY_DELAY = 15
+MAX_RETRIES = 40
+
+
+def queue_run(actor: Any, period: str, *, early: bool = False) -> jobs.PayoutRunJob:
+    """Commit a queued job of `period` and publish its task; the job (detached).
+    Refusals as `jobs.create_job`; 503 when the broker is unavailable (job withdrawn)."""
+    with unit_of_work() as session:
+        job = jobs.create_job(session, actor, period, early=early)
+    sessions = database().sessionmaker
+    try:
+        publish(BUILD, job.id, actor_id=job.started_by_id)
+    except BrokerUnavailable:
+        jobs.withdraw(sessions, job.id)
+        raise ServiceUnavailable(
+            "The task queue is unavailable: the run was not queued and nothing was written. "
+            "Try again later."
+        ) from None
+    jobs.mark_published(sessions, job.id)
+    return job
+
+
+def register(celery: Celery) -> None:
+    """Define the tasks on `celery` (one Celery app per Flask app: not shared)."""
+
+    @celery.task(name=BUILD, bind=True, max_retries=MAX_RETRIES, shared=False)
+    def build(self, job_id: int, actor_id: int | None = None) -> str:
+        """Build job `job_id`'s run; its outcome is written to the job row."""
+        sessions = database().sessionmaker
+        worker = self.request.hostname or "eager"
+        try:
+            state = jobs.execute_job(sessions, job_id, actor_id=actor_id, worker=worker)
+        except jobs.TryLater as busy:
+            if self.request.retries >= self.max_retries:
+                log.error("payout run job %s: given up after %s retries", job_id, MAX_RETRIES)
+                jobs.fail_job(sessions, job_id)
+                return "failed"
+            log.info("payout run job %s: retried in %ss (%s)", job_id, RETRY_DELAY, busy)
+            raise self.retry(countdown=RETRY_DELAY) from None
+        log.info("payout run job %s: %s", job_id, state)
+        return state
+
+    @celery.task(name=SWEEP, shared=False)
+    def sweep(everything_active: bool = False) -> list[int]:
+        """Publish again the jobs whose task may be lost (see `jobs.stranded`)."""
+        sessions = database().sessionmaker
+        found = jobs.stranded(sessions, everything_active=everything_active)
+        for job_id in found:
+            publish(BUILD, job_id)
+            jobs.mark_published(sessions, job_id)
+        if found:
+            log.warning("published again: payout run jobs %s", found)
+        return found
+
+
+@worker_ready.connect
+def _on_worker_ready(sender=None, **_kwargs) -> None:
+    """A worker starting sweeps once: on a broker that does not redeliver (the embedded
+    SQLite transport), every active job, since a lost worker's task is gone with it."""
+    celery = sender.app
+    celery.tasks[SWEEP].apply_async(kwargs={"everything_active": not redelivers(celery)})
