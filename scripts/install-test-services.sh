@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Python packages, if it is missing:
-# a PostgreSQL server (its binaries; the tests start and stop their own cluster)
+# a PostgreSQL server (its binaries; the tests start and stop their own cluster),
+# a Redis server (likewise: the worker tests start their own on a free port)
 # and Chromium for the headless browser tests. Debian/Ubuntu, as root or with sudo.
 set -euo pipefail
 
 need=()
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
   need+=(postgresql)
+fi
+if ! command -v redis-server >/dev/null; then
+  need+=(redis-server)
 fi
 if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
   need+=(chromium)
@@ -38,4 +42,8 @@ $sudo apt-get install -y -qq --no-install-recommends ${need[*]} >/dev/null
 # The Debian package starts a cluster of its own; the tests do not use it.
 if command -v pg_lsclusters >/dev/null; then
   $sudo pg_ctlcluster --force "$(pg_lsclusters -h | awk 'NR==1{print $1}')" main stop 2>/dev/null || true
+fi
+# Likewise the redis-server package's own service (on 6379): the tests start their own.
+if [[ " ${need[*]} " == *" redis-server "* ]] && command -v systemctl >/dev/null; then
+  $sudo systemctl disable --now redis-server 2>/dev/null || true
 fi

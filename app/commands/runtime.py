@@ -13,7 +13,9 @@ deployment. `worker` and `serve` replace themselves with `celery` and `gunicorn`
 from __future__ import annotations
 
 import atexit
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 
@@ -52,10 +54,18 @@ def run(ctx: click.Context, worker: bool, **options) -> None:
     # With the reloader, this runs twice: the worker is the watching parent's child only.
     if worker and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-        child = subprocess.Popen(worker_argv(beat=True))
+        child = subprocess.Popen(worker_argv(beat=True), preexec_fn=_die_with_parent)
         click.echo(f" * Celery worker started beside the server (pid {child.pid})", err=True)
         atexit.register(_stop, child)
+        # SIGTERM ends the server as Ctrl-C does: through atexit, which stops the worker.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     ctx.invoke(run_command, **options)
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM when `accord run` dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _stop(child: subprocess.Popen) -> None:

@@ -54,9 +54,7 @@ def make_celery(app: Flask) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,  # a long task does not hold others it fetched
-        # Redis: a delivered task not acknowledged within this many seconds is given to
-        # another worker; it must exceed the longest task.
-        broker_transport_options={"visibility_timeout": config["BROKER_VISIBILITY_TIMEOUT"]},
+        broker_transport_options=_transport_options(config),
         task_ignore_result=True,  # outcomes are in the database
         task_serializer="json",
         accept_content=["json"],
@@ -74,6 +72,15 @@ def make_celery(app: Flask) -> Celery:
 
     payout_runs.register(celery)
     return celery
+
+
+def _transport_options(config) -> dict:
+    """Redis: a delivered task not acknowledged within this many seconds is given to
+    another worker; it must exceed the longest task. (The SQLite transport passes its
+    options to create_engine and has no such timeout.)"""
+    if config["BROKER_URL"].split("://", 1)[0] in ("redis", "rediss"):
+        return {"visibility_timeout": config["BROKER_VISIBILITY_TIMEOUT"]}
+    return {}
 
 
 def celery_app() -> Celery:

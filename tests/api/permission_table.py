@@ -140,7 +140,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", RUN_CLOSE + "/lock"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
     ("POST", RUN_CLOSE + "/discard"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
     # Payout runs (governance/payout_runs.py): start with payouts.run, read with read_all
-    # (202: a build job; the worker runs it inline under TESTING, app/jobs.py)
+    # (202: a build job; its task runs eagerly under TestConfig, TASKS_EAGER)
     ("POST", "/api/v1/payout-runs"): {"anonymous": 401, "admin": 202, "comp_admin": 202, "*": 403},
     ("GET", "/api/v1/payout-runs"): STATEMENTS_READ_ALL,
     ("GET", "/api/v1/payout-runs/jobs"): STATEMENTS_READ_ALL,

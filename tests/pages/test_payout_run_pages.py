@@ -59,7 +59,13 @@ def test_start_a_period_vote_it_through_and_lock_it(app, db, people):
         "/payout-runs", data={"period": "2026-Q3", "csrf_token": csrf_token(admin)}
     )
     assert started.status_code == 303
-    url = started.headers["Location"]
+    # The form queues a job (built in the request under TASKS_EAGER: API-contract test);
+    # the job's page, once it is done, hands over to the run's page with the outcome.
+    job_url = started.headers["Location"]
+    assert job_url.startswith("/payout-runs/jobs/")
+    handed = admin.get(job_url)
+    assert handed.status_code == 303
+    url = handed.headers["Location"]
     run = db.scalars(select(PayoutRun)).one()
     own = admin.get(url).get_data(as_text=True)
     assert "is built (build 1)" in own and run.input_data_hash in own
@@ -166,3 +172,6 @@ def test_discard_a_draft_and_start_a_period_early_from_the_pages(app, db, people
         "/payout-runs", data={"period": "2099-Q1", "early": "on", "csrf_token": token}
     )
     assert early.status_code == 303
+    shown = admin.get(early.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "2099-Q1" in shown and "is built (build 1)" in shown
+    assert db.scalars(select(PayoutRun.state).where(PayoutRun.period == "2099-Q1")).one() == "draft"
