@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -21,6 +22,7 @@ from app import jobs
 from app.job_progress import ProgressFiles
 from config import TestConfig
 from models import AuditRecord, PayoutRun, PayoutRunJob
+from models.base import utcnow
 from models.engine import make_engine
 from tests.conftest import PASSWORD
 from tests.integration.payout_support import seed
@@ -254,3 +256,31 @@ def _until_someone_waits_on_an_advisory_lock(engine) -> None:
             conn.rollback()
             threading.Event().wait(0.01)
     raise AssertionError("the second delivery never waited for the job's lock")
+
+
+def test_stranded_jobs_are_found_for_the_sweep_and_withdrawn_ones_leave_nothing(real):
+    """The sweep's choice: queued, never published, older than a minute; or, for a
+    worker starting on a broker that does not redeliver, every queued or building job."""
+    _url, engine = real
+    sessions = sessionmaker(engine)
+    old = utcnow() - timedelta(minutes=5)
+    with Session(engine) as session:
+        stranded = PayoutRunJob(period="2026-Q1", state="queued", created_at=old, problems=[])
+        fresh = PayoutRunJob(period="2026-Q2", state="queued", problems=[])
+        published = PayoutRunJob(
+            period="2026-Q3", state="queued", created_at=old, published_at=old, problems=[]
+        )
+        building = PayoutRunJob(period="2026-Q4", state="building", created_at=old, problems=[])
+        done = PayoutRunJob(period="2025-Q4", state="failed", created_at=old, problems=[])
+        session.add_all([stranded, fresh, published, building, done])
+        session.commit()
+        ids = [job.id for job in (stranded, fresh, published, building)]
+    assert jobs.stranded(sessions) == [ids[0]]
+    assert jobs.stranded(sessions, everything_active=True) == ids
+    jobs.mark_published(sessions, ids[0])
+    assert jobs.stranded(sessions) == []
+    jobs.withdraw(sessions, ids[0])  # published: not withdrawn (a worker may have it)
+    jobs.withdraw(sessions, ids[1])  # queued, unpublished: gone
+    with Session(engine) as check:
+        assert check.get(PayoutRunJob, ids[0]) is not None
+        assert check.get(PayoutRunJob, ids[1]) is None

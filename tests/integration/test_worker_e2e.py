@@ -232,3 +232,23 @@ def test_with_the_broker_down_a_start_is_503_and_nothing_is_written(deploy, redi
     assert status == 202, job
     done = deployment.web.poll_job(job["id"], deployment.token)
     assert done["state"] == "done", (done, deployment.logs())
+
+
+@pytest.mark.skipif("sqlite" not in BACKENDS, reason="SQLite not selected")
+def test_the_embedded_worker_resumes_a_job_lost_with_the_last_one(deploy, tmp_path):
+    """The embedded broker (SQLite file) does not give a lost worker's task back: a
+    worker starting on it publishes every queued or building job again."""
+    deployment = deploy("sqlite", f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}")
+    deployment.worker.stop()
+    with Session(deployment.engine) as session:
+        # As the last worker left it when it was killed mid-build: claimed, no run.
+        lost = PayoutRunJob(period=PERIOD, state="building", attempts=1, problems=[])
+        session.add(lost)
+        session.commit()
+        job_id = lost.id
+    deployment.worker = Worker(deployment.env, tmp_path / "worker-2.log")
+    done = deployment.web.poll_job(job_id, deployment.token)
+    assert done["state"] == "done", (done, deployment.logs())
+    with Session(deployment.engine) as check:
+        assert check.get(PayoutRunJob, job_id).attempts == 2
+    _check_against_evaluate(deployment, done["run_id"])
