@@ -227,6 +227,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/payout-runs"): RUN_PAGES_READ,
     ("POST", "/payout-runs"): RUNS_PAGE_RUN,
     ("GET", RUN_PAGE): RUN_PAGES_READ,
+    ("GET", "/payout-runs/jobs/<int:job_id>"): RUN_PAGES_READ,  # a failed job: its page
     ("POST", RUN_PAGE + "/vote"): {"anonymous": 302, "admin": 303, "committee": 303, "*": 403},
     ("POST", RUN_PAGE + "/lock"): RUNS_PAGE_RUN,
     ("POST", RUN_PAGE + "/discard"): RUNS_PAGE_RUN,

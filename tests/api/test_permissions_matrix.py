@@ -196,7 +196,7 @@ def runnable_period(world: World) -> None:
 
 
 def payout_job(world: World) -> None:
-    """PREPARE: a failed build job of 2026-Q3 (governance/payout_jobs.py)."""
+    """PREPARE: a failed build job of 2026-Q3 (app/jobs.py)."""
     from models import PayoutRunJob
 
     job = PayoutRunJob(period="2026-Q3", state="failed", message="matrix", problems=[])
@@ -228,6 +228,7 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("POST", "/api/v1/payout-runs"): runnable_period,
     ("GET", "/api/v1/payout-runs/jobs"): payout_job,
     ("GET", "/api/v1/payout-runs/jobs/<int:job_id>"): payout_job,
+    ("GET", "/payout-runs/jobs/<int:job_id>"): payout_job,
     ("GET", RUN_CLOSE): payout_run("draft"),
     ("GET", RUN_CLOSE + "/lines"): payout_run("draft"),
     ("GET", RUN_CLOSE + "/changes"): payout_run("draft"),
