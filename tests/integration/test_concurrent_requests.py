@@ -20,19 +20,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
+from app.database import begin_writing
 from config import TestConfig
 from governance import audit
 from governance.accounts import issue_token
 from governance.disputes import workflow as disputes
+from governance.errors import Conflict
 from governance.exceptions import workflow as exceptions
 from models import AuditRecord, DisputeEvent, PayoutRun, User, Vote
-from models.engine import is_contention
-from tests.integration.exception_setup import make_person, setup_plan_and_data, waive_gate
+from models.engine import is_contention, make_engine
+from tests.integration.exception_setup import (
+    adjustment,
+    make_person,
+    setup_plan_and_data,
+    waive_gate,
+)
 from tests.support.disputes import run_with_lines
 
 N = 20  # requests per burst
@@ -248,3 +255,78 @@ def test_a_lock_not_had_in_time_is_contention_and_other_errors_are_not(live):
             waiter.exec_driver_sql("SELECT no_such_column FROM audit_chain_head")
         assert not is_contention(broken.value)
         holder.rollback()
+
+
+def _touch(target) -> None:
+    """A write that changes nothing (every user's name to itself)."""
+    target.execute(update(User).values(name=User.name))
+
+
+def test_a_writer_after_a_read_writes_on_fresh_data(live):
+    """The case that failed: a request reads (signing in, look-ups), another commits, then
+    the first writes. Its unit of work ends the read and begins again as a writer."""
+    sqlite = live.engine.dialect.name == "sqlite"
+    with live.session() as reader, live.session() as writer:
+        for session in (reader, writer):
+            session.scalar(select(func.count()).select_from(User))  # a deferred read transaction
+        with live.engine.begin() as other:
+            _touch(other)  # committed after both reads began
+        if sqlite:  # deferred: SQLite cannot upgrade the older snapshot, even waiting
+            with pytest.raises(DBAPIError, match="database is locked"):
+                _touch(reader)
+        assert begin_writing(writer) is True
+        assert begin_writing(writer) is False  # already writing: the same transaction
+        _touch(writer)
+        writer.commit()
+
+
+def test_a_write_lock_not_had_in_time_is_a_conflict(live):
+    if live.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL begins without waiting; its lock waits are per row")
+    impatient = make_engine(live.engine.url.render_as_string(hide_password=False))
+    event.listen(impatient, "connect", lambda dbapi, _r: dbapi.execute("PRAGMA busy_timeout=0"))
+    try:
+        with live.engine.connect() as holder, Session(impatient) as session:
+            _touch(holder)  # holds the write lock, uncommitted
+            with pytest.raises(Conflict, match="busy"):
+                begin_writing(session)
+            assert not session.in_transaction()
+            holder.rollback()
+            assert begin_writing(session) is True  # free again: no state left behind
+    finally:
+        impatient.dispose()
+
+
+def test_a_lock_timeout_over_http_is_409_not_500(live):
+    """PostgreSQL: a vote that cannot lock its exception in time (lock_timeout) is 409,
+    nothing written; the same vote goes through once the lock is released."""
+    if live.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's only wait is the BEGIN IMMEDIATE above")
+    with live.session() as session:
+        desk = session.scalars(select(User).where(User.email.like("desk-%"))).one()
+        exc = exceptions.file_exception(session, desk, adjustment())
+        headers = _headers(session, make_person(session, "late", "deal_desk"))
+        session.commit()
+        exc_id, content_hash = exc.id, exc.content_hash
+    path, ballot = f"/api/v1/exceptions/{exc_id}/votes", {"decision": "approve"}
+    ballot["content_hash"] = content_hash
+    database = live.engine.url.database
+    with live.engine.connect() as admin:
+        admin.exec_driver_sql(f"ALTER DATABASE \"{database}\" SET lock_timeout = '200ms'")
+        admin.commit()
+    live.engine.dispose()  # the server's next connections take the setting
+    try:
+        with live.engine.connect() as holder:
+            holder.exec_driver_sql(
+                f"SELECT id FROM payout_exceptions WHERE id = {exc_id} FOR UPDATE"
+            )
+            status, body = _request(live, "POST", path, headers, ballot)
+            holder.rollback()
+        assert status == 409, body
+        assert "Try again" in body["message"]
+        assert _request(live, "POST", path, headers, ballot)[0] == 201
+    finally:
+        with live.engine.connect() as admin:
+            admin.exec_driver_sql(f'ALTER DATABASE "{database}" RESET lock_timeout')
+            admin.commit()
+        live.engine.dispose()
