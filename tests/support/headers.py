@@ -12,7 +12,6 @@ CSP = {
     "default-src": {"'self'"},
     "script-src": {"'self'"},
     "style-src": {"'self'"},
-    "img-src": {"'self'", "data:"},
     "object-src": {"'none'"},
     "base-uri": {"'none'"},
     "form-action": {"'self'"},
