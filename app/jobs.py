@@ -24,6 +24,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.database import begin_writing
 from app.job_progress import ProgressFiles
 from governance import audit
 from governance.errors import Conflict, GovernanceError, NotFound, RunRejected
@@ -220,6 +221,7 @@ def _claim(sessions: sessionmaker, job_id: int, worker: str | None) -> str | tup
     """queued|building -> building (attempts + 1), committed; else the state found."""
     try:
         with sessions() as session:
+            _begin_writing(session)
             job = session.get(PayoutRunJob, job_id)
             if job is None or job.state not in ACTIVE_STATES:
                 return job.state if job is not None else "missing"
@@ -234,6 +236,15 @@ def _claim(sessions: sessionmaker, job_id: int, worker: str | None) -> str | tup
             return job.period, job.started_by_id, job.early
     except OperationalError as exc:  # SQLite's write lock taken, or the database gone
         raise TryLater(str(exc.orig or exc)) from exc
+
+
+def _begin_writing(session: Session) -> None:
+    """SQLite: BEGIN IMMEDIATE, queuing for the write lock within the busy timeout;
+    TryLater when it is still taken (another build holds it)."""
+    try:
+        begin_writing(session)
+    except Conflict as busy:
+        raise TryLater(busy.message) from None
 
 
 def _lock(session: Session, job_id: int) -> PayoutRunJob | None:
@@ -259,6 +270,7 @@ def _build(
     progress: _Progress,
 ) -> str:
     with sessions() as session:
+        _begin_writing(session)
         try:
             job = _lock(session, job_id)
             if job is None:  # another delivery finished it meanwhile
@@ -301,6 +313,7 @@ def _fail(
 ) -> None:
     """Mark the job failed in a transaction of its own (if it is still active)."""
     with sessions() as session:
+        _begin_writing(session)  # TryLater: the task's retries come back to it
         job = session.get(PayoutRunJob, job_id)
         if job is None or job.state not in ACTIVE_STATES:
             return
@@ -311,7 +324,10 @@ def _fail(
 
 def fail_job(sessions: sessionmaker, job_id: int, message: str = UNEXPECTED) -> None:
     """Give up on a job (its task's retries are spent): failed, audited, period free."""
-    _fail(sessions, job_id, message, (), None)
+    try:
+        _fail(sessions, job_id, message, (), None)
+    except TryLater:
+        log.error("payout run job %s: could not be marked failed (database busy)", job_id)
 
 
 def _mark_failed(
