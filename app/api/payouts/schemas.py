@@ -221,7 +221,9 @@ class JobSchema(ma.Schema):
     heartbeat_at = ma.fields.DateTime(
         allow_none=True, metadata={"description": "last progress written (PostgreSQL)"}
     )
-    worker = ma.fields.String(allow_none=True, metadata={"description": "host:pid"})
+    worker = ma.fields.String(
+        allow_none=True, metadata={"description": "the Celery worker that claimed it last"}
+    )
 
 
 class JobListQuerySchema(PageQuerySchema):
