@@ -3,7 +3,8 @@
 `DATABASE_URL` (default: a SQLite file under `instance/`), `SECRET_KEY` (a per-process
 dev key when unset; required in production), `LOG_LEVEL`, `ACCORD_ENV`
 (`development`, `production`, `test`), `ACCORD_DISPUTE_DUE_BUSINESS_DAYS` (default: the
-disputes' own, 10). `load_config()` picks the class; governance receives what it reads.
+disputes' own, 10), `ACCORD_AUDIT_ANCHOR_KEY` (signs audit chain anchors; default: derived
+from `SECRET_KEY`). `load_config()` picks the class; governance receives what it reads.
 """
 
 from __future__ import annotations
@@ -72,6 +73,11 @@ class Config:
         "security": [{"bearer": []}, {"session": []}],
     }
 
+    # The HMAC key of audit chain anchors (`ACCORD_AUDIT_ANCHOR_KEY`); None: derived from
+    # SECRET_KEY (governance/auditing/anchors.py). EPHEMERAL: SECRET_KEY is a per-process one.
+    AUDIT_ANCHOR_KEY: str | None = None
+    SECRET_KEY_EPHEMERAL = False
+
     # Working days a reviewer has to resolve a dispute; None: governance's default (10).
     DISPUTE_DUE_BUSINESS_DAYS: int | None = None
 
@@ -87,12 +93,15 @@ class Config:
             env.get("DATABASE_URL") or values["DATABASE_URL"] or _default_database_url()
         )
         values["LOG_LEVEL"] = env.get("LOG_LEVEL", values["LOG_LEVEL"]).upper()
+        anchor_key = env.get("ACCORD_AUDIT_ANCHOR_KEY")
+        values["AUDIT_ANCHOR_KEY"] = anchor_key or values["AUDIT_ANCHOR_KEY"]
         days = dispute_due_business_days(env)
         if days is not None:
             values["DISPUTE_DUE_BUSINESS_DAYS"] = days
         if not values.get("SECRET_KEY"):
             # A dev key per process: sessions do not survive a restart, which is fine locally.
             values["SECRET_KEY"] = secrets.token_hex(32)
+            values["SECRET_KEY_EPHEMERAL"] = True
         # apispec merges the generated spec into these options in place: each app gets its
         # own copy so one app's schemas never leak into another's openapi.json.
         values["API_SPEC_OPTIONS"] = copy.deepcopy(values["API_SPEC_OPTIONS"])
