@@ -106,7 +106,7 @@ def _field_problems(document: Any, path: str) -> list[Problem]:
         "algorithm": lambda v: v == ALGORITHM,
         "taken_at": lambda v: isinstance(v, str) and _TIMESTAMP.fullmatch(v) is not None,
         "signature_algorithm": lambda v: v == SIGNATURE_ALGORITHM,
-        "key_id": lambda v: isinstance(v, str),
+        "key_id": lambda v: isinstance(v, str) and 0 < len(v) <= 64,
         "signature": lambda v: isinstance(v, str) and _HEX64.fullmatch(v) is not None,
     }
     hints = {
@@ -116,7 +116,7 @@ def _field_problems(document: Any, path: str) -> list[Problem]:
         "algorithm": f'"{ALGORITHM}"',
         "taken_at": "UTC, as 2026-07-01T09:30:00.000000Z",
         "signature_algorithm": f'"{SIGNATURE_ALGORITHM}"',
-        "key_id": "text",
+        "key_id": "1 to 64 characters",
         "signature": "64 lowercase hex digits",
     }
     problems = [
