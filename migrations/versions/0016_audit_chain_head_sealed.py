@@ -13,7 +13,8 @@ revision adds, on both databases:
 - `audit_records`, BEFORE INSERT: the new record's id is the last id + 1 and its
   `prev_hash` is the last record's `record_hash` (64 zeros for record 1);
 - `audit_chain_head`, BEFORE UPDATE: the head moves strictly forward, to the last record,
-  and carries that record's `record_hash`; `id` stays 1;
+  and carries that record's `record_hash`; `id` stays 1. An UPDATE that changes nothing
+  passes (`SET id = id` takes SQLite's write lock: tests/integration/test_concurrent_requests.py);
 - `audit_chain_head`: INSERT and DELETE refused (and TRUNCATE on PostgreSQL). The row of
   0002 is the only one there will ever be.
 
@@ -106,6 +107,10 @@ def _create_postgresql_triggers() -> None:
                 RAISE EXCEPTION 'audit_chain_head is a single row: % refused', TG_OP
                     USING ERRCODE = '23000';
             END IF;
+            IF (NEW.id, NEW.last_id, NEW.last_hash)
+                    IS NOT DISTINCT FROM (OLD.id, OLD.last_id, OLD.last_hash) THEN
+                RETURN NEW;  -- changes nothing (e.g. to take the row's lock)
+            END IF;
             IF NEW.id IS DISTINCT FROM OLD.id
                     OR NEW.last_id <= OLD.last_id
                     OR NEW.last_id IS DISTINCT FROM (SELECT max(id) FROM audit_records)
@@ -148,9 +153,10 @@ def _create_sqlite_triggers() -> None:
     )
     _sqlite_trigger(
         "audit_chain_head_forward", "UPDATE", "audit_chain_head",
-        "NEW.id IS NOT OLD.id OR NEW.last_id <= OLD.last_id"
+        "NOT (NEW.id IS OLD.id AND NEW.last_id IS OLD.last_id AND NEW.last_hash IS OLD.last_hash)"
+        " AND (NEW.id IS NOT OLD.id OR NEW.last_id <= OLD.last_id"
         " OR NEW.last_id IS NOT (SELECT max(id) FROM audit_records)"
-        " OR NEW.last_hash IS NOT (SELECT record_hash FROM audit_records WHERE id = NEW.last_id)",
+        " OR NEW.last_hash IS NOT (SELECT record_hash FROM audit_records WHERE id = NEW.last_id))",
         HEAD_MESSAGE,
     )
     for event in ("INSERT", "DELETE"):

@@ -51,6 +51,9 @@ def test_the_head_cannot_move_back_sideways_or_past_the_last_record(db):
     refused(db, "DELETE FROM audit_chain_head")
     refused(db, "INSERT INTO audit_chain_head (id, last_id, last_hash) VALUES (2, 0, :h)", h="0")
     assert _head(db) == before
+    # An update that changes nothing (to take the row's lock) moves nothing: it passes.
+    db.execute(text("UPDATE audit_chain_head SET id = id, last_hash = last_hash"))
+    assert _head(db) == before
 
 
 def test_the_head_cannot_be_replaced_or_truncated(db):
