@@ -3,7 +3,10 @@
 `DATABASE_URL` (default: a SQLite file under `instance/`), `SECRET_KEY` (a per-process
 dev key when unset; required in production), `LOG_LEVEL`, `ACCORD_ENV`
 (`development`, `production`, `test`), `ACCORD_DISPUTE_DUE_BUSINESS_DAYS` (default: the
-disputes' own, 10). `load_config()` picks the class; governance receives what it reads.
+disputes' own, 10), `ACCORD_RATELIMIT_STORAGE_URI` (where sign-in attempts are counted;
+default `memory://`, production: `redis://...`), `ACCORD_SIGNIN_LIMIT_PER_ACCOUNT` and
+`ACCORD_SIGNIN_LIMIT_PER_ADDRESS` (docs/security.md, "Sign-in"). `load_config()` picks
+the class; governance receives what it reads.
 """
 
 from __future__ import annotations
@@ -75,6 +78,12 @@ class Config:
     # Working days a reviewer has to resolve a dispute; None: governance's default (10).
     DISPUTE_DUE_BUSINESS_DAYS: int | None = None
 
+    # Sign-in attempts (right or wrong) per account and per client address, and where they
+    # are counted: memory is per process; production shares a Redis (docs/security.md).
+    RATELIMIT_STORAGE_URI = "memory://"
+    SIGNIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    SIGNIN_LIMIT_PER_ADDRESS = "30 per minute"
+
     # Largest import body accepted over HTTP.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
@@ -87,6 +96,12 @@ class Config:
             env.get("DATABASE_URL") or values["DATABASE_URL"] or _default_database_url()
         )
         values["LOG_LEVEL"] = env.get("LOG_LEVEL", values["LOG_LEVEL"]).upper()
+        for key in (
+            "RATELIMIT_STORAGE_URI",
+            "SIGNIN_LIMIT_PER_ACCOUNT",
+            "SIGNIN_LIMIT_PER_ADDRESS",
+        ):
+            values[key] = env.get(f"ACCORD_{key}") or values[key]
         days = dispute_due_business_days(env)
         if days is not None:
             values["DISPUTE_DUE_BUSINESS_DAYS"] = days
