@@ -38,25 +38,21 @@ def load_user_from_session(user_id: str) -> User | None:
     session_id = session.get(SESSION_ID)
     if not isinstance(session_id, str):
         return None
-    row = sign_in.live_session(db_session(), session_id, uid)
-    if row is None:
-        return None
-    user = db_session().get(User, uid)
-    if user is None or not user.is_active or user.session_epoch != epoch:
-        return None
-    if sign_in.seen_long_ago(row):
-        _touch(session_id)
-    return user
-
-
-def _touch(session_id: str) -> None:
-    # Like a token's last use: its own short transaction, best-effort, out of the request's.
+    # Like a token (below): checked, and its last use recorded, in a session of its own,
+    # so that the request's transaction is not begun before the view needs one.
     with database().session() as bookkeeping:
-        sign_in.touch(bookkeeping, session_id)
-        try:
-            bookkeeping.commit()
-        except OperationalError:
-            bookkeeping.rollback()
+        row = sign_in.live_session(bookkeeping, session_id, uid)
+        if row is None or not row.user.is_active or row.user.session_epoch != epoch:
+            return None
+        # Into the request's session before any rollback here could expire it.
+        user = db_session().merge(row.user, load=False)
+        if sign_in.seen_long_ago(row):
+            sign_in.touch(bookkeeping, session_id)
+            try:
+                bookkeeping.commit()
+            except OperationalError:
+                bookkeeping.rollback()  # best-effort, as for tokens
+        return user
 
 
 def bearer_secret(req) -> str | None:

@@ -120,7 +120,11 @@ def live_server(backend, fresh_database_url) -> Iterator[LiveServer]:
         # rolled-back transactions; the live server commits, so it gets its own.
         url, cleanup = _separate_postgres_database(url)
     schema.upgrade(url)
-    app = create_app(TestConfig, {"DATABASE_URL": url})
+    # One server for the whole run, every browser at 127.0.0.1: the per-address sign-in
+    # limit would count the whole suite's sign-ins (tests/api/test_signin_throttling.py
+    # holds the limits themselves).
+    overrides = {"DATABASE_URL": url, "SIGNIN_LIMIT_PER_ADDRESS": "10000 per minute"}
+    app = create_app(TestConfig, overrides)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name=f"live-{backend}", daemon=True)
     thread.start()
