@@ -176,3 +176,20 @@ def test_limits_and_storage_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("ACCORD_SIGNIN_LIMIT_PER_ADDRESS", "lots")
     with pytest.raises(RuntimeError, match="SIGNIN_LIMIT_PER_ADDRESS='lots'"):
         create_app(TestConfig)
+
+
+def test_concurrent_attempts_get_no_more_than_the_limit():
+    # Counted before the password check, atomically: 40 guesses at once, 10 go through.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.auth.throttle import SignInThrottle
+
+    limits = SignInThrottle("memory://", Config.SIGNIN_LIMIT_PER_ACCOUNT, "1000 per minute")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(
+            pool.map(lambda n: limits.attempt("ana@example.test", f"10.1.{n}.1"), range(40))
+        )
+    refused = [o for o in outcomes if o is not None]
+    assert (len(outcomes) - len(refused), len(refused)) == (10, 30)
+    assert {o.limit for o in refused} == {"account"}
+    assert sum(o.report for o in refused) == 1  # audited once a minute
