@@ -3,10 +3,11 @@
 `DATABASE_URL` (default: a SQLite file under `instance/`), `SECRET_KEY` (a per-process
 dev key when unset; required in production), `LOG_LEVEL`, `ACCORD_ENV`
 (`development`, `production`, `test`), `ACCORD_DISPUTE_DUE_BUSINESS_DAYS` (default: the
-disputes' own, 10), `ACCORD_RATELIMIT_STORAGE_URI` (where sign-in attempts are counted;
-default `memory://`, production: `redis://...`), `ACCORD_SIGNIN_LIMIT_PER_ACCOUNT` and
-`ACCORD_SIGNIN_LIMIT_PER_ADDRESS` (docs/security.md, "Sign-in"). `load_config()` picks
-the class; governance receives what it reads.
+disputes' own, 10), `ACCORD_HSTS_MAX_AGE` (seconds; default one year in production, 0 =
+no Strict-Transport-Security header, the default elsewhere), `ACCORD_RATELIMIT_STORAGE_URI`
+(where sign-in attempts are counted; default `memory://`, production: `redis://...`),
+`ACCORD_SIGNIN_LIMIT_PER_ACCOUNT` and `ACCORD_SIGNIN_LIMIT_PER_ADDRESS` (docs/security.md,
+"Sign-in"). `load_config()` picks the class; governance receives what it reads.
 """
 
 from __future__ import annotations
@@ -35,6 +36,19 @@ def dispute_due_business_days(environ: Mapping[str, str]) -> int | None:
         return None
     if not raw.isdigit() or int(raw) < 1:
         raise RuntimeError(f"{DUE_DAYS_ENV}={raw!r}: expected a whole number of days, 1 or more")
+    return int(raw)
+
+
+HSTS_ENV = "ACCORD_HSTS_MAX_AGE"
+
+
+def hsts_max_age(environ: Mapping[str, str]) -> int | None:
+    """`ACCORD_HSTS_MAX_AGE`, checked; None when unset."""
+    raw = environ.get(HSTS_ENV, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise RuntimeError(f"{HSTS_ENV}={raw!r}: expected a whole number of seconds, 0 or more")
     return int(raw)
 
 
@@ -78,6 +92,9 @@ class Config:
     # Working days a reviewer has to resolve a dispute; None: governance's default (10).
     DISPUTE_DUE_BUSINESS_DAYS: int | None = None
 
+    # Strict-Transport-Security max-age (app/headers.py); 0: no header (plain-HTTP serving).
+    HSTS_MAX_AGE = 0
+
     # Sign-in attempts (right or wrong) per account and per client address, and where they
     # are counted: memory is per process; production shares a Redis (docs/security.md).
     RATELIMIT_STORAGE_URI = "memory://"
@@ -105,6 +122,9 @@ class Config:
         days = dispute_due_business_days(env)
         if days is not None:
             values["DISPUTE_DUE_BUSINESS_DAYS"] = days
+        hsts = hsts_max_age(env)
+        if hsts is not None:
+            values["HSTS_MAX_AGE"] = hsts
         if not values.get("SECRET_KEY"):
             # A dev key per process: sessions do not survive a restart, which is fine locally.
             values["SECRET_KEY"] = secrets.token_hex(32)
@@ -130,6 +150,7 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_MAX_AGE = 365 * 24 * 3600  # production is served over HTTPS only
 
     @classmethod
     def finalize(cls) -> dict:

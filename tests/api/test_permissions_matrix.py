@@ -24,6 +24,7 @@ to the exact status code it gets; "*" stands for every principal not named:
 - The rows name roles one by one instead of deriving them from
   governance/permissions.py, so that a change of a role's reach there shows up here as
   a failing, reviewed change.
+- Every response also carries the security headers (tests/support/headers.py).
 HEAD and OPTIONS are left out: Werkzeug answers HEAD with the GET view and Flask
 answers OPTIONS itself.
 """
@@ -66,6 +67,7 @@ from tests.conftest import PASSWORD
 from tests.support import disputes as dispute_data
 from tests.support import statements
 from tests.support.exceptions import matrix_exception
+from tests.support.headers import header_problems
 from tests.support.sessions import csrf_token, sign_in
 
 
@@ -461,5 +463,7 @@ def test_status(app, db, password_hash, key, principal):
     with client.open(path, method=method, headers=headers, **kwargs) as response:
         got = response.status_code
         body = response.get_data(as_text=True)[:300]
+        headers = response.headers
     want = expected_status(key, principal)
     assert got == want, f"{method} {path} as {principal}: got {got} ({body}), table says {want}"
+    assert not header_problems(f"{method} {path}", headers, static=rule.startswith("/static/"))
