@@ -5,8 +5,10 @@ dev key when unset; required in production), `LOG_LEVEL`, `ACCORD_ENV`
 (`development`, `production`, `test`), `ACCORD_DISPUTE_DUE_BUSINESS_DAYS` (default: the
 disputes' own, 10), `ACCORD_HSTS_MAX_AGE` (seconds; default one year in production, 0 =
 no Strict-Transport-Security header, the default elsewhere), `ACCORD_AUDIT_ANCHOR_KEY`
-(signs audit chain anchors; default: derived from `SECRET_KEY`). `load_config()` picks the
-class; governance receives what it reads.
+(signs audit chain anchors; default: derived from `SECRET_KEY`), `ACCORD_RATELIMIT_STORAGE_URI`
+(where sign-in attempts are counted; default `memory://`, production: `redis://...`),
+`ACCORD_SIGNIN_LIMIT_PER_ACCOUNT` and `ACCORD_SIGNIN_LIMIT_PER_ADDRESS` (docs/security.md,
+"Sign-in"). `load_config()` picks the class; governance receives what it reads.
 """
 
 from __future__ import annotations
@@ -99,6 +101,12 @@ class Config:
     # Strict-Transport-Security max-age (app/headers.py); 0: no header (plain-HTTP serving).
     HSTS_MAX_AGE = 0
 
+    # Sign-in attempts (right or wrong) per account and per client address, and where they
+    # are counted: memory is per process; production shares a Redis (docs/security.md).
+    RATELIMIT_STORAGE_URI = "memory://"
+    SIGNIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    SIGNIN_LIMIT_PER_ADDRESS = "30 per minute"
+
     # Largest import body accepted over HTTP.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
@@ -113,6 +121,12 @@ class Config:
         values["LOG_LEVEL"] = env.get("LOG_LEVEL", values["LOG_LEVEL"]).upper()
         anchor_key = env.get("ACCORD_AUDIT_ANCHOR_KEY")
         values["AUDIT_ANCHOR_KEY"] = anchor_key or values["AUDIT_ANCHOR_KEY"]
+        for key in (
+            "RATELIMIT_STORAGE_URI",
+            "SIGNIN_LIMIT_PER_ACCOUNT",
+            "SIGNIN_LIMIT_PER_ADDRESS",
+        ):
+            values[key] = env.get(f"ACCORD_{key}") or values[key]
         days = dispute_due_business_days(env)
         if days is not None:
             values["DISPUTE_DUE_BUSINESS_DAYS"] = days

@@ -1,7 +1,7 @@
 """The audit chain head sealed: records only link on at the end, the head only moves forward.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03 09:00:00
 
 Reviewed by hand. 0002 made `audit_records` append-only (no UPDATE, DELETE, TRUNCATE) but
@@ -33,7 +33,7 @@ from alembic import op
 
 
 revision = '0016'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -157,8 +157,8 @@ def test_downgrade_lifts_the_guards_and_upgrade_restores_them(backend_name, fres
             conn.execute(text(RECORD), {"id": 1, "prev": GENESIS_HASH, "h": "a" * 64})
             conn.execute(text(forward), {"h": "a" * 64})
         refused(engine, back, h=GENESIS_HASH)
-        schema.downgrade(url, "0014")
-        with engine.begin() as conn:  # 0014 had no guard on the head
+        schema.downgrade(url, "0015")
+        with engine.begin() as conn:  # 0015 had no guard on the head
             conn.execute(text(back), {"h": GENESIS_HASH})
             conn.execute(text(forward), {"h": "a" * 64})
         schema.upgrade(url)
