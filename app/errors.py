@@ -114,10 +114,10 @@ def error_response(error: HTTPException):
     response = envelope(code, data.get("message") or error.description or error.name, errors or [])
     for name, value in (data.get("headers") or {}).items():
         response.headers[name] = value
-    if getattr(error, "response", None) is not None and error.response is not None:
-        for name, value in error.get_headers():
-            if name.lower() != "content-type":
-                response.headers[name] = value
+    # Werkzeug's own headers: `Allow` on a 405, `WWW-Authenticate`, `Retry-After`...
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
     return response
 
 
