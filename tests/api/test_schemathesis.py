@@ -117,6 +117,8 @@ def fuzz(app, secret: str, examples: int, *, revoking: bool = False) -> Outcome:
     for event in from_schema(api).execute():
         if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
             outcome.record(event.recorder)
+        elif isinstance(event, events.PhaseStarted) and event.payload is not None:
+            outcome.phases.append(f"{event.phase.name} starts: {event.payload}")
         elif isinstance(event, events.PhaseFinished):
             outcome.phases.append(f"{event.phase.name}: {event.status} {event.payload!r}"[:300])
         elif isinstance(event, events.NonFatalError):
