@@ -3,7 +3,10 @@
 `DATABASE_URL` (default: a SQLite file under `instance/`), `SECRET_KEY` (a per-process
 dev key when unset; required in production), `LOG_LEVEL`, `ACCORD_ENV`
 (`development`, `production`, `test`), `ACCORD_DISPUTE_DUE_BUSINESS_DAYS` (default: the
-disputes' own, 10). `load_config()` picks the class; governance receives what it reads.
+disputes' own, 10), `ACCORD_HSTS_MAX_AGE` (seconds; default one year in production, 0 =
+no Strict-Transport-Security header, the default elsewhere), `ACCORD_AUDIT_ANCHOR_KEY`
+(signs audit chain anchors; default: derived from `SECRET_KEY`). `load_config()` picks the
+class; governance receives what it reads.
 """
 
 from __future__ import annotations
@@ -32,6 +35,19 @@ def dispute_due_business_days(environ: Mapping[str, str]) -> int | None:
         return None
     if not raw.isdigit() or int(raw) < 1:
         raise RuntimeError(f"{DUE_DAYS_ENV}={raw!r}: expected a whole number of days, 1 or more")
+    return int(raw)
+
+
+HSTS_ENV = "ACCORD_HSTS_MAX_AGE"
+
+
+def hsts_max_age(environ: Mapping[str, str]) -> int | None:
+    """`ACCORD_HSTS_MAX_AGE`, checked; None when unset."""
+    raw = environ.get(HSTS_ENV, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise RuntimeError(f"{HSTS_ENV}={raw!r}: expected a whole number of seconds, 0 or more")
     return int(raw)
 
 
@@ -72,8 +88,16 @@ class Config:
         "security": [{"bearer": []}, {"session": []}],
     }
 
+    # The HMAC key of audit chain anchors (`ACCORD_AUDIT_ANCHOR_KEY`); None: derived from
+    # SECRET_KEY (governance/auditing/anchors.py). EPHEMERAL: SECRET_KEY is a per-process one.
+    AUDIT_ANCHOR_KEY: str | None = None
+    SECRET_KEY_EPHEMERAL = False
+
     # Working days a reviewer has to resolve a dispute; None: governance's default (10).
     DISPUTE_DUE_BUSINESS_DAYS: int | None = None
+
+    # Strict-Transport-Security max-age (app/headers.py); 0: no header (plain-HTTP serving).
+    HSTS_MAX_AGE = 0
 
     # Largest import body accepted over HTTP.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
@@ -87,12 +111,18 @@ class Config:
             env.get("DATABASE_URL") or values["DATABASE_URL"] or _default_database_url()
         )
         values["LOG_LEVEL"] = env.get("LOG_LEVEL", values["LOG_LEVEL"]).upper()
+        anchor_key = env.get("ACCORD_AUDIT_ANCHOR_KEY")
+        values["AUDIT_ANCHOR_KEY"] = anchor_key or values["AUDIT_ANCHOR_KEY"]
         days = dispute_due_business_days(env)
         if days is not None:
             values["DISPUTE_DUE_BUSINESS_DAYS"] = days
+        hsts = hsts_max_age(env)
+        if hsts is not None:
+            values["HSTS_MAX_AGE"] = hsts
         if not values.get("SECRET_KEY"):
             # A dev key per process: sessions do not survive a restart, which is fine locally.
             values["SECRET_KEY"] = secrets.token_hex(32)
+            values["SECRET_KEY_EPHEMERAL"] = True
         # apispec merges the generated spec into these options in place: each app gets its
         # own copy so one app's schemas never leak into another's openapi.json.
         values["API_SPEC_OPTIONS"] = copy.deepcopy(values["API_SPEC_OPTIONS"])
@@ -115,6 +145,7 @@ class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_MAX_AGE = 365 * 24 * 3600  # production is served over HTTPS only
 
     @classmethod
     def finalize(cls) -> dict:

@@ -16,7 +16,7 @@ from config import Config, load_config
 
 
 def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] | None = None):
-    from app import database, errors, health, limits
+    from app import database, errors, headers, health, limits
     from app.api import register_api
     from app.auth import identity
     from app.auth.views import bp as auth_bp
@@ -38,6 +38,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     app.logger.setLevel(app.config["LOG_LEVEL"])
 
     limits.init_app(app)
+    headers.init_app(app)
     database.init_app(app)
     identity.init_app(app)
     errors.register(app)

@@ -3,6 +3,10 @@
 Services `flush()`; `unit_of_work()` (or `@transactional` on a view) owns the
 transaction: it commits once at the end and rolls back on any exception. Whatever a
 request leaves uncommitted (a read) is rolled back when its session closes at teardown.
+
+A unit of work is a writer from its first statement (`begin_writing`): on SQLite it
+begins with BEGIN IMMEDIATE, so concurrent writers queue on the busy timeout instead of
+failing with "database is locked"; reads elsewhere stay deferred (WAL readers).
 """
 
 from __future__ import annotations
@@ -13,9 +17,11 @@ from functools import wraps
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.engine import make_engine
+from governance.errors import Conflict
+from models.engine import WRITER, is_contention, make_engine
 
 EXTENSION = "accord.db"
 
@@ -57,6 +63,7 @@ def unit_of_work(*, dry_run: bool = False) -> Iterator[Session]:
     """The request's (or command's) session, committed once when the block ends; rolled
     back instead on any exception (a refusal, an abort, an exit) or for a dry run."""
     session = db_session()
+    began = begin_writing(session)
     try:
         yield session
         if dry_run:
@@ -66,6 +73,42 @@ def unit_of_work(*, dry_run: bool = False) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+    finally:
+        if began:
+            session.info.pop(WRITER, None)
+
+
+BUSY = "The database is busy with another change (a payout run being built?); try again."
+
+
+def begin_writing(session: Session) -> bool:
+    """Begin `session`'s transaction as a writer (BEGIN IMMEDIATE on SQLite: the write
+    lock is taken before the first read, waiting its turn within the busy timeout).
+
+    A transaction the session began for reads (signing in, a view's look-ups) is ended
+    first: a writer must not build on that older snapshot, and nothing was written in
+    it (services write inside a unit of work only); what it loaded reloads when used.
+    False when the session was already writing (a unit of work within another). A lock
+    still taken after the busy timeout is a Conflict (409), not a 500.
+    """
+    if session.info.get(WRITER):
+        return False
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("changes made before the unit of work began")
+        session.rollback()
+    session.info[WRITER] = True
+    if isinstance(session.get_bind(), Connection):
+        return True  # tests: inside the test's own transaction, begun already
+    try:
+        session.connection(execution_options={WRITER: True})
+    except DBAPIError as exc:
+        session.info.pop(WRITER, None)
+        session.rollback()
+        if is_contention(exc):
+            raise Conflict(BUSY) from None
+        raise
+    return True
 
 
 def transactional(view):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import marshmallow as ma
 from flask import Flask, current_app, flash, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -27,6 +28,7 @@ from governance.errors import (
     RunRejected,
     StaleEdit,
 )
+from models.engine import is_contention
 from rules.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ STATUS: tuple[tuple[type[GovernanceError], int], ...] = (
     (Invalid, 422),
     (RunRejected, 422),
 )
+
+CONTENTION = "A concurrent change got in the way; nothing was written. Try again."
 
 
 class ProblemSchema(ma.Schema):
@@ -182,6 +186,15 @@ def register(app: Flask) -> None:
         if wants_json():
             return envelope(status_of(refusal), refusal.message, problems_payload(refusal.problems))
         return _page_refusal(refusal)
+
+    @app.errorhandler(DBAPIError)
+    def handle_database(error: DBAPIError):
+        # Writers queue for their locks, so this is rare (a wait past the busy timeout, a
+        # PostgreSQL deadlock or serialization failure): the transaction was rolled back
+        # whole, so the client may simply send the request again.
+        if is_contention(error):
+            return handle_refusal(Conflict(CONTENTION))
+        return handle_unexpected(error)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

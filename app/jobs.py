@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.database import database
+from app.database import begin_writing, database
 from governance import audit
 from governance.errors import Conflict, GovernanceError, NotFound, RunRejected
 from governance.paging import page
@@ -238,6 +238,7 @@ def execute_job(sessions: sessionmaker, job_id: int, *, on_progress: Progress | 
 def _begin(sessions: sessionmaker, job_id: int) -> str | tuple[int | None, str, str, Any]:
     """queued -> building, committed; its state instead when it is not queued."""
     with sessions() as session:
+        begin_writing(session)  # SQLite: queue for the write lock, never fail upgrading
         job = session.get(PayoutRunJob, job_id)
         if job is None or job.state != "queued":
             return job.state if job is not None else "missing"
@@ -260,6 +261,7 @@ def _build(
     progress = _Progress(sessions, job_id, dialect == "postgresql", on_progress)
     with sessions() as session:
         try:
+            begin_writing(session)
             actor = session.get(User, actor_id) if actor_id is not None else None
             run = start_run(session, actor, period, progress=progress)
             # Done in the run's transaction: the job is done exactly when the run is.
@@ -287,6 +289,7 @@ def _fail(
     actor_id: int | None,
 ) -> None:
     with sessions() as session:
+        begin_writing(session)
         job = session.get(PayoutRunJob, job_id)
         actor = session.get(User, actor_id) if actor_id is not None else None
         _mark_failed(session, job, message, problems, actor)

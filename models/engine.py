@@ -1,8 +1,22 @@
-"""Engine creation with the settings both databases need."""
+"""Engine creation with the settings both databases need.
+
+`WRITER`: the execution option that marks a connection whose transaction will write
+(app.database's unit of work sets it). On SQLite such a transaction begins with
+`BEGIN IMMEDIATE`, taking the one write lock before its first read, so concurrent
+writers queue within the busy timeout; every other transaction begins deferred (a WAL
+reader: never blocked, never blocking). PostgreSQL ignores it (row locks serialise).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
+
+WRITER = "accord_writer"
+# SQLite: SQLITE_BUSY, SQLITE_LOCKED (the low byte of extended codes). PostgreSQL:
+# serialization_failure, deadlock_detected, lock_not_available.
+_SQLITE_CONTENTION = frozenset({5, 6})
+_PG_CONTENTION = frozenset({"40001", "40P01", "55P03"})
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -34,4 +48,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # A deferred transaction that has read cannot always upgrade to a writer: with
+    # another writer active (or committed since its snapshot) SQLite answers "database is
+    # locked" at once, without the busy timeout. A writer that locks first just waits.
+    immediate = conn.get_execution_options().get(WRITER)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_contention(error: BaseException) -> bool:
+    """Whether a database error says only that concurrent transactions collided (a lock
+    not had in time, a serialization failure, a deadlock): worth trying again, not a bug."""
+    if not isinstance(error, DBAPIError):
+        return False
+    orig = error.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_CONTENTION
+    return getattr(orig, "sqlstate", None) in _PG_CONTENTION

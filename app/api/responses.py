@@ -8,6 +8,7 @@ that no operation answers a status its schema does not list:
 - 403: the user's roles do not allow it (every operation but the caller's own `/me`);
 - 404: an id or key in the path names nothing (or is out of the database's range);
 - 400: a write whose body is not JSON, or a cookie-signed request without its CSRF token;
+- 409: a write that found the database busy past its wait (app/database.py, BUSY);
 - 413: a body over `MAX_CONTENT_LENGTH`;
 - 422: a parameter or body field refused, every problem located.
 
@@ -30,6 +31,7 @@ def _common(path: str, method: str, operation: dict) -> dict[str, str]:
         statuses["404"] = "nothing of that id or key (or one out of range)"
     if method in WRITES:
         statuses["400"] = "the body is not JSON, or a signed-in page's request lacks its CSRF token"
+        statuses["409"] = "the database is busy with another change; try again"
     if "requestBody" in operation:
         statuses["413"] = "the body is larger than the server accepts"
     if operation.get("parameters") or "requestBody" in operation or "{" in path:

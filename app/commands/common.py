@@ -14,11 +14,15 @@ from typing import NoReturn
 
 import click
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app import database
 from governance.errors import GovernanceError
 from models import User
+from models.engine import is_contention
+
+CONTENTION = "a concurrent change got in the way; nothing was written. Try again."
 
 
 def fail(message: str) -> NoReturn:
@@ -45,11 +49,16 @@ def actor(session: Session, email: str | None) -> User | None:
 
 @contextmanager
 def refusals() -> Iterator[None]:
-    """A refusal inside the block is printed and exits 2."""
+    """A refusal inside the block is printed and exits 2; so is a lock another writer
+    held past the busy timeout (the transaction was rolled back whole)."""
     try:
         yield
     except GovernanceError as refusal:
         refuse(refusal)
+    except DBAPIError as error:
+        if not is_contention(error):
+            raise
+        fail(CONTENTION)
 
 
 @contextmanager

@@ -24,6 +24,7 @@ to the exact status code it gets; "*" stands for every principal not named:
 - The rows name roles one by one instead of deriving them from
   governance/permissions.py, so that a change of a role's reach there shows up here as
   a failing, reviewed change.
+- Every response also carries the security headers (tests/support/headers.py).
 HEAD and OPTIONS are left out: Werkzeug answers HEAD with the GET view and Flask
 answers OPTIONS itself.
 """
@@ -39,7 +40,9 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session
 
+from config import TestConfig
 from governance.accounts import issue_token
+from governance.auditing import anchors
 from governance.committee import approval_rules
 from governance.plans import lifecycle
 from governance.plans import lookup as plans
@@ -66,6 +69,7 @@ from tests.conftest import PASSWORD
 from tests.support import disputes as dispute_data
 from tests.support import statements
 from tests.support.exceptions import matrix_exception
+from tests.support.headers import header_problems
 from tests.support.sessions import csrf_token, sign_in
 
 
@@ -317,6 +321,9 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     ("GET", "/api/v1/plans/<string:key>/diff"): {"query_string": {"from": 1, "to": 1}},
     ("GET", "/api/v1/plans/<string:key>/governing"): {"query_string": {"on": "2026-06-01"}},
     ("GET", "/api/v1/audit/export"): {"query_string": {"format": "csv"}},
+    ("POST", "/api/v1/audit/verify"): lambda world: {
+        "json": {"anchors": [anchors.take(world.db, anchors.anchor_key(TestConfig.finalize()))]}
+    },
     ("GET", "/api/v1/statements/export"): {"query_string": {"format": "csv", "period": "2026-Q3"}},
     ("POST", VERSION + "/votes"): vote,
     ("POST", RULES): lambda world: {
@@ -461,5 +468,7 @@ def test_status(app, db, password_hash, key, principal):
     with client.open(path, method=method, headers=headers, **kwargs) as response:
         got = response.status_code
         body = response.get_data(as_text=True)[:300]
+        headers = response.headers
     want = expected_status(key, principal)
     assert got == want, f"{method} {path} as {principal}: got {got} ({body}), table says {want}"
+    assert not header_problems(f"{method} {path}", headers, static=rule.startswith("/static/"))

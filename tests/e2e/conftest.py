@@ -12,7 +12,8 @@
   and FAIL under `CI=true`, so CI cannot go green without them.
 - `new_context()` / `page`: a fresh browser profile (cookies) per call, whose every
   request outside the live server is aborted and recorded; a test that tried to reach
-  anything else fails at teardown.
+  anything else fails at teardown, and so does one whose pages logged a Content
+  Security Policy or Permissions-Policy message (`csp_violations`).
 - `sign_in(page, user)`: the login form, filled and submitted.
 
 Mark browser tests `@pytest.mark.e2e`; `pytest -m "not e2e"` leaves them out.
@@ -24,6 +25,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -109,8 +111,10 @@ class LiveServer:
             return db_session().scalars(select(User).where(User.email == email)).one()
 
 
-@pytest.fixture(scope="session")
-def live_server(backend, fresh_database_url) -> Iterator[LiveServer]:
+@contextmanager
+def serving(backend: str, fresh_database_url, prepare=None) -> Iterator[LiveServer]:
+    """A migrated fresh database (given to `prepare(url)` first, when there is one)
+    served on a free port until the block ends; then the database is dropped."""
     from app import create_app
 
     url = fresh_database_url(backend)
@@ -120,6 +124,8 @@ def live_server(backend, fresh_database_url) -> Iterator[LiveServer]:
         # rolled-back transactions; the live server commits, so it gets its own.
         url, cleanup = _separate_postgres_database(url)
     schema.upgrade(url)
+    if prepare is not None:
+        prepare(url)
     app = create_app(TestConfig, {"DATABASE_URL": url})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name=f"live-{backend}", daemon=True)
@@ -133,6 +139,12 @@ def live_server(backend, fresh_database_url) -> Iterator[LiveServer]:
         app.extensions["accord.db"].engine.dispose()
         if cleanup is not None:
             cleanup()
+
+
+@pytest.fixture(scope="session")
+def live_server(backend, fresh_database_url) -> Iterator[LiveServer]:
+    with serving(backend, fresh_database_url) as server:
+        yield server
 
 
 def _separate_postgres_database(shared_url: str):
@@ -182,8 +194,23 @@ def browser():
     playwright.stop()
 
 
+# Chromium logs every blocked inline style or script, frame and form target to the
+# console; the listener reports each `securitypolicyviolation` event there as well.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `securitypolicyviolation: ${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`));
+"""
+POLICY_WORDS = ("Content Security Policy", "securitypolicyviolation", "Permissions-Policy")
+
+
 @pytest.fixture
-def new_context(browser, live_server) -> Iterator[Callable[[], object]]:
+def csp_violations() -> list[str]:
+    """Console messages about the page's security policies, from every page of the test."""
+    return []
+
+
+@pytest.fixture
+def new_context(browser, live_server, csp_violations) -> Iterator[Callable[[], object]]:
     """new_context() -> a fresh Playwright BrowserContext (its own cookies) on the server."""
     allowed = urlsplit(live_server.url).netloc
     contexts, escaped = [], []
@@ -196,10 +223,16 @@ def new_context(browser, live_server) -> Iterator[Callable[[], object]]:
             escaped.append(url)
             route.abort("blockedbyclient")
 
+    def console(message):
+        if any(word in message.text for word in POLICY_WORDS):
+            csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
     def make():
         context = browser.new_context(base_url=live_server.url)
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
         context.route("**/*", guard)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("console", console)
         contexts.append(context)
         return context
 
@@ -207,6 +240,8 @@ def new_context(browser, live_server) -> Iterator[Callable[[], object]]:
     for context in contexts:
         context.close()
     assert not escaped, f"the browser tried to leave the live server: {escaped}"
+    # Every browser test is also a check of the CSP (app/headers.py): nothing refused.
+    assert not csp_violations, f"the pages broke their security policy: {csp_violations}"
 
 
 @pytest.fixture

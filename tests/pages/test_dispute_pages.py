@@ -46,6 +46,8 @@ def test_queue_highlights_overdue_and_forms_refuse_bad_input(app, db, world):
     page = client.get("/disputes").get_data(as_text=True)
     assert page.count('data-testid="dispute-row"') == 2
     assert page.count('data-testid="overdue"') == 1
+    # Highlighted by the stylesheet: the CSP (style-src 'self') refuses a style= attribute.
+    assert page.count('class="overdue"') == 1 and "style=" not in page
     assert page.index(f"Dispute {late.id}") < page.index(f"Dispute {on_time.id}")  # due first
 
     events = db.scalar(select(func.count()).select_from(DisputeEvent))

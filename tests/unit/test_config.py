@@ -57,3 +57,18 @@ def test_dispute_due_days_come_from_the_environment_and_are_checked(monkeypatch)
         monkeypatch.setenv("ACCORD_DISPUTE_DUE_BUSINESS_DAYS", bad)
         with pytest.raises(RuntimeError, match="ACCORD_DISPUTE_DUE_BUSINESS_DAYS"):
             DevelopmentConfig.finalize()
+
+
+def test_hsts_is_on_in_production_only_and_tunable(monkeypatch):
+    monkeypatch.delenv("ACCORD_HSTS_MAX_AGE", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    assert ProductionConfig.finalize()["HSTS_MAX_AGE"] == 365 * 24 * 3600
+    assert DevelopmentConfig.finalize()["HSTS_MAX_AGE"] == 0  # `make run` serves plain HTTP
+    monkeypatch.setenv("ACCORD_HSTS_MAX_AGE", "0")  # a proxy in front sets its own
+    assert ProductionConfig.finalize()["HSTS_MAX_AGE"] == 0
+    monkeypatch.setenv("ACCORD_HSTS_MAX_AGE", "300")  # a first, short roll-out
+    assert ProductionConfig.finalize()["HSTS_MAX_AGE"] == 300
+    for bad in ("-1", "a year"):
+        monkeypatch.setenv("ACCORD_HSTS_MAX_AGE", bad)
+        with pytest.raises(RuntimeError, match="ACCORD_HSTS_MAX_AGE"):
+            ProductionConfig.finalize()
