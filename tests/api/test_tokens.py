@@ -180,3 +180,17 @@ def test_a_password_change_revokes_every_token(client, db, make_user, token_for)
     assert client.get("/api/v1/me", headers=headers).status_code == 401
     assert all(t.revoked_at is not None for t in user.tokens)
     assert client.get("/api/v1/me", headers=others).status_code == 200
+
+
+def test_token_times_are_utc_with_an_offset(client, make_user, token_for):
+    """OpenAPI's date-time needs an offset; SQLite gives stored times back naive."""
+    headers = token_for(make_user("rep"))
+    expires = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    _new_token(client, headers, expires_at=expires.isoformat())
+    listed = client.get("/api/v1/me/tokens", headers=headers).get_json()
+    stamps = [t[k] for t in listed for k in ("created_at", "expires_at") if t[k] is not None]
+    assert len(stamps) >= 3
+    for stamp in stamps:
+        assert stamp.endswith("+00:00"), stamp
+        assert datetime.fromisoformat(stamp).tzinfo is not None
+    assert datetime.fromisoformat(max(s for s in stamps)) == expires
