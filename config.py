@@ -4,10 +4,13 @@
 dev key when unset; required in production), `LOG_LEVEL`, `ACCORD_ENV`
 (`development`, `production`, `test`), `ACCORD_DISPUTE_DUE_BUSINESS_DAYS` (default: the
 disputes' own, 10), `ACCORD_HSTS_MAX_AGE` (seconds; default one year in production, 0 =
-no Strict-Transport-Security header, the default elsewhere), `ACCORD_BROKER_URL`
-(Celery's broker; default: a SQLite file under `instance/`, see docs/deployment.md) and
-`ACCORD_BROKER_VISIBILITY_TIMEOUT` (seconds). `load_config()` picks the class;
-governance receives what it reads.
+no Strict-Transport-Security header, the default elsewhere), `ACCORD_AUDIT_ANCHOR_KEY`
+(signs audit chain anchors; default: derived from `SECRET_KEY`), `ACCORD_RATELIMIT_STORAGE_URI`
+(where sign-in attempts are counted; default `memory://`, production: `redis://...`),
+`ACCORD_SIGNIN_LIMIT_PER_ACCOUNT` and `ACCORD_SIGNIN_LIMIT_PER_ADDRESS` (docs/security.md,
+"Sign-in"), `ACCORD_BROKER_URL` (Celery's broker; default: a SQLite file under
+`instance/`, see docs/deployment.md) and `ACCORD_BROKER_VISIBILITY_TIMEOUT` (seconds).
+`load_config()` picks the class; governance receives what it reads.
 """
 
 from __future__ import annotations
@@ -95,11 +98,22 @@ class Config:
         "security": [{"bearer": []}, {"session": []}],
     }
 
+    # The HMAC key of audit chain anchors (`ACCORD_AUDIT_ANCHOR_KEY`); None: derived from
+    # SECRET_KEY (governance/auditing/anchors.py). EPHEMERAL: SECRET_KEY is a per-process one.
+    AUDIT_ANCHOR_KEY: str | None = None
+    SECRET_KEY_EPHEMERAL = False
+
     # Working days a reviewer has to resolve a dispute; None: governance's default (10).
     DISPUTE_DUE_BUSINESS_DAYS: int | None = None
 
     # Strict-Transport-Security max-age (app/headers.py); 0: no header (plain-HTTP serving).
     HSTS_MAX_AGE = 0
+
+    # Sign-in attempts (right or wrong) per account and per client address, and where they
+    # are counted: memory is per process; production shares a Redis (docs/security.md).
+    RATELIMIT_STORAGE_URI = "memory://"
+    SIGNIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    SIGNIN_LIMIT_PER_ADDRESS = "30 per minute"
 
     # Largest import body accepted over HTTP.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
@@ -121,6 +135,14 @@ class Config:
             env.get("DATABASE_URL") or values["DATABASE_URL"] or _default_database_url()
         )
         values["LOG_LEVEL"] = env.get("LOG_LEVEL", values["LOG_LEVEL"]).upper()
+        anchor_key = env.get("ACCORD_AUDIT_ANCHOR_KEY")
+        values["AUDIT_ANCHOR_KEY"] = anchor_key or values["AUDIT_ANCHOR_KEY"]
+        for key in (
+            "RATELIMIT_STORAGE_URI",
+            "SIGNIN_LIMIT_PER_ACCOUNT",
+            "SIGNIN_LIMIT_PER_ADDRESS",
+        ):
+            values[key] = env.get(f"ACCORD_{key}") or values[key]
         values["BROKER_URL"] = (
             env.get("ACCORD_BROKER_URL") or values["BROKER_URL"] or _default_broker_url()
         )
@@ -140,6 +162,7 @@ class Config:
         if not values.get("SECRET_KEY"):
             # A dev key per process: sessions do not survive a restart, which is fine locally.
             values["SECRET_KEY"] = secrets.token_hex(32)
+            values["SECRET_KEY_EPHEMERAL"] = True
         # apispec merges the generated spec into these options in place: each app gets its
         # own copy so one app's schemas never leak into another's openapi.json.
         values["API_SPEC_OPTIONS"] = copy.deepcopy(values["API_SPEC_OPTIONS"])

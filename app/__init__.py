@@ -18,7 +18,7 @@ from config import Config, load_config
 def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] | None = None):
     from app import database, errors, headers, health, limits, tasks
     from app.api import register_api
-    from app.auth import identity
+    from app.auth import identity, throttle
     from app.auth.views import bp as auth_bp
     from app.extensions import Api
     from app.pages import audit as audit_pages
@@ -42,6 +42,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     database.init_app(app)
     tasks.init_app(app)
     identity.init_app(app)
+    throttle.init_app(app)
     errors.register(app)
     api = Api(app)  # one per app: the spec is built per application
     app.extensions["accord.api"] = api

@@ -118,11 +118,14 @@ def error_response(error: HTTPException):
     response = envelope(code, data.get("message") or error.description or error.name, errors or [])
     for name, value in (data.get("headers") or {}).items():
         response.headers[name] = value
-    if getattr(error, "response", None) is not None and error.response is not None:
-        for name, value in error.get_headers():
-            if name.lower() != "content-type":
-                response.headers[name] = value
+    for name, value in _werkzeug_headers(error):
+        response.headers[name] = value
     return response
+
+
+def _werkzeug_headers(error: HTTPException) -> list[tuple[str, str]]:
+    """The error's own headers (`Allow` on a 405, `WWW-Authenticate`...), not its type."""
+    return [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,7 @@ def on_refusal(render: Callable[..., object], *, plain=None):
 
 
 def _error_page(error: HTTPException):
-    return render_template("error.html", error=error), error.code
+    return render_template("error.html", error=error), error.code, _werkzeug_headers(error)
 
 
 def _refused_page(code: int, message: str):

@@ -1,4 +1,4 @@
-"""Accounts: create users, change passwords, issue and revoke API tokens.
+"""Accounts: create users, check and change passwords, issue and revoke API tokens.
 
 Functions take a Session and flush; the caller commits. Roles decide who may approve,
 vote and see pay, so granting or revoking one is audited (`auditing.data_changes`).
@@ -14,11 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from governance import audit
 from governance.auditing import data_changes
-from models import ApiToken, User, UserRole
+from models import ApiToken, User, UserRole, UserSession
 from models.identity import FUNCTIONS, ROLES
 
 TOKEN_PREFIX = "acc_"
+PASSWORD_CHANGED = "auth.password_changed"
 
 
 class AccountError(ValueError):
@@ -37,12 +39,12 @@ def create_user(
     actor: User | None = None,
 ) -> User:
     problems = password_problems(password) + _role_problems(roles, functions)
-    if session.scalar(select(User.id).where(User.email == email.lower())):
+    if session.scalar(select(User.id).where(User.email == normalize_email(email))):
         problems.append(f"a user with e-mail {email} exists")
     if problems:
         raise AccountError("; ".join(problems))
     user = User(
-        email=email.lower(),
+        email=normalize_email(email),
         name=name,
         password_hash=hash_password(password),
         participant_id=participant_id,
@@ -101,19 +103,71 @@ def _grant(user: User, roles, functions) -> None:
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
-        return None
-    return user
+    """The active user with this e-mail and password, or None (see `check_credentials`)."""
+    user, failure = check_credentials(session, email, password)
+    return None if failure else user
 
 
-def change_password(session: Session, user: User, new_password: str) -> None:
+def check_credentials(session: Session, email: str, password: str) -> tuple[User | None, str]:
+    """(user, "") on success, else (the user named or None, why: `unknown_email`,
+    `inactive` or `wrong_password`).
+
+    Exactly one scrypt check runs whatever the case: an unknown e-mail is checked against
+    a dummy hash of the same cost, so the answer takes as long as for a real account and
+    its time does not tell which e-mails exist (docs/security.md, "Sign-in").
+    """
+    user = session.scalar(select(User).where(User.email == normalize_email(email)))
+    matches = verify_password(user.password_hash if user else _dummy_hash(), password)
+    if user is None:
+        return None, "unknown_email"
+    if not user.is_active:
+        return user, "inactive"
+    return user, "" if matches else "wrong_password"
+
+
+def normalize_email(email: str) -> str:
+    """How e-mails are compared: trimmed, lower case."""
+    return email.strip().lower()
+
+
+_DUMMY: list[str] = []
+
+
+def _dummy_hash() -> str:
+    # Made once per process with the same method and cost as real hashes.
+    if not _DUMMY:
+        _DUMMY.append(hash_password(secrets.token_urlsafe(16)))
+    return _DUMMY[0]
+
+
+def change_password(session: Session, user: User, new_password: str) -> dict[str, int]:
+    """Set a new password and end everything the old one opened: every browser session
+    (the epoch and the server-side rows) and every API token. Audited; returns the counts
+    revoked."""
     problems = password_problems(new_password)
     if problems:
         raise AccountError("; ".join(problems))
     user.password_hash = hash_password(new_password)
-    user.session_epoch += 1  # ends every other session of this user
+    user.session_epoch += 1  # ends every session of this user, server rows or not
+    revoked = revoke_credentials(session, user)
     session.flush()
+    audit.record(session, user, PASSWORD_CHANGED, "user", user.id, payload=revoked)
+    return revoked
+
+
+def revoke_credentials(session: Session, user: User) -> dict[str, int]:
+    """Revoke every live browser session and API token of `user`; the counts revoked."""
+    now = datetime.now(UTC)
+    sessions = session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    ).all()
+    tokens = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    for row in (*sessions, *tokens):
+        row.revoked_at = now
+    session.flush()
+    return {"sessions_revoked": len(sessions), "tokens_revoked": len(tokens)}
 
 
 def _digest(secret: str) -> str:

@@ -139,6 +139,9 @@ def record(
     )
     entry.record_hash = compute_hash(entry)
     session.add(entry)
+    # The record first, then the head: the head's trigger (migration 0016) accepts only a
+    # head that points at the last record already written, with its hash.
+    session.flush()
     head.last_id = entry.id
     head.last_hash = entry.record_hash
     session.flush()
@@ -161,6 +164,9 @@ class Verification:
     first_broken_id: int | None
     reason: str | None
     checked: int
+    # The last record walked and its hash: what an anchor of a sound chain states.
+    last_id: int = 0
+    last_hash: str = GENESIS_HASH
 
     def __iter__(self) -> Iterator[Any]:
         # `ok, first_broken_id, reason = verify(session)` reads naturally at call sites.
@@ -185,18 +191,38 @@ def verify(session: Session, batch_size: int = 1000) -> Verification:
             checked += 1
             broken = _check_link(entry, expected_id, expected_prev)
             if broken:
-                return Verification(False, entry.id, broken, checked)
+                return Verification(False, entry.id, broken, checked, last_id, expected_prev)
             expected_prev = entry.record_hash
             expected_id += 1
             last_id = entry.id
     finally:
         result.close()  # a server-side cursor (yield_per) left open when we stop early
+    reason = _head_mismatch(session, last_id, expected_prev)
+    if reason:
+        broken_id = last_id + 1 if last_id else None
+        return Verification(False, broken_id, reason, checked, last_id, expected_prev)
+    return Verification(True, None, None, checked, last_id, expected_prev)
+
+
+def _head_mismatch(session: Session, last_id: int, last_hash: str) -> str | None:
+    """Why the head does not close the walked chain at `last_id`, or None.
+
+    The head is read after the walk. On PostgreSQL (READ COMMITTED) records committed in
+    between are past the walk but not past the head: the head then names a later record,
+    whose own hash it must carry. A head behind the walk was moved back.
+    """
     head_table = AuditChainHead.__table__
     head = session.execute(select(head_table).where(head_table.c.id == 1)).one_or_none()
-    if head is None or head.last_id != last_id or head.last_hash != expected_prev:
-        reason = "the chain head does not match the last record (records removed at the end?)"
-        return Verification(False, last_id + 1 if last_id else None, reason, checked)
-    return Verification(True, None, None, checked)
+    if head is None:
+        return "the chain head is missing"
+    if head.last_id == last_id and head.last_hash == last_hash:
+        return None
+    if head.last_id > last_id:
+        table = AuditRecord.__table__
+        stored = session.scalar(select(table.c.record_hash).where(table.c.id == head.last_id))
+        if stored is not None and stored == head.last_hash:
+            return None  # appended while we walked
+    return "the chain head does not match the last record (records removed at the end?)"
 
 
 def list_records(

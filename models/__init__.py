@@ -11,7 +11,7 @@ from models.base import Base, metadata
 from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpoint, FxRate
 from models.disputes import Dispute, DisputeEvent
 from models.exceptions import PayoutException
-from models.identity import ApiToken, User, UserRole
+from models.identity import ApiToken, User, UserRole, UserSession
 from models.payout_builds import PayoutBuild, PayoutBuildChange
 from models.payout_jobs import PayoutRunJob
 from models.payouts import PayoutLine, PayoutRun, Statement
@@ -48,6 +48,7 @@ __all__ = [
     "Statement",
     "User",
     "UserRole",
+    "UserSession",
     "Vote",
     "metadata",
 ]

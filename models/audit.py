@@ -9,7 +9,11 @@ raced past the head lock.
 
 `AuditChainHead` is a single row (id 1) holding the last record's id and hash. Appenders
 lock it (SELECT ... FOR UPDATE on PostgreSQL) to serialise appends, and `verify` compares
-it with the last record, which catches a tail cut off the log.
+it with the last record, which catches a tail cut off the log. Migration 0016 seals it: a
+record must follow the last one and link to its hash, the head only moves forward to the
+last record with its hash, and the head row cannot be inserted or deleted. Whoever can
+drop triggers can still rewrite both; anchors kept outside Accord catch that
+(`governance.auditing.anchors`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Users, their roles (with a committee function for committee members) and API tokens."""
+"""Users, their roles (with a committee function for committee members), API tokens and
+the server-side record of each browser session."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ class User(Timestamps, Base):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
     tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+    sessions: Mapped[list[UserSession]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 
@@ -92,3 +96,23 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class UserSession(Base):
+    """One signed-in browser session; its random id is what the signed cookie carries.
+
+    Signing out revokes this row, a password change revokes every row of the user: a copy
+    of the cookie taken earlier then names a revoked session and is refused.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+    user: Mapped[User] = relationship(back_populates="sessions")

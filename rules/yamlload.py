@@ -210,24 +210,12 @@ def _unreadable(text: str, exc: yaml.reader.ReaderError) -> Problem:
     )
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number a plan or data file may contain")
-
-
-def _json_number(text: str) -> Decimal:
-    value = Decimal(text)
-    check_decimal_range(value)
-    return value
-
-
-def _json_int(text: str) -> int:
-    if len(text) > MAX_DIGITS + 1:
-        raise ValueError(f"number {text[:20]}... is too long")
-    return int(text)
-
-
 def load_json(text: str) -> Any:
-    """Parse JSON exactly (Decimal, no NaN/Infinity); raise `LoadError` on duplicate keys too."""
+    """Parse JSON exactly (Decimal, no NaN/Infinity); raise `LoadError` on duplicate keys too.
+
+    A number refused (`NaN`, `-Infinity`, `1e309`, too many digits) is kept in place while
+    parsing, so that the error names its JSON path (`$.deals[3].amount`), not just `$`.
+    """
     problems: list[Problem] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict:
@@ -260,7 +248,65 @@ def load_json(text: str) -> Any:
         raise LoadError(_locate_json_duplicates(text) or problems)
     if too_deep(value):
         raise LoadError([Problem(path="$", message=_TOO_DEEP)])
+    refused = _refused_numbers(value)
+    if refused:
+        raise LoadError(refused)
     return value
+
+
+class _Refused:
+    """A number the JSON parser refused, left where it was found until its path is known."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def json_path(parent: str, key: str | int) -> str:
+    """`$.deals[3].amount`; a key that is not a plain name is quoted: `$["a b"]`."""
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    if _PLAIN_KEY.match(key):
+        return f"{parent}.{key}"
+    return f"{parent}[{json.dumps(key)}]"
+
+
+def _refused_numbers(value: Any) -> list[Problem]:
+    """Every `_Refused` in a parsed document, located, in document order (no recursion)."""
+    found: list[Problem] = []
+    stack: list[tuple[str, Any]] = [("$", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, _Refused):
+            found.append(Problem(path=path, message=item.message))
+        elif isinstance(item, dict):
+            stack.extend((json_path(path, k), v) for k, v in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((json_path(path, i), v) for i, v in reversed(list(enumerate(item))))
+    return found
+
+
+def _reject_constant(name: str) -> _Refused:
+    return _Refused(f"{name} is not a number a plan or data file may contain")
+
+
+def _json_number(text: str) -> Decimal | _Refused:
+    try:
+        value = Decimal(text)
+        check_decimal_range(value)
+    except (ValueError, ArithmeticError) as exc:
+        return _Refused(str(exc))
+    return value
+
+
+def _json_int(text: str) -> int | _Refused:
+    if len(text) > MAX_DIGITS + 1:
+        return _Refused(f"number {text[:20]}... is too long")
+    return int(text)
 
 
 def _locate_json_duplicates(text: str) -> list[Problem]:

@@ -5,7 +5,10 @@ Unknown paths under /api/ get the JSON error envelope from app.errors.
 
 from __future__ import annotations
 
-from app.extensions import Api
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # app.extensions imports app.api.responses
+    from app.extensions import Api
 
 API_PREFIX = "/api/v1"
 

@@ -9,31 +9,50 @@ CSRF token, pages and API alike.
 
 from __future__ import annotations
 
-from flask import Flask, abort, g, redirect, request, url_for
+from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
 from app.database import database, db_session
 from app.errors import wants_json
 from app.extensions import csrf, login_manager
+from governance import sign_in
 from governance.accounts import user_for_token
 from models import User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 API_PREFIX = "/api/"
+# The signed cookie's key for the id of the server-side session (`user_sessions`).
+SESSION_ID = "_accord_sid"
 
 
 @login_manager.user_loader
 def load_user_from_session(user_id: str) -> User | None:
+    """The cookie's user, if the server-side session it names is live (not signed out,
+    not ended by a password change) and the user's epoch and status still match."""
     try:
         raw_id, raw_epoch = user_id.split(":", 1)
         uid, epoch = int(raw_id), int(raw_epoch)
     except ValueError:
         return None
-    user = db_session().get(User, uid)
-    if user is None or not user.is_active or user.session_epoch != epoch:
+    session_id = session.get(SESSION_ID)
+    if not isinstance(session_id, str):
         return None
-    return user
+    # Like a token (below): checked, and its last use recorded, in a session of its own,
+    # so that the request's transaction is not begun before the view needs one.
+    with database().session() as bookkeeping:
+        row = sign_in.live_session(bookkeeping, session_id, uid)
+        if row is None or not row.user.is_active or row.user.session_epoch != epoch:
+            return None
+        # Into the request's session before any rollback here could expire it.
+        user = db_session().merge(row.user, load=False)
+        if sign_in.seen_long_ago(row):
+            sign_in.touch(bookkeeping, session_id)
+            try:
+                bookkeeping.commit()
+            except OperationalError:
+                bookkeeping.rollback()  # best-effort, as for tokens
+        return user
 
 
 def bearer_secret(req) -> str | None:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
 from app.auth.decorators import login_required
-from app.database import db_session, unit_of_work
-from governance.accounts import AccountError, authenticate, change_password, verify_password
+from app.auth.identity import SESSION_ID
+from app.auth.throttle import Refusal, throttle
+from app.database import unit_of_work
+from governance import sign_in
+from governance.accounts import AccountError, change_password
 
 bp = Blueprint("auth", __name__)
 
@@ -44,13 +47,39 @@ def _safe_next(target: str | None) -> str:
     return url_for("pages.home")
 
 
+def _client() -> sign_in.Client:
+    return sign_in.Client(request.remote_addr, request.user_agent.string)
+
+
+def _throttled(template: str, form: FlaskForm, email: str, refusal: Refusal):
+    """429 with the form, a message and `Retry-After`; the refusal is audited (at most
+    once a minute per limit and key, so a flood does not flood the audit chain)."""
+    if refusal.report:
+        with unit_of_work() as db:
+            sign_in.record_throttled(db, email, _client(), refusal.limit)
+    minutes = -(-refusal.retry_after // 60)
+    flash(
+        f"Too many sign-in attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+        "error",
+    )
+    headers = {"Retry-After": str(refusal.retry_after)}
+    return render_template(template, form=form), 429, headers
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db_session(), form.email.data, form.password.data)
-        if user is not None:
-            login_user(user)
+        email, client = form.email.data, _client()
+        refusal = throttle().attempt(email, client.address)
+        if refusal is not None:
+            return _throttled("auth/login.html", form, email, refusal)
+        # One unit of work either way: a failed attempt's audit record is committed too.
+        with unit_of_work() as db:
+            opened = sign_in.sign_in(db, email, form.password.data, client)
+        if opened is not None:
+            login_user(opened.user)
+            session[SESSION_ID] = opened.id
             return redirect(_safe_next(request.args.get("next")))
         flash("E-mail or password is wrong.", "error")
         return render_template("auth/login.html", form=form), 401
@@ -60,7 +89,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        with unit_of_work() as db:
+            sign_in.sign_out(db, current_user, session.get(SESSION_ID))
     logout_user()
+    session.pop(SESSION_ID, None)
     flash("Signed out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -70,17 +103,24 @@ def logout():
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
+        # The current password is a password attempt like a sign-in: same limits.
+        refusal = throttle().attempt(current_user.email, request.remote_addr)
+        if refusal is not None:
+            return _throttled("auth/password.html", form, current_user.email, refusal)
+        with unit_of_work() as db:
+            right = sign_in.check_current_password(db, current_user, form.current.data, _client())
+        if not right:
             form.current.errors.append("The current password is wrong.")
         else:
             try:
-                with unit_of_work() as session:
-                    change_password(session, current_user, form.new.data)
+                with unit_of_work() as db:
+                    change_password(db, current_user, form.new.data)
             except AccountError as exc:
                 form.new.errors.append(str(exc))
             else:
-                # This session carries the old epoch: sign in again, like every other one.
+                # This session is revoked with every other one: sign in again.
                 logout_user()
+                session.pop(SESSION_ID, None)
                 flash("Password changed. Sign in with the new password.", "info")
                 return redirect(url_for("auth.login"))
     return render_template("auth/password.html", form=form), 400 if form.is_submitted() else 200

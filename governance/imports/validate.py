@@ -382,7 +382,8 @@ def _key(section: str, record: dict) -> tuple[Any, bool]:
         return (key if all(isinstance(k, str) for k in key) else None), True
     if section == "fx":
         pair, start = record.get("pair"), record.get("from")
-        return ((pair, start) if isinstance(pair, str) else None), True
+        usable = isinstance(pair, str) and (start is None or isinstance(start, str))
+        return ((pair, start) if usable else None), True
     return None, False  # pragma: no cover
 
 

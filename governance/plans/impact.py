@@ -138,3 +138,12 @@ def simulate(
     changed.sort(key=lambda r: (-abs(Decimal(r["delta"])), r["participant"]))
     result["top"] = changed[:top]
     return result
+
+
+def totals_only(impact: dict[str, Any]) -> dict[str, Any]:
+    """The impact without any participant's pay: the periods, totals, errors and counts
+    stay; per-participant rows and `top` go (`participants_hidden: true`). What a reader
+    of plans who may not read every statement (the deal desk) is shown."""
+    out = {**impact, "participants": [], "top": [], "participants_hidden": True}
+    out["by_period"] = [{**entry, "participants": []} for entry in impact.get("by_period", [])]
+    return out

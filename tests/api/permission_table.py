@@ -156,6 +156,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/audit/plan-diffs"): AUDIT_READ,
     ("GET", "/api/v1/audit/approvals"): AUDIT_READ,
     ("GET", "/api/v1/audit/verify"): AUDIT_READ,
+    ("POST", "/api/v1/audit/verify"): AUDIT_READ,  # reads the anchors sent, writes nothing
+    ("GET", "/api/v1/audit/anchor"): AUDIT_READ,
     # Statements
     ("GET", "/api/v1/statements"): STATEMENTS_LIST,
     ("GET", "/api/v1/statements/periods"): STATEMENTS_LIST,

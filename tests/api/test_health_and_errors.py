@@ -23,6 +23,15 @@ def test_wrong_method_is_json_405(client):
     response = client.put("/api/v1/me")
     assert response.status_code == 405
     assert response.get_json()["code"] == 405
+    # RFC 9110: a 405 says which methods the resource has.
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_405_on_an_api_page_and_a_page_lists_the_allowed_methods(client):
+    response = client.delete("/api/v1/plans")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert client.delete("/healthz").headers["Allow"]
 
 
 def test_unknown_page_is_html_404(client):

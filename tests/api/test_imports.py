@@ -117,6 +117,49 @@ def test_malformed_json_is_422(client, admin_headers):
     assert response.get_json()["errors"][0]["path"].startswith("line 1, column")
 
 
+NOT_FINITE = [
+    ("1e309", "number 1E+309 is too large or too precise"),
+    ("NaN", "NaN is not a number a plan or data file may contain"),
+    ("-Infinity", "-Infinity is not a number a plan or data file may contain"),
+]
+
+
+def _with_amount(literal: str) -> str:
+    """org.json with the second deal's amount written as `literal` (not valid JSON numbers)."""
+    payload = json.loads(org_text())
+    payload["deals"][1]["amount"] = "@AMOUNT@"
+    return json.dumps(payload).replace('"@AMOUNT@"', literal)
+
+
+@pytest.mark.parametrize(("literal", "message"), NOT_FINITE)
+def test_non_finite_numbers_in_a_json_body_are_located(client, db, admin_headers, literal, message):
+    body = _with_amount(literal)
+    response = client.post(URL, data=body, content_type="application/json", headers=admin_headers)
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"path": "$.deals[1].amount", "message": message, "severity": "error"}
+    ]
+    assert count(db, Participant) == 0 and count(db, Deal) == 0
+
+
+@pytest.mark.parametrize(("literal", "message"), NOT_FINITE)
+def test_non_finite_numbers_in_an_uploaded_json_file_are_located(
+    client, db, admin_headers, literal, message
+):
+    upload = io.BytesIO(_with_amount(literal).encode())
+    response = client.post(
+        URL,
+        data={"file": (upload, "org.json")},
+        content_type="multipart/form-data",
+        headers=admin_headers,
+    )
+    assert response.status_code == 422
+    assert [(e["path"], e["message"]) for e in response.get_json()["errors"]] == [
+        ("org.json: $.deals[1].amount", message)
+    ]
+    assert count(db, Participant) == 0 and count(db, Deal) == 0
+
+
 def test_csv_upload_as_multipart_and_as_text(client, db, admin_headers):
     people = (FIXTURES / "participants.csv").read_bytes()
     response = client.post(

@@ -40,7 +40,9 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session
 
+from config import TestConfig
 from governance.accounts import issue_token
+from governance.auditing import anchors
 from governance.committee import approval_rules
 from governance.plans import lifecycle
 from governance.plans import lookup as plans
@@ -320,6 +322,9 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     ("GET", "/api/v1/plans/<string:key>/diff"): {"query_string": {"from": 1, "to": 1}},
     ("GET", "/api/v1/plans/<string:key>/governing"): {"query_string": {"on": "2026-06-01"}},
     ("GET", "/api/v1/audit/export"): {"query_string": {"format": "csv"}},
+    ("POST", "/api/v1/audit/verify"): lambda world: {
+        "json": {"anchors": [anchors.take(world.db, anchors.anchor_key(TestConfig.finalize()))]}
+    },
     ("GET", "/api/v1/statements/export"): {"query_string": {"format": "csv", "period": "2026-Q3"}},
     ("POST", VERSION + "/votes"): vote,
     ("POST", RULES): lambda world: {

@@ -167,12 +167,30 @@ def test_the_list_shows_only_ones_own_tokens(client, db, make_user, token_for):
     assert [t["name"] for t in listed] == ["test"]  # the one token_for issued
 
 
-def test_a_password_change_does_not_revoke_tokens(client, db, make_user, token_for):
-    # Tokens are revoked one by one (DELETE); a password change ends browser sessions.
+def test_a_password_change_revokes_every_token(client, db, make_user, token_for):
+    # A password change ends what the old password opened: browser sessions and tokens
+    # (a token may have been made by whoever learnt the old password). Others' stay.
     from governance.accounts import change_password
 
-    user = make_user("rep")
-    headers = token_for(user)
-    change_password(db, user, "a brand new password")
+    user, other = make_user("rep"), make_user("rep")
+    headers, others = token_for(user), token_for(other)
+    revoked = change_password(db, user, "a brand new password")
     db.commit()
-    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert revoked == {"sessions_revoked": 0, "tokens_revoked": 1}
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    assert all(t.revoked_at is not None for t in user.tokens)
+    assert client.get("/api/v1/me", headers=others).status_code == 200
+
+
+def test_token_times_are_utc_with_an_offset(client, make_user, token_for):
+    """OpenAPI's date-time needs an offset; SQLite gives stored times back naive."""
+    headers = token_for(make_user("rep"))
+    expires = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    _new_token(client, headers, expires_at=expires.isoformat())
+    listed = client.get("/api/v1/me/tokens", headers=headers).get_json()
+    stamps = [t[k] for t in listed for k in ("created_at", "expires_at") if t[k] is not None]
+    assert len(stamps) >= 3
+    for stamp in stamps:
+        assert stamp.endswith("+00:00"), stamp
+        assert datetime.fromisoformat(stamp).tzinfo is not None
+    assert datetime.fromisoformat(max(s for s in stamps)) == expires

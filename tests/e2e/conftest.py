@@ -126,7 +126,11 @@ def serving(backend: str, fresh_database_url, prepare=None) -> Iterator[LiveServ
     schema.upgrade(url)
     if prepare is not None:
         prepare(url)
-    app = create_app(TestConfig, {"DATABASE_URL": url})
+    # A live server serves many sign-ins, every browser at 127.0.0.1: the per-address sign-in
+    # limit would count the whole suite's sign-ins (tests/api/test_signin_throttling.py
+    # holds the limits themselves).
+    overrides = {"DATABASE_URL": url, "SIGNIN_LIMIT_PER_ADDRESS": "10000 per minute"}
+    app = create_app(TestConfig, overrides)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name=f"live-{backend}", daemon=True)
     thread.start()

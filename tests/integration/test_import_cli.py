@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -77,6 +78,27 @@ def test_bad_input_exits_2_with_every_problem_and_no_traceback(cli_db, tmp_path)
     ]
     assert "Traceback" not in result.output
     assert count(cli_db, Participant) == 0  # the good file was not written either
+
+
+@pytest.mark.parametrize(
+    ("literal", "shown"),
+    [
+        ("1e309", "number 1E+309 is too large"),
+        ("NaN", "NaN is not a number"),
+        ("-Infinity", "-Infinity is not a number"),
+    ],
+)
+def test_non_finite_numbers_in_a_json_file_exit_2_located(cli_db, tmp_path, literal, shown):
+    text = (FIXTURES / "org.json").read_text()
+    data = json.loads(text)
+    data["deals"][1]["amount"] = "@AMOUNT@"
+    bad = tmp_path / "org.json"
+    bad.write_text(json.dumps(data).replace('"@AMOUNT@"', literal))
+    result = run("import", str(bad))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0].startswith(f"error: org.json: $.deals[1].amount: {shown}")
+    assert "Traceback" not in result.output
+    assert count(cli_db, Participant) == 0
 
 
 def test_kind_option_and_missing_file(cli_db, tmp_path):

@@ -96,8 +96,9 @@ def test_a_vote_is_recorded_and_the_author_is_told_why_they_cannot_vote(app, db,
 
 
 def test_refused_votes_show_every_problem_and_write_nothing(app, db, people, change):
+    # Signed in first: a sign-in is audited itself.
+    client, author = _as(app, people["sales"]), _as(app, people["author"])
     votes_before, audit_before = _count(db, Vote), _count(db, AuditRecord)
-    client = _as(app, people["sales"])
     token = csrf_token(client)
     url = "/committee/changes/ae-plan/2/vote"
     no_reason = client.post(
@@ -111,7 +112,6 @@ def test_refused_votes_show_every_problem_and_write_nothing(app, db, people, cha
     )
     assert other.status_code == 409
     assert "is not a vote on it" in other.get_data(as_text=True)
-    author = _as(app, people["author"])
     own = author.post(
         url,
         data={

@@ -127,6 +127,19 @@ def test_json_rejects_nan_and_infinity(constant):
     assert constant.lstrip("-") in caught.value.problems[0].message
 
 
+def test_json_refused_numbers_are_located_by_json_path():
+    text = (
+        '{"deals": [{"amount": 1}, {"amount": 1e309}], "fx": [{"rate": NaN}], "a b": [-Infinity]}'
+    )
+    with pytest.raises(LoadError) as caught:
+        load_json(text)
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("$.deals[1].amount", "number 1E+309 is too large or too precise"),
+        ("$.fx[0].rate", "NaN is not a number a plan or data file may contain"),
+        ('$["a b"][0]', "-Infinity is not a number a plan or data file may contain"),
+    ]
+
+
 def test_json_duplicate_keys_all_reported_with_lines():
     with pytest.raises(LoadError) as caught:
         load_json('{"a": 1,\n "b": {"c": 1,\n  "c": 2}, "a": 3}')

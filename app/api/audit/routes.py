@@ -1,17 +1,23 @@
-"""`/api/v1/audit`: for auditors: the audit log (a page, an export, a check of the chain),
-and exports of plan versions, of every decision on them, of the diffs between consecutive
+"""`/api/v1/audit`: for auditors: the audit log (a page, an export, a check of the chain,
+an anchor of it, and the check that the chain still extends anchors taken earlier), and
+exports of plan versions, of every decision on them, of the diffs between consecutive
 versions and of every committee vote with its subject's tally, as CSV or JSON.
 
-Read-only: nothing here writes. Exports are oldest first and carry every hashed field, so
-an auditor can recompute the chain outside Accord.
+Read-only: nothing here writes (`POST /audit/verify` only reads the anchors it is sent).
+Exports are oldest first and carry every hashed field, so an auditor can recompute the
+chain outside Accord.
 """
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
 from app.api.audit.schemas import (
+    AnchoredVerificationSchema,
+    AnchorsBodySchema,
+    AnchorSchema,
     AuditExportQuerySchema,
     AuditPageQuerySchema,
     AuditPageSchema,
@@ -21,7 +27,9 @@ from app.api.audit.schemas import (
 from app.api.downloads import EXPORT_DOC, download
 from app.auth.decorators import permission_required
 from app.database import db_session
+from app.errors import ErrorSchema
 from governance import audit
+from governance.auditing import anchors
 from governance.auditing import exports as audit_exports
 
 blp = Blueprint("audit", __name__, url_prefix="/audit", description="The audit log")
@@ -109,3 +117,31 @@ def export_approvals(query):
 def verify_audit():
     """Check the whole hash chain and name the first broken record, if any."""
     return audit.verify(db_session())
+
+
+@blp.route("/verify", methods=["POST"])
+@permission_required("audit.read")
+@blp.arguments(AnchorsBodySchema)
+@blp.response(200, AnchoredVerificationSchema)
+@blp.alt_response(422, schema=ErrorSchema, description="not an anchor, or its signature fails")
+def verify_audit_anchors(body):
+    """Check the chain and that it still extends each anchor taken earlier (signatures
+    checked): a rewrite is named even when the chain is consistent in itself."""
+    key = anchors.anchor_key(current_app.config)
+    given = [
+        anchors.parse(document, key, f"$.anchors[{i}]", f"$.anchors[{i}]")
+        for i, document in enumerate(body["anchors"])
+    ]
+    result, checks = anchors.check(db_session(), given)
+    ok = result.ok and all(one.ok for one in checks)
+    return {**vars(result), "ok": ok, "anchors": checks}
+
+
+@blp.route("/anchor")
+@permission_required("audit.read")
+@blp.response(200, AnchorSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="the chain is broken: no anchor")
+def audit_anchor():
+    """Verify the chain and return a signed anchor of its last record, to keep outside
+    Accord and send back to `POST /audit/verify` later."""
+    return anchors.take(db_session(), anchors.anchor_key(current_app.config))

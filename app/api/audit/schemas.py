@@ -1,4 +1,5 @@
-"""Schemas of `/api/v1/audit`: records, a page of them, filters, exports and verification."""
+"""Schemas of `/api/v1/audit`: records, a page of them, filters, exports, verification and
+anchors."""
 
 import marshmallow as ma
 
@@ -53,3 +54,42 @@ class VerificationSchema(ma.Schema):
     first_broken_id = DatabaseInteger(allow_none=True)
     reason = ma.fields.String(allow_none=True)
     checked = DatabaseInteger(metadata={"description": "records read"})
+
+
+class AnchorSchema(ma.Schema):
+    format = ma.fields.String(metadata={"description": "accord-audit-anchor/1"})
+    record_count = DatabaseInteger(metadata={"description": "records in the chain"})
+    head_digest = ma.fields.String(
+        metadata={"description": "record_hash of record `record_count` (64 zeros for none)"}
+    )
+    algorithm = ma.fields.String(metadata={"description": "sha256: how record hashes are made"})
+    taken_at = ma.fields.String(metadata={"description": "UTC: 2026-07-01T09:30:00.000000Z"})
+    signature_algorithm = ma.fields.String(metadata={"description": "hmac-sha256"})
+    key_id = ma.fields.String(metadata={"description": "names the signing key, not the key"})
+    signature = ma.fields.String(
+        metadata={"description": "HMAC-SHA256 (hex) of the canonical JSON of the other fields"}
+    )
+
+
+class AnchorsBodySchema(ma.Schema):
+    anchors = ma.fields.List(
+        ma.fields.Dict(),
+        required=True,
+        validate=ma.validate.Length(min=1, max=100),
+        metadata={"description": "anchors as `GET /audit/anchor` gave them, unchanged"},
+    )
+
+
+class AnchorCheckSchema(ma.Schema):
+    name = ma.fields.String(metadata={"description": "$.anchors[i]"})
+    record_count = DatabaseInteger()
+    head_digest = ma.fields.String()
+    taken_at = ma.fields.String()
+    ok = ma.fields.Boolean(metadata={"description": "the chain still extends this anchor"})
+    reason = ma.fields.String(allow_none=True, metadata={"description": "which records changed"})
+
+
+class AnchoredVerificationSchema(VerificationSchema):
+    anchors = ma.fields.List(
+        ma.fields.Nested(AnchorCheckSchema), metadata={"description": "fewest records first"}
+    )

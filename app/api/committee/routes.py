@@ -31,7 +31,9 @@ from app.auth.decorators import permission_required
 from app.database import db_session, transactional
 from app.errors import ErrorSchema
 from governance.committee import approval_rules
+from governance.permissions import has_permission
 from governance.plans import lookup as plans
+from governance.plans.impact import totals_only
 from governance.plans.progress import next_step
 from governance.plans.tally import (
     change_request_of,
@@ -126,7 +128,10 @@ class PlanVotes(MethodView):
 @blp.response(200, ChangeRequestSchema)
 @blp.alt_response(404, schema=ErrorSchema, description="no such version, or not submitted")
 def version_impact(key: str, number: int):
-    """What the version carried when submitted: its test results and impact simulation."""
+    """What the version carried when submitted: its test results and impact simulation.
+
+    Per-participant pay is shown to those who may read every statement; other readers get
+    the totals (`impact.participants_hidden`)."""
     session = db_session()
     version = plans.get_version(session, key, number)
     request = change_request_of(session, version)
@@ -144,7 +149,9 @@ def version_impact(key: str, number: int):
         "decided_under": request.rule_set.number,
         "retroactive": request.retroactive,
         "tests": request.tests,
-        "impact": request.impact,
+        "impact": request.impact
+        if has_permission(current_user, "statements.read_all")
+        else totals_only(request.impact),
         "created_at": request.created_at,
     }
 

@@ -7,7 +7,7 @@ through as objects.
 
 import marshmallow as ma
 
-from app.api.plans.schemas import UtcDateTime
+from app.api.fields import UtcDateTime
 from app.limits import DatabaseInteger
 from models.approvals import DECISIONS, RULE_SET_STATES
 

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from sqlalchemy.orm import object_session
 
-from app.api.plans.schemas import UtcDateTime
+from app.api.fields import Money, UtcDateTime
 from app.limits import DatabaseInteger
 from governance.disputes import adjustment
 from governance.disputes.rules import (
@@ -39,7 +39,7 @@ class DisputeLineSchema(ma.Schema):
     kind = ma.fields.String()
     rule = ma.fields.String(allow_none=True)
     status = ma.fields.String()
-    amount = ma.fields.Decimal(as_string=True)
+    amount = Money()
     currency = ma.fields.String()
 
 
@@ -63,7 +63,7 @@ class DisputeSchema(ma.Schema):
     period = ma.fields.String()
     filed_by_id = DatabaseInteger(allow_none=True)
     reason = ma.fields.String()
-    claimed_amount = ma.fields.Decimal(as_string=True, allow_none=True)
+    claimed_amount = Money(allow_none=True)
     state = ma.fields.String(metadata={"enum": list(DISPUTE_STATES)})
     resolution = ma.fields.String(allow_none=True)
     resolved_by_id = DatabaseInteger(allow_none=True)

@@ -10,7 +10,7 @@ docs/exceptions.md).
 import marshmallow as ma
 
 from app.api.committee.schemas import TallySchema, VoteSchema
-from app.api.plans.schemas import UtcDateTime
+from app.api.fields import UtcDateTime
 from app.limits import DatabaseInteger
 from models.exceptions import EXCEPTION_KINDS, EXCEPTION_STATES, ROUTES
 

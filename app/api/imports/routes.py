@@ -83,6 +83,7 @@ class Imports(MethodView):
     @blp.response(201, ImportReportSchema, description="something was created or updated")
     @blp.alt_response(200, schema=ImportReportSchema, description="nothing changed, or dry run")
     @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    @blp.alt_response(415, schema=ErrorSchema, description="not JSON, CSV or a multipart upload")
     def post(self, query):
         """Import section-3 JSON or one CSV file (upsert by id; see docs/imports.md)."""
         batch = _batch_from_request(query)

@@ -2,6 +2,7 @@
 
 import marshmallow as ma
 
+from app.api.fields import UtcDateTime
 from app.limits import DatabaseInteger
 
 
@@ -24,10 +25,10 @@ class TokenSchema(ma.Schema):
     id = DatabaseInteger()
     name = ma.fields.String()
     prefix = ma.fields.String()
-    created_at = ma.fields.DateTime()
-    expires_at = ma.fields.DateTime(allow_none=True)
-    last_used_at = ma.fields.DateTime(allow_none=True)
-    revoked_at = ma.fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    expires_at = UtcDateTime(allow_none=True)
+    last_used_at = UtcDateTime(allow_none=True)
+    revoked_at = UtcDateTime(allow_none=True)
 
 
 class NewTokenSchema(TokenSchema):

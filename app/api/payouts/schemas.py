@@ -4,6 +4,7 @@ build jobs, pages; and its close: a vote on it, its tally, the lock."""
 import marshmallow as ma
 
 from app.api.committee.schemas import TallySchema, VoteRequestSchema, VoteSchema
+from app.api.fields import Money, UtcDateTime
 from app.errors import ProblemSchema
 from app.limits import DatabaseInteger
 from models.payouts import RUN_STATES
@@ -41,8 +42,8 @@ class RunSchema(ma.Schema):
         metadata={"description": "1 when built, +1 per re-run that changed anything"}
     )
     started_by_id = DatabaseInteger(allow_none=True)
-    started_at = ma.fields.DateTime()
-    finished_at = ma.fields.DateTime(allow_none=True)
+    started_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
     input_data_hash = ma.fields.String()
     plan_versions = ma.fields.Dict(
         keys=ma.fields.String(),
@@ -60,8 +61,8 @@ class RunSchema(ma.Schema):
     )
     progress_done = DatabaseInteger(metadata={"description": "participants done"})
     progress_total = DatabaseInteger(metadata={"description": "participants of the period"})
-    approved_at = ma.fields.DateTime(allow_none=True)
-    locked_at = ma.fields.DateTime(allow_none=True)
+    approved_at = UtcDateTime(allow_none=True)
+    locked_at = UtcDateTime(allow_none=True)
 
 
 class ChangeSchema(ma.Schema):
@@ -96,7 +97,7 @@ class ChangeSchema(ma.Schema):
 class BuildSchema(ma.Schema):
     number = DatabaseInteger(metadata={"description": "1, 2, ...: every build"})
     run_version = DatabaseInteger(metadata={"description": "the run's version after it"})
-    built_at = ma.fields.DateTime()
+    built_at = UtcDateTime()
     built_by_id = DatabaseInteger(allow_none=True)
     identical = ma.fields.Boolean(
         metadata={"description": "nothing changed since the previous build: votes kept"}
@@ -128,9 +129,9 @@ class RunDetailSchema(RunSchema):
 
 class MoneyChangeSchema(ma.Schema):
     currency = ma.fields.String()
-    before = ma.fields.Decimal(as_string=True, allow_none=True)
-    after = ma.fields.Decimal(as_string=True, allow_none=True)
-    change = ma.fields.Decimal(as_string=True)
+    before = Money(allow_none=True)
+    after = Money(allow_none=True)
+    change = Money()
 
 
 class PayableChangeSchema(MoneyChangeSchema):
@@ -171,10 +172,10 @@ class LineSchema(ma.Schema):
     kind = ma.fields.String()
     rule = ma.fields.String(allow_none=True)
     status = ma.fields.String()
-    share = ma.fields.Decimal(as_string=True, allow_none=True)
-    credit = ma.fields.Decimal(as_string=True, allow_none=True)
-    rate = ma.fields.Decimal(as_string=True, allow_none=True)
-    amount = ma.fields.Decimal(as_string=True)
+    share = Money(allow_none=True)
+    credit = Money(allow_none=True)
+    rate = Money(allow_none=True)
+    amount = Money()
     currency = ma.fields.String()
     position = DatabaseInteger()
     trace = ma.fields.List(ma.fields.Dict())
@@ -215,10 +216,10 @@ class JobSchema(ma.Schema):
     message = ma.fields.String(allow_none=True, metadata={"description": "why it failed"})
     problems = ma.fields.List(ma.fields.Nested(ProblemSchema))
     started_by_id = DatabaseInteger(allow_none=True)
-    created_at = ma.fields.DateTime()
-    started_at = ma.fields.DateTime(allow_none=True)
-    finished_at = ma.fields.DateTime(allow_none=True)
-    heartbeat_at = ma.fields.DateTime(
+    created_at = UtcDateTime()
+    started_at = UtcDateTime(allow_none=True)
+    finished_at = UtcDateTime(allow_none=True)
+    heartbeat_at = UtcDateTime(
         allow_none=True, metadata={"description": "last progress written (PostgreSQL)"}
     )
     worker = ma.fields.String(
@@ -267,7 +268,7 @@ class DiscardRequestSchema(ma.Schema):
 
 
 class LockedRunSchema(RunBallotSchema):
-    locked_at = ma.fields.DateTime()
+    locked_at = UtcDateTime()
     locked_by_id = DatabaseInteger(allow_none=True)
 
 

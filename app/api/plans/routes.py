@@ -87,6 +87,7 @@ class Plans(MethodView):
     @blp.response(201, VersionDetailSchema, description="the new draft; ETag: plan revision")
     @blp.alt_response(409, schema=ErrorSchema, description="the plan already has a draft")
     @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
+    @blp.alt_response(415, schema=ErrorSchema, description="not YAML or JSON text")
     @transactional
     def post(self, query):
         """Create a draft from a plan document (the plan is created with its first draft)."""
@@ -127,6 +128,7 @@ class VersionItem(MethodView):
     @blp.alt_response(412, schema=ErrorSchema, description="If-Match names a stale revision")
     @blp.alt_response(422, schema=ErrorSchema, description="every problem; nothing written")
     @blp.alt_response(428, schema=ErrorSchema, description="neither If-Match nor expected_revision")
+    @blp.alt_response(415, schema=ErrorSchema, description="not YAML or JSON text")
     @transactional
     def put(self, query, key: str, number: int):
         """Replace a draft's document (only a draft is editable)."""

@@ -5,24 +5,13 @@ store, not by marshmallow, so the API, the CLI and `accord lint` share one defin
 valid plan; `DOCUMENT_BODY` only documents it for OpenAPI.
 """
 
-from datetime import UTC
-
 import marshmallow as ma
 from sqlalchemy.orm import object_session
 
+from app.api.fields import UtcDateTime
 from app.limits import DatabaseInteger
 from governance.plans.progress import next_step
 from models.policy import VERSION_STATES
-
-
-class UtcDateTime(ma.fields.DateTime):
-    """Always an aware UTC time: SQLite gives stored times back naive (they are UTC),
-    PostgreSQL in the session's zone; clients should not see the difference."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        if value is not None:
-            value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class TransitionSchema(ma.Schema):

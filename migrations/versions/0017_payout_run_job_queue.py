@@ -1,7 +1,7 @@
 """Payout run jobs on a task queue: when a job was handed to the broker, and attempts.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03 09:00:00
 
 Reviewed by hand. Jobs are now run by Celery workers (app/tasks/), not a thread of the
@@ -17,8 +17,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0015"
-down_revision = "0014"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

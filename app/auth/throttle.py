@@ -1,0 +1,88 @@
+"""Sign-in limits: password attempts per account and per client address.
+
+Every password check counts (the login form, and the current password on the password
+change form) whether it turns out right or wrong: the count is taken before the check,
+atomically in the storage, so concurrent guesses cannot slip past it. A refused attempt
+checks no password and does not count. The account is the SHA-256 of the normalized
+e-mail, known or not, so a limit behaves the same for e-mails that exist and those that
+do not. Storage is `limits`' (memory per app by default; Redis shared by every process in
+production). docs/security.md, "Sign-in".
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from limits import RateLimitItem, parse, storage, strategies
+
+from governance.sign_in import email_digest
+
+EXTENSION = "accord.signin_throttle"
+REPORT_EVERY = parse("1 per minute")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Which limit refused the attempt (`account` or `address`) and for how long."""
+
+    limit: str
+    retry_after: int  # seconds, at least 1
+    report: bool  # the first refusal of this limit and key in a minute: audit it
+
+
+class SignInThrottle:
+    def __init__(self, storage_uri: str, per_account: str, per_address: str):
+        self.storage = storage.storage_from_string(storage_uri)
+        self.limiter = strategies.MovingWindowRateLimiter(self.storage)
+        self.limits: dict[str, RateLimitItem] = {
+            "account": _parse(per_account, "SIGNIN_LIMIT_PER_ACCOUNT"),
+            "address": _parse(per_address, "SIGNIN_LIMIT_PER_ADDRESS"),
+        }
+
+    def attempt(self, email: str, address: str | None) -> Refusal | None:
+        """Count one password attempt; None when it may go on, else the refusal."""
+        keys = {"account": email_digest(email), "address": address or "unknown"}
+        # Test both before counting either, so that an attempt one limit refuses does not
+        # use up the other's allowance; `hit` re-checks atomically.
+        for name, item in self.limits.items():
+            if not self.limiter.test(item, "accord-signin", name, keys[name]):
+                return self._refusal(name, keys[name])
+        for name, item in self.limits.items():
+            if not self.limiter.hit(item, "accord-signin", name, keys[name]):
+                return self._refusal(name, keys[name])
+        return None
+
+    def _refusal(self, name: str, key: str) -> Refusal:
+        stats = self.limiter.get_window_stats(self.limits[name], "accord-signin", name, key)
+        report = self.limiter.hit(REPORT_EVERY, "accord-signin-reported", name, key)
+        return Refusal(name, max(1, math.ceil(stats.reset_time - time.time())), report)
+
+    def reset(self) -> None:
+        """Forget every count (tests, or an operator lifting a lockout)."""
+        self.storage.reset()
+
+
+def _parse(text: str, name: str) -> RateLimitItem:
+    try:
+        return parse(text)
+    except ValueError:
+        raise RuntimeError(f"{name}={text!r}: expected e.g. '10 per 15 minutes'") from None
+
+
+def throttle() -> SignInThrottle:
+    return current_app.extensions[EXTENSION]
+
+
+def init_app(app: Flask) -> None:
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    if uri.startswith("memory://") and app.config.get("ENV_NAME") == "production":
+        app.logger.warning(
+            "sign-in limits are counted per process (memory://): set "
+            "ACCORD_RATELIMIT_STORAGE_URI to a Redis URL shared by every process"
+        )
+    app.extensions[EXTENSION] = SignInThrottle(
+        uri, app.config["SIGNIN_LIMIT_PER_ACCOUNT"], app.config["SIGNIN_LIMIT_PER_ADDRESS"]
+    )
