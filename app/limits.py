@@ -10,21 +10,31 @@
 - `refuse_deep_json`: a JSON body nested deeper than `MAX_JSON_DEPTH` is refused (422,
   the envelope, with where it gets too deep) before any parser recurses into it: Python's
   and webargs' parsers raise RecursionError (a 500) from about 970 levels.
+- `refuse_nul`: a NUL character in a path segment, query parameter, form field or JSON
+  string is refused (422, located) before any view runs: PostgreSQL text cannot hold one
+  (the driver raises DataError, a 500) and no name, key or note needs one.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import marshmallow as ma
 from flask import Flask, request
 from flask_smorest import abort
 from werkzeug.routing import IntegerConverter
 
+from governance.errors import Invalid
+from rules.problems import Problem
+
 ID_MAX = 2**31 - 1  # every id column is INTEGER: 32 bits on PostgreSQL
 MAX_JSON_DEPTH = 64  # no document of section 3 or the API nests deeper than about 8
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
+_NUL_ESCAPE = re.compile(rb"\\u0000", re.IGNORECASE)
+NUL = "\x00"
 
 
 class DatabaseInt(IntegerConverter):
@@ -84,7 +94,36 @@ def refuse_deep_json() -> None:
         )
 
 
+def _nul_paths(value: Any, path: str) -> Iterator[str]:
+    """JSON paths of the strings (keys included) in `value` that contain a NUL."""
+    if isinstance(value, str):
+        if NUL in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if NUL in key:
+                yield f"{path} (a key)"
+            yield from _nul_paths(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_paths(item, f"{path}[{index}]")
+
+
+def refuse_nul() -> None:
+    where = [f"path.{k}" for k, v in (request.view_args or {}).items() if NUL in str(v)]
+    for source, values in (("query", request.args), ("form", request.form)):
+        where += [f"{source}.{k}" for k, v in values.items(multi=True) if NUL in k + v]
+    if request.is_json and _NUL_ESCAPE.search(request.get_data(cache=True)):
+        where += _nul_paths(request.get_json(silent=True), "$")
+    if where:
+        raise Invalid(
+            "A value contains a NUL character; nothing was changed.",
+            [Problem(at, "contains a NUL character") for at in where],
+        )
+
+
 def init_app(app: Flask) -> None:
     """Before any blueprint is registered: rules bind their converters when added."""
     app.url_map.converters["int"] = DatabaseInt
     app.before_request(refuse_deep_json)
+    app.before_request(refuse_nul)

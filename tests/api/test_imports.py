@@ -321,3 +321,29 @@ def test_unknown_mapping_name_is_a_422(client, db, admin_headers):
     )
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["path"].endswith("mapping")
+
+
+def test_a_nul_in_an_uploaded_csv_or_json_file_is_refused(client, db, admin_headers):
+    """PostgreSQL text cannot hold NUL: a file carrying one is refused whole, never a 500."""
+    people = (FIXTURES / "participants.csv").read_text().splitlines()
+    people[1] = people[1].replace(",", "\x00,", 1)
+    for name, content, kind, where in (
+        ("people.csv", "\n".join(people) + "\n", "participants", "row 2, column Employee ID"),
+        (
+            "org.json",
+            org_text().replace('"name": "', '"name": "\\u0000', 1),
+            None,
+            "$.participants[0].name",
+        ),
+    ):
+        response = client.post(
+            URL,
+            data={"file": (io.BytesIO(content.encode()), name), **({"kind": kind} if kind else {})},
+            content_type="multipart/form-data",
+            headers=admin_headers,
+        )
+        assert response.status_code == 422, (name, response.get_json())
+        assert [(e["path"], e["message"]) for e in response.get_json()["errors"]] == [
+            (f"{name}{' ' if kind else ': '}{where}", "contains a NUL character")
+        ]
+    assert count(db, Participant) == 0

@@ -87,3 +87,42 @@ def test_a_query_integer_beyond_the_range_is_a_located_422(client, make_user, to
 def test_a_page_query_integer_beyond_the_range_is_read_as_absent(client, make_user, page):
     assert sign_in(client, make_user("auditor").email).status_code == 302
     assert client.get(page.format(BEYOND)).status_code < 500
+
+
+def _refused_for_nul(response, *paths: str) -> None:
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    envelope = response.get_json()
+    assert envelope["message"] == "A value contains a NUL character; nothing was changed."
+    assert [e["path"] for e in envelope["errors"]] == list(paths)
+
+
+def test_a_nul_in_a_query_or_path_is_a_located_422(client, make_user, token_for):
+    """PostgreSQL text cannot hold NUL: the driver's DataError was a 500 (schemathesis)."""
+    headers = token_for(make_user("comp_admin"))
+    _refused_for_nul(
+        client.get("/api/v1/payout-runs?period=2026%00", headers=headers), "query.period"
+    )
+    _refused_for_nul(client.get("/api/v1/plans/qu%00ota", headers=headers), "path.key")
+
+
+def test_a_nul_in_a_json_string_is_located_and_nothing_is_written(client, make_user, token_for):
+    user = make_user("rep")
+    headers = token_for(user)
+    before = len(client.get("/api/v1/me/tokens", headers=headers).get_json())
+    body = '{"name": "ci\\u0000", "extra": [{"k\\u0000": 1}]}'
+    response = client.post(
+        "/api/v1/me/tokens", data=body, headers={**headers, "Content-Type": "application/json"}
+    )
+    _refused_for_nul(response, "$.name", "$.extra[0] (a key)")
+    assert len(client.get("/api/v1/me/tokens", headers=headers).get_json()) == before
+    # An escaped backslash before "u0000" is text, not a NUL: it reaches validation.
+    literal = client.post("/api/v1/me/tokens", json={"name": "c:\\u0000"}, headers=headers)
+    assert literal.status_code == 201, literal.get_json()
+
+
+def test_a_nul_in_a_form_field_is_refused(client, make_user):
+    user = make_user("rep")
+    response = sign_in(client, user.email.replace("@", "\x00@"))
+    assert response.status_code == 422  # the error page, not a 500 from the driver
+    assert "A value contains a NUL character" in response.get_data(as_text=True)
+    assert sign_in(client, user.email).status_code == 302
