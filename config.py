@@ -9,7 +9,9 @@ no Strict-Transport-Security header, the default elsewhere), `ACCORD_AUDIT_ANCHO
 (where sign-in attempts are counted; default `memory://`, production: `redis://...`),
 `ACCORD_SIGNIN_LIMIT_PER_ACCOUNT` and `ACCORD_SIGNIN_LIMIT_PER_ADDRESS` (docs/security.md,
 "Sign-in"), `ACCORD_BROKER_URL` (Celery's broker; default: a SQLite file under
-`instance/`, see docs/deployment.md) and `ACCORD_BROKER_VISIBILITY_TIMEOUT` (seconds).
+`instance/`, see docs/deployment.md) and `ACCORD_BROKER_VISIBILITY_TIMEOUT` (seconds),
+`ACCORD_LOG_FORMAT` (`json` or `text`; default json in production) and
+`ACCORD_METRICS_TOKEN` (who may read /metrics: docs/security.md, "Metrics").
 `load_config()` picks the class; governance receives what it reads.
 """
 
@@ -35,6 +37,7 @@ def _default_broker_url() -> str:
     return f"sqla+sqlite:///{INSTANCE_DIR / 'broker.sqlite'}"
 
 
+LOG_FORMATS = ("json", "text")
 DUE_DAYS_ENV = "ACCORD_DISPUTE_DUE_BUSINESS_DAYS"
 
 
@@ -67,6 +70,10 @@ class Config:
     SECRET_KEY: str | None = None
     DATABASE_URL: str | None = None
     LOG_LEVEL = "INFO"
+    LOG_FORMAT = "text"  # or "json" (app/logs.py); production's default is json
+    # /metrics needs `Authorization: Bearer <this>` when set; unset: open, except in
+    # production, where /metrics is then off (docs/security.md, "Metrics").
+    METRICS_TOKEN: str | None = None
     TESTING = False
 
     # Sessions: HttpOnly, SameSite=Lax; Secure in production (see ProductionConfig).
@@ -135,6 +142,11 @@ class Config:
             env.get("DATABASE_URL") or values["DATABASE_URL"] or _default_database_url()
         )
         values["LOG_LEVEL"] = env.get("LOG_LEVEL", values["LOG_LEVEL"]).upper()
+        log_format = env.get("ACCORD_LOG_FORMAT", "").strip().lower() or values["LOG_FORMAT"]
+        if log_format not in LOG_FORMATS:
+            raise RuntimeError(f"ACCORD_LOG_FORMAT={log_format!r}: expected json or text")
+        values["LOG_FORMAT"] = log_format
+        values["METRICS_TOKEN"] = env.get("ACCORD_METRICS_TOKEN") or values["METRICS_TOKEN"]
         anchor_key = env.get("ACCORD_AUDIT_ANCHOR_KEY")
         values["AUDIT_ANCHOR_KEY"] = anchor_key or values["AUDIT_ANCHOR_KEY"]
         for key in (
@@ -190,6 +202,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     HSTS_MAX_AGE = 365 * 24 * 3600  # production is served over HTTPS only
+    LOG_FORMAT = "json"  # one object per line, for the log collector
 
     @classmethod
     def finalize(cls) -> dict:

@@ -6,7 +6,6 @@ no migrations run and nothing touches the network or the database here.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +15,7 @@ from config import Config, load_config
 
 
 def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] | None = None):
-    from app import database, errors, headers, health, limits, tasks
+    from app import database, errors, headers, health, limits, logs, metrics, tasks
     from app.api import register_api
     from app.auth import identity, throttle
     from app.auth.views import bp as auth_bp
@@ -34,8 +33,8 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     app.config.from_mapping((config or load_config()).finalize())
     if overrides:
         app.config.from_mapping(overrides)
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
-    app.logger.setLevel(app.config["LOG_LEVEL"])
+    logs.init_app(app)
+    metrics.init_app(app)
 
     limits.init_app(app)
     headers.init_app(app)

@@ -2,7 +2,7 @@
 
 `accord routes`, `accord shell` come from Flask; `accord run` is Flask's with a worker
 beside it, `accord worker` and `accord serve` the production processes; `accord db ...`,
-`accord import`, `accord demo`, `accord users ...` work on the database; `accord
+`accord import`, `accord demo`, `accord users ...`, `accord jobs ...` work on the database; `accord
 evaluate|lint|test` come from `rules.commands` and need no database at all.
 """
 
@@ -48,6 +48,7 @@ for _module in (
     "app.commands.disputes",
     "app.commands.statements",
     "app.commands.payouts",
+    "app.commands.jobs",
 ):
     try:
         main.add_command(importlib.import_module(_module).command)

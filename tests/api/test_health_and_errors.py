@@ -6,7 +6,13 @@ from __future__ import annotations
 def test_healthz_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    # TestConfig runs tasks in the request (eager): no workers to count.
+    assert response.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+        "workers": {"status": "eager", "alive": 0},
+    }
 
 
 def test_unknown_api_route_is_json_404(client):

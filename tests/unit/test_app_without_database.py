@@ -20,8 +20,9 @@ def test_healthz_reports_unreachable_database_with_503():
     app.extensions["accord.db"].engine.dispose()
     assert response.status_code == 503
     body = response.get_json()
-    assert body["status"] == "degraded"
+    assert body["status"] == "down"
     assert body["database"] == "unreachable"
+    assert body["broker"] == "ok"  # memory://: this process can still queue
     assert body["reason"]
 
 
