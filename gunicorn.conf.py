@@ -50,6 +50,7 @@ if _json_logs:  # gunicorn's own messages (booting, worker timeouts) as JSON lin
                 "stream": "ext://sys.stderr",
             }
         },
+        "root": {"level": "WARNING", "handlers": []},  # the app adds its own (app/logs.py)
         "loggers": {
             "gunicorn.error": {
                 "handlers": ["stderr"],
