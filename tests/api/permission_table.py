@@ -91,6 +91,8 @@ EXCEPTIONS_FILE_PAGE = {**EXCEPTIONS_FILE, "anonymous": 302}
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Public
     ("GET", "/healthz"): {"*": 200},
+    # Open in development and tests; a token or 404 in production (tests/api/test_operations.py)
+    ("GET", "/metrics"): {"*": 200},
     ("GET", "/api/openapi.json"): {"*": 200},
     ("GET", "/static/<path:filename>"): {"*": 200},
     # Identity pages
