@@ -67,8 +67,8 @@ forwarded_allow_ips = _env("ACCORD_WEB_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # Prometheus metrics across workers (app/metrics.py): each worker writes its request
 # latencies to files in PROMETHEUS_MULTIPROC_DIR and /metrics adds them all up. The
-# folder is cleared of its metric files when the server starts (old workers' files would count twice); one
-# is made when none is given. Set it before any worker imports prometheus_client.
+# folder is cleared of its metric files when the server starts (old workers' files would
+# count twice); one is made when none is given. Set before any worker imports the client.
 if not _env("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="accord-metrics-")
 

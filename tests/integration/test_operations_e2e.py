@@ -63,7 +63,8 @@ def _metrics(web: WebServer, token: str | None = TOKEN) -> tuple[int, str]:
 def test_health_metrics_and_logs_of_a_running_deployment(stack):
     env, web, redis, tmp = stack
     status, body = _health(web)
-    assert (status, body["status"], body["workers"]) == (200, "degraded", {"status": "none", "alive": 0})
+    assert (status, body["status"]) == (200, "degraded")
+    assert body["workers"] == {"status": "none", "alive": 0}
 
     worker = Worker(env, tmp / "worker.log")
     try:
