@@ -61,7 +61,8 @@ def _reason(exc: SQLAlchemyError) -> str:
 
 def _ping_broker(url: str) -> None:
     if heartbeat.uses_redis(url):
-        heartbeat.redis_client(url).ping()
+        with heartbeat.redis_client(url) as client:
+            client.ping()
         return
     with Connection(url, connect_timeout=BROKER_TIMEOUT) as conn:
         conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT)

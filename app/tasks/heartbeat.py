@@ -50,8 +50,7 @@ def beat(url: str, hostname: str, now: float | None = None) -> None:
     """Record one beat of `hostname` (and forget workers gone for long)."""
     now = time.time() if now is None else now
     if uses_redis(url):
-        client = redis_client(url)
-        with client.pipeline() as pipe:
+        with redis_client(url) as client, client.pipeline() as pipe:
             pipe.zadd(KEY, {hostname: now})
             pipe.zremrangebyscore(KEY, "-inf", now - 10 * STALE)
             pipe.execute()
@@ -64,7 +63,8 @@ def beat(url: str, hostname: str, now: float | None = None) -> None:
 def forget(url: str, hostname: str) -> None:
     """A worker shutting down cleanly leaves the count at once."""
     if uses_redis(url):
-        redis_client(url).zrem(KEY, hostname)
+        with redis_client(url) as client:
+            client.zrem(KEY, hostname)
     else:
         (_files() / hostname).unlink(missing_ok=True)
 
@@ -73,7 +73,8 @@ def alive(url: str, now: float | None = None) -> list[str]:
     """Workers heard from within STALE seconds (OSError/redis errors: the caller's)."""
     now = time.time() if now is None else now
     if uses_redis(url):
-        names = redis_client(url).zrangebyscore(KEY, now - STALE, "+inf")
+        with redis_client(url) as client:
+            names = client.zrangebyscore(KEY, now - STALE, "+inf")
         return sorted(n.decode() for n in names)
     folder = _files()
     if not folder.is_dir():

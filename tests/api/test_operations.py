@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import timedelta
 
 import pytest
@@ -142,3 +143,36 @@ def test_text_logs_stay_text(app, capsys):
     logging.getLogger("accord.test").warning("plain words")
     err = capsys.readouterr().err
     assert "WARNING accord.test: plain words" in err and "{" not in err
+
+
+def test_healthz_counts_recent_heartbeats_on_a_real_redis(database_url, connection):
+    from app import create_app
+    from app.database import database
+    from app.tasks import heartbeat
+    from tests.support.services import TempRedis
+
+    redis = TempRedis().start()
+    try:
+        flask_app = create_app(
+            TestConfig,
+            {"DATABASE_URL": database_url, "BROKER_URL": redis.url, "TASKS_EAGER": False},
+        )
+        with flask_app.app_context():
+            database().bind_to(connection)
+        client = flask_app.test_client()
+        none = client.get("/healthz")
+        assert none.status_code == 200
+        assert none.get_json()["status"] == "degraded"
+        heartbeat.beat(redis.url, "celery@one")
+        heartbeat.beat(redis.url, "celery@gone", now=time.time() - heartbeat.STALE - 1)
+        body = client.get("/healthz").get_json()
+        assert body == {
+            "status": "ok",
+            "database": "ok",
+            "broker": "ok",
+            "workers": {"status": "ok", "alive": 1},
+        }
+        with flask_app.app_context():
+            database().engine.dispose()
+    finally:
+        redis.close()
