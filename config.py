@@ -125,6 +125,9 @@ class Config:
     # Tasks run in the calling process, at once (only the API-contract tests; never the
     # browser's path in a deployment: the request would wait for the whole run).
     TASKS_EAGER = False
+    # A queued payout run fans out: a planner, one task per participant batch, a
+    # finalizer (app/fanout.py); False builds it in one task (`ACCORD_PAYOUT_RUN_FANOUT=0`).
+    PAYOUT_RUN_FANOUT = True
 
     @classmethod
     def finalize(cls) -> dict:
@@ -153,6 +156,9 @@ class Config:
                     f"ACCORD_BROKER_VISIBILITY_TIMEOUT={timeout!r}: expected seconds, 1 or more"
                 )
             values["BROKER_VISIBILITY_TIMEOUT"] = int(timeout)
+        fanout = env.get("ACCORD_PAYOUT_RUN_FANOUT", "").strip()
+        if fanout:
+            values["PAYOUT_RUN_FANOUT"] = fanout not in ("0", "false", "no")
         days = dispute_due_business_days(env)
         if days is not None:
             values["DISPUTE_DUE_BUSINESS_DAYS"] = days
