@@ -84,7 +84,12 @@ def _actor(session: Session, actor_id: int | None) -> User | None:
 
 
 def plan_job(
-    sessions: sessionmaker, job_id: int, *, actor_id: int | None = None, worker: str | None = None
+    sessions: sessionmaker,
+    job_id: int,
+    *,
+    actor_id: int | None = None,
+    worker: str | None = None,
+    deals_per_batch: int | None = None,
 ) -> list[int] | str:
     """Plan the job's run: its batch numbers to queue (all of them, or on a redelivered
     planner those not done yet; [] when every batch is done: queue the finalizer), or
@@ -109,7 +114,8 @@ def plan_job(
                 return _state(sessions, job_id)
             if job.plan is not None:
                 return _pending(session, job_id)
-            plan = plan_run(session, _actor(session, started_by), period, early=early)
+            actor = _actor(session, started_by)
+            plan = plan_run(session, actor, period, early=early, deals_per_batch=deals_per_batch)
             for number, batch in enumerate(plan.batches):
                 adjustments = {p: plan.adjustments.get(p) for p in batch.people}
                 adjustments = {p: lines for p, lines in adjustments.items() if lines}
@@ -195,7 +201,9 @@ def run_batch(
         return "skipped"
     document = result_document(result)
     del result
-    return _stage(sessions, job_id, number, attempt, document)
+    outcome = _stage(sessions, job_id, number, attempt, document)
+    log.info("payout run job %s, batch %s, attempt %s: %s", job_id, number, attempt, outcome)
+    return outcome
 
 
 def _claim_batch(sessions: sessionmaker, job_id: int, number: int) -> str | tuple:
@@ -210,8 +218,9 @@ def _claim_batch(sessions: sessionmaker, job_id: int, number: int) -> str | tupl
                 session.rollback()
                 _fail_job(sessions, job_id, LOST.format(n=row.attempts), (), None)
                 return "skipped"
+            # The job row is not written here: a batch's stage locks it (serialising the
+            # batches' ends), and a claim must not wait for that.
             row.state, row.attempts = "running", row.attempts + 1
-            job.heartbeat_at = utcnow()
             out = (
                 job.plan,
                 job.period,

@@ -68,7 +68,13 @@ def register(celery: Celery) -> None:
         worker = self.request.hostname or "eager"
         try:
             if current_app.config.get("PAYOUT_RUN_FANOUT", True):
-                planned = fanout.plan_job(sessions, job_id, actor_id=actor_id, worker=worker)
+                planned = fanout.plan_job(
+                    sessions,
+                    job_id,
+                    actor_id=actor_id,
+                    worker=worker,
+                    deals_per_batch=current_app.config.get("PAYOUT_DEALS_PER_BATCH"),
+                )
                 if isinstance(planned, str):
                     return planned
                 _queue_batches(job_id, planned)

@@ -152,11 +152,13 @@ def plan_run(
     early: bool = False,
     lock: bool = False,
     evaluating: bool = True,
+    deals_per_batch: int | None = None,
 ) -> RunPlan:
     """The build's plan; refuses a bad period, one not begun (unless `early`), one whose
     run is approved or locked, one no plan governs. `lock`: the draft's row FOR UPDATE
     (the finalizing transaction). `evaluating=False`: no batches and no prior-period
-    adjustments (a finalizer, whose batches were evaluated already)."""
+    adjustments (a finalizer, whose batches were evaluated already). `deals_per_batch`:
+    the batches' size (`plan_batches`' default when None)."""
     require(actor, "payouts.run", "Starting a payout run")
     target = parse_period(period)
     began = check_begun(target, early=early)
@@ -197,7 +199,9 @@ def plan_run(
         adjustments[line["participant"]].append(line)
     plan.adjustments = dict(adjustments)
     plan.also |= set(adjustments)
-    plan.batches = list(plan_batches(session, target.end, inputs.exceptions))
+    plan.batches = list(
+        plan_batches(session, target.end, inputs.exceptions, deals_per_batch=deals_per_batch)
+    )
     return plan
 
 
