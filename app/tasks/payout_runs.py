@@ -9,8 +9,9 @@ building job per period), then the task is published. If the broker refuses it, 
 is deleted again and the request answers 503: nothing written. If the web process dies
 in between, the job stays queued without `published_at` and the sweep publishes it (every
 minute under beat, and when a worker starts). A task delivered twice is harmless
-(app/jobs.py). Phase 2 fans a run out (docs/decisions.md, "Celery workers"): this
-module's `build` becomes a planner that queues batch tasks and a finalizer.
+(app/jobs.py). A run fans out (app/fanout.py): `build` plans it and queues one
+`batch` task per participant batch; the batch finishing last queues `finalize`, which
+writes the run in one transaction (PAYOUT_RUN_FANOUT off: `build` builds it alone).
 """
 
 from __future__ import annotations
