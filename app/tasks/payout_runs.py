@@ -1,7 +1,7 @@
 """Payout run tasks: queue a period's run from a request, build it on a worker.
 
     job = queue_run(current_user, "2026-Q3")   # the API's POST and the page's form
-    accord.payout_runs.build(job_id, actor_id) # the task: app.jobs.execute_job
+    accord.payout_runs.build(job_id, actor_id) # the planner: app.fanout.plan_job
     accord.jobs.sweep()                        # publish stranded jobs again (beat, start)
 
 Order of writes: the job row is committed first (its period is then held: one queued or
