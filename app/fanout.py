@@ -199,6 +199,10 @@ def run_batch(
     except GovernanceError as exc:
         _fail_job(sessions, job_id, exc.message, exc.problems, started_by)
         return "skipped"
+    except Exception:  # a task that raised is acknowledged: fail the job, visibly
+        log.exception("payout run job %s, batch %s failed", job_id, number)
+        _fail_job(sessions, job_id, UNEXPECTED, (), started_by)
+        return "skipped"
     document = result_document(result)
     del result
     outcome = _stage(sessions, job_id, number, attempt, document)
