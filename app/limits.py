@@ -112,7 +112,8 @@ def _nul_paths(value: Any, path: str) -> Iterator[str]:
 def refuse_nul() -> None:
     where = [f"path.{k}" for k, v in (request.view_args or {}).items() if NUL in str(v)]
     for source, values in (("query", request.args), ("form", request.form)):
-        where += [f"{source}.{k}" for k, v in values.items(multi=True) if NUL in k + v]
+        # A multipart part without a name has the key None.
+        where += [f"{source}.{k}" for k, v in values.items(multi=True) if NUL in f"{k}{v}"]
     if request.is_json and _NUL_ESCAPE.search(request.get_data(cache=True)):
         where += _nul_paths(request.get_json(silent=True), "$")
     if where:

@@ -126,3 +126,19 @@ def test_a_nul_in_a_form_field_is_refused(client, make_user):
     assert response.status_code == 422  # the error page, not a 500 from the driver
     assert "A value contains a NUL character" in response.get_data(as_text=True)
     assert sign_in(client, user.email).status_code == 302
+
+
+def test_a_multipart_part_without_a_name_is_not_a_500(client, make_user, token_for):
+    """Werkzeug keys a nameless part None (schemathesis found the 500 it caused)."""
+    body = (
+        b"--x\r\nContent-Disposition: form-data\r\n\r\nw\r\n"
+        b'--x\r\nContent-Disposition: form-data; name="kind"\r\n\r\nde\x00als\r\n--x--\r\n'
+    )
+    headers = {
+        **token_for(make_user("comp_admin")),
+        "Content-Type": "multipart/form-data; boundary=x",
+    }
+    _refused_for_nul(client.post("/api/v1/imports", data=body, headers=headers), "form.kind")
+    response = client.post("/api/v1/imports", data=body.replace(b"\x00", b""), headers=headers)
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)[:300]
+    assert response.get_json()["message"]
