@@ -132,6 +132,12 @@ class Config:
     # Tasks run in the calling process, at once (only the API-contract tests; never the
     # browser's path in a deployment: the request would wait for the whole run).
     TASKS_EAGER = False
+    # A queued payout run fans out: a planner, one task per participant batch, a
+    # finalizer (app/fanout.py); False builds it in one task (`ACCORD_PAYOUT_RUN_FANOUT=0`).
+    PAYOUT_RUN_FANOUT = True
+    # Deals per participant batch of a fanned-out run (None: payouts.batches' default,
+    # about 20,000): smaller batches spread a run over more workers.
+    PAYOUT_DEALS_PER_BATCH: int | None = None
 
     @classmethod
     def finalize(cls) -> dict:
@@ -165,6 +171,16 @@ class Config:
                     f"ACCORD_BROKER_VISIBILITY_TIMEOUT={timeout!r}: expected seconds, 1 or more"
                 )
             values["BROKER_VISIBILITY_TIMEOUT"] = int(timeout)
+        fanout = env.get("ACCORD_PAYOUT_RUN_FANOUT", "").strip()
+        if fanout:
+            values["PAYOUT_RUN_FANOUT"] = fanout not in ("0", "false", "no")
+        per_batch = env.get("ACCORD_PAYOUT_DEALS_PER_BATCH", "").strip()
+        if per_batch:
+            if not per_batch.isdigit() or int(per_batch) < 1:
+                raise RuntimeError(
+                    f"ACCORD_PAYOUT_DEALS_PER_BATCH={per_batch!r}: expected deals, 1 or more"
+                )
+            values["PAYOUT_DEALS_PER_BATCH"] = int(per_batch)
         days = dispute_due_business_days(env)
         if days is not None:
             values["DISPUTE_DUE_BUSINESS_DAYS"] = days

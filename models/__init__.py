@@ -13,7 +13,7 @@ from models.disputes import Dispute, DisputeEvent
 from models.exceptions import PayoutException
 from models.identity import ApiToken, User, UserRole, UserSession
 from models.payout_builds import PayoutBuild, PayoutBuildChange
-from models.payout_jobs import PayoutRunJob
+from models.payout_jobs import PayoutRunJob, PayoutRunJobBatch, PayoutRunJobStaged
 from models.payouts import PayoutLine, PayoutRun, Statement
 from models.people import Assignment, Participant, Quota
 from models.policy import PlanTransition, PlanVersion, PolicyPlan
@@ -41,6 +41,8 @@ __all__ = [
     "PayoutLine",
     "PayoutRun",
     "PayoutRunJob",
+    "PayoutRunJobBatch",
+    "PayoutRunJobStaged",
     "PlanTransition",
     "PlanVersion",
     "PolicyPlan",

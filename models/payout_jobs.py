@@ -63,7 +63,49 @@ class PayoutRunJob(Base):
     published_at: Mapped[datetime | None]  # the broker accepted its task
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     early: Mapped[bool] = mapped_column(default=False, server_default=false())  # not begun
+    # A fanned-out build's plan (app/fanout.py): the draft and input hashes it was made
+    # against, and its batch count. NULL for a job built in one task.
+    plan: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
     @property
     def label(self) -> str:
         return f"payout-run-job/{self.period}#{self.id}"
+
+
+BATCH_STATES = ("pending", "running", "done")
+
+
+class PayoutRunJobBatch(Base):
+    """One participant batch of a fanned-out run (app/fanout.py): what its planner
+    recorded (`batch`: people, credited, extra deals; `adjustments`: its people's
+    prior-period adjustment lines) and its state. `attempts` counts the deliveries of
+    its task that claimed it; its evaluated result is staged in `PayoutRunJobStaged`."""
+
+    __tablename__ = "payout_run_job_batches"
+    __table_args__ = (CheckConstraint(f"state IN ({sql_list(BATCH_STATES)})", name="state_known"),)
+
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("payout_run_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    people_count: Mapped[int] = mapped_column(default=0)
+    batch: Mapped[dict[str, Any]] = mapped_column(Json)
+    adjustments: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    finished_at: Mapped[datetime | None]
+
+
+class PayoutRunJobStaged(Base):
+    """A batch's evaluated result (`run_steps.result_document`: input hashes, statement
+    and line rows, problems), written by the attempt that finished it. It belongs to
+    no run: readers never see it; the finalizer writes the run from it and deletes it."""
+
+    __tablename__ = "payout_run_job_staged"
+
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("payout_run_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(primary_key=True)
+    attempt: Mapped[int]
+    document: Mapped[dict[str, Any]] = mapped_column(Json)

@@ -1,7 +1,7 @@
 """Payout run tasks: queue a period's run from a request, build it on a worker.
 
     job = queue_run(current_user, "2026-Q3")   # the API's POST and the page's form
-    accord.payout_runs.build(job_id, actor_id) # the task: app.jobs.execute_job
+    accord.payout_runs.build(job_id, actor_id) # the planner: app.fanout.plan_job
     accord.jobs.sweep()                        # publish stranded jobs again (beat, start)
 
 Order of writes: the job row is committed first (its period is then held: one queued or
@@ -9,8 +9,9 @@ building job per period), then the task is published. If the broker refuses it, 
 is deleted again and the request answers 503: nothing written. If the web process dies
 in between, the job stays queued without `published_at` and the sweep publishes it (every
 minute under beat, and when a worker starts). A task delivered twice is harmless
-(app/jobs.py). Phase 2 fans a run out (docs/decisions.md, "Celery workers"): this
-module's `build` becomes a planner that queues batch tasks and a finalizer.
+(app/jobs.py). A run fans out (app/fanout.py): `build` plans it and queues one
+`batch` task per participant batch; the batch finishing last queues `finalize`, which
+writes the run in one transaction (PAYOUT_RUN_FANOUT off: `build` builds it alone).
 """
 
 from __future__ import annotations
@@ -20,15 +21,18 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import worker_ready
+from flask import current_app
 from werkzeug.exceptions import ServiceUnavailable
 
-from app import jobs
+from app import fanout, jobs
 from app.database import database, unit_of_work
 from app.tasks import BrokerUnavailable, publish, redelivers
 
 log = logging.getLogger(__name__)
 
 BUILD = "accord.payout_runs.build"
+BATCH = "accord.payout_runs.batch"
+FINALIZE = "accord.payout_runs.finalize"
 SWEEP = "accord.jobs.sweep"
 # A job whose lock is held or whose database is unreachable: retried this often, then
 # failed visibly.
@@ -59,10 +63,23 @@ def register(celery: Celery) -> None:
 
     @celery.task(name=BUILD, bind=True, max_retries=MAX_RETRIES, shared=False)
     def build(self, job_id: int, actor_id: int | None = None) -> str:
-        """Build job `job_id`'s run; its outcome is written to the job row."""
+        """Build job `job_id`'s run: fanned out (plan, then a task per batch) unless
+        PAYOUT_RUN_FANOUT is off; its outcome is written to the job row."""
         sessions = database().sessionmaker
         worker = self.request.hostname or "eager"
         try:
+            if current_app.config.get("PAYOUT_RUN_FANOUT", True):
+                planned = fanout.plan_job(
+                    sessions,
+                    job_id,
+                    actor_id=actor_id,
+                    worker=worker,
+                    deals_per_batch=current_app.config.get("PAYOUT_DEALS_PER_BATCH"),
+                )
+                if isinstance(planned, str):
+                    return planned
+                _queue_batches(job_id, planned)
+                return "planned"
             state = jobs.execute_job(sessions, job_id, actor_id=actor_id, worker=worker)
         except jobs.TryLater as busy:
             if self.request.retries >= self.max_retries:
@@ -70,6 +87,37 @@ def register(celery: Celery) -> None:
                 jobs.fail_job(sessions, job_id)
                 return "failed"
             log.info("payout run job %s: retried in %ss (%s)", job_id, RETRY_DELAY, busy)
+            raise self.retry(countdown=RETRY_DELAY) from None
+        log.info("payout run job %s: %s", job_id, state)
+        return state
+
+    @celery.task(name=BATCH, bind=True, max_retries=MAX_RETRIES, shared=False)
+    def batch(self, job_id: int, number: int) -> str:
+        """Evaluate and stage one batch; the last one to finish queues the finalizer."""
+        sessions = database().sessionmaker
+        try:
+            outcome = fanout.run_batch(
+                sessions, job_id, number, worker=self.request.hostname or "eager"
+            )
+        except jobs.TryLater:
+            if self.request.retries >= self.max_retries:
+                jobs.fail_job(sessions, job_id)
+                return "failed"
+            raise self.retry(countdown=RETRY_DELAY) from None
+        if outcome == "last":
+            publish(FINALIZE, job_id)
+        return outcome
+
+    @celery.task(name=FINALIZE, bind=True, max_retries=MAX_RETRIES, shared=False)
+    def finalize(self, job_id: int) -> str:
+        """Write the run from the staged batches in one transaction."""
+        sessions = database().sessionmaker
+        try:
+            state = fanout.finalize_job(sessions, job_id)
+        except jobs.TryLater:
+            if self.request.retries >= self.max_retries:
+                jobs.fail_job(sessions, job_id)
+                return "failed"
             raise self.retry(countdown=RETRY_DELAY) from None
         log.info("payout run job %s: %s", job_id, state)
         return state
@@ -85,6 +133,16 @@ def register(celery: Celery) -> None:
         if found:
             log.warning("published again: payout run jobs %s", found)
         return found
+
+
+def _queue_batches(job_id: int, numbers: list[int]) -> None:
+    """Queue the planned batches' tasks (none left: the finalizer). A broker refusing
+    one raises: the planner's task is retried, and a redelivered planner queues the
+    batches not done yet again (a batch delivered twice stages once)."""
+    if not numbers:
+        publish(FINALIZE, job_id)
+    for number in numbers:
+        publish(BATCH, job_id, number)
 
 
 @worker_ready.connect

@@ -119,12 +119,17 @@ def batch_inputs(
     only the batch it is reading."""
     end = inputs.period.end
     for batch in plan_batches(session, end, inputs.exceptions, deals_per_batch=deals_per_batch):
-        raw = read_batch(session, batch, end, inputs.organisation, inputs.exceptions)
-        hashes, deals_of = participant_slices(raw, inputs.shared, only=batch.people)
-        item = BatchInput(batch, raw, hashes, deals_of)
-        del raw, hashes, deals_of
+        item = batch_input(session, inputs, batch)
         yield item
         del item
+
+
+def batch_input(session: Session, inputs: PeriodInputs, batch: Batch) -> BatchInput:
+    """One batch of the period, read and hashed (a fanned-out run's batch task reads
+    the batch its planner recorded)."""
+    raw = read_batch(session, batch, inputs.period.end, inputs.organisation, inputs.exceptions)
+    hashes, deals_of = participant_slices(raw, inputs.shared, only=batch.people)
+    return BatchInput(batch, raw, hashes, deals_of)
 
 
 def evaluate_people(

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
+import time
 from contextlib import ExitStack
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.demo.generator import generate_demo_data
@@ -64,12 +66,20 @@ def _seed(engine) -> str:
 
 
 class Deployment:
-    def __init__(self, url: str, broker: str, tmp: Path, pool: str = "solo") -> None:
+    def __init__(
+        self,
+        url: str,
+        broker: str,
+        tmp: Path,
+        pool: str = "solo",
+        concurrency: int = 1,
+        extra: dict | None = None,
+    ) -> None:
         self.url, self.tmp = url, tmp
         self.engine = make_engine(url)
         self.token = _seed(self.engine)
-        self.env = environment(url, broker, tmp / "instance")
-        self.worker = Worker(self.env, tmp / "worker.log", pool=pool)
+        self.env = environment(url, broker, tmp / "instance", **(extra or {}))
+        self.worker = Worker(self.env, tmp / "worker.log", pool=pool, concurrency=concurrency)
         self.web = WebServer(self.env, tmp / "web.log")
 
     def start_run(self) -> tuple[int, dict, dict]:
@@ -252,3 +262,91 @@ def test_the_embedded_worker_resumes_a_job_lost_with_the_last_one(deploy, tmp_pa
     with Session(deployment.engine) as check:
         assert check.get(PayoutRunJob, job_id).attempts == 2
     _check_against_evaluate(deployment, done["run_id"])
+
+
+def _until_blocked_on_a_row(engine, count: int) -> None:
+    """Until `count` sessions wait on a row lock (the batches staging their result)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND datname = current_database()"
+    )
+    for _ in range(600):
+        with engine.connect() as conn:
+            if conn.scalar(waiting) >= count:
+                return
+        time.sleep(0.1)
+    raise AssertionError("no batch task came to wait on the job row")
+
+
+@pytest.mark.skipif("postgresql" not in BACKENDS, reason="PostgreSQL not selected")
+def test_a_run_fans_out_over_two_worker_processes_and_a_killed_batch_is_retried(
+    redis, migrated_database, tmp_path
+):
+    """Batches of 60 deals on a prefork worker of two processes. The test holds the job
+    row's lock, so each batch task evaluates its batch and then waits to stage it; one
+    of the two pool processes is SIGKILLed there. Its task is given back and evaluated
+    again (attempt 2), staged once, and the finished run equals a single-process
+    `start_run` of the same data and `accord evaluate`."""
+    from governance.payouts.runs import start_run
+    from models import PayoutRunJobBatch
+
+    with migrated_database("postgresql") as url:
+        deployment = Deployment(url, redis.url, tmp_path, pool="prefork", concurrency=2,
+                                extra={"ACCORD_PAYOUT_DEALS_PER_BATCH": "60"})  # fmt: skip
+        try:
+            with Session(deployment.engine) as single:
+                run = start_run(single, None, PERIOD)
+                expected = (run.input_data_hash, run.result_hash, run.line_count)
+                expected_lines = _line_contents(single, run.id)
+                single.rollback()
+            with deployment.engine.connect() as holder:
+                status, job, _ = deployment.start_run()
+                assert status == 202, job
+                job_id = job["id"]
+                _until_planned(deployment.engine, job_id)
+                holder.execute(
+                    text("SELECT id FROM payout_run_jobs WHERE id = :id FOR UPDATE"),
+                    {"id": job_id},
+                )
+                _until_blocked_on_a_row(deployment.engine, 2)  # both processes at a stage
+                children = deployment.worker.pool_children()
+                assert len(children) == 2
+                os.kill(children[0], signal.SIGKILL)
+                holder.rollback()
+            done = deployment.web.poll_job(job_id, deployment.token)
+            assert done["state"] == "done", (done, deployment.logs())
+            with Session(deployment.engine) as check:
+                run = check.get(PayoutRun, done["run_id"])
+                assert (run.input_data_hash, run.result_hash, run.line_count) == expected
+                assert _line_contents(check, run.id) == expected_lines
+                assert check.scalar(select(func.count()).select_from(PayoutRunJobBatch)) == 0
+            # The killed process's batch was evaluated again and staged by its 2nd attempt.
+            assert re.search(r"batch \d+, attempt 2: (staged|last)", deployment.worker.output())
+            _check_against_evaluate(deployment, done["run_id"])
+        finally:
+            deployment.close()
+
+
+def _until_planned(engine, job_id: int) -> None:
+    for _ in range(600):
+        with Session(engine) as session:
+            job = session.get(PayoutRunJob, job_id)
+            if job.plan is not None:
+                assert job.plan["batches"] >= 4, job.plan
+                return
+        time.sleep(0.1)
+    raise AssertionError("the job was not planned")
+
+
+def _line_contents(session: Session, run_id: int) -> list[tuple]:
+    from models import PayoutLine
+
+    rows = session.execute(
+        select(
+            PayoutLine.participant_id, PayoutLine.plan_key, PayoutLine.position,
+            PayoutLine.line_key, PayoutLine.amount, PayoutLine.status, PayoutLine.trace,
+        )
+        .where(PayoutLine.run_id == run_id)
+        .order_by(PayoutLine.participant_id, PayoutLine.plan_key, PayoutLine.position)
+    )  # fmt: skip
+    return [tuple(r) for r in rows]

@@ -1,0 +1,365 @@
+"""A payout run job fanned out: a planner, one task per participant batch, a finalizer.
+
+    numbers = plan_job(sessions, job_id, actor_id=..., worker=...)   # the planner task
+    last = run_batch(sessions, job_id, number, worker=...)            # each batch task
+    state = finalize_job(sessions, job_id)                            # once all are done
+
+The steps are `governance.payouts.run_steps`' (the same code `start_run` composes in one
+transaction). The planner records the batches in `payout_run_job_batches`; a batch task
+evaluates its batch outside any write lock and stages its result in
+`payout_run_job_staged` in one short transaction, only if no other delivery finished the
+batch first (a killed batch retried writes once). The batch task that finishes the last
+batch says so (the job row's lock serialises them), and the finalizer then writes the
+run in ONE transaction under the job's and the period's locks: readers never see a
+half-built run, and a failure there leaves no run and the period free. Docs:
+docs/payout-runs.md, "Fanned out"; decisions: docs/decisions.md, "Fan-out".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.jobs import (
+    LOST,
+    MAX_ATTEMPTS,
+    UNEXPECTED,
+    TryLater,
+    _begin_writing,
+    _claim,
+    _fail,
+    _lock,
+    _state,
+)
+from governance.errors import Conflict, GovernanceError
+from governance.payouts.batches import Batch
+from governance.payouts.run_steps import (
+    RunPlan,
+    evaluate_batch,
+    finalize_run,
+    lock_period,
+    parse_period,
+    plain,
+    plan_run,
+    result_document,
+    result_from_document,
+)
+from models import PayoutRunJob, PayoutRunJobBatch, PayoutRunJobStaged, User
+from models.base import utcnow
+from models.payout_jobs import ACTIVE_STATES
+
+log = logging.getLogger(__name__)
+
+CHANGED = (
+    "The period's plans, exceptions or draft changed while the run was built; nothing was "
+    "written. Start it again."
+)
+
+
+def _plan_record(plan: RunPlan, count: int) -> dict[str, Any]:
+    return plain(
+        {
+            "draft": list(plan.draft()),
+            "plan_versions": plan.inputs.plan_versions,
+            "exceptions_hash": plan.inputs.exceptions_hash,
+            "batches": count,
+        }
+    )
+
+
+def _same(plan: RunPlan, record: dict[str, Any]) -> bool:
+    """Whether `plan` (read again now) is what the planner recorded."""
+    return _plan_record(plan, record["batches"]) == record
+
+
+def _actor(session: Session, actor_id: int | None) -> User | None:
+    return session.get(User, actor_id) if actor_id is not None else None
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def plan_job(
+    sessions: sessionmaker,
+    job_id: int,
+    *,
+    actor_id: int | None = None,
+    worker: str | None = None,
+    deals_per_batch: int | None = None,
+) -> list[int] | str:
+    """Plan the job's run: its batch numbers to queue (all of them, or on a redelivered
+    planner those not done yet; [] when every batch is done: queue the finalizer), or
+    the state the job was found in when there is nothing to do."""
+    with sessions() as session:
+        job = session.get(PayoutRunJob, job_id)
+        if job is not None and job.state == "building" and job.plan is not None:
+            return _pending(session, job_id)  # planned already: a redelivery
+    claimed = _claim(sessions, job_id, worker)
+    if isinstance(claimed, str):
+        return claimed
+    period, started_by, early = claimed
+    if actor_id is not None and actor_id != started_by:
+        _fail(sessions, job_id, "The task does not match its job; nothing was written.", (), None)
+        return "failed"
+    with sessions() as session:
+        _begin_writing(session)
+        try:
+            job = _lock(session, job_id)
+            if job is None:
+                session.rollback()
+                return _state(sessions, job_id)
+            if job.plan is not None:
+                return _pending(session, job_id)
+            actor = _actor(session, started_by)
+            plan = plan_run(session, actor, period, early=early, deals_per_batch=deals_per_batch)
+            for number, batch in enumerate(plan.batches):
+                adjustments = {p: plan.adjustments.get(p) for p in batch.people}
+                adjustments = {p: lines for p, lines in adjustments.items() if lines}
+                session.add(
+                    PayoutRunJobBatch(
+                        job_id=job_id,
+                        number=number,
+                        people_count=len(batch.people),
+                        batch=_batch_document(batch),
+                        adjustments=plain(adjustments),
+                    )
+                )
+            job.plan = _plan_record(plan, len(plan.batches))
+            job.progress_done, job.progress_total = 0, plan.inputs.participant_count
+            session.commit()
+            return list(range(len(plan.batches)))
+        except OperationalError as exc:
+            session.rollback()
+            raise TryLater(str(exc.orig or exc)) from exc
+        except GovernanceError as exc:
+            session.rollback()
+            _fail(sessions, job_id, exc.message, exc.problems, started_by)
+        except Exception:
+            session.rollback()
+            log.exception("payout run job %s (%s): planning failed", job_id, period)
+            _fail(sessions, job_id, UNEXPECTED, (), started_by)
+        return "failed"
+
+
+def _pending(session: Session, job_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(PayoutRunJobBatch.number)
+            .where(PayoutRunJobBatch.job_id == job_id, PayoutRunJobBatch.state != "done")
+            .order_by(PayoutRunJobBatch.number)
+        )
+    )
+
+
+def _batch_document(batch: Batch) -> dict[str, list[str]]:
+    return {
+        "people": sorted(batch.people),
+        "credited": sorted(batch.credited),
+        "extra_deals": sorted(batch.extra_deals),
+    }
+
+
+def _batch_of(document: dict[str, list[str]]) -> Batch:
+    return Batch(
+        frozenset(document["people"]),
+        frozenset(document["credited"]),
+        frozenset(document["extra_deals"]),
+    )
+
+
+# --------------------------------------------------------------------------- a batch
+
+
+def run_batch(
+    sessions: sessionmaker, job_id: int, number: int, *, worker: str | None = None
+) -> str:
+    """Evaluate and stage batch `number`: "last" when it was the job's last batch to
+    finish (queue the finalizer), "staged", or "skipped" (the job is not building, or
+    another delivery staged the batch already). TryLater when the database is busy."""
+    claimed = _claim_batch(sessions, job_id, number)
+    if isinstance(claimed, str):
+        return claimed
+    job_plan, period, started_by, early, batch, adjustments, attempt = claimed
+    try:
+        with sessions() as session:  # reads only: no write lock while it evaluates
+            plan = plan_run(
+                session, _actor(session, started_by), period, early=early, evaluating=False
+            )
+            if not _same(plan, job_plan):
+                raise Conflict(CHANGED)
+            plan.also |= set(adjustments)
+            result = evaluate_batch(session, plan, batch, adjustments)
+            session.rollback()
+    except OperationalError as exc:
+        raise TryLater(str(exc.orig or exc)) from exc
+    except GovernanceError as exc:
+        _fail_job(sessions, job_id, exc.message, exc.problems, started_by)
+        return "skipped"
+    except Exception:  # a task that raised is acknowledged: fail the job, visibly
+        log.exception("payout run job %s, batch %s failed", job_id, number)
+        _fail_job(sessions, job_id, UNEXPECTED, (), started_by)
+        return "skipped"
+    document = result_document(result)
+    del result
+    outcome = _stage(sessions, job_id, number, attempt, document)
+    log.info("payout run job %s, batch %s, attempt %s: %s", job_id, number, attempt, outcome)
+    return outcome
+
+
+def _claim_batch(sessions: sessionmaker, job_id: int, number: int) -> str | tuple:
+    try:
+        with sessions() as session:
+            _begin_writing(session)
+            job = session.get(PayoutRunJob, job_id)
+            row = session.get(PayoutRunJobBatch, (job_id, number))
+            if job is None or job.state != "building" or row is None or row.state == "done":
+                return "skipped"
+            if row.attempts >= MAX_ATTEMPTS:
+                session.rollback()
+                _fail_job(sessions, job_id, LOST.format(n=row.attempts), (), None)
+                return "skipped"
+            # The job row is not written here: a batch's stage locks it (serialising the
+            # batches' ends), and a claim must not wait for that.
+            row.state, row.attempts = "running", row.attempts + 1
+            out = (
+                job.plan,
+                job.period,
+                job.started_by_id,
+                job.early,
+                _batch_of(row.batch),
+                dict(row.adjustments or {}),
+                row.attempts,
+            )
+            session.commit()
+            return out
+    except OperationalError as exc:
+        raise TryLater(str(exc.orig or exc)) from exc
+
+
+def _stage(
+    sessions: sessionmaker, job_id: int, number: int, attempt: int, document: dict[str, Any]
+) -> str:
+    """Write the batch's result once, in one transaction under the job row's lock."""
+    try:
+        with sessions() as session:
+            _begin_writing(session)
+            job = session.scalars(
+                select(PayoutRunJob)
+                .where(PayoutRunJob.id == job_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).one_or_none()
+            row = session.get(PayoutRunJobBatch, (job_id, number), populate_existing=True)
+            if job is None or job.state != "building" or row is None or row.state == "done":
+                return "skipped"
+            session.execute(
+                delete(PayoutRunJobStaged).where(
+                    PayoutRunJobStaged.job_id == job_id, PayoutRunJobStaged.number == number
+                )
+            )
+            session.add(
+                PayoutRunJobStaged(job_id=job_id, number=number, attempt=attempt, document=document)
+            )
+            row.state, row.finished_at = "done", utcnow()
+            job.progress_done = min(job.progress_total, job.progress_done + row.people_count)
+            job.heartbeat_at = utcnow()
+            session.flush()
+            left = session.scalar(
+                select(func.count())
+                .select_from(PayoutRunJobBatch)
+                .where(PayoutRunJobBatch.job_id == job_id, PayoutRunJobBatch.state != "done")
+            )
+            session.commit()
+            return "staged" if left else "last"
+    except OperationalError as exc:
+        raise TryLater(str(exc.orig or exc)) from exc
+
+
+# --------------------------------------------------------------------------- finalizing
+
+
+def finalize_job(sessions: sessionmaker, job_id: int) -> str:
+    """Write the job's run from its staged batches in ONE transaction; the job's final
+    state ("waiting" while a batch is not done: a later finalizer will come)."""
+    with sessions() as session:
+        _begin_writing(session)
+        started_by = None
+        try:
+            job = _lock(session, job_id)
+            if job is None or job.plan is None:
+                session.rollback()
+                return _state(sessions, job_id)
+            started_by = job.started_by_id
+            numbers = list(
+                session.scalars(
+                    select(PayoutRunJobBatch.number)
+                    .where(PayoutRunJobBatch.job_id == job_id, PayoutRunJobBatch.state == "done")
+                    .order_by(PayoutRunJobBatch.number)
+                )
+            )
+            if numbers != list(range(job.plan["batches"])):
+                session.rollback()
+                return "waiting"
+            actor = _actor(session, started_by)
+            lock_period(session, parse_period(job.period))
+            plan = plan_run(session, actor, job.period, early=job.early, evaluating=False)
+            if not _same(plan, job.plan):
+                raise Conflict(CHANGED)
+            run = finalize_run(session, actor, plan, _staged(session, job_id, numbers))
+            job.state, job.run_id = "done", run.id
+            job.progress_done = job.progress_total = run.progress_total
+            job.finished_at = job.heartbeat_at = utcnow()
+            _discard_staging(session, job_id)
+            session.commit()
+            return "done"
+        except OperationalError as exc:
+            session.rollback()
+            log.warning("payout run job %s: finalizer: database busy or gone: %s", job_id, exc)
+            raise TryLater(str(exc.orig or exc)) from exc
+        except GovernanceError as exc:
+            session.rollback()
+            _fail_job(sessions, job_id, exc.message, exc.problems, started_by)
+        except Exception:
+            session.rollback()
+            log.exception("payout run job %s: finalizer failed", job_id)
+            _fail_job(sessions, job_id, UNEXPECTED, (), started_by)
+        return "failed"
+
+
+def _staged(session: Session, job_id: int, numbers: list[int]):
+    """Each batch's staged result in batch order, read one at a time (memory: a batch)."""
+    for number in numbers:
+        document = session.scalar(
+            select(PayoutRunJobStaged.document).where(
+                PayoutRunJobStaged.job_id == job_id, PayoutRunJobStaged.number == number
+            )
+        )
+        if document is None:  # pragma: no cover - a done batch always has its row
+            raise Conflict(f"Batch {number} of job {job_id} has no staged result.")
+        yield result_from_document(document)
+        del document
+
+
+def _discard_staging(session: Session, job_id: int) -> None:
+    session.execute(delete(PayoutRunJobStaged).where(PayoutRunJobStaged.job_id == job_id))
+    session.execute(delete(PayoutRunJobBatch).where(PayoutRunJobBatch.job_id == job_id))
+
+
+def _fail_job(
+    sessions: sessionmaker, job_id: int, message: str, problems, actor_id: int | None
+) -> None:
+    """The job failed (audited, period free) and its staged batches discarded."""
+    _fail(sessions, job_id, message, problems, actor_id)
+    with sessions() as session:
+        _begin_writing(session)
+        job = session.get(PayoutRunJob, job_id)
+        if job is not None and job.state not in ACTIVE_STATES:
+            _discard_staging(session, job_id)
+            session.execute(
+                update(PayoutRunJob).where(PayoutRunJob.id == job_id).values(heartbeat_at=utcnow())
+            )
+        session.commit()

@@ -1,0 +1,499 @@
+"""A payout run in three steps: plan, evaluate each batch, finalize.
+
+    lock_period(session, target)                       # the finalizing transaction's
+    plan = plan_run(session, actor, "2026-Q3")         # inputs, batches, what a re-run keeps
+    results = (evaluate_batch(session, plan, b) for b in plan.batches)
+    run = finalize_run(session, actor, plan, results)  # writes the run; the caller commits
+
+`runs.start_run` composes the three in one transaction. A fanned-out run (app/fanout.py)
+plans in one task, evaluates each batch in a task of its own (their `BatchResult`s
+staged in the database as plain JSON: `result_document` / `result_from_document`), and
+finalizes from the staged results in one transaction: the same code writes the run, so
+its hashes and lines are those of a single-process run of the same inputs. Nothing here
+imports Celery. docs/payout-runs.md, "Fanned out".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Numeric, delete, func, select, text, tuple_
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from governance import audit, periods
+from governance.bulk_insert import insert_rows
+from governance.errors import Conflict, RunRejected
+from governance.payouts import adjustments as payout_adjustments
+from governance.payouts import build_diff
+from governance.payouts.batches import Batch, plan_batches
+from governance.payouts.build import digest, statement_rows
+from governance.payouts.inputs import (
+    PeriodInputs,
+    batch_input,
+    evaluate_people,
+    input_data_hash,
+    period_inputs,
+    unique,
+)
+from governance.payouts.recheck import adjustments_for
+from governance.permissions import Actor, require
+from models import PayoutLine, PayoutRun, Statement
+from models.base import utcnow
+from models.payouts import HOLDING_STATES
+from rules.period import Period, PeriodError
+from rules.problems import EvaluationError, Problem
+
+OBJECT_TYPE = "payout_run"
+# Statements written per `insert_rows` call: bounds the rows built at once and each
+# insert's size.
+BATCH = 250
+
+Progress = Callable[[int, int], None]
+Slot = tuple[str, str]
+Rows = list[tuple[Slot, dict[str, Any], list[dict[str, Any]]]]  # statement and lines
+
+
+@dataclass
+class RunPlan:
+    """What a build of `target` evaluates: its inputs, its batches and, on a re-run of
+    a draft, each participant's input hash in the draft (`known`) and who is evaluated
+    regardless (`also`: adjustments now or in the draft)."""
+
+    target: Period
+    began: bool
+    inputs: PeriodInputs
+    run_id: int | None = None
+    run_version: int | None = None
+    run_result_hash: str | None = None
+    known: dict[str, str] | None = None
+    also: set[str] = field(default_factory=set)
+    adjustments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    batches: list[Batch] = field(default_factory=list)
+
+    def draft(self) -> tuple[int | None, int | None, str | None]:
+        """The draft the plan was made against (a finalizer checks it is still so)."""
+        return self.run_id, self.run_version, self.run_result_hash
+
+
+@dataclass
+class BatchResult:
+    """One batch evaluated: its people's input hashes, who was evaluated, their
+    statement and line rows (run id left out), and the problems found."""
+
+    people: list[str]
+    hashes: dict[str, str]
+    affected: list[str]
+    rows: Rows
+    invalid: list[Problem] = field(default_factory=list)
+    failed: list[Problem] = field(default_factory=list)
+
+
+def parse_period(period: str) -> Period:
+    try:
+        return Period.parse(period)
+    except PeriodError as exc:
+        raise RunRejected("Not a period.", [Problem("period", str(exc))]) from None
+
+
+def check_begun(period: Period, *, early: bool = False) -> bool:
+    """Whether `period` has begun (`periods.today()`); refuses one that has not, unless
+    `early` (a close tested early: the caller audits it)."""
+    today = periods.today()
+    if period.start <= today or early:
+        return period.start <= today
+    raise RunRejected(
+        f"{period.name} has not begun: it starts on {period.start.isoformat()} and today is "
+        f"{today.isoformat()}. A run pays a period that has begun (a comp admin may start "
+        "one early to test the close: the early option, audited).",
+        [Problem("period", f"{period.name} starts on {period.start.isoformat()}")],
+    )
+
+
+def lock_period(session: Session, period: Period) -> None:
+    """Refuse at once when another transaction is building this period."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"payout-run:{period.name}".encode()).digest()[:8])
+        key -= 1 << 63 if key >= 1 << 63 else 0  # a signed bigint
+        if not session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key}):
+            raise Conflict(f"A run of {period.name} is being built right now.")
+        return
+    # SQLite: take the write lock now (one writer at a time), not after the evaluation.
+    try:
+        session.execute(text("UPDATE payout_runs SET id = id WHERE 0 = 1"))
+    except OperationalError:
+        raise Conflict(f"A run of {period.name} is being built right now.") from None
+
+
+def _holding_run(session: Session, target: Period, *, lock: bool) -> PayoutRun | None:
+    stmt = select(PayoutRun).where(
+        PayoutRun.period == target.name, PayoutRun.state.in_(HOLDING_STATES)
+    )
+    run = session.scalars(stmt.with_for_update() if lock else stmt).one_or_none()
+    if run is not None and run.state != "draft":
+        raise Conflict(
+            f"The run of {target.name} is {run.state}: it is not re-run; later changes "
+            "are paid as prior-period adjustments."
+        )
+    return run
+
+
+def plan_run(
+    session: Session,
+    actor: Actor,
+    period: str,
+    *,
+    early: bool = False,
+    lock: bool = False,
+    evaluating: bool = True,
+    deals_per_batch: int | None = None,
+) -> RunPlan:
+    """The build's plan; refuses a bad period, one not begun (unless `early`), one whose
+    run is approved or locked, one no plan governs. `lock`: the draft's row FOR UPDATE
+    (the finalizing transaction). `evaluating=False`: no batches and no prior-period
+    adjustments (a finalizer, whose batches were evaluated already). `deals_per_batch`:
+    the batches' size (`plan_batches`' default when None)."""
+    require(actor, "payouts.run", "Starting a payout run")
+    target = parse_period(period)
+    began = check_begun(target, early=early)
+    run = _holding_run(session, target, lock=lock)
+    inputs = period_inputs(session, target)
+    if not inputs.versions:
+        raise RunRejected(
+            f"No plan version governs {target.name}.",
+            [Problem("period", f"no active plan version governs {target.name}")],
+        )
+    plan = RunPlan(target, began, inputs)
+    if run is not None:  # a re-run: what each participant's inputs were
+        plan.run_id, plan.run_version, plan.run_result_hash = run.id, run.version, run.result_hash
+        plan.known = dict(
+            session.execute(
+                select(Statement.participant_id, Statement.input_hash).where(
+                    Statement.run_id == run.id
+                )
+            ).all()
+        )
+        # Who carried adjustments in the draft (another run may have paid them since).
+        plan.also = set(
+            session.scalars(
+                select(PayoutLine.participant_id)
+                .where(PayoutLine.run_id == run.id, PayoutLine.adjusts_period.is_not(None))
+                .distinct()
+            )
+        )
+    if not evaluating:
+        return plan
+    try:
+        # The close: locked earlier periods re-evaluated, differences paid here.
+        lines = adjustments_for(session, target, plan.run_id)
+    except EvaluationError as exc:
+        raise RunRejected(f"{target.name} cannot be evaluated.", exc.problems) from None
+    adjustments: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        adjustments[line["participant"]].append(line)
+    plan.adjustments = dict(adjustments)
+    plan.also |= set(adjustments)
+    plan.batches = list(
+        plan_batches(session, target.end, inputs.exceptions, deals_per_batch=deals_per_batch)
+    )
+    return plan
+
+
+def evaluate_batch(
+    session: Session,
+    plan: RunPlan,
+    batch: Batch,
+    adjustments: dict[str, list[dict[str, Any]]] | None = None,
+) -> BatchResult:
+    """Read, hash, validate and evaluate one batch; writes nothing. On a re-run only the
+    people whose input hash changed (or in `plan.also`) are validated and evaluated: an
+    unchanged batch's data is what the build that wrote its statements validated.
+    `adjustments`: the batch's people's prior-period adjustment lines (default: the
+    plan's)."""
+    adjustments = plan.adjustments if adjustments is None else adjustments
+    item = batch_input(session, plan.inputs, batch)
+    people = item.batch.people
+    affected = set(people) if plan.known is None else item.changed(plan.known, plan.also)
+    result = BatchResult(sorted(people), dict(item.hashes), sorted(affected), [])
+    if not affected:
+        return result
+    data, result.invalid = item.load()
+    if data is None:
+        return result
+    try:
+        statements = evaluate_people(data, item, affected, plan.inputs)
+    except EvaluationError as exc:
+        result.failed = list(exc.problems)
+        return result
+    del data
+    payout_adjustments.add_adjustments(
+        statements, [ln for p in sorted(affected) for ln in adjustments.get(p, ())]
+    )
+    for slot in sorted(statements):
+        row, lines = statement_rows(0, slot, statements[slot], item.hashes.get(slot[0], ""))
+        result.rows.append((slot, row, lines))
+    return result
+
+
+def finalize_run(
+    session: Session,
+    actor: Actor,
+    plan: RunPlan,
+    results: Iterable[BatchResult],
+    *,
+    progress: Progress | None = None,
+) -> PayoutRun:
+    """Create (or rebuild, for a draft) the run from the batches' results, in the
+    caller's transaction under `lock_period`; flushes, the caller commits. Every batch's
+    problems are listed (RunRejected) and nothing is written once one has any."""
+    run = _holding_run(session, plan.target, lock=True)
+    found = (run.id, run.version, run.result_hash) if run else (None, None, None)
+    if found != plan.draft():
+        raise Conflict(
+            f"The run of {plan.target.name} changed while this build was evaluated; start it again."
+        )
+    inputs = plan.inputs
+    before = None if run is None else run.result_hash
+    previous = build_diff.before_rebuild(session, run)  # what the draft was (votes...)
+    if run is None:
+        target = plan.target
+        run = PayoutRun(period=target.name, period_start=target.start, period_end=target.end)
+        session.add(run)
+    else:
+        run.version += 1
+    run.state = "draft"
+    run.started_by_id = getattr(actor, "id", None)
+    run.started_at = utcnow()
+    run.finished_at = None
+    run.plan_versions = inputs.plan_versions
+    run.exceptions_hash = inputs.exceptions_hash
+    run.input_data_hash = run.input_data_hash or ""  # set once every batch is hashed
+    run.progress_done, run.progress_total = 0, inputs.participant_count
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"A run of {plan.target.name} already exists.") from None
+    recomputed = _write_all(session, run, plan, results, progress)
+    payout_adjustments.mark_adjustments(session, run)
+    _finish(session, run, inputs, recomputed)
+    _audit(session, actor, run, plan, before, previous, recomputed)
+    return run
+
+
+def _write_all(
+    session: Session,
+    run: PayoutRun,
+    plan: RunPlan,
+    results: Iterable[BatchResult],
+    progress: Progress | None,
+) -> int:
+    """Write each batch's statements whose input or result changed; returns how many."""
+    existing = {
+        (r.participant_id, r.plan_key): (r.input_hash, r.result_hash)
+        for r in session.execute(
+            select(
+                Statement.participant_id,
+                Statement.plan_key,
+                Statement.input_hash,
+                Statement.result_hash,
+            ).where(Statement.run_id == run.id)
+        )
+    }
+    invalid: list[Problem] = []
+    failed: list[Problem] = []
+    input_hashes: dict[str, str] = {}
+    recomputed = done = 0
+    total = plan.inputs.participant_count
+    for result in results:
+        input_hashes.update(result.hashes)
+        invalid.extend(result.invalid)
+        failed.extend(result.failed)
+        if invalid or failed:
+            continue
+        recomputed += _write(session, run, result, existing)
+        done += len(result.people)
+        run.progress_done = done
+        if progress is not None:
+            progress(done, total)
+    if invalid:
+        raise RunRejected("The stored data does not validate.", unique(invalid))
+    if failed:
+        raise RunRejected(f"{plan.target.name} cannot be evaluated.", unique(failed))
+    # Statements of participants no longer in the data.
+    _delete(session, run, [slot for slot in existing if slot[0] not in input_hashes])
+    run.input_data_hash = input_data_hash(plan.inputs, input_hashes)
+    return recomputed
+
+
+def _write(
+    session: Session, run: PayoutRun, result: BatchResult, existing: dict[Slot, tuple[str, str]]
+) -> int:
+    """Write one batch's statements whose input or result changed; returns how many."""
+    affected = set(result.affected)
+    produced = {slot for slot, _row, _lines in result.rows}
+    # Statements of re-evaluated participants that the evaluation no longer produces.
+    _delete(session, run, [s for s in existing if s[0] in affected and s not in produced])
+    written = 0
+    for start in range(0, len(result.rows), BATCH):
+        statements, lines, replaced = [], [], []
+        for slot, row, rows in result.rows[start : start + BATCH]:
+            old = existing.get(slot)
+            if old == (row["input_hash"], row["result_hash"]):
+                continue
+            if old is not None:
+                replaced.append(slot)
+            statements.append(row | {"run_id": run.id})
+            lines.extend(ln | {"run_id": run.id} for ln in rows)
+        _delete(session, run, replaced)
+        insert_rows(session, Statement, statements)  # COPY on PostgreSQL
+        insert_rows(session, PayoutLine, lines)
+        written += len(statements)
+    return written
+
+
+def _delete(session: Session, run: PayoutRun, slots: list[Slot]) -> None:
+    for start in range(0, len(slots), BATCH):
+        chunk = slots[start : start + BATCH]
+        pairs = tuple_(PayoutLine.participant_id, PayoutLine.plan_key).in_(chunk)
+        session.execute(delete(PayoutLine).where(PayoutLine.run_id == run.id, pairs))
+        session.execute(
+            delete(Statement).where(
+                Statement.run_id == run.id,
+                tuple_(Statement.participant_id, Statement.plan_key).in_(chunk),
+            )
+        )
+
+
+def _finish(session: Session, run: PayoutRun, inputs: PeriodInputs, recomputed: int) -> None:
+    hashes = session.execute(
+        select(Statement.participant_id, Statement.plan_key, Statement.result_hash)
+        .where(Statement.run_id == run.id)
+        .order_by(Statement.participant_id, Statement.plan_key)
+    ).all()
+    run.result_hash = digest([list(h) for h in hashes])
+    run.statement_count = len(hashes)
+    run.participant_count = len({h.participant_id for h in hashes})
+    run.line_count = session.scalar(
+        select(func.count()).select_from(PayoutLine).where(PayoutLine.run_id == run.id)
+    )
+    run.deal_count = inputs.deal_count
+    run.recomputed_count = recomputed
+    run.finished_at = utcnow()
+    session.flush()
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    run: PayoutRun,
+    plan: RunPlan,
+    before: str | None,
+    previous: build_diff.Before | None,
+    recomputed: int,
+) -> None:
+    if not plan.began:
+        audit.record(
+            session,
+            actor,
+            f"{OBJECT_TYPE}.started_early",
+            OBJECT_TYPE,
+            run.label,
+            after=run.result_hash,
+            payload={
+                "period": run.period,
+                "period_start": plan.target.start,
+                "today": periods.today(),
+                "note": "built before its period began (early close); once locked, later "
+                "changes to the period are paid as its prior-period adjustments",
+            },
+        )
+    outcome = build_diff.compare(session, run, plan.inputs, previous)  # same content: same version
+    entry = audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.built",
+        OBJECT_TYPE,
+        run.label,
+        before=before,
+        after=run.result_hash,
+        payload={
+            "period": run.period,
+            "version": run.version,
+            "input_data_hash": run.input_data_hash,
+            "plan_versions": run.plan_versions,
+            "exceptions_hash": run.exceptions_hash,
+            "statements": run.statement_count,
+            "recomputed": recomputed,
+            "lines": run.line_count,
+            **outcome.payload(),
+        },
+    )
+    build_diff.record_build(session, actor, run, plan.inputs, outcome, entry.id)
+
+
+# ------------------------------------------------------------------ staged as JSON
+
+_NUMERIC = {
+    model: {c.name for c in model.__table__.columns if isinstance(c.type, Numeric)}
+    for model in (Statement, PayoutLine)
+}
+
+
+def plain(value: Any) -> Any:
+    """`value` as plain JSON (Decimals and dates as text), key order kept."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def result_document(result: BatchResult) -> dict[str, Any]:
+    """A `BatchResult` as plain JSON, for a batch task to stage."""
+    return plain(
+        {
+            "people": result.people,
+            "hashes": result.hashes,
+            "affected": result.affected,
+            "rows": [[list(slot), row, lines] for slot, row, lines in result.rows],
+            "invalid": [p.as_dict() for p in result.invalid],
+            "failed": [p.as_dict() for p in result.failed],
+        }
+    )
+
+
+def result_from_document(document: dict[str, Any]) -> BatchResult:
+    """The `BatchResult` a batch task staged, its money Decimal again."""
+    rows: Rows = [
+        (
+            (slot[0], slot[1]),
+            _decimals(Statement, row),
+            [_decimals(PayoutLine, ln) for ln in lines],
+        )
+        for slot, row, lines in document["rows"]
+    ]
+    return BatchResult(
+        list(document["people"]),
+        dict(document["hashes"]),
+        list(document["affected"]),
+        rows,
+        [_problem(p) for p in document["invalid"]],
+        [_problem(p) for p in document["failed"]],
+    )
+
+
+def _decimals(model: type, row: dict[str, Any]) -> dict[str, Any]:
+    numeric = _NUMERIC[model]
+    return {k: Decimal(v) if k in numeric and v is not None else v for k, v in row.items()}
+
+
+def _problem(document: dict[str, Any]) -> Problem:
+    return Problem(
+        document["path"],
+        document["message"],
+        rule=document.get("rule"),
+        position=document.get("position"),
+        severity=document.get("severity", "error"),
+    )

@@ -1,0 +1,179 @@
+"""A fanned-out payout run (app/fanout.py): planner, batch tasks, finalizer, driven step
+by step on a fresh database of each backend with real commits.
+
+The run it writes is compared with a single-process `start_run` of the same inputs
+(built first in the same database and rolled back): the same hashes, statements and
+lines. A batch claimed by a delivery that died is retried and stages once; a database
+error in the finalizer leaves no run and the period free. Real worker processes on
+Redis: tests/integration/test_worker_e2e.py.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import fanout, jobs
+from governance.payouts import batches as payout_batches
+from governance.payouts.runs import start_run
+from models import (
+    Deal,
+    PayoutLine,
+    PayoutRun,
+    PayoutRunJob,
+    PayoutRunJobBatch,
+    PayoutRunJobStaged,
+    Statement,
+)
+from models.engine import make_engine
+from tests.integration.payout_support import seed
+
+PERIOD = "2026-Q3"
+RUN = ("result_hash", "input_data_hash", "plan_versions", "exceptions_hash")
+RUN_COUNTS = ("statement_count", "participant_count", "line_count", "deal_count")
+RUN_COUNTS += ("recomputed_count",)
+SKIP = {"id", "run_id", "adjusts_line_id"}
+
+
+@pytest.fixture
+def real(backend, migrated_database, monkeypatch):
+    # Small batches: the seed's four people make four batches.
+    monkeypatch.setattr(payout_batches, "DEALS_PER_BATCH", 8)
+    with migrated_database(backend) as url:
+        engine = make_engine(url)
+        seed(engine)
+        yield sessionmaker(engine)
+        engine.dispose()
+
+
+def _content(session: Session, run: PayoutRun) -> dict:
+    """What a run pays: its hashes and counts, every statement and line (ids aside)."""
+
+    def rows(model, order):
+        found = session.scalars(select(model).where(model.run_id == run.id).order_by(*order))
+        return [
+            {c.name: getattr(r, c.name) for c in model.__table__.columns if c.name not in SKIP}
+            for r in found
+        ]
+
+    return {
+        "run": {k: getattr(run, k) for k in RUN + RUN_COUNTS},
+        "statements": rows(Statement, (Statement.participant_id, Statement.plan_key)),
+        "lines": rows(
+            PayoutLine, (PayoutLine.participant_id, PayoutLine.plan_key, PayoutLine.position)
+        ),
+    }
+
+
+def _single_process(sessions: sessionmaker) -> dict:
+    """The run `start_run` builds in one transaction, rolled back."""
+    with sessions() as session:
+        run = start_run(session, None, PERIOD)
+        content = _content(session, run)
+        session.rollback()
+    return content
+
+
+def _queue(sessions: sessionmaker) -> int:
+    with sessions() as session:
+        job = jobs.create_job(session, None, PERIOD)
+        session.commit()
+        return job.id
+
+
+def _fan_out(sessions: sessionmaker, job_id: int) -> str:
+    numbers = fanout.plan_job(sessions, job_id, worker="test")
+    assert numbers == [0, 1, 2, 3]
+    outcomes = [fanout.run_batch(sessions, job_id, n, worker="test") for n in numbers]
+    assert outcomes == ["staged", "staged", "staged", "last"]
+    return fanout.finalize_job(sessions, job_id)
+
+
+def _done_content(sessions: sessionmaker, job_id: int) -> dict:
+    with sessions() as session:
+        job = session.get(PayoutRunJob, job_id)
+        assert job.state == "done", job.message
+        assert (job.progress_done, job.progress_total) == (4, 4)
+        leftovers = [
+            session.scalar(select(func.count()).select_from(m).where(m.job_id == job_id))
+            for m in (PayoutRunJobBatch, PayoutRunJobStaged)
+        ]
+        assert leftovers == [0, 0]  # staging discarded with the run's commit
+        return _content(session, session.get(PayoutRun, job.run_id))
+
+
+def test_a_fanned_out_run_equals_a_single_process_run(real):
+    expected = _single_process(real)
+    assert expected["run"]["statement_count"] == 4 and expected["lines"]
+    job_id = _queue(real)
+    assert _fan_out(real, job_id) == "done"
+    assert _done_content(real, job_id) == expected
+
+
+def test_an_incremental_fanned_out_re_run_equals_a_single_process_re_run(real):
+    assert _fan_out(real, _queue(real)) == "done"
+    with real() as session:  # cy's deal changes: only cy (and di, cy's manager) move
+        session.execute(update(Deal).where(Deal.id == "D-5").values(amount="99999.50"))
+        session.commit()
+    expected = _single_process(real)
+    job_id = _queue(real)
+    assert _fan_out(real, job_id) == "done"
+    got = _done_content(real, job_id)
+    assert got == expected
+    with real() as session:
+        run = session.scalars(select(PayoutRun)).one()
+        assert (run.version, run.recomputed_count) == (2, 2)  # cy and di rewritten
+
+
+def test_a_batch_whose_delivery_died_is_retried_and_stages_once(real):
+    expected = _single_process(real)
+    job_id = _queue(real)
+    numbers = fanout.plan_job(real, job_id, worker="test")
+    # A delivery claims batch 1 and dies before staging (killed worker): attempt 1.
+    assert isinstance(fanout._claim_batch(real, job_id, 1), tuple)
+    assert fanout.run_batch(real, job_id, 0) == "staged"
+    assert fanout.run_batch(real, job_id, 1) == "staged"  # the redelivery: attempt 2
+    assert fanout.run_batch(real, job_id, 1) == "skipped"  # a duplicate: writes nothing
+    assert fanout.run_batch(real, job_id, 2) == "staged"
+    assert fanout.finalize_job(real, job_id) == "waiting"  # batch 3 is not done
+    assert fanout.run_batch(real, job_id, numbers[-1]) == "last"
+    with real() as session:
+        staged = session.execute(
+            select(PayoutRunJobStaged.number, PayoutRunJobStaged.attempt)
+            .where(PayoutRunJobStaged.job_id == job_id)
+            .order_by(PayoutRunJobStaged.number)
+        ).all()
+        assert [tuple(s) for s in staged] == [(0, 1), (1, 2), (2, 1), (3, 1)]
+        assert session.scalar(select(func.count()).select_from(PayoutRun)) == 0  # not yet
+    assert fanout.finalize_job(real, job_id) == "done"
+    assert fanout.finalize_job(real, job_id) == "done"  # a second finalizer: nothing
+    assert _done_content(real, job_id) == expected
+
+
+def test_a_database_error_in_the_finalizer_leaves_no_run_and_the_period_free(real):
+    expected = _single_process(real)
+    job_id = _queue(real)
+    numbers = fanout.plan_job(real, job_id, worker="test")
+    for n in numbers:
+        fanout.run_batch(real, job_id, n)
+    with real() as session:  # the last batch's lines name a participant that is not
+        staged = session.get(PayoutRunJobStaged, (job_id, numbers[-1]))
+        document = copy.deepcopy(staged.document)
+        slot, row, lines = document["rows"][-1]
+        assert lines, document["rows"]
+        lines[-1] = lines[-1] | {"participant_id": "zed"}
+        staged.document = document
+        session.commit()
+    assert fanout.finalize_job(real, job_id) == "failed"  # the foreign key refuses it
+    with real() as session:
+        job = session.get(PayoutRunJob, job_id)
+        assert job.state == "failed" and job.run_id is None
+        assert session.scalar(select(func.count()).select_from(PayoutRun)) == 0
+        assert session.scalar(select(func.count()).select_from(Statement)) == 0
+        assert session.scalar(select(func.count()).select_from(PayoutRunJobStaged)) == 0
+    again = _queue(real)  # the period is free: a new job builds it
+    assert _fan_out(real, again) == "done"
+    assert _done_content(real, again) == expected
