@@ -174,7 +174,10 @@ def test_below_the_threshold_the_deal_desk_and_finance_approve(db, crew):
         _vote(db, crew["hr"], exc)  # decided: later votes are refused, not kept
     db.rollback()
     actions = [
-        r.action for r in db.scalars(select(AuditRecord).where(AuditRecord.object_id == exc.label))
+        r.action
+        for r in db.scalars(
+            select(AuditRecord).where(AuditRecord.object_id == exc.label).order_by(AuditRecord.id)
+        )
     ]
     assert actions == ["payout_exception.submitted"] + ["payout_exception.vote"] * 3 + [
         "payout_exception.approved"
