@@ -124,6 +124,9 @@ class Config:
 
     # Largest import body accepted over HTTP.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    # An import body of this many bytes or more is queued as a background job (202)
+    # instead of being imported in the request (`ACCORD_IMPORT_ASYNC_BYTES`).
+    IMPORT_ASYNC_BYTES = 1024 * 1024
 
     # Celery (app/tasks/): the broker, and how long a delivered task may run unacknowledged
     # before Redis hands it to another worker (longer than the longest payout run).
@@ -181,6 +184,13 @@ class Config:
                     f"ACCORD_PAYOUT_DEALS_PER_BATCH={per_batch!r}: expected deals, 1 or more"
                 )
             values["PAYOUT_DEALS_PER_BATCH"] = int(per_batch)
+        async_bytes = env.get("ACCORD_IMPORT_ASYNC_BYTES", "").strip()
+        if async_bytes:
+            if not async_bytes.isdigit():
+                raise RuntimeError(
+                    f"ACCORD_IMPORT_ASYNC_BYTES={async_bytes!r}: expected bytes, 0 or more"
+                )
+            values["IMPORT_ASYNC_BYTES"] = int(async_bytes)
         days = dispute_due_business_days(env)
         if days is not None:
             values["DISPUTE_DUE_BUSINESS_DAYS"] = days

@@ -19,6 +19,7 @@ def register_api(api: Api) -> None:
     from app.api.disputes.routes import blp as disputes_blp
     from app.api.exceptions.routes import blp as exceptions_blp
     from app.api.imports.routes import blp as imports_blp
+    from app.api.jobs.routes import blp as jobs_blp
     from app.api.me.routes import blp as me_blp
     from app.api.payouts import blp as payouts_blp
     from app.api.plans.routes import blp as plans_blp
@@ -34,5 +35,6 @@ def register_api(api: Api) -> None:
         disputes_blp,
         exceptions_blp,
         payouts_blp,
+        jobs_blp,
     ):
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)

@@ -66,11 +66,16 @@ def make_celery(app: Flask) -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule={
             "republish-stranded-jobs": {"task": "accord.jobs.sweep", "schedule": 60.0},
+            "republish-stranded-background-jobs": {
+                "task": "accord.background.sweep",
+                "schedule": 60.0,
+            },
         },
     )
-    from app.tasks import payout_runs
+    from app.tasks import background, payout_runs
 
     payout_runs.register(celery)
+    background.register(celery)
     return celery
 
 

@@ -216,8 +216,9 @@ def test_documented_in_openapi(client):
         "multipart/form-data",
         "text/csv",
     }
-    assert {"200", "201", "422"} <= set(post["responses"])
+    assert {"200", "201", "202", "422", "503"} <= set(post["responses"])
     assert {p["name"] for p in post["parameters"]} == {
+        "background",
         "dry_run",
         "kind",
         "ignore_unknown_columns",

@@ -36,6 +36,14 @@ class ImportQuerySchema(ma.Schema):
             "`mapping` file)"
         },
     )
+    background = ma.fields.Boolean(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "true: queue the import as a job (202); false: import in the "
+            "request; absent: queued when the body is IMPORT_ASYNC_BYTES or larger"
+        },
+    )
     correction = ma.fields.Boolean(
         load_default=False,
         metadata={

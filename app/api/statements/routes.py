@@ -15,10 +15,13 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.api.downloads import EXPORT_DOC, download
+from app.api.jobs.routes import job_answer
+from app.api.jobs.schemas import BackgroundJobSchema
 from app.api.statements.schemas import (
     PayrollFormatQuerySchema,
     StatementDetailQuerySchema,
     StatementDetailSchema,
+    StatementExportJobSchema,
     StatementExportQuerySchema,
     StatementLineDetailSchema,
     StatementListSchema,
@@ -26,8 +29,11 @@ from app.api.statements.schemas import (
     StatementQuerySchema,
 )
 from app.auth.decorators import login_required
+from app.background import exports as export_jobs
+from app.background import jobs
 from app.database import db_session
 from app.errors import ErrorSchema
+from governance.errors import NotAllowed
 from governance.statements import exports as statement_exports
 from governance.statements import read as statements
 
@@ -71,6 +77,22 @@ def export_statements(query):
     fmt = query["format"]
     text = statement_exports.export_statements(db_session(), current_user, fmt, **_filters(query))
     return download(text, fmt, f"statements-{query['period'] or 'all'}")
+
+
+@blp.route("/exports", methods=["POST"])
+@login_required
+@blp.arguments(StatementExportJobSchema)
+@blp.response(202, BackgroundJobSchema, description="queued: poll the job (Location)")
+@blp.alt_response(403, schema=ErrorSchema)
+@blp.alt_response(503, schema=ErrorSchema, description="the task queue is unavailable")
+def queue_export(body):
+    """Export in the background (a whole run, a period): 202 with a job; once done its
+    file is at `GET /api/v1/jobs/<id>/download`. The file holds what the caller may read,
+    as `GET /statements/export` would."""
+    if not statements.may_read_statements(current_user):
+        raise NotAllowed("Exporting statements needs a statements permission.")
+    params = {"format": body["format"], **_filters(body)}
+    return job_answer(jobs.queue(current_user, export_jobs.NAME, params).id)
 
 
 @blp.route("/<int:statement_id>")

@@ -147,3 +147,7 @@ class StatementDetailQuerySchema(ma.Schema):
 
 class PayrollFormatQuerySchema(ma.Schema):
     format = ma.fields.String(load_default="csv", validate=ma.validate.OneOf(("json", "csv")))
+
+
+class StatementExportJobSchema(StatementExportQuerySchema):
+    """The body of `POST /statements/exports`: the filters and format of the export."""

@@ -1,0 +1,64 @@
+"""`/api/v1/jobs`: background jobs (app/background/), polled by whoever queued them.
+
+    GET /jobs/<id>            state; when done the result (an import's report), when
+                              failed the message and every located problem
+    GET /jobs/<id>/download   an export's file, once done (409 before)
+
+A job is read by its requester, and by holders of its kind's permission (`data.import`
+for imports, `statements.read_all` for statement exports); to anyone else it answers 404,
+exactly like a job that does not exist.
+"""
+
+from __future__ import annotations
+
+from flask import Response, url_for
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from app.api.downloads import EXPORT_DOC
+from app.api.jobs.schemas import BackgroundJobSchema
+from app.auth.decorators import login_required
+from app.background import jobs
+from app.database import database, db_session
+from app.errors import ErrorSchema
+
+blp = Blueprint("jobs", __name__, url_prefix="/jobs", description="Background jobs")
+
+
+def with_link(status: dict) -> dict:
+    status["download_url"] = (
+        url_for("jobs.download", job_id=status["id"]) if status.pop("has_file") else None
+    )
+    return status
+
+
+def job_answer(job_id: int) -> tuple[dict, int, dict]:
+    """A freshly queued job as a 202 answer: its status (read again: a task run eagerly
+    may have finished it) and its Location."""
+    with database().sessionmaker() as session:
+        status = jobs.status(session.get(jobs.Job, job_id))
+    return with_link(status), 202, {"Location": url_for("jobs.get_job", job_id=job_id)}
+
+
+@blp.route("/<int:job_id>")
+@login_required
+@blp.response(200, BackgroundJobSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def get_job(job_id: int):
+    """A background job: its state; when done its result, when failed why (problems)."""
+    return with_link(jobs.status(jobs.find(db_session(), current_user, job_id)))
+
+
+@blp.route("/<int:job_id>/download")
+@login_required
+@blp.doc(**EXPORT_DOC)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="the job is not done yet")
+def download(job_id: int):
+    """The file a finished export job made (CSV or JSON)."""
+    job = jobs.output_of(db_session(), current_user, job_id)
+    return Response(
+        job.output,
+        mimetype=job.output_type or "application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{job.output_name}"'},
+    )

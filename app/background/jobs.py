@@ -1,0 +1,349 @@
+"""Background jobs: queued from a request, run by a Celery worker, polled.
+
+    job = queue(actor, "import", parameters, input=body)   # committed, then published
+    execute(sessions, job_id, actor_id=..., worker=...)    # the worker (app/tasks/background.py)
+    status(job) / find(session, actor, job_id)             # what a client polls
+
+The pattern of payout run jobs (app/jobs.py), for any kind: the job row is committed
+before its task is published; a publish the broker refuses withdraws the row (503,
+nothing written), a web process dying in between leaves it to the sweep. The work is
+ONE transaction in which the job also becomes `done`; a task delivered twice finds the
+job done or failed and does nothing, or waits on the job's lock while the other
+delivery works. The requester is the actor: the worker reads the user again and the
+kind checks their permissions as the request did.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import ServiceUnavailable
+
+from app.background.kind import Outcome
+from app.background.registry import KINDS
+from app.database import begin_writing, database, unit_of_work
+from app.tasks import BrokerUnavailable, publish
+from governance import audit
+from governance.errors import Conflict, GovernanceError, NotAllowed, NotFound
+from governance.permissions import Actor, has_permission
+from models import User
+from models.base import utcnow
+from models.jobs import ACTIVE_STATES, Job
+from rules.problems import Problem, ProblemsError
+
+log = logging.getLogger(__name__)
+
+RUN = "accord.background.run"
+OBJECT_TYPE = "job"
+UNEXPECTED = "The job failed unexpectedly (see the worker's log); nothing was written."
+LOST = (
+    "The job was started {n} times and its worker was lost each time (killed, out of "
+    "memory?); nothing was written. See the worker's log."
+)
+UNAVAILABLE = (
+    "The task queue is unavailable: the job was not queued and nothing was written. "
+    "Try again later."
+)
+MAX_ATTEMPTS = 3  # deliveries that may claim a job before it is failed
+STRANDED_AFTER = timedelta(seconds=60)  # queued, never published: published again
+LOCK_NAMESPACE = 8014  # pg_advisory_xact_lock(namespace, job id); payout runs use 8013
+
+
+class TryLater(Exception):
+    """The job cannot be worked on now (its lock is held, the database is unreachable):
+    the task is retried later; nothing was written."""
+
+
+# --------------------------------------------------------------------------- queuing
+
+
+def queue(
+    actor: Actor, kind: str, parameters: dict[str, Any], *, input: bytes | None = None
+) -> Job:
+    """Commit a queued job of `kind` and publish its task; the job (detached). 503 when
+    the broker is unavailable: the job is withdrawn, nothing is left written."""
+    if kind not in KINDS:
+        raise KeyError(f"unknown job kind {kind!r}")
+    with unit_of_work() as session:
+        job = Job(
+            kind=kind,
+            state="queued",
+            requested_by_id=getattr(actor, "id", None),
+            parameters=parameters,
+            problems=[],
+            input=input,
+        )
+        session.add(job)
+        session.flush()
+    sessions = database().sessionmaker
+    try:
+        publish(RUN, job.id, actor_id=job.requested_by_id)
+    except BrokerUnavailable:
+        withdraw(sessions, job.id)
+        raise ServiceUnavailable(UNAVAILABLE) from None
+    mark_published(sessions, job.id)
+    return job
+
+
+def mark_published(sessions: sessionmaker, job_id: int) -> None:
+    """The broker took the job's task (best effort: the sweep publishes it otherwise)."""
+    try:
+        with sessions() as session:
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.published_at.is_(None))
+                .values(published_at=utcnow())
+            )
+            session.commit()
+    except OperationalError:
+        log.warning("job %s: published, but not recorded as such", job_id)
+
+
+def withdraw(sessions: sessionmaker, job_id: int) -> None:
+    """Delete a queued job whose task the broker refused."""
+    with sessions() as session:
+        session.execute(
+            delete(Job).where(Job.id == job_id, Job.state == "queued", Job.published_at.is_(None))
+        )
+        session.commit()
+
+
+def stranded(sessions: sessionmaker, *, everything_active: bool = False) -> list[int]:
+    """Jobs to publish again: queued a while and never published; with
+    `everything_active`, every queued or running one (a worker starting on a broker that
+    does not redeliver: nothing else can be working on them)."""
+    stmt = select(Job.id).where(Job.state.in_(ACTIVE_STATES))
+    if not everything_active:
+        stmt = stmt.where(
+            Job.state == "queued",
+            Job.published_at.is_(None),
+            Job.created_at < utcnow() - STRANDED_AFTER,
+        )
+    with sessions() as session:
+        return list(session.scalars(stmt.order_by(Job.id)))
+
+
+# --------------------------------------------------------------------------- executing
+
+
+def execute(
+    sessions: sessionmaker, job_id: int, *, actor_id: int | None = None, worker: str | None = None
+) -> str:
+    """Do job `job_id`'s work (a worker's side); its final state, or the state it was
+    found in when there was nothing to do. Refusals leave it failed with their message
+    and problems, nothing of the work written. TryLater: lock or database not to be had.
+    """
+    claimed = _claim(sessions, job_id, worker)
+    if claimed is not None:
+        return claimed
+    with sessions() as session:
+        _begin_writing(session)
+        try:
+            job = _lock(session, job_id)
+            if job is None:  # another delivery finished it meanwhile
+                session.rollback()
+                return _state(sessions, job_id)
+            kind = KINDS[job.kind]
+            if actor_id != job.requested_by_id:
+                raise NotAllowed("The task does not match its job.")
+            actor = _actor(session, job.requested_by_id)
+            outcome = kind.run(session, actor, job)
+            if not outcome.keep:  # a dry run: its work rolled back, the job still done
+                session.rollback()
+                return _finish_apart(sessions, job_id, outcome)
+            _finish(job, outcome)
+            session.commit()
+            return "done"
+        except OperationalError as exc:
+            session.rollback()
+            log.warning("job %s: database busy or gone: %s", job_id, exc)
+            raise TryLater(str(exc.orig or exc)) from exc
+        except (GovernanceError, ProblemsError) as exc:
+            session.rollback()
+            message = getattr(exc, "message", None) or _rejected(sessions, job_id)
+            _fail(sessions, job_id, message, exc.problems)
+        except Exception:
+            session.rollback()
+            log.exception("job %s failed", job_id)
+            _fail(sessions, job_id, UNEXPECTED, ())
+        return "failed"
+
+
+def _finish(job: Job, outcome: Outcome) -> None:
+    job.state, job.result = "done", outcome.result
+    job.output, job.output_name = outcome.output, outcome.output_name
+    job.output_type = outcome.output_type
+    job.input, job.finished_at = None, utcnow()
+
+
+def _finish_apart(sessions: sessionmaker, job_id: int, outcome: Outcome) -> str:
+    """Mark the job done in a transaction of its own (its work was rolled back)."""
+    with sessions() as session:
+        _begin_writing(session)
+        job = _lock(session, job_id)
+        if job is None:
+            session.rollback()
+            return _state(sessions, job_id)
+        _finish(job, outcome)
+        session.commit()
+        return "done"
+
+
+def _claim(sessions: sessionmaker, job_id: int, worker: str | None) -> str | None:
+    """queued|running -> running (attempts + 1), committed: None; else the state found."""
+    try:
+        with sessions() as session:
+            _begin_writing(session)
+            job = session.get(Job, job_id)
+            if job is None or job.state not in ACTIVE_STATES:
+                return job.state if job is not None else "missing"
+            if job.attempts >= MAX_ATTEMPTS:
+                _mark_failed(session, job, LOST.format(n=job.attempts), ())
+                session.commit()
+                return "failed"
+            job.state, job.attempts, job.worker = "running", job.attempts + 1, worker
+            job.started_at = job.started_at or utcnow()
+            session.commit()
+            return None
+    except OperationalError as exc:  # SQLite's write lock taken, or the database gone
+        raise TryLater(str(exc.orig or exc)) from exc
+
+
+def _begin_writing(session: Session) -> None:
+    try:
+        begin_writing(session)
+    except Conflict as busy:
+        raise TryLater(busy.message) from None
+
+
+def _lock(session: Session, job_id: int) -> Job | None:
+    """Take the job's lock for the work's transaction and read the job again under it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": LOCK_NAMESPACE, "id": job_id}
+        )
+    else:  # SQLite: the write lock (one writer), taken now
+        session.execute(update(Job).where(Job.id == job_id).values(worker=Job.worker))
+    again = select(Job).where(Job.id == job_id).execution_options(populate_existing=True)
+    job = session.scalars(again).one_or_none()
+    return job if job is not None and job.state == "running" else None
+
+
+def _actor(session: Session, user_id: int | None) -> Actor:
+    """The requester, read again: a user deactivated since the request is refused."""
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise NotAllowed("The user who queued the job is no longer active.")
+    return user
+
+
+def _state(sessions: sessionmaker, job_id: int) -> str:
+    with sessions() as session:
+        job = session.get(Job, job_id)
+        return job.state if job is not None else "missing"
+
+
+def _rejected(sessions: sessionmaker, job_id: int) -> str:
+    with sessions() as session:
+        job = session.get(Job, job_id)
+        return KINDS[job.kind].rejected if job is not None else UNEXPECTED
+
+
+def _fail(sessions: sessionmaker, job_id: int, message: str, problems: tuple[Problem, ...]) -> None:
+    """Mark the job failed in a transaction of its own (if it is still active)."""
+    with sessions() as session:
+        _begin_writing(session)
+        job = session.get(Job, job_id)
+        if job is None or job.state not in ACTIVE_STATES:
+            return
+        _mark_failed(session, job, message, problems)
+        session.commit()
+
+
+def fail(sessions: sessionmaker, job_id: int, message: str = UNEXPECTED) -> None:
+    """Give up on a job (its task's retries are spent): failed and audited."""
+    try:
+        _fail(sessions, job_id, message, ())
+    except TryLater:
+        log.error("job %s: could not be marked failed (database busy)", job_id)
+
+
+def _mark_failed(
+    session: Session, job: Job, message: str, problems: tuple[Problem, ...] | list[Problem]
+) -> None:
+    job.state, job.message = "failed", message
+    job.problems = [p.as_dict() for p in problems]
+    job.input, job.finished_at = None, utcnow()
+    actor = session.get(User, job.requested_by_id) if job.requested_by_id else None
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.failed",
+        OBJECT_TYPE,
+        job.label,
+        payload={"kind": job.kind, "message": message, "problems": job.problems},
+    )
+    session.flush()
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def find(session: Session, actor: Actor, job_id: int, *, kind: str | None = None) -> Job:
+    """Job `job_id` if `actor` may read it (its requester, or a holder of its kind's
+    `readers` permission); NotFound otherwise, exactly as for a job that does not exist."""
+    job = session.get(Job, job_id)
+    if job is None or (kind is not None and job.kind != kind) or not may_read(actor, job):
+        raise NotFound(f"No job {job_id}.")
+    return job
+
+
+def may_read(actor: Actor, job: Job) -> bool:
+    if actor is None or getattr(actor, "id", None) == job.requested_by_id:
+        return True
+    return has_permission(actor, KINDS[job.kind].readers)
+
+
+def output_of(session: Session, actor: Actor, job_id: int) -> Job:
+    """A finished job's file: NotFound (no such job for the actor, or no file of its
+    kind), Conflict while it is not done."""
+    job = find(session, actor, job_id)
+    if job.state != "done":
+        raise Conflict(
+            f"Job {job_id} is {job.state}: its file is ready once it is done.",
+            [Problem("state", f"{job.state}, needs done")],
+        )
+    if job.output is None:
+        raise NotFound(f"Job {job_id} has no file to download.")
+    return job
+
+
+FIELDS = (
+    "id",
+    "kind",
+    "state",
+    "requested_by_id",
+    "parameters",
+    "result",
+    "message",
+    "problems",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "worker",
+    "attempts",
+)
+
+
+def status(job: Job) -> dict[str, Any]:
+    """What a client polls (never the blobs)."""
+    out = {name: getattr(job, name) for name in FIELDS}
+    out["has_file"] = job.state == "done" and job.output_name is not None
+    return out
