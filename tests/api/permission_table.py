@@ -113,6 +113,14 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     },
     # Data
     ("POST", "/api/v1/imports"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
+    # Background jobs (another's: its kind's readers only; 404 to the rest, as if none)
+    ("GET", "/api/v1/jobs/<int:job_id>"): {
+        "anonymous": 401,
+        "admin": 200,
+        "comp_admin": 200,
+        "*": 404,
+    },
+    ("GET", "/api/v1/jobs/<int:job_id>/download"): {**STATEMENTS_READ_ALL, "*": 404},
     # Plans
     ("GET", "/api/v1/plans"): PLANS_READ,
     ("POST", "/api/v1/plans"): {"anonymous": 401, "admin": 201, "comp_admin": 201, "*": 403},
@@ -164,6 +172,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/api/v1/statements"): STATEMENTS_LIST,
     ("GET", "/api/v1/statements/periods"): STATEMENTS_LIST,
     ("GET", "/api/v1/statements/export"): STATEMENTS_LIST,
+    ("POST", "/api/v1/statements/exports"): {**STATEMENTS_LIST, "*": 202},
     ("GET", STATEMENT): STATEMENT_OF_ANOTHER,
     ("GET", STATEMENT + "/lines/<int:line_id>"): STATEMENT_OF_ANOTHER,
     ("GET", "/api/v1/statements/runs/<int:run_id>/payroll"): STATEMENTS_READ_ALL,

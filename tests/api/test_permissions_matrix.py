@@ -209,7 +209,27 @@ def payout_job(world: World) -> None:
     world.values.update(job_id=job.id)
 
 
+def background_job(kind: str) -> Callable[[World], None]:
+    """PREPARE: a finished background job of `kind` (app/background/), queued by a
+    comp_admin (not the caller); an export's with its file."""
+
+    def prepare(world: World) -> None:
+        from models import Job
+
+        job = Job(kind=kind, state="done", requested_by_id=world.person("comp_admin").id,
+                  parameters={}, result={}, problems=[])  # fmt: skip
+        if kind == "statement_export":
+            job.output, job.output_name, job.output_type = b"{}", "matrix.json", "application/json"
+        world.db.add(job)
+        world.db.flush()
+        world.values.update(job_id=job.id)
+
+    return prepare
+
+
 PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
+    ("GET", "/api/v1/jobs/<int:job_id>"): background_job("import"),
+    ("GET", "/api/v1/jobs/<int:job_id>/download"): background_job("statement_export"),
     ("GET", "/api/v1/disputes"): dispute_world(),
     ("POST", "/api/v1/disputes"): dispute_world(filed=False),
     ("GET", DISPUTE): dispute_world(),
@@ -326,6 +346,7 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
         "json": {"anchors": [anchors.take(world.db, anchors.anchor_key(TestConfig.finalize()))]}
     },
     ("GET", "/api/v1/statements/export"): {"query_string": {"format": "csv", "period": "2026-Q3"}},
+    ("POST", "/api/v1/statements/exports"): {"json": {"format": "csv", "period": "2026-Q3"}},
     ("POST", VERSION + "/votes"): vote,
     ("POST", RULES): lambda world: {
         "json": {"rules": dict(approval_rules.DEFAULT_RULES, impact={"periods": 3, "top": 10})}

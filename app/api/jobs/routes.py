@@ -11,7 +11,7 @@ exactly like a job that does not exist.
 
 from __future__ import annotations
 
-from flask import Response, url_for
+from flask import Response, jsonify, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -32,12 +32,16 @@ def with_link(status: dict) -> dict:
     return status
 
 
-def job_answer(job_id: int) -> tuple[dict, int, dict]:
+def job_answer(job_id: int) -> Response:
     """A freshly queued job as a 202 answer: its status (read again: a task run eagerly
-    may have finished it) and its Location."""
+    may have finished it) and its Location. A response, not a body: the endpoint's own
+    success schema (an import's report) must not serialise it."""
     with database().sessionmaker() as session:
         status = jobs.status(session.get(jobs.Job, job_id))
-    return with_link(status), 202, {"Location": url_for("jobs.get_job", job_id=job_id)}
+    response = jsonify(BackgroundJobSchema().dump(with_link(status)))
+    response.status_code = 202
+    response.headers["Location"] = url_for("jobs.get_job", job_id=job_id)
+    return response
 
 
 @blp.route("/<int:job_id>")
