@@ -5,6 +5,8 @@
     accord_job_queue_depth                       queued jobs (database, at scrape time)
     accord_payout_run_job_duration_seconds{outcome}  finished jobs (database, at scrape)
     accord_payout_runs{state}                    runs by state (database, at scrape time)
+    accord_background_jobs{kind, state}          imports and exports queued as jobs
+                                                 (app/background/; database, at scrape)
 
 Request latency is counted in each web process; under gunicorn, PROMETHEUS_MULTIPROC_DIR
 (gunicorn.conf.py sets one up) makes every worker write it to shared files that a
@@ -27,7 +29,8 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound, Unauthorized
 
 from app.database import database
-from models import PayoutRun, PayoutRunJob
+from models import Job, PayoutRun, PayoutRunJob
+from models.jobs import JOB_STATES as BACKGROUND_STATES
 from models.payout_jobs import JOB_STATES
 from models.payouts import RUN_STATES
 
@@ -116,6 +119,9 @@ class DatabaseCollector:
                     select(PayoutRun.state, func.count()).group_by(PayoutRun.state)
                 ).all()
             )
+            background = session.execute(
+                select(Job.kind, Job.state, func.count()).group_by(Job.kind, Job.state)
+            ).all()
             finished = session.execute(
                 select(PayoutRunJob.state, PayoutRunJob.started_at, PayoutRunJob.finished_at)
                 .where(PayoutRunJob.state.in_(("done", "failed")))
@@ -137,6 +143,21 @@ class DatabaseCollector:
         for state, count in runs.items():
             by_run.add_metric([state], count)
         yield by_run
+        yield _background(background)
+
+
+def _background(rows) -> GaugeMetricFamily:
+    """Background jobs by kind and state (every state of a kind seen, 0 when none)."""
+    family = GaugeMetricFamily(
+        "accord_background_jobs",
+        "Background jobs (large imports, statement exports) by kind and state.",
+        labels=["kind", "state"],
+    )
+    counts = {(kind, state): n for kind, state, n in rows}
+    for kind in sorted({kind for kind, _state in counts}):
+        for state in BACKGROUND_STATES:
+            family.add_metric([kind, state], counts.get((kind, state), 0))
+    return family
 
 
 def _durations(rows) -> HistogramMetricFamily:

@@ -308,3 +308,12 @@ def test_the_worker_checks_the_requester_again_and_a_done_job_is_left_alone(app,
     db.add(forged)
     db.commit()
     assert jobs.execute(sessions, forged.id, actor_id=rep.id) == "failed"
+
+
+def test_metrics_count_background_jobs_by_kind_and_state(client, db, admin, small_threshold):
+    client.post(IMPORTS, data=_org(), content_type="application/json", headers=admin)
+    client.post(IMPORTS, data="id,amount\n" + "x," * 60, content_type="text/csv", headers=admin)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'accord_background_jobs{kind="import",state="done"} 1.0' in text
+    assert 'accord_background_jobs{kind="import",state="failed"} 1.0' in text
+    assert 'accord_background_jobs{kind="import",state="queued"} 0.0' in text
