@@ -317,3 +317,23 @@ def test_metrics_count_background_jobs_by_kind_and_state(client, db, admin, smal
     assert 'accord_background_jobs{kind="import",state="done"} 1.0' in text
     assert 'accord_background_jobs{kind="import",state="failed"} 1.0' in text
     assert 'accord_background_jobs{kind="import",state="queued"} 0.0' in text
+
+
+def test_the_sweep_publishes_a_job_stranded_before_its_publish(app, db, make_user):
+    """A web process that died between the job's commit and its publish: the sweep
+    (beat, every minute) publishes it once it is older than STRANDED_AFTER."""
+    from models.base import utcnow
+
+    admin = make_user("comp_admin")
+    params = {"format": "csv"}
+    old = Job(kind="statement_export", requested_by_id=admin.id, parameters=params,
+              created_at=utcnow() - jobs.STRANDED_AFTER * 2)  # fmt: skip
+    new = Job(kind="statement_export", requested_by_id=admin.id, parameters=params)
+    db.add_all([old, new])
+    db.commit()
+    sweep = app.extensions["accord.celery"].tasks["accord.background.sweep"]
+    with app.app_context():
+        assert sweep.apply().get() == [old.id]
+    db.expire_all()
+    assert db.get(Job, old.id).state == "done" and db.get(Job, old.id).published_at
+    assert db.get(Job, new.id).state == "queued"  # young: perhaps being published now

@@ -11,43 +11,27 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.demo.generator import generate_demo_data
-from app.demo.history import EXAMPLES
-from app.demo.roster import PLANS
-from governance.accounts import create_user, issue_token
-from governance.plans import lifecycle
 from models import Deal, Job, Participant
 from models.engine import make_engine
-from tests.conftest import BACKENDS, PASSWORD
+from tests.conftest import BACKENDS
+from tests.support.seed import plans_and_admin
 from tests.support.services import TempRedis, WebServer, Worker, environment
 
 pytestmark = pytest.mark.slow
 
 
 def _seed(engine) -> str:
-    """The five example plans in force and a comp admin's API token (no data: it is
-    imported over HTTP); returns the token."""
+    """The example plans and an admin's token (no data: it is imported over HTTP)."""
     with Session(engine) as session:
-        for plan in PLANS:
-            source = (EXAMPLES / f"{plan}.yaml").read_text(encoding="utf-8")
-            version = lifecycle.create_draft(session, None, source, base_dir=EXAMPLES)
-            key, number = version.plan_key, version.number
-            lifecycle.submit(session, None, key, number, effective_from=date(2025, 1, 1))
-            lifecycle.approve(session, None, key, number)
-            lifecycle.activate(session, None, key, number)
-        user = create_user(
-            session, email="admin@example.test", name="Admin", password=PASSWORD,
-            roles=["comp_admin"],
-        )  # fmt: skip
-        _token, secret = issue_token(session, user, "e2e")
+        token = plans_and_admin(session)
         session.commit()
-    return secret
+    return token
 
 
 def _poll(web: WebServer, path: str, token: str, deadline: float = 300.0) -> dict:

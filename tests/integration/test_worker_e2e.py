@@ -29,13 +29,12 @@ from sqlalchemy.orm import Session
 from app.demo.generator import generate_demo_data
 from app.demo.history import EXAMPLES
 from app.demo.roster import PLANS
-from governance.accounts import create_user, issue_token
 from governance.engine_input import database_json
 from governance.imports.service import import_data
-from governance.plans import lifecycle
 from models import PayoutRun, PayoutRunJob
 from models.engine import make_engine
-from tests.conftest import BACKENDS, PASSWORD
+from tests.conftest import BACKENDS
+from tests.support.seed import plans_and_admin
 from tests.support.services import ACCORD, ROOT, TempRedis, WebServer, Worker, environment
 
 pytestmark = pytest.mark.slow
@@ -49,18 +48,7 @@ def _seed(engine) -> str:
     with Session(engine) as session:
         data = generate_demo_data(deals=400)
         import_data(session, {k: v for k, v in data.items() if k != "exceptions"}, source="e2e")
-        for plan in PLANS:
-            source = (EXAMPLES / f"{plan}.yaml").read_text(encoding="utf-8")
-            version = lifecycle.create_draft(session, None, source, base_dir=EXAMPLES)
-            key, number = version.plan_key, version.number
-            lifecycle.submit(session, None, key, number, effective_from=date(2025, 1, 1))
-            lifecycle.approve(session, None, key, number)
-            lifecycle.activate(session, None, key, number)
-        user = create_user(
-            session, email="admin@example.test", name="Admin", password=PASSWORD,
-            roles=["comp_admin"],
-        )  # fmt: skip
-        _token, secret = issue_token(session, user, "e2e")
+        secret = plans_and_admin(session)
         session.commit()
     return secret
 
