@@ -30,6 +30,7 @@ from app.database import begin_writing, database, unit_of_work
 from app.tasks import BrokerUnavailable, publish
 from governance import audit
 from governance.errors import Conflict, GovernanceError, NotAllowed, NotFound
+from governance.paging import page
 from governance.permissions import Actor, has_permission
 from models import User
 from models.base import utcnow
@@ -303,6 +304,16 @@ def find(session: Session, actor: Actor, job_id: int, *, kind: str | None = None
     if job is None or (kind is not None and job.kind != kind) or not may_read(actor, job):
         raise NotFound(f"No job {job_id}.")
     return job
+
+
+def own(
+    session: Session, actor: Actor, *, kind: str | None = None, offset: int = 0, limit: int = 50
+) -> tuple[list[Job], int]:
+    """A page of the jobs `actor` queued, newest first, and their total."""
+    stmt = select(Job).where(Job.requested_by_id == getattr(actor, "id", None))
+    if kind is not None:
+        stmt = stmt.where(Job.kind == kind)
+    return page(session, stmt.order_by(Job.id.desc()), offset=offset, limit=limit)
 
 
 def may_read(actor: Actor, job: Job) -> bool:

@@ -114,6 +114,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Data
     ("POST", "/api/v1/imports"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
     # Background jobs (another's: its kind's readers only; 404 to the rest, as if none)
+    ("GET", "/api/v1/jobs"): {"anonymous": 401, "*": 200},  # one's own
     ("GET", "/api/v1/jobs/<int:job_id>"): {
         "anonymous": 401,
         "admin": 200,

@@ -337,3 +337,41 @@ def test_the_sweep_publishes_a_job_stranded_before_its_publish(app, db, make_use
     db.expire_all()
     assert db.get(Job, old.id).state == "done" and db.get(Job, old.id).published_at
     assert db.get(Job, new.id).state == "queued"  # young: perhaps being published now
+
+
+def test_a_job_left_running_by_a_lost_worker_is_done_by_the_next_delivery(app, db, make_user):
+    """Celery redelivers the task of a worker lost mid-job (acks late): the job is found
+    `running`, claimed again and done once; after MAX_ATTEMPTS claims it is failed."""
+    admin = make_user("comp_admin")
+    params = {"format": "csv"}
+    lost = Job(kind="statement_export", state="running", attempts=1,
+               requested_by_id=admin.id, parameters=params)  # fmt: skip
+    hopeless = Job(kind="statement_export", state="running", attempts=jobs.MAX_ATTEMPTS,
+                   requested_by_id=admin.id, parameters=params)  # fmt: skip
+    db.add_all([lost, hopeless])
+    db.commit()
+    sessions = app.extensions["accord.db"].sessionmaker
+    assert jobs.execute(sessions, lost.id, actor_id=admin.id, worker="celery@b") == "done"
+    assert jobs.execute(sessions, hopeless.id, actor_id=admin.id) == "failed"
+    db.expire_all()
+    done = db.get(Job, lost.id)
+    assert (done.attempts, done.worker, done.output_name) == (2, "celery@b", "statements-all.csv")
+    failed = db.get(Job, hopeless.id)
+    assert failed.message.startswith(f"The job was started {jobs.MAX_ATTEMPTS} times")
+
+
+def test_the_list_holds_the_callers_own_jobs_newest_first(
+    client, db, admin, make_user, token_for, small_threshold
+):
+    first = client.post(IMPORTS, data=_org(), content_type="application/json", headers=admin)
+    second = client.post(EXPORTS, json={"format": "csv"}, headers=admin)
+    other = token_for(make_user("comp_admin"))
+    client.post(EXPORTS, json={"format": "json"}, headers=other)
+    mine = client.get("/api/v1/jobs", headers=admin).json
+    assert [j["id"] for j in mine["items"]] == [second.json["id"], first.json["id"]]
+    assert mine["total"] == 2 and mine["items"][0]["download_url"]
+    imports_only = client.get("/api/v1/jobs?kind=import&per_page=1", headers=admin).json
+    assert [j["kind"] for j in imports_only["items"]] == ["import"]
+    assert (imports_only["total"], imports_only["per_page"]) == (1, 1)
+    assert client.get("/api/v1/jobs?kind=payroll", headers=admin).status_code == 422
+    assert client.get("/api/v1/jobs").status_code == 401

@@ -1,5 +1,6 @@
 """`/api/v1/jobs`: background jobs (app/background/), polled by whoever queued them.
 
+    GET /jobs                 the caller's own jobs, newest first (paged, ?kind=)
     GET /jobs/<id>            state; when done the result (an import's report), when
                               failed the message and every located problem
     GET /jobs/<id>/download   an export's file, once done (409 before)
@@ -16,7 +17,11 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.api.downloads import EXPORT_DOC
-from app.api.jobs.schemas import BackgroundJobSchema
+from app.api.jobs.schemas import (
+    BackgroundJobListQuerySchema,
+    BackgroundJobPageSchema,
+    BackgroundJobSchema,
+)
 from app.auth.decorators import login_required
 from app.background import jobs
 from app.database import database, db_session
@@ -42,6 +47,22 @@ def job_answer(job_id: int) -> Response:
     response.status_code = 202
     response.headers["Location"] = url_for("jobs.get_job", job_id=job_id)
     return response
+
+
+@blp.route("")
+@login_required
+@blp.arguments(BackgroundJobListQuerySchema, location="query")
+@blp.response(200, BackgroundJobPageSchema)
+def list_jobs(query):
+    """The caller's own background jobs, newest first (to find one whose Location was
+    lost)."""
+    page, per_page = query["page"], query["per_page"]
+    rows, total = jobs.own(
+        db_session(), current_user, kind=query["kind"], offset=(page - 1) * per_page,
+        limit=per_page,
+    )  # fmt: skip
+    items = [with_link(jobs.status(job)) for job in rows]
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 
 @blp.route("/<int:job_id>")

@@ -3,6 +3,7 @@
 import marshmallow as ma
 
 from app.api.fields import UtcDateTime
+from app.api.payouts.schemas import PageQuerySchema
 from app.errors import ProblemSchema
 from app.limits import DatabaseInteger
 from models.jobs import JOB_STATES
@@ -36,3 +37,18 @@ class BackgroundJobSchema(ma.Schema):
     download_url = ma.fields.String(
         allow_none=True, metadata={"description": "an export's file, once done"}
     )
+
+
+class BackgroundJobListQuerySchema(PageQuerySchema):
+    kind = ma.fields.String(
+        load_default=None, validate=ma.validate.OneOf(("import", "statement_export"))
+    )
+
+
+class BackgroundJobPageSchema(ma.Schema):
+    items = ma.fields.List(
+        ma.fields.Nested(BackgroundJobSchema), metadata={"description": "newest first"}
+    )
+    page = DatabaseInteger()
+    per_page = DatabaseInteger()
+    total = DatabaseInteger()
