@@ -53,7 +53,10 @@ def register(celery: Celery) -> None:
         found = jobs.stranded(sessions, everything_active=everything_active)
         for job_id in found:
             with sessions() as session:
-                actor_id = session.get(jobs.Job, job_id).requested_by_id
+                job = session.get(jobs.Job, job_id)
+                if job is None:  # withdrawn meanwhile
+                    continue
+                actor_id = job.requested_by_id
             publish(RUN, job_id, actor_id=actor_id)
             jobs.mark_published(sessions, job_id)
         if found:
