@@ -12,6 +12,7 @@ from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpo
 from models.disputes import Dispute, DisputeEvent
 from models.exceptions import PayoutException
 from models.identity import ApiToken, User, UserRole, UserSession
+from models.impacts import ImpactResult
 from models.payout_builds import PayoutBuild, PayoutBuildChange
 from models.payout_jobs import PayoutRunJob, PayoutRunJobBatch, PayoutRunJobStaged
 from models.payouts import PayoutLine, PayoutRun, Statement
@@ -34,6 +35,7 @@ __all__ = [
     "Dispute",
     "DisputeEvent",
     "FxRate",
+    "ImpactResult",
     "Participant",
     "PayoutBuild",
     "PayoutBuildChange",

@@ -38,7 +38,7 @@ def init_app(app: Flask) -> Celery:
 
 def make_celery(app: Flask) -> Celery:
     """A Celery app whose tasks run in `app`'s context, configured from `app.config`."""
-    from app.tasks import disputes, payout_runs
+    from app.tasks import disputes, impacts, payout_runs
 
     class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -67,11 +67,13 @@ def make_celery(app: Flask) -> Celery:
         worker_hijack_root_logger=False,
         beat_schedule={
             "republish-stranded-jobs": {"task": "accord.jobs.sweep", "schedule": 60.0},
+            "republish-stranded-impacts": {"task": "accord.impacts.sweep", "schedule": 60.0},
             "escalate-overdue-disputes": disputes.schedule(config["DISPUTE_ESCALATION_HOUR"]),
         },
     )
     payout_runs.register(celery)
     disputes.register(celery)
+    impacts.register(celery)
     return celery
 
 
