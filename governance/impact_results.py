@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from governance import audit
@@ -44,13 +44,15 @@ def pending(session: Session, subject_type: str, subject_id: int) -> ImpactResul
     ).one_or_none()
 
 
-def queue(session: Session, subject_type: str, subject_id: int, actor: Actor) -> ImpactResult:
-    """A queued computation of the subject's impact (the one already pending, if any:
-    two asks while one is queued compute once). Flushes; the caller commits, then
-    publishes the task (`published`)."""
+def queue(
+    session: Session, subject_type: str, subject_id: int, actor: Actor
+) -> tuple[ImpactResult, bool]:
+    """(a queued computation of the subject's impact, whether it is new): the one
+    already pending, if any (two asks while one is queued compute once). Flushes; the
+    caller commits, then publishes the task (`published`)."""
     found = pending(session, subject_type, subject_id)
     if found is not None:
-        return found
+        return found, False
     row = ImpactResult(
         subject_type=subject_type,
         subject_id=subject_id,
@@ -61,14 +63,17 @@ def queue(session: Session, subject_type: str, subject_id: int, actor: Actor) ->
     )
     session.add(row)
     session.flush()
-    return row
+    return row, True
 
 
 def published(session: Session, row_id: int) -> None:
-    row = session.get(ImpactResult, row_id)
-    if row is not None and row.published_at is None:
-        row.published_at = utcnow()
-        session.flush()
+    """Its task is on the broker (a fast worker may have finished, or matched and
+    deleted, the row already: a statement, not a loaded row)."""
+    session.execute(
+        update(ImpactResult)
+        .where(ImpactResult.id == row_id, ImpactResult.published_at.is_(None))
+        .values(published_at=utcnow())
+    )
 
 
 def withdraw(session: Session, row_id: int) -> None:

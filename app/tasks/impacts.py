@@ -71,11 +71,13 @@ def queue_again(actor: Any, request_id: int) -> int:
     the row's id. 503 when the broker is unavailable (nothing left queued)."""
     actor_id = getattr(actor, "id", None)
     with unit_of_work() as session:
-        row = impact_results.queue(session, change_requests.SUBJECT, request_id, actor)
+        row, new = impact_results.queue(session, change_requests.SUBJECT, request_id, actor)
         row_id, unpublished = row.id, row.published_at is None
-    if unpublished and not publish_queued(row_id, actor_id, withdraw=True):
+    # A row pending already, never published (the broker was down at submission): tried
+    # again, but kept for the sweep if it fails; a new one is withdrawn.
+    if unpublished and not publish_queued(row_id, actor_id, withdraw=new):
         raise ServiceUnavailable(
-            "The task queue is unavailable: the impact was not queued. Try again later."
+            "The task queue is unavailable: the impact was not queued again. Try again later."
         )
     return row_id
 
