@@ -20,6 +20,7 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import worker_ready
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import ServiceUnavailable
 
 from app.database import db_session, unit_of_work
@@ -28,6 +29,7 @@ from governance import impact_results
 from governance.errors import Conflict
 from governance.plans import change_requests
 from governance.plans.tally import change_request_of
+from models.engine import is_contention
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +95,10 @@ def compute(row_id: int) -> str:
     try:
         inputs, result = COMPUTERS[subject[0]](session, subject[1])
     except Exception as exc:  # a bug or bad stored data: fail visibly, never loop
-        log.exception("impact %s of %s %s failed", row_id, *subject)
         session.rollback()
+        if is_contention(exc) or isinstance(exc, OperationalError):
+            raise Conflict("the database is busy or unreachable") from exc  # retried
+        log.exception("impact %s of %s %s failed", row_id, *subject)
         with unit_of_work() as session:
             impact_results.fail(session, row_id, f"unexpected error: {type(exc).__name__}")
         return "failed"
@@ -112,7 +116,7 @@ def register(celery: Celery) -> None:
         """Compute impact row `row_id` (asked by `actor_id`, who its audit record names)."""
         try:
             outcome = compute(row_id)
-        except Conflict:  # the database is busy (SQLite's write lock): later
+        except (Conflict, OperationalError):  # the database is busy or away: later
             raise self.retry(countdown=RETRY_DELAY) from None
         log.info("impact %s: %s", row_id, outcome)
         return outcome
