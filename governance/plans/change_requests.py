@@ -6,7 +6,9 @@ calls `attach_review`, which stores the version's `ChangeRequest`: the impact si
 (`plans.impact`) against the version it would replace, the test results, the approval
 rules in force, the submitter's `retroactive` flag and the effective date, and the hash
 the committee's votes name (`request_hash`: the plan's content, the date and the flag).
-It never blocks, and writes in the caller's transaction.
+It never blocks, and writes in the caller's transaction. With `impact_on_worker` (the
+web's submissions) the simulation is queued instead (`governance.impact_results`) and a
+worker runs `compute_impact`; `shown_impact` is what pages and the API show.
 
 What a submission checks and stores: docs/governance.md, "Change requests, committee
 votes and the approval rules".
@@ -128,12 +130,12 @@ def shown_impact(session: Session, request: ChangeRequest) -> dict[str, Any]:
     """The impact to show with its state (`impact_results.shown`): the latest computed
     on a worker, else the one stored at submission when it was computed there."""
     shown = impact_results.shown(session, SUBJECT, request.id)
+    result = shown.pop("result")
     if shown["state"] == "done":
-        return {**shown, "impact": shown.pop("result")}
+        return {**shown, "impact": result}
     if not request.impact.get("on_worker"):  # computed in the submitting transaction
-        return {**shown, "state": "done", "impact": request.impact, "result": None}
-    shown.pop("result")
-    return {**shown, "impact": request.impact}
+        return {**shown, "state": "done", "impact": request.impact}
+    return {**shown, "impact": request.impact}  # the frame: what is being simulated
 
 
 def open_request_id(session: Session, key: str, number: int) -> int:
