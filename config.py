@@ -3,7 +3,8 @@
 `DATABASE_URL` (default: a SQLite file under `instance/`), `SECRET_KEY` (a per-process
 dev key when unset; required in production), `LOG_LEVEL`, `ACCORD_ENV`
 (`development`, `production`, `test`), `ACCORD_DISPUTE_DUE_BUSINESS_DAYS` (default: the
-disputes' own, 10), `ACCORD_HSTS_MAX_AGE` (seconds; default one year in production, 0 =
+disputes' own, 10), `ACCORD_DISPUTE_ESCALATION_HOUR` (UTC hour of beat's daily dispute
+escalation; default 0), `ACCORD_HSTS_MAX_AGE` (seconds; default one year in production, 0 =
 no Strict-Transport-Security header, the default elsewhere), `ACCORD_AUDIT_ANCHOR_KEY`
 (signs audit chain anchors; default: derived from `SECRET_KEY`), `ACCORD_RATELIMIT_STORAGE_URI`
 (where sign-in attempts are counted; default `memory://`, production: `redis://...`),
@@ -39,6 +40,7 @@ def _default_broker_url() -> str:
 
 LOG_FORMATS = ("json", "text")
 DUE_DAYS_ENV = "ACCORD_DISPUTE_DUE_BUSINESS_DAYS"
+ESCALATION_HOUR_ENV = "ACCORD_DISPUTE_ESCALATION_HOUR"
 
 
 def dispute_due_business_days(environ: Mapping[str, str]) -> int | None:
@@ -112,6 +114,8 @@ class Config:
 
     # Working days a reviewer has to resolve a dispute; None: governance's default (10).
     DISPUTE_DUE_BUSINESS_DAYS: int | None = None
+    # The UTC hour at which beat escalates overdue disputes, daily (app/tasks/disputes.py).
+    DISPUTE_ESCALATION_HOUR = 0
 
     # Strict-Transport-Security max-age (app/headers.py); 0: no header (plain-HTTP serving).
     HSTS_MAX_AGE = 0
@@ -191,6 +195,12 @@ class Config:
                     f"ACCORD_IMPORT_ASYNC_BYTES={async_bytes!r}: expected bytes, 0 or more"
                 )
             values["IMPORT_ASYNC_BYTES"] = int(async_bytes)
+
+        hour = env.get(ESCALATION_HOUR_ENV, "").strip()
+        if hour:
+            if not hour.isdigit() or int(hour) > 23:
+                raise RuntimeError(f"{ESCALATION_HOUR_ENV}={hour!r}: expected an hour, 0 to 23")
+            values["DISPUTE_ESCALATION_HOUR"] = int(hour)
         days = dispute_due_business_days(env)
         if days is not None:
             values["DISPUTE_DUE_BUSINESS_DAYS"] = days

@@ -13,6 +13,8 @@ from models.disputes import Dispute, DisputeEvent
 from models.exceptions import PayoutException
 from models.identity import ApiToken, User, UserRole, UserSession
 from models.jobs import Job
+
+from models.impacts import ImpactResult
 from models.payout_builds import PayoutBuild, PayoutBuildChange
 from models.payout_jobs import PayoutRunJob, PayoutRunJobBatch, PayoutRunJobStaged
 from models.payouts import PayoutLine, PayoutRun, Statement
@@ -36,6 +38,8 @@ __all__ = [
     "DisputeEvent",
     "FxRate",
     "Job",
+
+    "ImpactResult",
     "Participant",
     "PayoutBuild",
     "PayoutBuildChange",

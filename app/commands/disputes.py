@@ -1,9 +1,10 @@
 """`accord disputes list|escalate`: disputes at the shell.
 
-`escalate` is what a daily cron job runs: every unresolved dispute past its due day is
-marked escalated once (with a history entry and an audit record), so running it twice,
-or catching up after a missed day, changes nothing more. `list` prints every dispute (or
-those in the given states) with its due day and whether it is overdue or escalated.
+`escalate` runs by hand what beat runs daily (app/tasks/disputes.py): every unresolved
+dispute past its due day is marked escalated once (with a history entry and an audit
+record), so running it twice, or catching up after a missed day, changes nothing more.
+`list` prints every dispute (or those in the given states) with its due day and whether
+it is overdue or escalated.
 Both act as the system (trusted operator at the shell); `--as EMAIL` names an account.
 """
 

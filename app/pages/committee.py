@@ -4,6 +4,7 @@ vote form) and the approval rules.
     GET  /committee/changes                       open requests first, with their tally
     GET  /committee/changes/KEY/N                 one request: everything a vote needs
     POST /committee/changes/KEY/N/vote            approve or reject, with a comment
+    POST /committee/changes/KEY/N/impact          compute its impact again (on a worker)
     GET  /committee/approval-rules                rules in force, history, open proposals
     POST /committee/approval-rules/N/vote         approve or reject a proposal
 
@@ -19,10 +20,11 @@ from flask_login import current_user
 from app.auth.decorators import permission_required
 from app.database import db_session, unit_of_work
 from app.errors import on_refusal
+from app.tasks import impacts as impact_tasks
 from governance.committee import approval_rules as committee_approval_rules
 from governance.committee.overview import rules_overview
+from governance.plans import change_requests, review
 from governance.plans import lookup as plans
-from governance.plans import review
 from governance.plans.votes import cast_plan_vote
 
 bp = Blueprint("committee_pages", __name__, url_prefix="/committee")
@@ -67,6 +69,18 @@ def vote(key: str, number: int):
     else:  # still open; approved by the votes but awaiting an effective date included
         outcome = f"Tally: {tally.summary()}."
     flash(f"Your {verb} is recorded. {outcome}", "success")
+    return redirect(url_for("committee_pages.change", key=key, number=number), 303)
+
+
+@bp.post("/changes/<string:key>/<int:number>/impact")
+@permission_required("changes.vote")
+@on_refusal(_detail)
+def recompute_impact(key: str, number: int):
+    """Queue the open request's impact simulation again, over today's data; the page
+    then refreshes itself until a worker has computed it (or found it unchanged)."""
+    request_id = change_requests.open_request_id(db_session(), key, number)
+    impact_tasks.queue_again(current_user, request_id)
+    flash("A worker computes the impact simulation again over today's data.", "success")
     return redirect(url_for("committee_pages.change", key=key, number=number), 303)
 
 

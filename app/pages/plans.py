@@ -22,6 +22,7 @@ from app.auth.decorators import permission_required
 from app.database import db_session, unit_of_work
 from app.errors import on_refusal
 from app.limits import bounded_int
+from app.tasks import impacts as impact_tasks
 from governance import accounts
 from governance.errors import DocumentRejected
 from governance.plans import lifecycle, lookup, review
@@ -90,9 +91,15 @@ def submit(key: str, number: int):
             effective_from=_form_date("effective_from"),
             retroactive=request.form.get("retroactive") == "on",
             note=request.form.get("note", "").strip() or None,
+            impact_on_worker=True,
         )
         label, day = found.label, found.effective_from
-    flash(f"{label} is submitted to the committee, effective from {day}.", "success")
+    impact_tasks.submitted(found, current_user)
+    flash(
+        f"{label} is submitted to the committee, effective from {day}; a worker computes"
+        " its impact simulation.",
+        "success",
+    )
     return redirect(url_for("plan_pages.version", key=key, number=number), 303)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from governance.engine_input import database_data
+from rules.data import load_data
 from rules.evaluate import evaluate
 from rules.model import Data, Plan
 from rules.period import Period
@@ -72,20 +73,19 @@ def _version(plan: Plan | None, label: str | None) -> dict[str, Any] | None:
     return None if plan is None else {"label": label, "version": plan.version}
 
 
-def simulate(
-    session: Session,
+def frame(
     proposed: Plan,
     replaced: Plan | None,
     *,
     as_of: date,
-    periods: int = 4,
-    top: int = 10,
+    periods: int,
     labels: tuple[str | None, str | None] = (None, None),
-    exceptions=(),
 ) -> dict[str, Any]:
-    """The impact of replacing `replaced` (None: a new plan) by `proposed` (see above)."""
+    """What is simulated (versions, window, measure) with nothing computed yet: the
+    shape of `simulate`'s result, empty. What a change request stores when a worker
+    computes its impact."""
     window = completed_periods(proposed.period, as_of, periods)
-    result: dict[str, Any] = {
+    return {
         "as_of": as_of.isoformat(),
         "period_kind": proposed.period,
         "periods": [p.name for p in window],
@@ -100,8 +100,29 @@ def simulate(
         "deals": 0,
         "data_problems": [],
     }
+
+
+def simulate(
+    session: Session,
+    proposed: Plan,
+    replaced: Plan | None,
+    *,
+    as_of: date,
+    periods: int = 4,
+    top: int = 10,
+    labels: tuple[str | None, str | None] = (None, None),
+    exceptions=(),
+    raw: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The impact of replacing `replaced` (None: a new plan) by `proposed` (see above).
+    `raw`: the engine data (`engine_input.database_json` up to the window's end), if read."""
+    window = completed_periods(proposed.period, as_of, periods)
+    result = frame(proposed, replaced, as_of=as_of, periods=periods, labels=labels)
     try:
-        data = database_data(session, up_to=window[-1].end, exceptions=exceptions)
+        if raw is None:
+            data = database_data(session, up_to=window[-1].end, exceptions=exceptions)
+        else:
+            data = load_data(raw)
     except InvalidData as exc:  # the stored data no longer validates: say so, do not crash
         result["complete"] = False
         result["data_problems"] = _problems(exc.problems)

@@ -180,6 +180,7 @@ def submit(
     note: str | None = None,
     expected_revision: int | None = None,
     retroactive: bool = False,
+    impact_on_worker: bool = False,
 ) -> PlanVersion:
     """Freeze a draft and put it up for approval, if it passes every submission check.
 
@@ -187,7 +188,8 @@ def submit(
     date it governs from (`change_requests.request_hash`). `retroactive`: the submitter
     says the version may take effect inside a period whose payout run is locked (stored
     on the change request, audited); without it such a date is refused, here and again
-    at approval.
+    at approval. `impact_on_worker`: the impact simulation is queued for a worker (the
+    web's submissions; the caller publishes it once committed), not computed here.
     """
 
     require(actor, "plans.edit", "Submitting a plan version")
@@ -206,7 +208,15 @@ def submit(
     version.effective_from = effective_from
     version.submitted_by_id = getattr(actor, "id", None)
     plan.draft_number = None
-    attach_review(session, version, doc, effective_from=effective_from, retroactive=retroactive)
+    attach_review(
+        session,
+        version,
+        doc,
+        effective_from=effective_from,
+        retroactive=retroactive,
+        impact_on_worker=impact_on_worker,
+        actor=actor,
+    )
     _claim(session, plan)
     transition(
         session,

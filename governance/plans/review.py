@@ -22,7 +22,7 @@ from governance.committee.quorum import eligible_voters
 from governance.errors import NotFound
 from governance.permissions import Actor
 from governance.plans import lookup as plans
-from governance.plans.change_requests import replaced_version
+from governance.plans.change_requests import replaced_at_submission, shown_impact
 from governance.plans.diff import diff_documents
 from governance.plans.progress import next_step
 from governance.plans.tally import change_request_of, plan_tally, voted_hash
@@ -61,20 +61,6 @@ def change_requests(session: Session) -> list[dict[str, Any]]:
     return out
 
 
-def _replaced_by_request(
-    session: Session, version: PlanVersion, request: ChangeRequest | None
-) -> PlanVersion | None:
-    # The version it replaced at submission (recorded in the impact), not today's active
-    # one: after approval the request's own version is the active one.
-    if request is not None:
-        label = (request.impact.get("replaced") or {}).get("label")
-        if not label:
-            return None
-        key, _, number = label.rpartition("/")
-        return plans.get_version(session, key, int(number))
-    return replaced_version(session, version)
-
-
 def change_request(session: Session, viewer: Actor, key: str, number: int) -> dict[str, Any]:
     """One change request: document, diff, lint, tests, impact, votes, and the viewer's
     voting position. Raises NotFound for an unknown version or one never submitted."""
@@ -83,7 +69,10 @@ def change_request(session: Session, viewer: Actor, key: str, number: int) -> di
     if request is None:
         raise NotFound(f"{version.label} has no change request: it was never submitted.")
     plan = plans.plan_of(version)
-    old = _replaced_by_request(session, version, request)
+    # The version it replaced at submission (recorded in the impact), not today's active
+    # one: after approval the request's own version is the active one.
+    old = replaced_at_submission(session, request)
+    impact = shown_impact(session, request)
     diff = diff_documents(plans.plan_of(old).document if old else {}, plan.document)
     ballot = PlanBallot(version)
     votes = ballot.votes(session)
@@ -103,7 +92,8 @@ def change_request(session: Session, viewer: Actor, key: str, number: int) -> di
         "diff": diff.as_dict() if old else None,
         "lint": [p.as_dict() for p in lint_plan(plan)],
         "tests": request.tests,
-        "impact": request.impact,
+        "impact": impact["impact"],
+        "impact_state": impact,
         "votes": [
             {"vote": v, "voter": people.get(v.voter_id, f"user {v.voter_id}")} for v in votes
         ],

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session, object_session
 from governance.committee import approval_rules
 from governance.committee.ballots import Ballot, cast, rejection_note
 from governance.committee.quorum import Tally
-from governance.errors import NotFound
+from governance.errors import Conflict, GovernanceError, NotFound
 from governance.plans import gates, lifecycle
+from governance.plans.change_requests import shown_impact
 from governance.plans.lookup import OBJECT_TYPE
-from governance.plans.tally import deciding_rule_set, plan_tally, voted_hash
+from governance.plans.tally import change_request_of, deciding_rule_set, plan_tally, voted_hash
 from models.approvals import Vote
 from models.identity import User
 from models.policy import PlanVersion, PolicyPlan
@@ -65,6 +66,23 @@ class PlanBallot(Ballot):
 
     def authors(self) -> tuple[int | None, ...]:
         return (self.row.created_by_id, self.row.submitted_by_id)
+
+    def closed(self) -> GovernanceError | None:
+        """No vote before the committee can see the impact (computed by a worker)."""
+        session = object_session(self.row)
+        request = change_request_of(session, self.row)
+        state = shown_impact(session, request)["state"] if request is not None else "done"
+        if state in ("queued", "running"):
+            return Conflict(
+                f"The impact simulation of {self.label} is still being computed:"
+                " votes are taken once it is shown."
+            )
+        if state != "done":
+            return Conflict(
+                f"The impact simulation of {self.label} could not be computed: ask for it"
+                " again; votes are taken once it is shown."
+            )
+        return None
 
     def tally(self, session: Session, *, members: dict[int, set[str]] | None = None) -> Tally:
         return plan_tally(session, self.row, votes=self.votes(session), members=members)

@@ -140,6 +140,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", VERSION + "/votes"): PLANS_READ,
     ("POST", VERSION + "/votes"): CHANGES_VOTE,
     ("GET", VERSION + "/impact"): PLANS_READ,
+    ("POST", VERSION + "/impact"): {"anonymous": 401, "admin": 202, "committee": 202, "*": 403},
     ("GET", RULES): PLANS_READ,
     ("POST", RULES): {"anonymous": 401, "admin": 201, "comp_admin": 201, "*": 403},
     ("GET", RULES + "/<int:number>"): PLANS_READ,
@@ -184,6 +185,12 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/committee/changes"): COMMITTEE_PAGE,
     ("GET", CHANGE_PAGE): COMMITTEE_PAGE,
     ("POST", CHANGE_PAGE + "/vote"): {"anonymous": 302, "admin": 303, "committee": 303, "*": 403},
+    ("POST", CHANGE_PAGE + "/impact"): {
+        "anonymous": 302,
+        "admin": 303,
+        "committee": 303,
+        "*": 403,
+    },
     ("GET", "/committee/approval-rules"): COMMITTEE_PAGE,
     ("POST", "/committee/approval-rules/<int:number>/vote"): {
         "anonymous": 302,

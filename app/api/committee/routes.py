@@ -2,6 +2,7 @@
 
     GET/POST /plans/KEY/versions/N/votes     the tally and votes; cast a vote
     GET      /plans/KEY/versions/N/impact    the change request: tests and impact
+    POST     /plans/KEY/versions/N/impact    compute the impact again (a worker; 202)
     GET/POST /approval-rules                 rules in force and every version; propose
     GET      /approval-rules/N               one version with its votes and tally
     POST     /approval-rules/N/votes         vote on a proposal
@@ -13,12 +14,14 @@ serialise; refusals answer by kind (app/errors.py).
 
 from __future__ import annotations
 
+from flask import url_for
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint, abort
 
 from app.api.committee.schemas import (
     ChangeRequestSchema,
+    ImpactQueuedSchema,
     NoteSchema,
     PlanBallotBoxSchema,
     PlanCastVoteSchema,
@@ -30,8 +33,11 @@ from app.api.committee.schemas import (
 from app.auth.decorators import permission_required
 from app.database import db_session, transactional
 from app.errors import ErrorSchema
+from app.tasks import impacts as impact_tasks
+from governance import impact_results
 from governance.committee import approval_rules
 from governance.permissions import has_permission
+from governance.plans import change_requests
 from governance.plans import lookup as plans
 from governance.plans.impact import totals_only
 from governance.plans.progress import next_step
@@ -124,19 +130,42 @@ class PlanVotes(MethodView):
 
 
 @blp.route(VERSION_PATH + "/impact")
-@permission_required("plans.read")
-@blp.response(200, ChangeRequestSchema)
-@blp.alt_response(404, schema=ErrorSchema, description="no such version, or not submitted")
-def version_impact(key: str, number: int):
-    """What the version carried when submitted: its test results and impact simulation.
+class VersionImpact(MethodView):
+    @permission_required("plans.read")
+    @blp.response(200, ChangeRequestSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="no such version, or not submitted")
+    def get(self, key: str, number: int):
+        """What the version carried when submitted: its test results and impact simulation.
 
-    Per-participant pay is shown to those who may read every statement; other readers get
-    the totals (`impact.participants_hidden`)."""
+        A worker computes the impact (`impact_state`: queued, running, done, failed): poll
+        until done. Per-participant pay is shown to those who may read every statement;
+        other readers get the totals (`impact.participants_hidden`)."""
+        return _impact(key, number)
+
+    @permission_required("changes.vote")
+    @blp.response(202, ImpactQueuedSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="no such version, or not submitted")
+    @blp.alt_response(409, schema=ErrorSchema, description="the request is decided")
+    @blp.alt_response(503, schema=ErrorSchema, description="the task queue is unavailable")
+    def post(self, key: str, number: int):
+        """Compute the open request's impact again over today's data (same versions and
+        periods), on a worker; an unchanged result is matched, not stored twice."""
+        request_id = change_requests.open_request_id(db_session(), key, number)
+        impact_tasks.queue_again(current_user, request_id)
+        url = url_for("committee.VersionImpact", key=key, number=number)
+        shown = impact_results.shown(db_session(), change_requests.SUBJECT, request_id)
+        body = {"impact_state": shown["state"], "impact_recomputing": shown["recomputing"]}
+        return {**body, "impact_url": url}, 202, {"Location": url}
+
+
+def _impact(key: str, number: int) -> dict:
     session = db_session()
     version = plans.get_version(session, key, number)
     request = change_request_of(session, version)
     if request is None:
         abort(404, message=f"{version.label} has no change request: it was never submitted.")
+    shown = change_requests.shown_impact(session, request)
+    impact = shown["impact"]
     return {
         "plan": version.plan_key,
         "number": version.number,
@@ -149,9 +178,14 @@ def version_impact(key: str, number: int):
         "decided_under": request.rule_set.number,
         "retroactive": request.retroactive,
         "tests": request.tests,
-        "impact": request.impact
+        "impact": impact
         if has_permission(current_user, "statements.read_all")
-        else totals_only(request.impact),
+        else totals_only(impact),
+        "impact_state": shown["state"],
+        "impact_recomputing": shown["recomputing"],
+        "impact_inputs_hash": shown["inputs_hash"],
+        "impact_computed_at": shown["computed_at"],
+        "impact_message": shown["message"],
         "created_at": request.created_at,
     }
 

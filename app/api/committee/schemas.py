@@ -112,10 +112,37 @@ class ChangeRequestSchema(_PlanRequestFields):
     impact = ma.fields.Dict(
         metadata={
             "description": "periods, per-period and overall per-participant before/after/delta,"
-            " totals, top changes, evaluation errors per period (docs/governance.md)"
+            " totals, top changes, evaluation errors per period (docs/governance.md); while"
+            " impact_state is not done, only what is simulated (versions, periods)"
         }
     )
+    impact_state = ma.fields.String(
+        metadata={
+            "enum": ["done", "queued", "running", "failed"],
+            "description": "a worker computes the impact: poll until done (votes wait for it)",
+        }
+    )
+    impact_recomputing = ma.fields.Boolean(
+        metadata={"description": "done, and a new computation over today's data is pending"}
+    )
+    impact_inputs_hash = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "what the shown impact was computed against (versions, data)"},
+    )
+    impact_computed_at = UtcDateTime(allow_none=True)
+    impact_message = ma.fields.String(allow_none=True, metadata={"description": "why it failed"})
     created_at = UtcDateTime()
+
+
+class ImpactQueuedSchema(ma.Schema):
+    impact_state = ma.fields.String(
+        metadata={
+            "enum": ["done", "queued", "running", "failed"],
+            "description": "the shown impact's state now (done: an earlier result, or this one)",
+        }
+    )
+    impact_recomputing = ma.fields.Boolean(metadata={"description": "the new one is pending"})
+    impact_url = ma.fields.String(metadata={"description": "poll this: GET .../impact"})
 
 
 class RuleSetSchema(ma.Schema):

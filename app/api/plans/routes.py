@@ -27,8 +27,9 @@ from app.api.plans.schemas import (
     VersionSchema,
 )
 from app.auth.decorators import permission_required
-from app.database import db_session, transactional
+from app.database import db_session, transactional, unit_of_work
 from app.errors import ErrorSchema
+from app.tasks import impacts as impact_tasks
 from governance.errors import DocumentRejected
 from governance.plans import lifecycle
 from governance.plans import lookup as plans
@@ -166,6 +167,7 @@ def _transition(action, key: str, number: int, body: dict):
     kwargs = {"note": body["note"], "expected_revision": expected}
     if action is lifecycle.submit:
         kwargs["retroactive"] = body["retroactive"]
+        kwargs["impact_on_worker"] = True  # a worker simulates it (app/tasks/impacts.py)
     elif body["retroactive"]:
         raise DocumentRejected(
             "retroactive is set on submission.",
@@ -182,7 +184,10 @@ def _transition(action, key: str, number: int, body: dict):
     return version, 200, _etag(version.plan)
 
 
-def _transition_route(name: str, action, permission: str, doc: str) -> None:
+def _transition_route(name: str, action, permission: str, doc: str, after=None) -> None:
+    """POST VERSION_PATH/name: `action` in one unit of work; then `after(version, user)`
+    once committed (a submission publishes its impact's task)."""
+
     @permission_required(permission)
     @blp.arguments(TransitionRequestSchema, required=False)
     @blp.response(200, VersionDetailSchema, description="the version after the change")
@@ -190,9 +195,12 @@ def _transition_route(name: str, action, permission: str, doc: str) -> None:
     @blp.alt_response(409, schema=ErrorSchema, description="wrong state, or a concurrent change")
     @blp.alt_response(412, schema=ErrorSchema, description="If-Match names a stale revision")
     @blp.alt_response(422, schema=ErrorSchema, description="a check failed; every problem")
-    @transactional
     def view(body, key: str, number: int):
-        return _transition(action, key, number, body)
+        with unit_of_work():
+            answer = _transition(action, key, number, body)
+        if after:
+            after(answer[0], current_user)
+        return answer
 
     view.__name__ = f"{name}_version"
     view.__doc__ = doc
@@ -203,7 +211,9 @@ _transition_route(
     "submit",
     lifecycle.submit,
     "plans.edit",
-    "Freeze a draft and submit it: it must validate and lint without errors.",
+    "Freeze a draft and submit it: it must validate and lint without errors. Its impact"
+    " simulation is computed by a worker: GET .../impact shows it once done.",
+    after=impact_tasks.submitted,
 )
 _transition_route(
     "approve",

@@ -1,0 +1,138 @@
+"""Impact simulations on workers: a change request's impact, computed off the request.
+
+    publish_queued(row_id, actor_id)          # after the submitting transaction commits
+    row = queue_again(current_user, request)  # "compute it again" (page, API): 503 if down
+    accord.impacts.compute(row_id, actor_id)  # the task: claim, simulate, store or match
+    accord.impacts.sweep()                    # publish stranded rows (beat, worker start)
+
+Order of writes as for payout runs (app/tasks/payout_runs.py): the queued row is
+committed, then its task published. A submission whose publish fails stays submitted
+(it is the committee's request, not the impact's): its row is published by the sweep
+within a minute or two. An explicit "compute again" whose publish fails is withdrawn
+and answers 503. The task is idempotent (governance/impact_results.py): a duplicate
+delivery finds its row done, and a result equal to a stored one is not stored twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_ready
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import ServiceUnavailable
+
+from app.database import db_session, unit_of_work
+from app.tasks import BrokerUnavailable, publish, redelivers
+from governance import impact_results
+from governance.errors import Conflict
+from governance.plans import change_requests
+from governance.plans.tally import change_request_of
+from models.engine import is_contention
+
+log = logging.getLogger(__name__)
+
+COMPUTE = "accord.impacts.compute"
+SWEEP = "accord.impacts.sweep"
+RETRY_DELAY = 15
+MAX_RETRIES = 40
+# subject_type -> the domain function computing (inputs, impact) of one subject.
+COMPUTERS = {change_requests.SUBJECT: change_requests.compute_impact}
+
+
+def publish_queued(row_id: int, actor_id: int | None, *, withdraw: bool = False) -> bool:
+    """Publish a committed queued row's task; False when the broker refused it (then the
+    row is withdrawn if `withdraw`, else left for the sweep)."""
+    try:
+        publish(COMPUTE, row_id, actor_id=actor_id)
+    except BrokerUnavailable:
+        with unit_of_work() as session:
+            if withdraw:
+                impact_results.withdraw(session, row_id)
+        return False
+    with unit_of_work() as session:
+        impact_results.published(session, row_id)
+    return True
+
+
+def submitted(version: Any, actor: Any) -> None:
+    """After a submission committed: publish its queued impact (the sweep retries)."""
+    session = db_session()
+    request = change_request_of(session, version)
+    row = request and impact_results.pending(session, change_requests.SUBJECT, request.id)
+    row_id = None if row is None or row.published_at is not None else row.id
+    actor_id = getattr(actor, "id", None)
+    session.rollback()  # end the read: the task (eager in tests) must not run inside it
+    if row_id is not None and not publish_queued(row_id, actor_id):
+        log.warning("impact of change request %s: not queued yet (broker down)", request.id)
+
+
+def queue_again(actor: Any, request_id: int) -> int:
+    """Queue a new computation of a change request's impact (over the data as it is);
+    the row's id. 503 when the broker is unavailable (nothing left queued)."""
+    actor_id = getattr(actor, "id", None)
+    with unit_of_work() as session:
+        row, new = impact_results.queue(session, change_requests.SUBJECT, request_id, actor)
+        row_id, unpublished = row.id, row.published_at is None
+    # A row pending already, never published (the broker was down at submission): tried
+    # again, but kept for the sweep if it fails; a new one is withdrawn.
+    if unpublished and not publish_queued(row_id, actor_id, withdraw=new):
+        raise ServiceUnavailable(
+            "The task queue is unavailable: the impact was not queued again. Try again later."
+        )
+    return row_id
+
+
+def compute(row_id: int) -> str:
+    """Claim, simulate (read only), then store or match: the task's body."""
+    with unit_of_work() as session:
+        row = impact_results.claim(session, row_id)
+        subject = None if row is None else (row.subject_type, row.subject_id)
+    if subject is None:
+        return "skipped"
+    session = db_session()
+    try:
+        inputs, result = COMPUTERS[subject[0]](session, subject[1])
+    except Exception as exc:  # a bug or bad stored data: fail visibly, never loop
+        session.rollback()
+        if is_contention(exc) or isinstance(exc, OperationalError):
+            raise Conflict("the database is busy or unreachable") from exc  # retried
+        log.exception("impact %s of %s %s failed", row_id, *subject)
+        with unit_of_work() as session:
+            impact_results.fail(session, row_id, f"unexpected error: {type(exc).__name__}")
+        return "failed"
+    session.rollback()  # the simulation only read
+    with unit_of_work() as session:
+        kept = impact_results.finish(session, row_id, inputs, result)
+        return "skipped" if kept is None else ("done" if kept.id == row_id else "matched")
+
+
+def register(celery: Celery) -> None:
+    """Define the tasks on `celery` (one Celery app per Flask app: not shared)."""
+
+    @celery.task(name=COMPUTE, bind=True, max_retries=MAX_RETRIES, shared=False)
+    def compute_task(self, row_id: int, actor_id: int | None = None) -> str:
+        """Compute impact row `row_id` (asked by `actor_id`, who its audit record names)."""
+        try:
+            outcome = compute(row_id)
+        except (Conflict, OperationalError):  # the database is busy or away: later
+            raise self.retry(countdown=RETRY_DELAY) from None
+        log.info("impact %s: %s", row_id, outcome)
+        return outcome
+
+    @celery.task(name=SWEEP, shared=False)
+    def sweep(everything_pending: bool = False) -> list[int]:
+        """Publish again the rows whose task may be lost (`impact_results.stranded`)."""
+        with unit_of_work() as session:
+            found = impact_results.stranded(session, everything_pending=everything_pending)
+        for row_id in found:
+            publish_queued(row_id, None)
+        return found
+
+
+@worker_ready.connect
+def _on_worker_ready(sender=None, **_kwargs) -> None:
+    """A starting worker sweeps once (every pending row on a non-redelivering broker)."""
+    celery = sender.app
+    celery.tasks[SWEEP].apply_async(kwargs={"everything_pending": not redelivers(celery)})
