@@ -69,7 +69,7 @@ def iter_json(output: dict[str, Any]) -> Any:
         return
     yield b"{"
     for n, (key, value) in enumerate(output.items()):
-        yield b'\n  ' if n == 0 else b',\n  '
+        yield b"\n  " if n == 0 else b",\n  "
         yield orjson.dumps(key)
         yield b": "
         if isinstance(value, list) and value:
