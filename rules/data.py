@@ -72,16 +72,18 @@ def load_data(obj_or_text: Any) -> Data:
         except (LoadError, UnicodeDecodeError) as exc:
             problems = getattr(exc, "problems", None) or [Problem("$", f"not UTF-8: {exc}")]
             raise InvalidData(problems) from None
-    data, problems = check_data(obj_or_text)
+        data, problems = check_data(obj_or_text, depth_checked=True)  # load_json checked it
+    else:
+        data, problems = check_data(obj_or_text)
     if data is None:
         raise InvalidData(problems)
     return data
 
 
-def check_data(obj: Any) -> tuple[Data | None, list[Problem]]:
+def check_data(obj: Any, *, depth_checked: bool = False) -> tuple[Data | None, list[Problem]]:
     """Validate without raising: (Data, []) or (None, every problem)."""
     reader = _DataReader()
-    data = reader.read(obj)
+    data = reader.read(obj, depth_checked)
     problems = reader.check.problems
     return (None if problems else data), problems
 
@@ -137,14 +139,15 @@ class _DataReader:
     def __init__(self) -> None:
         self.check = Checker()
         # References are checked once every participant and deal is known.
-        self.participant_refs: list[tuple[str, str]] = []  # (id, path)
-        self.deal_refs: list[tuple[str, str]] = []
+        # (id, record path, key): the reference's path is only built for an error.
+        self.participant_refs: list[tuple[str, str, str]] = []
+        self.deal_refs: list[tuple[str, str, str]] = []
 
-    def read(self, obj: Any) -> Data | None:
+    def read(self, obj: Any, depth_checked: bool = False) -> Data | None:
         check = self.check
         if check.mapping(obj, "$", "a data mapping (participants, quotas, deals, ...)") is None:
             return None
-        if too_deep(obj):
+        if not depth_checked and too_deep(obj):
             check.error("$", f"the data nests more than {MAX_DEPTH} levels deep")
             return None
         check.keys(obj, "$", (), SECTIONS)
@@ -160,13 +163,13 @@ class _DataReader:
         self._unique(obj, "exceptions", "id")
         self._unique_quotas(obj)
         known = {_text(p.get("id")) for p in self._items(obj, "participants")}
-        for ref, path in self.participant_refs:
+        for ref, path, key in self.participant_refs:
             if ref not in known:
-                check.error(path, f"unknown participant {ref!r}")
+                check.error(child(path, key), f"unknown participant {ref!r}")
         known_deals = {_text(d.get("id")) for d in self._items(obj, "deals")}
-        for ref, path in self.deal_refs:
+        for ref, path, key in self.deal_refs:
             if ref not in known_deals:
-                check.error(path, f"unknown deal {ref!r}")
+                check.error(child(path, key), f"unknown deal {ref!r}")
         return Data(
             participants=tuple(participants),
             quotas=tuple(quotas),
@@ -242,13 +245,13 @@ class _DataReader:
     def _participant_ref(self, mapping: Mapping, key: str, path: str, nullable=False) -> str | None:
         ref = self.check.text(mapping, key, path, nullable=nullable)
         if ref is not None:
-            self.participant_refs.append((ref, child(path, key)))
+            self.participant_refs.append((ref, path, key))
         return ref
 
     def _deal_ref(self, mapping: Mapping, key: str, path: str) -> str | None:
         ref = self.check.text(mapping, key, path)
         if ref is not None:
-            self.deal_refs.append((ref, child(path, key)))
+            self.deal_refs.append((ref, path, key))
         return ref
 
     def _period(self, mapping: Mapping, key: str, path: str) -> str | None:
