@@ -9,9 +9,10 @@ line facts hold the deal facts unchanged, so the deal's conditions are decided t
 the deal alone. Its later lines assert the line conditions only. A deal thus costs one
 assert, plus one per further line (docs/decisions.md, "Evaluate speed (issue 14)").
 With conditional credit rules, the deal is asserted first (`for_deal`), to pick the
-credit rules, then each line (`for_line`). A stage without conditions asserts nothing. `engine="durable"` decides through durable-rules (via
-`rules.matcher`); `engine="python"` calls `Condition.holds` directly, the plain-Python
-oracle the durable engine is checked against.
+credit rules, then each line (`for_line`). A stage without conditions asserts nothing.
+`engine="durable"` decides through durable-rules (via `rules.matcher`); `engine="python"`
+calls `Condition.holds` directly, the plain-Python oracle the durable engine is checked
+against.
 """
 
 from __future__ import annotations
