@@ -315,7 +315,7 @@ def whole_process(n: int, engine: str, repeat: int, root: str | None = None) -> 
         cpu_rate, wall_rate = n / whole["cpu"], n / min(w["wall"] for w in wholes)
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(
-            f"whole process, {n:,} deals (data file {data.stat().st_size / 2**20:.1f} MiB), "
+            f"whole process{f' of {root}' if root else ''}, {n:,} deals (data file {data.stat().st_size / 2**20:.1f} MiB), "
             f"best of {repeat}, load average {load}:"
         )
         print(
@@ -346,6 +346,9 @@ def main() -> None:
         "--whole", default="50000,100000", help="deal counts for the whole-process ratio"
     )
     parser.add_argument("--whole-only", action="store_true", help="only the whole-process ratio")
+    parser.add_argument(
+        "--accord-root", help="time the `accord` of this checkout instead (before/after figures)"
+    )
     parser.add_argument(
         "--child", choices=["match", "evaluate", "memory", "bare"], help=argparse.SUPPRESS
     )
@@ -389,7 +392,7 @@ def main() -> None:
             f"during to_json {m['render_peak_mb']:.1f} MiB (JSON {m['output_json_mb']:.1f} MiB)"
         )
     for size in (int(x) for x in args.whole.split(",") if x):
-        whole_process(size, args.engine, args.repeat)
+        whole_process(size, args.engine, args.repeat, args.accord_root)
 
 
 if __name__ == "__main__":
