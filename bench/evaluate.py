@@ -285,7 +285,9 @@ def _run_accord(plan: Path, data: Path, out: Path, engine: str, root: str | None
     argv += ["--period", "2026-Q3", "--engine", engine]
     with out.open("wb") as stdout:
         start = time.perf_counter()
-        child = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.DEVNULL, env=env)
+        child = subprocess.Popen(
+            argv, stdout=stdout, stderr=subprocess.DEVNULL, env=env, cwd=root or None
+        )
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -315,7 +317,8 @@ def whole_process(n: int, engine: str, repeat: int, root: str | None = None) -> 
         cpu_rate, wall_rate = n / whole["cpu"], n / min(w["wall"] for w in wholes)
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(
-            f"whole process{f' of {root}' if root else ''}, {n:,} deals (data file {data.stat().st_size / 2**20:.1f} MiB), "
+            f"whole process{f' of {root}' if root else ''}, {n:,} deals "
+            f"(data file {data.stat().st_size / 2**20:.1f} MiB), "
             f"best of {repeat}, load average {load}:"
         )
         print(
