@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from rules.canonical import DecimalText, number_from_float
+from rules.datafast import plain_deal
 from rules.datajson import EXCEPTION_FIELDS, data_to_json
 from rules.fx import read_fx
 from rules.model import (
@@ -80,9 +81,12 @@ def load_data(obj_or_text: Any) -> Data:
     return data
 
 
-def check_data(obj: Any, *, depth_checked: bool = False) -> tuple[Data | None, list[Problem]]:
-    """Validate without raising: (Data, []) or (None, every problem)."""
-    reader = _DataReader()
+def check_data(
+    obj: Any, *, depth_checked: bool = False, fast: bool = True
+) -> tuple[Data | None, list[Problem]]:
+    """Validate without raising: (Data, []) or (None, every problem). `fast=False` reads
+    every deal by the checked path (rules/datafast.py: tests compare the two)."""
+    reader = _DataReader(fast)
     data = reader.read(obj, depth_checked)
     problems = reader.check.problems
     return (None if problems else data), problems
@@ -136,8 +140,9 @@ def _text(value: Any) -> str | None:
 
 
 class _DataReader:
-    def __init__(self) -> None:
+    def __init__(self, fast: bool = True) -> None:
         self.check = Checker()
+        self.fast = fast
         # References are checked once every participant and deal is known.
         # (id, record path, key): the reference's path is only built for an error.
         self.participant_refs: list[tuple[str, str, str]] = []
@@ -332,6 +337,13 @@ class _DataReader:
         return None
 
     def _deal(self, item: Mapping, path: str) -> Deal | None:
+        fast = plain_deal(item) if self.fast else None
+        if fast is not None:
+            deal, refs = fast
+            self.participant_refs.append((refs[0], path, "owner"))
+            for i, ref in enumerate(refs[1:]):
+                self.participant_refs.append((ref, f"{path}.splits[{i}]", "participant"))
+            return deal
         check = self.check
         ok = check.keys(
             item, path, ("id", "amount", "currency", "close_date", "owner"), DEAL_OPTIONAL
