@@ -90,7 +90,7 @@ def _splits(value: Any, refs: list[str]) -> tuple[SplitEntry, ...] | None:
 def plain_deal(item: Mapping) -> tuple[Deal, list[str]] | None:
     """(the deal, the participants it references) for a plain record, else None."""
     keys = item.keys()
-    if not (keys <= _ALLOWED and _REQUIRED <= keys):
+    if not (keys <= _ALLOWED and keys >= _REQUIRED):
         return None
     for key, nothing in _NOTHING.items():
         if item.get(key) not in nothing:  # a list: the checked path reads it

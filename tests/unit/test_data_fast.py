@@ -13,9 +13,13 @@ from rules.data import check_data
 from rules.datafast import plain_deal
 
 PEOPLE = [{"id": "ana"}, {"id": "raj"}]
-NUMBER = st.sampled_from(
-    ["120000", "0.25", "-1", "1e3", " 5", "5\n", "", "abc", "0.6", "0.4", "1", "00.5", ".5"]
-) | st.integers(-5, 10**6) | st.decimals(allow_nan=False, allow_infinity=False, places=3)
+NUMBER = (
+    st.sampled_from(
+        ["120000", "0.25", "-1", "1e3", " 5", "5\n", "", "abc", "0.6", "0.4", "1", "00.5", ".5"]
+    )
+    | st.integers(-5, 10**6)
+    | st.decimals(allow_nan=False, allow_infinity=False, places=3)
+)
 TEXT = st.sampled_from(["ana", "raj", "bob", "", " ", "x\ud800", "é", "USD", "usd", "USD\n"])
 DATE = st.sampled_from(["2026-07-01", "2026-13-01", "20260701", "", None, 3])
 OPTIONAL = st.none() | st.just([]) | st.just({}) | st.just(["p"]) | TEXT | NUMBER
