@@ -24,6 +24,7 @@ from rules.canonical import DecimalText, number_from_float
 from rules.datafast import plain_deal
 from rules.datajson import EXCEPTION_FIELDS, data_to_json
 from rules.fx import read_fx
+from rules.gcpause import paused_gc
 from rules.model import (
     Assignment,
     Data,
@@ -65,6 +66,11 @@ DEAL_OPTIONAL = (
 
 def load_data(obj_or_text: Any) -> Data:
     """Validate section-3 data (JSON text/bytes or an already-parsed mapping)."""
+    with paused_gc():  # no reference cycles in parsed JSON or `Data` (rules/gcpause.py)
+        return _load_data(obj_or_text)
+
+
+def _load_data(obj_or_text: Any) -> Data:
     if isinstance(obj_or_text, (str, bytes)):
         try:
             obj_or_text = load_json(
