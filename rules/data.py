@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from rules.canonical import DecimalText, number_from_float
-from rules.datafast import plain_deal
+from rules.datafast import DEAL_OPTIONAL, DEAL_REQUIRED, plain_deal
 from rules.datajson import EXCEPTION_FIELDS, data_to_json
 from rules.fx import read_fx
 from rules.gcpause import paused_gc
@@ -48,20 +48,6 @@ __all__ = ["check_data", "data_to_json", "load_data"]
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 SECTIONS = ("participants", "quotas", "deals", "events", "exceptions", "fx")
-DEAL_OPTIONAL = (
-    "account",
-    "type",
-    "gross_margin",
-    "discount",
-    "term_months",
-    "region",
-    "products",
-    "splits",
-    "team",
-    "touchpoints",
-    "cash_collected_date",
-    "attributes",
-)
 
 
 def load_data(obj_or_text: Any) -> Data:
@@ -351,9 +337,7 @@ class _DataReader:
                 self.participant_refs.append((ref, f"{path}.splits[{i}]", "participant"))
             return deal
         check = self.check
-        ok = check.keys(
-            item, path, ("id", "amount", "currency", "close_date", "owner"), DEAL_OPTIONAL
-        )
+        ok = check.keys(item, path, DEAL_REQUIRED, DEAL_OPTIONAL)
         fields: dict[str, Any] = {
             "id": check.text(item, "id", path),
             "amount": check.decimal(item, "amount", path, minimum=0),

@@ -12,15 +12,15 @@ loading a large data file was the checked path's generic per-field bookkeeping
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from rules.model import Deal, SplitEntry
 from rules.validation import read_date, read_decimal
 
-_REQUIRED = frozenset(("id", "amount", "currency", "close_date", "owner"))
-_ALLOWED = _REQUIRED | {
+DEAL_REQUIRED = ("id", "amount", "currency", "close_date", "owner")
+DEAL_OPTIONAL = (
     "account",
     "type",
     "gross_margin",
@@ -33,7 +33,9 @@ _ALLOWED = _REQUIRED | {
     "touchpoints",
     "cash_collected_date",
     "attributes",
-}
+)
+_REQUIRED = frozenset(DEAL_REQUIRED)
+_ALLOWED = _REQUIRED | set(DEAL_OPTIONAL)
 _CURRENCY = re.compile(r"[A-Z]{3}\Z")
 _BIG = 10**40  # ints below this are read by the checked path as they are
 # Absent, null or empty: read as the checked path reads them (products: only null, as
@@ -48,20 +50,13 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _optional_text(item: Mapping, key: str) -> tuple[bool, str | None]:
+def _optional(item: Mapping, key: str, read: Callable[[Any], Any]) -> tuple[bool, Any]:
+    """(whether the value is absent, null or readable, the value read or None)."""
     value = item.get(key)
     if value is None:
         return True, None
-    text = _text(value)
-    return text is not None, text
-
-
-def _optional_decimal(item: Mapping, key: str) -> tuple[bool, Decimal | None]:
-    value = item.get(key)
-    if value is None:
-        return True, None
-    number = read_decimal(value)
-    return number is not None, number
+    result = read(value)
+    return result is not None, result
 
 
 def _splits(value: Any, refs: list[str]) -> tuple[SplitEntry, ...] | None:
@@ -113,11 +108,11 @@ def plain_deal(item: Mapping) -> tuple[Deal, list[str]] | None:
         or close is None
     ):
         return None
-    ok_account, account = _optional_text(item, "account")
-    ok_type, kind = _optional_text(item, "type")
-    ok_region, region = _optional_text(item, "region")
-    ok_margin, margin = _optional_decimal(item, "gross_margin")
-    ok_discount, discount = _optional_decimal(item, "discount")
+    ok_account, account = _optional(item, "account", _text)
+    ok_type, kind = _optional(item, "type", _text)
+    ok_region, region = _optional(item, "region", _text)
+    ok_margin, margin = _optional(item, "gross_margin", read_decimal)
+    ok_discount, discount = _optional(item, "discount", read_decimal)
     if not (ok_account and ok_type and ok_region and ok_margin and ok_discount):
         return None
     term = item.get("term_months")
