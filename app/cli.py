@@ -13,10 +13,6 @@ import importlib
 import click
 from flask.cli import FlaskGroup
 
-from app.commands.db import db
-from app.commands.runtime import run, serve, worker
-from app.commands.users import tokens, users
-
 
 def _create_app():
     from app import create_app
@@ -30,15 +26,61 @@ def _create_app():
     return app
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+class _AccordGroup(FlaskGroup):
+    """Flask's group whose database, server and workflow commands are imported on first
+    use: `accord evaluate|lint|test` need none of them, and importing them (Flask app,
+    SQLAlchemy models, Alembic, Celery) cost 0.8 s of CPU per run (docs/decisions.md,
+    "Evaluate speed (issue 14)"). Any other use of `commands` loads them all first."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._light: set[str] = set()
+        self._app_commands_added = True  # Flask's defaults are added while constructing
+        super().__init__(*args, **kwargs)
+        self._app_commands_added = False
+
+    @property
+    def commands(self) -> dict[str, click.Command]:
+        if not self._app_commands_added:
+            self._app_commands_added = True
+            _add_app_commands(self)
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: dict[str, click.Command]) -> None:
+        self._commands = value
+
+    def add_light_command(self, command: click.Command) -> None:
+        """A command that needs no database: found without loading the others."""
+        self._light.add(command.name)
+        self._commands[command.name] = command
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._light:
+            return self._commands[cmd_name]
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_AccordGroup, create_app=_create_app, add_version_option=False)
 def main() -> None:
     """Accord: incentive-compensation rules, governance and payouts."""
 
 
-for _command in (db, users, tokens, run, worker, serve):
-    main.add_command(_command)
+def _add_app_commands(group: click.Group) -> None:
+    from app.commands.db import db
+    from app.commands.runtime import run, serve, worker
+    from app.commands.users import tokens, users
 
-for _module in (
+    for command in (db, users, tokens, run, worker, serve):
+        group.add_command(command)
+    for module in _APP_COMMAND_MODULES:
+        try:
+            group.add_command(importlib.import_module(module).command)
+        except ModuleNotFoundError as exc:  # pragma: no cover - while the module is being built
+            if exc.name != module:
+                raise
+
+
+_APP_COMMAND_MODULES = (
     "app.commands.imports",
     "app.commands.demo",
     "app.commands.plans",
@@ -49,16 +91,11 @@ for _module in (
     "app.commands.statements",
     "app.commands.payouts",
     "app.commands.jobs",
-):
-    try:
-        main.add_command(importlib.import_module(_module).command)
-    except ModuleNotFoundError as exc:  # pragma: no cover - while the module is being built
-        if exc.name != _module:
-            raise
+)
 
 for _name in ("evaluate", "lint", "test"):
     try:
-        main.add_command(importlib.import_module(f"rules.commands.{_name}").command)
+        main.add_light_command(importlib.import_module(f"rules.commands.{_name}").command)
     except ModuleNotFoundError as exc:  # pragma: no cover - while the module is being built
         if exc.name != f"rules.commands.{_name}":
             raise

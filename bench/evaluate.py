@@ -1,14 +1,21 @@
 """Benchmark: durable-rules matching alone versus the full `evaluate` path.
 
     .venv/bin/python bench/evaluate.py [--deals 100000] [--engine durable] [--repeat 3]
+                                       [--whole 50000,100000] [--whole-only]
 
 Generates N deals over one year for a quarterly plan with conditions in every stage and
 reports bare matching against the full `evaluate(...)` in deals/s, in CPU seconds
 (`time.process_time`: on a shared machine wall clock measures the neighbours), and the
 peak memory of `evaluate` for N and N/4 against the sizes of its input and output.
 
+Then, for each size of `--whole`, the whole process as a user runs it: `accord evaluate
+--policy P --data D --period 2026-Q3 > out.json` in a subprocess (start-up, reading and
+checking the data file, evaluating, writing the JSON) against bare durable-rules matching
+of the same plan on the same deals, one assert per deal (each deal's first credit line
+against every condition of the plan), in the same run; with the peak RSS of each.
+
 What it measures exactly: docs/conditions.md, the last paragraphs of "How conditions
-reach durable-rules (maintainers)".
+reach durable-rules (maintainers)", and docs/decisions.md, "Evaluate speed (issue 14)".
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from datetime import date, timedelta
@@ -150,12 +159,40 @@ def bare_matching(plan, data, engine: str) -> tuple[float, int]:
     matcher = context.matcher
     start = time.process_time()
     asserts = 0
-    for dfacts, lines in prepared:
-        matcher.for_deal(dfacts)
-        for facts in lines:
-            matcher.for_line(facts)
-        asserts += 1 + len(lines)
+    for dfacts, lines in prepared:  # as `evaluate` matches (rules/evaluation/matching.py)
+        if matcher.combined:
+            matcher.for_all(lines[0])
+            for facts in lines[1:]:
+                matcher.for_line(facts)
+            asserts += len(lines)
+        else:
+            matcher.for_deal(dfacts)
+            for facts in lines:
+                matcher.for_line(facts)
+            asserts += 1 + len(lines)
     return time.process_time() - start, asserts
+
+
+def bare_one_assert(plan, data, engine: str) -> tuple[float, int]:
+    """Seconds for one matcher call per deal against every condition of the plan: each
+    deal's first credit line (deal, participant and credit facts), built beforehand."""
+    context = PlanContext(plan, DataIndex(data), engine)
+    prepared = []
+    for deal in context.index.deals_in_order:
+        dfacts = deal_facts(deal, Fraction(deal.amount))
+        if deal.splits:
+            pid, share = deal.splits[0].participant, Fraction(deal.splits[0].share)
+        else:
+            pid, share = deal.owner, Fraction(1)
+        person = context.index.participants[pid]
+        prepared.append(
+            line_facts(dfacts, person, person.assignments[0], deal.close_date, "owner", share)
+        )
+    match = context.matcher.for_all
+    start = time.process_time()
+    for facts in prepared:
+        match(facts)
+    return time.process_time() - start, len(prepared)
 
 
 def measure_memory(n: int, engine: str) -> dict:
@@ -191,6 +228,11 @@ def child(task: str, n: int, engine: str) -> dict:
     if task == "memory":
         return measure_memory(n, engine)
     plan = load_plan(PLAN)
+    if task == "bare":  # the whole-process baseline: the same data file as `accord evaluate`
+        data = load_data(Path(os.environ["BENCH_DATA"]).read_bytes())
+        gc.disable()
+        seconds, asserts = bare_one_assert(plan, data, engine)
+        return {"seconds": seconds, "asserts": asserts, "rss_mb": _peak_rss_mb()}
     data = load_data(make_data(n))
     if task == "match":
         # The same GC policy as `evaluate` (paused while it runs), for a fair comparison.
@@ -211,14 +253,91 @@ def child(task: str, n: int, engine: str) -> dict:
     }
 
 
-def _run_child(task: str, n: int, engine: str) -> dict:
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _run_child(task: str, n: int, engine: str, env: dict | None = None) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, "--child", task, "--deals", str(n), "--engine", engine],
         capture_output=True,
         text=True,
         check=True,
+        env=None if env is None else {**os.environ, **env},
     )
     return json.loads(done.stdout)
+
+
+ACCORD = Path(sys.executable).with_name("accord")
+
+
+def _run_accord(plan: Path, data: Path, out: Path, engine: str, root: str | None) -> dict:
+    """`accord evaluate ... > out`: wall and CPU seconds (user + system) and peak RSS.
+    With `root`, the `accord` of another checkout (e.g. main, for before/after figures)."""
+    argv = [str(ACCORD)]
+    env = None
+    if root:
+        argv = [sys.executable, "-c", "import sys; from app.cli import main; sys.exit(main())"]
+        env = {**os.environ, "PYTHONPATH": root}
+    argv += ["evaluate", "--policy", str(plan), "--data", str(data)]
+    argv += ["--period", "2026-Q3", "--engine", engine]
+    with out.open("wb") as stdout:
+        start = time.perf_counter()
+        child = subprocess.Popen(
+            argv, stdout=stdout, stderr=subprocess.DEVNULL, env=env, cwd=root or None
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"accord evaluate exited {child.returncode}")
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+        "out_mb": out.stat().st_size / 2**20,
+    }
+
+
+def whole_process(n: int, engine: str, repeat: int, root: str | None = None) -> None:
+    """The whole-process ratio at N deals (best of `repeat`, the two kinds interleaved)."""
+    with tempfile.TemporaryDirectory(prefix="bench-evaluate-") as tmp:
+        plan, data, out = Path(tmp, "plan.yaml"), Path(tmp, "data.json"), Path(tmp, "out.json")
+        plan.write_text(PLAN, encoding="utf-8")
+        data.write_text(json.dumps(make_data(n)), encoding="utf-8")
+        bares, wholes = [], []
+        for _ in range(repeat):
+            bares.append(_run_child("bare", n, engine, {"BENCH_DATA": str(data)}))
+            wholes.append(_run_accord(plan, data, out, engine, root))
+        bare = min(bares, key=lambda m: m["seconds"])
+        whole = min(wholes, key=lambda m: m["cpu"])
+        bare_rate = n / bare["seconds"]
+        cpu_rate, wall_rate = n / whole["cpu"], n / min(w["wall"] for w in wholes)
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(
+            f"whole process{f' of {root}' if root else ''}, {n:,} deals "
+            f"(data file {data.stat().st_size / 2**20:.1f} MiB), "
+            f"best of {repeat}, load average {load}:"
+        )
+        print(
+            f"  (c) bare matching, 1 assert per deal: {bare_rate:>9,.0f} deals/s "
+            f"({bare['seconds']:.2f} s CPU in the loop)"
+        )
+        print(
+            f"  (d) accord evaluate > out.json:       {cpu_rate:>9,.0f} deals/s "
+            f"({whole['cpu']:.2f} s CPU; wall {n / wall_rate:.2f} s = {wall_rate:,.0f} deals/s; "
+            f"output {whole['out_mb']:.1f} MiB)"
+        )
+        print(
+            f"  ratio (d)/(c): {cpu_rate / bare_rate:.2f} by CPU time, "
+            f"{wall_rate / bare_rate:.2f} by wall clock  (target >= 0.50)"
+        )
+        print(
+            f"  peak RSS: accord evaluate {whole['rss_mb']:.0f} MiB, "
+            f"bare matching process {bare['rss_mb']:.0f} MiB"
+        )
 
 
 def main() -> None:
@@ -226,11 +345,24 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--engine", choices=["durable", "python"], default="durable")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best kept)")
-    parser.add_argument("--child", choices=["match", "evaluate", "memory"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--whole", default="50000,100000", help="deal counts for the whole-process ratio"
+    )
+    parser.add_argument("--whole-only", action="store_true", help="only the whole-process ratio")
+    parser.add_argument(
+        "--accord-root", help="time the `accord` of this checkout instead (before/after figures)"
+    )
+    parser.add_argument(
+        "--child", choices=["match", "evaluate", "memory", "bare"], help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     n = args.deals
     if args.child:
         print(json.dumps(child(args.child, n, args.engine)))
+        return
+    if args.whole_only:
+        for size in (int(x) for x in args.whole.split(",") if x):
+            whole_process(size, args.engine, args.repeat, args.accord_root)
         return
 
     matches, evaluations = [], []
@@ -262,6 +394,8 @@ def main() -> None:
             f"{m['with_output_mb']:.1f} MiB, peak during evaluate {m['peak_mb']:.1f} MiB, "
             f"during to_json {m['render_peak_mb']:.1f} MiB (JSON {m['output_json_mb']:.1f} MiB)"
         )
+    for size in (int(x) for x in args.whole.split(",") if x):
+        whole_process(size, args.engine, args.repeat, args.accord_root)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,10 @@ from decimal import Decimal
 from typing import Any
 
 from rules.canonical import DecimalText, number_from_float
+from rules.datafast import DEAL_OPTIONAL, DEAL_REQUIRED, plain_deal
 from rules.datajson import EXCEPTION_FIELDS, data_to_json
 from rules.fx import read_fx
+from rules.gcpause import paused_gc
 from rules.model import (
     Assignment,
     Data,
@@ -46,24 +48,15 @@ __all__ = ["check_data", "data_to_json", "load_data"]
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 SECTIONS = ("participants", "quotas", "deals", "events", "exceptions", "fx")
-DEAL_OPTIONAL = (
-    "account",
-    "type",
-    "gross_margin",
-    "discount",
-    "term_months",
-    "region",
-    "products",
-    "splits",
-    "team",
-    "touchpoints",
-    "cash_collected_date",
-    "attributes",
-)
 
 
 def load_data(obj_or_text: Any) -> Data:
     """Validate section-3 data (JSON text/bytes or an already-parsed mapping)."""
+    with paused_gc():  # no reference cycles in parsed JSON or `Data` (rules/gcpause.py)
+        return _load_data(obj_or_text)
+
+
+def _load_data(obj_or_text: Any) -> Data:
     if isinstance(obj_or_text, (str, bytes)):
         try:
             obj_or_text = load_json(
@@ -72,16 +65,21 @@ def load_data(obj_or_text: Any) -> Data:
         except (LoadError, UnicodeDecodeError) as exc:
             problems = getattr(exc, "problems", None) or [Problem("$", f"not UTF-8: {exc}")]
             raise InvalidData(problems) from None
-    data, problems = check_data(obj_or_text)
+        data, problems = check_data(obj_or_text, depth_checked=True)  # load_json checked it
+    else:
+        data, problems = check_data(obj_or_text)
     if data is None:
         raise InvalidData(problems)
     return data
 
 
-def check_data(obj: Any) -> tuple[Data | None, list[Problem]]:
-    """Validate without raising: (Data, []) or (None, every problem)."""
-    reader = _DataReader()
-    data = reader.read(obj)
+def check_data(
+    obj: Any, *, depth_checked: bool = False, fast: bool = True
+) -> tuple[Data | None, list[Problem]]:
+    """Validate without raising: (Data, []) or (None, every problem). `fast=False` reads
+    every deal by the checked path (rules/datafast.py: tests compare the two)."""
+    reader = _DataReader(fast)
+    data = reader.read(obj, depth_checked)
     problems = reader.check.problems
     return (None if problems else data), problems
 
@@ -134,17 +132,19 @@ def _text(value: Any) -> str | None:
 
 
 class _DataReader:
-    def __init__(self) -> None:
+    def __init__(self, fast: bool = True) -> None:
         self.check = Checker()
+        self.fast = fast
         # References are checked once every participant and deal is known.
-        self.participant_refs: list[tuple[str, str]] = []  # (id, path)
-        self.deal_refs: list[tuple[str, str]] = []
+        # (id, record path, key): the reference's path is only built for an error.
+        self.participant_refs: list[tuple[str, str, str]] = []
+        self.deal_refs: list[tuple[str, str, str]] = []
 
-    def read(self, obj: Any) -> Data | None:
+    def read(self, obj: Any, depth_checked: bool = False) -> Data | None:
         check = self.check
         if check.mapping(obj, "$", "a data mapping (participants, quotas, deals, ...)") is None:
             return None
-        if too_deep(obj):
+        if not depth_checked and too_deep(obj):
             check.error("$", f"the data nests more than {MAX_DEPTH} levels deep")
             return None
         check.keys(obj, "$", (), SECTIONS)
@@ -160,13 +160,13 @@ class _DataReader:
         self._unique(obj, "exceptions", "id")
         self._unique_quotas(obj)
         known = {_text(p.get("id")) for p in self._items(obj, "participants")}
-        for ref, path in self.participant_refs:
+        for ref, path, key in self.participant_refs:
             if ref not in known:
-                check.error(path, f"unknown participant {ref!r}")
+                check.error(child(path, key), f"unknown participant {ref!r}")
         known_deals = {_text(d.get("id")) for d in self._items(obj, "deals")}
-        for ref, path in self.deal_refs:
+        for ref, path, key in self.deal_refs:
             if ref not in known_deals:
-                check.error(path, f"unknown deal {ref!r}")
+                check.error(child(path, key), f"unknown deal {ref!r}")
         return Data(
             participants=tuple(participants),
             quotas=tuple(quotas),
@@ -242,13 +242,13 @@ class _DataReader:
     def _participant_ref(self, mapping: Mapping, key: str, path: str, nullable=False) -> str | None:
         ref = self.check.text(mapping, key, path, nullable=nullable)
         if ref is not None:
-            self.participant_refs.append((ref, child(path, key)))
+            self.participant_refs.append((ref, path, key))
         return ref
 
     def _deal_ref(self, mapping: Mapping, key: str, path: str) -> str | None:
         ref = self.check.text(mapping, key, path)
         if ref is not None:
-            self.deal_refs.append((ref, child(path, key)))
+            self.deal_refs.append((ref, path, key))
         return ref
 
     def _period(self, mapping: Mapping, key: str, path: str) -> str | None:
@@ -329,10 +329,15 @@ class _DataReader:
         return None
 
     def _deal(self, item: Mapping, path: str) -> Deal | None:
+        fast = plain_deal(item) if self.fast else None
+        if fast is not None:
+            deal, refs = fast
+            self.participant_refs.append((refs[0], path, "owner"))
+            for i, ref in enumerate(refs[1:]):
+                self.participant_refs.append((ref, f"{path}.splits[{i}]", "participant"))
+            return deal
         check = self.check
-        ok = check.keys(
-            item, path, ("id", "amount", "currency", "close_date", "owner"), DEAL_OPTIONAL
-        )
+        ok = check.keys(item, path, DEAL_REQUIRED, DEAL_OPTIONAL)
         fields: dict[str, Any] = {
             "id": check.text(item, "id", path),
             "amount": check.decimal(item, "amount", path, minimum=0),

@@ -25,7 +25,7 @@ def has_surrogates(text: str) -> bool:
 
 def characters(text: str) -> str | None:
     """`text` with surrogate pairs joined into characters; None if a lone one remains."""
-    if not has_surrogates(text):
+    if text.isascii() or not has_surrogates(text):
         return text
     try:
         return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")

@@ -21,6 +21,9 @@ from rules.text import LONE_SURROGATE, characters
 from rules.yamlload import check_decimal_range
 
 _NUMBER_TEXT = re.compile(r"^[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)\Z")
+_SHORT = 40  # MAX_DIGITS and MAX_EXPONENT (rules/yamlload.py)
+_BIG = 10**_SHORT  # ints below this have at most MAX_DIGITS digits
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -62,6 +65,10 @@ def read_decimal(value: Any) -> Decimal | None:
         value = Decimal(value)
     if isinstance(value, float):
         value = number_from_float(value)
+    if value.__class__ is str and len(value) <= _SHORT and _PLAIN_NUMBER.match(value):
+        # Short text without exponent or spaces: at most 40 digits and a 40-place
+        # exponent, so within check_decimal_range's limits by construction.
+        return Decimal(value)
     if isinstance(value, str):
         if not _NUMBER_TEXT.match(value.strip()):
             return None
@@ -162,6 +169,8 @@ class Checker:
         """Report missing required keys and unknown keys; True if there were none."""
         required = list(required)
         allowed = required + list(optional)
+        if all(key in allowed for key in mapping) and all(key in mapping for key in required):
+            return True  # the common case; a key that is not text is never `in allowed`
         ok = True
         for key in mapping:
             if not isinstance(key, str):
@@ -197,9 +206,11 @@ class Checker:
         if key not in mapping:
             return None
         value = mapping[key]
-        where = child(path, key)
         if value is None and nullable:
             return None
+        if value.__class__ is str and value.isascii() and value.strip() and pattern is None:
+            return value  # the common case: plain ASCII text (no surrogates) needs no check
+        where = child(path, key)
         if not isinstance(value, str) or isinstance(value, DecimalText):
             self.error(where, f"expected text, got {describe(value)}", rule)
             return None
@@ -231,21 +242,20 @@ class Checker:
         if key not in mapping:
             return None
         value = mapping[key]
-        where = child(path, key)
         if value is None and nullable:
             return None
         number = read_decimal(value)
         if number is None:
-            self.error(where, _not_a_number(value), rule)
+            self.error(child(path, key), _not_a_number(value), rule)
             return None
         if minimum is not None and number < minimum:
-            self.error(where, f"must be at least {minimum}, got {number}", rule)
+            self.error(child(path, key), f"must be at least {minimum}, got {number}", rule)
             return None
         if above is not None and number <= above:
-            self.error(where, f"must be more than {above}, got {number}", rule)
+            self.error(child(path, key), f"must be more than {above}, got {number}", rule)
             return None
         if maximum is not None and number > maximum:
-            self.error(where, f"must be at most {maximum}, got {number}", rule)
+            self.error(child(path, key), f"must be at most {maximum}, got {number}", rule)
             return None
         if self.patch_numbers and isinstance(mapping, dict):
             text = normalise_decimal(number)
@@ -265,16 +275,20 @@ class Checker:
         if key not in mapping:
             return None
         value = mapping[key]
-        where = child(path, key)
         if value is None and nullable:
             return None
-        number = read_decimal(value)
-        if number is None or number != number.to_integral_value():
-            self.error(where, f"expected a whole number, got {describe(value)}", rule)
-            return None
-        result = int(number)
+        if value.__class__ is int and -_BIG < value < _BIG:
+            result = value  # the common case: an int read_decimal accepts, already whole
+        else:
+            number = read_decimal(value)
+            if number is None or number != number.to_integral_value():
+                self.error(
+                    child(path, key), f"expected a whole number, got {describe(value)}", rule
+                )
+                return None
+            result = int(number)
         if minimum is not None and result < minimum:
-            self.error(where, f"must be at least {minimum}, got {result}", rule)
+            self.error(child(path, key), f"must be at least {minimum}, got {result}", rule)
             return None
         if self.patch_numbers and isinstance(mapping, dict):
             mapping[key] = result

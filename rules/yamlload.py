@@ -82,19 +82,19 @@ def check_decimal_range(value: Decimal) -> None:
 
 
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """True if lists/mappings nest more than `limit` levels (checked without recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children = list(item.values())
-        elif isinstance(item, (list, tuple)):
-            children = list(item)
-        else:
-            continue
+    """True if lists/mappings nest more than `limit` levels (checked level by level, without
+    recursion; only containers are visited, so a large flat document costs little)."""
+    level = [value] if isinstance(value, (dict, list, tuple)) else []
+    depth = 1
+    while level:
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        below: list = []
+        for item in level:
+            children = item.values() if isinstance(item, dict) else item
+            below.extend([c for c in children if isinstance(c, (dict, list, tuple))])
+        level = below
+        depth += 1
     return False
 
 
@@ -217,9 +217,13 @@ def load_json(text: str) -> Any:
     parsing, so that the error names its JSON path (`$.deals[3].amount`), not just `$`.
     """
     problems: list[Problem] = []
+    refusals: list[_Refused] = []  # any at all? then walk the document to locate them
 
     def pairs(items: list[tuple[str, Any]]) -> dict:
-        out: dict[str, Any] = {}
+        out = dict(items)
+        if len(out) == len(items):  # no duplicate key: the common case, at C speed
+            return out
+        out = {}
         for key, value in items:
             if key in out:
                 keys = ", ".join(sorted({k for k, _ in items}))
@@ -232,9 +236,9 @@ def load_json(text: str) -> Any:
     try:
         value = json.loads(
             text,
-            parse_float=_json_number,
-            parse_int=_json_int,
-            parse_constant=_reject_constant,
+            parse_float=_noting(_json_number, refusals),
+            parse_int=_noting(_json_int, refusals),
+            parse_constant=_noting(_reject_constant, refusals),
             object_pairs_hook=pairs,
         )
     except json.JSONDecodeError as exc:
@@ -248,10 +252,21 @@ def load_json(text: str) -> Any:
         raise LoadError(_locate_json_duplicates(text) or problems)
     if too_deep(value):
         raise LoadError([Problem(path="$", message=_TOO_DEEP)])
-    refused = _refused_numbers(value)
-    if refused:
-        raise LoadError(refused)
+    if refusals:
+        raise LoadError(_refused_numbers(value))
     return value
+
+
+def _noting(parse: Any, refusals: list) -> Any:
+    """`parse`, noting every `_Refused` it returns in `refusals`."""
+
+    def noted(text: str) -> Any:
+        value = parse(text)
+        if value.__class__ is _Refused:
+            refusals.append(value)
+        return value
+
+    return noted
 
 
 class _Refused:

@@ -298,7 +298,8 @@ class PlanContext:
         if amount is None:
             return []
         dfacts = deal_facts(deal, amount)
-        deal_matches = self.matcher.for_deal(dfacts)
+        # Combined plans decide the deal's conditions on its first line (matching.py).
+        deal_matches = None if self.matcher.combined else self.matcher.for_deal(dfacts)
         targets: list[tuple[str, tuple, Decimal, str, str | None]] = []
         override = self.overrides.get(deal.id)
         if override is not None:
@@ -343,22 +344,21 @@ class PlanContext:
                     "no line"
                 )
                 continue
-            lines.append(
-                self._line(
-                    deal,
-                    dfacts,
-                    deal_matches,
-                    amount,
-                    fx_entry,
-                    participant_id,
-                    assignment,
-                    rule_id,
-                    order,
-                    share,
-                    detail,
-                    exception,
-                )
+            line, deal_matches = self._line(
+                deal,
+                dfacts,
+                deal_matches,
+                amount,
+                fx_entry,
+                participant_id,
+                assignment,
+                rule_id,
+                order,
+                share,
+                detail,
+                exception,
             )
+            lines.append(line)
         return lines
 
     def _line(
@@ -375,14 +375,20 @@ class PlanContext:
         share,
         detail,
         exception,
-    ) -> CreditLine:
+    ) -> tuple[CreditLine, frozenset[str]]:
+        """The line, and the deal's matching conditions (decided here for the deal's first
+        line of a combined plan: `deal_matches` is None then)."""
         participant = self.index.participants.get(participant_id)
         key = (participant_id, assignment)
         static = self._static_facts.get(key)
         if static is None:
             static = self._static_facts[key] = participant_facts(participant, assignment)
         facts = line_facts(dfacts, participant, assignment, deal.close_date, rule_id, share, static)
-        matches = deal_matches | self.matcher.for_line(facts)
+        if deal_matches is None:
+            matches = self.matcher.for_all(facts)
+            deal_matches = matches & self.matcher.deal_keys
+        else:
+            matches = deal_matches | self.matcher.for_line(facts)
         credit = share * amount
         explain = self.explain
         trace: list[dict] = []
@@ -425,7 +431,7 @@ class PlanContext:
                 )
                 if explain:
                     trace.append(NO_RATE)
-        return CreditLine(
+        line = CreditLine(
             participant_id,
             deal,
             rule_id,
@@ -439,3 +445,4 @@ class PlanContext:
             trace,
             exception,
         )
+        return line, deal_matches

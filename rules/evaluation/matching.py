@@ -1,12 +1,18 @@
 """Which of a plan's conditional rules hold: decided by the condition matcher.
 
-A plan's conditions are compiled into at most two matchers: one asserted once per deal
-(credit `when`s, which may only use `deal.*`, plus any eligibility, rate, gate or spif
-condition that reads only `deal.*` fields) and one asserted once per credit line (the
-conditions that read participant, assignment or credit fields). A stage without
-conditions asserts nothing. `engine="durable"` decides through durable-rules (via
-`rules.matcher`); `engine="python"` calls `Condition.holds` directly, the plain-Python
-oracle the durable engine is checked against.
+A plan's conditions are split in two: the deal's (credit `when`s, which may only use
+`deal.*`, plus any eligibility, rate, gate or spif condition that reads only `deal.*`
+fields) and the line's (those that read participant, assignment or credit fields). When
+no credit rule has a condition, the targets of a deal are known before anything is
+matched, so its first credit line asserts one fact against every condition (`for_all`):
+line facts hold the deal facts unchanged, so the deal's conditions are decided there as on
+the deal alone. Its later lines assert the line conditions only. A deal thus costs one
+assert, plus one per further line (docs/decisions.md, "Evaluate speed (issue 14)").
+With conditional credit rules, the deal is asserted first (`for_deal`), to pick the
+credit rules, then each line (`for_line`). A stage without conditions asserts nothing.
+`engine="durable"` decides through durable-rules (via `rules.matcher`); `engine="python"`
+calls `Condition.holds` directly, the plain-Python oracle the durable engine is checked
+against.
 """
 
 from __future__ import annotations
@@ -106,11 +112,19 @@ class PlanMatcher:
                 per_line[key] = condition
         self.deal_conditions = per_deal
         self.line_conditions = per_line
-        self._deal = _compile(per_deal, "deal", engine)
+        self.deal_keys = frozenset(per_deal)
+        # No conditional credit rule: a deal's first line decides every condition.
+        self.combined = not any(key.startswith("credit:") for key in per_deal)
+        self._deal = None if self.combined else _compile(per_deal, "deal", engine)
         self._line = _compile(per_line, "line", engine)
+        self._all = _compile({**per_deal, **per_line}, "all", engine) if self.combined else None
 
     def for_deal(self, facts: Facts) -> frozenset[str]:
         return self._deal(facts) if self._deal is not None else EMPTY
 
     def for_line(self, facts: Facts) -> frozenset[str]:
         return self._line(facts) if self._line is not None else EMPTY
+
+    def for_all(self, facts: Facts) -> frozenset[str]:
+        """Every condition that holds on a credit line's facts (`combined` plans only)."""
+        return self._all(facts) if self._all is not None else EMPTY

@@ -4,8 +4,9 @@ readable per-participant statement table for people.
 
 from __future__ import annotations
 
-import json
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
+
+import orjson
 
 from rules.evaluation.ledger import Line, Statement
 from rules.evaluation.numbers import fixed, money, plain
@@ -40,14 +41,59 @@ def statement_dict(st: Statement, plan: str, currency: str) -> dict[str, Any]:
     }
 
 
+# orjson's 2-space indent writes exactly what `json.dumps(indent=2, ensure_ascii=False)`
+# wrote before it (same separators, same escapes, key order kept): docs/decisions.md,
+# "Evaluate speed (issue 14)". Anything that is not JSON (a Decimal, a date) is refused, as
+# `json` refused it: every number of the output is already text (`money`, `plain`).
+_INDENT = orjson.OPT_INDENT_2
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _dumps(value: Any) -> bytes:
+    return orjson.dumps(value, default=_refuse, option=_INDENT)
+
+
 def to_json(output: dict[str, Any]) -> str:
     """The one serialisation: same input, byte-identical text."""
-    return json.dumps(output, sort_keys=False, ensure_ascii=False, indent=2)
+    return b"".join(iter_json(output)).decode("utf-8")
 
 
-def write_json(output: dict[str, Any], stream: TextIO) -> None:
-    """`to_json(output)` written piece by piece (a large output is never one string)."""
-    json.dump(output, stream, sort_keys=False, ensure_ascii=False, indent=2)
+def iter_json(output: dict[str, Any]) -> Any:
+    """The UTF-8 text of `to_json(output)` in pieces: each element of a top-level list is
+    encoded on its own (a large output is never one string), then indented to its depth."""
+    if not output:
+        yield b"{}"
+        return
+    yield b"{"
+    for n, (key, value) in enumerate(output.items()):
+        yield b"\n  " if n == 0 else b",\n  "
+        yield orjson.dumps(key)
+        yield b": "
+        if isinstance(value, list) and value:
+            yield b"["
+            for i, item in enumerate(value):
+                yield b"\n    " if i == 0 else b",\n    "
+                yield _dumps(item).replace(b"\n", b"\n    ")
+            yield b"\n  ]"
+        else:
+            yield _dumps(value).replace(b"\n", b"\n  ")
+    yield b"\n}"
+
+
+def write_json(output: dict[str, Any], stream: TextIO | BinaryIO) -> None:
+    """`to_json(output)` written piece by piece, as bytes when the stream has a buffer."""
+    binary = getattr(stream, "buffer", None)
+    if binary is not None:
+        stream.flush()
+        for piece in iter_json(output):
+            binary.write(piece)
+        binary.flush()
+    else:
+        for piece in iter_json(output):
+            stream.write(piece.decode("utf-8"))
 
 
 def _cell(value: Any) -> str:
