@@ -12,9 +12,8 @@ from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpo
 from models.disputes import Dispute, DisputeEvent
 from models.exceptions import PayoutException
 from models.identity import ApiToken, User, UserRole, UserSession
-from models.jobs import Job
-
 from models.impacts import ImpactResult
+from models.jobs import Job
 from models.payout_builds import PayoutBuild, PayoutBuildChange
 from models.payout_jobs import PayoutRunJob, PayoutRunJobBatch, PayoutRunJobStaged
 from models.payouts import PayoutLine, PayoutRun, Statement
@@ -37,9 +36,8 @@ __all__ = [
     "Dispute",
     "DisputeEvent",
     "FxRate",
-    "Job",
-
     "ImpactResult",
+    "Job",
     "Participant",
     "PayoutBuild",
     "PayoutBuildChange",
