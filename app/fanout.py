@@ -27,15 +27,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.jobs import (
     LOST,
     MAX_ATTEMPTS,
-    UNEXPECTED,
     TryLater,
-    _begin_writing,
-    _claim,
-    _fail,
-    _lock,
-    _state,
+    claim,
+    job_state,
+    job_step,
+    lock_job,
+    record_failure,
+    take_write_lock,
 )
-from governance.errors import Conflict, GovernanceError
+from governance.errors import Conflict
 from governance.payouts.batches import Batch
 from governance.payouts.run_steps import (
     RunPlan,
@@ -98,20 +98,17 @@ def plan_job(
         job = session.get(PayoutRunJob, job_id)
         if job is not None and job.state == "building" and job.plan is not None:
             return _pending(session, job_id)  # planned already: a redelivery
-    claimed = _claim(sessions, job_id, worker)
+    claimed = claim(sessions, job_id, worker, actor_id)
     if isinstance(claimed, str):
         return claimed
     period, started_by, early = claimed
-    if actor_id is not None and actor_id != started_by:
-        _fail(sessions, job_id, "The task does not match its job; nothing was written.", (), None)
-        return "failed"
     with sessions() as session:
-        _begin_writing(session)
-        try:
-            job = _lock(session, job_id)
+        take_write_lock(session)
+        with job_step(sessions, job_id, "planner", session, actor_id=started_by):
+            job = lock_job(session, job_id)
             if job is None:
                 session.rollback()
-                return _state(sessions, job_id)
+                return job_state(sessions, job_id)
             if job.plan is not None:
                 return _pending(session, job_id)
             actor = _actor(session, started_by)
@@ -132,16 +129,6 @@ def plan_job(
             job.progress_done, job.progress_total = 0, plan.inputs.participant_count
             session.commit()
             return list(range(len(plan.batches)))
-        except OperationalError as exc:
-            session.rollback()
-            raise TryLater(str(exc.orig or exc)) from exc
-        except GovernanceError as exc:
-            session.rollback()
-            _fail(sessions, job_id, exc.message, exc.problems, started_by)
-        except Exception:
-            session.rollback()
-            log.exception("payout run job %s (%s): planning failed", job_id, period)
-            _fail(sessions, job_id, UNEXPECTED, (), started_by)
         return "failed"
 
 
@@ -184,24 +171,18 @@ def run_batch(
     if isinstance(claimed, str):
         return claimed
     job_plan, period, started_by, early, batch, adjustments, attempt = claimed
-    try:
-        with sessions() as session:  # reads only: no write lock while it evaluates
-            plan = plan_run(
-                session, _actor(session, started_by), period, early=early, evaluating=False
-            )
-            if not _same(plan, job_plan):
-                raise Conflict(CHANGED)
-            plan.also |= set(adjustments)
-            result = evaluate_batch(session, plan, batch, adjustments)
-            session.rollback()
-    except OperationalError as exc:
-        raise TryLater(str(exc.orig or exc)) from exc
-    except GovernanceError as exc:
-        _fail_job(sessions, job_id, exc.message, exc.problems, started_by)
-        return "skipped"
-    except Exception:  # a task that raised is acknowledged: fail the job, visibly
-        log.exception("payout run job %s, batch %s failed", job_id, number)
-        _fail_job(sessions, job_id, UNEXPECTED, (), started_by)
+    result = None
+    step = job_step(
+        sessions, job_id, f"batch {number}", actor_id=started_by, fail=_fail_and_discard
+    )
+    with step, sessions() as session:  # reads only: no write lock while it evaluates
+        plan = plan_run(session, _actor(session, started_by), period, early=early, evaluating=False)
+        if not _same(plan, job_plan):
+            raise Conflict(CHANGED)
+        plan.also |= set(adjustments)
+        result = evaluate_batch(session, plan, batch, adjustments)
+        session.rollback()
+    if result is None:  # failed: job_step recorded it
         return "skipped"
     document = result_document(result)
     del result
@@ -213,14 +194,14 @@ def run_batch(
 def _claim_batch(sessions: sessionmaker, job_id: int, number: int) -> str | tuple:
     try:
         with sessions() as session:
-            _begin_writing(session)
+            take_write_lock(session)
             job = session.get(PayoutRunJob, job_id)
             row = session.get(PayoutRunJobBatch, (job_id, number))
             if job is None or job.state != "building" or row is None or row.state == "done":
                 return "skipped"
             if row.attempts >= MAX_ATTEMPTS:
                 session.rollback()
-                _fail_job(sessions, job_id, LOST.format(n=row.attempts), (), None)
+                _fail_and_discard(sessions, job_id, LOST.format(n=row.attempts), (), None)
                 return "skipped"
             # The job row is not written here: a batch's stage locks it (serialising the
             # batches' ends), and a claim must not wait for that.
@@ -246,7 +227,7 @@ def _stage(
     """Write the batch's result once, in one transaction under the job row's lock."""
     try:
         with sessions() as session:
-            _begin_writing(session)
+            take_write_lock(session)
             job = session.scalars(
                 select(PayoutRunJob)
                 .where(PayoutRunJob.id == job_id)
@@ -286,14 +267,13 @@ def finalize_job(sessions: sessionmaker, job_id: int) -> str:
     """Write the job's run from its staged batches in ONE transaction; the job's final
     state ("waiting" while a batch is not done: a later finalizer will come)."""
     with sessions() as session:
-        _begin_writing(session)
-        started_by = None
-        try:
-            job = _lock(session, job_id)
+        take_write_lock(session)
+        with job_step(sessions, job_id, "finalizer", session, fail=_fail_and_discard) as step:
+            job = lock_job(session, job_id)
             if job is None or job.plan is None:
                 session.rollback()
-                return _state(sessions, job_id)
-            started_by = job.started_by_id
+                return job_state(sessions, job_id)
+            step.actor_id = job.started_by_id
             numbers = list(
                 session.scalars(
                     select(PayoutRunJobBatch.number)
@@ -304,7 +284,7 @@ def finalize_job(sessions: sessionmaker, job_id: int) -> str:
             if numbers != list(range(job.plan["batches"])):
                 session.rollback()
                 return "waiting"
-            actor = _actor(session, started_by)
+            actor = _actor(session, step.actor_id)
             lock_period(session, parse_period(job.period))
             plan = plan_run(session, actor, job.period, early=job.early, evaluating=False)
             if not _same(plan, job.plan):
@@ -316,17 +296,6 @@ def finalize_job(sessions: sessionmaker, job_id: int) -> str:
             _discard_staging(session, job_id)
             session.commit()
             return "done"
-        except OperationalError as exc:
-            session.rollback()
-            log.warning("payout run job %s: finalizer: database busy or gone: %s", job_id, exc)
-            raise TryLater(str(exc.orig or exc)) from exc
-        except GovernanceError as exc:
-            session.rollback()
-            _fail_job(sessions, job_id, exc.message, exc.problems, started_by)
-        except Exception:
-            session.rollback()
-            log.exception("payout run job %s: finalizer failed", job_id)
-            _fail_job(sessions, job_id, UNEXPECTED, (), started_by)
         return "failed"
 
 
@@ -349,13 +318,13 @@ def _discard_staging(session: Session, job_id: int) -> None:
     session.execute(delete(PayoutRunJobBatch).where(PayoutRunJobBatch.job_id == job_id))
 
 
-def _fail_job(
+def _fail_and_discard(
     sessions: sessionmaker, job_id: int, message: str, problems, actor_id: int | None
 ) -> None:
-    """The job failed (audited, period free) and its staged batches discarded."""
-    _fail(sessions, job_id, message, problems, actor_id)
+    """`record_failure`, then the job's staged batches discarded (the steps' `fail`)."""
+    record_failure(sessions, job_id, message, problems, actor_id)
     with sessions() as session:
-        _begin_writing(session)
+        take_write_lock(session)
         job = session.get(PayoutRunJob, job_id)
         if job is not None and job.state not in ACTIVE_STATES:
             _discard_staging(session, job_id)
