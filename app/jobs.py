@@ -310,9 +310,11 @@ Fail = Callable[..., None]
 @dataclass
 class JobStep:
     """What `job_step` needs to know of the step it guards: who the job's failure is
-    audited as (set it once the job is read, if not known before)."""
+    audited as (set it once the job is read, if not known before); `failed` once it
+    failed the job."""
 
     actor_id: int | None = None
+    failed: bool = False
 
 
 @contextmanager
@@ -338,24 +340,20 @@ def job_step(
     fail = fail or record_failure
     try:
         yield step
-    except TryLater:
+    except Exception as exc:
         if session is not None:
             session.rollback()
-        raise
-    except OperationalError as exc:
-        if session is not None:
-            session.rollback()
-        log.warning("payout run job %s, %s: database busy or gone: %s", job_id, what, exc)
-        raise TryLater(str(exc.orig or exc)) from exc
-    except GovernanceError as exc:
-        if session is not None:
-            session.rollback()
-        fail(sessions, job_id, exc.message, exc.problems, step.actor_id)
-    except Exception:  # a task that raised is acknowledged: fail the job, visibly
-        if session is not None:
-            session.rollback()
-        log.exception("payout run job %s, %s failed", job_id, what)
-        fail(sessions, job_id, UNEXPECTED, (), step.actor_id)
+        if isinstance(exc, TryLater):
+            raise
+        if isinstance(exc, OperationalError):
+            log.warning("payout run job %s, %s: database busy or gone: %s", job_id, what, exc)
+            raise TryLater(str(exc.orig or exc)) from exc
+        step.failed = True  # a task that raised is acknowledged: fail the job, visibly
+        if isinstance(exc, GovernanceError):
+            fail(sessions, job_id, exc.message, exc.problems, step.actor_id)
+        else:
+            log.exception("payout run job %s, %s failed", job_id, what)
+            fail(sessions, job_id, UNEXPECTED, (), step.actor_id)
 
 
 def job_state(sessions: sessionmaker, job_id: int) -> str:
