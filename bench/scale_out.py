@@ -75,6 +75,7 @@ def _one(
     )
     time.sleep(5)  # the workers connect to the broker
     pg_before, load_before = _cpu(postmaster, children=True), os.getloadavg()[0]
+    started = [_cpu(p.pid) for p in procs]  # the workers' start-up is not the run's
     try:
         with app.app_context():
             start = time.perf_counter()
@@ -99,7 +100,7 @@ def _one(
             run = session.scalars(select(PayoutRun).where(PayoutRun.id == row.run_id)).one()
             lines, deals, result = run.line_count, run.deal_count, run.result_hash
         rss = [_vm_hwm(p.pid) for p in procs]
-        cpu = [_cpu(p.pid) for p in procs]
+        cpu = [_cpu(p.pid) - before for p, before in zip(procs, started, strict=True)]
     finally:
         for proc in procs:
             proc.stop()
