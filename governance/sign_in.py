@@ -53,13 +53,23 @@ def email_digest(email: str) -> str:
     return "sha256:" + hashlib.sha256(normalize_email(email).encode()).hexdigest()
 
 
-def sign_in(session: Session, email: str, password: str, client: Client) -> UserSession | None:
+def sign_in(
+    session: Session, email: str, password: str, client: Client, *, replaces: str | None = None
+) -> UserSession | None:
     """Check the credentials (one scrypt check, whatever the e-mail), audit the outcome,
-    and open a server-side session on success (flushes; the caller commits either way)."""
+    and open a server-side session on success (flushes; the caller commits either way).
+    `replaces`: the session the browser held before (signed in as anyone); a success
+    revokes it, so a copy of the old cookie does not outlive the new sign-in."""
     user, failure = check_credentials(session, email, password)
     if failure:
         _record_refusal(session, SIGN_IN_FAILED, user, email, client, reason=failure)
         return None
+    if replaces:
+        session.execute(
+            update(UserSession)
+            .where(UserSession.id == replaces, UserSession.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
     opened = UserSession(id=secrets.token_urlsafe(32), user=user, **client.fields())
     session.add(opened)
     session.flush()

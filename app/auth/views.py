@@ -76,7 +76,9 @@ def login():
             return _throttled("auth/login.html", form, email, refusal)
         # One unit of work either way: a failed attempt's audit record is committed too.
         with unit_of_work() as db:
-            opened = sign_in.sign_in(db, email, form.password.data, client)
+            opened = sign_in.sign_in(
+                db, email, form.password.data, client, replaces=session.get(SESSION_ID)
+            )
         if opened is not None:
             login_user(opened.user)
             session[SESSION_ID] = opened.id

@@ -200,3 +200,18 @@ def test_every_attempt_runs_one_scrypt_check_of_the_same_cost(
     method, _salt, _digest = checked.split("$")
     assert method == user.password_hash.split("$")[0]  # scrypt:32768:8:1, the same cost
     assert (checked == user.password_hash) is (case != "unknown")
+
+
+def test_signing_in_again_revokes_the_session_the_browser_held(app, db, make_user):
+    first, second = make_user("rep"), make_user("rep")
+    browser = app.test_client()
+    assert sign_in(browser, first.email).status_code == 302
+    copied = _copy_of(browser, app)
+    assert copied.get("/api/v1/me").json["id"] == first.id
+
+    assert sign_in(browser, second.email).status_code == 302  # without signing out
+    assert browser.get("/api/v1/me").json["id"] == second.id
+    assert copied.get("/api/v1/me").status_code == 401  # the old cookie died with it
+    [old] = _sessions(db, first)
+    [new] = _sessions(db, second)
+    assert old.revoked_at is not None and new.revoked_at is None
