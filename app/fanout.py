@@ -6,51 +6,52 @@
 
 The steps are `governance.payouts.run_steps`' (the same code `start_run` composes in one
 transaction). The planner records the batches in `payout_run_job_batches`; a batch task
-evaluates its batch outside any write lock and stages its result in
-`payout_run_job_staged` in one short transaction, only if no other delivery finished the
-batch first (a killed batch retried writes once). The batch task that finishes the last
-batch says so (the job row's lock serialises them), and the finalizer then writes the
-run in ONE transaction under the job's and the period's locks: readers never see a
-half-built run, and a failure there leaves no run and the period free. Docs:
-docs/payout-runs.md, "Fanned out"; decisions: docs/decisions.md, "Fan-out".
+evaluates its batch outside any write lock and stages its statement and line rows
+(`governance.payouts.staging`) in one transaction, only if no other delivery finished
+the batch first (a killed batch retried writes once). The batch that finishes last says
+so (the job row's lock, taken just before commit, orders the batches' ends), and the
+finalizer then moves the staged rows into the run with INSERT ... SELECT in ONE
+transaction under the job's and the period's locks: readers never see a half-built run,
+and a failure there leaves no run and the period free. Docs: docs/payout-runs.md,
+"Fanned out"; decisions: docs/decisions.md, "Fan-out" and "Fan-out speed (issue 13)".
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.jobs import (
     LOST,
     MAX_ATTEMPTS,
-    UNEXPECTED,
     TryLater,
-    _begin_writing,
-    _claim,
-    _fail,
-    _lock,
-    _state,
+    claim,
+    job_state,
+    job_step,
+    lock_job,
+    record_failure,
+    take_write_lock,
 )
-from governance.errors import Conflict, GovernanceError
+from governance.errors import Conflict
+from governance.payouts import staging
 from governance.payouts.batches import Batch
 from governance.payouts.run_steps import (
+    BatchResult,
     RunPlan,
     evaluate_batch,
     finalize_run,
     lock_period,
     parse_period,
-    plain,
     plan_run,
-    result_document,
-    result_from_document,
 )
-from models import PayoutRunJob, PayoutRunJobBatch, PayoutRunJobStaged, User
+from governance.payouts.staging import plain
+from models import PayoutRunJob, PayoutRunJobBatch, User
 from models.base import utcnow
-from models.payout_jobs import ACTIVE_STATES
 
 log = logging.getLogger(__name__)
 
@@ -98,20 +99,17 @@ def plan_job(
         job = session.get(PayoutRunJob, job_id)
         if job is not None and job.state == "building" and job.plan is not None:
             return _pending(session, job_id)  # planned already: a redelivery
-    claimed = _claim(sessions, job_id, worker)
+    claimed = claim(sessions, job_id, worker, actor_id)
     if isinstance(claimed, str):
         return claimed
     period, started_by, early = claimed
-    if actor_id is not None and actor_id != started_by:
-        _fail(sessions, job_id, "The task does not match its job; nothing was written.", (), None)
-        return "failed"
     with sessions() as session:
-        _begin_writing(session)
-        try:
-            job = _lock(session, job_id)
+        take_write_lock(session)
+        with job_step(sessions, job_id, "planner", session, actor_id=started_by):
+            job = lock_job(session, job_id)
             if job is None:
                 session.rollback()
-                return _state(sessions, job_id)
+                return job_state(sessions, job_id)
             if job.plan is not None:
                 return _pending(session, job_id)
             actor = _actor(session, started_by)
@@ -132,16 +130,6 @@ def plan_job(
             job.progress_done, job.progress_total = 0, plan.inputs.participant_count
             session.commit()
             return list(range(len(plan.batches)))
-        except OperationalError as exc:
-            session.rollback()
-            raise TryLater(str(exc.orig or exc)) from exc
-        except GovernanceError as exc:
-            session.rollback()
-            _fail(sessions, job_id, exc.message, exc.problems, started_by)
-        except Exception:
-            session.rollback()
-            log.exception("payout run job %s (%s): planning failed", job_id, period)
-            _fail(sessions, job_id, UNEXPECTED, (), started_by)
         return "failed"
 
 
@@ -184,28 +172,20 @@ def run_batch(
     if isinstance(claimed, str):
         return claimed
     job_plan, period, started_by, early, batch, adjustments, attempt = claimed
-    try:
-        with sessions() as session:  # reads only: no write lock while it evaluates
-            plan = plan_run(
-                session, _actor(session, started_by), period, early=early, evaluating=False
-            )
-            if not _same(plan, job_plan):
-                raise Conflict(CHANGED)
-            plan.also |= set(adjustments)
-            result = evaluate_batch(session, plan, batch, adjustments)
-            session.rollback()
-    except OperationalError as exc:
-        raise TryLater(str(exc.orig or exc)) from exc
-    except GovernanceError as exc:
-        _fail_job(sessions, job_id, exc.message, exc.problems, started_by)
+    result = None
+    step = job_step(
+        sessions, job_id, f"batch {number}", actor_id=started_by, fail=_fail_and_discard
+    )
+    with step, sessions() as session:  # reads only: no write lock while it evaluates
+        plan = plan_run(session, _actor(session, started_by), period, early=early, evaluating=False)
+        if not _same(plan, job_plan):
+            raise Conflict(CHANGED)
+        plan.also |= set(adjustments)
+        result = evaluate_batch(session, plan, batch, adjustments)
+        session.rollback()
+    if result is None:  # failed: job_step recorded it
         return "skipped"
-    except Exception:  # a task that raised is acknowledged: fail the job, visibly
-        log.exception("payout run job %s, batch %s failed", job_id, number)
-        _fail_job(sessions, job_id, UNEXPECTED, (), started_by)
-        return "skipped"
-    document = result_document(result)
-    del result
-    outcome = _stage(sessions, job_id, number, attempt, document)
+    outcome = _stage(sessions, job_id, number, attempt, result)
     log.info("payout run job %s, batch %s, attempt %s: %s", job_id, number, attempt, outcome)
     return outcome
 
@@ -213,14 +193,14 @@ def run_batch(
 def _claim_batch(sessions: sessionmaker, job_id: int, number: int) -> str | tuple:
     try:
         with sessions() as session:
-            _begin_writing(session)
+            take_write_lock(session)
             job = session.get(PayoutRunJob, job_id)
             row = session.get(PayoutRunJobBatch, (job_id, number))
             if job is None or job.state != "building" or row is None or row.state == "done":
                 return "skipped"
             if row.attempts >= MAX_ATTEMPTS:
                 session.rollback()
-                _fail_job(sessions, job_id, LOST.format(n=row.attempts), (), None)
+                _fail_and_discard(sessions, job_id, LOST.format(n=row.attempts), (), None)
                 return "skipped"
             # The job row is not written here: a batch's stage locks it (serialising the
             # batches' ends), and a claim must not wait for that.
@@ -241,30 +221,29 @@ def _claim_batch(sessions: sessionmaker, job_id: int, number: int) -> str | tupl
 
 
 def _stage(
-    sessions: sessionmaker, job_id: int, number: int, attempt: int, document: dict[str, Any]
+    sessions: sessionmaker, job_id: int, number: int, attempt: int, result: BatchResult
 ) -> str:
-    """Write the batch's result once, in one transaction under the job row's lock."""
+    """Write the batch's result once, in one transaction: under the batch row's lock
+    while its rows are copied (batches do not wait for each other), then under the job
+    row's lock for the count that says which batch is the last (held only to commit)."""
     try:
         with sessions() as session:
-            _begin_writing(session)
-            job = session.scalars(
-                select(PayoutRunJob)
-                .where(PayoutRunJob.id == job_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            ).one_or_none()
-            row = session.get(PayoutRunJobBatch, (job_id, number), populate_existing=True)
+            take_write_lock(session)
+            row = _locked(session, PayoutRunJobBatch, PayoutRunJobBatch.job_id == job_id,
+                          PayoutRunJobBatch.number == number)  # fmt: skip
+            job = session.get(PayoutRunJob, job_id)
             if job is None or job.state != "building" or row is None or row.state == "done":
                 return "skipped"
-            session.execute(
-                delete(PayoutRunJobStaged).where(
-                    PayoutRunJobStaged.job_id == job_id, PayoutRunJobStaged.number == number
-                )
-            )
-            session.add(
-                PayoutRunJobStaged(job_id=job_id, number=number, attempt=attempt, document=document)
-            )
+            staging.discard(session, job_id, number)  # none: a stage commits whole
+            staging.stage_batch(session, job_id, number, attempt, result)
             row.state, row.finished_at = "done", utcnow()
+            session.flush()
+            # FOR NO KEY UPDATE: the staged rows' foreign keys hold KEY SHARE on the job
+            # row; FOR UPDATE would deadlock two batches staging at once.
+            job = _locked(session, PayoutRunJob, PayoutRunJob.id == job_id)
+            if job is None or job.state != "building":  # failed meanwhile
+                session.rollback()
+                return "skipped"
             job.progress_done = min(job.progress_total, job.progress_done + row.people_count)
             job.heartbeat_at = utcnow()
             session.flush()
@@ -279,6 +258,13 @@ def _stage(
         raise TryLater(str(exc.orig or exc)) from exc
 
 
+def _locked(session: Session, model: type, *where: Any) -> Any:
+    """The row, read again FOR NO KEY UPDATE (PostgreSQL; SQLite's write lock is the
+    lock): the row's writers wait, inserts referencing it do not."""
+    stmt = select(model).where(*where).with_for_update(key_share=True)
+    return session.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+
 # --------------------------------------------------------------------------- finalizing
 
 
@@ -286,14 +272,13 @@ def finalize_job(sessions: sessionmaker, job_id: int) -> str:
     """Write the job's run from its staged batches in ONE transaction; the job's final
     state ("waiting" while a batch is not done: a later finalizer will come)."""
     with sessions() as session:
-        _begin_writing(session)
-        started_by = None
-        try:
-            job = _lock(session, job_id)
+        take_write_lock(session)
+        with job_step(sessions, job_id, "finalizer", session, fail=_fail_and_discard) as step:
+            job = lock_job(session, job_id)
             if job is None or job.plan is None:
                 session.rollback()
-                return _state(sessions, job_id)
-            started_by = job.started_by_id
+                return job_state(sessions, job_id)
+            step.actor_id = job.started_by_id
             numbers = list(
                 session.scalars(
                     select(PayoutRunJobBatch.number)
@@ -304,62 +289,42 @@ def finalize_job(sessions: sessionmaker, job_id: int) -> str:
             if numbers != list(range(job.plan["batches"])):
                 session.rollback()
                 return "waiting"
-            actor = _actor(session, started_by)
+            actor = _actor(session, step.actor_id)
             lock_period(session, parse_period(job.period))
             plan = plan_run(session, actor, job.period, early=job.early, evaluating=False)
             if not _same(plan, job.plan):
                 raise Conflict(CHANGED)
-            run = finalize_run(session, actor, plan, _staged(session, job_id, numbers))
+            run = finalize_run(session, actor, plan, staging.StagedRun(job_id, numbers))
             job.state, job.run_id = "done", run.id
             job.progress_done = job.progress_total = run.progress_total
             job.finished_at = job.heartbeat_at = utcnow()
-            _discard_staging(session, job_id)
             session.commit()
-            return "done"
-        except OperationalError as exc:
-            session.rollback()
-            log.warning("payout run job %s: finalizer: database busy or gone: %s", job_id, exc)
-            raise TryLater(str(exc.orig or exc)) from exc
-        except GovernanceError as exc:
-            session.rollback()
-            _fail_job(sessions, job_id, exc.message, exc.problems, started_by)
-        except Exception:
-            session.rollback()
-            log.exception("payout run job %s: finalizer failed", job_id)
-            _fail_job(sessions, job_id, UNEXPECTED, (), started_by)
-        return "failed"
+        if step.failed:
+            return "failed"
+    _discard_staging(sessions, job_id)
+    return "done"
 
 
-def _staged(session: Session, job_id: int, numbers: list[int]):
-    """Each batch's staged result in batch order, read one at a time (memory: a batch)."""
-    for number in numbers:
-        document = session.scalar(
-            select(PayoutRunJobStaged.document).where(
-                PayoutRunJobStaged.job_id == job_id, PayoutRunJobStaged.number == number
-            )
-        )
-        if document is None:  # pragma: no cover - a done batch always has its row
-            raise Conflict(f"Batch {number} of job {job_id} has no staged result.")
-        yield result_from_document(document)
-        del document
+def _discard_staging(sessions: sessionmaker, job_id: int) -> None:
+    """Delete a finished or failed job's batches and staged rows, in a transaction of
+    their own after the run's (the run is visible meanwhile; staging is read by nothing
+    else, and a job's leftovers are deleted with it)."""
+    started = time.perf_counter()
+    try:
+        with sessions() as session:
+            take_write_lock(session)
+            staging.discard(session, job_id)
+            session.execute(delete(PayoutRunJobBatch).where(PayoutRunJobBatch.job_id == job_id))
+            session.commit()
+    except (OperationalError, TryLater) as exc:
+        log.warning("payout run job %s: staging left in place (%s)", job_id, exc)
+        return
+    log.info("payout run job %s: staging discarded in %.1fs", job_id, time.perf_counter() - started)
 
 
-def _discard_staging(session: Session, job_id: int) -> None:
-    session.execute(delete(PayoutRunJobStaged).where(PayoutRunJobStaged.job_id == job_id))
-    session.execute(delete(PayoutRunJobBatch).where(PayoutRunJobBatch.job_id == job_id))
-
-
-def _fail_job(
+def _fail_and_discard(
     sessions: sessionmaker, job_id: int, message: str, problems, actor_id: int | None
 ) -> None:
-    """The job failed (audited, period free) and its staged batches discarded."""
-    _fail(sessions, job_id, message, problems, actor_id)
-    with sessions() as session:
-        _begin_writing(session)
-        job = session.get(PayoutRunJob, job_id)
-        if job is not None and job.state not in ACTIVE_STATES:
-            _discard_staging(session, job_id)
-            session.execute(
-                update(PayoutRunJob).where(PayoutRunJob.id == job_id).values(heartbeat_at=utcnow())
-            )
-        session.commit()
+    """`record_failure`, then the job's staged batches discarded (the steps' `fail`)."""
+    record_failure(sessions, job_id, message, problems, actor_id)
+    _discard_staging(sessions, job_id)

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -45,6 +48,7 @@ LOST = (
     "The run was started {n} times and its worker was lost each time (killed, out of "
     "memory?); nothing was written. See the worker's log."
 )
+MISMATCH = "The task does not match its job; nothing was written."
 MAX_ATTEMPTS = 3  # deliveries that may claim a job before it is failed
 # At most one progress write per this many seconds: a write per batch of 250
 # statements is cheap, but a fast run should not double its commits for it.
@@ -202,13 +206,10 @@ def execute_job(
     `on_progress(done, total)` is called in the worker while the run's transaction is
     open (tests observe the job from there).
     """
-    claimed = _claim(sessions, job_id, worker)
+    claimed = claim(sessions, job_id, worker, actor_id)
     if isinstance(claimed, str):
         return claimed
     period, started_by, early = claimed
-    if actor_id is not None and actor_id != started_by:
-        _fail(sessions, job_id, "The task does not match its job; nothing was written.", (), None)
-        return "failed"
     progress = _Progress(sessions, job_id, on_progress)
     try:
         return _build(sessions, job_id, started_by, period, early, progress)
@@ -217,11 +218,24 @@ def execute_job(
             progress.files.drop(job_id)
 
 
+def claim(
+    sessions: sessionmaker, job_id: int, worker: str | None, actor_id: int | None = None
+) -> str | tuple:
+    """Claim a job for a delivery: queued|building -> building (attempts + 1), committed;
+    returns (period, started_by_id, early), or the state found when there is nothing to
+    do (a job claimed MAX_ATTEMPTS times is failed: its workers were lost). A task whose
+    `actor_id` is not the job's starter fails the job ("failed")."""
+    claimed = _claim(sessions, job_id, worker)
+    if isinstance(claimed, tuple) and actor_id is not None and actor_id != claimed[1]:
+        record_failure(sessions, job_id, MISMATCH, (), None)
+        return "failed"
+    return claimed
+
+
 def _claim(sessions: sessionmaker, job_id: int, worker: str | None) -> str | tuple:
-    """queued|building -> building (attempts + 1), committed; else the state found."""
     try:
         with sessions() as session:
-            _begin_writing(session)
+            take_write_lock(session)
             job = session.get(PayoutRunJob, job_id)
             if job is None or job.state not in ACTIVE_STATES:
                 return job.state if job is not None else "missing"
@@ -238,7 +252,7 @@ def _claim(sessions: sessionmaker, job_id: int, worker: str | None) -> str | tup
         raise TryLater(str(exc.orig or exc)) from exc
 
 
-def _begin_writing(session: Session) -> None:
+def take_write_lock(session: Session) -> None:
     """SQLite: BEGIN IMMEDIATE, queuing for the write lock within the busy timeout;
     TryLater when it is still taken (another build holds it)."""
     try:
@@ -247,8 +261,10 @@ def _begin_writing(session: Session) -> None:
         raise TryLater(busy.message) from None
 
 
-def _lock(session: Session, job_id: int) -> PayoutRunJob | None:
-    """Take the job's lock for the run's transaction and read the job again under it."""
+def lock_job(session: Session, job_id: int) -> PayoutRunJob | None:
+    """Take the job's lock for the run's transaction and read the job again under it;
+    None when it is no longer building (another delivery finished it). PostgreSQL: an
+    advisory transaction lock, so a second delivery waits for the first."""
     if session.get_bind().dialect.name == "postgresql":
         # Blocks while another delivery of the job builds; released at commit/rollback.
         session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": 8013, "id": job_id})
@@ -270,12 +286,12 @@ def _build(
     progress: _Progress,
 ) -> str:
     with sessions() as session:
-        _begin_writing(session)
-        try:
-            job = _lock(session, job_id)
+        take_write_lock(session)
+        with job_step(sessions, job_id, f"build of {period}", session, actor_id=actor_id):
+            job = lock_job(session, job_id)
             if job is None:  # another delivery finished it meanwhile
                 session.rollback()
-                return _state(sessions, job_id)
+                return job_state(sessions, job_id)
             actor = session.get(User, actor_id) if actor_id is not None else None
             run = start_run(session, actor, period, progress=progress, early=early)
             # Done in the run's transaction: the job is done exactly when the run is.
@@ -284,36 +300,80 @@ def _build(
             job.finished_at = job.heartbeat_at = utcnow()
             session.commit()
             return "done"
-        except OperationalError as exc:
-            session.rollback()
-            log.warning("payout run job %s (%s): database busy or gone: %s", job_id, period, exc)
-            raise TryLater(str(exc.orig or exc)) from exc
-        except GovernanceError as exc:
-            session.rollback()
-            _fail(sessions, job_id, exc.message, exc.problems, actor_id)
-        except Exception:
-            session.rollback()
-            log.exception("payout run job %s (%s) failed", job_id, period)
-            _fail(sessions, job_id, UNEXPECTED, (), actor_id)
         return "failed"
 
 
-def _state(sessions: sessionmaker, job_id: int) -> str:
+# record_failure's signature: (sessions, job_id, message, problems, actor_id).
+Fail = Callable[..., None]
+
+
+@dataclass
+class JobStep:
+    """What `job_step` needs to know of the step it guards: who the job's failure is
+    audited as (set it once the job is read, if not known before); `failed` once it
+    failed the job."""
+
+    actor_id: int | None = None
+    failed: bool = False
+
+
+@contextmanager
+def job_step(
+    sessions: sessionmaker,
+    job_id: int,
+    what: str,
+    session: Session | None = None,
+    *,
+    actor_id: int | None = None,
+    fail: Fail | None = None,
+) -> Iterator[JobStep]:
+    """The one failure policy of a job's steps (build, plan, batch, finalize).
+
+    A database busy or gone (OperationalError) is TryLater: the task retries, nothing
+    written. A refusal (GovernanceError) fails the job with its message and problems;
+    any other exception is logged and fails the job with UNEXPECTED. Either way
+    `session` (the step's open transaction, if any) is rolled back first, `fail`
+    (default `record_failure`) records it, and the exception is swallowed: the code
+    after the `with` block runs, which returns the step's failed outcome.
+    """
+    step = JobStep(actor_id)
+    fail = fail or record_failure
+    try:
+        yield step
+    except Exception as exc:
+        if session is not None:
+            session.rollback()
+        if isinstance(exc, TryLater):
+            raise
+        if isinstance(exc, OperationalError):
+            log.warning("payout run job %s, %s: database busy or gone: %s", job_id, what, exc)
+            raise TryLater(str(exc.orig or exc)) from exc
+        step.failed = True  # a task that raised is acknowledged: fail the job, visibly
+        if isinstance(exc, GovernanceError):
+            fail(sessions, job_id, exc.message, exc.problems, step.actor_id)
+        else:
+            log.exception("payout run job %s, %s failed", job_id, what)
+            fail(sessions, job_id, UNEXPECTED, (), step.actor_id)
+
+
+def job_state(sessions: sessionmaker, job_id: int) -> str:
+    """The job's state, read in a session of its own ("missing" when it is gone)."""
     with sessions() as session:
         job = session.get(PayoutRunJob, job_id)
         return job.state if job is not None else "missing"
 
 
-def _fail(
+def record_failure(
     sessions: sessionmaker,
     job_id: int,
     message: str,
     problems: tuple[Problem, ...] | list[Problem],
     actor_id: int | None,
 ) -> None:
-    """Mark the job failed in a transaction of its own (if it is still active)."""
+    """Mark the job failed with `message` and `problems`, audited as `actor_id`'s, in a
+    transaction of its own (if it is still active). TryLater when the database is busy."""
     with sessions() as session:
-        _begin_writing(session)  # TryLater: the task's retries come back to it
+        take_write_lock(session)  # TryLater: the task's retries come back to it
         job = session.get(PayoutRunJob, job_id)
         if job is None or job.state not in ACTIVE_STATES:
             return
@@ -325,7 +385,7 @@ def _fail(
 def fail_job(sessions: sessionmaker, job_id: int, message: str = UNEXPECTED) -> None:
     """Give up on a job (its task's retries are spent): failed, audited, period free."""
     try:
-        _fail(sessions, job_id, message, (), None)
+        record_failure(sessions, job_id, message, (), None)
     except TryLater:
         log.error("payout run job %s: could not be marked failed (database busy)", job_id)
 

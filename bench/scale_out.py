@@ -8,15 +8,18 @@ solo` processes, queues the period's run (app/tasks/payout_runs.py: planner, a t
 batch, finalizer) and polls its job to done. Reports per worker count: deals/s (queued to
 done), the evaluation phase (planned to every batch staged) and the finalizer (all staged
 to done: the run written in one transaction), the speed-up over one worker, the peak RSS
-of each worker process (VmHWM), and a projection of a 25-million-deal month on 4, 8 and 16
-workers from the measured per-worker evaluation rate and the measured finalizer write
-rate, naming which one limits. Figures: docs/payout-runs.md, "Fanned out".
+of each worker process (VmHWM), the CPU seconds the workers and the PostgreSQL server
+spent (a loaded machine shows as wall time well above them; the load average is printed
+before and after each measurement), and a projection of a 25-million-deal month on 4, 8
+and 16 workers from the measured per-worker evaluation rate and the measured finalizer
+write rate, naming which one limits. Figures: docs/payout-runs.md, "Fanned out".
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -39,7 +42,19 @@ def _vm_hwm(pid: int) -> float:
     return float("nan")
 
 
-def _one(url: str, redis_url: str, workers: int, per_batch: int, tmp: Path) -> dict:
+def _cpu(pid: int, children: bool = False) -> float:
+    """CPU seconds of a live process (and of its reaped children: a PostgreSQL server's
+    backends that have exited)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    if children:
+        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _one(
+    url: str, redis_url: str, workers: int, per_batch: int, tmp: Path, postmaster: int
+) -> dict:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
@@ -59,6 +74,8 @@ def _one(url: str, redis_url: str, workers: int, per_batch: int, tmp: Path) -> d
         Config, {"DATABASE_URL": url, "BROKER_URL": redis_url, "PAYOUT_DEALS_PER_BATCH": per_batch}
     )
     time.sleep(5)  # the workers connect to the broker
+    pg_before, load_before = _cpu(postmaster, children=True), os.getloadavg()[0]
+    started = [_cpu(p.pid) for p in procs]  # the workers' start-up is not the run's
     try:
         with app.app_context():
             start = time.perf_counter()
@@ -83,10 +100,13 @@ def _one(url: str, redis_url: str, workers: int, per_batch: int, tmp: Path) -> d
             run = session.scalars(select(PayoutRun).where(PayoutRun.id == row.run_id)).one()
             lines, deals, result = run.line_count, run.deal_count, run.result_hash
         rss = [_vm_hwm(p.pid) for p in procs]
+        cpu = [_cpu(p.pid) - before for p, before in zip(procs, started, strict=True)]
     finally:
         for proc in procs:
             proc.stop()
         engine.dispose()
+    time.sleep(1)  # the workers' backends exit and are reaped
+    pg_cpu = _cpu(postmaster, children=True) - pg_before
     staged = staged or done
     return {
         "workers": workers,
@@ -99,6 +119,9 @@ def _one(url: str, redis_url: str, workers: int, per_batch: int, tmp: Path) -> d
         "deals": deals,
         "result_hash": result,
         "rss": rss,
+        "cpu": cpu,
+        "pg_cpu": pg_cpu,
+        "load": (load_before, os.getloadavg()[0]),
     }
 
 
@@ -124,7 +147,8 @@ def main() -> None:
             for workers in counts:
                 url = server.create_database(f"accord_w{workers}")
                 _child("import", url, str(data_file))
-                results.append(_one(url, redis.url, workers, args.per_batch, tmp_path))
+                postmaster = int((server.dir / "data" / "postmaster.pid").read_text().split()[0])
+                results.append(_one(url, redis.url, workers, args.per_batch, tmp_path, postmaster))
         finally:
             server.stop()
             redis.close()
@@ -141,6 +165,13 @@ def _report(n: int, per_batch: int, results: list[dict]) -> None:
             f"{r['finalize_seconds']:.1f}; {r['batches']} batches, {r['lines']:,} lines)  "
             f"speed-up {base['seconds'] / r['seconds']:.2f}x  peak RSS per worker: "
             + ", ".join(f"{x:,.0f} MiB" for x in r["rss"])
+        )
+        print(
+            f"    CPU: workers {sum(r['cpu']):.1f} s ("
+            + ", ".join(f"{x:.1f}" for x in r["cpu"])
+            + f"), PostgreSQL {r['pg_cpu']:.1f} s; wall x cores available "
+            f"{r['seconds'] * (os.cpu_count() or 1):.0f} s; load average "
+            f"{r['load'][0]:.2f} -> {r['load'][1]:.2f}"
         )
     same = len({r["result_hash"] for r in results}) == 1
     print(f"same result hash for every worker count: {same}")

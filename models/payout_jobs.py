@@ -17,10 +17,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Json, sql_list, utcnow
+from models.base import Base, Json, Money, Ratio, sql_list, utcnow
 
 JOB_STATES = ("queued", "building", "done", "failed")
 # States that hold their period: at most one job per period in one of these.
@@ -97,9 +108,10 @@ class PayoutRunJobBatch(Base):
 
 
 class PayoutRunJobStaged(Base):
-    """A batch's evaluated result (`run_steps.result_document`: input hashes, statement
-    and line rows, problems), written by the attempt that finished it. It belongs to
-    no run: readers never see it; the finalizer writes the run from it and deletes it."""
+    """A batch's evaluated result, written by the attempt that finished it: its summary
+    here (`payouts.staging.summary`: people, input hashes, who was evaluated, problems),
+    its statement and line rows in `STAGED_STATEMENTS` / `STAGED_LINES`. It belongs to
+    no run: readers never see it; the finalizer moves it into the run and deletes it."""
 
     __tablename__ = "payout_run_job_staged"
 
@@ -109,3 +121,61 @@ class PayoutRunJobStaged(Base):
     number: Mapped[int] = mapped_column(primary_key=True)
     attempt: Mapped[int]
     document: Mapped[dict[str, Any]] = mapped_column(Json)
+
+
+def _job_columns() -> list[Column]:
+    return [
+        Column(
+            "job_id", Integer, ForeignKey("payout_run_jobs.id", ondelete="CASCADE"), nullable=False
+        ),
+        Column("number", Integer, nullable=False),
+    ]
+
+
+# A batch's statement and line rows as `statement_rows` makes them (run id left out),
+# typed like `statements` and `payout_lines`: the finalizer moves them with INSERT ...
+# SELECT. Core tables (no primary key: rows are only ever read and deleted by job).
+STAGED_STATEMENTS = Table(
+    "payout_run_job_statements",
+    Base.metadata,
+    *_job_columns(),
+    Column("participant_id", String(64), nullable=False),
+    Column("plan_key", String(63), nullable=False),
+    Column("plan_version_hash", String(71), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("quota", Money),
+    Column("credited", Money, nullable=False),
+    Column("attainment", Ratio),
+    Column("earned", Money, nullable=False),
+    Column("held", Money, nullable=False),
+    Column("released", Money, nullable=False),
+    Column("clawed_back", Money, nullable=False),
+    Column("draw", Money, nullable=False),
+    Column("draw_balance", Money, nullable=False),
+    Column("payable", Money, nullable=False),
+    Column("line_count", Integer, nullable=False),
+    Column("input_hash", String(71), nullable=False),
+    Column("result_hash", String(71), nullable=False),
+    Index("ix_payout_run_job_statements_job_number", "job_id", "number"),
+)
+STAGED_LINES = Table(
+    "payout_run_job_lines",
+    Base.metadata,
+    *_job_columns(),
+    Column("line_key", String(400), nullable=False),
+    Column("participant_id", String(64), nullable=False),
+    Column("deal_id", String(64)),
+    Column("plan_key", String(63), nullable=False),
+    Column("plan_version_hash", String(71), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("rule", String(200)),
+    Column("status", String(16), nullable=False),
+    Column("share", Ratio),
+    Column("credit", Money),
+    Column("rate", Ratio),
+    Column("amount", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("trace", Json, nullable=False),
+    Index("ix_payout_run_job_lines_job_number", "job_id", "number"),
+)

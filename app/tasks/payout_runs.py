@@ -17,11 +17,13 @@ writes the run in one transaction (PAYOUT_RUN_FANOUT off: `build` builds it alon
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
 from celery.signals import worker_ready
 from flask import current_app
+from sqlalchemy.orm import sessionmaker
 from werkzeug.exceptions import ServiceUnavailable
 
 from app import fanout, jobs
@@ -67,27 +69,23 @@ def register(celery: Celery) -> None:
         PAYOUT_RUN_FANOUT is off; its outcome is written to the job row."""
         sessions = database().sessionmaker
         worker = self.request.hostname or "eager"
-        try:
-            if current_app.config.get("PAYOUT_RUN_FANOUT", True):
-                planned = fanout.plan_job(
-                    sessions,
-                    job_id,
-                    actor_id=actor_id,
-                    worker=worker,
-                    deals_per_batch=current_app.config.get("PAYOUT_DEALS_PER_BATCH"),
-                )
-                if isinstance(planned, str):
-                    return planned
-                _queue_batches(job_id, planned)
-                return "planned"
-            state = jobs.execute_job(sessions, job_id, actor_id=actor_id, worker=worker)
-        except jobs.TryLater as busy:
-            if self.request.retries >= self.max_retries:
-                log.error("payout run job %s: given up after %s retries", job_id, MAX_RETRIES)
-                jobs.fail_job(sessions, job_id)
-                return "failed"
-            log.info("payout run job %s: retried in %ss (%s)", job_id, RETRY_DELAY, busy)
-            raise self.retry(countdown=RETRY_DELAY) from None
+
+        def work() -> str:
+            if not current_app.config.get("PAYOUT_RUN_FANOUT", True):
+                return jobs.execute_job(sessions, job_id, actor_id=actor_id, worker=worker)
+            planned = fanout.plan_job(
+                sessions,
+                job_id,
+                actor_id=actor_id,
+                worker=worker,
+                deals_per_batch=current_app.config.get("PAYOUT_DEALS_PER_BATCH"),
+            )
+            if isinstance(planned, str):
+                return planned
+            _queue_batches(job_id, planned)
+            return "planned"
+
+        state = _retrying(self, sessions, job_id, work)
         log.info("payout run job %s: %s", job_id, state)
         return state
 
@@ -95,15 +93,13 @@ def register(celery: Celery) -> None:
     def batch(self, job_id: int, number: int) -> str:
         """Evaluate and stage one batch; the last one to finish queues the finalizer."""
         sessions = database().sessionmaker
-        try:
-            outcome = fanout.run_batch(
-                sessions, job_id, number, worker=self.request.hostname or "eager"
-            )
-        except jobs.TryLater:
-            if self.request.retries >= self.max_retries:
-                jobs.fail_job(sessions, job_id)
-                return "failed"
-            raise self.retry(countdown=RETRY_DELAY) from None
+        worker = self.request.hostname or "eager"
+        outcome = _retrying(
+            self,
+            sessions,
+            job_id,
+            lambda: fanout.run_batch(sessions, job_id, number, worker=worker),
+        )
         if outcome == "last":
             publish(FINALIZE, job_id)
         return outcome
@@ -112,13 +108,7 @@ def register(celery: Celery) -> None:
     def finalize(self, job_id: int) -> str:
         """Write the run from the staged batches in one transaction."""
         sessions = database().sessionmaker
-        try:
-            state = fanout.finalize_job(sessions, job_id)
-        except jobs.TryLater:
-            if self.request.retries >= self.max_retries:
-                jobs.fail_job(sessions, job_id)
-                return "failed"
-            raise self.retry(countdown=RETRY_DELAY) from None
+        state = _retrying(self, sessions, job_id, lambda: fanout.finalize_job(sessions, job_id))
         log.info("payout run job %s: %s", job_id, state)
         return state
 
@@ -133,6 +123,23 @@ def register(celery: Celery) -> None:
         if found:
             log.warning("published again: payout run jobs %s", found)
         return found
+
+
+def _retrying(task: Task, sessions: sessionmaker, job_id: int, work: Callable[[], str]) -> str:
+    """`work()`'s outcome; on TryLater (a lock or the database not to be had now) the task
+    is retried in RETRY_DELAY seconds, and once its retries are spent the job is failed
+    ("failed")."""
+    try:
+        return work()
+    except jobs.TryLater as busy:
+        if task.request.retries >= task.max_retries:
+            log.error(
+                "payout run job %s: %s given up after %s retries", job_id, task.name, MAX_RETRIES
+            )
+            jobs.fail_job(sessions, job_id)
+            return "failed"
+        log.info("payout run job %s: %s retried in %ss (%s)", job_id, task.name, RETRY_DELAY, busy)
+        raise task.retry(countdown=RETRY_DELAY) from None
 
 
 def _queue_batches(job_id: int, numbers: list[int]) -> None:

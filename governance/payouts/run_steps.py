@@ -6,24 +6,22 @@
     run = finalize_run(session, actor, plan, results)  # writes the run; the caller commits
 
 `runs.start_run` composes the three in one transaction. A fanned-out run (app/fanout.py)
-plans in one task, evaluates each batch in a task of its own (their `BatchResult`s
-staged in the database as plain JSON: `result_document` / `result_from_document`), and
-finalizes from the staged results in one transaction: the same code writes the run, so
-its hashes and lines are those of a single-process run of the same inputs. Nothing here
-imports Celery. docs/payout-runs.md, "Fanned out".
+plans in one task, evaluates each batch in a task of its own (its `BatchResult` staged
+as typed rows: `payouts.staging`), and finalizes from the staged rows in one
+transaction: the same `finalize_run` writes the run, so its hashes and lines are those
+of a single-process run of the same inputs. Nothing here imports Celery.
+docs/payout-runs.md, "Fanned out".
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Numeric, delete, func, select, text, tuple_
+from sqlalchemy import delete, func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -241,17 +239,24 @@ def evaluate_batch(
     return result
 
 
+class Staged(Protocol):
+    """Batches staged in the database (`payouts.staging.StagedRun`)."""
+
+    def write_run(self, session: Session, run: PayoutRun, plan: RunPlan) -> int: ...
+
+
 def finalize_run(
     session: Session,
     actor: Actor,
     plan: RunPlan,
-    results: Iterable[BatchResult],
+    results: Iterable[BatchResult] | Staged,
     *,
     progress: Progress | None = None,
 ) -> PayoutRun:
-    """Create (or rebuild, for a draft) the run from the batches' results, in the
-    caller's transaction under `lock_period`; flushes, the caller commits. Every batch's
-    problems are listed (RunRejected) and nothing is written once one has any."""
+    """Create (or rebuild, for a draft) the run from the batches' results (or from
+    batches staged in the database), in the caller's transaction under `lock_period`;
+    flushes, the caller commits. Every batch's problems are listed (RunRejected) and
+    nothing is written once one has any."""
     run = _holding_run(session, plan.target, lock=True)
     found = (run.id, run.version, run.result_hash) if run else (None, None, None)
     if found != plan.draft():
@@ -279,22 +284,20 @@ def finalize_run(
         session.flush()
     except IntegrityError:
         raise Conflict(f"A run of {plan.target.name} already exists.") from None
-    recomputed = _write_all(session, run, plan, results, progress)
+    if hasattr(results, "write_run"):
+        recomputed = results.write_run(session, run, plan)
+    else:
+        recomputed = _write_all(session, run, plan, results, progress)
     payout_adjustments.mark_adjustments(session, run)
     _finish(session, run, inputs, recomputed)
     _audit(session, actor, run, plan, before, previous, recomputed)
     return run
 
 
-def _write_all(
-    session: Session,
-    run: PayoutRun,
-    plan: RunPlan,
-    results: Iterable[BatchResult],
-    progress: Progress | None,
-) -> int:
-    """Write each batch's statements whose input or result changed; returns how many."""
-    existing = {
+def existing_statements(session: Session, run: PayoutRun) -> dict[Slot, tuple[str, str]]:
+    """{(participant, plan): (input hash, result hash)} of `run`'s statements (a draft's,
+    on a re-run: what is rewritten only if changed)."""
+    return {
         (r.participant_id, r.plan_key): (r.input_hash, r.result_hash)
         for r in session.execute(
             select(
@@ -305,6 +308,17 @@ def _write_all(
             ).where(Statement.run_id == run.id)
         )
     }
+
+
+def _write_all(
+    session: Session,
+    run: PayoutRun,
+    plan: RunPlan,
+    results: Iterable[BatchResult],
+    progress: Progress | None,
+) -> int:
+    """Write each batch's statements whose input or result changed; returns how many."""
+    existing = existing_statements(session, run)
     invalid: list[Problem] = []
     failed: list[Problem] = []
     input_hashes: dict[str, str] = {}
@@ -326,7 +340,7 @@ def _write_all(
     if failed:
         raise RunRejected(f"{plan.target.name} cannot be evaluated.", unique(failed))
     # Statements of participants no longer in the data.
-    _delete(session, run, [slot for slot in existing if slot[0] not in input_hashes])
+    delete_statements(session, run, [slot for slot in existing if slot[0] not in input_hashes])
     run.input_data_hash = input_data_hash(plan.inputs, input_hashes)
     return recomputed
 
@@ -338,7 +352,7 @@ def _write(
     affected = set(result.affected)
     produced = {slot for slot, _row, _lines in result.rows}
     # Statements of re-evaluated participants that the evaluation no longer produces.
-    _delete(session, run, [s for s in existing if s[0] in affected and s not in produced])
+    delete_statements(session, run, [s for s in existing if s[0] in affected and s not in produced])
     written = 0
     for start in range(0, len(result.rows), BATCH):
         statements, lines, replaced = [], [], []
@@ -350,14 +364,15 @@ def _write(
                 replaced.append(slot)
             statements.append(row | {"run_id": run.id})
             lines.extend(ln | {"run_id": run.id} for ln in rows)
-        _delete(session, run, replaced)
+        delete_statements(session, run, replaced)
         insert_rows(session, Statement, statements)  # COPY on PostgreSQL
         insert_rows(session, PayoutLine, lines)
         written += len(statements)
     return written
 
 
-def _delete(session: Session, run: PayoutRun, slots: list[Slot]) -> None:
+def delete_statements(session: Session, run: PayoutRun, slots: list[Slot]) -> None:
+    """Delete `run`'s statements of `slots` and their lines."""
     for start in range(0, len(slots), BATCH):
         chunk = slots[start : start + BATCH]
         pairs = tuple_(PayoutLine.participant_id, PayoutLine.plan_key).in_(chunk)
@@ -435,65 +450,3 @@ def _audit(
         },
     )
     build_diff.record_build(session, actor, run, plan.inputs, outcome, entry.id)
-
-
-# ------------------------------------------------------------------ staged as JSON
-
-_NUMERIC = {
-    model: {c.name for c in model.__table__.columns if isinstance(c.type, Numeric)}
-    for model in (Statement, PayoutLine)
-}
-
-
-def plain(value: Any) -> Any:
-    """`value` as plain JSON (Decimals and dates as text), key order kept."""
-    return json.loads(json.dumps(value, default=str))
-
-
-def result_document(result: BatchResult) -> dict[str, Any]:
-    """A `BatchResult` as plain JSON, for a batch task to stage."""
-    return plain(
-        {
-            "people": result.people,
-            "hashes": result.hashes,
-            "affected": result.affected,
-            "rows": [[list(slot), row, lines] for slot, row, lines in result.rows],
-            "invalid": [p.as_dict() for p in result.invalid],
-            "failed": [p.as_dict() for p in result.failed],
-        }
-    )
-
-
-def result_from_document(document: dict[str, Any]) -> BatchResult:
-    """The `BatchResult` a batch task staged, its money Decimal again."""
-    rows: Rows = [
-        (
-            (slot[0], slot[1]),
-            _decimals(Statement, row),
-            [_decimals(PayoutLine, ln) for ln in lines],
-        )
-        for slot, row, lines in document["rows"]
-    ]
-    return BatchResult(
-        list(document["people"]),
-        dict(document["hashes"]),
-        list(document["affected"]),
-        rows,
-        [_problem(p) for p in document["invalid"]],
-        [_problem(p) for p in document["failed"]],
-    )
-
-
-def _decimals(model: type, row: dict[str, Any]) -> dict[str, Any]:
-    numeric = _NUMERIC[model]
-    return {k: Decimal(v) if k in numeric and v is not None else v for k, v in row.items()}
-
-
-def _problem(document: dict[str, Any]) -> Problem:
-    return Problem(
-        document["path"],
-        document["message"],
-        rule=document.get("rule"),
-        position=document.get("position"),
-        severity=document.get("severity", "error"),
-    )
