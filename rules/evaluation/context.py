@@ -334,7 +334,9 @@ class PlanContext:
             )
             return []
         lines = []
-        for participant_id, order, share, detail, exception in targets:
+        of_deal = (deal, dfacts, amount, fx_entry)
+        for target in targets:
+            participant_id, order, _share, _detail, exception = target
             rule_id = exception or self.plan.credit[order[0]].id
             assignment = self.active_assignment(participant_id, deal)
             if assignment is None:
@@ -344,40 +346,19 @@ class PlanContext:
                     "no line"
                 )
                 continue
-            line, deal_matches = self._line(
-                deal,
-                dfacts,
-                deal_matches,
-                amount,
-                fx_entry,
-                participant_id,
-                assignment,
-                rule_id,
-                order,
-                share,
-                detail,
-                exception,
-            )
+            line, deal_matches = self._line(of_deal, deal_matches, target, assignment, rule_id)
             lines.append(line)
         return lines
 
     def _line(
-        self,
-        deal,
-        dfacts,
-        deal_matches,
-        amount,
-        fx_entry,
-        participant_id,
-        assignment,
-        rule_id,
-        order,
-        share,
-        detail,
-        exception,
+        self, of_deal: tuple, deal_matches, target: tuple, assignment, rule_id: str
     ) -> tuple[CreditLine, frozenset[str]]:
-        """The line, and the deal's matching conditions (decided here for the deal's first
-        line of a combined plan: `deal_matches` is None then)."""
+        """The line of `target` (participant, order, share, detail, exception) on the deal
+        (`of_deal`: deal, its facts, amount, FX trace entry), and the deal's matching
+        conditions (decided here for the deal's first line of a combined plan:
+        `deal_matches` is None then)."""
+        deal, dfacts, amount, fx_entry = of_deal
+        participant_id, order, share, detail, exception = target
         participant = self.index.participants.get(participant_id)
         key = (participant_id, assignment)
         static = self._static_facts.get(key)
