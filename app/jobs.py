@@ -1,16 +1,19 @@
 """Payout run jobs: a run of a period requested now, built by a Celery worker, polled.
 
-    job_id = queue_job(actor, "2026-Q3")   # committed queued, then its task published
-    execute_job(sessions, job_id, ...)     # the worker (app/tasks/payout_runs.py)
-    job_status(sessionmaker, job_id)       # state, progress, counts, problems
+    job = create_job(session, actor, "2026-Q3")  # queued; queue_run publishes its task
+    execute_job(sessions, job_id, ...)           # the worker (app/tasks/payout_runs.py)
+    job_status(sessionmaker, job_id)             # state, progress, counts, problems
 
 The database is the source of truth: the job row is committed before its task is
-published (a job whose publish fails is deleted again: 503, nothing written; one whose
-web process died in between is published again by the sweep). The run is `start_run`,
-ONE transaction, in which the job also becomes `done`; a task delivered twice (a lost
-worker, a sweep) finds the job done or failed and does nothing, or waits on the job's
-lock while the other delivery builds. Progress: the job row on PostgreSQL, a small file
-beside the database on SQLite (whose only write lock the build holds).
+published, by the one queueing mechanism of all background work (app/tasks/queueing.py,
+the rows' bookkeeping `ROWS` in governance/queueing.py): a job whose publish fails is
+deleted again (503, nothing written), one whose web process died in between is
+published again by the sweep. What is the payout run's own: one active job per period,
+the build. The run is `start_run`, ONE transaction, in which the job also becomes
+`done`; a task delivered twice (a lost worker, a sweep) finds the job done or failed
+and does nothing, or waits on the job's lock while the other delivery builds. Progress:
+the job row on PostgreSQL, a small file beside the database on SQLite (whose only write
+lock the build holds).
 """
 
 from __future__ import annotations
@@ -20,20 +23,20 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.database import begin_writing
 from app.job_progress import ProgressFiles
-from governance import audit
+from app.tasks import queueing
+from app.tasks.queueing import take_write_lock
 from governance.errors import Conflict, GovernanceError, NotFound, RunRejected
 from governance.paging import page
 from governance.payouts.runs import Progress, check_begun, start_run
 from governance.permissions import require
+from governance.queueing import QueuedRows, TryLater
 from models import PayoutRun, PayoutRunJob, User
 from models.base import utcnow
 from models.payout_jobs import ACTIVE_STATES
@@ -53,13 +56,8 @@ MAX_ATTEMPTS = 3  # deliveries that may claim a job before it is failed
 # At most one progress write per this many seconds: a write per batch of 250
 # statements is cheap, but a fast run should not double its commits for it.
 PROGRESS_EVERY = 1.0
-# A queued job whose task was never published is published again after this long.
-STRANDED_AFTER = timedelta(seconds=60)
-
-
-class TryLater(Exception):
-    """The job cannot be worked on now (its lock is held, the database is unreachable):
-    the task is retried later; nothing was written."""
+LOCK_NAMESPACE = 8013  # pg_advisory_xact_lock(namespace, job id); background jobs use 8014
+ROWS = QueuedRows(PayoutRunJob, ACTIVE_STATES, "payout run job", OBJECT_TYPE)
 
 
 # --------------------------------------------------------------------------- queuing
@@ -115,47 +113,9 @@ def _busy(period: str, active: PayoutRunJob) -> Conflict:
     )
 
 
-def mark_published(sessions: sessionmaker, job_id: int) -> None:
-    """The broker took the job's task (best effort: if this write fails, the sweep
-    publishes it again, which is harmless)."""
-    try:
-        with sessions() as session:
-            session.execute(
-                update(PayoutRunJob)
-                .where(PayoutRunJob.id == job_id, PayoutRunJob.published_at.is_(None))
-                .values(published_at=utcnow())
-            )
-            session.commit()
-    except OperationalError:
-        log.warning("payout run job %s: published, but not recorded as such", job_id)
-
-
-def withdraw(sessions: sessionmaker, job_id: int) -> None:
-    """Delete a queued job whose task the broker refused: nothing is left written."""
-    with sessions() as session:
-        session.execute(
-            delete(PayoutRunJob).where(
-                PayoutRunJob.id == job_id,
-                PayoutRunJob.state == "queued",
-                PayoutRunJob.published_at.is_(None),
-            )
-        )
-        session.commit()
-
-
-def stranded(sessions: sessionmaker, *, everything_active: bool = False) -> list[int]:
-    """Jobs to publish again: queued for a while and never published; with
-    `everything_active` every queued or building job (a worker starting on a broker
-    that does not redeliver: nothing else can be working on them)."""
-    stmt = select(PayoutRunJob.id).where(PayoutRunJob.state.in_(ACTIVE_STATES))
-    if not everything_active:
-        stmt = stmt.where(
-            PayoutRunJob.state == "queued",
-            PayoutRunJob.published_at.is_(None),
-            PayoutRunJob.created_at < utcnow() - STRANDED_AFTER,
-        )
-    with sessions() as session:
-        return list(session.scalars(stmt.order_by(PayoutRunJob.id)))
+# The queue's bookkeeping (governance/queueing.py), under the names callers know.
+mark_published, withdraw, stranded = ROWS.mark_published, ROWS.withdraw, ROWS.stranded
+job_state = ROWS.state
 
 
 # --------------------------------------------------------------------------- executing
@@ -233,48 +193,31 @@ def claim(
 
 
 def _claim(sessions: sessionmaker, job_id: int, worker: str | None) -> str | tuple:
-    try:
-        with sessions() as session:
-            take_write_lock(session)
-            job = session.get(PayoutRunJob, job_id)
-            if job is None or job.state not in ACTIVE_STATES:
-                return job.state if job is not None else "missing"
-            if job.attempts >= MAX_ATTEMPTS:
-                _mark_failed(session, job, LOST.format(n=job.attempts), (), None)
-                session.commit()
-                return "failed"
-            job.state, job.attempts, job.worker = "building", job.attempts + 1, worker
-            job.started_at = job.started_at or utcnow()
-            job.heartbeat_at = utcnow()
-            session.commit()
-            return job.period, job.started_by_id, job.early
-    except OperationalError as exc:  # SQLite's write lock taken, or the database gone
-        raise TryLater(str(exc.orig or exc)) from exc
+    def lost(session: Session, job: PayoutRunJob) -> None:
+        _mark_failed(session, job, LOST.format(n=job.attempts), (), None)
 
+    def taken(job: PayoutRunJob) -> tuple:
+        job.heartbeat_at = utcnow()
+        return job.period, job.started_by_id, job.early
 
-def take_write_lock(session: Session) -> None:
-    """SQLite: BEGIN IMMEDIATE, queuing for the write lock within the busy timeout;
-    TryLater when it is still taken (another build holds it)."""
-    try:
-        begin_writing(session)
-    except Conflict as busy:
-        raise TryLater(busy.message) from None
+    return queueing.claim(
+        sessions,
+        ROWS,
+        job_id,
+        worker,
+        working="building",
+        max_attempts=MAX_ATTEMPTS,
+        lose=lost,
+        taken=taken,
+    )
 
 
 def lock_job(session: Session, job_id: int) -> PayoutRunJob | None:
     """Take the job's lock for the run's transaction and read the job again under it;
-    None when it is no longer building (another delivery finished it). PostgreSQL: an
-    advisory transaction lock, so a second delivery waits for the first."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Blocks while another delivery of the job builds; released at commit/rollback.
-        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": 8013, "id": job_id})
-    else:  # SQLite: the write lock, taken now (one writer): busy while another builds
-        session.execute(
-            update(PayoutRunJob).where(PayoutRunJob.id == job_id).values(heartbeat_at=utcnow())
-        )
-    again = select(PayoutRunJob).where(PayoutRunJob.id == job_id)
-    job = session.scalars(again.execution_options(populate_existing=True)).one_or_none()
-    return job if job is not None and job.state == "building" else None
+    None when it is no longer building (another delivery finished it)."""
+    return queueing.lock_row(
+        session, ROWS, job_id, LOCK_NAMESPACE, "building", heartbeat_at=utcnow()
+    )
 
 
 def _build(
@@ -356,13 +299,6 @@ def job_step(
             fail(sessions, job_id, UNEXPECTED, (), step.actor_id)
 
 
-def job_state(sessions: sessionmaker, job_id: int) -> str:
-    """The job's state, read in a session of its own ("missing" when it is gone)."""
-    with sessions() as session:
-        job = session.get(PayoutRunJob, job_id)
-        return job.state if job is not None else "missing"
-
-
 def record_failure(
     sessions: sessionmaker,
     job_id: int,
@@ -372,22 +308,19 @@ def record_failure(
 ) -> None:
     """Mark the job failed with `message` and `problems`, audited as `actor_id`'s, in a
     transaction of its own (if it is still active). TryLater when the database is busy."""
-    with sessions() as session:
-        take_write_lock(session)  # TryLater: the task's retries come back to it
-        job = session.get(PayoutRunJob, job_id)
-        if job is None or job.state not in ACTIVE_STATES:
-            return
+
+    def mark(session: Session, job: PayoutRunJob) -> None:
         actor = session.get(User, actor_id) if actor_id is not None else None
         _mark_failed(session, job, message, problems, actor)
-        session.commit()
+
+    queueing.fail_row(sessions, ROWS, job_id, mark)
 
 
 def fail_job(sessions: sessionmaker, job_id: int, message: str = UNEXPECTED) -> None:
     """Give up on a job (its task's retries are spent): failed, audited, period free."""
-    try:
-        record_failure(sessions, job_id, message, (), None)
-    except TryLater:
-        log.error("payout run job %s: could not be marked failed (database busy)", job_id)
+    queueing.give_up(
+        sessions, ROWS, job_id, lambda session, job: _mark_failed(session, job, message, (), None)
+    )
 
 
 def _mark_failed(
@@ -397,21 +330,9 @@ def _mark_failed(
     problems: tuple[Problem, ...] | list[Problem],
     actor: Any | None,
 ) -> None:
-    job.state = "failed"
-    job.message = message
-    job.problems = [p.as_dict() for p in problems]
-    job.finished_at = utcnow()
     if job.progress_done > job.progress_total:  # the CHECK: never, but be safe
         job.progress_done = job.progress_total
-    audit.record(
-        session,
-        actor,
-        f"{OBJECT_TYPE}.failed",
-        OBJECT_TYPE,
-        job.label,
-        payload={"period": job.period, "message": message, "problems": job.problems},
-    )
-    session.flush()
+    ROWS.mark_failed(session, job, message, problems, actor, period=job.period)
 
 
 # --------------------------------------------------------------------------- reading

@@ -10,25 +10,29 @@ the engine data) is hashed (`inputs_hash`); a computation whose inputs equal a d
 row's is not stored again: that row is marked current (`checked_at`) and the new row
 deleted, so a retried or repeated task never writes a second result. The simulation
 itself is the subject's own domain function (`plans.change_requests.compute_impact`).
+Queued rows are published, withdrawn and swept by the one queueing mechanism (`ROWS`,
+governance/queueing.py); what is the impacts' own: one pending row per subject, the
+inputs hash.
 Why: docs/decisions.md, "Impact simulations and escalation on workers (issue 13)".
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance import audit
 from governance.permissions import Actor
+from governance.queueing import QueuedRows
 from models.base import utcnow
 from models.identity import User
 from models.impacts import PENDING_STATES, ImpactResult
 
 MAX_ATTEMPTS = 3  # deliveries that claimed a row without finishing it: then it fails
-STRANDED_AFTER = timedelta(seconds=60)
+# Published, withdrawn and swept as every queued work (governance/queueing.py).
+ROWS = QueuedRows(ImpactResult, PENDING_STATES, "impact")
 
 
 def _subject(subject_type: str, subject_id: int):
@@ -49,7 +53,7 @@ def queue(
 ) -> tuple[ImpactResult, bool]:
     """(a queued computation of the subject's impact, whether it is new): the one
     already pending, if any (two asks while one is queued compute once). Flushes; the
-    caller commits, then publishes the task (`published`)."""
+    caller commits, then publishes the task (app/tasks/queueing.py)."""
     found = pending(session, subject_type, subject_id)
     if found is not None:
         return found, False
@@ -64,41 +68,6 @@ def queue(
     session.add(row)
     session.flush()
     return row, True
-
-
-def published(session: Session, row_id: int) -> None:
-    """Its task is on the broker (a fast worker may have finished, or matched and
-    deleted, the row already: a statement, not a loaded row)."""
-    session.execute(
-        update(ImpactResult)
-        .where(ImpactResult.id == row_id, ImpactResult.published_at.is_(None))
-        .values(published_at=utcnow())
-    )
-
-
-def withdraw(session: Session, row_id: int) -> None:
-    """The broker refused the task: the queued, unpublished row goes (nothing computed)."""
-    session.execute(
-        delete(ImpactResult).where(
-            ImpactResult.id == row_id,
-            ImpactResult.state == "queued",
-            ImpactResult.published_at.is_(None),
-        )
-    )
-
-
-def stranded(session: Session, *, everything_pending: bool = False) -> list[int]:
-    """Rows whose task may be lost: queued and never published for a minute (the web
-    process died between commit and publish); every pending row if `everything_pending`
-    (a starting worker on a broker that does not redeliver)."""
-    stmt = select(ImpactResult.id).where(ImpactResult.state.in_(PENDING_STATES))
-    if not everything_pending:
-        stmt = stmt.where(
-            ImpactResult.state == "queued",
-            ImpactResult.published_at.is_(None),
-            ImpactResult.created_at < utcnow() - STRANDED_AFTER,
-        )
-    return list(session.scalars(stmt.order_by(ImpactResult.id)))
 
 
 def _locked(session: Session, row_id: int) -> ImpactResult | None:

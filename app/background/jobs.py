@@ -4,9 +4,10 @@
     execute(sessions, job_id, actor_id=..., worker=...)    # the worker (app/tasks/background.py)
     status(job) / find(session, actor, job_id)             # what a client polls
 
-The pattern of payout run jobs (app/jobs.py), for any kind: the job row is committed
-before its task is published; a publish the broker refuses withdraws the row (503,
-nothing written), a web process dying in between leaves it to the sweep. The work is
+Queued, published, swept and retried by the one mechanism of all background work
+(app/tasks/queueing.py; the rows' bookkeeping `ROWS`, governance/queueing.py): the job
+row is committed before its task is published; a publish the broker refuses withdraws
+the row (503, nothing written), a web process dying in between leaves it to the sweep. The work is
 ONE transaction in which the job also becomes `done`; a task delivered twice finds the
 job done or failed and does nothing, or waits on the job's lock while the other
 delivery works. The requester is the actor: the worker reads the user again and the
@@ -16,22 +17,21 @@ kind checks their permissions as the request did.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.exceptions import ServiceUnavailable
 
 from app.background.kind import Outcome
 from app.background.registry import KINDS
-from app.database import begin_writing, database, unit_of_work
-from app.tasks import BrokerUnavailable, publish
-from governance import audit
+from app.database import unit_of_work
+from app.tasks import queueing
+from app.tasks.queueing import take_write_lock
 from governance.errors import Conflict, GovernanceError, NotAllowed, NotFound
 from governance.paging import page
 from governance.permissions import Actor, has_permission
+from governance.queueing import QueuedRows, TryLater
 from models import User
 from models.base import utcnow
 from models.jobs import ACTIVE_STATES, Job
@@ -51,13 +51,8 @@ UNAVAILABLE = (
     "Try again later."
 )
 MAX_ATTEMPTS = 3  # deliveries that may claim a job before it is failed
-STRANDED_AFTER = timedelta(seconds=60)  # queued, never published: published again
 LOCK_NAMESPACE = 8014  # pg_advisory_xact_lock(namespace, job id); payout runs use 8013
-
-
-class TryLater(Exception):
-    """The job cannot be worked on now (its lock is held, the database is unreachable):
-    the task is retried later; nothing was written."""
+ROWS = QueuedRows(Job, ACTIVE_STATES, "job", OBJECT_TYPE)
 
 
 # --------------------------------------------------------------------------- queuing
@@ -81,52 +76,12 @@ def queue(
         )
         session.add(job)
         session.flush()
-    sessions = database().sessionmaker
-    try:
-        publish(RUN, job.id, actor_id=job.requested_by_id)
-    except BrokerUnavailable:
-        withdraw(sessions, job.id)
-        raise ServiceUnavailable(UNAVAILABLE) from None
-    mark_published(sessions, job.id)
+    queueing.publish_or_503(ROWS, RUN, job.id, job.requested_by_id, unavailable=UNAVAILABLE)
     return job
 
 
-def mark_published(sessions: sessionmaker, job_id: int) -> None:
-    """The broker took the job's task (best effort: the sweep publishes it otherwise)."""
-    try:
-        with sessions() as session:
-            session.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.published_at.is_(None))
-                .values(published_at=utcnow())
-            )
-            session.commit()
-    except OperationalError:
-        log.warning("job %s: published, but not recorded as such", job_id)
-
-
-def withdraw(sessions: sessionmaker, job_id: int) -> None:
-    """Delete a queued job whose task the broker refused."""
-    with sessions() as session:
-        session.execute(
-            delete(Job).where(Job.id == job_id, Job.state == "queued", Job.published_at.is_(None))
-        )
-        session.commit()
-
-
-def stranded(sessions: sessionmaker, *, everything_active: bool = False) -> list[int]:
-    """Jobs to publish again: queued a while and never published; with
-    `everything_active`, every queued or running one (a worker starting on a broker that
-    does not redeliver: nothing else can be working on them)."""
-    stmt = select(Job.id).where(Job.state.in_(ACTIVE_STATES))
-    if not everything_active:
-        stmt = stmt.where(
-            Job.state == "queued",
-            Job.published_at.is_(None),
-            Job.created_at < utcnow() - STRANDED_AFTER,
-        )
-    with sessions() as session:
-        return list(session.scalars(stmt.order_by(Job.id)))
+# The queue's bookkeeping (governance/queueing.py), under the names callers know.
+mark_published, withdraw, stranded = ROWS.mark_published, ROWS.withdraw, ROWS.stranded
 
 
 # --------------------------------------------------------------------------- executing
@@ -143,12 +98,12 @@ def execute(
     if claimed is not None:
         return claimed
     with sessions() as session:
-        _begin_writing(session)
+        take_write_lock(session)
         try:
             job = _lock(session, job_id)
             if job is None:  # another delivery finished it meanwhile
                 session.rollback()
-                return _state(sessions, job_id)
+                return ROWS.state(sessions, job_id)
             kind = KINDS[job.kind]
             if actor_id != job.requested_by_id:
                 raise NotAllowed("The task does not match its job.")
@@ -185,11 +140,11 @@ def _finish(job: Job, outcome: Outcome) -> None:
 def _finish_apart(sessions: sessionmaker, job_id: int, outcome: Outcome) -> str:
     """Mark the job done in a transaction of its own (its work was rolled back)."""
     with sessions() as session:
-        _begin_writing(session)
+        take_write_lock(session)
         job = _lock(session, job_id)
         if job is None:
             session.rollback()
-            return _state(sessions, job_id)
+            return ROWS.state(sessions, job_id)
         _finish(job, outcome)
         session.commit()
         return "done"
@@ -197,42 +152,25 @@ def _finish_apart(sessions: sessionmaker, job_id: int, outcome: Outcome) -> str:
 
 def _claim(sessions: sessionmaker, job_id: int, worker: str | None) -> str | None:
     """queued|running -> running (attempts + 1), committed: None; else the state found."""
-    try:
-        with sessions() as session:
-            _begin_writing(session)
-            job = session.get(Job, job_id)
-            if job is None or job.state not in ACTIVE_STATES:
-                return job.state if job is not None else "missing"
-            if job.attempts >= MAX_ATTEMPTS:
-                _mark_failed(session, job, LOST.format(n=job.attempts), ())
-                session.commit()
-                return "failed"
-            job.state, job.attempts, job.worker = "running", job.attempts + 1, worker
-            job.started_at = job.started_at or utcnow()
-            session.commit()
-            return None
-    except OperationalError as exc:  # SQLite's write lock taken, or the database gone
-        raise TryLater(str(exc.orig or exc)) from exc
 
+    def lost(session: Session, job: Job) -> None:
+        _mark_failed(session, job, LOST.format(n=job.attempts), ())
 
-def _begin_writing(session: Session) -> None:
-    try:
-        begin_writing(session)
-    except Conflict as busy:
-        raise TryLater(busy.message) from None
+    return queueing.claim(
+        sessions,
+        ROWS,
+        job_id,
+        worker,
+        working="running",
+        max_attempts=MAX_ATTEMPTS,
+        lose=lost,
+        taken=lambda job: None,
+    )
 
 
 def _lock(session: Session, job_id: int) -> Job | None:
     """Take the job's lock for the work's transaction and read the job again under it."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:ns, :id)"), {"ns": LOCK_NAMESPACE, "id": job_id}
-        )
-    else:  # SQLite: the write lock (one writer), taken now
-        session.execute(update(Job).where(Job.id == job_id).values(worker=Job.worker))
-    again = select(Job).where(Job.id == job_id).execution_options(populate_existing=True)
-    job = session.scalars(again).one_or_none()
-    return job if job is not None and job.state == "running" else None
+    return queueing.lock_row(session, ROWS, job_id, LOCK_NAMESPACE, "running")
 
 
 def _actor(session: Session, user_id: int | None) -> Actor:
@@ -245,12 +183,6 @@ def _actor(session: Session, user_id: int | None) -> Actor:
     return user
 
 
-def _state(sessions: sessionmaker, job_id: int) -> str:
-    with sessions() as session:
-        job = session.get(Job, job_id)
-        return job.state if job is not None else "missing"
-
-
 def _rejected(sessions: sessionmaker, job_id: int) -> str:
     with sessions() as session:
         job = session.get(Job, job_id)
@@ -259,39 +191,24 @@ def _rejected(sessions: sessionmaker, job_id: int) -> str:
 
 def _fail(sessions: sessionmaker, job_id: int, message: str, problems: tuple[Problem, ...]) -> None:
     """Mark the job failed in a transaction of its own (if it is still active)."""
-    with sessions() as session:
-        _begin_writing(session)
-        job = session.get(Job, job_id)
-        if job is None or job.state not in ACTIVE_STATES:
-            return
-        _mark_failed(session, job, message, problems)
-        session.commit()
+    queueing.fail_row(
+        sessions, ROWS, job_id, lambda session, job: _mark_failed(session, job, message, problems)
+    )
 
 
 def fail(sessions: sessionmaker, job_id: int, message: str = UNEXPECTED) -> None:
     """Give up on a job (its task's retries are spent): failed and audited."""
-    try:
-        _fail(sessions, job_id, message, ())
-    except TryLater:
-        log.error("job %s: could not be marked failed (database busy)", job_id)
+    queueing.give_up(
+        sessions, ROWS, job_id, lambda session, job: _mark_failed(session, job, message, ())
+    )
 
 
 def _mark_failed(
     session: Session, job: Job, message: str, problems: tuple[Problem, ...] | list[Problem]
 ) -> None:
-    job.state, job.message = "failed", message
-    job.problems = [p.as_dict() for p in problems]
-    job.input, job.finished_at = None, utcnow()
+    job.input = None
     actor = session.get(User, job.requested_by_id) if job.requested_by_id else None
-    audit.record(
-        session,
-        actor,
-        f"{OBJECT_TYPE}.failed",
-        OBJECT_TYPE,
-        job.label,
-        payload={"kind": job.kind, "message": message, "problems": job.problems},
-    )
-    session.flush()
+    ROWS.mark_failed(session, job, message, problems, actor, kind=job.kind)
 
 
 # --------------------------------------------------------------------------- reading

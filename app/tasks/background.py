@@ -3,8 +3,9 @@
     accord.background.run(job_id, actor_id)   # queued by app.background.jobs.queue
     accord.background.sweep()                 # beat, every minute, and when a worker starts
 
-A job whose lock is held or whose database is unreachable is retried every RETRY_DELAY
-seconds, MAX_RETRIES times, then failed visibly. A task delivered twice is harmless.
+Retried and swept by the one queueing mechanism (app/tasks/queueing.py): a job whose
+lock is held or whose database is unreachable is retried every RETRY_DELAY seconds,
+MAX_RETRIES times, then failed visibly. A task delivered twice is harmless.
 """
 
 from __future__ import annotations
@@ -16,52 +17,45 @@ from celery.signals import worker_ready
 
 from app.background import jobs
 from app.database import database
-from app.tasks import publish, redelivers
+from app.tasks import queueing, redelivers
 
 log = logging.getLogger(__name__)
 
 RUN = jobs.RUN
 SWEEP = "accord.background.sweep"
-RETRY_DELAY = 15
-MAX_RETRIES = 40
 
 
 def register(celery: Celery) -> None:
     """Define the tasks on `celery` (one Celery app per Flask app: not shared)."""
 
-    @celery.task(name=RUN, bind=True, max_retries=MAX_RETRIES, shared=False)
+    @celery.task(name=RUN, bind=True, max_retries=queueing.MAX_RETRIES, shared=False)
     def run(self, job_id: int, actor_id: int | None = None) -> str:
         """Do job `job_id`'s work; its outcome is written to the job row."""
         sessions = database().sessionmaker
         worker = self.request.hostname or "eager"
-        try:
-            state = jobs.execute(sessions, job_id, actor_id=actor_id, worker=worker)
-        except jobs.TryLater as busy:
-            if self.request.retries >= self.max_retries:
-                log.error("job %s: given up after %s retries", job_id, MAX_RETRIES)
-                jobs.fail(sessions, job_id)
-                return "failed"
-            log.info("job %s: retried in %ss (%s)", job_id, RETRY_DELAY, busy)
-            raise self.retry(countdown=RETRY_DELAY) from None
+        state = queueing.retrying(
+            self,
+            jobs.ROWS,
+            job_id,
+            lambda: jobs.execute(sessions, job_id, actor_id=actor_id, worker=worker),
+            lambda: jobs.fail(sessions, job_id),
+        )
         log.info("job %s: %s", job_id, state)
         return state
 
     @celery.task(name=SWEEP, shared=False)
     def sweep(everything_active: bool = False) -> list[int]:
-        """Publish again the jobs whose task may be lost (see `jobs.stranded`)."""
-        sessions = database().sessionmaker
-        found = jobs.stranded(sessions, everything_active=everything_active)
-        for job_id in found:
-            with sessions() as session:
-                job = session.get(jobs.Job, job_id)
-                if job is None:  # withdrawn meanwhile
-                    continue
-                actor_id = job.requested_by_id
-            publish(RUN, job_id, actor_id=actor_id)
-            jobs.mark_published(sessions, job_id)
-        if found:
-            log.warning("published again: jobs %s", found)
-        return found
+        """Publish again the jobs whose task may be lost (see `jobs.stranded`), as their
+        requester (the task checks it)."""
+        return queueing.sweep(
+            jobs.ROWS, RUN, everything_active=everything_active, actor_of=_requester
+        )
+
+
+def _requester(job_id: int) -> int | None:
+    with database().sessionmaker() as session:
+        job = session.get(jobs.Job, job_id)
+        return job.requested_by_id if job is not None else None
 
 
 @worker_ready.connect

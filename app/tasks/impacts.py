@@ -5,12 +5,14 @@
     accord.impacts.compute(row_id, actor_id)  # the task: claim, simulate, store or match
     accord.impacts.sweep()                    # publish stranded rows (beat, worker start)
 
-Order of writes as for payout runs (app/tasks/payout_runs.py): the queued row is
-committed, then its task published. A submission whose publish fails stays submitted
-(it is the committee's request, not the impact's): its row is published by the sweep
-within a minute or two. An explicit "compute again" whose publish fails is withdrawn
-and answers 503. The task is idempotent (governance/impact_results.py): a duplicate
-delivery finds its row done, and a result equal to a stored one is not stored twice.
+Queued, published, swept and retried by the one mechanism of all background work
+(app/tasks/queueing.py): the queued row is committed, then its task published. A
+submission whose publish fails stays submitted (it is the committee's request, not the
+impact's): its row is published by the sweep within a minute or two. An explicit
+"compute again" whose publish fails is withdrawn and answers 503. The task is
+idempotent (governance/impact_results.py): a duplicate delivery finds its row done, and
+a result equal to a stored one is not stored twice. The database busy or away: the task
+is retried, then the row failed.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import ServiceUnavailable
 
 from app.database import db_session, unit_of_work
-from app.tasks import BrokerUnavailable, publish, redelivers
+from app.tasks import queueing, redelivers
 from governance import impact_results
 from governance.errors import Conflict
 from governance.plans import change_requests
@@ -35,8 +37,7 @@ log = logging.getLogger(__name__)
 
 COMPUTE = "accord.impacts.compute"
 SWEEP = "accord.impacts.sweep"
-RETRY_DELAY = 15
-MAX_RETRIES = 40
+GIVEN_UP = "given up: the database stayed busy or unreachable"
 # subject_type -> the domain function computing (inputs, impact) of one subject.
 COMPUTERS = {change_requests.SUBJECT: change_requests.compute_impact}
 
@@ -44,16 +45,9 @@ COMPUTERS = {change_requests.SUBJECT: change_requests.compute_impact}
 def publish_queued(row_id: int, actor_id: int | None, *, withdraw: bool = False) -> bool:
     """Publish a committed queued row's task; False when the broker refused it (then the
     row is withdrawn if `withdraw`, else left for the sweep)."""
-    try:
-        publish(COMPUTE, row_id, actor_id=actor_id)
-    except BrokerUnavailable:
-        with unit_of_work() as session:
-            if withdraw:
-                impact_results.withdraw(session, row_id)
-        return False
-    with unit_of_work() as session:
-        impact_results.published(session, row_id)
-    return True
+    return queueing.publish_queued(
+        impact_results.ROWS, COMPUTE, row_id, actor_id, withdraw=withdraw
+    )
 
 
 def submitted(version: Any, actor: Any) -> None:
@@ -111,24 +105,34 @@ def compute(row_id: int) -> str:
 def register(celery: Celery) -> None:
     """Define the tasks on `celery` (one Celery app per Flask app: not shared)."""
 
-    @celery.task(name=COMPUTE, bind=True, max_retries=MAX_RETRIES, shared=False)
+    @celery.task(name=COMPUTE, bind=True, max_retries=queueing.MAX_RETRIES, shared=False)
     def compute_task(self, row_id: int, actor_id: int | None = None) -> str:
-        """Compute impact row `row_id` (asked by `actor_id`, who its audit record names)."""
-        try:
-            outcome = compute(row_id)
-        except (Conflict, OperationalError):  # the database is busy or away: later
-            raise self.retry(countdown=RETRY_DELAY) from None
+        """Compute impact row `row_id` (asked by `actor_id`, who its audit record names);
+        the database busy or away: retried, then the row failed."""
+        outcome = queueing.retrying(
+            self,
+            impact_results.ROWS,
+            row_id,
+            lambda: compute(row_id),
+            lambda: _give_up(row_id),
+            busy=(Conflict, OperationalError),
+        )
         log.info("impact %s: %s", row_id, outcome)
         return outcome
 
     @celery.task(name=SWEEP, shared=False)
     def sweep(everything_pending: bool = False) -> list[int]:
-        """Publish again the rows whose task may be lost (`impact_results.stranded`)."""
+        """Publish again the rows whose task may be lost (`ROWS.stranded`)."""
+        return queueing.sweep(impact_results.ROWS, COMPUTE, everything_active=everything_pending)
+
+
+def _give_up(row_id: int) -> None:
+    """The task's retries are spent (the database stayed busy): the row failed, visibly."""
+    try:
         with unit_of_work() as session:
-            found = impact_results.stranded(session, everything_pending=everything_pending)
-        for row_id in found:
-            publish_queued(row_id, None)
-        return found
+            impact_results.fail(session, row_id, GIVEN_UP)
+    except (Conflict, OperationalError):
+        log.error("impact %s: could not be marked failed (database busy)", row_id)
 
 
 @worker_ready.connect

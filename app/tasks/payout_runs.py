@@ -4,14 +4,14 @@
     accord.payout_runs.build(job_id, actor_id) # the planner: app.fanout.plan_job
     accord.jobs.sweep()                        # publish stranded jobs again (beat, start)
 
-Order of writes: the job row is committed first (its period is then held: one queued or
-building job per period), then the task is published. If the broker refuses it, the job
-is deleted again and the request answers 503: nothing written. If the web process dies
-in between, the job stays queued without `published_at` and the sweep publishes it (every
-minute under beat, and when a worker starts). A task delivered twice is harmless
-(app/jobs.py). A run fans out (app/fanout.py): `build` plans it and queues one
-`batch` task per participant batch; the batch finishing last queues `finalize`, which
-writes the run in one transaction (PAYOUT_RUN_FANOUT off: `build` builds it alone).
+Queued, published, swept and retried by the one mechanism (app/tasks/queueing.py): the
+job row is committed first (its period is then held: one queued or building job per
+period), then the task is published; a refused publish deletes the job again (503,
+nothing written); a job left unpublished is published again by the sweep. A task
+delivered twice is harmless (app/jobs.py). A run fans out (app/fanout.py): `build`
+plans it and queues one `batch` task per participant batch; the batch finishing last
+queues `finalize`, which writes the run in one transaction (PAYOUT_RUN_FANOUT off:
+`build` builds it alone).
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ from celery import Celery, Task
 from celery.signals import worker_ready
 from flask import current_app
 from sqlalchemy.orm import sessionmaker
-from werkzeug.exceptions import ServiceUnavailable
 
 from app import fanout, jobs
 from app.database import database, unit_of_work
-from app.tasks import BrokerUnavailable, publish, redelivers
+from app.tasks import publish, queueing, redelivers
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +35,6 @@ BUILD = "accord.payout_runs.build"
 BATCH = "accord.payout_runs.batch"
 FINALIZE = "accord.payout_runs.finalize"
 SWEEP = "accord.jobs.sweep"
-# A job whose lock is held or whose database is unreachable: retried this often, then
-# failed visibly.
-RETRY_DELAY = 15
-MAX_RETRIES = 40
 
 
 def queue_run(actor: Any, period: str, *, early: bool = False) -> jobs.PayoutRunJob:
@@ -47,23 +42,21 @@ def queue_run(actor: Any, period: str, *, early: bool = False) -> jobs.PayoutRun
     Refusals as `jobs.create_job`; 503 when the broker is unavailable (job withdrawn)."""
     with unit_of_work() as session:
         job = jobs.create_job(session, actor, period, early=early)
-    sessions = database().sessionmaker
-    try:
-        publish(BUILD, job.id, actor_id=job.started_by_id)
-    except BrokerUnavailable:
-        jobs.withdraw(sessions, job.id)
-        raise ServiceUnavailable(
-            "The task queue is unavailable: the run was not queued and nothing was written. "
-            "Try again later."
-        ) from None
-    jobs.mark_published(sessions, job.id)
+    queueing.publish_or_503(
+        jobs.ROWS,
+        BUILD,
+        job.id,
+        job.started_by_id,
+        unavailable="The task queue is unavailable: the run was not queued and nothing was "
+        "written. Try again later.",
+    )
     return job
 
 
 def register(celery: Celery) -> None:
     """Define the tasks on `celery` (one Celery app per Flask app: not shared)."""
 
-    @celery.task(name=BUILD, bind=True, max_retries=MAX_RETRIES, shared=False)
+    @celery.task(name=BUILD, bind=True, max_retries=queueing.MAX_RETRIES, shared=False)
     def build(self, job_id: int, actor_id: int | None = None) -> str:
         """Build job `job_id`'s run: fanned out (plan, then a task per batch) unless
         PAYOUT_RUN_FANOUT is off; its outcome is written to the job row."""
@@ -89,7 +82,7 @@ def register(celery: Celery) -> None:
         log.info("payout run job %s: %s", job_id, state)
         return state
 
-    @celery.task(name=BATCH, bind=True, max_retries=MAX_RETRIES, shared=False)
+    @celery.task(name=BATCH, bind=True, max_retries=queueing.MAX_RETRIES, shared=False)
     def batch(self, job_id: int, number: int) -> str:
         """Evaluate and stage one batch; the last one to finish queues the finalizer."""
         sessions = database().sessionmaker
@@ -104,7 +97,7 @@ def register(celery: Celery) -> None:
             publish(FINALIZE, job_id)
         return outcome
 
-    @celery.task(name=FINALIZE, bind=True, max_retries=MAX_RETRIES, shared=False)
+    @celery.task(name=FINALIZE, bind=True, max_retries=queueing.MAX_RETRIES, shared=False)
     def finalize(self, job_id: int) -> str:
         """Write the run from the staged batches in one transaction."""
         sessions = database().sessionmaker
@@ -115,31 +108,12 @@ def register(celery: Celery) -> None:
     @celery.task(name=SWEEP, shared=False)
     def sweep(everything_active: bool = False) -> list[int]:
         """Publish again the jobs whose task may be lost (see `jobs.stranded`)."""
-        sessions = database().sessionmaker
-        found = jobs.stranded(sessions, everything_active=everything_active)
-        for job_id in found:
-            publish(BUILD, job_id)
-            jobs.mark_published(sessions, job_id)
-        if found:
-            log.warning("published again: payout run jobs %s", found)
-        return found
+        return queueing.sweep(jobs.ROWS, BUILD, everything_active=everything_active)
 
 
 def _retrying(task: Task, sessions: sessionmaker, job_id: int, work: Callable[[], str]) -> str:
-    """`work()`'s outcome; on TryLater (a lock or the database not to be had now) the task
-    is retried in RETRY_DELAY seconds, and once its retries are spent the job is failed
-    ("failed")."""
-    try:
-        return work()
-    except jobs.TryLater as busy:
-        if task.request.retries >= task.max_retries:
-            log.error(
-                "payout run job %s: %s given up after %s retries", job_id, task.name, MAX_RETRIES
-            )
-            jobs.fail_job(sessions, job_id)
-            return "failed"
-        log.info("payout run job %s: %s retried in %ss (%s)", job_id, task.name, RETRY_DELAY, busy)
-        raise task.retry(countdown=RETRY_DELAY) from None
+    """`queueing.retrying`, giving up by failing the job."""
+    return queueing.retrying(task, jobs.ROWS, job_id, work, lambda: jobs.fail_job(sessions, job_id))
 
 
 def _queue_batches(job_id: int, numbers: list[int]) -> None:

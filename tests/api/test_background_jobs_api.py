@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.background import jobs
+from governance.queueing import STRANDED_AFTER
 from models import AuditRecord, Deal, Job, Participant
 from tests.api.test_imports import FIXTURES
 from tests.support.statements import demo_runs
@@ -327,7 +328,7 @@ def test_the_sweep_publishes_a_job_stranded_before_its_publish(app, db, make_use
     admin = make_user("comp_admin")
     params = {"format": "csv"}
     old = Job(kind="statement_export", requested_by_id=admin.id, parameters=params,
-              created_at=utcnow() - jobs.STRANDED_AFTER * 2)  # fmt: skip
+              created_at=utcnow() - STRANDED_AFTER * 2)  # fmt: skip
     new = Job(kind="statement_export", requested_by_id=admin.id, parameters=params)
     db.add_all([old, new])
     db.commit()
