@@ -52,10 +52,13 @@ def test_a_period_not_begun_is_refused_unless_early(client, db, people):
         assert "2099-Q1 has not begun" in envelope["message"]
         [problem] = envelope["errors"]
         assert (problem["path"], problem["message"]) == ("period", "2099-Q1 starts on 2099-01-01")
-    early = client.post(
+    queued = client.post(
         "/api/v1/payout-runs", json={"period": "2099-Q1", "early": True}, headers=headers
     )
-    assert early.status_code == 201, early.get_json()
+    assert queued.status_code == 202, queued.get_json()  # a job (run by the eager task)
+    job = client.get(queued.headers["Location"], headers=headers).get_json()
+    assert job["state"] == "done", job
+    early = client.get(job["run_url"], headers=headers)
     assert early.get_json()["state"] == "draft"
     actions = db.scalars(select(AuditRecord.action)).all()
     assert "payout_run.started_early" in actions

@@ -58,15 +58,15 @@ from governance.payouts import runs as payout_runs
 def start(body):
     """Run a period (a draft of it is re-run in place): 202 with its job, or with
     `"wait": true` 201 with the finished run. A period that has not begun is refused
-    (422) unless `"early": true` (audited; built in the request). 503 when the task
+    (422) unless `"early": true` (audited when the run starts). 503 when the task
     queue is unavailable: nothing is queued nor written."""
-    if body["wait"] or body["early"]:
+    if body["wait"]:
         with unit_of_work() as session:
             run = payout_runs.start_run(session, current_user, body["period"], early=body["early"])
         response = jsonify(RunSchema().dump(run))
         response.status_code = 201
         return response
-    job = queue_run(current_user, body["period"])
+    job = queue_run(current_user, body["period"], early=body["early"])
     location = url_for("payouts.get_job", job_id=job.id)
     return _job_status(job.id), 202, {"Location": location}
 

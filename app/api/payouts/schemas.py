@@ -27,7 +27,7 @@ class StartRunSchema(ma.Schema):
         load_default=False,
         metadata={
             "description": "true: run a period that has not begun (testing a close early; "
-            "payouts.run, audited); built in the request like wait: true"
+            "payouts.run, audited); queued like any run unless wait: true"
         },
     )
 
