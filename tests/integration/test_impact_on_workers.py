@@ -119,17 +119,23 @@ def test_computing_again_matches_unchanged_inputs_and_stores_changed_ones(
     assert body["impact"]["total"] != old.result["total"]
 
 
-def test_the_task_is_idempotent(app, db, people):
+def _submitted_for_the_worker(db, people):
+    """A draft at 8% submitted today, its impact left to the worker (committed)."""
     version = lifecycle.create_draft(db, people["author"], plan_text("0.08"))
     lifecycle.submit(
         db,
         people["author"],
         "ae-plan",
         version.number,
-        effective_from=None or utcnow().date(),
+        effective_from=utcnow().date(),
         impact_on_worker=True,
     )
     db.commit()
+    return version
+
+
+def test_the_task_is_idempotent(app, db, people):
+    _submitted_for_the_worker(db, people)
     [row] = _rows(db)
     assert row.state == "queued" and row.published_at is None
     with app.app_context():
@@ -142,16 +148,7 @@ def test_the_task_is_idempotent(app, db, people):
 
 
 def test_no_vote_before_the_committee_can_see_the_impact(app, client, db, people, tokens):
-    version = lifecycle.create_draft(db, people["author"], plan_text("0.08"))
-    lifecycle.submit(
-        db,
-        people["author"],
-        "ae-plan",
-        version.number,
-        effective_from=utcnow().date(),
-        impact_on_worker=True,
-    )
-    db.commit()
+    version = _submitted_for_the_worker(db, people)
     content_hash = voted_hash(db, version)
     body = client.get(f"{BASE}/impact", headers=tokens["finance"]).get_json()
     assert body["impact_state"] == "queued" and body["impact"]["participants"] == []
