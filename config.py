@@ -145,6 +145,9 @@ class Config:
     # Deals per participant batch of a fanned-out run (None: payouts.batches' default,
     # about 20,000): smaller batches spread a run over more workers.
     PAYOUT_DEALS_PER_BATCH: int | None = None
+    # `POST /api/v1/payout-runs {"wait": true}` waits this long for the queued run's
+    # worker, then answers 202 with the job (below gunicorn's 120 s worker timeout).
+    RUN_WAIT_SECONDS = 100
 
     @classmethod
     def finalize(cls) -> dict:
@@ -171,30 +174,18 @@ class Config:
         values["BROKER_URL"] = (
             env.get("ACCORD_BROKER_URL") or values["BROKER_URL"] or _default_broker_url()
         )
-        timeout = env.get("ACCORD_BROKER_VISIBILITY_TIMEOUT", "").strip()
-        if timeout:
-            if not timeout.isdigit() or int(timeout) < 1:
-                raise RuntimeError(
-                    f"ACCORD_BROKER_VISIBILITY_TIMEOUT={timeout!r}: expected seconds, 1 or more"
-                )
-            values["BROKER_VISIBILITY_TIMEOUT"] = int(timeout)
         fanout = env.get("ACCORD_PAYOUT_RUN_FANOUT", "").strip()
         if fanout:
             values["PAYOUT_RUN_FANOUT"] = fanout not in ("0", "false", "no")
-        per_batch = env.get("ACCORD_PAYOUT_DEALS_PER_BATCH", "").strip()
-        if per_batch:
-            if not per_batch.isdigit() or int(per_batch) < 1:
-                raise RuntimeError(
-                    f"ACCORD_PAYOUT_DEALS_PER_BATCH={per_batch!r}: expected deals, 1 or more"
-                )
-            values["PAYOUT_DEALS_PER_BATCH"] = int(per_batch)
-        async_bytes = env.get("ACCORD_IMPORT_ASYNC_BYTES", "").strip()
-        if async_bytes:
-            if not async_bytes.isdigit():
-                raise RuntimeError(
-                    f"ACCORD_IMPORT_ASYNC_BYTES={async_bytes!r}: expected bytes, 0 or more"
-                )
-            values["IMPORT_ASYNC_BYTES"] = int(async_bytes)
+        for key, unit, least in (
+            ("BROKER_VISIBILITY_TIMEOUT", "seconds", 1),
+            ("PAYOUT_DEALS_PER_BATCH", "deals", 1),
+            ("IMPORT_ASYNC_BYTES", "bytes", 0),
+            ("RUN_WAIT_SECONDS", "seconds", 0),
+        ):
+            number = _whole_number(env, f"ACCORD_{key}", unit, least)
+            if number is not None:
+                values[key] = number
 
         hour = env.get(ESCALATION_HOUR_ENV, "").strip()
         if hour:
@@ -215,6 +206,17 @@ class Config:
         # own copy so one app's schemas never leak into another's openapi.json.
         values["API_SPEC_OPTIONS"] = copy.deepcopy(values["API_SPEC_OPTIONS"])
         return values
+
+
+def _whole_number(env, name: str, unit: str, least: int) -> int | None:
+    """The whole number `name` is set to (None when unset); a clear error when it is not
+    one of at least `least`."""
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < least:
+        raise RuntimeError(f"{name}={text!r}: expected {unit}, {least} or more")
+    return int(text)
 
 
 class DevelopmentConfig(Config):

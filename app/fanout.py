@@ -323,8 +323,14 @@ def _discard_staging(sessions: sessionmaker, job_id: int) -> None:
 
 
 def _fail_and_discard(
-    sessions: sessionmaker, job_id: int, message: str, problems, actor_id: int | None
+    sessions: sessionmaker,
+    job_id: int,
+    message: str,
+    problems,
+    actor_id: int | None,
+    *,
+    refusal: str | None = None,
 ) -> None:
     """`record_failure`, then the job's staged batches discarded (the steps' `fail`)."""
-    record_failure(sessions, job_id, message, problems, actor_id)
+    record_failure(sessions, job_id, message, problems, actor_id, refusal=refusal)
     _discard_staging(sessions, job_id)

@@ -32,7 +32,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.job_progress import ProgressFiles
 from app.tasks import queueing
 from app.tasks.queueing import take_write_lock
-from governance.errors import Conflict, GovernanceError, NotFound, RunRejected
+from governance.errors import (
+    Conflict,
+    DocumentRejected,
+    GovernanceError,
+    Invalid,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    RunRejected,
+    StaleEdit,
+)
 from governance.paging import page
 from governance.payouts.runs import Progress, check_begun, start_run
 from governance.permissions import require
@@ -56,6 +66,21 @@ MAX_ATTEMPTS = 3  # deliveries that may claim a job before it is failed
 # At most one progress write per this many seconds: a write per batch of 250
 # statements is cheap, but a fast run should not double its commits for it.
 PROGRESS_EVERY = 1.0
+WAIT_EVERY = 0.1  # seconds between two reads of a job that a request waits for
+# The refusals a build raises, by name (`payout_run_jobs.refusal`): `refusal_of`.
+REFUSALS: dict[str, type[GovernanceError]] = {
+    kind.__name__: kind
+    for kind in (
+        Conflict,
+        DocumentRejected,
+        Invalid,
+        InvalidTransition,
+        NotAllowed,
+        NotFound,
+        RunRejected,
+        StaleEdit,
+    )
+}
 LOCK_NAMESPACE = 8013  # pg_advisory_xact_lock(namespace, job id); background jobs use 8014
 ROWS = QueuedRows(PayoutRunJob, ACTIVE_STATES, "payout run job", OBJECT_TYPE)
 
@@ -246,7 +271,7 @@ def _build(
         return "failed"
 
 
-# record_failure's signature: (sessions, job_id, message, problems, actor_id).
+# record_failure's signature: (sessions, job_id, message, problems, actor_id, *, refusal).
 Fail = Callable[..., None]
 
 
@@ -293,7 +318,8 @@ def job_step(
             raise TryLater(str(exc.orig or exc)) from exc
         step.failed = True  # a task that raised is acknowledged: fail the job, visibly
         if isinstance(exc, GovernanceError):
-            fail(sessions, job_id, exc.message, exc.problems, step.actor_id)
+            refusal = type(exc).__name__
+            fail(sessions, job_id, exc.message, exc.problems, step.actor_id, refusal=refusal)
         else:
             log.exception("payout run job %s, %s failed", job_id, what)
             fail(sessions, job_id, UNEXPECTED, (), step.actor_id)
@@ -305,12 +331,16 @@ def record_failure(
     message: str,
     problems: tuple[Problem, ...] | list[Problem],
     actor_id: int | None,
+    *,
+    refusal: str | None = None,
 ) -> None:
-    """Mark the job failed with `message` and `problems`, audited as `actor_id`'s, in a
-    transaction of its own (if it is still active). TryLater when the database is busy."""
+    """Mark the job failed with `message` and `problems` (and the `refusal`'s kind, when
+    a refusal failed it), audited as `actor_id`'s, in a transaction of its own (if it is
+    still active). TryLater when the database is busy."""
 
     def mark(session: Session, job: PayoutRunJob) -> None:
         actor = session.get(User, actor_id) if actor_id is not None else None
+        job.refusal = refusal
         _mark_failed(session, job, message, problems, actor)
 
     queueing.fail_row(sessions, ROWS, job_id, mark)
@@ -345,6 +375,32 @@ def job_status(sessions: sessionmaker, job_id: int) -> dict[str, Any]:
         if job is None:
             raise NotFound(f"No payout run job {job_id}.")
         return status(session, job)
+
+
+def wait_for(sessions: sessionmaker, job_id: int, *, seconds: float) -> PayoutRunJob | None:
+    """The job once it is done or failed (detached), polled for at most `seconds`; None
+    when it is still queued or building then (the caller answers with the job)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with sessions() as session:
+            job = session.get(PayoutRunJob, job_id)
+            if job is None:
+                raise NotFound(f"No payout run job {job_id}.")
+            if job.state not in ACTIVE_STATES:
+                session.expunge(job)
+                return job
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(WAIT_EVERY)
+
+
+def refusal_of(job: PayoutRunJob) -> GovernanceError | None:
+    """The refusal that failed `job`, as the build raised it (same kind, message and
+    problems: the same HTTP status), or None when it did not fail on one."""
+    kind = REFUSALS.get(job.refusal or "")
+    if kind is None or job.state != "failed":
+        return None
+    return kind(job.message or "", [Problem(**problem) for problem in job.problems or ()])
 
 
 def job_statuses(

@@ -65,6 +65,8 @@ class PayoutRunJob(Base):
     # Why it failed: the refusal's message and its located problems [{path, message}].
     message: Mapped[str | None] = mapped_column(Text)
     problems: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    # The kind of refusal that failed it (`Conflict`, ...; app/jobs.py `refusal_of`).
+    refusal: Mapped[str | None] = mapped_column(String(32))
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]

@@ -1,12 +1,12 @@
-"""`/api/v1/payout-runs` with `"wait": true` (built in the request): start a run, read it
-and its lines; refusals in the envelope. The default, a job built in the background, is
-tested in test_payout_run_jobs_api.py."""
+"""`/api/v1/payout-runs` with `"wait": true` (the request waits for the queued job): start
+a run, read it and its lines; refusals in the envelope with the status of their kind. The
+default, a job to poll, is tested in test_payout_run_jobs_api.py."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from models import PayoutRun
+from models import PayoutRun, PayoutRunJob
 from tests.integration.payout_support import setup_org
 
 RUNS = "/api/v1/payout-runs"
@@ -69,3 +69,30 @@ def test_refusals_use_the_error_envelope_and_write_nothing(client, db, make_user
     closed = client.post(RUNS, json={"period": "2026-Q3", "wait": True}, headers=admin)
     assert closed.status_code == 409 and "approved" in closed.json["message"]
     assert client.get(f"{RUNS}/999999", headers=admin).status_code == 404
+
+
+def test_waiting_answers_a_refused_build_with_its_kind_and_a_slow_one_with_the_job(
+    app, client, db, make_user, token_for
+):
+    _org(db)
+    admin = token_for(make_user("comp_admin"))
+    run_id = client.post(RUNS, json={"period": "2026-Q3", "wait": True}, headers=admin).json["id"]
+    db.get(PayoutRun, run_id).state = "approved"
+    db.commit()
+    refused = client.post(RUNS, json={"period": "2026-Q3", "wait": True}, headers=admin)
+    assert refused.status_code == 409, refused.json  # the worker's Conflict, as raised
+    failed = db.scalars(select(PayoutRunJob).order_by(PayoutRunJob.id.desc())).first()
+    assert (failed.state, failed.refusal) == ("failed", "Conflict")
+    assert refused.json["message"] == failed.message
+
+    celery = app.extensions["accord.celery"]
+    celery.conf.task_always_eager = False
+    celery.conf.broker_url = "memory://"  # accepted, never worked on here
+    app.config["RUN_WAIT_SECONDS"] = 0.3
+    try:
+        slow = client.post(RUNS, json={"period": "2026-Q4", "wait": True}, headers=admin)
+    finally:
+        celery.conf.task_always_eager = True
+    assert slow.status_code == 202, slow.json  # still queued: poll the job
+    assert slow.json["state"] == "queued" and slow.json["period"] == "2026-Q4"
+    assert slow.headers["Location"].endswith(f"/jobs/{slow.json['id']}")

@@ -11,14 +11,15 @@
 Reading needs `statements.read_all`. `POST {"period"}` queues a job (app/jobs.py, built
 by a Celery worker: app/tasks/payout_runs.py) and answers 202 with it (Location: the
 job) once the period is valid and no job of it is queued or building (503 when the
-broker is down); `"wait": true` builds the run in the request: 201 with the run.
+broker is down); `"wait": true` waits for that job (RUN_WAIT_SECONDS): 201 with the run,
+or the refusal that failed it, or 202 with the job still building.
 """
 
 from __future__ import annotations
 
 from functools import partial
 
-from flask import jsonify, url_for
+from flask import current_app, jsonify, url_for
 from flask_login import current_user
 
 from app import jobs
@@ -38,7 +39,7 @@ from app.api.payouts.schemas import (
     StartRunSchema,
 )
 from app.auth.decorators import permission_required
-from app.database import database, db_session, unit_of_work
+from app.database import database, db_session
 from app.errors import ErrorSchema
 from app.tasks.payout_runs import queue_run
 from governance.payouts import build_diff
@@ -56,18 +57,24 @@ from governance.payouts import runs as payout_runs
 @blp.alt_response(422, schema=ErrorSchema)
 @blp.alt_response(503, schema=ErrorSchema, description="the task queue is unavailable")
 def start(body):
-    """Run a period (a draft of it is re-run in place): 202 with its job, or with
-    `"wait": true` 201 with the finished run. A period that has not begun is refused
-    (422) unless `"early": true` (audited when the run starts). 503 when the task
-    queue is unavailable: nothing is queued nor written."""
-    if body["wait"]:
-        with unit_of_work() as session:
-            run = payout_runs.start_run(session, current_user, body["period"], early=body["early"])
-        response = jsonify(RunSchema().dump(run))
-        response.status_code = 201
-        return response
+    """Run a period (a draft of it is re-run in place): 202 with its job. With
+    `"wait": true` the request waits for the job (up to RUN_WAIT_SECONDS): 201 with the
+    finished run, the refusal that failed it (its status), or 202 when it is still
+    building or failed unexpectedly (the job says why). A period that has not begun is
+    refused (422) unless `"early": true` (audited when the run starts). 503 when the
+    task queue is unavailable: nothing is queued nor written."""
     job = queue_run(current_user, body["period"], early=body["early"])
     location = url_for("payouts.get_job", job_id=job.id)
+    if body["wait"]:
+        sessions = database().sessionmaker
+        seconds = current_app.config["RUN_WAIT_SECONDS"]
+        finished = jobs.wait_for(sessions, job.id, seconds=seconds)
+        if finished is not None and finished.state == "done":
+            run = payout_runs.get_run(db_session(), finished.run_id)
+            return jsonify(RunSchema().dump(run)), 201
+        refusal = jobs.refusal_of(finished) if finished is not None else None
+        if refusal is not None:
+            raise refusal
     return _job_status(job.id), 202, {"Location": location}
 
 

@@ -19,15 +19,16 @@ class StartRunSchema(ma.Schema):
     wait = ma.fields.Boolean(
         load_default=False,
         metadata={
-            "description": "true: build in the request and answer 201 with the finished run "
-            "(or the refusal); false (default): answer 202 with a job to poll"
+            "description": "true: wait for the queued run (up to ACCORD_RUN_WAIT_SECONDS) and "
+            "answer 201 with the finished run, or the refusal, or 202 with the job still "
+            "building; false (default): answer 202 with a job to poll"
         },
     )
     early = ma.fields.Boolean(
         load_default=False,
         metadata={
             "description": "true: run a period that has not begun (testing a close early; "
-            "payouts.run, audited); queued like any run unless wait: true"
+            "payouts.run, audited); queued like any run"
         },
     )
 
