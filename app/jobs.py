@@ -32,17 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.job_progress import ProgressFiles
 from app.tasks import queueing
 from app.tasks.queueing import take_write_lock
-from governance.errors import (
-    Conflict,
-    DocumentRejected,
-    GovernanceError,
-    Invalid,
-    InvalidTransition,
-    NotAllowed,
-    NotFound,
-    RunRejected,
-    StaleEdit,
-)
+from governance.errors import Conflict, GovernanceError, NotFound, RunRejected, kind_named
 from governance.paging import page
 from governance.payouts.runs import Progress, check_begun, start_run
 from governance.permissions import require
@@ -67,20 +57,6 @@ MAX_ATTEMPTS = 3  # deliveries that may claim a job before it is failed
 # statements is cheap, but a fast run should not double its commits for it.
 PROGRESS_EVERY = 1.0
 WAIT_EVERY = 0.1  # seconds between two reads of a job that a request waits for
-# The refusals a build raises, by name (`payout_run_jobs.refusal`): `refusal_of`.
-REFUSALS: dict[str, type[GovernanceError]] = {
-    kind.__name__: kind
-    for kind in (
-        Conflict,
-        DocumentRejected,
-        Invalid,
-        InvalidTransition,
-        NotAllowed,
-        NotFound,
-        RunRejected,
-        StaleEdit,
-    )
-}
 LOCK_NAMESPACE = 8013  # pg_advisory_xact_lock(namespace, job id); background jobs use 8014
 ROWS = QueuedRows(PayoutRunJob, ACTIVE_STATES, "payout run job", OBJECT_TYPE)
 
@@ -397,7 +373,7 @@ def wait_for(sessions: sessionmaker, job_id: int, *, seconds: float) -> PayoutRu
 def refusal_of(job: PayoutRunJob) -> GovernanceError | None:
     """The refusal that failed `job`, as the build raised it (same kind, message and
     problems: the same HTTP status), or None when it did not fail on one."""
-    kind = REFUSALS.get(job.refusal or "")
+    kind = kind_named(job.refusal) if job.refusal else None
     if kind is None or job.state != "failed":
         return None
     return kind(job.message or "", [Problem(**problem) for problem in job.problems or ()])

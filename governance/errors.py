@@ -47,3 +47,15 @@ class DocumentRejected(Invalid):
 
 class RunRejected(GovernanceError):
     """The period cannot be run: not a period, invalid data, or the engine's problems."""
+
+
+def kind_named(name: str) -> type[GovernanceError] | None:
+    """The refusal class called `name` (a failed job records the kind of its refusal, to
+    raise it again where a caller waits for the job), or None."""
+    pending: list[type[GovernanceError]] = [GovernanceError]
+    while pending:
+        kind = pending.pop()
+        if kind.__name__ == name:
+            return kind
+        pending.extend(kind.__subclasses__())
+    return None
