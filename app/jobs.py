@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import select, update
@@ -36,7 +35,7 @@ from governance.errors import Conflict, GovernanceError, NotFound, RunRejected, 
 from governance.paging import page
 from governance.payouts.runs import Progress, check_begun, start_run
 from governance.permissions import require
-from governance.queueing import QueuedRows, TryLater
+from governance.queueing import QueuedRows, TryLater  # noqa: F401 (callers import it from here)
 from models import PayoutRun, PayoutRunJob, User
 from models.base import utcnow
 from models.payout_jobs import ACTIVE_STATES
@@ -251,17 +250,6 @@ def _build(
 Fail = Callable[..., None]
 
 
-@dataclass
-class JobStep:
-    """What `job_step` needs to know of the step it guards: who the job's failure is
-    audited as (set it once the job is read, if not known before); `failed` once it
-    failed the job."""
-
-    actor_id: int | None = None
-    failed: bool = False
-
-
-@contextmanager
 def job_step(
     sessions: sessionmaker,
     job_id: int,
@@ -270,35 +258,18 @@ def job_step(
     *,
     actor_id: int | None = None,
     fail: Fail | None = None,
-) -> Iterator[JobStep]:
-    """The one failure policy of a job's steps (build, plan, batch, finalize).
+) -> AbstractContextManager[queueing.Step]:
+    """The one failure policy (`queueing.failing`) for a job's steps (build, plan, batch,
+    finalize): a database busy -> TryLater; a refusal -> the job failed with its message,
+    problems and refusal kind; anything else -> logged, failed with UNEXPECTED. `fail`
+    (default `record_failure`) records it; the code after the `with` block runs."""
+    record = fail or record_failure
 
-    A database busy or gone (OperationalError) is TryLater: the task retries, nothing
-    written. A refusal (GovernanceError) fails the job with its message and problems;
-    any other exception is logged and fails the job with UNEXPECTED. Either way
-    `session` (the step's open transaction, if any) is rolled back first, `fail`
-    (default `record_failure`) records it, and the exception is swallowed: the code
-    after the `with` block runs, which returns the step's failed outcome.
-    """
-    step = JobStep(actor_id)
-    fail = fail or record_failure
-    try:
-        yield step
-    except Exception as exc:
-        if session is not None:
-            session.rollback()
-        if isinstance(exc, TryLater):
-            raise
-        if isinstance(exc, OperationalError):
-            log.warning("payout run job %s, %s: database busy or gone: %s", job_id, what, exc)
-            raise TryLater(str(exc.orig or exc)) from exc
-        step.failed = True  # a task that raised is acknowledged: fail the job, visibly
-        if isinstance(exc, GovernanceError):
-            refusal = type(exc).__name__
-            fail(sessions, job_id, exc.message, exc.problems, step.actor_id, refusal=refusal)
-        else:
-            log.exception("payout run job %s, %s failed", job_id, what)
-            fail(sessions, job_id, UNEXPECTED, (), step.actor_id)
+    def failed(step: queueing.Step, failure: queueing.Failure) -> None:
+        message = failure.message or UNEXPECTED
+        record(sessions, job_id, message, failure.problems, step.actor_id, refusal=failure.refusal)
+
+    return queueing.failing(ROWS, job_id, what, failed, session, actor_id=actor_id)
 
 
 def record_failure(

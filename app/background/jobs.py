@@ -20,7 +20,6 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.background.kind import Outcome
@@ -28,14 +27,14 @@ from app.background.registry import KINDS
 from app.database import unit_of_work
 from app.tasks import queueing
 from app.tasks.queueing import take_write_lock
-from governance.errors import Conflict, GovernanceError, NotAllowed, NotFound
+from governance.errors import Conflict, NotAllowed, NotFound
 from governance.paging import page
 from governance.permissions import Actor, has_permission
-from governance.queueing import QueuedRows, TryLater
+from governance.queueing import QueuedRows
 from models import User
 from models.base import utcnow
 from models.jobs import ACTIVE_STATES, Job
-from rules.problems import Problem, ProblemsError
+from rules.problems import Problem
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +98,12 @@ def execute(
         return claimed
     with sessions() as session:
         take_write_lock(session)
-        try:
+
+        def failed(step: queueing.Step, failure: queueing.Failure) -> None:
+            message = failure.message or (_rejected(sessions, job_id) if failure.refused else None)
+            _fail(sessions, job_id, message or UNEXPECTED, failure.problems)
+
+        with queueing.failing(ROWS, job_id, "work", failed, session):
             job = _lock(session, job_id)
             if job is None:  # another delivery finished it meanwhile
                 session.rollback()
@@ -115,18 +119,6 @@ def execute(
             _finish(job, outcome)
             session.commit()
             return "done"
-        except OperationalError as exc:
-            session.rollback()
-            log.warning("job %s: database busy or gone: %s", job_id, exc)
-            raise TryLater(str(exc.orig or exc)) from exc
-        except (GovernanceError, ProblemsError) as exc:
-            session.rollback()
-            message = getattr(exc, "message", None) or _rejected(sessions, job_id)
-            _fail(sessions, job_id, message, exc.problems)
-        except Exception:
-            session.rollback()
-            log.exception("job %s failed", job_id)
-            _fail(sessions, job_id, UNEXPECTED, ())
         return "failed"
 
 

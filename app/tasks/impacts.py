@@ -31,7 +31,6 @@ from governance import impact_results
 from governance.errors import Conflict
 from governance.plans import change_requests
 from governance.plans.tally import change_request_of
-from models.engine import is_contention
 
 log = logging.getLogger(__name__)
 
@@ -79,27 +78,36 @@ def queue_again(actor: Any, request_id: int) -> int:
 
 
 def compute(row_id: int) -> str:
-    """Claim, simulate (read only), then store or match: the task's body."""
-    with unit_of_work() as session:
+    """Claim, simulate (read only), then store or match: the task's body. The database
+    busy or away is TryLater (retried); a refusal or a bug fails the row visibly, never
+    loops (the one failure policy, `queueing.failing`)."""
+    with _step(row_id, "claim", busy=(Conflict,)) as step, unit_of_work() as session:
         row = impact_results.claim(session, row_id)
         subject = None if row is None else (row.subject_type, row.subject_id)
-    if subject is None:
-        return "skipped"
+    if step.failed or subject is None:
+        return "failed" if step.failed else "skipped"
     session = db_session()
-    try:
+    with _step(row_id, "simulation of {} {}".format(*subject), session) as step:
         inputs, result = COMPUTERS[subject[0]](session, subject[1])
-    except Exception as exc:  # a bug or bad stored data: fail visibly, never loop
-        session.rollback()
-        if is_contention(exc) or isinstance(exc, OperationalError):
-            raise Conflict("the database is busy or unreachable") from exc  # retried
-        log.exception("impact %s of %s %s failed", row_id, *subject)
-        with unit_of_work() as session:
-            impact_results.fail(session, row_id, f"unexpected error: {type(exc).__name__}")
+        session.rollback()  # the simulation only read
+    if step.failed:
         return "failed"
-    session.rollback()  # the simulation only read
-    with unit_of_work() as session:
+    with _step(row_id, "store", busy=(Conflict,)), unit_of_work() as session:
         kept = impact_results.finish(session, row_id, inputs, result)
         return "skipped" if kept is None else ("done" if kept.id == row_id else "matched")
+    return "failed"
+
+
+def _step(row_id: int, what: str, session: Any = None, *, busy: tuple = ()):
+    """`queueing.failing` for a step of the task; `busy`: Conflict for the steps that
+    write (`unit_of_work`'s write lock not had in time is retried, not a refusal)."""
+
+    def failed(_step: queueing.Step, failure: queueing.Failure) -> None:
+        message = failure.message or f"unexpected error: {type(failure.error).__name__}"
+        with unit_of_work() as writing:
+            impact_results.fail(writing, row_id, message)
+
+    return queueing.failing(impact_results.ROWS, row_id, what, failed, session, busy_too=busy)
 
 
 def register(celery: Celery) -> None:
@@ -115,7 +123,6 @@ def register(celery: Celery) -> None:
             row_id,
             lambda: compute(row_id),
             lambda: _give_up(row_id),
-            busy=(Conflict, OperationalError),
         )
         log.info("impact %s: %s", row_id, outcome)
         return outcome

@@ -5,6 +5,7 @@
     sweep(ROWS, TASK, everything_active=...)                       # the sweep task's body
     retrying(task, ROWS, row_id, work, give_up)                    # a task's retries
     claim(...) / lock_row(...) / fail_row(...)                     # a worker's side
+    with failing(ROWS, row_id, what, fail, session) as step: ...   # the failure policy
 
 Used by payout run jobs (app/tasks/payout_runs.py), background jobs
 (app/tasks/background.py) and impact simulations (app/tasks/impacts.py); each keeps
@@ -22,7 +23,9 @@ governance/queueing.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from celery import Task
@@ -33,9 +36,11 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from app.database import begin_writing, database
 from app.tasks import BrokerUnavailable, publish
-from governance.errors import Conflict
+from governance.errors import Conflict, GovernanceError
 from governance.queueing import QueuedRows, TryLater
 from models.base import utcnow
+from models.engine import is_contention
+from rules.problems import Problem, ProblemsError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -210,3 +215,83 @@ def give_up(sessions: sessionmaker, rows: QueuedRows, row_id: int, mark: Callabl
         fail_row(sessions, rows, row_id, mark)
     except TryLater:
         log.error("%s %s: could not be marked failed (database busy)", rows.label, row_id)
+
+
+# --------------------------------------------------------------------------- failing
+
+
+@dataclass(frozen=True)
+class Failure:
+    """How a step failed (`error`): `refused` (a refusal: GovernanceError or ProblemsError,
+    with its `message`, None when it has none, and located `problems`; `refusal` is a
+    GovernanceError's kind, for `errors.kind_named`) or not (a bug: logged, no message)."""
+
+    refused: bool
+    error: BaseException
+    message: str | None = None
+    problems: tuple[Problem, ...] = ()
+    refusal: str | None = None
+
+
+@dataclass
+class Step:
+    """A step `failing` guards: who its row's failure is audited as (set it once the row
+    is read, if not known before); `failed` once the policy failed the row."""
+
+    actor_id: int | None = None
+    failed: bool = False
+
+
+# fail(step, failure): record the row's failure, in a transaction of its own.
+FailRow = Callable[[Step, Failure], None]
+
+
+def busy(error: BaseException, also: tuple[type[Exception], ...] = ()) -> bool:
+    """A database busy or gone (OperationalError, lock contention, `also`): worth trying
+    again."""
+    return isinstance(error, (OperationalError, *also)) or is_contention(error)
+
+
+@contextmanager
+def failing(
+    rows: QueuedRows,
+    row_id: int,
+    what: str,
+    fail: FailRow,
+    session: Session | None = None,
+    *,
+    actor_id: int | None = None,
+    busy_too: tuple[type[Exception], ...] = (),
+) -> Iterator[Step]:
+    """The one failure policy of a queued row's work (payout run steps, background jobs,
+    impact simulations).
+
+    `session` (the step's open transaction, if any) is rolled back first. TryLater, or a
+    database busy or gone, is TryLater: the task retries (`retrying`), nothing written.
+    (`busy_too`: more exceptions that mean so, e.g. `unit_of_work`'s Conflict for a write
+    lock not had in time.) A refusal fails the row with its message and problems; any
+    other exception is logged and fails the row as unexpected. Failing is the caller's
+    `fail(step, failure)` (its table, its message for the unexpected); the exception is
+    then swallowed, so the code after the `with` block runs: it returns the step's failed
+    outcome (`step.failed`).
+    """
+    step = Step(actor_id)
+    try:
+        yield step
+    except Exception as exc:
+        if session is not None:
+            session.rollback()
+        if isinstance(exc, TryLater):
+            raise
+        if busy(exc, busy_too):
+            log.warning("%s %s, %s: database busy or gone: %s", rows.label, row_id, what, exc)
+            orig = getattr(exc, "orig", None)
+            raise TryLater(str(orig or exc)) from exc
+        step.failed = True  # a task that raised is acknowledged: fail the row, visibly
+        if isinstance(exc, (GovernanceError, ProblemsError)):
+            kind = type(exc).__name__ if isinstance(exc, GovernanceError) else None
+            message = getattr(exc, "message", None) or None
+            fail(step, Failure(True, exc, message, tuple(exc.problems), kind))
+        else:
+            log.exception("%s %s, %s failed", rows.label, row_id, what)
+            fail(step, Failure(False, exc))
