@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from governance.engine_input import database_data
 from governance.exceptions.fields import Target
+from governance.exceptions.scope import scoped_data
 from rules.evaluate import payables_from
 from rules.model import Data
 from rules.period import Period
@@ -104,8 +105,12 @@ def _sums(rows: list[dict[str, Any]]) -> tuple[Decimal, Decimal]:
     return sum(deltas, ZERO), sum((abs(d) for d in deltas), ZERO)
 
 
-def estimate(session: Session, target: Target, approved: list[dict]) -> dict[str, Any]:
-    """Before/after payables per participant, in the request's period and later ones."""
+def estimate(
+    session: Session, target: Target, approved: list[dict], *, whole: bool = False
+) -> dict[str, Any]:
+    """Before/after payables per participant, in the request's period and later ones:
+    of the affected participants (`scope.scoped_data`), or over the whole data (`whole`,
+    the estimate as it was; tests compare the two)."""
     zero = str(ZERO)
     result: dict[str, Any] = {
         "plan": target.plan_key,
@@ -124,12 +129,15 @@ def estimate(session: Session, target: Target, approved: list[dict]) -> dict[str
         "moved": zero,
     }
     try:
-        # Read and validate the data once (most of the cost on a large database), with the
-        # request; the "before" side is the same data without it. All of it: later
-        # periods' deals and events decide what a waiver releases or recovers there.
-        with_it = database_data(
-            session, exceptions=[*approved, engine_shape(target, PROVISIONAL_ID)]
-        )
+        # Read and validate the data once, with the request; the "before" side is the
+        # same data without it. Scoped: the affected participants' slices (all their
+        # periods: later deals and events decide what a waiver releases or recovers).
+        exceptions = [*approved, engine_shape(target, PROVISIONAL_ID)]
+        if whole:
+            with_it = database_data(session, exceptions=exceptions)
+        else:
+            with_it, people = scoped_data(session, target, exceptions)
+            result["scope"] = {"participants": sorted(people)}
         without = replace(
             with_it, exceptions=tuple(x for x in with_it.exceptions if x.id != PROVISIONAL_ID)
         )
