@@ -131,6 +131,9 @@ class Config:
     # An import body of this many bytes or more is queued as a background job (202)
     # instead of being imported in the request (`ACCORD_IMPORT_ASYNC_BYTES`).
     IMPORT_ASYNC_BYTES = 1024 * 1024
+    # A statement export's file is deleted this many days after its job finished (the
+    # download then answers 410) by beat's hourly task (`ACCORD_EXPORT_KEEP_DAYS`).
+    EXPORT_KEEP_DAYS = 7
 
     # Celery (app/tasks/): the broker, and how long a delivered task may run unacknowledged
     # before Redis hands it to another worker (longer than the longest payout run).
@@ -182,6 +185,7 @@ class Config:
             ("PAYOUT_DEALS_PER_BATCH", "deals", 1),
             ("IMPORT_ASYNC_BYTES", "bytes", 0),
             ("RUN_WAIT_SECONDS", "seconds", 0),
+            ("EXPORT_KEEP_DAYS", "days", 0),
         ):
             number = _whole_number(env, f"ACCORD_{key}", unit, least)
             if number is not None:

@@ -49,6 +49,11 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
     worker: Mapped[str | None] = mapped_column(String(255))  # the Celery worker's name
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # An import's records read and checked of all it holds, while it runs (migration 0023).
+    progress_done: Mapped[int | None]
+    progress_total: Mapped[int | None]
+    # When the expiry task deleted the export's file (the download then answers 410).
+    output_expired_at: Mapped[datetime | None]
 
     @property
     def label(self) -> str:

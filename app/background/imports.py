@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.background.kind import Kind, Outcome
+from app.background.progress import Progress
 from governance.imports.mapping import Mapping, load_mapping
 from governance.imports.service import import_batch
 from governance.imports.sources import Batch, read_source
@@ -86,7 +87,14 @@ def run(session: Session, actor: Actor, job: Job) -> Outcome:
     require(actor, "data.import", "Importing data")
     params = job.parameters
     batch = read_batch(params, job.input or b"")
-    report = import_batch(session, batch, actor=actor, correction=params["correction"])
+    progress = Progress(session, job.id, sum(len(r) for r in batch.sections.values()))
+    try:
+        report = import_batch(
+            session, batch, actor=actor, correction=params["correction"], progress=progress
+        )
+    finally:
+        progress.drop()
+    job.progress_done = job.progress_total = progress.total
     dry_run = params["dry_run"]
     return Outcome(result=report.as_dict() | {"dry_run": dry_run}, keep=not dry_run)
 

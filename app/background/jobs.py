@@ -17,11 +17,13 @@ kind checks their permissions as the request did.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
+from app.background import progress
 from app.background.kind import Outcome
 from app.background.registry import KINDS
 from app.database import unit_of_work
@@ -240,9 +242,44 @@ def output_of(session: Session, actor: Actor, job_id: int) -> Job:
             f"Job {job_id} is {job.state}: its file is ready once it is done.",
             [Problem("state", f"{job.state}, needs done")],
         )
+    if job.output_expired_at is not None:
+        raise FileExpired(f"Job {job_id}'s file was deleted after its keeping time.")
     if job.output is None:
         raise NotFound(f"Job {job_id} has no file to download.")
     return job
+
+
+class FileExpired(Exception):
+    """A finished job's file was deleted by `expire_files` (the download answers 410)."""
+
+
+def expire_files(
+    sessions: sessionmaker, *, keep_days: int, now: datetime | None = None
+) -> list[int]:
+    """Delete the files of jobs finished more than `keep_days` ago (their rows stay, with
+    `output_expired_at`); the jobs' ids. TryLater when the database is busy."""
+    now = now or utcnow()
+    done_before = now - timedelta(days=keep_days)
+    with sessions() as session:
+        take_write_lock(session)
+        ids = list(
+            session.scalars(
+                select(Job.id).where(
+                    Job.state == "done",
+                    Job.output_name.is_not(None),
+                    Job.output_expired_at.is_(None),
+                    Job.finished_at < done_before,
+                )
+            )
+        )
+        if ids:
+            session.execute(
+                update(Job).where(Job.id.in_(ids)).values(output=None, output_expired_at=now)
+            )
+        session.commit()
+    if ids:
+        log.info("jobs %s: files deleted (finished over %s days ago)", ids, keep_days)
+    return ids
 
 
 FIELDS = (
@@ -259,11 +296,15 @@ FIELDS = (
     "finished_at",
     "worker",
     "attempts",
+    "output_expired_at",
 )
 
 
 def status(job: Job) -> dict[str, Any]:
-    """What a client polls (never the blobs)."""
+    """What a client polls (never the blobs): with a running import's progress."""
     out = {name: getattr(job, name) for name in FIELDS}
-    out["has_file"] = job.state == "done" and job.output_name is not None
+    out["progress_done"], out["progress_total"] = progress.read(object_session(job), job)
+    out["has_file"] = (
+        job.state == "done" and job.output_name is not None and job.output_expired_at is None
+    )
     return out

@@ -72,6 +72,7 @@ def make_celery(app: Flask) -> Celery:
                 "schedule": 60.0,
             },
             "republish-stranded-impacts": {"task": "accord.impacts.sweep", "schedule": 60.0},
+            "expire-job-files": background.schedule(),
             "escalate-overdue-disputes": disputes.schedule(config["DISPUTE_ESCALATION_HOUR"]),
         },
     )

@@ -2,6 +2,7 @@
 
     accord.background.run(job_id, actor_id)   # queued by app.background.jobs.queue
     accord.background.sweep()                 # beat, every minute, and when a worker starts
+    accord.background.expire()                # beat, hourly: files kept EXPORT_KEEP_DAYS
 
 Retried and swept by the one queueing mechanism (app/tasks/queueing.py): a job whose
 lock is held or whose database is unreachable is retried every RETRY_DELAY seconds,
@@ -14,15 +15,18 @@ import logging
 
 from celery import Celery
 from celery.signals import worker_ready
+from flask import current_app
 
 from app.background import jobs
 from app.database import database
 from app.tasks import queueing, redelivers
+from governance.queueing import TryLater
 
 log = logging.getLogger(__name__)
 
 RUN = jobs.RUN
 SWEEP = "accord.background.sweep"
+EXPIRE = "accord.background.expire"
 
 
 def register(celery: Celery) -> None:
@@ -43,6 +47,18 @@ def register(celery: Celery) -> None:
         log.info("job %s: %s", job_id, state)
         return state
 
+    @celery.task(name=EXPIRE, shared=False)
+    def expire() -> list[int]:
+        """Delete the files of jobs finished over EXPORT_KEEP_DAYS ago (a busy database:
+        the next hour's run does it)."""
+        try:
+            return jobs.expire_files(
+                database().sessionmaker, keep_days=current_app.config["EXPORT_KEEP_DAYS"]
+            )
+        except TryLater as busy:
+            log.warning("job files not expired now (%s): the next run will", busy)
+            return []
+
     @celery.task(name=SWEEP, shared=False)
     def sweep(everything_active: bool = False) -> list[int]:
         """Publish again the jobs whose task may be lost (see `jobs.stranded`), as their
@@ -50,6 +66,11 @@ def register(celery: Celery) -> None:
         return queueing.sweep(
             jobs.ROWS, RUN, everything_active=everything_active, actor_of=_requester
         )
+
+
+def schedule() -> dict:
+    """Beat's entry of the files' expiry: hourly (a file outlives its days by an hour)."""
+    return {"task": EXPIRE, "schedule": 3600.0}
 
 
 def _requester(job_id: int) -> int | None:

@@ -376,3 +376,63 @@ def test_the_list_holds_the_callers_own_jobs_newest_first(
     assert (imports_only["total"], imports_only["per_page"]) == (1, 1)
     assert client.get("/api/v1/jobs?kind=payroll", headers=admin).status_code == 422
     assert client.get("/api/v1/jobs").status_code == 401
+
+
+# ------------------------------------------------------------- progress and files' expiry
+
+
+def test_a_running_imports_progress_is_polled_and_a_done_one_counts_every_record(
+    app, client, db, admin, make_user, monkeypatch, small_threshold
+):
+    from app.background import progress
+
+    monkeypatch.setattr(progress, "EVERY", 0.0)  # a write per call
+    requester = make_user("comp_admin")
+    job = Job(kind="import", state="running", requested_by_id=requester.id, parameters={})
+    db.add(job)
+    db.commit()
+
+    def polled() -> tuple:
+        body = client.get(f"/api/v1/jobs/{job.id}", headers=admin).json
+        return body["state"], body["progress_done"], body["progress_total"]
+
+    with app.app_context():
+        report = progress.Progress(db, job.id, 10)  # what the worker's import calls
+        assert polled() == ("running", 0, 10)
+        report(4)
+        assert polled() == ("running", 4, 10)
+        report(9)
+        assert polled() == ("running", 10, 10)
+        report.drop()
+    answer = client.post(IMPORTS, data=_org(), content_type="application/json", headers=admin)
+    assert answer.status_code == 202, answer.json
+    done = answer.json  # every record read (participants, assignments, quotas, deals...)
+    assert done["state"] == "done" and done["progress_done"] == done["progress_total"] > 0
+
+
+def test_an_exports_file_is_deleted_after_its_keeping_time_then_410(app, client, db, runs, admin):
+    from datetime import timedelta
+
+    from models.base import utcnow
+
+    old, recent = (
+        client.post(EXPORTS, json={"format": "csv"}, headers=admin).json for _ in range(2)
+    )
+    db.get(Job, old["id"]).finished_at = utcnow() - timedelta(days=8)
+    db.get(Job, recent["id"]).finished_at = utcnow() - timedelta(days=6)
+    db.commit()
+    expire = app.extensions["accord.celery"].tasks["accord.background.expire"]
+    with app.app_context():
+        assert expire.apply().get() == [old["id"]]
+        assert expire.apply().get() == []  # once
+    gone = client.get(old["download_url"], headers=admin)
+    assert gone.status_code == 410 and "deleted" in gone.json["message"]
+    polled = client.get(f"/api/v1/jobs/{old['id']}", headers=admin).json
+    assert polled["download_url"] is None and polled["output_expired_at"]
+    assert polled["state"] == "done" and polled["result"]["file"]
+    assert client.get(recent["download_url"], headers=admin).status_code == 200
+    db.expire_all()
+    assert db.get(Job, old["id"]).output is None
+    app.config["EXPORT_KEEP_DAYS"] = 5
+    with app.app_context():
+        assert expire.apply().get() == [recent["id"]]

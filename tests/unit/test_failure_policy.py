@@ -49,16 +49,16 @@ def test_a_step_that_succeeds_fails_nothing():
 def test_a_busy_database_is_retried_and_fails_nothing(error):
     failures: list = []
     session = Session()
-    with pytest.raises(TryLater, match="lock"):
-        with failing(ROWS, 7, "step", lambda *a: failures.append(a), session):
-            raise error
+    policy = failing(ROWS, 7, "step", lambda *a: failures.append(a), session)
+    with pytest.raises(TryLater, match="lock"), policy:
+        raise error
     assert failures == [] and session.rolled_back == 1
 
 
 def test_more_busy_errors_can_be_named_by_the_caller():
-    with pytest.raises(TryLater, match="busy"):
-        with failing(ROWS, 7, "claim", lambda *a: None, busy_too=(Conflict,)):
-            raise Conflict("The database is busy")
+    policy = failing(ROWS, 7, "claim", lambda *a: None, busy_too=(Conflict,))
+    with pytest.raises(TryLater, match="busy"), policy:
+        raise Conflict("The database is busy")
 
 
 def test_a_refusal_fails_the_row_with_its_message_problems_and_kind():

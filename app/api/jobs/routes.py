@@ -15,6 +15,7 @@ from __future__ import annotations
 from flask import Response, jsonify, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
+from werkzeug.exceptions import Gone
 
 from app.api.downloads import EXPORT_DOC
 from app.api.jobs.schemas import (
@@ -79,9 +80,14 @@ def get_job(job_id: int):
 @blp.doc(**EXPORT_DOC)
 @blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema, description="the job is not done yet")
+@blp.alt_response(410, schema=ErrorSchema, description="the file was deleted (kept N days)")
 def download(job_id: int):
-    """The file a finished export job made (CSV or JSON)."""
-    job = jobs.output_of(db_session(), current_user, job_id)
+    """The file a finished export job made (CSV or JSON), kept ACCORD_EXPORT_KEEP_DAYS
+    (default 7) days after the job finished; 410 after."""
+    try:
+        job = jobs.output_of(db_session(), current_user, job_id)
+    except jobs.FileExpired as expired:
+        raise Gone(str(expired)) from None
     return Response(
         job.output,
         mimetype=job.output_type or "application/octet-stream",

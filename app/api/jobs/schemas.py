@@ -34,6 +34,17 @@ class BackgroundJobSchema(ma.Schema):
     finished_at = UtcDateTime(allow_none=True)
     worker = ma.fields.String(allow_none=True, metadata={"description": "the Celery worker"})
     attempts = DatabaseInteger()
+    progress_done = DatabaseInteger(
+        allow_none=True,
+        metadata={"description": "a running import: records read and checked so far"},
+    )
+    progress_total = DatabaseInteger(
+        allow_none=True, metadata={"description": "a running import: records it holds"}
+    )
+    output_expired_at = UtcDateTime(
+        allow_none=True,
+        metadata={"description": "when the file was deleted (ACCORD_EXPORT_KEEP_DAYS)"},
+    )
     download_url = ma.fields.String(
         allow_none=True, metadata={"description": "an export's file, once done"}
     )
