@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,23 +87,14 @@ def child_seed(url: str, data_file: str) -> dict:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from bench.payout_run import plan_text
+    from bench.payout_run import child_import, plan_text
     from governance.accounts import create_user, issue_token
-    from governance.imports.service import import_data
-    from governance.plans import lifecycle
-    from models import Deal, schema
+    from models import Deal
     from models.engine import make_engine
 
-    schema.upgrade(url)
+    child_import(url, data_file)  # schema, bench-plan active, the data
     engine = make_engine(url)
     with Session(engine) as session:
-        version = lifecycle.create_draft(session, None, plan_text())
-        lifecycle.submit(
-            session, None, "bench-plan", version.number, effective_from=date(2026, 1, 1)
-        )
-        lifecycle.approve(session, None, "bench-plan", version.number)
-        lifecycle.activate(session, None, "bench-plan", version.number)
-        import_data(session, json.loads(Path(data_file).read_text()), source="bench")
         tokens = {}
         for name, role in (("author", "comp_admin"), ("desk", "deal_desk")):
             user = create_user(

@@ -14,39 +14,22 @@ from governance.exceptions.fields import read_fields
 from governance.exceptions.impact import estimate, section3_exception
 from governance.imports.service import import_data
 from governance.plans import lifecycle
+from tests.integration.exception_setup import PLAN as ae_plan
 from tests.integration.exception_setup import make_person
 
-PLAN = """\
-policy: team-plan
-title: Team plan
-currency: USD
-period: quarter
-credit:
-  - id: owner
-    to: splits
-    share: 0.9
-  - id: override
-    to: {manager_of: owner}
-    share: 0.1
-rates:
-  - id: new-business
-    when: deal.type == "new"
-    rate: 0.06
-  - id: default
-    rate: 0.02
-gates:
-  - id: margin-floor
-    when: deal.gross_margin < 0.2
-    effect: block
-clawbacks:
-  - id: churn
-    triggers: [cancellation]
-    within_days: 180
-    recover: full
-caps:
-  per_period: 9000
-draw: {id: ramp, amount: 300, recoverable: true, until: 2027-06-30}
-"""
+# exception_setup's ae-plan (6% new business, 2% else, a margin gate, a churn clawback),
+# with manager credit, a per-period cap and a recoverable draw.
+PLAN = (
+    ae_plan.replace("policy: ae-plan", "policy: team-plan")
+    .replace(
+        "    to: splits\n    share: 1\n",
+        "    to: splits\n    share: 0.9\n  - id: override\n    to: {manager_of: owner}\n"
+        "    share: 0.1\n",
+    )
+    .rstrip("\n")
+    + "\ncaps:\n  per_period: 9000\n"
+    + "draw: {id: ramp, amount: 300, recoverable: true, until: 2027-06-30}\n"
+)
 
 TODAY = date(2026, 11, 20)
 
