@@ -12,7 +12,8 @@ no Strict-Transport-Security header, the default elsewhere), `ACCORD_AUDIT_ANCHO
 "Sign-in"), `ACCORD_BROKER_URL` (Celery's broker; default: a SQLite file under
 `instance/`, see docs/deployment.md) and `ACCORD_BROKER_VISIBILITY_TIMEOUT` (seconds),
 `ACCORD_LOG_FORMAT` (`json` or `text`; default json in production) and
-`ACCORD_METRICS_TOKEN` (who may read /metrics: docs/security.md, "Metrics").
+`ACCORD_METRICS_TOKEN` (who may read /metrics: docs/security.md, "Metrics"),
+`ACCORD_EXPORT_KEEP_DAYS` (days an export's file is kept; default 7).
 `load_config()` picks the class; governance receives what it reads.
 """
 
