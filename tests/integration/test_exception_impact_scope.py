@@ -15,6 +15,7 @@ from governance.exceptions.impact import estimate, section3_exception
 from governance.imports.service import import_data
 from governance.plans import lifecycle
 from tests.integration.exception_setup import PLAN as ae_plan
+from tests.integration.exception_setup import _deal as exception_deal
 from tests.integration.exception_setup import make_person
 
 # exception_setup's ae-plan (6% new business, 2% else, a margin gate, a churn clawback),
@@ -35,15 +36,7 @@ TODAY = date(2026, 11, 20)
 
 
 def _deal(deal_id, kind, amount, day, owner, margin="0.42", splits=None):
-    deal = {
-        "id": deal_id,
-        "type": kind,
-        "amount": amount,
-        "currency": "USD",
-        "close_date": day,
-        "owner": owner,
-        "gross_margin": margin,
-    }
+    deal = exception_deal(deal_id, kind, amount, day, owner, margin)
     if splits:
         deal["splits"] = [{"participant": p, "share": s} for p, s in splits]
     return deal
