@@ -1,0 +1,211 @@
+"""Notifications end to end with real parts: events recorded with their change, the
+worker's tasks (run eagerly, as the other task tests do), a real SMTP server (aiosmtpd)
+reading the e-mails and a real HTTP server checking each webhook's HMAC; both databases.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.tasks import EXTENSION
+from app.tasks.notifications import SWEEP
+from config import TestConfig
+from governance.committee import approval_rules
+from governance.notifications import messages, preferences
+from models import AuditRecord
+from models.notifications import DeliveryAttempt, NotificationDelivery, NotificationEvent
+from tests.integration.committee import committee
+from tests.support.receivers import SmtpReceiver, WebhookReceiver
+
+SECRET = "s3cret-for-tests"
+
+
+@pytest.fixture
+def people(make_user):
+    return committee(make_user)
+
+
+@pytest.fixture
+def smtp():
+    with SmtpReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def notifying_app(database_url, connection, smtp):
+    """The app with an SMTP server, retries without waiting, three tries in all."""
+    from app import create_app
+    from app.database import database
+
+    overrides = {
+        "DATABASE_URL": database_url,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": smtp.port,
+        "SMTP_FROM": "accord@example.test",
+        "BASE_URL": "https://accord.example.test",
+        "NOTIFY_RETRY_SECONDS": 0,
+        "NOTIFY_MAX_ATTEMPTS": 3,
+    }
+    flask_app = create_app(TestConfig, overrides)
+    with flask_app.app_context():
+        database().bind_to(connection)
+    yield flask_app
+    with flask_app.app_context():
+        database().engine.dispose()
+
+
+def _sweep(app) -> dict:
+    return app.extensions[EXTENSION].tasks[SWEEP].apply_async().get()
+
+
+def _lenient() -> dict:
+    rules = approval_rules.document_of_default()
+    rules["plan_change"]["min_approvals"] = 4
+    return rules
+
+
+def _webhook(db, people, url: str, fmt: str = "json", kinds=None):
+    admin = people["admin"]
+    hook = preferences.add_webhook(
+        db, admin, name=f"hook-{fmt}-{url[-12:]}", url=url, format=fmt, kinds=kinds, secret=SECRET
+    )
+    db.commit()
+    return hook
+
+
+@pytest.fixture
+def everyone(people, make_user):
+    return {**people, "admin": make_user("admin")}
+
+
+def test_a_proposal_is_announced_once_by_email_and_signed_webhook(
+    notifying_app, db, everyone, smtp
+):
+    people = everyone
+    with WebhookReceiver(SECRET) as hook:
+        _webhook(db, people, hook.url)
+        proposal = approval_rules.propose(db, people["author"], _lenient())
+        # Recorded in the proposal's own transaction, beside its audit record.
+        event = db.scalars(select(NotificationEvent)).one()
+        record = db.get(AuditRecord, event.audit_record_id)
+        assert (event.kind, record.action) == ("vote_requested", "approval_rules.submitted")
+        db.commit()
+
+        swept = _sweep(notifying_app)
+        assert swept["events"] == [event.id]
+
+        voters = ["finance", "sales", "hr", "both"]  # the admin may vote too
+        addressed = sorted(to for _sender, tos in smtp.envelopes for to in tos)
+        expected = sorted(people[p].email for p in [*voters, "admin"])
+        assert addressed == expected  # not the author, not the rep
+        mail = smtp.to(people["finance"].email)[0]
+        assert mail["Subject"] == (
+            f"[Accord] Your vote is requested: Approval rules {proposal.label}"
+        )
+        assert "https://accord.example.test/committee/approval-rules" in mail.get_payload()
+
+        assert len(hook.requests) == 1 and hook.requests[0]["verified"]
+        body = hook.received[0]
+        assert body["kind"] == "vote_requested"
+        assert body["subject"] == {
+            "type": "approval_rules",
+            "id": proposal.label,
+            "title": f"Approval rules {proposal.label}",
+        }
+        assert hook.requests[0]["headers"][messages.EVENT_HEADER] == "vote_requested"
+
+        # A second sweep (and a duplicate task) sends nothing again.
+        assert _sweep(notifying_app) == {"events": [], "deliveries": []}
+        notifying_app.extensions[EXTENSION].tasks["accord.notifications.fan_out"].apply_async(
+            args=[event.id]
+        ).get()
+        assert len(smtp.messages) == 5 and len(hook.requests) == 1
+        db.expire_all()
+        states = db.scalars(select(NotificationDelivery.state)).all()
+        assert sorted(states) == ["sent"] * 6
+
+
+def test_a_decision_tells_the_author_and_voters_not_the_one_who_decided(
+    notifying_app, db, everyone, smtp
+):
+    people = everyone
+    proposal = approval_rules.propose(db, people["author"], _lenient())
+    db.commit()
+    _sweep(notifying_app)
+    smtp.messages.clear()
+    smtp.envelopes.clear()
+    approval_rules.cast_rules_vote(
+        db,
+        people["sales"],
+        proposal.number,
+        decision="reject",
+        content_hash=proposal.content_hash,
+        comment="four is too many",
+    )
+    db.commit()
+    _sweep(notifying_app)
+    [mail] = smtp.messages
+    assert mail["To"] == people["author"].email
+    assert mail["Subject"] == f"[Accord] Decided: Approval rules {proposal.label} is rejected"
+
+
+def test_a_user_who_turned_a_kind_off_gets_no_email_of_it(notifying_app, db, everyone, smtp):
+    people = everyone
+    preferences.set_email_choices(db, people["hr"].id, {"vote_requested": False})
+    db.commit()
+    approval_rules.propose(db, people["author"], _lenient())
+    db.commit()
+    _sweep(notifying_app)
+    assert smtp.to(people["hr"].email) == []
+    assert smtp.to(people["finance"].email) != []
+
+
+def test_a_failing_webhook_is_retried_with_each_try_logged(notifying_app, db, everyone):
+    people = everyone
+    with WebhookReceiver(SECRET, fail_first=2) as hook:
+        _webhook(db, people, hook.url, fmt="slack", kinds=["vote_requested"])
+        approval_rules.propose(db, people["author"], _lenient())
+        db.commit()
+        _sweep(notifying_app)
+        assert len(hook.requests) == 3 and all(r["verified"] for r in hook.requests)
+        assert hook.received[-1]["text"].startswith("Your vote is requested: Approval rules")
+        db.expire_all()
+        delivery = db.scalars(
+            select(NotificationDelivery).where(NotificationDelivery.channel == "webhook")
+        ).one()
+        assert (delivery.state, delivery.attempts) == ("sent", 3)
+        log = db.scalars(
+            select(DeliveryAttempt)
+            .where(DeliveryAttempt.delivery_id == delivery.id)
+            .order_by(DeliveryAttempt.number)
+        ).all()
+        assert [(a.number, a.ok, a.status_code) for a in log] == [
+            (1, False, 500),
+            (2, False, 500),
+            (3, True, 200),
+        ]
+
+
+def test_a_webhook_that_never_answers_fails_after_its_tries(notifying_app, db, everyone):
+    people = everyone
+    with WebhookReceiver(SECRET, fail_first=99) as hook:
+        _webhook(db, people, hook.url, kinds=["vote_requested"])
+        approval_rules.propose(db, people["author"], _lenient())
+        db.commit()
+        _sweep(notifying_app)
+        assert len(hook.requests) == 3  # NOTIFY_MAX_ATTEMPTS
+    db.expire_all()
+    delivery = db.scalars(
+        select(NotificationDelivery).where(NotificationDelivery.channel == "webhook")
+    ).one()
+    assert delivery.state == "failed" and "given up after 3 tries" in delivery.message
+
+
+def test_a_signature_over_other_bytes_or_an_old_timestamp_does_not_verify():
+    body = b'{"kind":"vote_requested"}'
+    signed = messages.signature(SECRET, 1_800_000_000, body)
+    assert messages.verify(SECRET, "1800000000", body, signed, now=1_800_000_010)
+    assert not messages.verify(SECRET, "1800000000", body + b" ", signed, now=1_800_000_010)
+    assert not messages.verify("other", "1800000000", body, signed, now=1_800_000_010)
+    assert not messages.verify(SECRET, "1800000000", body, signed, now=1_800_001_000)
