@@ -74,10 +74,11 @@ def waiting_for(session: Session, ballot: Ballot) -> str:
     tally = ballot.tally(session)
     if tally.approved:
         return f"approved by the votes ({tally.summary()}); waiting for the next step"
+    count = f"{len(tally.approvals)} of {tally.rule.min_approvals} approvals"
     if tally.missing:
-        return f"waiting for {' and '.join(_slot(s) for s in tally.missing)} vote"
+        return f"waiting for {' and '.join(_slot(s) for s in tally.missing)} vote ({count})"
     more = tally.rule.min_approvals - len(tally.approvals)
-    return f"waiting for {more} more approval{'s' if more != 1 else ''} ({tally.summary()})"
+    return f"waiting for {more} more approval{'s' if more != 1 else ''} ({count})"
 
 
 def _ballot_items(session: Session, actor: Actor) -> list[Item]:
