@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance import audit
-from governance.errors import DocumentRejected, NotFound
+from governance.errors import Conflict, DocumentRejected, NotFound
 from governance.permissions import Actor, require
 from models.notifications import EVENT_KINDS, WEBHOOK_FORMATS, NotificationPreference, Webhook
 from rules.problems import Problem
@@ -96,6 +96,8 @@ def add_webhook(
     problems = _webhook_problems(name, url, format, kinds)
     if problems:
         raise DocumentRejected("The webhook is not valid.", problems)
+    if session.scalar(select(Webhook.id).where(Webhook.name == name.strip())) is not None:
+        raise Conflict(f"A webhook named {name.strip()!r} exists already.")
     hook = Webhook(
         name=name.strip(),
         url=url,

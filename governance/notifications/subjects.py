@@ -100,4 +100,6 @@ def label(object_type: str, row: Any) -> str:
 
 def title(object_type: str, row: Any) -> str:
     """ "Plan change ae/3", "Payout run payout-run/2026-Q3#7"..."""
+    if object_type == "dispute":
+        return label(object_type, row)
     return f"{NOUNS.get(object_type, object_type)} {label(object_type, row)}"

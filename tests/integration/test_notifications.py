@@ -209,3 +209,49 @@ def test_a_signature_over_other_bytes_or_an_old_timestamp_does_not_verify():
     assert not messages.verify(SECRET, "1800000000", body + b" ", signed, now=1_800_000_010)
     assert not messages.verify("other", "1800000000", body, signed, now=1_800_000_010)
     assert not messages.verify(SECRET, "1800000000", body, signed, now=1_800_001_000)
+
+
+def test_a_dispute_is_announced_to_reviewers_then_its_answer_and_lateness_to_the_rep(
+    notifying_app, db, make_user, smtp
+):
+    from datetime import date
+
+    from governance.disputes import workflow as disputes
+    from tests.support.disputes import participants, run_with_lines
+
+    _mia, ana, bob = participants(db, "-note")
+    lines = run_with_lines(db, ana, bob)
+    rep = make_user("rep", participant_id=ana)
+    reviewer = make_user("comp_admin")
+    late = disputes.file(db, rep, lines.ana.id, reason="late", today=date(2020, 1, 6))
+    db.commit()
+    _sweep(notifying_app)
+    assert [m["Subject"] for m in smtp.to(reviewer.email)] == [
+        f"[Accord] Dispute filed: Dispute {late.id}"
+    ]
+    assert smtp.to(rep.email) == []  # the rep filed it: no news to them
+
+    disputes.escalate_overdue(db, date(2020, 3, 1))
+    db.commit()
+    _sweep(notifying_app)
+    overdue = f"[Accord] Dispute overdue: Dispute {late.id}"
+    assert overdue in [m["Subject"] for m in smtp.to(rep.email)]
+    assert overdue in [m["Subject"] for m in smtp.to(reviewer.email)]
+
+    disputes.resolve_reject(db, reviewer, late.id, resolution="the deal closed in Q4")
+    db.commit()
+    _sweep(notifying_app)
+    answered = [m for m in smtp.to(rep.email) if "answered" in m["Subject"]]
+    assert [m["Subject"] for m in answered] == [
+        f"[Accord] Dispute answered: Dispute {late.id} (resolved rejected)"
+    ]
+    assert "the deal closed in Q4" in answered[0].get_payload()
+    kinds = db.scalars(select(NotificationEvent.kind).order_by(NotificationEvent.id)).all()
+    assert kinds == ["dispute_filed", "dispute_overdue", "dispute_answered"]
+
+
+def test_beat_sweeps_for_notifications_every_few_seconds():
+    from app import create_app
+
+    schedule = create_app(TestConfig).extensions[EXTENSION].conf.beat_schedule
+    assert schedule["send-notifications"] == {"task": SWEEP, "schedule": 10.0}
