@@ -39,7 +39,7 @@ def inbox_helpers() -> dict:
             return 0
         if "inbox_count" not in g:
             try:
-                found = inbox.items(db_session(), current_user)
+                found = inbox.items(db_session(), current_user, exact=False)
                 g.inbox_count = inbox.counts(found)["actionable"]
             except SQLAlchemyError:  # an error page of a database that failed: no count
                 db_session().rollback()
