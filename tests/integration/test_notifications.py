@@ -255,3 +255,62 @@ def test_beat_sweeps_for_notifications_every_few_seconds():
 
     schedule = create_app(TestConfig).extensions[EXTENSION].conf.beat_schedule
     assert schedule["send-notifications"] == {"task": SWEEP, "schedule": 10.0}
+
+
+def test_a_run_approved_then_locked_is_told_to_its_starter_and_voters(
+    notifying_app, db, make_user, smtp
+):
+    from governance.payouts import close as payout_close
+    from tests.support.payout_close import make_run
+
+    starter = make_user("comp_admin")
+    finance = make_user("committee", functions=["finance"])
+    revops = make_user("committee", functions=["revops"])
+    run = make_run(db, starter, "2031-Q1")
+    db.commit()
+    for voter in (finance, revops):
+        payout_close.cast_run_vote(
+            db,
+            voter,
+            run.id,
+            decision="approve",
+            content_hash=payout_close.run_content_hash(run),
+        )
+    payout_close.lock_run(db, starter, run.id)
+    db.commit()
+    _sweep(notifying_app)
+    title = f"Payout run {run.label}"
+    assert [m["Subject"] for m in smtp.to(starter.email)] == [
+        f"[Accord] Decided: {title} is approved",
+    ]  # the starter locked it: no news to them of that
+    assert sorted(m["Subject"] for m in smtp.to(finance.email)) == [
+        f"[Accord] Decided: {title} is approved",
+        f"[Accord] Locked: {title}",
+    ]
+    assert [m["Subject"] for m in smtp.to(revops.email)] == [f"[Accord] Locked: {title}"]
+
+
+def test_a_delivery_sent_is_never_sent_again_and_one_of_a_lost_worker_is_queued_again(
+    notifying_app, db, everyone, smtp
+):
+    from datetime import timedelta
+
+    from app.tasks.notifications import DELIVER
+    from governance.notifications import outbox
+    from models.base import utcnow
+
+    approval_rules.propose(db, everyone["author"], _lenient())
+    db.commit()
+    _sweep(notifying_app)
+    sent = len(smtp.messages)
+    deliver = notifying_app.extensions[EXTENSION].tasks[DELIVER]
+    first = db.scalars(select(NotificationDelivery).order_by(NotificationDelivery.id)).first()
+    assert deliver.apply_async(args=[first.id]).get() == "sent"  # a duplicate task
+    assert len(smtp.messages) == sent
+
+    # A worker lost mid-send: the row stays "sending" until its lease runs out.
+    first.state, first.started_at = "sending", utcnow() - outbox.LEASE - timedelta(seconds=1)
+    db.commit()
+    assert outbox.release_stale(db) == 1
+    db.commit()
+    assert (first.state, first.published_at) == ("queued", None)
