@@ -41,7 +41,21 @@ DELIVERY_STATES = ("queued", "sending", "sent", "failed")
 WEBHOOK_FORMATS = ("json", "slack")
 
 
-class NotificationEvent(Base):
+class Queued:
+    """The columns of a row queued for a worker (governance/queueing.py `QueuedRows`)."""
+
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[list[Any] | None] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class NotificationEvent(Queued, Base):
     __tablename__ = "notification_events"
     __table_args__ = (
         CheckConstraint(f"kind IN ({sql_list(EVENT_KINDS)})", name="kind_known"),
@@ -58,22 +72,13 @@ class NotificationEvent(Base):
     object_id: Mapped[str] = mapped_column(String(128))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     payload: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
-    state: Mapped[str] = mapped_column(String(16), default="queued")
-    attempts: Mapped[int] = mapped_column(default=0)
-    worker: Mapped[str | None] = mapped_column(String(200))
-    message: Mapped[str | None] = mapped_column(Text)
-    problems: Mapped[list[Any] | None] = mapped_column(Json)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    published_at: Mapped[datetime | None]
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
 
     @property
     def label(self) -> str:
         return f"notification-event/{self.kind}#{self.id}"
 
 
-class NotificationDelivery(Base):
+class NotificationDelivery(Queued, Base):
     __tablename__ = "notification_deliveries"
     __table_args__ = (
         UniqueConstraint("event_id", "channel", "recipient"),
@@ -89,15 +94,6 @@ class NotificationDelivery(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     webhook_id: Mapped[int | None] = mapped_column(ForeignKey("webhooks.id"))
     address: Mapped[str] = mapped_column(String(2000))  # the e-mail address or the URL
-    state: Mapped[str] = mapped_column(String(16), default="queued")
-    attempts: Mapped[int] = mapped_column(default=0)
-    worker: Mapped[str | None] = mapped_column(String(200))
-    message: Mapped[str | None] = mapped_column(Text)
-    problems: Mapped[list[Any] | None] = mapped_column(Json)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    published_at: Mapped[datetime | None]
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
 
     @property
     def label(self) -> str:

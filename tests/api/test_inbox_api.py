@@ -10,7 +10,7 @@ import pytest
 
 from governance.committee import approval_rules
 from governance.disputes import workflow as disputes
-from tests.integration.committee import committee
+from tests.integration.committee import committee, lenient_rules
 from tests.support.disputes import participants, run_with_lines
 from tests.support.sessions import csrf_token, sign_in
 
@@ -21,9 +21,7 @@ def people(make_user):
 
 
 def _proposal(db, people):
-    rules = approval_rules.document_of_default()
-    rules["plan_change"]["min_approvals"] = 4
-    proposal = approval_rules.propose(db, people["author"], rules)
+    proposal = approval_rules.propose(db, people["author"], lenient_rules())
     db.commit()
     return proposal
 

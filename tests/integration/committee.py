@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from governance.committee import approval_rules
 from governance.imports.service import import_data
 from governance.plans import lifecycle
 from governance.plans.impact import completed_periods
@@ -63,6 +64,13 @@ def committee(make_user) -> dict:
         "both": make_user("committee", functions=["finance", "sales"]),
         "rep": make_user("rep"),
     }
+
+
+def lenient_rules() -> dict:
+    """The default approval rules with four approvals for a plan change: a proposal."""
+    rules = approval_rules.document_of_default()
+    rules["plan_change"]["min_approvals"] = 4
+    return rules
 
 
 def last_quarters(count: int = 4):

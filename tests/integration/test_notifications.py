@@ -15,7 +15,7 @@ from governance.committee import approval_rules
 from governance.notifications import messages, preferences
 from models import AuditRecord
 from models.notifications import DeliveryAttempt, NotificationDelivery, NotificationEvent
-from tests.integration.committee import committee
+from tests.integration.committee import committee, lenient_rules
 from tests.support.receivers import SmtpReceiver, WebhookReceiver
 
 SECRET = "s3cret-for-tests"
@@ -59,12 +59,6 @@ def _sweep(app) -> dict:
     return app.extensions[EXTENSION].tasks[SWEEP].apply_async().get()
 
 
-def _lenient() -> dict:
-    rules = approval_rules.document_of_default()
-    rules["plan_change"]["min_approvals"] = 4
-    return rules
-
-
 def _webhook(db, people, url: str, fmt: str = "json", kinds=None):
     admin = people["admin"]
     hook = preferences.add_webhook(
@@ -85,7 +79,7 @@ def test_a_proposal_is_announced_once_by_email_and_signed_webhook(
     people = everyone
     with WebhookReceiver(SECRET) as hook:
         _webhook(db, people, hook.url)
-        proposal = approval_rules.propose(db, people["author"], _lenient())
+        proposal = approval_rules.propose(db, people["author"], lenient_rules())
         # Recorded in the proposal's own transaction, beside its audit record.
         event = db.scalars(select(NotificationEvent)).one()
         record = db.get(AuditRecord, event.audit_record_id)
@@ -130,7 +124,7 @@ def test_a_decision_tells_the_author_and_voters_not_the_one_who_decided(
     notifying_app, db, everyone, smtp
 ):
     people = everyone
-    proposal = approval_rules.propose(db, people["author"], _lenient())
+    proposal = approval_rules.propose(db, people["author"], lenient_rules())
     db.commit()
     _sweep(notifying_app)
     smtp.messages.clear()
@@ -154,7 +148,7 @@ def test_a_user_who_turned_a_kind_off_gets_no_email_of_it(notifying_app, db, eve
     people = everyone
     preferences.set_email_choices(db, people["hr"].id, {"vote_requested": False})
     db.commit()
-    approval_rules.propose(db, people["author"], _lenient())
+    approval_rules.propose(db, people["author"], lenient_rules())
     db.commit()
     _sweep(notifying_app)
     assert smtp.to(people["hr"].email) == []
@@ -165,7 +159,7 @@ def test_a_failing_webhook_is_retried_with_each_try_logged(notifying_app, db, ev
     people = everyone
     with WebhookReceiver(SECRET, fail_first=2) as hook:
         _webhook(db, people, hook.url, fmt="slack", kinds=["vote_requested"])
-        approval_rules.propose(db, people["author"], _lenient())
+        approval_rules.propose(db, people["author"], lenient_rules())
         db.commit()
         _sweep(notifying_app)
         assert len(hook.requests) == 3 and all(r["verified"] for r in hook.requests)
@@ -191,7 +185,7 @@ def test_a_webhook_that_never_answers_fails_after_its_tries(notifying_app, db, e
     people = everyone
     with WebhookReceiver(SECRET, fail_first=99) as hook:
         _webhook(db, people, hook.url, kinds=["vote_requested"])
-        approval_rules.propose(db, people["author"], _lenient())
+        approval_rules.propose(db, people["author"], lenient_rules())
         db.commit()
         _sweep(notifying_app)
         assert len(hook.requests) == 3  # NOTIFY_MAX_ATTEMPTS
@@ -299,7 +293,7 @@ def test_a_delivery_sent_is_never_sent_again_and_one_of_a_lost_worker_is_queued_
     from governance.notifications import outbox
     from models.base import utcnow
 
-    approval_rules.propose(db, everyone["author"], _lenient())
+    approval_rules.propose(db, everyone["author"], lenient_rules())
     db.commit()
     _sweep(notifying_app)
     sent = len(smtp.messages)
