@@ -26,7 +26,7 @@ from flask import current_app
 from sqlalchemy.exc import OperationalError
 
 from app.database import database, unit_of_work
-from app.tasks import queueing, redelivers
+from app.tasks import queueing
 from governance.notifications import outbox
 from governance.notifications.channels import SendFailed, SmtpSettings, post_webhook, send_email
 from governance.queueing import TryLater
@@ -181,7 +181,7 @@ def register(celery: Celery) -> None:
 
 @worker_ready.connect
 def _on_worker_ready(sender=None, **_kwargs) -> None:
-    """A starting worker sweeps once (a non-redelivering broker lost what it held)."""
+    """A starting worker sweeps once: events written while no worker ran go out now."""
     celery = sender.app
-    if SWEEP in celery.tasks and not redelivers(celery):
+    if SWEEP in celery.tasks:
         celery.tasks[SWEEP].apply_async()
