@@ -68,7 +68,6 @@ def upgrade() -> None:
     sa.CheckConstraint("kind IN ('vote_requested', 'decision_made', 'run_ready', 'run_locked', 'run_published', 'dispute_filed', 'dispute_answered', 'dispute_overdue')", name=op.f('ck_notification_events_kind_known')),
     sa.CheckConstraint("state IN ('queued', 'fanning_out', 'fanned_out', 'failed')", name=op.f('ck_notification_events_state_known')),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_notification_events_actor_id_users')),
-    sa.ForeignKeyConstraint(['audit_record_id'], ['audit_records.id'], name=op.f('fk_notification_events_audit_record_id_audit_records')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_events')),
     sa.UniqueConstraint('audit_record_id', name=op.f('uq_notification_events_audit_record_id'))
     )
