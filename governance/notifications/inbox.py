@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance.committee.ballots import Ballot, may_vote_at_all, refusal
+from governance.committee.quorum import Tally
 from governance.notifications import subjects
 from governance.permissions import Actor, has_permission
 from governance.plans.tally import change_request_of
@@ -74,11 +75,18 @@ def waiting_for(session: Session, ballot: Ballot) -> str:
     tally = ballot.tally(session)
     if tally.approved:
         return f"approved by the votes ({tally.summary()}); waiting for the next step"
+    return f"waiting for {_needed(tally)}"
+
+
+def _needed(tally: Tally) -> str:
+    """ "a finance and a sales vote (1 of 3 approvals)", "2 more approvals (1 of 3...)"."""
     count = f"{len(tally.approvals)} of {tally.rule.min_approvals} approvals"
     if tally.missing:
-        return f"waiting for {' and '.join(_slot(s) for s in tally.missing)} vote ({count})"
+        return f"{' and '.join(_slot(s) for s in tally.missing)} vote ({count})"
     more = tally.rule.min_approvals - len(tally.approvals)
-    return f"waiting for {more} more approval{'s' if more != 1 else ''} ({count})"
+    if more <= 0:
+        return f"no more approvals ({count})"
+    return f"{more} more approval{'s' if more != 1 else ''} ({count})"
 
 
 def _unbarred(session: Session, votes: list) -> None:
@@ -100,7 +108,8 @@ def _ballot_items(session: Session, actor: Actor, exact: bool) -> list[Item]:
                 why = waiting_for(session, ballot) if exact else ""
                 item_kind = "waiting"
             elif refusal(session, actor, ballot) is None:
-                item_kind, why = "vote", f"your vote is awaited ({ballot.tally(session).summary()})"
+                tally = ballot.tally(session)
+                item_kind, why = "vote", f"your vote is awaited: it needs {_needed(tally)}"
             else:
                 continue
             items.append(_item(session, item_kind, object_type, row, why))
