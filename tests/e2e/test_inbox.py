@@ -4,13 +4,13 @@ request leaves their inbox; its author sees it waiting, with why."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
 from governance.imports.service import import_data
 from governance.plans import lifecycle
-from tests.integration.committee import last_quarters, plan_text
+from tests.integration.committee import plan_history, plan_text
 
 pytestmark = pytest.mark.e2e
 
@@ -22,22 +22,7 @@ def _text(rate: str) -> str:
 
 
 def _history() -> dict:
-    quarters = last_quarters()
-    start = (quarters[0].start - timedelta(days=400)).isoformat()
-    return {
-        "participants": [{"id": "inb-ana", "assignments": [{"plan": KEY, "start": start}]}],
-        "deals": [
-            {
-                "id": f"INB-{i}",
-                "type": "new",
-                "amount": "100000",
-                "currency": "USD",
-                "close_date": (q.start + timedelta(days=20)).isoformat(),
-                "owner": "inb-ana",
-            }
-            for i, q in enumerate(quarters)
-        ],
-    }
+    return plan_history(KEY, {"inb-ana": "new"}, "INB")
 
 
 @pytest.fixture

@@ -77,6 +77,31 @@ def last_quarters(count: int = 4):
     return completed_periods("quarter", utcnow().date(), count)
 
 
+def plan_history(key: str, owners: dict[str, str], prefix: str) -> dict:
+    """Participants on plan `key` for the last four completed quarters, each closing a
+    deal of 100000 a quarter (`owners`: participant id -> deal type), ids PREFIX-who-i:
+    a plan of its own for the browser tests, whose live database every test shares."""
+    quarters = last_quarters()
+    start = (quarters[0].start - timedelta(days=400)).isoformat()
+    return {
+        "participants": [
+            {"id": who, "assignments": [{"plan": key, "start": start}]} for who in owners
+        ],
+        "deals": [
+            {
+                "id": f"{prefix}-{who}-{i}",
+                "type": kind,
+                "amount": "100000",
+                "currency": "USD",
+                "close_date": (q.start + timedelta(days=20)).isoformat(),
+                "owner": who,
+            }
+            for i, q in enumerate(quarters)
+            for who, kind in owners.items()
+        ],
+    }
+
+
 def import_history(db, *, quota_gap: bool = False) -> dict:
     """Two reps on ae-plan; in each of the last four completed quarters ana closes a new
     deal of 100000 and bo an expansion of 50000 (quotas 200000, one missing if asked)."""
