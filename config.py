@@ -153,6 +153,23 @@ class Config:
     # worker, then answers 202 with the job (below gunicorn's 120 s worker timeout).
     RUN_WAIT_SECONDS = 100
 
+    # Notifications (docs/notifications.md). E-mail is sent only when SMTP_HOST is set
+    # (`ACCORD_SMTP_HOST`, `_PORT`, `_FROM`, `_USERNAME`, `_PASSWORD`, `_STARTTLS`);
+    # links in messages start with BASE_URL (`ACCORD_BASE_URL`). A failed delivery is
+    # tried NOTIFY_MAX_ATTEMPTS times in all, waiting NOTIFY_RETRY_SECONDS, then twice as
+    # long each time; beat publishes new events every NOTIFY_SWEEP_SECONDS.
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 25
+    SMTP_FROM = "accord@localhost"
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = False
+    BASE_URL = "http://127.0.0.1:5000"
+    NOTIFY_MAX_ATTEMPTS = 6
+    NOTIFY_RETRY_SECONDS = 30
+    NOTIFY_SWEEP_SECONDS = 10
+    WEBHOOK_TIMEOUT_SECONDS = 10
+
     @classmethod
     def finalize(cls) -> dict:
         values = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
@@ -187,6 +204,21 @@ class Config:
             ("IMPORT_ASYNC_BYTES", "bytes", 0),
             ("RUN_WAIT_SECONDS", "seconds", 0),
             ("EXPORT_KEEP_DAYS", "days", 0),
+        ):
+            number = _whole_number(env, f"ACCORD_{key}", unit, least)
+            if number is not None:
+                values[key] = number
+
+        for key in ("SMTP_HOST", "SMTP_FROM", "SMTP_USERNAME", "SMTP_PASSWORD", "BASE_URL"):
+            values[key] = env.get(f"ACCORD_{key}") or values[key]
+        starttls = env.get("ACCORD_SMTP_STARTTLS", "").strip()
+        if starttls:
+            values["SMTP_STARTTLS"] = starttls not in ("0", "false", "no")
+        for key, unit, least in (
+            ("SMTP_PORT", "a port", 1),
+            ("NOTIFY_MAX_ATTEMPTS", "tries", 1),
+            ("NOTIFY_RETRY_SECONDS", "seconds", 0),
+            ("NOTIFY_SWEEP_SECONDS", "seconds", 1),
         ):
             number = _whole_number(env, f"ACCORD_{key}", unit, least)
             if number is not None:

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from governance.notifications import events as notification_events
 from governance.permissions import Actor
 from models.audit import GENESIS_HASH, AuditChainHead, AuditRecord
 from models.base import utcnow
@@ -145,6 +146,7 @@ def record(
     head.last_id = entry.id
     head.last_hash = entry.record_hash
     session.flush()
+    notification_events.record(session, entry)  # what it announces, in this transaction
     return entry
 
 

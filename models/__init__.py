@@ -14,6 +14,13 @@ from models.exceptions import PayoutException
 from models.identity import ApiToken, User, UserRole, UserSession
 from models.impacts import ImpactResult
 from models.jobs import Job
+from models.notifications import (
+    DeliveryAttempt,
+    NotificationDelivery,
+    NotificationEvent,
+    NotificationPreference,
+    Webhook,
+)
 from models.payout_builds import PayoutBuild, PayoutBuildChange
 from models.payout_jobs import PayoutRunJob, PayoutRunJobBatch, PayoutRunJobStaged
 from models.payouts import PayoutLine, PayoutRun, Statement
@@ -33,11 +40,15 @@ __all__ = [
     "DealSplit",
     "DealTeamMember",
     "DealTouchpoint",
+    "DeliveryAttempt",
     "Dispute",
     "DisputeEvent",
     "FxRate",
     "ImpactResult",
     "Job",
+    "NotificationDelivery",
+    "NotificationEvent",
+    "NotificationPreference",
     "Participant",
     "PayoutBuild",
     "PayoutBuildChange",
@@ -56,5 +67,6 @@ __all__ = [
     "UserRole",
     "UserSession",
     "Vote",
+    "Webhook",
     "metadata",
 ]

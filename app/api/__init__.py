@@ -24,6 +24,7 @@ def register_api(api: Api) -> None:
     from app.api.payouts import blp as payouts_blp
     from app.api.plans.routes import blp as plans_blp
     from app.api.statements.routes import blp as statements_blp
+    from app.api.webhooks.routes import blp as webhooks_blp
 
     for blp in (
         me_blp,
@@ -36,5 +37,6 @@ def register_api(api: Api) -> None:
         exceptions_blp,
         payouts_blp,
         jobs_blp,
+        webhooks_blp,
     ):
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)

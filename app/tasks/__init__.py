@@ -38,7 +38,7 @@ def init_app(app: Flask) -> Celery:
 
 def make_celery(app: Flask) -> Celery:
     """A Celery app whose tasks run in `app`'s context, configured from `app.config`."""
-    from app.tasks import background, disputes, impacts, payout_runs
+    from app.tasks import background, disputes, impacts, notifications, payout_runs
 
     class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -74,12 +74,14 @@ def make_celery(app: Flask) -> Celery:
             "republish-stranded-impacts": {"task": "accord.impacts.sweep", "schedule": 60.0},
             "expire-job-files": background.schedule(),
             "escalate-overdue-disputes": disputes.schedule(config["DISPUTE_ESCALATION_HOUR"]),
+            "send-notifications": notifications.schedule(config["NOTIFY_SWEEP_SECONDS"]),
         },
     )
     payout_runs.register(celery)
     background.register(celery)
     disputes.register(celery)
     impacts.register(celery)
+    notifications.register(celery)
     return celery
 
 

@@ -111,6 +111,20 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         "no_role": 403,
         "*": 204,
     },
+    # Inbox, notification preferences (one's own) and webhooks (admins)
+    ("GET", "/api/v1/me/inbox"): {"anonymous": 401, "*": 200},
+    ("GET", "/api/v1/me/notification-preferences"): {"anonymous": 401, "*": 200},
+    ("PUT", "/api/v1/me/notification-preferences"): {"anonymous": 401, "*": 200},
+    ("GET", "/inbox"): {"anonymous": 302, "*": 200},
+    ("POST", "/inbox/preferences"): {"anonymous": 302, "*": 303},
+    ("GET", "/api/v1/webhooks"): {"anonymous": 401, "admin": 200, "*": 403},
+    ("POST", "/api/v1/webhooks"): {"anonymous": 401, "admin": 201, "*": 403},
+    ("DELETE", "/api/v1/webhooks/<int:webhook_id>"): {"anonymous": 401, "admin": 200, "*": 403},
+    ("GET", "/api/v1/webhooks/<int:webhook_id>/deliveries"): {
+        "anonymous": 401,
+        "admin": 200,
+        "*": 403,
+    },
     # Data
     ("POST", "/api/v1/imports"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
     # Background jobs (another's: its kind's readers only; 404 to the rest, as if none)

@@ -44,6 +44,7 @@ from config import TestConfig
 from governance.accounts import issue_token
 from governance.auditing import anchors
 from governance.committee import approval_rules
+from governance.notifications.preferences import add_webhook
 from governance.plans import lifecycle
 from governance.plans import lookup as plans
 from governance.plans.tally import voted_hash
@@ -327,6 +328,8 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
         "data": {"current": "not the password", "new": "x" * 12, "confirm": "x" * 12}
     },
     ("POST", "/api/v1/me/tokens"): {"json": {"name": "matrix"}},
+    ("PUT", "/api/v1/me/notification-preferences"): {"json": {"email": {"run_locked": False}}},
+    ("POST", "/api/v1/webhooks"): {"json": {"name": "matrix", "url": "https://h.example.test/"}},
     # A dry run of an empty batch: allowed callers get "nothing changed" and write nothing.
     ("POST", "/api/v1/imports"): {"json": {}, "query_string": {"dry_run": "true"}},
     ("POST", "/api/v1/plans"): {"data": PLAN_YAML, "headers": YAML},
@@ -373,6 +376,9 @@ PATH_VALUES: dict[str, Callable[[World], object]] = {
     "filename": lambda world: "accord.css",
     # The caller's own token (someone else's for anonymous, who has none).
     "token_id": lambda world: issue_token(world.db, world.user or world.person("rep"), "m")[0].id,
+    "webhook_id": lambda world: (
+        add_webhook(world.db, None, name=f"matrix-{id(world)}", url="https://h.example.test/").id
+    ),
 }
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

@@ -7,7 +7,7 @@ A rep sees no committee nav and gets 403 on a committee page.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -16,7 +16,7 @@ from governance.imports.service import import_data
 from governance.plans import lifecycle
 from governance.plans.tally import voted_hash
 from governance.plans.votes import cast_plan_vote
-from tests.integration.committee import last_quarters, plan_text
+from tests.integration.committee import plan_history, plan_text
 
 pytestmark = pytest.mark.e2e
 
@@ -28,26 +28,7 @@ def _text(rate: str) -> str:
 
 
 def _history() -> dict:
-    quarters = last_quarters()
-    start = (quarters[0].start - timedelta(days=400)).isoformat()
-    return {
-        "participants": [
-            {"id": who, "assignments": [{"plan": KEY, "start": start}]}
-            for who in ("cmt-ana", "cmt-bo")
-        ],
-        "deals": [
-            {
-                "id": f"CMT-{who}-{i}",
-                "type": kind,
-                "amount": "100000",
-                "currency": "USD",
-                "close_date": (q.start + timedelta(days=20)).isoformat(),
-                "owner": who,
-            }
-            for i, q in enumerate(quarters)
-            for who, kind in (("cmt-ana", "new"), ("cmt-bo", "expansion"))
-        ],
-    }
+    return plan_history(KEY, {"cmt-ana": "new", "cmt-bo": "expansion"}, "CMT")
 
 
 @pytest.fixture

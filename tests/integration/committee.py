@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from governance.committee import approval_rules
 from governance.imports.service import import_data
 from governance.plans import lifecycle
 from governance.plans.impact import completed_periods
@@ -65,8 +66,40 @@ def committee(make_user) -> dict:
     }
 
 
+def lenient_rules() -> dict:
+    """The default approval rules with four approvals for a plan change: a proposal."""
+    rules = approval_rules.document_of_default()
+    rules["plan_change"]["min_approvals"] = 4
+    return rules
+
+
 def last_quarters(count: int = 4):
     return completed_periods("quarter", utcnow().date(), count)
+
+
+def plan_history(key: str, owners: dict[str, str], prefix: str) -> dict:
+    """Participants on plan `key` for the last four completed quarters, each closing a
+    deal of 100000 a quarter (`owners`: participant id -> deal type), ids PREFIX-who-i:
+    a plan of its own for the browser tests, whose live database every test shares."""
+    quarters = last_quarters()
+    start = (quarters[0].start - timedelta(days=400)).isoformat()
+    return {
+        "participants": [
+            {"id": who, "assignments": [{"plan": key, "start": start}]} for who in owners
+        ],
+        "deals": [
+            {
+                "id": f"{prefix}-{who}-{i}",
+                "type": kind,
+                "amount": "100000",
+                "currency": "USD",
+                "close_date": (q.start + timedelta(days=20)).isoformat(),
+                "owner": who,
+            }
+            for i, q in enumerate(quarters)
+            for who, kind in owners.items()
+        ],
+    }
 
 
 def import_history(db, *, quota_gap: bool = False) -> dict:

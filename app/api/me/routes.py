@@ -67,3 +67,6 @@ class TokenItem(MethodView):
         if token is None or token.user_id != current_user.id:
             abort(404, description=f"No token {token_id}.")
         revoke_token(session, token)
+
+
+from app.api.me import inbox as _inbox  # noqa: E402,F401  (routes on this blueprint)
