@@ -19,6 +19,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import hashlib
+
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,7 +35,21 @@ from rules.period import Period
 ZERO = Decimal("0")
 
 
-digest = sha256_json  # this module's name for it (runs, statements, slices)
+
+
+def digest(document: Any) -> str:
+    """`audit.sha256_json(document)`, the content hash of runs, statements and input
+    slices, with orjson's encoder: its compact sorted output is byte for byte
+    `canonical_text`'s (same separators, key order and escapes, UTF-8 kept; checked by
+    tests/unit/test_payout_digest.py) at a fifth of the time. What orjson refuses (keys
+    that are not text, ints beyond 64 bits, lone surrogates) goes to `sha256_json`. The
+    documents hashed here hold no floats (numbers are text in the engine's output and in
+    the section-3 input read from the database), the one type both spell differently."""
+    try:
+        text = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return sha256_json(document)
+    return "sha256:" + hashlib.sha256(text).hexdigest()
 
 
 @dataclass
@@ -204,6 +221,14 @@ def _line_key(plan: str, participant: str, line: dict[str, Any], seen: dict) -> 
     return key
 
 
+def _hashed_line(line: dict[str, Any]) -> dict[str, Any]:
+    """The line as its statement's result hash has it: `version` as `v` (keys are sorted
+    when hashed, so their order here does not matter)."""
+    out = line.copy()
+    out["v"] = out.pop("version")
+    return out
+
+
 def statement_rows(
     run_id: int, slot: tuple[str, str], st: dict[str, Any], input_hash: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -242,11 +267,7 @@ def statement_rows(
             }
         )
     result_hash = digest(
-        [
-            {k: v for k, v in ln.items() if k != "version"} | {"v": ln["version"]}
-            for ln in st["lines"]
-        ]
-        + [st["quota"], st["credited"], st["draw_balance"]]
+        [_hashed_line(ln) for ln in st["lines"]] + [st["quota"], st["credited"], st["draw_balance"]]
     )
     quota, credited = _dec(st["quota"]), Decimal(st["credited"])
     statement = {
