@@ -12,14 +12,13 @@ What a run evaluates and hashes: docs/payout-runs.md, "What a run evaluates" and
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
-
-import hashlib
 
 import orjson
 from sqlalchemy import select
@@ -33,8 +32,6 @@ from rules.model import Data, Plan
 from rules.period import Period
 
 ZERO = Decimal("0")
-
-
 
 
 def digest(document: Any) -> str:
