@@ -227,9 +227,10 @@ def _hashed_line(line: dict[str, Any]) -> dict[str, Any]:
 
 
 def statement_rows(
-    run_id: int, slot: tuple[str, str], st: dict[str, Any], input_hash: str
+    slot: tuple[str, str], st: dict[str, Any], input_hash: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The statement row and its line rows (plain dicts for a bulk insert)."""
+    """The statement row and its line rows (plain dicts for a bulk insert), without
+    their run id (`insert_rows(..., same={"run_id": ...})` adds it)."""
     participant, plan = slot
     currency = st["currency"]
     seen: dict[str, int] = {}
@@ -245,7 +246,6 @@ def statement_rows(
             totals["held"] += amount
         lines.append(
             {
-                "run_id": run_id,
                 "line_key": _line_key(plan, participant, ln, seen),
                 "participant_id": participant,
                 "deal_id": ln["deal"],
@@ -268,7 +268,6 @@ def statement_rows(
     )
     quota, credited = _dec(st["quota"]), Decimal(st["credited"])
     statement = {
-        "run_id": run_id,
         "participant_id": participant,
         "plan_key": plan,
         "plan_version_hash": st["version"],

@@ -70,18 +70,14 @@ def stage_batch(
     for start in range(0, len(result.rows), BATCH):
         statements, lines = [], []
         for _slot, row, rows in result.rows[start : start + BATCH]:
-            statements.append(keys | _without_run(row))
-            lines.extend(keys | _without_run(ln) for ln in rows)
-        insert_rows(session, STAGED_STATEMENTS, statements)  # COPY on PostgreSQL
-        insert_rows(session, STAGED_LINES, lines)
+            statements.append(row)
+            lines.extend(rows)
+        insert_rows(session, STAGED_STATEMENTS, statements, same=keys)  # COPY on PostgreSQL
+        insert_rows(session, STAGED_LINES, lines, same=keys)
     session.add(
         PayoutRunJobStaged(job_id=job_id, number=number, attempt=attempt, document=summary(result))
     )
     session.flush()
-
-
-def _without_run(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k != "run_id"}
 
 
 def discard(session: Session, job_id: int, number: int | None = None) -> None:
