@@ -5,8 +5,9 @@
     discard(session, job_id)                                 # after the run's commit
 
 A batch task writes its `BatchResult`'s statement and line rows (`statement_rows`' dicts,
-the run id left out) into `payout_run_job_statements` / `payout_run_job_lines` with the
-bulk insert (COPY on PostgreSQL) and its summary (people, input hashes, who was
+which hold no run id; the job and batch numbers are added by the bulk insert's `same`)
+into `payout_run_job_statements` / `payout_run_job_lines` with the bulk insert (COPY on
+PostgreSQL) and its summary (people, input hashes, who was
 evaluated, problems) into `payout_run_job_staged`. The finalizer moves the rows with
 INSERT ... SELECT, a batch at a time in its one transaction: the values written are the
 ones the batch staged, so the run's statements, lines and hashes are those
