@@ -184,6 +184,12 @@ def _report(n: int, per_batch: int, results: list[dict]) -> None:
         f"{write_rate:,.0f} lines/s ({lines_per_deal:.2f} lines a deal); planner "
         f"{plan_rate:,.0f} deals/s"
     )
+    cpu_rate = n / max(sum(base["cpu"]), 1e-9)
+    print(
+        f"by CPU: {cpu_rate:,.0f} deals per worker CPU second (every task of the run); a "
+        f"worker with a whole core evaluates 25M deals on 8 workers in "
+        f"{MONTH / (cpu_rate * 8) / 60:.1f} min"
+    )
     print(f"projection, {MONTH:,} deals (target < {TARGET_MINUTES} min on 8 workers):")
     print("  workers | plan min | evaluate min | finalize min | total min | limited by")
     for w in (4, 8, 16):

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
-from governance.engine_input import among, deals_json
+from governance.engine_input import among, core_rows, deals_json
 from governance.payouts.build import exception_people
 from models import Deal, DealSplit, DealTeamMember, DealTouchpoint, Participant
 
@@ -111,7 +111,7 @@ def batch_deal_ids(session: Session, batch: Batch, up_to: date) -> set[str]:
     # One query per credit table, each on its participant index (a UNION of the four,
     # filtered after, makes SQLite build the whole union for every batch).
     for stmt in _credit_rows(session, up_to, batch.credited):
-        ids.update(deal for _person, deal in session.execute(stmt))
+        ids.update(deal for _person, deal in core_rows(session, stmt))
     return ids
 
 

@@ -83,7 +83,7 @@ class RunPlan:
 @dataclass
 class BatchResult:
     """One batch evaluated: its people's input hashes, who was evaluated, their
-    statement and line rows (run id left out), and the problems found."""
+    statement and line rows (`statement_rows`: no run id), and the problems found."""
 
     people: list[str]
     hashes: dict[str, str]
@@ -234,7 +234,7 @@ def evaluate_batch(
         statements, [ln for p in sorted(affected) for ln in adjustments.get(p, ())]
     )
     for slot in sorted(statements):
-        row, lines = statement_rows(0, slot, statements[slot], item.hashes.get(slot[0], ""))
+        row, lines = statement_rows(slot, statements[slot], item.hashes.get(slot[0], ""))
         result.rows.append((slot, row, lines))
     return result
 
@@ -362,11 +362,11 @@ def _write(
                 continue
             if old is not None:
                 replaced.append(slot)
-            statements.append(row | {"run_id": run.id})
-            lines.extend(ln | {"run_id": run.id} for ln in rows)
+            statements.append(row)
+            lines.extend(rows)
         delete_statements(session, run, replaced)
-        insert_rows(session, Statement, statements)  # COPY on PostgreSQL
-        insert_rows(session, PayoutLine, lines)
+        insert_rows(session, Statement, statements, same={"run_id": run.id})  # COPY on PG
+        insert_rows(session, PayoutLine, lines, same={"run_id": run.id})
         written += len(statements)
     return written
 

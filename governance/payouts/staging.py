@@ -5,8 +5,9 @@
     discard(session, job_id)                                 # after the run's commit
 
 A batch task writes its `BatchResult`'s statement and line rows (`statement_rows`' dicts,
-the run id left out) into `payout_run_job_statements` / `payout_run_job_lines` with the
-bulk insert (COPY on PostgreSQL) and its summary (people, input hashes, who was
+which hold no run id; the job and batch numbers are added by the bulk insert's `same`)
+into `payout_run_job_statements` / `payout_run_job_lines` with the bulk insert (COPY on
+PostgreSQL) and its summary (people, input hashes, who was
 evaluated, problems) into `payout_run_job_staged`. The finalizer moves the rows with
 INSERT ... SELECT, a batch at a time in its one transaction: the values written are the
 ones the batch staged, so the run's statements, lines and hashes are those
@@ -70,18 +71,14 @@ def stage_batch(
     for start in range(0, len(result.rows), BATCH):
         statements, lines = [], []
         for _slot, row, rows in result.rows[start : start + BATCH]:
-            statements.append(keys | _without_run(row))
-            lines.extend(keys | _without_run(ln) for ln in rows)
-        insert_rows(session, STAGED_STATEMENTS, statements)  # COPY on PostgreSQL
-        insert_rows(session, STAGED_LINES, lines)
+            statements.append(row)
+            lines.extend(rows)
+        insert_rows(session, STAGED_STATEMENTS, statements, same=keys)  # COPY on PostgreSQL
+        insert_rows(session, STAGED_LINES, lines, same=keys)
     session.add(
         PayoutRunJobStaged(job_id=job_id, number=number, attempt=attempt, document=summary(result))
     )
     session.flush()
-
-
-def _without_run(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k != "run_id"}
 
 
 def discard(session: Session, job_id: int, number: int | None = None) -> None:

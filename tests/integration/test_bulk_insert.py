@@ -176,3 +176,17 @@ def test_closed_run_guard_raises_integrity_error(db):
         insert_rows(db, PayoutLine, [_line(run.id, "a"), _line(run.id, "b")])
     savepoint.rollback()
     assert db.scalar(select(func.count()).select_from(PayoutLine)) == 0
+
+
+def test_columns_the_same_for_every_row_are_stored_as_if_in_each_row(db):
+    run = _run(db)
+    db.flush()
+    rows = [{k: v for k, v in _line(run.id, key).items() if k != "run_id"} for key in "ab"]
+    assert insert_rows(db, PayoutLine, rows, same={"run_id": run.id}) == 2
+    stored = db.scalars(select(PayoutLine).order_by(PayoutLine.line_key)).all()
+    assert [(ln.run_id, ln.line_key, ln.trace, ln.amount) for ln in stored] == [
+        (run.id, "a", TRACE, Decimal("-0.01")),
+        (run.id, "b", TRACE, Decimal("-0.01")),
+    ]
+    with pytest.raises(ValueError, match="no column"):
+        insert_rows(db, PayoutLine, rows, same={"colour": "red"})
