@@ -7,6 +7,7 @@ migrate real databases rather than calling `create_all`.
 
 from models.approvals import ApprovalRuleSet, ChangeRequest, Vote
 from models.audit import AuditChainHead, AuditRecord
+from models.changes import InputChange
 from models.base import Base, metadata
 from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpoint, FxRate
 from models.disputes import Dispute, DisputeEvent
@@ -37,6 +38,7 @@ __all__ = [
     "DisputeEvent",
     "FxRate",
     "ImpactResult",
+    "InputChange",
     "Job",
     "Participant",
     "PayoutBuild",
