@@ -171,9 +171,7 @@ def people_batches(session: Session, people: Collection[str], inputs: PeriodInpu
             )
         )
         extra = {
-            x["deal"]
-            for x in inputs.exceptions
-            if x.get("deal") and exception_people(x) & credited
+            x["deal"] for x in inputs.exceptions if x.get("deal") and exception_people(x) & credited
         }
         out.append(Batch(frozenset(chunk), frozenset(credited), frozenset(extra)))
     return out
