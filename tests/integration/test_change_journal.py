@@ -18,8 +18,16 @@ from sqlalchemy.orm import Session
 from governance import changes, engine_input
 from governance.imports.service import import_data
 from governance.payouts import build
-from models import Base, Deal, DealSplit, InputChange, PayoutException, PlanVersion, PolicyPlan
-from models import schema
+from models import (
+    Base,
+    Deal,
+    DealSplit,
+    InputChange,
+    PayoutException,
+    PlanVersion,
+    PolicyPlan,
+    schema,
+)
 from models.engine import make_engine
 from tests.conftest import BACKENDS
 from tests.integration.payout_support import setup_org

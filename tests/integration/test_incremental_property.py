@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -27,8 +28,6 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
-
-import pytest
 
 from governance.errors import GovernanceError, RunRejected
 from governance.exceptions import workflow as exceptions
