@@ -365,6 +365,8 @@ def _write_all(
     delete_statements(session, run, [slot for slot in existing if slot[0] not in input_hashes])
     run.input_data_hash = input_data_hash(plan.inputs, input_hashes)
     run.input_revision, run.participant_hashes = plan.revision, input_hashes
+    if plan.kept is not None:  # incremental: everyone else was done by the draft's build
+        run.progress_done = total
     return recomputed
 
 
