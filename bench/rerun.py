@@ -8,7 +8,9 @@ data), time the full run, change one deal with raw SQL, time the re-run (wall cl
 this process's CPU seconds; PostgreSQL's own CPU is not in them), and print the fraction.
 Then, for each history length K: K quarters before 2026-Q3 of `--history-deals` deals
 each, built and locked in turn, 2026-Q3 run; one deal of the oldest locked quarter
-changed; the close's re-check (`recheck.adjustments_for`) timed. `--accord-root` runs
+changed (it is in every locked period's input: each re-evaluates its owner), after one
+of the newest (in one period's input); the close's re-check
+(`recheck.adjustments_for`) timed each time. `--accord-root` runs
 the same against another checkout (main: the figures before). Target (issue 14): the
 re-run < 2% of the full run at 100,000 deals; the re-check the same with 4 and 12 quarters.
 """
@@ -162,13 +164,18 @@ def child_history(url: str, k: str) -> dict:
         target = Period.parse(PERIOD)
         _, quiet, quiet_cpu = _timed(lambda: adjustments_for(session, target))
         session.rollback()
-        _change_one_deal(session, quarters[0])
+        _change_one_deal(session, quarters[-1])  # in the input of one locked period
+        _, newest, newest_cpu = _timed(lambda: adjustments_for(session, target))
+        session.rollback()
+        _change_one_deal(session, quarters[0])  # in the input of every locked period
         lines, changed, changed_cpu = _timed(lambda: adjustments_for(session, target))
         session.rollback()
     engine.dispose()
     return {
         "nothing_changed": quiet,
         "nothing_changed_cpu": quiet_cpu,
+        "newest": newest,
+        "newest_cpu": newest_cpu,
         "one_deal": changed,
         "one_deal_cpu": changed_cpu,
         "lines": len(lines),
@@ -252,7 +259,9 @@ def main() -> None:
                 print(
                     f"{backend} re-check of {k} locked quarters ({args.history_deals:,} deals "
                     f"each): nothing changed {h['nothing_changed']:.2f} s "
-                    f"({h['nothing_changed_cpu']:.2f} CPU s); one deal of the oldest changed "
+                    f"({h['nothing_changed_cpu']:.2f} CPU s); one deal of the newest changed "
+                    f"{h.get('newest', float('nan')):.2f} s "
+                    f"({h.get('newest_cpu', float('nan')):.2f} CPU s); then one of the oldest "
                     f"{h['one_deal']:.2f} s ({h['one_deal_cpu']:.2f} CPU s, {h['lines']} "
                     f"adjustment lines)  [load {_load()}]"
                 )
