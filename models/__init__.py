@@ -8,6 +8,7 @@ migrate real databases rather than calling `create_all`.
 from models.approvals import ApprovalRuleSet, ChangeRequest, Vote
 from models.audit import AuditChainHead, AuditRecord
 from models.base import Base, metadata
+from models.changes import InputChange
 from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpoint, FxRate
 from models.disputes import Dispute, DisputeEvent
 from models.exceptions import PayoutException
@@ -45,6 +46,7 @@ __all__ = [
     "DisputeEvent",
     "FxRate",
     "ImpactResult",
+    "InputChange",
     "Job",
     "NotificationDelivery",
     "NotificationEvent",

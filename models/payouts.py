@@ -88,6 +88,12 @@ class PayoutRun(Base):
     progress_done: Mapped[int] = mapped_column(default=0)
     progress_total: Mapped[int] = mapped_column(default=0)
     note: Mapped[str | None] = mapped_column(Text)
+    # The change journal's revision the last build read, and every participant's input
+    # hash (with or without statements): what an incremental re-run and the close's
+    # re-check start from. NULL: not known (a fanned-out build): the next pass is full.
+    # docs/decisions.md, "Incremental re-runs: the change journal".
+    input_revision: Mapped[str | None] = mapped_column(Text)
+    participant_hashes: Mapped[dict[str, str] | None] = mapped_column(Json)
     # For the close: approval and lock (who approved is in votes.payout_run_id).
     approved_at: Mapped[datetime | None]
     locked_at: Mapped[datetime | None]
@@ -123,6 +129,14 @@ class PayoutLine(Base):
             "adjusts_line_id",
             postgresql_where=text("adjusts_line_id IS NOT NULL"),
             sqlite_where=text("adjusts_line_id IS NOT NULL"),
+        ),
+        # The close's re-check asks who carries adjustments for a locked period: without
+        # it, a scan of every line of every run (the re-check would grow with history).
+        Index(
+            "ix_payout_lines_adjusts_period",
+            "adjusts_period",
+            postgresql_where=text("adjusts_period IS NOT NULL"),
+            sqlite_where=text("adjusts_period IS NOT NULL"),
         ),
     )
 

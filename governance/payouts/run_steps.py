@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from governance import audit, periods
+from governance import audit, changes, periods
 from governance.bulk_insert import insert_rows
 from governance.errors import Conflict, RunRejected
 from governance.payouts import adjustments as payout_adjustments
@@ -35,8 +35,10 @@ from governance.payouts.build import digest, statement_rows
 from governance.payouts.inputs import (
     PeriodInputs,
     batch_input,
+    changed_people,
     evaluate_people,
     input_data_hash,
+    people_batches,
     period_inputs,
     unique,
 )
@@ -62,7 +64,10 @@ Rows = list[tuple[Slot, dict[str, Any], list[dict[str, Any]]]]  # statement and 
 class RunPlan:
     """What a build of `target` evaluates: its inputs, its batches and, on a re-run of
     a draft, each participant's input hash in the draft (`known`) and who is evaluated
-    regardless (`also`: adjustments now or in the draft)."""
+    regardless (`also`: adjustments now or in the draft). `revision`: the change
+    journal's revision read before the inputs (`governance.changes`); an incremental
+    plan's batches hold only the people changed since the draft's build, and `kept` is
+    every other participant's input hash as the draft recorded it."""
 
     target: Period
     began: bool
@@ -74,6 +79,8 @@ class RunPlan:
     also: set[str] = field(default_factory=set)
     adjustments: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     batches: list[Batch] = field(default_factory=list)
+    revision: str | None = None
+    kept: dict[str, str] | None = None  # None: a full pass (every batch read and hashed)
 
     def draft(self) -> tuple[int | None, int | None, str | None]:
         """The draft the plan was made against (a finalizer checks it is still so)."""
@@ -151,23 +158,27 @@ def plan_run(
     lock: bool = False,
     evaluating: bool = True,
     deals_per_batch: int | None = None,
+    incremental: bool = False,
 ) -> RunPlan:
     """The build's plan; refuses a bad period, one not begun (unless `early`), one whose
     run is approved or locked, one no plan governs. `lock`: the draft's row FOR UPDATE
     (the finalizing transaction). `evaluating=False`: no batches and no prior-period
     adjustments (a finalizer, whose batches were evaluated already). `deals_per_batch`:
-    the batches' size (`plan_batches`' default when None)."""
+    the batches' size (`plan_batches`' default when None). `incremental`: on a re-run,
+    batches of only the people the change journal says changed since the draft's build
+    (a full pass when it cannot tell: `inputs.changed_people`)."""
     require(actor, "payouts.run", "Starting a payout run")
     target = parse_period(period)
     began = check_begun(target, early=early)
     run = _holding_run(session, target, lock=lock)
+    revision = changes.revision(session) if evaluating else None  # before reading inputs
     inputs = period_inputs(session, target)
     if not inputs.versions:
         raise RunRejected(
             f"No plan version governs {target.name}.",
             [Problem("period", f"no active plan version governs {target.name}")],
         )
-    plan = RunPlan(target, began, inputs)
+    plan = RunPlan(target, began, inputs, revision=revision)
     if run is not None:  # a re-run: what each participant's inputs were
         plan.run_id, plan.run_version, plan.run_result_hash = run.id, run.version, run.result_hash
         plan.known = dict(
@@ -197,9 +208,19 @@ def plan_run(
         adjustments[line["participant"]].append(line)
     plan.adjustments = dict(adjustments)
     plan.also |= set(adjustments)
-    plan.batches = list(
-        plan_batches(session, target.end, inputs.exceptions, deals_per_batch=deals_per_batch)
-    )
+    people = None
+    if incremental and run is not None and run.participant_hashes is not None:
+        people = changed_people(session, run, inputs)
+    if people is None:
+        plan.batches = list(
+            plan_batches(session, target.end, inputs.exceptions, deals_per_batch=deals_per_batch)
+        )
+        return plan
+    people |= plan.also
+    plan.batches = people_batches(session, people, inputs)
+    present = {p for b in plan.batches for p in b.people}
+    # Everyone else keeps the draft's hash; those changed and gone are left out.
+    plan.kept = {p: h for p, h in run.participant_hashes.items() if p not in people - present}
     return plan
 
 
@@ -286,6 +307,7 @@ def finalize_run(
         raise Conflict(f"A run of {plan.target.name} already exists.") from None
     if hasattr(results, "write_run"):
         recomputed = results.write_run(session, run, plan)
+        run.input_revision = run.participant_hashes = None  # not recorded: a full pass next
     else:
         recomputed = _write_all(session, run, plan, results, progress)
     payout_adjustments.mark_adjustments(session, run)
@@ -321,7 +343,7 @@ def _write_all(
     existing = existing_statements(session, run)
     invalid: list[Problem] = []
     failed: list[Problem] = []
-    input_hashes: dict[str, str] = {}
+    input_hashes: dict[str, str] = dict(plan.kept or {})
     recomputed = done = 0
     total = plan.inputs.participant_count
     for result in results:
@@ -342,6 +364,9 @@ def _write_all(
     # Statements of participants no longer in the data.
     delete_statements(session, run, [slot for slot in existing if slot[0] not in input_hashes])
     run.input_data_hash = input_data_hash(plan.inputs, input_hashes)
+    run.input_revision, run.participant_hashes = plan.revision, input_hashes
+    if plan.kept is not None:  # incremental: everyone else was done by the draft's build
+        run.progress_done = total
     return recomputed
 
 

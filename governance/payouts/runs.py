@@ -98,6 +98,6 @@ def start_run(
     target = parse_period(period)
     check_begun(target, early=early)
     lock_period(session, target)
-    plan = plan_run(session, actor, period, early=early, lock=True)
+    plan = plan_run(session, actor, period, early=early, lock=True, incremental=True)
     results = (evaluate_batch(session, plan, batch) for batch in plan.batches)
     return finalize_run(session, actor, plan, results, progress=progress)

@@ -1,7 +1,7 @@
 """Notifications: events, their outbox (deliveries), the delivery log, preferences, webhooks.
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-03 14:16:46.256961
 
 Reviewed by hand. New tables only, nothing else altered: `notification_events` (one per
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = '0026'
-down_revision = '0023'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,145 @@
+"""What changed in the engine's inputs since a revision: read from the change journal.
+
+    at = revision(session)                    # before a build reads its inputs
+    ...
+    found = changes_since(session, at)        # None: unknown or too much (read everything)
+    people = people_reached(session, found, exceptions)
+
+The journal (`models.InputChange`) is written by database triggers on every input table
+(revision 0025), in the writing transaction: no writer can skip it. A revision is the
+journal's last id on SQLite (one writer at a time) and the transaction snapshot on
+PostgreSQL (a change is "since" when its transaction is not visible in the snapshot, or
+is the revision's own transaction writing after it: its last id and transaction id).
+When in doubt the answer is None and the caller reads and hashes everything.
+Why and what it costs: docs/decisions.md, "Incremental re-runs: the change journal".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from governance.engine_input import among
+from governance.payouts.build import exception_people
+from models import Deal, DealSplit, DealTeamMember, DealTouchpoint, InputChange, Participant
+
+# Past this many journal rows since a revision, reading everything costs less than
+# mapping each change to its people (a bulk import).
+MAX_CHANGES = 50_000
+# Kinds that reach every participant: the run reads and hashes everything.
+EVERYONE = frozenset({"fx"})
+# Kinds the caller compares by hash (plan versions, exceptions in force): no people here.
+COMPARED = frozenset({"plan", "exception"})
+
+
+@dataclass
+class Changes:
+    """The journal since a revision: the kinds seen, the deals and the participants named."""
+
+    kinds: set[str] = field(default_factory=set)
+    deals: set[str] = field(default_factory=set)
+    people: set[str] = field(default_factory=set)
+
+    @property
+    def empty(self) -> bool:
+        return not self.kinds
+
+    @property
+    def everyone(self) -> bool:
+        return bool(self.kinds & EVERYONE)
+
+
+def _postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def revision(session: Session) -> str:
+    """The journal's revision now: take it before reading the inputs it stands for (a
+    change committed in between is then seen as a change since: read again, never missed)."""
+    last = session.scalar(select(func.max(InputChange.id))) or 0
+    if _postgresql(session):
+        snap, mine = session.execute(
+            text("SELECT pg_current_snapshot()::text, pg_current_xact_id_if_assigned()::text")
+        ).one()
+        return f"snapshot:{snap};{mine or 0};{last}"
+    return f"id:{last}"
+
+
+def changes_since(session: Session, since: str | None) -> Changes | None:
+    """The journal's rows after `since` (a `revision`), or None when `since` is unknown,
+    of the other database, or followed by more than `MAX_CHANGES` rows."""
+    if not since:
+        return None
+    kind, _, value = since.partition(":")
+    if kind == "snapshot" and _postgresql(session) and value.count(";") == 2:
+        # Not visible in the snapshot (committed after it, or in progress); or written
+        # later by the transaction that took it (its own writes are visible to it).
+        snap, mine, last = value.split(";")
+        where = text(
+            "(input_changes.txid >= pg_snapshot_xmin(CAST(:snap AS pg_snapshot))::text::bigint"
+            " AND input_changes.txid != :mine AND NOT pg_visible_in_snapshot("
+            "CAST(CAST(input_changes.txid AS text) AS xid8), CAST(:snap AS pg_snapshot)))"
+            " OR (input_changes.txid = :mine AND input_changes.id > :last)"
+        ).bindparams(snap=snap, mine=int(mine), last=int(last))
+    elif kind == "id" and not _postgresql(session) and value.isdigit():
+        where = InputChange.id > int(value)
+    else:
+        return None
+    rows = session.execute(
+        select(InputChange.kind, InputChange.deal_id, InputChange.participant_id)
+        .where(where)
+        .limit(MAX_CHANGES + 1)
+    ).all()
+    if len(rows) > MAX_CHANGES:
+        return None
+    found = Changes()
+    for kind_, deal, person in rows:
+        found.kinds.add(kind_)
+        if kind_ in COMPARED:
+            continue
+        if deal:
+            found.deals.add(deal)
+        if person:
+            found.people.add(person)
+    return found
+
+
+def people_reached(
+    session: Session, changes: Changes, exceptions: Iterable[Mapping[str, Any]]
+) -> set[str]:
+    """Every participant whose input a change may have reached: those named (before and
+    after: the triggers journal old and new rows), everyone a changed deal credits now
+    (owner, split, team, touchpoint, an exception on it), and the managers of all of
+    them (manager credit). `changes.everyone` is the caller's to check first."""
+    people = set(changes.people)
+    if changes.deals:
+        people |= credited(session, changes.deals)
+        for x in exceptions:
+            if x.get("deal") in changes.deals:
+                people |= exception_people(x)
+    if people:
+        people |= set(
+            session.scalars(
+                select(Participant.manager_id).where(
+                    among(session, Participant.id, people), Participant.manager_id.is_not(None)
+                )
+            )
+        )
+    return people
+
+
+def credited(session: Session, deals: Collection[str]) -> set[str]:
+    """The participants the deals `deals` name today (owner, split, team, touchpoint)."""
+    people = set(session.scalars(select(Deal.owner_id).where(among(session, Deal.id, deals))))
+    for model in (DealSplit, DealTeamMember, DealTouchpoint):
+        table = model.__table__
+        people.update(
+            session.scalars(
+                select(table.c.participant_id).where(among(session, table.c.deal_id, deals))
+            )
+        )
+    return people
