@@ -45,12 +45,13 @@ from governance.payouts.run_steps import (
     RunPlan,
     evaluate_batch,
     finalize_run,
+    kept_hashes,
     lock_period,
     parse_period,
     plan_run,
 )
 from governance.payouts.staging import plain
-from models import PayoutRunJob, PayoutRunJobBatch, User
+from models import PayoutRun, PayoutRunJob, PayoutRunJobBatch, User
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,31 @@ def _plan_record(plan: RunPlan, count: int) -> dict[str, Any]:
     )
 
 
+def _journal_record(plan: RunPlan) -> dict[str, Any]:
+    """What the finalizer needs of an incremental plan (`plan_run(incremental=True)`):
+    the journal revision read before the inputs and, if only the changed people were
+    planned, those gone from the data (`gone`; None for a full pass)."""
+    return {
+        "revision": plan.revision,
+        "gone": None if plan.kept is None else sorted(plan.gone),
+    }
+
+
 def _same(plan: RunPlan, record: dict[str, Any]) -> bool:
     """Whether `plan` (read again now) is what the planner recorded."""
-    return _plan_record(plan, record["batches"]) == record
+    now = _plan_record(plan, record["batches"])
+    return all(record.get(key) == value for key, value in now.items())
+
+
+def _as_planned(session: Session, plan: RunPlan, record: dict[str, Any]) -> RunPlan:
+    """The finalizer's plan (`evaluating=False`) given the planner's revision and, for
+    an incremental plan, the draft's hashes of the people not evaluated again."""
+    plan.revision = record.get("revision")
+    if record.get("gone") is not None:
+        draft = session.get(PayoutRun, plan.run_id) if plan.run_id is not None else None
+        hashes = draft.participant_hashes if draft is not None else None
+        plan.kept = kept_hashes(hashes, record["gone"])
+    return plan
 
 
 def _actor(session: Session, actor_id: int | None) -> User | None:
@@ -113,7 +136,14 @@ def plan_job(
             if job.plan is not None:
                 return _pending(session, job_id)
             actor = _actor(session, started_by)
-            plan = plan_run(session, actor, period, early=early, deals_per_batch=deals_per_batch)
+            plan = plan_run(
+                session,
+                actor,
+                period,
+                early=early,
+                deals_per_batch=deals_per_batch,
+                incremental=True,
+            )
             for number, batch in enumerate(plan.batches):
                 adjustments = {p: plan.adjustments.get(p) for p in batch.people}
                 adjustments = {p: lines for p, lines in adjustments.items() if lines}
@@ -126,7 +156,7 @@ def plan_job(
                         adjustments=plain(adjustments),
                     )
                 )
-            job.plan = _plan_record(plan, len(plan.batches))
+            job.plan = _plan_record(plan, len(plan.batches)) | _journal_record(plan)
             job.progress_done, job.progress_total = 0, plan.inputs.participant_count
             session.commit()
             return list(range(len(plan.batches)))
@@ -294,6 +324,7 @@ def finalize_job(sessions: sessionmaker, job_id: int) -> str:
             plan = plan_run(session, actor, job.period, early=job.early, evaluating=False)
             if not _same(plan, job.plan):
                 raise Conflict(CHANGED)
+            plan = _as_planned(session, plan, job.plan)
             run = finalize_run(session, actor, plan, staging.StagedRun(job_id, numbers))
             job.state, job.run_id = "done", run.id
             job.progress_done = job.progress_total = run.progress_total

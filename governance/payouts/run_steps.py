@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -81,6 +81,7 @@ class RunPlan:
     batches: list[Batch] = field(default_factory=list)
     revision: str | None = None
     kept: dict[str, str] | None = None  # None: a full pass (every batch read and hashed)
+    gone: set[str] = field(default_factory=set)  # changed people no longer in the data
 
     def draft(self) -> tuple[int | None, int | None, str | None]:
         """The draft the plan was made against (a finalizer checks it is still so)."""
@@ -218,10 +219,15 @@ def plan_run(
         return plan
     people |= plan.also
     plan.batches = people_batches(session, people, inputs)
-    present = {p for b in plan.batches for p in b.people}
-    # Everyone else keeps the draft's hash; those changed and gone are left out.
-    plan.kept = {p: h for p, h in run.participant_hashes.items() if p not in people - present}
+    plan.gone = people - {p for b in plan.batches for p in b.people}
+    plan.kept = kept_hashes(run.participant_hashes, plan.gone)
     return plan
+
+
+def kept_hashes(draft: dict[str, str] | None, gone: Collection[str]) -> dict[str, str]:
+    """An incremental plan's `kept`: the draft's participant hashes but those changed
+    and gone from the data (the people evaluated again overwrite theirs)."""
+    return {p: h for p, h in (draft or {}).items() if p not in gone}
 
 
 def evaluate_batch(
@@ -307,7 +313,6 @@ def finalize_run(
         raise Conflict(f"A run of {plan.target.name} already exists.") from None
     if hasattr(results, "write_run"):
         recomputed = results.write_run(session, run, plan)
-        run.input_revision = run.participant_hashes = None  # not recorded: a full pass next
     else:
         recomputed = _write_all(session, run, plan, results, progress)
     payout_adjustments.mark_adjustments(session, run)

@@ -99,10 +99,12 @@ class StagedRun:
     def write_run(self, session: Session, run: PayoutRun, plan: RunPlan) -> int:
         """Move the staged rows into `run` (flushed, in the caller's transaction): only
         the statements whose input or result changed on a re-run of a draft, as
-        `run_steps` writes them. Returns how many statements were written; RunRejected
-        with every batch's problems (nothing written) when a batch has any."""
+        `run_steps` writes them; records the journal revision and every participant's
+        input hash (on an incremental plan, the unchanged ones are the draft's: `kept`).
+        Returns how many statements were written; RunRejected with every batch's
+        problems (nothing written) when a batch has any."""
         people, affected = set(), set()
-        hashes: dict[str, str] = {}
+        hashes: dict[str, str] = dict(plan.kept or {})  # incremental: the unchanged people
         invalid: list[Problem] = []
         failed: list[Problem] = []
         for number in self.numbers:
@@ -131,8 +133,9 @@ class StagedRun:
         written = 0
         for number in self.numbers:
             written += self._move(session, run, number, filtered=bool(existing))
-        run.progress_done = len(people)
+        run.progress_done = plan.inputs.participant_count if plan.kept is not None else len(people)
         run.input_data_hash = input_data_hash(plan.inputs, hashes)
+        run.input_revision, run.participant_hashes = plan.revision, hashes
         session.flush()
         return written
 

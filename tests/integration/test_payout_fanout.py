@@ -67,11 +67,15 @@ def _content(session: Session, run: PayoutRun) -> dict:
     }
 
 
-def _single_process(sessions: sessionmaker) -> dict:
-    """The run `start_run` builds in one transaction, rolled back."""
+def _single_process(sessions: sessionmaker, *, full: bool = False) -> dict:
+    """The run `start_run` builds in one transaction, rolled back (`full`: every batch
+    read and hashed, as without the change journal)."""
     with sessions() as session:
+        if full:
+            session.execute(update(PayoutRun).values(participant_hashes=None))
         run = start_run(session, None, PERIOD)
         content = _content(session, run)
+        content["run"]["participant_hashes"] = run.participant_hashes
         session.rollback()
     return content
 
@@ -83,11 +87,11 @@ def _queue(sessions: sessionmaker) -> int:
         return job.id
 
 
-def _fan_out(sessions: sessionmaker, job_id: int) -> str:
+def _fan_out(sessions: sessionmaker, job_id: int, batches: int = 4) -> str:
     numbers = fanout.plan_job(sessions, job_id, worker="test")
-    assert numbers == [0, 1, 2, 3]
+    assert numbers == list(range(batches))
     outcomes = [fanout.run_batch(sessions, job_id, n, worker="test") for n in numbers]
-    assert outcomes == ["staged", "staged", "staged", "last"]
+    assert outcomes == ["staged"] * (batches - 1) + ["last"]
     return fanout.finalize_job(sessions, job_id)
 
 
@@ -98,7 +102,10 @@ def _done_content(sessions: sessionmaker, job_id: int) -> dict:
         assert (job.progress_done, job.progress_total) == (4, 4)
         assert _leftovers(session, job_id) == [0, 0, 0, 0]  # staging discarded after commit
 
-        return _content(session, session.get(PayoutRun, job.run_id))
+        run = session.get(PayoutRun, job.run_id)
+        content = _content(session, run)
+        content["run"]["participant_hashes"] = run.participant_hashes
+        return content
 
 
 def _leftovers(session: Session, job_id: int) -> list[int]:
@@ -123,13 +130,29 @@ def test_an_incremental_fanned_out_re_run_equals_a_single_process_re_run(real):
         session.execute(update(Deal).where(Deal.id == "D-5").values(amount="99999.50"))
         session.commit()
     expected = _single_process(real)
+    assert _single_process(real, full=True) == expected  # the journal missed nothing
     job_id = _queue(real)
-    assert _fan_out(real, job_id) == "done"
+    # Only the people the change journal reaches are planned: cy and di, one batch.
+    assert _fan_out(real, job_id, batches=1) == "done"
     got = _done_content(real, job_id)
     assert got == expected
     with real() as session:
         run = session.scalars(select(PayoutRun)).one()
         assert (run.version, run.recomputed_count) == (2, 2)  # cy and di rewritten
+        assert session.get(PayoutRunJob, job_id).plan["gone"] == []
+        assert run.input_revision and len(run.participant_hashes) == 4
+
+
+def test_a_fanned_out_re_run_with_nothing_changed_plans_no_batch(real):
+    assert _fan_out(real, _queue(real)) == "done"
+    expected = _single_process(real, full=True)
+    job_id = _queue(real)
+    assert fanout.plan_job(real, job_id, worker="test") == []  # the finalizer is queued
+    assert fanout.finalize_job(real, job_id) == "done"
+    assert _done_content(real, job_id) == expected
+    with real() as session:
+        run = session.scalars(select(PayoutRun)).one()
+        assert run.recomputed_count == 0  # nothing rewritten
 
 
 def test_a_batch_whose_delivery_died_is_retried_and_stages_once(real):
