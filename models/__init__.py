@@ -11,7 +11,7 @@ from models.base import Base, metadata
 from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpoint, FxRate
 from models.disputes import Dispute, DisputeEvent
 from models.exceptions import PayoutException
-from models.identity import ApiToken, User, UserRole, UserSession
+from models.identity import ApiToken, PasswordReset, User, UserRole, UserSession
 from models.impacts import ImpactResult
 from models.jobs import Job
 from models.notifications import (
@@ -50,6 +50,7 @@ __all__ = [
     "NotificationEvent",
     "NotificationPreference",
     "Participant",
+    "PasswordReset",
     "PayoutBuild",
     "PayoutBuildChange",
     "PayoutException",
