@@ -26,7 +26,7 @@ import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from governance import accounts, audit
@@ -175,15 +175,14 @@ def _digest(token: str) -> str:
 
 
 def _void_resets(session: Session, user: User) -> None:
-    session.execute(
-        update(PasswordReset)
-        .where(
-            PasswordReset.user_id == user.id,
-            PasswordReset.used_at.is_(None),
-            PasswordReset.revoked_at.is_(None),
-        )
-        .values(revoked_at=datetime.now(UTC))
+    stmt = select(PasswordReset).where(
+        PasswordReset.user_id == user.id,
+        PasswordReset.used_at.is_(None),
+        PasswordReset.revoked_at.is_(None),
     )
+    for reset in session.scalars(stmt):
+        reset.revoked_at = datetime.now(UTC)
+    session.flush()
 
 
 def issue_reset(
