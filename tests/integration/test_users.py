@@ -106,7 +106,7 @@ def test_a_reset_link_expires_and_a_newer_one_voids_it(db, make_user):
         users.issue_reset(db, None, rep, key=KEY)
 
 
-def test_the_reset_mail_reaches_the_user_alone_over_smtp(notifying_app, db, make_user, smtp):
+def test_the_reset_mail_reaches_the_user_alone_over_smtp(notifying_app, db, make_user, smtp):  # noqa: F811
     admin, rep = make_user("admin"), make_user("rep")
     everything = _webhook(db, {"admin": admin}, "http://127.0.0.1:9/unused")  # every kind
     key = notifying_app.config["SECRET_KEY"]
