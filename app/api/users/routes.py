@@ -82,6 +82,7 @@ def get_user(user_id: int):
 @permission_required(MANAGE)
 @blp.arguments(RolesSchema)
 @blp.response(200, UserSchema)
+@blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 @transactional
 def put_roles(body, user_id: int):
@@ -94,6 +95,7 @@ def put_roles(body, user_id: int):
 @blp.route("/<int:user_id>/deactivate", methods=["POST"])
 @permission_required(MANAGE)
 @blp.response(200, DeactivatedSchema)
+@blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 @transactional
 def deactivate(user_id: int):
@@ -107,6 +109,7 @@ def deactivate(user_id: int):
 @blp.route("/<int:user_id>/reactivate", methods=["POST"])
 @permission_required(MANAGE)
 @blp.response(200, UserSchema)
+@blp.alt_response(404, schema=ErrorSchema)
 @transactional
 def reactivate(user_id: int):
     user = users.find(db_session(), user_id)
@@ -117,6 +120,7 @@ def reactivate(user_id: int):
 @blp.route("/<int:user_id>/reset-link", methods=["POST"])
 @permission_required(MANAGE)
 @blp.response(202, ResetLinkSchema)
+@blp.alt_response(404, schema=ErrorSchema)
 @blp.alt_response(409, schema=ErrorSchema)
 @transactional
 def reset_link(user_id: int):
