@@ -33,6 +33,7 @@ from governance import accounts, audit
 from governance.errors import Conflict, Invalid, NotFound
 from governance.permissions import Actor, require
 from models.identity import PasswordReset, User, UserRole
+from models.people import Participant
 
 MANAGE = "users.manage"
 RESET_VALID = timedelta(hours=24)
@@ -80,6 +81,12 @@ def create(
     require(actor, MANAGE, "Creating a user")
     if not roles:
         raise Invalid("a user needs at least one role")
+    if email.count("@") != 1 or not email.split("@")[0].strip() or "." not in email.split("@")[1]:
+        raise Invalid(f"not an e-mail address: {email!r}")
+    if not name.strip():
+        raise Invalid("a user needs a name")
+    if participant_id is not None:
+        _check_participant(session, participant_id)
     try:
         return accounts.create_user(
             session,
@@ -93,6 +100,14 @@ def create(
         )
     except accounts.AccountError as exc:
         raise _invalid(exc) from None
+
+
+def _check_participant(session: Session, participant_id: str) -> None:
+    if session.get(Participant, participant_id) is None:
+        raise Invalid(f"no participant {participant_id}")
+    taken = session.scalar(select(User.email).where(User.participant_id == participant_id))
+    if taken is not None:
+        raise Invalid(f"participant {participant_id} is already the user {taken}")
 
 
 def invite(session: Session, actor: Actor, *, key: str, **fields) -> tuple[User, PasswordReset]:

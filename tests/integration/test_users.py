@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from governance import accounts, sign_in, users
 from governance.errors import Conflict, Invalid, NotAllowed, NotFound
-from models import AuditRecord
+from models import AuditRecord, Participant
 from models.identity import PasswordReset
 from models.notifications import NotificationDelivery
 from tests.integration.test_notifications import (  # noqa: F401 (fixtures)
@@ -122,3 +122,16 @@ def test_the_reset_mail_reaches_the_user_alone_over_smtp(notifying_app, db, make
     assert [(d.channel, d.user_id) for d in deliveries] == [("email", rep.id)]
     assert everything.id not in {d.webhook_id for d in deliveries}
     assert db.scalar(select(PasswordReset.token_hash)) != users.reset_token(key, reset)
+
+
+def test_a_participant_is_linked_to_one_user_at_most(db):
+    with pytest.raises(Invalid, match="no participant"):
+        users.create(db, None, email="a@example.test", name="A", roles=["rep"],
+                     participant_id="nobody")  # fmt: skip
+    db.add(Participant(id="p-users", name="P"))
+    db.flush()
+    users.create(db, None, email="b@example.test", name="B", roles=["rep"],
+                 participant_id="p-users")  # fmt: skip
+    with pytest.raises(Invalid, match="already the user b@example.test"):
+        users.create(db, None, email="c@example.test", name="C", roles=["rep"],
+                     participant_id="p-users")  # fmt: skip
