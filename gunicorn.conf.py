@@ -28,6 +28,8 @@ max_requests_jitter = 200
 # Text logs: gunicorn's access log on stdout. JSON logs: the app writes one JSON access
 # line per request (with its request id), so gunicorn's own is off unless asked for.
 accesslog = _env("ACCORD_WEB_ACCESS_LOG", None if _json_logs else "-")
+# Access lines with a password-reset link's token cut out of the request line and path.
+logger_class = "app.logs.GunicornLogger"
 errorlog = "-"
 loglevel = _env("LOG_LEVEL", "info").lower()
 if _json_logs:  # gunicorn's own messages (booting, worker timeouts) as JSON lines too

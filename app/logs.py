@@ -27,6 +27,15 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _MARK = "accord_handler"
 
 
+# Paths that carry a secret (a password-reset link's token): logged with it cut out.
+SECRET_PATH = re.compile(r"(/password-reset/)[^/?\s\"]+")
+
+
+def loggable(path: str) -> str:
+    """`path` as logs may show it: a reset link's token replaced by `<token>`."""
+    return SECRET_PATH.sub(r"\1<token>", path)
+
+
 class RequestContext(logging.Filter):
     """Adds the request's id, method and path to records logged while it is served."""
 
@@ -34,7 +43,7 @@ class RequestContext(logging.Filter):
         if has_request_context() and "request_id" in g:
             record.request_id = g.request_id
             record.method = request.method
-            record.path = request.path
+            record.path = loggable(request.path)
         return True
 
 
@@ -82,8 +91,31 @@ def init_app(app: Flask) -> None:
                 access.info(
                     "%s %s %s",
                     request.method,
-                    request.path,
+                    loggable(request.path),
                     response.status_code,
                     extra={"status": response.status_code, "duration_ms": round(took, 1)},
                 )
         return response
+
+
+def _gunicorn_logger():
+    from gunicorn.glogging import Logger
+
+    class GunicornLogger(Logger):
+        """gunicorn's logger, with secrets cut out of access lines (`loggable`)."""
+
+        def atoms(self, resp, req, environ, request_time):
+            atoms = super().atoms(resp, req, environ, request_time)
+            for name, value in atoms.items():
+                if isinstance(value, str) and "/password-reset/" in value:
+                    atoms[name] = loggable(value)
+            return atoms
+
+    return GunicornLogger
+
+
+def __getattr__(name: str):
+    # gunicorn is a production dependency only where `accord serve` runs: import it lazily.
+    if name == "GunicornLogger":
+        return _gunicorn_logger()
+    raise AttributeError(name)

@@ -12,7 +12,7 @@ from models.changes import InputChange
 from models.deals import Deal, DealEvent, DealSplit, DealTeamMember, DealTouchpoint, FxRate
 from models.disputes import Dispute, DisputeEvent
 from models.exceptions import PayoutException
-from models.identity import ApiToken, User, UserRole, UserSession
+from models.identity import ApiToken, PasswordReset, User, UserRole, UserSession
 from models.impacts import ImpactResult
 from models.jobs import Job
 from models.notifications import (
@@ -52,6 +52,7 @@ __all__ = [
     "NotificationEvent",
     "NotificationPreference",
     "Participant",
+    "PasswordReset",
     "PayoutBuild",
     "PayoutBuildChange",
     "PayoutException",

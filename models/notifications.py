@@ -35,6 +35,8 @@ EVENT_KINDS = (
     "dispute_answered",
     "dispute_overdue",
 )
+# Kinds sent to one user alone, by e-mail only, whatever their choices and the webhooks.
+PERSONAL_KINDS = ("password_reset",)
 EVENT_STATES = ("queued", "fanning_out", "fanned_out", "failed")
 CHANNELS = ("email", "webhook")
 DELIVERY_STATES = ("queued", "sending", "sent", "failed")
@@ -58,7 +60,7 @@ class Queued:
 class NotificationEvent(Queued, Base):
     __tablename__ = "notification_events"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({sql_list(EVENT_KINDS)})", name="kind_known"),
+        CheckConstraint(f"kind IN ({sql_list(EVENT_KINDS + PERSONAL_KINDS)})", name="kind_known"),
         CheckConstraint(f"state IN ({sql_list(EVENT_STATES)})", name="state_known"),
         Index("ix_notification_events_state", "state"),
     )

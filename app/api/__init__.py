@@ -24,6 +24,7 @@ def register_api(api: Api) -> None:
     from app.api.payouts import blp as payouts_blp
     from app.api.plans.routes import blp as plans_blp
     from app.api.statements.routes import blp as statements_blp
+    from app.api.users.routes import blp as users_blp
     from app.api.webhooks.routes import blp as webhooks_blp
 
     for blp in (
@@ -38,5 +39,6 @@ def register_api(api: Api) -> None:
         payouts_blp,
         jobs_blp,
         webhooks_blp,
+        users_blp,
     ):
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)

@@ -1,4 +1,4 @@
-"""Login, logout and password change pages."""
+"""Login, logout, password change, and the public page a reset link opens."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from app.auth.decorators import login_required
 from app.auth.identity import SESSION_ID
 from app.auth.throttle import Refusal, throttle
 from app.database import unit_of_work
-from governance import sign_in
+from governance import sign_in, users
 from governance.accounts import AccountError, change_password
+from governance.errors import GovernanceError
 
 bp = Blueprint("auth", __name__)
 
@@ -27,6 +28,13 @@ class LoginForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired()])
+    new = PasswordField("New password", validators=[DataRequired()])
+    confirm = PasswordField(
+        "Repeat new password", validators=[DataRequired(), EqualTo("new", "Passwords differ.")]
+    )
+
+
+class ResetForm(FlaskForm):
     new = PasswordField("New password", validators=[DataRequired()])
     confirm = PasswordField(
         "Repeat new password", validators=[DataRequired(), EqualTo("new", "Passwords differ.")]
@@ -51,7 +59,7 @@ def _client() -> sign_in.Client:
     return sign_in.Client(request.remote_addr, request.user_agent.string)
 
 
-def _throttled(template: str, form: FlaskForm, email: str, refusal: Refusal):
+def _throttled(template: str, form: FlaskForm, email: str, refusal: Refusal, **context):
     """429 with the form, a message and `Retry-After`; the refusal is audited (at most
     once a minute per limit and key, so a flood does not flood the audit chain)."""
     if refusal.report:
@@ -63,7 +71,7 @@ def _throttled(template: str, form: FlaskForm, email: str, refusal: Refusal):
         "error",
     )
     headers = {"Retry-After": str(refusal.retry_after)}
-    return render_template(template, form=form), 429, headers
+    return render_template(template, form=form, **context), 429, headers
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -126,3 +134,31 @@ def password():
                 flash("Password changed. Sign in with the new password.", "info")
                 return redirect(url_for("auth.login"))
     return render_template("auth/password.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+def password_reset(token: str):
+    """The page a reset link opens: choose a password (the link works once). Posts count
+    as password attempts, under the sign-in limits (per link and per address)."""
+    form = ResetForm()
+    if request.method == "POST":  # counted before the link is checked: guesses count too
+        refusal = throttle().attempt(f"reset:{token.partition('.')[0]}", request.remote_addr)
+        if refusal is not None:
+            return _throttled("auth/password_reset.html", form, "", refusal, valid=True)
+    with unit_of_work() as db:
+        valid = users.live_reset(db, token) is not None
+    if not valid:
+        return render_template("auth/password_reset.html", form=form, valid=False), 404
+    if form.validate_on_submit():
+        try:
+            with unit_of_work() as db:
+                users.use_reset(db, token, form.new.data)
+        except GovernanceError as exc:
+            form.new.errors.append(exc.message)
+        else:
+            logout_user()  # whoever this browser was signed in as
+            session.pop(SESSION_ID, None)
+            flash("Your password is set. Sign in with it.", "info")
+            return redirect(url_for("auth.login"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/password_reset.html", form=form, valid=True), status

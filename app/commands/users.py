@@ -1,12 +1,15 @@
-"""`accord users create` and `accord tokens create|revoke`: accounts from the shell."""
+"""`accord users create|roles|deactivate|reactivate|reset-link` and `accord tokens
+create|revoke`: accounts from the shell, as the system (audited with no actor)."""
 
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app.commands.common import actor, fail, unit_of_work
-from governance.accounts import AccountError, create_user, issue_token, revoke_token, set_roles
+from governance import users as accounts_admin
+from governance.accounts import AccountError, create_user, issue_token, revoke_token
 from governance.auditing import data_changes
 from models import ApiToken
 from models.identity import FUNCTIONS, ROLES
@@ -52,12 +55,66 @@ def roles(email, roles, functions) -> None:
     """Replace a user's roles (and committee functions); audited as the system."""
     with unit_of_work() as session:
         user = actor(session, email)  # --email is required, so never None here
-        try:
-            changed = set_roles(session, user, roles=list(roles), functions=list(functions))
-        except AccountError as exc:
-            fail(str(exc))
+        changed = accounts_admin.change_roles(
+            session, None, user, roles=list(roles), functions=list(functions)
+        )
     grants = ", ".join(r if not f else f"{r}:{f}" for r, f in data_changes.role_grants(user))
     click.echo(f"{'changed' if changed else 'unchanged'}: {user.email} ({grants})")
+
+
+@users.command("deactivate")
+@click.option("--email", required=True)
+@with_appcontext
+def deactivate(email) -> None:
+    """Stop a user at once: no sign-in; every session, token and reset link revoked."""
+    with unit_of_work() as session:
+        user = actor(session, email)
+        was_active = user.is_active
+        revoked = accounts_admin.deactivate(session, None, user)
+    if not was_active:
+        click.echo(f"unchanged: {user.email} was already deactivated")
+        return
+    click.echo(
+        f"deactivated: {user.email} ({revoked['sessions_revoked']} sessions, "
+        f"{revoked['tokens_revoked']} tokens revoked)"
+    )
+
+
+@users.command("reactivate")
+@click.option("--email", required=True)
+@with_appcontext
+def reactivate(email) -> None:
+    """Let a deactivated user sign in again (send them a reset link if need be)."""
+    with unit_of_work() as session:
+        user = actor(session, email)
+        changed = accounts_admin.reactivate(session, None, user)
+    click.echo(f"{'reactivated' if changed else 'unchanged: already active'}: {user.email}")
+
+
+@users.command("reset-link")
+@click.option("--email", required=True)
+@click.option(
+    "--print-link",
+    is_flag=True,
+    help="also print the link (when no SMTP server is configured); it is a password",
+)
+@with_appcontext
+def reset_link(email, print_link) -> None:
+    """Mail a user a one-time link to set a new password (valid 24 hours)."""
+    key = current_app.config["SECRET_KEY"]
+    with unit_of_work() as session:
+        user = actor(session, email)
+        reset = accounts_admin.issue_reset(session, None, user, key=key)
+    click.echo(
+        f"reset link {reset.id} for {user.email}, valid until {reset.expires_at:%Y-%m-%d %H:%M} UTC"
+    )
+    if not current_app.config.get("SMTP_HOST"):
+        click.echo(
+            "note: no SMTP server is configured (ACCORD_SMTP_HOST): no mail is sent", err=True
+        )
+    if print_link:
+        base = current_app.config["BASE_URL"].rstrip("/")
+        click.echo(f"{base}/password-reset/{accounts_admin.reset_token(key, reset)}")
 
 
 @click.group()

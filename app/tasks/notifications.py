@@ -103,7 +103,11 @@ def deliver(task, delivery_id: int) -> str:
         return claimed
     with database().sessionmaker() as session:
         message = outbox.outgoing(
-            session, delivery_id, base_url=config["BASE_URL"], now=int(time.time())
+            session,
+            delivery_id,
+            base_url=config["BASE_URL"],
+            now=int(time.time()),
+            link_key=config["SECRET_KEY"],
         )
     started = time.monotonic()
     status, error = None, None

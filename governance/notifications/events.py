@@ -36,10 +36,12 @@ KIND_OF_ACTION = {
     "dispute.resolved_accepted": "dispute_answered",
     "dispute.resolved_rejected": "dispute_answered",
     "dispute.escalated": "dispute_overdue",
+    # To the user alone, by e-mail; the link is derived when sent (governance/users.py).
+    "user.password_reset_issued": "password_reset",
 }
 
 # The payload keys an event keeps from its audit record (what messages quote).
-KEPT = ("from", "to", "note", "decision", "comment", "period", "today")
+KEPT = ("from", "to", "note", "decision", "comment", "period", "today", "reset_id")
 
 
 def record(session: Session, entry: Any) -> NotificationEvent | None:

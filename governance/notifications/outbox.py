@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from governance import users
 from governance.committee.ballots import refusal
 from governance.notifications import messages, subjects
 from governance.notifications.preferences import email_wanted, webhooks_for
@@ -29,6 +30,7 @@ from governance.queueing import QueuedRows
 from models.base import utcnow
 from models.identity import User
 from models.notifications import (
+    PERSONAL_KINDS,
     DeliveryAttempt,
     NotificationDelivery,
     NotificationEvent,
@@ -77,6 +79,8 @@ def fan_out(session: Session, event_id: int, *, email: bool) -> list[int]:
     server is configured; every active webhook that takes its kind), mark it fanned out;
     the ids of the deliveries added (none twice)."""
     event = session.get(NotificationEvent, event_id)
+    if event.kind in PERSONAL_KINDS:
+        return _fan_out_personal(session, event, email=email)
     row = subjects.find(session, event.object_type, event.object_id)
     wanted: list[tuple[str, str, dict[str, Any]]] = []
     if row is not None and email:
@@ -111,6 +115,35 @@ def fan_out(session: Session, event_id: int, *, email: bool) -> list[int]:
     return [d.id for d in added]
 
 
+def _fan_out_personal(session: Session, event: NotificationEvent, *, email: bool) -> list[int]:
+    """A personal kind (a password-reset link): one e-mail to the user the event is
+    about, if active, whatever their choices; never to a webhook."""
+    user = session.get(User, int(event.object_id)) if event.object_id.isdigit() else None
+    added = []
+    if user is not None and user.is_active and email:
+        recipient = f"user:{user.id}"
+        have = session.scalar(
+            select(NotificationDelivery.id).where(
+                NotificationDelivery.event_id == event.id,
+                NotificationDelivery.recipient == recipient,
+            )
+        )
+        if have is None:
+            delivery = NotificationDelivery(
+                event_id=event.id,
+                channel="email",
+                recipient=recipient,
+                user_id=user.id,
+                address=user.email,
+            )
+            session.add(delivery)
+            added.append(delivery)
+    event.state, event.finished_at = "fanned_out", utcnow()
+    event.message = f"{len(added)} deliveries"
+    session.flush()
+    return [d.id for d in added]
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One message to send: by e-mail (`to`, `subject`, `text`) or to a webhook (`url`,
@@ -124,10 +157,17 @@ class Outgoing:
     headers: dict[str, str] | None = None
 
 
-def outgoing(session: Session, delivery_id: int, *, base_url: str, now: int) -> Outgoing:
-    """What delivery `delivery_id` sends, rendered now (`now`: the signature's Unix time)."""
+def outgoing(
+    session: Session, delivery_id: int, *, base_url: str, now: int, link_key: str = ""
+) -> Outgoing:
+    """What delivery `delivery_id` sends, rendered now (`now`: the signature's Unix time;
+    `link_key`: the app's secret key, from which a reset link is derived)."""
     delivery = session.get(NotificationDelivery, delivery_id)
     event = session.get(NotificationEvent, delivery.event_id)
+    if event.kind == "password_reset":
+        reset_id = int((event.payload or {})["reset_id"])
+        subject, text = users.reset_mail(session, reset_id, key=link_key, base_url=base_url)
+        return Outgoing("email", delivery.address, subject=subject, text=text)
     row = subjects.find(session, event.object_type, event.object_id)
     about = messages.About.of(event, row, base_url)
     if delivery.channel == "email":

@@ -88,6 +88,12 @@ RUNS_PAGE_RUN = {"anonymous": 302, "admin": 303, "comp_admin": 303, "*": 403}
 EXCEPTION_PAGES_READ = {**EXCEPTIONS_READ, "anonymous": 302}
 EXCEPTIONS_FILE_PAGE = {**EXCEPTIONS_FILE, "anonymous": 302}
 
+USER = "/api/v1/users/<int:user_id>"
+USER_PAGE = "/admin/users/<int:user_id>"
+USERS_MANAGE = {"anonymous": 401, "admin": 200, "*": 403}
+USERS_PAGE = {"anonymous": 302, "admin": 200, "*": 403}
+USERS_PAGE_POST = {"anonymous": 302, "admin": 303, "*": 403}
+
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Public
     ("GET", "/healthz"): {"*": 200},
@@ -125,6 +131,24 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         "admin": 200,
         "*": 403,
     },
+    # Users (admins, users.manage) and the public page a reset link opens
+    ("GET", "/api/v1/users"): USERS_MANAGE,
+    ("POST", "/api/v1/users"): {**USERS_MANAGE, "admin": 201},
+    ("GET", USER): USERS_MANAGE,
+    ("PUT", USER + "/roles"): USERS_MANAGE,
+    ("POST", USER + "/deactivate"): USERS_MANAGE,
+    ("POST", USER + "/reactivate"): USERS_MANAGE,
+    ("POST", USER + "/reset-link"): {**USERS_MANAGE, "admin": 202},
+    ("GET", "/admin/users"): USERS_PAGE,
+    ("GET", "/admin/users/new"): USERS_PAGE,
+    ("POST", "/admin/users/new"): USERS_PAGE_POST,
+    ("GET", USER_PAGE): USERS_PAGE,
+    ("POST", USER_PAGE + "/roles"): USERS_PAGE_POST,
+    ("POST", USER_PAGE + "/deactivate"): USERS_PAGE_POST,
+    ("POST", USER_PAGE + "/reactivate"): USERS_PAGE_POST,
+    ("POST", USER_PAGE + "/reset-link"): USERS_PAGE_POST,
+    ("GET", "/password-reset/<token>"): {"*": 404},  # an unknown link
+    ("POST", "/password-reset/<token>"): {"*": 404},
     # Data
     ("POST", "/api/v1/imports"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
     # Background jobs (another's: its kind's readers only; 404 to the rest, as if none)

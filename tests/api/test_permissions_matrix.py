@@ -64,6 +64,8 @@ from tests.api.permission_table import (
     RUN_PAGE,
     STATEMENT,
     STATEMENT_PAGE,
+    USER,
+    USER_PAGE,
     VERSION,
 )
 from tests.conftest import PASSWORD
@@ -370,6 +372,15 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     },
     ("POST", EXCEPTION_PAGE + "/vote"): form_vote,
     ("POST", EXCEPTION_PAGE + "/withdraw"): {"data": {"version": "1"}},
+    ("POST", "/api/v1/users"): lambda world: {
+        "json": {"email": f"invited-{id(world)}@example.test", "name": "I", "roles": ["rep"]}
+    },
+    ("PUT", USER + "/roles"): {"json": {"roles": ["rep", "manager"]}},
+    ("POST", "/admin/users/new"): lambda world: {
+        "data": {"email": f"invited-{id(world)}@example.test", "name": "I", "roles": ["rep"]}
+    },
+    ("POST", USER_PAGE + "/roles"): {"data": {"roles": ["rep", "manager"]}},
+    ("POST", "/password-reset/<token>"): {"data": {"new": "x" * 12, "confirm": "x" * 12}},
 }
 
 PATH_VALUES: dict[str, Callable[[World], object]] = {
@@ -379,6 +390,8 @@ PATH_VALUES: dict[str, Callable[[World], object]] = {
     "webhook_id": lambda world: (
         add_webhook(world.db, None, name=f"matrix-{id(world)}", url="https://h.example.test/").id
     ),
+    "user_id": lambda world: world.person("rep").id,  # someone else, to administer
+    "token": lambda world: "1.not-a-reset-link",
 }
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
