@@ -51,7 +51,7 @@ def test_a_rep_sees_my_statements_and_the_explained_lines(client, db, runs, make
     assert line.status_code == 200
     text = line.get_data(as_text=True)
     assert "margin-floor" in text and "deal.gross_margin &lt; 0.25" in text
-    assert 'data-testid="dispute-line"' not in text  # a draft run's line is not disputed
+    assert 'data-testid="dispute-line"' in text  # Q3 is published now: its lines are disputed
     q2 = _statement(db, "ana", "2026-Q2")
     q2_line = statements.get_statement(db, None, q2["id"])["lines"][0]
     locked = client.get(f"/statements/{q2['id']}/lines/{q2_line['id']}").get_data(as_text=True)
