@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, str] = {
     "statements.read_team": "read the statements of one's team",
     "statements.read_all": "read every statement",
     "payouts.run": "start payout runs",
+    "payouts.publish": "publish a locked run's statements to its reps",
     "audit.read": "read and export the audit log",
 }
 
@@ -55,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "disputes.review",
             "statements.read_all",
             "payouts.run",
+            "payouts.publish",
         }
     ),
     "committee": frozenset(

@@ -98,6 +98,9 @@ class PayoutRun(Base):
     approved_at: Mapped[datetime | None]
     locked_at: Mapped[datetime | None]
     locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Statement publishing (after the lock): reps see a run's statements only once set.
+    published_at: Mapped[datetime | None]
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     failed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,15 +1,17 @@
-"""`accord payouts run|list|show|tally|vote|lock|discard`: payout runs and their close.
+"""`accord payouts run|list|show|tally|vote|lock|publish|discard`: payout runs and their close.
 
     accord payouts run --period 2026-Q3 [--as admin@x.test] [--early]  # build or re-run
     accord payouts list [--period 2026-Q3] | show 7 [--lines] | tally 7
     accord payouts vote 7 --as fin@x.test --approve|--reject --hash sha256:... [--comment]
     accord payouts lock 7 --as admin@x.test
+    accord payouts publish 7 --as admin@x.test   # a locked run's statements to its reps
     accord payouts discard 7 --as admin@x.test --reason "built before the import"
 
 `run` writes a period's lines and statements in one transaction (docs/payout-runs.md),
 with a progress bar on stderr when it is a terminal (or `--progress`); without `--as`
-the system starts it; a period that has not begun needs `--early`. A vote, the lock and
-a discard are a person's: `--as` is required. Refusals exit 2 with every problem listed.
+the system starts it; a period that has not begun needs `--early`. A vote, the lock, a
+publication and a discard are a person's: `--as` is required. Refusals exit 2 with
+every problem listed.
 """
 
 from __future__ import annotations
@@ -190,6 +192,18 @@ def lock(run_id: int, as_email: str, note: str | None) -> None:
     with unit_of_work() as session:
         run = payout_close.lock_run(session, actor(session, as_email), run_id, note=note)
     click.echo(f"{run.label}: locked at {run.locked_at.isoformat()}")
+
+
+@command.command("publish")
+@click.argument("run_id", type=int)
+@click.option("--as", "as_email", required=True, help="a holder of payouts.publish")
+@click.option("--note", default=None)
+@with_appcontext
+def publish(run_id: int, as_email: str, note: str | None) -> None:
+    """Publish a locked run's statements: its reps see them from now on."""
+    with unit_of_work() as session:
+        run = payout_close.publish_run(session, actor(session, as_email), run_id, note=note)
+    click.echo(f"{run.label}: published at {run.published_at.isoformat()}")
 
 
 @command.command("discard")

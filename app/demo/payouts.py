@@ -38,13 +38,15 @@ def _vote(session: Session, users: DemoUsers, run: PayoutRun, email: str, commen
 
 
 def close_past_quarters(session: Session, users: DemoUsers) -> list[PayoutRun]:
-    """Run, approve and lock 2026-Q1..Q3, oldest first (a later run replays the earlier)."""
+    """Run, approve, lock and publish 2026-Q1..Q3, oldest first (a later run replays the
+    earlier)."""
     runs = []
     for period in CLOSED_QUARTERS:
         run = payout_runs.start_run(session, users[AUTHOR], period)
         _vote(session, users, run, FINANCE, f"{period} ties out to the bookings report.")
         _vote(session, users, run, REVOPS, None)
         payout_close.lock_run(session, users[AUTHOR], run.id, note="sent to payroll")
+        payout_close.publish_run(session, users[AUTHOR], run.id)
         runs.append(run)
     return runs
 

@@ -11,6 +11,8 @@ forms to start or re-run a period, vote on a draft, lock an approved run, discar
     POST /payout-runs/N/vote             approve or reject a draft (changes.vote)
     POST /payout-runs/N/lock             approved -> locked (payouts.run)
     POST /payout-runs/N/discard          draft -> discarded, with a reason (payouts.run)
+    POST /payout-runs/N/publish          a locked run's statements to its reps
+                                         (payouts.publish)
 
 Reading needs `statements.read_all`, as the API's reads do. Each form is one
 `governance.payouts` call in one unit of work (starting: the job's, app/tasks/); a
@@ -155,4 +157,16 @@ def discard(run_id: int):
             session, current_user, run_id, reason=request.form.get("reason", "")
         )
     flash(f"{run.label} is discarded: it never pays. {run.period} can be run again.", "success")
+    return redirect(url_for("payout_run_pages.detail", run_id=run_id), 303)
+
+
+@bp.post("/<int:run_id>/publish")
+@permission_required("payouts.publish")
+@on_refusal(_detail, plain=_unknown_run)
+def publish(run_id: int):
+    with unit_of_work() as session:
+        run = payout_close.publish_run(
+            session, current_user, run_id, note=request.form.get("note", "").strip() or None
+        )
+    flash(f"{run.label} is published: its reps see their statements and are told.", "success")
     return redirect(url_for("payout_run_pages.detail", run_id=run_id), 303)

@@ -45,6 +45,7 @@ from governance.errors import (
 )
 from governance.exceptions import workflow as exceptions
 from governance.permissions import Actor, has_permission, require
+from governance.statements.read import sees_unpublished
 from governance.workflow import Workflow, transition
 from models.base import utcnow
 from models.disputes import ALLOWED_TRANSITIONS, OPEN_STATES, Dispute, DisputeEvent
@@ -146,12 +147,15 @@ DISPUTES = Workflow.of(
 
 
 def disputable_line(session: Session, actor: Actor, line_id: int):
-    """(line, run) if the actor may dispute this line: their own, of a locked run."""
+    """(line, run) if the actor may dispute this line: their own, of a locked run (for
+    a rep, a published one: a line they cannot see is not one they can name)."""
     line = session.get(PayoutLine, line_id)
     if line is None or (actor is not None and actor.participant_id != line.participant_id):
         # A rep sees their own lines only: someone else's line is not one they can name.
         raise NotFound(f"No statement line {line_id} of yours.")
     run = session.get(PayoutRun, line.run_id)
+    if run is not None and run.published_at is None and not sees_unpublished(actor):
+        raise NotFound(f"No statement line {line_id} of yours.")
     if run is None or run.state != "locked":
         raise Conflict(
             f"Line {line_id} belongs to a payout run that is not locked yet:"

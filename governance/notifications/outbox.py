@@ -36,6 +36,7 @@ from models.notifications import (
     NotificationEvent,
     Webhook,
 )
+from models.payouts import Statement
 
 EVENTS = QueuedRows(NotificationEvent, ("queued",), "notification event", "notification_event")
 DELIVERIES = QueuedRows(NotificationDelivery, ("queued",), "notification", "notification")
@@ -49,10 +50,16 @@ def _active_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.id)))
 
 
+def _reps_of(session: Session, run: Any) -> set[str]:
+    """The participants with a statement in `run` (a published run's reps)."""
+    return set(session.scalars(select(Statement.participant_id).where(Statement.run_id == run.id)))
+
+
 def recipients(session: Session, event: NotificationEvent, row: Any) -> list[User]:
     """Who hears of `event` (never its own actor):
     a vote requested or a run ready: whoever may cast a vote on it now;
-    a decision, a lock, a publication: the subject's authors and voters;
+    a decision, a lock: the subject's authors and voters; a publication: those and the
+    run's reps (whoever has a statement in it);
     a dispute filed: its reviewers; answered: the rep who filed it; overdue: both."""
     users = [u for u in _active_users(session) if u.id != event.actor_id]
     ballot = subjects.ballot_of(event.object_type, row)
@@ -60,7 +67,8 @@ def recipients(session: Session, event: NotificationEvent, row: Any) -> list[Use
         return [u for u in users if ballot and refusal(session, u, ballot) is None]
     if ballot is not None:
         involved = set(ballot.authors()) | {v.voter_id for v in ballot.votes(session)}
-        return [u for u in users if u.id in involved]
+        reps = _reps_of(session, row) if event.kind == "run_published" else set()
+        return [u for u in users if u.id in involved or u.participant_id in reps]
     rep = {row.filed_by_id}
     reviewers = event.kind in ("dispute_filed", "dispute_overdue")
     return [

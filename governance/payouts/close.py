@@ -4,13 +4,16 @@
                                 content_hash=run_content_hash(run))
     lock_run(session, comp_admin, run_id)
     discard_run(session, comp_admin, run_id, reason="built before the data was in")
+    publish_run(session, comp_admin, run_id)  # locked -> its reps see its statements
 
 A vote names the run's content hash (`payouts.content`: its inputs and results by their
 hashes): a re-run that changes anything is a fresh ballot, an identical one keeps the
 votes. A stale draft (`payouts.staleness`) takes no vote until re-run. The vote that
 meets the `payout_run` quorum approves the run; a rejection closes the ballot until a
 re-run changes the run. The lock is a separate act of `payouts.run`, and so is
-discarding a draft. Votes and the lock also keep the ledger rule (`payouts.ledger`).
+discarding a draft; publishing a locked run's statements to its reps is one of
+`payouts.publish` (the run stays locked; `published_at` says it is out). Votes and
+the lock also keep the ledger rule (`payouts.ledger`).
 Who approves, voting, locking, concurrency: docs/payout-close.md.
 """
 
@@ -33,6 +36,7 @@ from governance.payouts.staleness import stale_changes, stale_sentence
 from governance.permissions import Actor, require
 from governance.workflow import Workflow, transition
 from models.approvals import Vote
+from models.base import utcnow
 from models.identity import User
 from models.payouts import RUN_TRANSITIONS, PayoutRun
 from rules.problems import Problem
@@ -215,4 +219,44 @@ def discard_run(session: Session, actor: Actor, run_id: int, *, reason: str) -> 
         raise Invalid("Say why the run is discarded.", [Problem("reason", "required")])
     run = get_run(session, run_id, lock=True)
     transition(session, actor, RUNS, run, "discarded", note=reason.strip(), period=run.period)
+    return run
+
+
+def publish_run(session: Session, actor: Actor, run_id: int, *, note: str | None = None):
+    """Publish a locked run's statements to its reps, by a holder of `payouts.publish` (a
+    person), once: audited as `payout_run.published`, which notifies the run's reps.
+    The run stays locked; only `published_at`/`published_by_id` are set (the database
+    guard lets nothing else change on a locked run)."""
+    if actor is None:
+        raise NotAllowed("Publishing statements is a person's act: sign in.")
+    require(actor, "payouts.publish", "Publishing a payout run's statements")
+    run = get_run(session, run_id, lock=True)
+    if run.state != "locked":
+        raise Conflict(
+            f"{run.label} is {run.state}: only a locked run's statements are published.",
+            [Problem("run", f"state {run.state}, needs locked")],
+        )
+    if run.published_at is not None:
+        raise Conflict(
+            f"{run.label} was published already, on {run.published_at:%Y-%m-%d}.",
+            [Problem("run", "published already")],
+        )
+    content = run_content_hash(run)
+    run.published_at, run.published_by_id = utcnow(), actor.id
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        f"{OBJECT_TYPE}.published",
+        OBJECT_TYPE,
+        run.label,
+        before=content,
+        after=content,
+        payload={
+            "period": run.period,
+            "state": run.state,
+            "statements": run.statement_count,
+            "note": note or "statements published to reps",
+        },
+    )
     return run

@@ -115,7 +115,10 @@ def run_overview(session: Session, viewer: Actor, run_id: int) -> dict[str, Any]
     ballot = payout_close.RunBallot(run)
     votes = ballot.votes(session)
     tally = ballot.tally(session)
-    people = names(session, [run.started_by_id, run.locked_by_id, *(v.voter_id for v in votes)])
+    people = names(
+        session,
+        [run.started_by_id, run.locked_by_id, run.published_by_id, *(v.voter_id for v in votes)],
+    )
     return {
         "run": run,
         "content_hash": payout_close.run_content_hash(run),
@@ -133,5 +136,9 @@ def run_overview(session: Session, viewer: Actor, run_id: int) -> dict[str, Any]
         "can_lock": run.state == "approved" and has_permission(viewer, "payouts.run"),
         "can_rerun": run.state == "draft" and has_permission(viewer, "payouts.run"),
         "can_discard": run.state == "draft" and has_permission(viewer, "payouts.run"),
+        "can_publish": run.state == "locked"
+        and run.published_at is None
+        and has_permission(viewer, "payouts.publish"),
+        "publisher": people.get(run.published_by_id, "the system") if run.published_at else None,
         "early": run.period_start > periods.today(),  # its re-run needs the early option
     }

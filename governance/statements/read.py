@@ -3,7 +3,8 @@
 A statement is one participant's totals under one plan in one payout run
 (`models.payouts.Statement`); its lines are the run's `PayoutLine`s of that participant
 and plan, each explained in plain words from its trace (`rules.explain`): statement ->
-lines -> one line with its full trace. Visibility (`can_read_statement`) is decided here,
+lines -> one line with its full trace. Visibility (`can_read_statement`, and
+`sees_unpublished`: a rep sees only published runs) is decided here,
 once for the API, the pages and the CLI. Reads only: nothing here writes, so nothing is
 audited. Exports are in `statements.exports`.
 
@@ -70,6 +71,18 @@ def visible_participants(session: Session, actor: Actor) -> set[str] | None:
     return visible
 
 
+def sees_unpublished(actor: Actor) -> bool:
+    """Whether the actor reads runs not published yet (drafts, approved, locked): the
+    system, and whoever reads more than their own (managers, comp admins, finance,
+    auditors). A rep reads a run's statements once it is published (`close.publish_run`)."""
+    return actor is None or has_permission(actor, READ_ALL) or has_permission(actor, READ_TEAM)
+
+
+def _shown(stmt, actor: Actor):
+    """`stmt` (over PayoutRun) narrowed to the runs the actor may see."""
+    return stmt if sees_unpublished(actor) else stmt.where(PayoutRun.published_at.is_not(None))
+
+
 def can_read_statement(session: Session, actor: Actor, participant_id: str) -> bool:
     """Whether `actor` may read the statements of `participant_id` (None: the system)."""
     visible = visible_participants(session, actor)
@@ -104,7 +117,10 @@ def periods(session: Session, actor: Actor) -> list[dict[str, Any]]:
         stmt = stmt.where(
             PayoutRun.id.in_(select(Statement.run_id).where(Statement.participant_id.in_(visible)))
         )
-    return [{"period": p, "run_id": i, "run_state": s} for i, p, s in session.execute(stmt)]
+    return [
+        {"period": p, "run_id": i, "run_state": s}
+        for i, p, s in session.execute(_shown(stmt, actor))
+    ]
 
 
 # --------------------------------------------------------------------------- reading
@@ -116,6 +132,7 @@ def statement_dict(st: Statement, run: PayoutRun, name: str | None) -> dict[str,
         "run_id": run.id,
         "period": run.period,
         "run_state": run.state,
+        "run_published": run.published_at is not None,
         "participant": st.participant_id,
         "participant_name": name,
         "plan": st.plan_key,
@@ -144,7 +161,8 @@ def list_statements(
     participant: str | None = None,
 ) -> list[dict[str, Any]]:
     """The statements the actor may read, of one period's holding run (or of `run_id`;
-    of every holding run when neither is given), by participant and plan."""
+    of every holding run when neither is given), by participant and plan; a rep's, of
+    published runs only."""
     _require_reader(actor)
     visible = visible_participants(session, actor)
     stmt = (
@@ -161,7 +179,7 @@ def list_statements(
         stmt = stmt.where(Statement.participant_id == participant)
     if visible is not None:
         stmt = stmt.where(Statement.participant_id.in_(visible))
-    stmt = stmt.order_by(
+    stmt = _shown(stmt, actor).order_by(
         PayoutRun.period_start.desc(), Statement.participant_id, Statement.plan_key
     )
     return [statement_dict(st, run, name) for st, run, name in session.execute(stmt)]
@@ -169,12 +187,13 @@ def list_statements(
 
 def _load(session: Session, actor: Actor, statement_id: int):
     _require_reader(actor)
-    row = session.execute(
+    stmt = (
         select(Statement, PayoutRun, Participant)
         .join(PayoutRun, PayoutRun.id == Statement.run_id)
         .join(Participant, Participant.id == Statement.participant_id)
         .where(Statement.id == statement_id, PayoutRun.state.in_(HOLDING_STATES))
-    ).first()
+    )
+    row = session.execute(_shown(stmt, actor)).first()
     if row is None or not can_read_statement(session, actor, row[0].participant_id):
         raise NotFound(f"No statement {statement_id}.")
     return row

@@ -1,7 +1,7 @@
 """Users administration: one-time password-reset links; a notification kind to mail them.
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-03 15:20:00
 
 Reviewed by hand. `password_resets` (new): one row per link issued, holding the nonce the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = "0028"
-down_revision = "0026"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 

@@ -189,6 +189,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", RUN_CLOSE + "/votes"): CHANGES_VOTE,
     ("POST", RUN_CLOSE + "/lock"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
     ("POST", RUN_CLOSE + "/discard"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
+    ("POST", RUN_CLOSE + "/publish"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
     # Payout runs (governance/payout_runs.py): start with payouts.run, read with read_all
     # (202: a build job; its task runs eagerly under TestConfig, TASKS_EAGER)
     ("POST", "/api/v1/payout-runs"): {"anonymous": 401, "admin": 202, "comp_admin": 202, "*": 403},
@@ -290,6 +291,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", RUN_PAGE + "/vote"): {"anonymous": 302, "admin": 303, "committee": 303, "*": 403},
     ("POST", RUN_PAGE + "/lock"): RUNS_PAGE_RUN,
     ("POST", RUN_PAGE + "/discard"): RUNS_PAGE_RUN,
+    ("POST", RUN_PAGE + "/publish"): RUNS_PAGE_RUN,
     # Exception pages
     ("GET", "/exceptions"): EXCEPTION_PAGES_READ,
     ("GET", "/exceptions/new"): {

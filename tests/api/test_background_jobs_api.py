@@ -19,6 +19,7 @@ from app.background import jobs
 from governance.queueing import STRANDED_AFTER
 from models import AuditRecord, Deal, Job, Participant
 from tests.api.test_imports import FIXTURES
+from tests.support.payout_close import advance_run
 from tests.support.statements import demo_runs
 
 IMPORTS = "/api/v1/imports"
@@ -244,6 +245,10 @@ def test_a_reps_export_holds_their_own_statements_and_only_they_download_it(
     client, db, runs, make_user, token_for
 ):
     ana = token_for(make_user("rep", participant_id="ana"))
+    early = client.post(EXPORTS, json={"period": "2026-Q3", "format": "json"}, headers=ana).json
+    unpublished = json.loads(client.get(early["download_url"], headers=ana).data)
+    assert unpublished["statements"] == []  # Q3 is not published: nothing of it for a rep
+    advance_run(db, runs["2026-Q3"], "published")
     job = client.post(EXPORTS, json={"period": "2026-Q3", "format": "json"}, headers=ana).json
     assert job["state"] == "done"
     body = json.loads(client.get(job["download_url"], headers=ana).data)

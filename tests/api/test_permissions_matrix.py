@@ -187,8 +187,12 @@ def payout_run(state: str) -> Callable[[World], None]:
         from tests.support.payout_close import approve_by_vote, make_run
 
         run = make_run(world.db, world.person("comp_admin"))
-        if state == "approved":
+        if state in ("approved", "locked"):
             approve_by_vote(world.db, run)
+        if state == "locked":
+            from governance.payouts.close import lock_run
+
+            lock_run(world.db, world.person("comp_admin"), run.id)
         world.values.update(run_id=run.id, content_hash=run_content_hash(run))
 
     return prepare
@@ -252,6 +256,7 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("POST", RUN_CLOSE + "/votes"): payout_run("draft"),
     ("POST", RUN_CLOSE + "/lock"): payout_run("approved"),
     ("POST", RUN_CLOSE + "/discard"): payout_run("draft"),
+    ("POST", RUN_CLOSE + "/publish"): payout_run("locked"),
     ("POST", "/api/v1/payout-runs"): runnable_period,
     ("GET", "/api/v1/payout-runs/jobs"): payout_job,
     ("GET", "/api/v1/payout-runs/jobs/<int:job_id>"): payout_job,
@@ -264,6 +269,7 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("POST", RUN_PAGE + "/vote"): payout_run("draft"),
     ("POST", RUN_PAGE + "/lock"): payout_run("approved"),
     ("POST", RUN_PAGE + "/discard"): payout_run("draft"),
+    ("POST", RUN_PAGE + "/publish"): payout_run("locked"),
     ("GET", "/api/v1/statements"): statement_run,
     ("GET", "/api/v1/statements/export"): statement_run,
     ("GET", STATEMENT): statement_run,
@@ -321,6 +327,7 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     ("POST", RUN_CLOSE + "/votes"): vote,
     ("POST", RUN_CLOSE + "/lock"): {"json": {"note": "matrix"}},
     ("POST", RUN_CLOSE + "/discard"): {"json": {"reason": "matrix"}},
+    ("POST", RUN_CLOSE + "/publish"): {"json": {}},
     ("POST", RUN_PAGE + "/discard"): {"data": {"reason": "matrix"}},
     ("POST", "/api/v1/payout-runs"): {"json": {"period": "2026-Q3"}},
     ("POST", "/payout-runs"): {"data": {"period": "2026-Q3"}},

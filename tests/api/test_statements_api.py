@@ -9,12 +9,20 @@ import io
 
 import pytest
 
+from tests.support.payout_close import advance_run
 from tests.support.statements import demo_runs
 
 
 @pytest.fixture
 def runs(db):
     return demo_runs(db)
+
+
+@pytest.fixture
+def published(db, runs):
+    """The demo runs with 2026-Q3 locked and published too (a rep reads published runs)."""
+    advance_run(db, runs["2026-Q3"], "published")
+    return runs
 
 
 @pytest.fixture
@@ -29,7 +37,7 @@ def _statement_id(client, headers, participant, period="2026-Q3"):
     return item["id"]
 
 
-def test_a_rep_reads_their_statement_and_drills_into_a_line(client, runs, ana):
+def test_a_rep_reads_their_statement_and_drills_into_a_line(client, published, ana):
     listed = client.get("/api/v1/statements", headers=ana).json["items"]
     assert [(s["period"], s["participant"], s["payable"]) for s in listed] == [
         ("2026-Q3", "ana", "2690.00"),
@@ -40,7 +48,7 @@ def test_a_rep_reads_their_statement_and_drills_into_a_line(client, runs, ana):
     st = client.get(f"/api/v1/statements/{listed[0]['id']}", headers=ana)
     assert st.status_code == 200
     body = st.json
-    assert (body["attainment"], body["held"], body["run_state"]) == ("1.1000", "6300.00", "draft")
+    assert (body["attainment"], body["held"], body["run_state"]) == ("1.1000", "6300.00", "locked")
     blocked = next(ln for ln in body["lines"] if ln["status"] == "blocked")
     assert "trace" not in blocked
     assert (
@@ -57,7 +65,7 @@ def test_a_rep_reads_their_statement_and_drills_into_a_line(client, runs, ana):
     assert line.json["statement"]["participant"] == "ana"
 
 
-def test_another_reps_statement_and_line_are_404(client, runs, ana, make_user, token_for):
+def test_another_reps_statement_and_line_are_404(client, published, ana, make_user, token_for):
     admin = token_for(make_user("comp_admin"))
     raj = _statement_id(client, admin, "raj")
     raj_line = client.get(f"/api/v1/statements/{raj}", headers=admin).json["lines"][0]["id"]
@@ -82,7 +90,7 @@ def test_a_manager_sees_the_team(client, runs, make_user, token_for):
     assert sorted(s["participant"] for s in items) == ["ana", "mia", "raj", "sam"]
 
 
-def test_exports(client, runs, ana):
+def test_exports(client, published, ana):
     got = client.get("/api/v1/statements/export?period=2026-Q3&format=csv", headers=ana)
     assert got.status_code == 200 and got.mimetype == "text/csv"
     assert 'filename="statements-2026-Q3.csv"' in got.headers["Content-Disposition"]

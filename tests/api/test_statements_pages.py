@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from governance.statements import read as statements
+from tests.support.payout_close import advance_run
 from tests.support.sessions import sign_in
 from tests.support.statements import demo_runs
 
@@ -27,10 +28,14 @@ def _statement(db, participant, period="2026-Q3"):
 def test_a_rep_sees_my_statements_and_the_explained_lines(client, db, runs, make_user):
     user = make_user("rep", participant_id="ana")
     assert sign_in(client, user.email).status_code == 302
+    index = client.get("/statements").get_data(as_text=True)
+    assert "2026-Q3" not in index and "2026-Q2 (locked)" in index  # Q3 is not published
+    assert client.get(f"/statements/{_statement(db, 'ana')['id']}").status_code == 404
+    advance_run(db, runs["2026-Q3"], "published")
     home = client.get("/")
     assert 'href="/statements"' in home.get_data(as_text=True)
     index = client.get("/statements").get_data(as_text=True)
-    assert "My statements" in index and "2026-Q3 (draft)" in index and "2026-Q2 (locked)" in index
+    assert "My statements" in index and "2026-Q3 (locked)" in index and "2026-Q2 (locked)" in index
     assert 'data-participant="ana"' in index and 'data-participant="raj"' not in index
     assert "payroll file" not in index
     st = _statement(db, "ana")
@@ -46,7 +51,7 @@ def test_a_rep_sees_my_statements_and_the_explained_lines(client, db, runs, make
     assert line.status_code == 200
     text = line.get_data(as_text=True)
     assert "margin-floor" in text and "deal.gross_margin &lt; 0.25" in text
-    assert 'data-testid="dispute-line"' not in text  # a draft run's line is not disputed
+    assert 'data-testid="dispute-line"' in text  # Q3 is published now: its lines are disputed
     q2 = _statement(db, "ana", "2026-Q2")
     q2_line = statements.get_statement(db, None, q2["id"])["lines"][0]
     locked = client.get(f"/statements/{q2['id']}/lines/{q2_line['id']}").get_data(as_text=True)
@@ -98,6 +103,7 @@ def test_a_converted_line_shows_which_rate_from_which_date(client, db, runs, mak
     """Dated FX (issue 11): the statement and the line page say the rate and its date; the
     API line carries them too."""
     user = make_user("rep", participant_id="cat")
+    advance_run(db, runs["2026-Q3"], "published")
     assert sign_in(client, user.email).status_code == 302
     st = _statement(db, "cat")
     [line] = [

@@ -40,7 +40,7 @@ def statements(live_server):
             [Participant(id="stmt-ana", name="Ana Alves"), Participant(id="stmt-raj", name="Raj")]
         )
         session.flush()
-        run = persist_run(session, output, state="locked")
+        run = persist_run(session, output, state="published")
         session.get(User, rep.id).participant_id = "stmt-ana"
         ids = {
             st.participant_id: st.id

@@ -71,8 +71,10 @@ def test_filing_refusals(db, world, make_user):
     with pytest.raises(NotAllowed):  # a manager reads, does not file
         _file(db, world, who="mia")
     draft = run_with_lines(db, lines.ana.participant_id, lines.bob.participant_id, state="draft")
-    with pytest.raises(Conflict, match="not locked"):
+    with pytest.raises(NotFound):  # a rep does not see a draft's line (not published)
         _file(db, world, line=draft.ana)
+    with pytest.raises(Conflict, match="not locked"):  # whoever sees it: not locked yet
+        disputes.file(db, None, draft.ana.id, reason="draft", today=MONDAY)
     _file(db, world)
     with pytest.raises(Conflict, match="already has an unresolved dispute"):
         _file(db, world)

@@ -1,4 +1,4 @@
-"""`accord payouts tally|vote|lock` against a real, migrated database (both backends)."""
+"""`accord payouts tally|vote|lock|publish` against a real, migrated database (both backends)."""
 
 from __future__ import annotations
 
@@ -55,6 +55,8 @@ def test_vote_then_lock_at_the_shell(draft_run):
     assert "open (1 of 2 approvals" in voted.output
     early = run("payouts", "lock", "1", "--as", "admin@example.test")
     assert early.exit_code == 2 and "cannot become locked" in early.output
+    unlocked = run("payouts", "publish", "1", "--as", "admin@example.test")
+    assert unlocked.exit_code == 2 and "only a locked run" in unlocked.output
     voted = run(
         "payouts", "vote", "1", "--as", "ops@example.test", "--approve", "--hash", content_hash
     )
@@ -62,3 +64,7 @@ def test_vote_then_lock_at_the_shell(draft_run):
     locked = run("payouts", "lock", "1", "--as", "admin@example.test", "--note", "Q1 payroll")
     assert locked.exit_code == 0 and "locked at" in locked.output
     assert json.loads(run("payouts", "tally", "1").output)["state"] == "locked"
+    published = run("payouts", "publish", "1", "--as", "admin@example.test")
+    assert published.exit_code == 0 and "published at" in published.output
+    twice = run("payouts", "publish", "1", "--as", "admin@example.test")
+    assert twice.exit_code == 2 and "published already" in twice.output

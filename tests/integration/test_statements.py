@@ -15,12 +15,20 @@ from governance.errors import Conflict, Invalid, NotAllowed, NotFound
 from governance.statements import exports as statement_exports
 from governance.statements import read as statements
 from models import Participant
+from tests.support.payout_close import advance_run
 from tests.support.statements import demo_runs, engine_output, persist_run
 
 
 @pytest.fixture
 def runs(db):
     return demo_runs(db)
+
+
+@pytest.fixture
+def published(db, runs):
+    """The demo runs with 2026-Q3 locked and published too (a rep reads published runs)."""
+    advance_run(db, runs["2026-Q3"], "published")
+    return runs
 
 
 def _by(items, **keys):
@@ -31,9 +39,13 @@ def _by(items, **keys):
 
 def test_a_rep_lists_only_their_own_statements(db, runs, make_user):
     ana = make_user("rep", participant_id="ana")
+    listed = statements.list_statements(db, ana)  # the Q3 draft is not published
+    assert [(s["period"], s["run_state"]) for s in listed] == [("2026-Q2", "locked")]
+    assert [p["period"] for p in statements.periods(db, ana)] == ["2026-Q2"]
+    advance_run(db, runs["2026-Q3"], "published")
     listed = statements.list_statements(db, ana)
     assert [(s["period"], s["participant"], s["plan"], s["run_state"]) for s in listed] == [
-        ("2026-Q3", "ana", "ae-plan", "draft"),
+        ("2026-Q3", "ana", "ae-plan", "locked"),
         ("2026-Q2", "ana", "ae-plan", "locked"),
     ]
     q3 = statements.list_statements(db, ana, period="2026-Q3")[0]
@@ -44,12 +56,12 @@ def test_a_rep_lists_only_their_own_statements(db, runs, make_user):
         "300000.00",
     )
     assert statements.periods(db, ana) == [
-        {"period": "2026-Q3", "run_id": runs["2026-Q3"].id, "run_state": "draft"},
+        {"period": "2026-Q3", "run_id": runs["2026-Q3"].id, "run_state": "locked"},
         {"period": "2026-Q2", "run_id": runs["2026-Q2"].id, "run_state": "locked"},
     ]
 
 
-def test_a_rep_cannot_read_another_reps_statement_or_line(db, runs, make_user):
+def test_a_rep_cannot_read_another_reps_statement_or_line(db, published, make_user):
     ana = make_user("rep", participant_id="ana")
     raj_statement = _by(statements.list_statements(db, None, period="2026-Q3"), participant="raj")
     with pytest.raises(NotFound):
@@ -100,7 +112,7 @@ def test_readers_of_all_see_every_statement(db, runs, make_user, role):
     assert {s["participant"] for s in listed} == {"ana", "raj", "sam", "mo", "lea", "cat", "mia"}
 
 
-def test_drill_down_statement_lines_explanations_and_a_trace(db, runs, make_user):
+def test_drill_down_statement_lines_explanations_and_a_trace(db, published, make_user):
     ana = make_user("rep", participant_id="ana")
     listed = _by(statements.list_statements(db, ana, period="2026-Q3"), plan="ae-plan")
     statement = statements.get_statement(db, ana, listed["id"])
@@ -170,7 +182,7 @@ def test_unknown_statement_and_line(db, runs):
         statements.get_line(db, None, st["id"], 10**9)
 
 
-def test_exports_as_csv_and_json(db, runs, make_user):
+def test_exports_as_csv_and_json(db, published, make_user):
     ana = make_user("rep", participant_id="ana")
     rows = list(
         csv.DictReader(

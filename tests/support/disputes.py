@@ -45,7 +45,7 @@ def run_with_lines(
     ana: str,
     bob: str,
     *,
-    state: str = "locked",
+    state: str = "published",
     period: str | None = None,
     plan_key: str = "plan-a",
 ) -> Lines:

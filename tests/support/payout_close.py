@@ -80,12 +80,15 @@ def make_run(db, starter, period: str = "2026-Q1", *, state: str = "draft", line
 
 
 def advance_run(db, run, state: str) -> None:
-    """Move a hand-built draft run on to `state` (approved or locked), stamping the times."""
-    if state in ("approved", "locked"):
+    """Move a hand-built draft run on to `state` (approved, locked, or "published": locked
+    and published to its reps), stamping the times."""
+    if state in ("approved", "locked", "published"):
         run.state, run.approved_at = "approved", utcnow()
         db.flush()
-    if state == "locked":
+    if state in ("locked", "published"):
         run.state, run.locked_at = "locked", utcnow()
+        if state == "published":
+            run.published_at = run.locked_at
         db.flush()
 
 

@@ -131,15 +131,16 @@ def persist_run(db: Session, output: dict, *, state: str = "locked") -> PayoutRu
 
 
 def demo_runs(db: Session) -> dict[str, PayoutRun]:
-    """The demo imported, 2026-Q2 locked and 2026-Q3 a draft (as the demo org has them)."""
+    """The demo imported, 2026-Q2 locked and published and 2026-Q3 a draft (as the demo
+    org has them)."""
     import_demo(db)
     return {
-        "2026-Q2": persist_run(db, engine_output("2026-Q2"), state="locked"),
+        "2026-Q2": persist_run(db, engine_output("2026-Q2"), state="published"),
         "2026-Q3": persist_run(db, engine_output("2026-Q3"), state="draft"),
     }
 
 
-def minimal_run(db: Session, participant: str, *, state: str = "locked") -> dict[str, int]:
+def minimal_run(db: Session, participant: str, *, state: str = "published") -> dict[str, int]:
     """A participant and a run of 2026-Q3 with their one statement and one line, without
     the engine (for the permission matrix): returns the ids for the paths."""
     from models import Participant

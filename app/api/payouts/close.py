@@ -4,6 +4,7 @@
     POST /payout-runs/<id>/votes    approve or reject a draft run (committee, changes.vote)
     POST /payout-runs/<id>/lock     approved -> locked (payouts.run)
     POST /payout-runs/<id>/discard  draft -> discarded, with a reason (payouts.run)
+    POST /payout-runs/<id>/publish  a locked run's statements to its reps (payouts.publish)
 
 Thin: parse, call one `governance.payouts.close` function in one unit of work,
 serialise; refusals answer by kind (app/errors.py).
@@ -19,6 +20,7 @@ from app.api.payouts.schemas import (
     DiscardRequestSchema,
     LockedRunSchema,
     LockRequestSchema,
+    PublishedRunSchema,
     RunBallotSchema,
     RunCastVoteSchema,
     RunSchema,
@@ -91,3 +93,24 @@ def discard(body, run_id: int):
     """Discard a draft run: it never pays and never changes; the period can be run again."""
     session = db_session()
     return payout_close.discard_run(session, current_user, run_id, reason=body["reason"])
+
+
+@blp.route("/<int:run_id>/publish", methods=["POST"])
+@permission_required("payouts.publish")
+@blp.arguments(LockRequestSchema)
+@blp.response(200, PublishedRunSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+@blp.alt_response(409, schema=ErrorSchema, description="not locked, or published already")
+@transactional
+def publish(body, run_id: int):
+    """Publish a locked run's statements: its reps see them from now on (and are told)."""
+    session = db_session()
+    run = payout_close.publish_run(session, current_user, run_id, note=body["note"])
+    return _box(
+        session,
+        run,
+        locked_at=run.locked_at,
+        locked_by_id=run.locked_by_id,
+        published_at=run.published_at,
+        published_by_id=run.published_by_id,
+    )

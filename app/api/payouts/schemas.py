@@ -64,6 +64,10 @@ class RunSchema(ma.Schema):
     progress_total = DatabaseInteger(metadata={"description": "participants of the period"})
     approved_at = UtcDateTime(allow_none=True)
     locked_at = UtcDateTime(allow_none=True)
+    published_at = UtcDateTime(
+        allow_none=True, metadata={"description": "statements published to reps (locked runs)"}
+    )
+    published_by_id = DatabaseInteger(allow_none=True)
 
 
 class ChangeSchema(ma.Schema):
@@ -271,6 +275,11 @@ class DiscardRequestSchema(ma.Schema):
 class LockedRunSchema(RunBallotSchema):
     locked_at = UtcDateTime()
     locked_by_id = DatabaseInteger(allow_none=True)
+
+
+class PublishedRunSchema(LockedRunSchema):
+    published_at = UtcDateTime()
+    published_by_id = DatabaseInteger()
 
 
 class BuildChangesQuerySchema(PageQuerySchema):

@@ -26,6 +26,9 @@ class StatementSchema(ma.Schema):
     run_id = DatabaseInteger()
     period = ma.fields.String(metadata={"example": "2026-Q3"})
     run_state = ma.fields.String(metadata={"enum": list(RUN_STATES)})
+    run_published = ma.fields.Boolean(
+        metadata={"description": "published to its reps (a rep reads published runs only)"}
+    )
     participant = ma.fields.String()
     participant_name = ma.fields.String(allow_none=True)
     plan = ma.fields.String()
