@@ -39,7 +39,7 @@ UNCHANGED = (
     "started_at", "finished_at", "input_data_hash", "plan_versions", "exceptions_hash",
     "result_hash", "participant_count", "deal_count", "line_count", "statement_count",
     "recomputed_count", "progress_done", "progress_total", "note", "approved_at",
-    "locked_at", "locked_by_id", "failed_at",
+    "locked_at", "locked_by_id", "failed_at", "input_revision", "participant_hashes",
 )
 FK = "fk_payout_runs_published_by_id_users"
 SET_BY_PUBLISHING = ("published_at", "published_by_id", "updated_at")
