@@ -24,6 +24,7 @@ from governance.permissions import Actor
 from governance.plans import lookup as plans
 from governance.plans.change_requests import replaced_at_submission, shown_impact
 from governance.plans.diff import diff_documents
+from governance.plans.diff_text import readable
 from governance.plans.progress import next_step
 from governance.plans.tally import change_request_of, plan_tally, voted_hash
 from governance.plans.votes import PlanBallot
@@ -85,11 +86,14 @@ def change_request(session: Session, viewer: Actor, key: str, number: int) -> di
         "version": version,
         "title": version.plan.title,
         "submission": request,
+        # What the change is, in its submitter's words (the submit transition's note).
+        "note": next((t.note for t in version.transitions if t.to_state == "submitted"), None),
         "author": people.get(version.created_by_id, "system"),
         "submitter": people.get(version.submitted_by_id, "system"),
         "yaml": plans.export_yaml(version),
         "replaced": old,
         "diff": diff.as_dict() if old else None,
+        "readable_diff": readable(diff.as_dict(), _tier_basis(plan.document)) if old else None,
         "lint": [p.as_dict() for p in lint_plan(plan)],
         "tests": request.tests,
         "impact": impact["impact"],
@@ -123,4 +127,15 @@ def plan_versions(session: Session, key: str) -> dict[str, Any]:
 def version_diff(session: Session, key: str, old: int, new: int) -> dict[str, Any]:
     before, after = plans.get_version(session, key, old), plans.get_version(session, key, new)
     diff = diff_documents(plans.plan_of(before).document, plans.plan_of(after).document)
-    return {"before": before, "after": after, "diff": diff.as_dict()}
+    basis = _tier_basis(plans.plan_of(after).document)
+    return {
+        "before": before,
+        "after": after,
+        "diff": diff.as_dict(),
+        "readable_diff": readable(diff.as_dict(), basis),
+    }
+
+
+def _tier_basis(document: Any) -> str | None:
+    """What a plan's tier bands measure (attainment ratios, credited money, a deal)."""
+    return ((document or {}).get("tiers") or {}).get("basis")
