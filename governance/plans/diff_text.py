@@ -57,9 +57,9 @@ def value_text(key: str, value: Any, *, basis: str | None = None) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if key == "effect":
-        return effect_text(value)
+        return phrase(value)
     if key == "to":
-        return credit_text(value)
+        return phrase(value)
     if isinstance(value, list) and all(not isinstance(v, Mapping | list) for v in value):
         return ", ".join(value_text("", v) for v in value) or "(empty)"
     if isinstance(value, Mapping | list):
@@ -80,25 +80,24 @@ def value_text(key: str, value: Any, *, basis: str | None = None) -> str:
     return str(value)
 
 
-def effect_text(effect: Any) -> str:
-    if isinstance(effect, Mapping):
-        if "reduce" in effect:
-            return f"reduce to {percent_text(number(effect['reduce']) or Decimal(0))}"
-        if "hold_until" in effect:
-            return f"hold until {effect['hold_until']}"
-    return str(effect) if not isinstance(effect, Mapping | list) else summary(effect)
+# One-key forms said as a phrase: a gate's effect, a credit rule's target.
+PHRASES = {
+    "reduce": lambda v: f"reduce to {percent_text(number(v) or Decimal(0))}",
+    "hold_until": lambda v: f"hold until {v}",
+    "team": lambda v: f"each member of team {v}",
+    "manager_of": lambda v: f"the manager of the deal's {v}",
+    "touchpoints": lambda v: f"touchpoints ({v})",
+}
 
 
-def credit_text(to: Any) -> str:
-    if isinstance(to, Mapping):
-        if "team" in to:
-            return f"each member of team {to['team']}"
-        if "manager_of" in to:
-            return f"the manager of the deal's {to['manager_of']}"
-        if "touchpoints" in to:
-            return f"touchpoints ({to['touchpoints']})"
-        return summary(to)
-    return str(to)
+def phrase(value: Any) -> str:
+    """`block`, `{reduce: 0.5}` -> 'reduce to 50%', `{team: SE}` -> 'each member of team SE'."""
+    if isinstance(value, Mapping):
+        if len(value) == 1 and next(iter(value)) in PHRASES:
+            key, inner = next(iter(value.items()))
+            return PHRASES[key](inner)
+        return summary(value)
+    return summary(value) if isinstance(value, list) else str(value)
 
 
 def summary(value: Any) -> str:
@@ -182,7 +181,7 @@ def headline(section: str, rule: Mapping[str, Any], basis: str | None = None) ->
     if section == "rates" and "rate" in rule:
         return f"pays {value_text('rate', rule['rate'])}{when or ' (otherwise)'}"
     if section == "gates" and "effect" in rule:
-        return f"{effect_text(rule['effect'])}{when}"
+        return f"{phrase(rule['effect'])}{when}"
     if section == "tiers.bands":
         upper = value_text("from", rule.get("to"), basis=basis) if rule.get("to") else "up"
         pays = (
@@ -194,7 +193,7 @@ def headline(section: str, rule: Mapping[str, Any], basis: str | None = None) ->
     if section == "spifs" and "amount" in rule:
         return f"pays {value_text('amount', rule['amount'])}{when}"
     if section == "credit" and "to" in rule:
-        return f"credits {credit_text(rule['to'])}{when}"
+        return f"credits {phrase(rule['to'])}{when}"
     if section == "tests":
         return f"period {rule.get('period', '?')}, {len(rule.get('expect') or [])} expectation(s)"
     return when.strip()
