@@ -56,9 +56,7 @@ def value_text(key: str, value: Any, *, basis: str | None = None) -> str:
         return ABSENT
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if key == "effect":
-        return phrase(value)
-    if key == "to":
+    if key in ("effect", "to"):
         return phrase(value)
     if isinstance(value, list) and all(not isinstance(v, Mapping | list) for v in value):
         return ", ".join(value_text("", v) for v in value) or "(empty)"
@@ -199,8 +197,49 @@ def headline(section: str, rule: Mapping[str, Any], basis: str | None = None) ->
     return when.strip()
 
 
-def readable(diff: Mapping[str, Any] | None, tier_basis: str | None = None) -> dict[str, Any]:
-    """The page's view of a diff: plan fields, then per section its rule entries."""
+def band_table(before: list[Any], after: list[Any], basis: str | None) -> list[dict[str, Any]]:
+    """Every tier band before and after, one row each (the new order, then the removed):
+    its change and its cells (from, to, pays) as {before, after} text."""
+
+    def cells(band: Mapping[str, Any] | None) -> list[str]:
+        if band is None:
+            return ["", "", ""]
+        pays = (
+            value_text("multiplier", band["multiplier"])
+            if "multiplier" in band
+            else value_text("rate", band.get("rate"))
+        )
+        upper = value_text("from", band["to"], basis=basis) if band.get("to") else "and up"
+        return [value_text("from", band.get("from"), basis=basis), upper, pays]
+
+    old = {str(b.get("id")): b for b in before if isinstance(b, Mapping)}
+    new = {str(b.get("id")): b for b in after if isinstance(b, Mapping)}
+    rows = []
+    for bid in list(new) + [b for b in old if b not in new]:
+        was, now = cells(old.get(bid)), cells(new.get(bid))
+        change = "added" if bid not in old else "removed" if bid not in new else "same"
+        if change == "same" and was != now:
+            change = "changed"
+        rows.append(
+            {
+                "id": bid,
+                "change": change,
+                "cells": [
+                    {"before": b, "after": a, "changed": b != a}
+                    for b, a in zip(was, now, strict=True)
+                ],
+            }
+        )
+    return rows
+
+
+def readable(
+    diff: Mapping[str, Any] | None,
+    tier_basis: str | None = None,
+    bands: tuple[list[Any], list[Any]] | None = None,
+) -> dict[str, Any]:
+    """The page's view of a diff: plan fields, then per section its rule entries. With
+    `bands` (the tier bands before and after), a tier change also gets a small table."""
     if diff is None:
         return {"unchanged": False, "fields": [], "sections": []}
     sections = []
@@ -226,7 +265,10 @@ def readable(diff: Mapping[str, Any] | None, tier_basis: str | None = None) -> d
                     [line("order", order["before"], order["after"])],
                 )
             )
-        sections.append({"name": name, "title": SECTION_TITLES.get(name, name), "entries": entries})
+        shown = {"name": name, "title": SECTION_TITLES.get(name, name), "entries": entries}
+        if name == "tiers.bands" and bands is not None:
+            shown["table"] = band_table(bands[0], bands[1], tier_basis)
+        sections.append(shown)
     return {
         "unchanged": diff["unchanged"],
         "fields": field_lines(diff["fields"], tier_basis),

@@ -23,7 +23,7 @@ from governance.errors import NotFound
 from governance.permissions import Actor
 from governance.plans import lookup as plans
 from governance.plans.change_requests import replaced_at_submission, shown_impact
-from governance.plans.diff import diff_documents
+from governance.plans.diff import PlanDiff, diff_documents
 from governance.plans.diff_text import readable
 from governance.plans.progress import next_step
 from governance.plans.tally import change_request_of, plan_tally, voted_hash
@@ -93,7 +93,9 @@ def change_request(session: Session, viewer: Actor, key: str, number: int) -> di
         "yaml": plans.export_yaml(version),
         "replaced": old,
         "diff": diff.as_dict() if old else None,
-        "readable_diff": readable(diff.as_dict(), _tier_basis(plan.document)) if old else None,
+        "readable_diff": _readable(diff, plans.plan_of(old).document, plan.document)
+        if old
+        else None,
         "lint": [p.as_dict() for p in lint_plan(plan)],
         "tests": request.tests,
         "impact": impact["impact"],
@@ -127,15 +129,18 @@ def plan_versions(session: Session, key: str) -> dict[str, Any]:
 def version_diff(session: Session, key: str, old: int, new: int) -> dict[str, Any]:
     before, after = plans.get_version(session, key, old), plans.get_version(session, key, new)
     diff = diff_documents(plans.plan_of(before).document, plans.plan_of(after).document)
-    basis = _tier_basis(plans.plan_of(after).document)
     return {
         "before": before,
         "after": after,
         "diff": diff.as_dict(),
-        "readable_diff": readable(diff.as_dict(), basis),
+        "readable_diff": _readable(
+            diff, plans.plan_of(before).document, plans.plan_of(after).document
+        ),
     }
 
 
-def _tier_basis(document: Any) -> str | None:
-    """What a plan's tier bands measure (attainment ratios, credited money, a deal)."""
-    return ((document or {}).get("tiers") or {}).get("basis")
+def _readable(diff: PlanDiff, old: Any, new: Any) -> dict[str, Any]:
+    """The diff as text (`plans.diff_text`), tier bands measured as the new plan says."""
+    old_tiers, new_tiers = (old or {}).get("tiers") or {}, (new or {}).get("tiers") or {}
+    bands = (list(old_tiers.get("bands") or []), list(new_tiers.get("bands") or []))
+    return readable(diff.as_dict(), new_tiers.get("basis"), bands)

@@ -120,3 +120,16 @@ def test_no_previous_version_and_no_difference():
     plan = yaml.safe_load(example_text("csm-renewals"))
     rd = _readable(plan, plan)
     assert rd["unchanged"] is True and rd["sections"] == [] and rd["fields"] == []
+
+
+def test_a_tier_change_gets_a_table_of_every_band_before_and_after():
+    v1, v2 = _pair("ae-plan", AE_PLAN_V1_EDITS)
+    diff = diff_documents(v1, v2).as_dict()
+    rd = readable(diff, "attainment", (v1["tiers"]["bands"], v2["tiers"]["bands"]))
+    [table] = [s["table"] for s in rd["sections"] if s["name"] == "tiers.bands"]
+    assert [r["id"] for r in table] == ["below-threshold", "base", "accelerator", "stretch"]
+    accelerator = table[2]
+    assert accelerator["change"] == "changed"
+    assert [c["after"] for c in accelerator["cells"]] == ["100%", "150%", "x1.25"]
+    assert accelerator["cells"][2] == {"before": "x1.5", "after": "x1.25", "changed": True}
+    assert table[3]["change"] == "same" and table[3]["cells"][1]["after"] == "and up"
