@@ -23,7 +23,8 @@ from governance.errors import NotFound
 from governance.permissions import Actor
 from governance.plans import lookup as plans
 from governance.plans.change_requests import replaced_at_submission, shown_impact
-from governance.plans.diff import diff_documents
+from governance.plans.diff import PlanDiff, diff_documents
+from governance.plans.diff_text import readable
 from governance.plans.progress import next_step
 from governance.plans.tally import change_request_of, plan_tally, voted_hash
 from governance.plans.votes import PlanBallot
@@ -85,11 +86,16 @@ def change_request(session: Session, viewer: Actor, key: str, number: int) -> di
         "version": version,
         "title": version.plan.title,
         "submission": request,
+        # What the change is, in its submitter's words (the submit transition's note).
+        "note": next((t.note for t in version.transitions if t.to_state == "submitted"), None),
         "author": people.get(version.created_by_id, "system"),
         "submitter": people.get(version.submitted_by_id, "system"),
         "yaml": plans.export_yaml(version),
         "replaced": old,
         "diff": diff.as_dict() if old else None,
+        "readable_diff": _readable(diff, plans.plan_of(old).document, plan.document)
+        if old
+        else None,
         "lint": [p.as_dict() for p in lint_plan(plan)],
         "tests": request.tests,
         "impact": impact["impact"],
@@ -123,4 +129,18 @@ def plan_versions(session: Session, key: str) -> dict[str, Any]:
 def version_diff(session: Session, key: str, old: int, new: int) -> dict[str, Any]:
     before, after = plans.get_version(session, key, old), plans.get_version(session, key, new)
     diff = diff_documents(plans.plan_of(before).document, plans.plan_of(after).document)
-    return {"before": before, "after": after, "diff": diff.as_dict()}
+    return {
+        "before": before,
+        "after": after,
+        "diff": diff.as_dict(),
+        "readable_diff": _readable(
+            diff, plans.plan_of(before).document, plans.plan_of(after).document
+        ),
+    }
+
+
+def _readable(diff: PlanDiff, old: Any, new: Any) -> dict[str, Any]:
+    """The diff as text (`plans.diff_text`), tier bands measured as the new plan says."""
+    old_tiers, new_tiers = (old or {}).get("tiers") or {}, (new or {}).get("tiers") or {}
+    bands = (list(old_tiers.get("bands") or []), list(new_tiers.get("bands") or []))
+    return readable(diff.as_dict(), new_tiers.get("basis"), bands)

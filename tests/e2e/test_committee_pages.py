@@ -71,7 +71,7 @@ def test_members_review_a_change_and_their_votes_approve_it(
     assert page.get_by_test_id("content-hash").inner_text() == change_request
     rates = page.get_by_test_id("diff-rates")
     assert "new-business" in rates.inner_text()
-    assert "0.06" in rates.inner_text() and "0.09" in rates.inner_text()
+    assert "rate: 6% → 9%" in rates.inner_text()  # as percentages, not raw values
     # cmt-ana's new deals: 4 quarters x 100000 x 3 points more; cmt-bo's are unchanged.
     assert page.get_by_test_id("total-delta").inner_text() == "12000.00"
     movers = page.get_by_test_id("top-movers").locator("tbody tr")

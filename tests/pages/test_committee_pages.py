@@ -67,8 +67,8 @@ def test_the_list_puts_open_requests_first_with_their_tally(app, people, change)
 def test_the_detail_shows_diff_lint_tests_impact_and_the_vote_form(app, db, people, change):
     client = _as(app, people["finance"])
     page = client.get("/committee/changes/ae-plan/2").get_data(as_text=True)
-    diff = page.split('data-testid="diff-rates"')[1].split("</table>")[0]
-    assert "new-business" in diff and "<code>0.06</code>" in diff and "<code>0.08</code>" in diff
+    diff = page.split('data-testid="diff-rates"')[1].split('data-testid="diff-')[0]
+    assert "new-business" in diff and "<del>6%</del> → <ins>8%</ins>" in diff
     # ana's new deals: 4 quarters x 100000 x 2 points more = 8000.00
     assert 'data-testid="total-delta">8000.00<' in page
     assert 'data-testid="top-movers"' in page and "<td>ana</td>" in page
@@ -76,6 +76,17 @@ def test_the_detail_shows_diff_lint_tests_impact_and_the_vote_form(app, db, peop
     assert change.content_hash in page  # the plan's own hash, shown beside it
     assert "policy: ae-plan" in page  # the YAML document
     assert 'function:finance: <span class="down">still needed' in page
+
+
+def test_summary_impact_and_vote_come_before_a_diff_with_no_json_blob(app, people, change):
+    """The vote's inputs above the fold, in this order; the diff is text, key by key."""
+    page = _as(app, people["finance"]).get("/committee/changes/ae-plan/2").get_data(as_text=True)
+    at = [page.index(f'data-testid="{t}"') for t in ("summary", "impact", "vote-form", "diff")]
+    assert at == sorted(at)
+    diff = page.split('data-testid="diff"')[1].split('aria-labelledby="votes-h"')[0]
+    assert '{"' not in diff and "{&#34;" not in diff and "[{" not in diff
+    assert "<code>new-business</code>" in diff and "<del>6%</del>" in diff
+    assert "Plan document" in page and "<details><summary>The whole plan as YAML" in page
 
 
 def test_a_vote_is_recorded_and_the_author_is_told_why_they_cannot_vote(app, db, people, change):
