@@ -8,8 +8,11 @@ vote form) and the approval rules.
     GET  /committee/approval-rules                rules in force, history, open proposals
     POST /committee/approval-rules/N/vote         approve or reject a proposal
 
-Every page needs `changes.vote` (committee members; admins). A vote is one unit of work;
-a refused one re-renders its page with the refusal's status, every problem flashed.
+Reading change requests and the approval rules needs `plans.read`, as the API's (their
+authors, auditors and the deal desk read them too: the ballot says why one may not
+vote); voting and computing an impact again need `changes.vote` (committee members;
+admins). A vote is one unit of work; a refused one re-renders its page with
+the refusal's status, every problem flashed.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ bp = Blueprint("committee_pages", __name__, url_prefix="/committee")
 
 
 @bp.get("/changes")
-@permission_required("changes.vote")
+@permission_required("plans.read")
 def changes():
     return render_template("committee/changes.html", requests=review.change_requests(db_session()))
 
@@ -42,7 +45,7 @@ def _detail(key: str, number: int, status: int = 200):
 
 
 @bp.get("/changes/<string:key>/<int:number>")
-@permission_required("changes.vote")
+@permission_required("plans.read")
 def change(key: str, number: int):
     return _detail(key, number)
 
@@ -90,7 +93,7 @@ def _rules_page(status: int = 200):
 
 
 @bp.get("/approval-rules")
-@permission_required("changes.vote")
+@permission_required("plans.read")
 def approval_rules():
     return _rules_page()
 

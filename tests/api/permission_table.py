@@ -56,7 +56,6 @@ STATEMENT = "/api/v1/statements/<int:statement_id>"
 STATEMENT_PAGE = "/statements/<int:statement_id>"
 # Web pages (app/pages): anonymous visitors are sent to the login page.
 CHANGE_PAGE = "/committee/changes/<string:key>/<int:number>"
-COMMITTEE_PAGE = {"anonymous": 302, "admin": 200, "committee": 200, "*": 403}
 PLANS_PAGE = {**PLANS_READ, "anonymous": 302}
 PLANS_SUBMIT_PAGE = {"anonymous": 302, "admin": 303, "comp_admin": 303, "*": 403}
 AUDIT_PAGE = {**AUDIT_READ, "anonymous": 302}
@@ -221,8 +220,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", STATEMENT_PAGE): {**STATEMENT_OF_ANOTHER, "anonymous": 302},
     ("GET", STATEMENT_PAGE + "/lines/<int:line_id>"): {**STATEMENT_OF_ANOTHER, "anonymous": 302},
     # Committee, plan and audit pages
-    ("GET", "/committee/changes"): COMMITTEE_PAGE,
-    ("GET", CHANGE_PAGE): COMMITTEE_PAGE,
+    ("GET", "/committee/changes"): PLANS_PAGE,
+    ("GET", CHANGE_PAGE): PLANS_PAGE,
     ("POST", CHANGE_PAGE + "/vote"): {"anonymous": 302, "admin": 303, "committee": 303, "*": 403},
     ("POST", CHANGE_PAGE + "/impact"): {
         "anonymous": 302,
@@ -230,7 +229,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         "committee": 303,
         "*": 403,
     },
-    ("GET", "/committee/approval-rules"): COMMITTEE_PAGE,
+    ("GET", "/committee/approval-rules"): PLANS_PAGE,
     ("POST", "/committee/approval-rules/<int:number>/vote"): {
         "anonymous": 302,
         "admin": 303,

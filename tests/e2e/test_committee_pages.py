@@ -135,8 +135,8 @@ def test_an_auditor_browses_the_log_and_the_chain_is_intact(page, live_server, s
     with page.expect_navigation():
         page.get_by_role("button", name="Filter").click()
     assert page.get_by_test_id("audit-total").inner_text().startswith("0 record(s)")
-    # The change-request pages are not the auditor's
-    expect(page.get_by_role("link", name="Change requests")).to_have_count(0)
+    # An auditor reads the change requests (issue 15): the link is there, no vote form
+    expect(page.get_by_role("link", name="Change requests")).to_have_count(1)
 
 
 def test_a_rep_gets_no_committee_nav_and_403_on_committee_pages(page, live_server, sign_in):

@@ -180,8 +180,9 @@ def test_plan_pages_list_versions_documents_and_any_diff(app, people, change):
     latest_two = client.get("/plans/ae-plan/diff").get_data(as_text=True)
     assert "version 1 → 2" in latest_two
     assert client.get("/plans/nope").status_code == 404
-    # An auditor has no committee nav
-    assert 'href="/committee/changes"' not in versions
+    # An auditor reads change requests and the approval rules (votes on neither)
+    assert 'href="/committee/changes"' in versions
+    assert 'href="/committee/approval-rules"' in versions
     assert 'href="/audit"' in versions
 
 
@@ -209,6 +210,16 @@ def test_the_audit_log_pages_filters_and_verifies(app, db, people, change):
     bad = client.get("/audit?since=yesterday&page=0")
     assert bad.status_code == 400
     assert "since: expected a date like 2026-07-01" in bad.get_data(as_text=True)
+
+
+def test_an_auditor_reads_a_change_request_but_neither_votes_nor_recomputes(app, people, change):
+    client = _as(app, people["auditor"])
+    page = client.get("/committee/changes/ae-plan/2")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'data-testid="vote-form"' not in text and 'data-testid="recompute"' not in text
+    assert "ae-plan" in client.get("/committee/changes").get_data(as_text=True)
+    assert client.post("/committee/changes/ae-plan/2/impact").status_code in (400, 403)
 
 
 def test_a_rep_sees_no_committee_nav_and_gets_403(app, people):
