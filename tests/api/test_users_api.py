@@ -127,3 +127,17 @@ def test_the_admin_pages_deactivate_with_csrf(app, db, make_user):
     assert rep.is_active is False
     refused = browser.post(f"/admin/users/{admin.id}/deactivate", data={"csrf_token": token})
     assert refused.status_code == 409
+
+
+def test_the_users_page_pages_with_the_search_kept(app, make_user):
+    admin = make_user("admin")
+    for _ in range(26):
+        make_user("rep")
+    browser = app.test_client()
+    sign_in(browser, admin.email)
+    first = browser.get("/admin/users?q=example.test").get_data(as_text=True)
+    assert "Page 1 of 2" in first and 'rel="prev"' not in first
+    assert 'href="/admin/users?page=2&amp;q=example.test" rel="next"' in first
+    second = browser.get("/admin/users?q=example.test&page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second and 'rel="next"' not in second
+    assert 'href="/admin/users?page=1&amp;q=example.test" rel="prev"' in second
