@@ -53,7 +53,11 @@ class About:
     @classmethod
     def of(cls, event: Any, row: Any, base_url: str) -> About:
         title = subjects.title(event.object_type, row) if row is not None else event.object_id
-        url = base_url.rstrip("/") + subjects.path(event.object_type, row) if row else base_url
+        url = (
+            base_url.rstrip("/") + subjects.path(event.object_type, row, event.kind)
+            if row
+            else base_url
+        )
         payload = event.payload or {}
         state = str(payload.get("to") or event.action.partition(".")[2]).replace("_", " ")
         note = payload.get("note") or payload.get("comment")

@@ -81,14 +81,17 @@ def ballot_of(object_type: str, row: Any) -> Ballot | None:
     return kind(row) if kind is not None and row is not None else None
 
 
-def path(object_type: str, row: Any) -> str:
-    """The page (path on this site) that shows the subject."""
+def path(object_type: str, row: Any, kind: str | None = None) -> str:
+    """The page (path on this site) that shows the subject; a run's publication links to
+    its period's statements (the page its reps can open; the run page is not theirs)."""
     if object_type == "plan_version":
         return f"/committee/changes/{row.plan_key}/{row.number}"
     if object_type == "approval_rules":
         return "/committee/approval-rules"
     if object_type == "payout_exception":
         return f"/exceptions/{row.id}"
+    if object_type == "payout_run" and kind == "run_published":
+        return f"/statements?period={row.period}"
     if object_type == "payout_run":
         return f"/payout-runs/{row.id}"
     return f"/disputes/{row.id}"

@@ -173,7 +173,8 @@ def test_plan_pages_list_versions_documents_and_any_diff(app, people, change):
     assert change.content_hash in versions and "2025-01-01" in versions
     assert "rate: 0.08" in client.get("/plans/ae-plan/2").get_data(as_text=True)
     diff = client.get("/plans/ae-plan/diff?from=2&to=1").get_data(as_text=True)
-    assert "version 2 → 1" in diff and "<code>0.08</code>" in diff
+    assert "version 2 → 1" in diff and "<del>8%</del> → <ins>6%</ins>" in diff
+    assert "{&#34;" not in diff and '{"' not in diff  # readable, never a JSON blob
     assert "same content" in client.get("/plans/ae-plan/diff?from=1&to=1").get_data(as_text=True)
     assert client.get("/plans/ae-plan/diff?from=1&to=7").status_code == 404
     assert client.get("/plans/ae-plan/diff?from=one&to=2").status_code == 400
