@@ -39,14 +39,17 @@ def test_export_statements_as_the_system_and_as_a_rep(runs, tmp_path):
     assert everyone.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(everyone.output)))
     assert {r["participant"] for r in rows} == {"ana", "raj", "sam", "mo", "lea", "cat", "mia"}
-    target = tmp_path / "ana.json"
-    mine = run(
-        "statements", "export", "--period", "2026-Q3", "--format", "json",
-        "--as", "ana@example.test", "-o", str(target),
-    )  # fmt: skip
-    assert mine.exit_code == 0
-    doc = json.loads(target.read_text(encoding="utf-8"))
-    assert [s["participant"] for s in doc["statements"]] == ["ana"]
+    found = {}
+    for period in ("2026-Q2", "2026-Q3"):  # Q2 locked and published, Q3 a draft
+        target = tmp_path / f"ana-{period}.json"
+        mine = run(
+            "statements", "export", "--period", period, "--format", "json",
+            "--as", "ana@example.test", "-o", str(target),
+        )  # fmt: skip
+        assert mine.exit_code == 0
+        doc = json.loads(target.read_text(encoding="utf-8"))
+        found[period] = [s["participant"] for s in doc["statements"]]
+    assert found == {"2026-Q2": ["ana"], "2026-Q3": []}  # a rep sees published runs only
 
 
 def test_payroll_of_the_locked_period_and_refusals(runs):

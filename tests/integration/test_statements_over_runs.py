@@ -37,9 +37,11 @@ def test_a_built_run_reads_back_as_the_engine_evaluates_it(db, make_user):
     want = {st["participant"]: st for st in expected["statements"]}
 
     ana = make_user("rep", participant_id="ana")
-    (listed,) = statements.list_statements(db, ana, period="2026-Q3")
+    assert statements.list_statements(db, ana, period="2026-Q3") == []  # a draft: not hers yet
+    admin = make_user("comp_admin")
+    (listed,) = statements.list_statements(db, admin, period="2026-Q3", participant="ana")
     assert (listed["run_id"], listed["run_state"]) == (run.id, "draft")
-    got = statements.get_statement(db, ana, listed["id"], traces=True)
+    got = statements.get_statement(db, admin, listed["id"], traces=True)
     assert (got["payable"], got["held"], got["attainment"]) == (
         want["ana"]["payable"],
         want["ana"]["held"],
