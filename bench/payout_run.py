@@ -80,7 +80,8 @@ def make_data(n: int, seed: int = 11) -> dict:
 # ----------------------------------------------------------------------------- children
 
 
-def child_import(url: str, data_file: str) -> dict:
+def child_import(url: str, data_file: str, effective_from: str = "2026-01-01") -> dict:
+    """Migrate, activate the bench plan from `effective_from`, import the data: seconds."""
     from sqlalchemy.orm import Session
 
     from governance.imports.service import import_data
@@ -93,7 +94,11 @@ def child_import(url: str, data_file: str) -> dict:
     with Session(engine) as session:
         version = lifecycle.create_draft(session, None, plan_text())
         lifecycle.submit(
-            session, None, "bench-plan", version.number, effective_from=date(2026, 1, 1)
+            session,
+            None,
+            "bench-plan",
+            version.number,
+            effective_from=date.fromisoformat(effective_from),
         )
         lifecycle.approve(session, None, "bench-plan", version.number)
         lifecycle.activate(session, None, "bench-plan", version.number)

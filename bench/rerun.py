@@ -73,30 +73,10 @@ def history_data(k: int, per_quarter: int) -> dict:
 
 
 def child_import(url: str, data_file: str) -> dict:
-    from sqlalchemy.orm import Session
+    """bench/payout_run.py's import, with the plan effective early enough for the history."""
+    from bench.payout_run import child_import as payout_run_import
 
-    from bench.payout_run import plan_text
-    from governance.imports.service import import_data
-    from governance.plans import lifecycle
-    from models import schema
-    from models.engine import make_engine
-
-    schema.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        version = lifecycle.create_draft(session, None, plan_text())
-        lifecycle.submit(
-            session, None, "bench-plan", version.number, effective_from=date(2020, 1, 1)
-        )
-        lifecycle.approve(session, None, "bench-plan", version.number)
-        lifecycle.activate(session, None, "bench-plan", version.number)
-        session.commit()
-        _, seconds, _ = _timed(
-            lambda: import_data(session, json.loads(Path(data_file).read_text()), source="bench")
-        )
-        session.commit()
-    engine.dispose()
-    return {"import_seconds": seconds}
+    return payout_run_import(url, data_file, "2020-01-01")
 
 
 def _change_one_deal(session, period: str) -> None:
