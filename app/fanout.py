@@ -51,7 +51,7 @@ from governance.payouts.run_steps import (
     plan_run,
 )
 from governance.payouts.staging import plain
-from models import PayoutRun, PayoutRunJob, PayoutRunJobBatch, User
+from models import PayoutRunJob, PayoutRunJobBatch, User
 from models.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -89,14 +89,12 @@ def _same(plan: RunPlan, record: dict[str, Any]) -> bool:
     return all(record.get(key) == value for key, value in now.items())
 
 
-def _as_planned(session: Session, plan: RunPlan, record: dict[str, Any]) -> RunPlan:
+def _as_planned(plan: RunPlan, record: dict[str, Any]) -> RunPlan:
     """The finalizer's plan (`evaluating=False`) given the planner's revision and, for
     an incremental plan, the draft's hashes of the people not evaluated again."""
     plan.revision = record.get("revision")
     if record.get("gone") is not None:
-        draft = session.get(PayoutRun, plan.run_id) if plan.run_id is not None else None
-        hashes = draft.participant_hashes if draft is not None else None
-        plan.kept = kept_hashes(hashes, record["gone"])
+        plan.kept = kept_hashes(plan.draft_hashes, record["gone"])
     return plan
 
 
@@ -324,7 +322,7 @@ def finalize_job(sessions: sessionmaker, job_id: int) -> str:
             plan = plan_run(session, actor, job.period, early=job.early, evaluating=False)
             if not _same(plan, job.plan):
                 raise Conflict(CHANGED)
-            plan = _as_planned(session, plan, job.plan)
+            plan = _as_planned(plan, job.plan)
             run = finalize_run(session, actor, plan, staging.StagedRun(job_id, numbers))
             job.state, job.run_id = "done", run.id
             job.progress_done = job.progress_total = run.progress_total

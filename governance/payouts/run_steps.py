@@ -82,6 +82,7 @@ class RunPlan:
     revision: str | None = None
     kept: dict[str, str] | None = None  # None: a full pass (every batch read and hashed)
     gone: set[str] = field(default_factory=set)  # changed people no longer in the data
+    draft_hashes: dict[str, str] | None = None  # the draft's participant hashes, as built
 
     def draft(self) -> tuple[int | None, int | None, str | None]:
         """The draft the plan was made against (a finalizer checks it is still so)."""
@@ -182,6 +183,7 @@ def plan_run(
     plan = RunPlan(target, began, inputs, revision=revision)
     if run is not None:  # a re-run: what each participant's inputs were
         plan.run_id, plan.run_version, plan.run_result_hash = run.id, run.version, run.result_hash
+        plan.draft_hashes = run.participant_hashes
         plan.known = dict(
             session.execute(
                 select(Statement.participant_id, Statement.input_hash).where(
@@ -210,7 +212,7 @@ def plan_run(
     plan.adjustments = dict(adjustments)
     plan.also |= set(adjustments)
     people = None
-    if incremental and run is not None and run.participant_hashes is not None:
+    if incremental and plan.draft_hashes is not None:
         people = changed_people(session, run, inputs)
     if people is None:
         plan.batches = list(
@@ -220,7 +222,7 @@ def plan_run(
     people |= plan.also
     plan.batches = people_batches(session, people, inputs)
     plan.gone = people - {p for b in plan.batches for p in b.people}
-    plan.kept = kept_hashes(run.participant_hashes, plan.gone)
+    plan.kept = kept_hashes(plan.draft_hashes, plan.gone)
     return plan
 
 
