@@ -51,8 +51,9 @@ from governance.payouts.run_steps import (
     plan_run,
 )
 from governance.payouts.staging import plain
-from models import PayoutRunJob, PayoutRunJobBatch, User
+from models import PayoutRun, PayoutRunJob, PayoutRunJobBatch, User
 from models.base import utcnow
+from models.payouts import BUILDING
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ def _as_planned(plan: RunPlan, record: dict[str, Any]) -> RunPlan:
     """The finalizer's plan (`evaluating=False`) given the planner's revision and, for
     an incremental plan, the draft's hashes of the people not evaluated again."""
     plan.revision = record.get("revision")
+    plan.building = record.get("building")
     if record.get("gone") is not None:
         plan.kept = kept_hashes(plan.draft_hashes, record["gone"])
     return plan
@@ -154,11 +156,38 @@ def plan_job(
                         adjustments=plain(adjustments),
                     )
                 )
-            job.plan = _plan_record(plan, len(plan.batches)) | _journal_record(plan)
+            building = {"building": _building_run(session, plan, started_by)}
+            job.plan = _plan_record(plan, len(plan.batches)) | _journal_record(plan) | building
             job.progress_done, job.progress_total = 0, plan.inputs.participant_count
             session.commit()
             return list(range(len(plan.batches)))
         return "failed"
+
+
+def _building_run(session: Session, plan: RunPlan, started_by: int | None) -> int | None:
+    """A first build's run, in the state `building`, that its batches write into (None
+    on a re-run of a draft: its batches stage, and the finalizer replaces what changed).
+    A building run of the period left by a job that failed without cleaning up is
+    deleted first: this job holds the period now."""
+    if plan.run_id is not None:
+        return None
+    staging.discard_building(session, period=plan.target.name)
+    target = plan.target
+    run = PayoutRun(
+        period=target.name,
+        period_start=target.start,
+        period_end=target.end,
+        state=BUILDING,
+        started_by_id=started_by,
+        started_at=utcnow(),
+        plan_versions=plan.inputs.plan_versions,
+        exceptions_hash=plan.inputs.exceptions_hash,
+        input_data_hash="",
+        progress_total=plan.inputs.participant_count,
+    )
+    session.add(run)
+    session.flush()
+    return run.id
 
 
 def _pending(session: Session, job_id: int) -> list[int]:
@@ -263,7 +292,8 @@ def _stage(
             if job is None or job.state != "building" or row is None or row.state == "done":
                 return "skipped"
             staging.discard(session, job_id, number)  # none: a stage commits whole
-            staging.stage_batch(session, job_id, number, attempt, result)
+            building = (job.plan or {}).get("building")
+            staging.stage_batch(session, job_id, number, attempt, result, building=building)
             row.state, row.finished_at = "done", utcnow()
             session.flush()
             # FOR NO KEY UPDATE: the staged rows' foreign keys hold KEY SHARE on the job
@@ -342,6 +372,10 @@ def _discard_staging(sessions: sessionmaker, job_id: int) -> None:
     try:
         with sessions() as session:
             take_write_lock(session)
+            job = session.get(PayoutRunJob, job_id)
+            building = (job.plan or {}).get("building") if job is not None else None
+            if building is not None:  # a failed first build; a finished one is a draft now
+                staging.discard_building(session, building)
             staging.discard(session, job_id)
             session.execute(delete(PayoutRunJobBatch).where(PayoutRunJobBatch.job_id == job_id))
             session.commit()

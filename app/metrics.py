@@ -32,7 +32,7 @@ from app.database import database
 from models import Job, PayoutRun, PayoutRunJob
 from models.jobs import JOB_STATES as BACKGROUND_STATES
 from models.payout_jobs import JOB_STATES
-from models.payouts import RUN_STATES
+from models.payouts import STORED_STATES
 
 bp = Blueprint("metrics", __name__)
 
@@ -113,7 +113,7 @@ class DatabaseCollector:
                     select(PayoutRunJob.state, func.count()).group_by(PayoutRunJob.state)
                 ).all()
             )
-            runs = dict.fromkeys(RUN_STATES, 0)
+            runs = dict.fromkeys(STORED_STATES, 0)
             runs.update(
                 session.execute(
                     select(PayoutRun.state, func.count()).group_by(PayoutRun.state)

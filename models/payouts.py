@@ -27,6 +27,11 @@ from models.base import Base, Json, Money, Ratio, sql_list, utcnow
 RUN_STATES = ("draft", "approved", "locked", "failed", "discarded")
 # States that hold their period: at most one run per period in one of these.
 HOLDING_STATES = ("draft", "approved", "locked")
+# A fanned-out first build whose batches write its statements and lines in parallel
+# transactions: it holds its period, and no reader sees it (`finalize_run` makes it a
+# draft in one transaction; a failed build is deleted). docs/payout-runs.md.
+BUILDING = "building"
+STORED_STATES = (BUILDING, *RUN_STATES)
 RUN_TRANSITIONS = (
     ("draft", "approved"),
     ("draft", "failed"),
@@ -50,7 +55,7 @@ LINE_KINDS = (
 class PayoutRun(Base):
     __tablename__ = "payout_runs"
     __table_args__ = (
-        CheckConstraint(f"state IN ({sql_list(RUN_STATES)})", name="state_known"),
+        CheckConstraint(f"state IN ({sql_list(STORED_STATES)})", name="state_known"),
         CheckConstraint("version > 0", name="version_positive"),
         CheckConstraint("period_start <= period_end", name="period_ordered"),
         CheckConstraint("state <> 'locked' OR locked_at IS NOT NULL", name="locked_has_time"),
@@ -58,8 +63,8 @@ class PayoutRun(Base):
             "uq_payout_runs_one_per_period",
             "period",
             unique=True,
-            postgresql_where=text(f"state IN ({sql_list(HOLDING_STATES)})"),
-            sqlite_where=text(f"state IN ({sql_list(HOLDING_STATES)})"),
+            postgresql_where=text(f"state IN ({sql_list((BUILDING, *HOLDING_STATES))})"),
+            sqlite_where=text(f"state IN ({sql_list((BUILDING, *HOLDING_STATES))})"),
         ),
     )
 

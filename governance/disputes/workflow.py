@@ -49,7 +49,7 @@ from governance.statements.read import sees_unpublished
 from governance.workflow import Workflow, transition
 from models.base import utcnow
 from models.disputes import ALLOWED_TRANSITIONS, OPEN_STATES, Dispute, DisputeEvent
-from models.payouts import PayoutLine, PayoutRun
+from models.payouts import BUILDING, PayoutLine, PayoutRun
 from rules.problems import Problem
 
 OBJECT_TYPE = "dispute"
@@ -154,7 +154,8 @@ def disputable_line(session: Session, actor: Actor, line_id: int):
         # A rep sees their own lines only: someone else's line is not one they can name.
         raise NotFound(f"No statement line {line_id} of yours.")
     run = session.get(PayoutRun, line.run_id)
-    if run is not None and run.published_at is None and not sees_unpublished(actor):
+    building = run is not None and run.state == BUILDING  # no reader sees a build
+    if building or (run is not None and run.published_at is None and not sees_unpublished(actor)):
         raise NotFound(f"No statement line {line_id} of yours.")
     if run is None or run.state != "locked":
         raise Conflict(

@@ -46,7 +46,7 @@ from governance.payouts.recheck import adjustments_for
 from governance.permissions import Actor, require
 from models import PayoutLine, PayoutRun, Statement
 from models.base import utcnow
-from models.payouts import HOLDING_STATES
+from models.payouts import BUILDING, HOLDING_STATES
 from rules.period import Period, PeriodError
 from rules.problems import EvaluationError, Problem
 
@@ -83,6 +83,7 @@ class RunPlan:
     kept: dict[str, str] | None = None  # None: a full pass (every batch read and hashed)
     gone: set[str] = field(default_factory=set)  # changed people no longer in the data
     draft_hashes: dict[str, str] | None = None  # the draft's participant hashes, as built
+    building: int | None = None  # a fanned-out first build's `building` run (its rows)
 
     def draft(self) -> tuple[int | None, int | None, str | None]:
         """The draft the plan was made against (a finalizer checks it is still so)."""
@@ -295,7 +296,9 @@ def finalize_run(
     inputs = plan.inputs
     before = None if run is None else run.result_hash
     previous = build_diff.before_rebuild(session, run)  # what the draft was (votes...)
-    if run is None:
+    if run is None and plan.building is not None:
+        run = building_run(session, plan.building)
+    elif run is None:
         target = plan.target
         run = PayoutRun(period=target.name, period_start=target.start, period_end=target.end)
         session.add(run)
@@ -320,6 +323,15 @@ def finalize_run(
     payout_adjustments.mark_adjustments(session, run)
     _finish(session, run, inputs, recomputed)
     _audit(session, actor, run, plan, before, previous, recomputed)
+    return run
+
+
+def building_run(session: Session, run_id: int) -> PayoutRun:
+    """The fanned-out first build's run, locked, that its batches wrote (Conflict when it
+    is gone or no longer building: its job failed meanwhile)."""
+    run = session.get(PayoutRun, run_id, with_for_update=True, populate_existing=True)
+    if run is None or run.state != BUILDING:
+        raise Conflict(f"Payout run {run_id} is no longer being built; start the run again.")
     return run
 
 

@@ -32,6 +32,7 @@ from governance.payouts.run_steps import (
 )
 from governance.permissions import Actor, has_permission, require
 from models import PayoutLine, PayoutRun
+from models.payouts import BUILDING
 
 __all__ = ["OBJECT_TYPE", "Progress", "check_begun", "get_run", "list_runs", "start_run"]
 
@@ -48,7 +49,7 @@ def can_read(actor: Actor) -> bool:
 def get_run(session: Session, run_id: int, *, lock: bool = False) -> PayoutRun:
     """The run; `lock`: SELECT ... FOR UPDATE, re-read (a copy in the session could be older)."""
     run = session.get(PayoutRun, run_id, with_for_update=lock or None, populate_existing=lock)
-    if run is None:
+    if run is None or run.state == BUILDING:  # a first build's rows are not a run yet
         raise NotFound(f"No payout run {run_id}.")
     return run
 
@@ -56,7 +57,7 @@ def get_run(session: Session, run_id: int, *, lock: bool = False) -> PayoutRun:
 def list_runs(
     session: Session, *, period: str | None = None, offset: int = 0, limit: int = 50
 ) -> tuple[list[PayoutRun], int]:
-    stmt = select(PayoutRun)
+    stmt = select(PayoutRun).where(PayoutRun.state != BUILDING)
     if period:
         stmt = stmt.where(PayoutRun.period == period)
     order = (PayoutRun.period_start.desc(), PayoutRun.id.desc())

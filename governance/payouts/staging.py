@@ -36,6 +36,7 @@ from governance.payouts.run_steps import (
 )
 from models import PayoutLine, PayoutRun, PayoutRunJobStaged, Statement
 from models.payout_jobs import STAGED_LINES, STAGED_STATEMENTS
+from models.payouts import BUILDING
 from rules.problems import Problem
 
 # Marks a summary whose rows are staged as typed rows (0018's documents held them inline).
@@ -63,20 +64,31 @@ def summary(result: BatchResult) -> dict[str, Any]:
 
 
 def stage_batch(
-    session: Session, job_id: int, number: int, attempt: int, result: BatchResult
+    session: Session,
+    job_id: int,
+    number: int,
+    attempt: int,
+    result: BatchResult,
+    *,
+    building: int | None = None,
 ) -> None:
     """Write batch `number`'s result in the caller's transaction (flushes; the caller
-    commits only if no other delivery staged the batch first)."""
-    keys = {"job_id": job_id, "number": number}
+    commits only if no other delivery staged the batch first): its rows into the staging
+    tables, or, for a first build, straight into the `building` run (no reader sees it)."""
+    if building is None:
+        tables, same = (STAGED_STATEMENTS, STAGED_LINES), {"job_id": job_id, "number": number}
+    else:
+        tables, same = (Statement, PayoutLine), {"run_id": building}
     for start in range(0, len(result.rows), BATCH):
         statements, lines = [], []
         for _slot, row, rows in result.rows[start : start + BATCH]:
             statements.append(row)
             lines.extend(rows)
-        insert_rows(session, STAGED_STATEMENTS, statements, same=keys)  # COPY on PostgreSQL
-        insert_rows(session, STAGED_LINES, lines, same=keys)
+        insert_rows(session, tables[0], statements, same=same)  # COPY on PostgreSQL
+        insert_rows(session, tables[1], lines, same=same)
+    document = summary(result) | {"written": len(result.rows)}
     session.add(
-        PayoutRunJobStaged(job_id=job_id, number=number, attempt=attempt, document=summary(result))
+        PayoutRunJobStaged(job_id=job_id, number=number, attempt=attempt, document=document)
     )
     session.flush()
 
@@ -88,6 +100,19 @@ def discard(session: Session, job_id: int, number: int | None = None) -> None:
         if number is not None:
             where.append(table.c.number == number)
         session.execute(delete(table).where(*where))
+
+
+def discard_building(session: Session, run_id: int | None = None, *, period: str = "") -> int:
+    """Delete a `building` run (`run_id`, or any of `period`: one whose job is gone) with
+    its statements and lines: a failed or abandoned first build. A run that is no longer
+    building (finalized meanwhile) is left alone. Returns how many runs were deleted."""
+    where = [PayoutRun.state == BUILDING]
+    where.append(PayoutRun.id == run_id if run_id is not None else PayoutRun.period == period)
+    ids = list(session.scalars(select(PayoutRun.id).where(*where)))
+    for model in (PayoutLine, Statement):  # explicit: SQLite may not cascade
+        session.execute(delete(model).where(model.run_id.in_(ids)))
+    session.execute(delete(PayoutRun).where(PayoutRun.id.in_(ids)))
+    return len(ids)
 
 
 class StagedRun:
@@ -108,11 +133,7 @@ class StagedRun:
         invalid: list[Problem] = []
         failed: list[Problem] = []
         for number in self.numbers:
-            document = session.scalar(
-                select(PayoutRunJobStaged.document).where(
-                    PayoutRunJobStaged.job_id == self.job_id, PayoutRunJobStaged.number == number
-                )
-            )
+            document = self._document(session, number)
             if document is None or document.get("staged") != KIND:
                 raise Conflict(
                     f"Batch {number} of job {self.job_id} has no staged result (staged by "
@@ -127,17 +148,27 @@ class StagedRun:
             raise RunRejected("The stored data does not validate.", unique(invalid))
         if failed:
             raise RunRejected(f"{plan.target.name} cannot be evaluated.", unique(failed))
-        existing = existing_statements(session, run)
-        if existing:
-            self._delete_changed(session, run, existing, affected, hashes)
-        written = 0
-        for number in self.numbers:
-            written += self._move(session, run, number, filtered=bool(existing))
+        if plan.building is not None and run.id == plan.building:  # the batches wrote it
+            written = sum(self._document(session, n).get("written", 0) for n in self.numbers)
+        else:
+            existing = existing_statements(session, run)
+            if existing:
+                self._delete_changed(session, run, existing, affected, hashes)
+            written = 0
+            for number in self.numbers:
+                written += self._move(session, run, number, filtered=bool(existing))
         run.progress_done = plan.inputs.participant_count if plan.kept is not None else len(people)
         run.input_data_hash = input_data_hash(plan.inputs, hashes)
         run.input_revision, run.participant_hashes = plan.revision, hashes
         session.flush()
         return written
+
+    def _document(self, session: Session, number: int) -> dict[str, Any] | None:
+        return session.scalar(
+            select(PayoutRunJobStaged.document).where(
+                PayoutRunJobStaged.job_id == self.job_id, PayoutRunJobStaged.number == number
+            )
+        )
 
     def _delete_changed(
         self,

@@ -31,7 +31,7 @@ from governance.statements.read import (
     list_statements,
     person_facts,
 )
-from models.payouts import PayoutLine, PayoutRun, Statement
+from models.payouts import BUILDING, PayoutLine, PayoutRun, Statement
 from models.people import Participant
 from rules.evaluation.numbers import fixed
 from rules.problems import Problem
@@ -153,7 +153,7 @@ def payroll_rows(session: Session, actor: Actor, run_id: int) -> list[dict[str, 
     if actor is not None and not has_permission(actor, READ_ALL):
         raise NotAllowed("The payroll export needs the permission 'statements.read_all'.")
     run = session.get(PayoutRun, run_id)
-    if run is None:
+    if run is None or run.state == BUILDING:
         raise NotFound(f"No payout run {run_id}.")
     if run.state != "locked":
         raise Conflict(

@@ -11,11 +11,13 @@ Redis: tests/integration/test_worker_e2e.py.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import fanout, jobs
+from governance.errors import NotFound
 from governance.payouts import batches as payout_batches
+from governance.payouts import run_steps, runs
 from governance.payouts.runs import start_run
 from models import (
     Deal,
@@ -28,6 +30,7 @@ from models import (
 )
 from models.engine import make_engine
 from models.payout_jobs import STAGED_LINES, STAGED_STATEMENTS
+from models.payouts import BUILDING
 from tests.integration.payout_support import seed
 
 PERIOD = "2026-Q3"
@@ -174,31 +177,31 @@ def test_a_batch_whose_delivery_died_is_retried_and_stages_once(real):
             .order_by(PayoutRunJobStaged.number)
         ).all()
         assert [tuple(s) for s in staged] == [(0, 1), (1, 2), (2, 1), (3, 1)]
-        assert session.scalar(select(func.count()).select_from(PayoutRun)) == 0  # not yet
+        # The batches wrote their rows under a `building` run, which no reader sees yet.
+        run = session.scalars(select(PayoutRun)).one()
+        assert run.state == BUILDING and runs.list_runs(session) == ([], 0)
+        with pytest.raises(NotFound):
+            runs.get_run(session, run.id)
+        written = session.scalar(select(func.count()).select_from(Statement))
+        assert written == len(expected["statements"])  # each batch once
     assert fanout.finalize_job(real, job_id) == "done"
     assert fanout.finalize_job(real, job_id) == "done"  # a second finalizer: nothing
     assert _done_content(real, job_id) == expected
 
 
-def test_a_database_error_in_the_finalizer_leaves_no_run_and_the_period_free(real):
+def test_a_database_error_in_the_finalizer_leaves_no_run_and_the_period_free(real, monkeypatch):
     expected = _single_process(real)
     job_id = _queue(real)
     numbers = fanout.plan_job(real, job_id, worker="test")
     for n in numbers:
         fanout.run_batch(real, job_id, n)
-    with real() as session:  # a line of the last batch names a participant that is not
-        lines = STAGED_LINES.c
-        line = session.execute(
-            select(lines.line_key).where(lines.job_id == job_id, lines.number == numbers[-1])
-        ).first()
-        assert line is not None
-        session.execute(
-            update(STAGED_LINES)
-            .where(lines.job_id == job_id, lines.line_key == line.line_key)
-            .values(participant_id="zed")
-        )
-        session.commit()
-    assert fanout.finalize_job(real, job_id) == "failed"  # the foreign key refuses it
+
+    def broken(session, run):  # the database refuses a statement of the finalizer's
+        session.execute(text("UPDATE payout_runs SET version = 0 WHERE id = :id"), {"id": run.id})
+
+    with monkeypatch.context() as patched:
+        patched.setattr(run_steps.payout_adjustments, "mark_adjustments", broken)
+        assert fanout.finalize_job(real, job_id) == "failed"  # the CHECK on version refuses
     with real() as session:
         job = session.get(PayoutRunJob, job_id)
         assert job.state == "failed" and job.run_id is None
