@@ -372,10 +372,6 @@ def _discard_staging(sessions: sessionmaker, job_id: int) -> None:
     try:
         with sessions() as session:
             take_write_lock(session)
-            job = session.get(PayoutRunJob, job_id)
-            building = (job.plan or {}).get("building") if job is not None else None
-            if building is not None:  # a failed first build; a finished one is a draft now
-                staging.discard_building(session, building)
             staging.discard(session, job_id)
             session.execute(delete(PayoutRunJobBatch).where(PayoutRunJobBatch.job_id == job_id))
             session.commit()

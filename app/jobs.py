@@ -33,6 +33,7 @@ from app.tasks import queueing
 from app.tasks.queueing import take_write_lock
 from governance.errors import Conflict, GovernanceError, NotFound, RunRejected, kind_named
 from governance.paging import page
+from governance.payouts import staging
 from governance.payouts.runs import Progress, check_begun, start_run
 from governance.permissions import require
 from governance.queueing import QueuedRows, TryLater  # noqa: F401 (callers import it from here)
@@ -309,6 +310,9 @@ def _mark_failed(
 ) -> None:
     if job.progress_done > job.progress_total:  # the CHECK: never, but be safe
         job.progress_done = job.progress_total
+    building = (job.plan or {}).get("building")
+    if building is not None:  # a first build's rows go with it: the period is free
+        staging.discard_building(session, building)
     ROWS.mark_failed(session, job, message, problems, actor, period=job.period)
 
 

@@ -11,7 +11,7 @@ Redis: tests/integration/test_worker_e2e.py.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import fanout, jobs
@@ -211,3 +211,21 @@ def test_a_database_error_in_the_finalizer_leaves_no_run_and_the_period_free(rea
     again = _queue(real)  # the period is free: a new job builds it
     assert _fan_out(real, again) == "done"
     assert _done_content(real, again) == expected
+
+
+def test_a_building_run_left_by_a_job_that_vanished_is_replaced_by_the_next_build(real):
+    """A first build's rows go with its job when it fails (`_mark_failed`); should a
+    job stop holding its period any other way, the next planner deletes the leftover."""
+    expected = _single_process(real)
+    job_id = _queue(real)
+    for n in fanout.plan_job(real, job_id, worker="test")[:2]:
+        fanout.run_batch(real, job_id, n)
+    with real() as session:  # the job row is gone (say, deleted by hand): nobody fails it
+        session.execute(delete(PayoutRunJob).where(PayoutRunJob.id == job_id))
+        session.commit()
+        assert session.scalars(select(PayoutRun.state)).all() == [BUILDING]
+    again = _queue(real)
+    assert _fan_out(real, again) == "done"
+    assert _done_content(real, again) == expected
+    with real() as session:
+        assert session.scalars(select(PayoutRun.state)).all() == ["draft"]

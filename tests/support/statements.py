@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from governance.imports.service import import_data
 from models.base import utcnow
-from models.payouts import PayoutLine, PayoutRun, Statement
+from models.payouts import BUILDING, PayoutLine, PayoutRun, Statement
 from rules.data import load_data
 from rules.document import load_plan
 from rules.evaluate import evaluate
@@ -64,14 +64,15 @@ def _sum(lines, kinds=None, status="payable") -> Decimal:
 
 
 def persist_run(db: Session, output: dict, *, state: str = "locked") -> PayoutRun:
-    """A payout run holding `output` (a section-5 evaluation), brought to `state`."""
+    """A payout run holding `output` (a section-5 evaluation), brought to `state` (or
+    left `building`, as a fanned-out first build's batches leave it)."""
     period = Period.parse(output["period"])
     versions = {p["policy"]: p["version"] for p in output["plans"]}
     run = PayoutRun(
         period=period.name,
         period_start=period.start,
         period_end=period.end,
-        state="draft",
+        state=BUILDING if state == BUILDING else "draft",
         input_data_hash="sha256:" + "0" * 64,
         exceptions_hash="sha256:" + "0" * 64,
         plan_versions={k: [v] for k, v in versions.items()},
@@ -126,7 +127,8 @@ def persist_run(db: Session, output: dict, *, state: str = "locked") -> PayoutRu
                 )
             )
     db.flush()
-    advance_run(db, run, state)
+    if state != BUILDING:  # a fanned-out first build's rows, before its finalizer
+        advance_run(db, run, state)
     return run
 
 
