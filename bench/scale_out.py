@@ -6,13 +6,15 @@ Imports N generated deals (bench/payout_run.py's data) into one throw-away Postg
 database per worker count, starts a Redis server and that many `accord worker --pool
 solo` processes, queues the period's run (app/tasks/payout_runs.py: planner, a task per
 batch, finalizer) and polls its job to done. Reports per worker count: deals/s (queued to
-done), the evaluation phase (planned to every batch staged) and the finalizer (all staged
-to done: the run written in one transaction), the speed-up over one worker, the peak RSS
+done), the evaluation phase (planned to every batch written: a first build's batches write
+the run's statements and lines themselves) and the finalizer (all written to done: the
+run made visible in one transaction), the speed-up over one worker, the peak RSS
 of each worker process (VmHWM), the CPU seconds the workers and the PostgreSQL server
 spent (a loaded machine shows as wall time well above them; the load average is printed
 before and after each measurement), and a projection of a 25-million-deal month on 4, 8
-and 16 workers from the measured per-worker evaluation rate and the measured finalizer
-write rate, naming which one limits. Figures: docs/payout-runs.md, "Fanned out".
+and 16 workers from the measured per-worker rate (evaluating and writing), the measured
+PostgreSQL CPU per line written (`--pg-cores` of it at once) and the measured finalizer,
+naming which of workers and PostgreSQL limits. Figures: docs/payout-runs.md, "Fanned out".
 """
 
 from __future__ import annotations
@@ -130,6 +132,9 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--per-batch", type=int, default=5_000)
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument(
+        "--pg-cores", type=int, default=8, help="the projection's PostgreSQL server cores"
+    )
     args = parser.parse_args()
     from tests.support.postgres import TempPostgres
     from tests.support.services import TempRedis
@@ -152,10 +157,10 @@ def main() -> None:
         finally:
             server.stop()
             redis.close()
-    _report(n, args.per_batch, results)
+    _report(n, args.per_batch, results, args.pg_cores)
 
 
-def _report(n: int, per_batch: int, results: list[dict]) -> None:
+def _report(n: int, per_batch: int, results: list[dict], pg_cores: int) -> None:
     print(f"deals: {n:,}  deals per batch: {per_batch:,}  period: {PERIOD}  (PostgreSQL, Redis)")
     base = results[0]
     for r in results:
@@ -175,14 +180,16 @@ def _report(n: int, per_batch: int, results: list[dict]) -> None:
         )
     same = len({r["result_hash"] for r in results}) == 1
     print(f"same result hash for every worker count: {same}")
-    per_worker = n / base["evaluate_seconds"]  # deals/s of one worker, evaluating
+    per_worker = n / base["evaluate_seconds"]  # deals/s of one worker, evaluating and writing
     lines_per_deal = base["lines"] / n
-    write_rate = base["lines"] / max(base["finalize_seconds"], 1e-9)  # lines/s, one writer
+    finalize_rate = base["lines"] / max(base["finalize_seconds"], 1e-9)  # lines/s, scaled
     plan_rate = n / max(base["plan_seconds"], 1e-9)
+    pg_per_line = base["pg_cpu"] / max(base["lines"], 1)  # PostgreSQL CPU s per line written
     print(
-        f"measured: {per_worker:,.0f} deals/s per worker evaluating; finalizer "
-        f"{write_rate:,.0f} lines/s ({lines_per_deal:.2f} lines a deal); planner "
-        f"{plan_rate:,.0f} deals/s"
+        f"measured: {per_worker:,.0f} deals/s per worker evaluating and writing its lines; "
+        f"finalizer {base['finalize_seconds']:.1f} s for {base['lines']:,} lines "
+        f"({lines_per_deal:.2f} lines a deal); planner {plan_rate:,.0f} deals/s; PostgreSQL "
+        f"{pg_per_line * 1e6:.1f} CPU us a line (all of the run's statements)"
     )
     cpu_rate = n / max(sum(base["cpu"]), 1e-9)
     print(
@@ -190,17 +197,23 @@ def _report(n: int, per_batch: int, results: list[dict]) -> None:
         f"worker with a whole core evaluates 25M deals on 8 workers in "
         f"{MONTH / (cpu_rate * 8) / 60:.1f} min"
     )
-    print(f"projection, {MONTH:,} deals (target < {TARGET_MINUTES} min on 8 workers):")
-    print("  workers | plan min | evaluate min | finalize min | total min | limited by")
+    print(
+        f"projection, {MONTH:,} deals (target < {TARGET_MINUTES} min on 8 workers), the "
+        f"PostgreSQL server given {pg_cores} cores; the finalizer scaled with the lines "
+        "(an upper bound: it hashes statements and counts lines):"
+    )
+    print("  workers | plan min | evaluate+write min | PostgreSQL min | finalize min | total min"
+          " | limited by")  # fmt: skip
     for w in (4, 8, 16):
         plan = MONTH / plan_rate / 60
         evaluate = MONTH / (per_worker * w) / 60
-        finalize = MONTH * lines_per_deal / write_rate / 60
-        limit = "workers (evaluation)" if evaluate >= finalize else "PostgreSQL write (finalizer)"
-        total = plan + evaluate + finalize
+        database = MONTH * lines_per_deal * pg_per_line / pg_cores / 60
+        finalize = MONTH * lines_per_deal / finalize_rate / 60
+        limit = "workers (evaluation)" if evaluate >= database else "PostgreSQL (writes)"
+        total = plan + max(evaluate, database) + finalize
         print(
-            f"  {w:>7} | {plan:>8.1f} | {evaluate:>12.1f} | {finalize:>12.1f} | "
-            f"{total:>9.1f} | {limit}"
+            f"  {w:>7} | {plan:>8.1f} | {evaluate:>18.1f} | {database:>14.1f} | "
+            f"{finalize:>12.1f} | {total:>9.1f} | {limit}"
         )
 
 
