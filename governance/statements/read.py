@@ -250,15 +250,17 @@ def page_statements(
         entry["p"] += payable or 0
         entry["h"] += held or 0
     stmt = paging.ordered(
-        over(Statement, PayoutRun, Participant.name),
+        over(Statement, Participant.name),
         sort,
         STATEMENT_COLUMNS,
         Statement.participant_id,
         Statement.plan_key,
     )
-    rows = session.execute(stmt.offset(offset).limit(limit))
+    rows = session.execute(stmt.offset(offset).limit(limit)).all()
+    # The run is read once, not sorted along with every row (its JSON columns are large).
+    runs = {run_id: session.get(PayoutRun, run_id) for run_id in {st.run_id for st, _ in rows}}
     return {
-        "items": [statement_dict(st, run, name) for st, run, name in rows],
+        "items": [statement_dict(st, runs[st.run_id], name) for st, name in rows],
         "total": count,
         "totals": [
             {"currency": c, "count": t["count"], "payable": money(t["p"]), "held": money(t["h"])}
