@@ -87,10 +87,9 @@ def child_load(url: str, deals: int, people: int) -> dict:
     from sqlalchemy.orm import Session
 
     from app.demo.loader import load_demo
-    from bench.payout_run import plan_text
+    from bench.payout_run import activate_plan
     from governance.imports.service import import_data
     from governance.payouts.runs import start_run
-    from governance.plans import lifecycle
     from models import Participant, schema
     from models.engine import make_engine
 
@@ -105,12 +104,7 @@ def child_load(url: str, deals: int, people: int) -> dict:
             load_demo(session)
             session.commit()
         timings["demo"] = time.perf_counter() - start
-        version = lifecycle.create_draft(session, None, plan_text())
-        lifecycle.submit(
-            session, None, "bench-plan", version.number, effective_from=date(2026, 10, 1)
-        )
-        lifecycle.approve(session, None, "bench-plan", version.number)
-        lifecycle.activate(session, None, "bench-plan", version.number)
+        activate_plan(session, date(2026, 10, 1))  # Q1..Q3 are locked
         session.commit()
         start = time.perf_counter()
         import_data(session, bench_data(deals, people), source="bench pages")

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 
@@ -55,3 +55,10 @@ def ordered(stmt: Select, sort: Sort, columns: Mapping[str, Any], *tiebreak: Any
 def pages(total: int, per_page: int) -> int:
     """How many pages `total` rows fill (at least one, for "page 1 of 1")."""
     return max(1, -(-total // per_page))
+
+
+def matching(search: str, *columns: Any) -> Any:
+    """A condition: any of `columns` contains `search`, any case (LIKE wildcards in the
+    search are taken literally)."""
+    needle = search.lower()
+    return or_(*(func.lower(c).contains(needle, autoescape=True) for c in columns))

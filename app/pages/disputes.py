@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from app.auth.decorators import login_required
 from app.database import db_session, unit_of_work
@@ -67,15 +67,9 @@ def index():
     sort = sort_arg(COLUMNS, DEFAULT_SORT)
     visible = dispute_rules.visible(session, current_user).order_by(None)
     if search:
+        named = select(Participant.id).where(paging.matching(search, Participant.name))
         visible = visible.where(
-            or_(
-                Dispute.participant_id.in_(
-                    select(Participant.id).where(
-                        func.lower(Participant.name).contains(search.lower(), autoescape=True)
-                    )
-                ),
-                func.lower(Dispute.participant_id).contains(search.lower(), autoescape=True),
-            )
+            or_(Dispute.participant_id.in_(named), paging.matching(search, Dispute.participant_id))
         )
     # The queue (unresolved) is sorted and paged; the resolved below, newest first, paged.
     queue, queued = paging.page(

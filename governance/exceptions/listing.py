@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from governance import paging
@@ -36,19 +36,14 @@ def page_exceptions(
     justification contains `search` (any case), by `sort` then id (stable)."""
     stmt = select_exceptions(state).order_by(None)
     if search:
-        needle = search.lower()
         stmt = stmt.where(
-            or_(
-                *(
-                    func.lower(column).contains(needle, autoescape=True)
-                    for column in (
-                        PayoutException.deal_id,
-                        PayoutException.participant_id,
-                        PayoutException.plan_key,
-                        PayoutException.rule_id,
-                        PayoutException.justification,
-                    )
-                )
+            paging.matching(
+                search,
+                PayoutException.deal_id,
+                PayoutException.participant_id,
+                PayoutException.plan_key,
+                PayoutException.rule_id,
+                PayoutException.justification,
             )
         )
     stmt = paging.ordered(stmt, sort, COLUMNS, PayoutException.id.desc())

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from governance import paging
@@ -220,12 +220,7 @@ def page_statements(
     if participant:
         where.append(Statement.participant_id == participant)
     if search:
-        where.append(
-            or_(
-                func.lower(Participant.name).contains(search.lower(), autoescape=True),
-                func.lower(Statement.participant_id).contains(search.lower(), autoescape=True),
-            )
-        )
+        where.append(paging.matching(search, Participant.name, Statement.participant_id))
     if visible is not None:
         where.append(Statement.participant_id.in_(visible))
 
@@ -463,18 +458,9 @@ def statement_lines_page(
     if status:
         stmt = stmt.where(PayoutLine.status == status)
     if search:
-        needle = search.lower()
         stmt = stmt.where(
-            or_(
-                *(
-                    func.lower(column).contains(needle, autoescape=True)
-                    for column in (
-                        PayoutLine.deal_id,
-                        PayoutLine.rule,
-                        PayoutLine.kind,
-                        PayoutLine.reason,
-                    )
-                )
+            paging.matching(
+                search, PayoutLine.deal_id, PayoutLine.rule, PayoutLine.kind, PayoutLine.reason
             )
         )
     stmt = paging.ordered(stmt, sort, LINE_COLUMNS, PayoutLine.position, PayoutLine.id)

@@ -19,7 +19,8 @@ PHONE = {"width": 390, "height": 844}
 # What sticks out past the viewport's right edge (for the failure message).
 WIDEST = """[...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > 390 && !e.closest('.table-scroll'))
-  .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+  .slice(0, 8)
+  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
 @pytest.fixture(scope="module")
