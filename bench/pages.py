@@ -1,7 +1,8 @@
 """Benchmark: server time of each role's main pages at enterprise size.
 
     .venv/bin/python bench/pages.py [--deals 100000] [--participants 1000] [--repeat 7]
-                                    [--database-url URL] [--db FILE] [--code-root ../main]
+                                    [--database-url URL | --postgresql | --db FILE]
+                                    [--code-root ../main]
 
 Loads the demo organisation (every role's user, change requests, exceptions, disputes,
 the 2026-Q1..Q3 runs and the 2026-Q4 draft), then N more deals of 2026-Q4 over M more
@@ -13,7 +14,8 @@ printing the median and the worst server time (wall clock and CPU seconds of thi
 process) against the target of 200 ms. `--code-root`: measure the same database with
 another checkout's code too (before/after in one run; the load uses this checkout's).
 SQLite by default (a file under the temporary directory, or `--db FILE`, kept and reused
-when it exists); `--database-url` for a PostgreSQL database (loaded when empty).
+when it exists); `--database-url` for a PostgreSQL database (loaded when empty), or
+`--postgresql` to start a throw-away one (as tests/support/postgres.py does).
 
 What it measures and the figures: docs/pages.md, "Performance".
 """
@@ -262,6 +264,9 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--database-url", help="a PostgreSQL (or SQLite) URL; default SQLite")
+    parser.add_argument(
+        "--postgresql", action="store_true", help="start a throw-away PostgreSQL and use it"
+    )
     parser.add_argument("--db", help="SQLite file to keep and reuse between runs")
     parser.add_argument("--code-root", help="also measure this checkout's code (baseline)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -274,6 +279,21 @@ def main() -> None:
         print(json.dumps(handler(*rest)))
         return
 
+    server = None
+    if args.postgresql:
+        from tests.support.postgres import TempPostgres
+
+        server = TempPostgres()
+        server.start()
+        args.database_url = server.create_database("accord_pages")
+    try:
+        _measure(args)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _measure(args) -> None:
     with tempfile.TemporaryDirectory(prefix="accord-pages-") as tmp:
         url = args.database_url or f"sqlite:///{args.db or Path(tmp) / 'pages.db'}"
         print(f"deals: {args.deals:,}  participants: {args.participants:,} (+ the demo org)")
