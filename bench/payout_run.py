@@ -45,6 +45,16 @@ def plan_text() -> str:
     return PLAN
 
 
+def activate_plan(session, effective_from: date) -> None:
+    """The benchmark plan drafted, submitted, approved and activated by the system."""
+    from governance.plans import lifecycle
+
+    version = lifecycle.create_draft(session, None, plan_text())
+    lifecycle.submit(session, None, "bench-plan", version.number, effective_from=effective_from)
+    lifecycle.approve(session, None, "bench-plan", version.number)
+    lifecycle.activate(session, None, "bench-plan", version.number)
+
+
 def make_data(n: int, seed: int = 11) -> dict:
     """N deals closing in 2026-Q3 over min(1000, N/100) participants (at least 10)."""
     from bench.evaluate import random_deal
@@ -84,13 +94,18 @@ def prepare(url: str, effective_from: str = "2026-01-01") -> None:
     """Migrate and activate the bench plan from `effective_from`."""
     from sqlalchemy.orm import Session
 
+<<<<<<< HEAD
     from governance.plans import lifecycle
+=======
+    from governance.imports.service import import_data
+>>>>>>> h-lists
     from models import schema
     from models.engine import make_engine
 
     schema.upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
+<<<<<<< HEAD
         version = lifecycle.create_draft(session, None, plan_text())
         lifecycle.submit(
             session,
@@ -101,6 +116,9 @@ def prepare(url: str, effective_from: str = "2026-01-01") -> None:
         )
         lifecycle.approve(session, None, "bench-plan", version.number)
         lifecycle.activate(session, None, "bench-plan", version.number)
+=======
+        activate_plan(session, date(2026, 1, 1))
+>>>>>>> h-lists
         session.commit()
     engine.dispose()
 

@@ -146,6 +146,22 @@ class PayoutLine(Base):
             postgresql_where=text("adjusts_period IS NOT NULL"),
             sqlite_where=text("adjusts_period IS NOT NULL"),
         ),
+        # A run's carried adjustments (`ledger.carried_problems`, on every vote, lock and
+        # "may I vote" check): without it, every line of the run is read (migration 0031).
+        Index(
+            "ix_payout_lines_run_adjusting",
+            "run_id",
+            "id",
+            postgresql_where=text("adjusts_period IS NOT NULL"),
+            sqlite_where=text("adjusts_period IS NOT NULL"),
+        ),
+        # An exception's adjustment lines, by its label (the disputes list's outcomes).
+        Index(
+            "ix_payout_lines_adjustment_rule",
+            "rule",
+            postgresql_where=text("kind = 'adjustment'"),
+            sqlite_where=text("kind = 'adjustment'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,6 +2,7 @@
 the team's, and the reviewers' queue (unresolved first, by due day) with its forms.
 
     GET  /disputes                          the queue; reps and managers: their own, team's
+                                            (?q=&sort=&dir=&page=; resolved: ?resolved_page=)
     GET  /disputes/<id>                     status, the line, attachments, history, forms
     GET|POST /disputes/lines/<line_id>/new  "dispute this line" (statement pages link here)
     POST /disputes/<id>/review|accept|reject|comment
@@ -15,19 +16,34 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import or_, select
 
 from app.auth.decorators import login_required
 from app.database import db_session, unit_of_work
 from app.errors import on_refusal
+from app.limits import bounded_int
+from app.pages.listing import page_arg, search_arg, sort_arg
+from governance import paging
 from governance.disputes import adjustment
 from governance.disputes import rules as dispute_rules
 from governance.disputes import workflow as disputes
 from governance.errors import NotAllowed, NotFound
+from governance.paging import Sort
 from governance.permissions import has_permission
 from models.base import utcnow
-from models.disputes import OPEN_STATES
+from models.disputes import OPEN_STATES, Dispute
+from models.people import Participant
 
 bp = Blueprint("dispute_pages", __name__, url_prefix="/disputes")
+PER_PAGE = 50
+COLUMNS = {
+    "id": Dispute.id,
+    "state": Dispute.state,
+    "participant": Dispute.participant_id,
+    "period": Dispute.period,
+    "due": Dispute.due_on,
+}
+DEFAULT_SORT = Sort("due")
 
 
 def _require_listing() -> None:
@@ -46,18 +62,46 @@ def index():
     _require_listing()
     session = db_session()
     everyone = dispute_rules.sees_all(current_user)
-    rows = list(session.scalars(dispute_rules.visible(session, current_user)))
-    queue = sorted((d for d in rows if d.state in OPEN_STATES), key=lambda d: (d.due_on, d.id))
-    resolved = [d for d in rows if d.state not in OPEN_STATES]
-    mine = current_user.participant_id
+    search, page = search_arg(), page_arg()
+    resolved_page = max(request.args.get("resolved_page", 1, type=bounded_int) or 1, 1)
+    sort = sort_arg(COLUMNS, DEFAULT_SORT)
+    visible = dispute_rules.visible(session, current_user).order_by(None)
+    if search:
+        named = select(Participant.id).where(paging.matching(search, Participant.name))
+        visible = visible.where(
+            or_(Dispute.participant_id.in_(named), paging.matching(search, Dispute.participant_id))
+        )
+    # The queue (unresolved) is sorted and paged; the resolved below, newest first, paged.
+    queue, queued = paging.page(
+        session,
+        paging.ordered(visible.where(Dispute.state.in_(OPEN_STATES)), sort, COLUMNS, Dispute.id),
+        offset=(page - 1) * PER_PAGE,
+        limit=PER_PAGE,
+    )
+    resolved, done = paging.page(
+        session,
+        visible.where(Dispute.state.not_in(OPEN_STATES)).order_by(Dispute.id.desc()),
+        offset=(resolved_page - 1) * PER_PAGE,
+        limit=PER_PAGE,
+    )
+    args = {"q": search} if search else {}
     return render_template(
         "disputes/index.html",
         everyone=everyone,
         queue=queue,
         resolved=resolved,
-        outcomes=adjustment.outcomes(session, rows),
-        mine=mine,
+        queued=queued,
+        done=done,
+        outcomes=adjustment.outcomes(session, queue + resolved),
+        mine=current_user.participant_id,
         today=utcnow().date(),
+        q=search,
+        sort=sort,
+        args=args,
+        page=page,
+        pages=paging.pages(queued, PER_PAGE),
+        resolved_page=resolved_page,
+        resolved_pages=paging.pages(done, PER_PAGE),
     )
 
 

@@ -1,6 +1,6 @@
 """Deal-desk pages: exceptions (list, file form, detail with impact and votes).
 
-    GET  /exceptions                      every exception, newest first (?state=...)
+    GET  /exceptions                      ?state=&q=&sort=&dir=&page= (newest first)
     GET|POST /exceptions/new              the file form (exceptions.file); file it
     GET  /exceptions/N                    what it asks, the impact estimate, votes, tally
     POST /exceptions/N/vote|withdraw      vote (bound to the content hash); take it back
@@ -18,7 +18,9 @@ from flask_login import current_user
 from app.auth.decorators import login_required, permission_required
 from app.database import db_session, unit_of_work
 from app.errors import on_refusal
-from governance import accounts
+from app.pages.listing import page_arg, search_arg, sort_arg
+from governance import accounts, paging
+from governance.exceptions import listing
 from governance.exceptions import workflow as exceptions
 from governance.exceptions.fields import COMMON, KIND_FIELDS
 from governance.permissions import has_permission
@@ -27,6 +29,7 @@ from models.exceptions import EXCEPTION_KINDS, EXCEPTION_STATES
 bp = Blueprint("exception_pages", __name__, url_prefix="/exceptions")
 
 STATES = (*EXCEPTION_STATES, "expired")
+PER_PAGE = 50
 
 
 def _readers_only() -> None:
@@ -40,12 +43,27 @@ def index():
     _readers_only()
     state = request.args.get("state")
     state = state if state in STATES else None  # an unknown filter shows every exception
+    search, sort, page = search_arg(), sort_arg(listing.COLUMNS, listing.DEFAULT_SORT), page_arg()
+    rows, total = listing.page_exceptions(
+        db_session(),
+        state=state,
+        search=search,
+        sort=sort,
+        offset=(page - 1) * PER_PAGE,
+        limit=PER_PAGE,
+    )
     return render_template(
         "exceptions/list.html",
-        exceptions=exceptions.list_exceptions(db_session(), state=state),
+        exceptions=rows,
+        total=total,
         state=state,
         states=STATES,
         shown_state=exceptions.shown_state,
+        q=search,
+        sort=sort,
+        args={k: v for k, v in (("state", state), ("q", search)) if v},
+        page=page,
+        pages=paging.pages(total, PER_PAGE),
     )
 
 

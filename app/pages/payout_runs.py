@@ -1,7 +1,8 @@
 """Payout-run pages: the runs, one run's close (hashes, totals, tally, votes), and the
 forms to start or re-run a period, vote on a draft, lock an approved run, discard a draft.
 
-    GET  /payout-runs                    runs, newest period first; the start form
+    GET  /payout-runs                    runs, newest period first (?sort=&dir=&page=);
+                                         the start form
     POST /payout-runs                    start (or re-run the draft of) a period: payouts.run
                                          (queued: a worker builds it) -> the job's page
     GET  /payout-runs/jobs/N             a build job: progress, refreshing itself while
@@ -29,7 +30,9 @@ from app import jobs
 from app.auth.decorators import permission_required
 from app.database import database, db_session, unit_of_work
 from app.errors import on_refusal
+from app.pages.listing import page_arg, sort_arg
 from app.tasks.payout_runs import queue_run
+from governance import paging
 from governance.errors import NotFound
 from governance.payouts import close as payout_close
 from governance.payouts import overview as payout_overview
@@ -37,13 +40,22 @@ from governance.payouts import runs as payout_runs
 from governance.payouts.staleness import latest_build
 
 bp = Blueprint("payout_run_pages", __name__, url_prefix="/payout-runs")
+PER_PAGE = 50
 
 
 def _list_page(status: int = 200, period: str = ""):
     session = db_session()
+    sort, page = sort_arg(payout_runs.RUN_COLUMNS, payout_runs.RUN_SORT), page_arg()
+    rows, total = payout_overview.run_rows(
+        session, offset=(page - 1) * PER_PAGE, limit=PER_PAGE, sort=sort
+    )
     return render_template(
         "payouts/list.html",
-        rows=payout_overview.run_rows(session),
+        rows=rows,
+        total=total,
+        sort=sort,
+        page=page,
+        pages=paging.pages(total, PER_PAGE),
         jobs=jobs.active_statuses(session),  # runs being built for the API
         period=period,
     ), status

@@ -1,8 +1,10 @@
 """Statement pages: "My statements" for reps, the team's for managers, anyone's for comp
 admins, committee members and auditors.
 
-    GET /statements                              ?period=&participant=&page=
-    GET /statements/<statement_id>               totals, every line with its explanation
+    GET /statements                 ?period=&q=&participant=&sort=&dir=&page=
+                                    one page in SQL; the matching statements' totals
+    GET /statements/<statement_id>  ?q=&status=&sort=&dir=&page=  totals, a page of lines
+                                    with their explanations
     GET /statements/<statement_id>/lines/<id>    one line: explanation and full trace
 
 Who sees what is `governance.statements` (the API's rules): a statement the user may not
@@ -18,13 +20,15 @@ from flask_login import current_user
 
 from app.auth.decorators import login_required
 from app.database import db_session
-from app.limits import bounded_int
+from app.pages.listing import page_arg, search_arg, sort_arg
+from governance import paging
 from governance.permissions import has_permission
 from governance.statements import read as statements
 from rules.period import Period, PeriodError
 
 bp = Blueprint("statement_pages", __name__, url_prefix="/statements")
 PER_PAGE = 100
+LINES_PER_PAGE = 50
 
 
 @bp.get("")
@@ -39,25 +43,41 @@ def index():
             Period.parse(period)
         except PeriodError as exc:
             problem, period = str(exc), ""
-    participant = request.args.get("participant", "").strip() or None
-    page = max(request.args.get("page", 1, type=bounded_int) or 1, 1)
-    items = (
-        statements.list_statements(session, current_user, period=period, participant=participant)
+    participant = request.args.get("participant", "").strip()
+    search = search_arg()
+    sort = sort_arg(statements.STATEMENT_COLUMNS, statements.DEFAULT_SORT)
+    page = page_arg()
+    found = (
+        statements.page_statements(
+            session,
+            current_user,
+            period=period,
+            search=search,
+            participant=participant or None,
+            sort=sort,
+            offset=(page - 1) * PER_PAGE,
+            limit=PER_PAGE,
+        )
         if period
-        else []
+        else {"items": [], "total": 0, "totals": []}
     )
     run = next((p for p in periods if p["period"] == period), None)
-    pages = max(1, -(-len(items) // PER_PAGE))
+    # The list's filters, kept by the pager and the column headers' links.
+    args = {k: v for k, v in (("period", period), ("q", search), ("participant", participant)) if v}
     return render_template(
         "statements/index.html",
         periods=periods,
         period=period,
         run=run,
-        participant=participant or "",
-        statements=items[(page - 1) * PER_PAGE : page * PER_PAGE],
-        total=len(items),
+        participant=participant,
+        q=search,
+        statements=found["items"],
+        total=found["total"],
+        totals=found["totals"],
+        sort=sort,
+        args=args,
         page=page,
-        pages=pages,
+        pages=paging.pages(found["total"], PER_PAGE),
         reads_all=has_permission(current_user, statements.READ_ALL),
         problem=problem,
     ), (400 if problem else 200)
@@ -66,8 +86,30 @@ def index():
 @bp.get("/<int:statement_id>")
 @login_required
 def statement(statement_id: int):
-    found = statements.get_statement(db_session(), current_user, statement_id, traces=True)
-    return render_template("statements/statement.html", st=found)
+    search, status = search_arg(), search_arg("status")
+    sort = sort_arg(statements.LINE_COLUMNS, statements.LINE_SORT)
+    page = page_arg()
+    found = statements.statement_lines_page(
+        db_session(),
+        current_user,
+        statement_id,
+        search=search,
+        status=status,
+        sort=sort,
+        offset=(page - 1) * LINES_PER_PAGE,
+        limit=LINES_PER_PAGE,
+    )
+    args = {k: v for k, v in (("q", search), ("status", status)) if v}
+    return render_template(
+        "statements/statement.html",
+        st=found,
+        q=search,
+        status=status,
+        sort=sort,
+        args=args,
+        page=page,
+        pages=paging.pages(found["lines_matching"], LINES_PER_PAGE),
+    )
 
 
 @bp.get("/<int:statement_id>/lines/<int:line_id>")

@@ -1,6 +1,6 @@
 """Admin pages for user accounts (`users.manage`); governance/users.py does the work.
 
-    GET  /admin/users                      search by name or e-mail, paged
+    GET  /admin/users                      search by name or e-mail, sorted, paged
     GET  /admin/users/new, POST            invite: create, and mail a link to set a password
     GET  /admin/users/<id>                 roles, functions, status, actions
     POST /admin/users/<id>/roles           replace roles and committee functions
@@ -16,15 +16,20 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import func
 
 from app.auth.decorators import permission_required
 from app.database import db_session, unit_of_work
 from app.errors import on_refusal
+from app.pages.listing import page_arg, search_arg, sort_arg
 from governance import paging, users
-from models.identity import FUNCTIONS, ROLES
+from governance.paging import Sort
+from models.identity import FUNCTIONS, ROLES, User
 
 bp = Blueprint("user_pages", __name__, url_prefix="/admin/users")
 PER_PAGE = 25
+COLUMNS = {"email": User.email, "name": func.lower(User.name), "status": User.is_active}
+DEFAULT_SORT = Sort("email")
 
 
 def _key() -> str:
@@ -41,18 +46,18 @@ def _form_roles() -> dict:
 @bp.get("")
 @permission_required(users.MANAGE)
 def index():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    query = request.args.get("q", "").strip()
-    rows, total = paging.page(
-        db_session(), users.search(query or None), offset=(page - 1) * PER_PAGE, limit=PER_PAGE
-    )
+    page, query = page_arg(), search_arg()
+    sort = sort_arg(COLUMNS, DEFAULT_SORT)
+    stmt = paging.ordered(users.search(query or None).order_by(None), sort, COLUMNS, User.id)
+    rows, total = paging.page(db_session(), stmt, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
     return render_template(
         "admin/users.html",
         rows=rows,
         total=total,
         q=query,
+        sort=sort,
         page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        pages=paging.pages(total, PER_PAGE),
     )
 
 

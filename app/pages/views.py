@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from flask import Blueprint, render_template
 from flask_login import current_user
 
@@ -19,6 +21,15 @@ def permission_helpers() -> dict:
         return current_user.is_authenticated and has_permission(current_user, permission)
 
     return {"can": can}
+
+
+@bp.app_template_filter("percent")
+def percent(value, places: int = 1) -> str:
+    """A ratio as a percentage: 1.4160 -> "141.6%" (half-up); none -> an em dash."""
+    if value is None or value == "":
+        return "\u2014"
+    shown = (Decimal(str(value)) * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return f"{shown}%"
 
 
 @bp.get("/")

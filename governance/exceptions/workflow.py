@@ -80,6 +80,12 @@ def get_exception(session: Session, exception_id: int, *, lock: bool = False) ->
 
 
 def list_exceptions(session: Session, *, state: str | None = None) -> list[PayoutException]:
+    return list(session.scalars(select_exceptions(state)))
+
+
+def select_exceptions(state: str | None = None):
+    """A select of the exceptions in `state` ("expired": approved, past expiry), newest
+    first; the list pages narrow, re-order and page it (`exceptions.listing`)."""
     if state is not None and state not in (*EXCEPTION_STATES, "expired"):
         raise DocumentRejected(
             "Unknown state.",
@@ -92,7 +98,7 @@ def list_exceptions(session: Session, *, state: str | None = None) -> list[Payou
         )
     elif state is not None:
         stmt = stmt.where(PayoutException.state == state)
-    return list(session.scalars(stmt))
+    return stmt
 
 
 def exception_votes(session: Session, exc: PayoutException) -> list[Vote]:

@@ -1,6 +1,6 @@
 """What the payout-run pages show: the runs, and one run with its totals, tally and votes.
 
-    runs = run_rows(session)                       # the list page
+    runs, total = run_rows(session)                # the list page
     view = run_overview(session, viewer, run_id)    # the detail page
 
 The detail page also says whether a draft is stale (`payouts.staleness`), which plan
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from governance import periods
 from governance.accounts import names
 from governance.committee.ballots import refusal_text
+from governance.paging import Sort
 from governance.payouts import build_diff
 from governance.payouts import close as payout_close
 from governance.payouts import runs as payout_runs
@@ -33,11 +34,15 @@ from models.people import Participant
 READ = "statements.read_all"
 
 
-def run_rows(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
-    """The newest runs (newest period first) with who started them."""
-    runs, _total = payout_runs.list_runs(session, limit=limit)
+def run_rows(
+    session: Session, *, offset: int = 0, limit: int = 200, sort: Sort = payout_runs.RUN_SORT
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of the runs (newest period first, or by `sort`) with who started them, and
+    how many runs there are."""
+    runs, total = payout_runs.list_runs(session, offset=offset, limit=limit, sort=sort)
     people = names(session, [r.started_by_id for r in runs])
-    return [{"run": r, "starter": people.get(r.started_by_id, "the system")} for r in runs]
+    rows = [{"run": r, "starter": people.get(r.started_by_id, "the system")} for r in runs]
+    return rows, total
 
 
 def totals_by_currency(session: Session, run: PayoutRun) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from governance.errors import NotFound
-from governance.paging import page
+from governance.paging import Sort, ordered, page
 from governance.payouts.run_steps import (
     OBJECT_TYPE,
     Progress,
@@ -54,14 +54,35 @@ def get_run(session: Session, run_id: int, *, lock: bool = False) -> PayoutRun:
     return run
 
 
+RUN_COLUMNS = {
+    "period": PayoutRun.period_start,
+    "state": PayoutRun.state,
+    "version": PayoutRun.version,
+    "participants": PayoutRun.participant_count,
+    "deals": PayoutRun.deal_count,
+    "statements": PayoutRun.statement_count,
+    "lines": PayoutRun.line_count,
+    "started": PayoutRun.started_at,
+}
+RUN_SORT = Sort("period", descending=True)
+
+
 def list_runs(
-    session: Session, *, period: str | None = None, offset: int = 0, limit: int = 50
+    session: Session,
+    *,
+    period: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+    sort: Sort = RUN_SORT,
 ) -> tuple[list[PayoutRun], int]:
+    """A page of the runs (newest period first, or by `sort`; then newest id first); a
+    first build still being written is not a run yet."""
     stmt = select(PayoutRun).where(PayoutRun.state != BUILDING)
     if period:
         stmt = stmt.where(PayoutRun.period == period)
-    order = (PayoutRun.period_start.desc(), PayoutRun.id.desc())
-    return page(session, stmt.order_by(*order), offset=offset, limit=limit)
+    return page(
+        session, ordered(stmt, sort, RUN_COLUMNS, PayoutRun.id.desc()), offset=offset, limit=limit
+    )
 
 
 def run_lines(

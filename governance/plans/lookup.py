@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,11 +49,17 @@ def plan_of(version: PlanVersion) -> Plan:
     The canonical JSON is self-contained (test data files were inlined when the document
     was loaded), unlike the text as written, which may name files beside it.
     """
-    document = json.loads(version.canonical_json, parse_float=Decimal)
-    plan = plan_from_mapping(document)
+    plan = _parsed(version.canonical_json)
     if plan.version != version.content_hash:  # pragma: no cover - would be a rules bug
         raise GovernanceError(f"{version.label}: stored hash does not match its canonical JSON")
     return plan
+
+
+@lru_cache(maxsize=64)
+def _parsed(canonical_json: str) -> Plan:
+    """A frozen Plan per canonical document: a version never changes once stored, and
+    pages ask for the same few (the run page and the inbox: about 10 ms a parse)."""
+    return plan_from_mapping(json.loads(canonical_json, parse_float=Decimal))
 
 
 def export_yaml(version: PlanVersion) -> str:

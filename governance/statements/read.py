@@ -14,15 +14,18 @@ Who sees which statements, and which run a period shows: docs/statements.md.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from governance import paging
 from governance.engine_input import among
 
 # One family of refusals for every workflow (governance/errors.py).
 from governance.errors import GovernanceError, NotAllowed, NotFound
+from governance.paging import Sort
 from governance.permissions import Actor, has_permission
 from models.deals import Deal
 from models.payouts import HOLDING_STATES, PayoutLine, PayoutRun, Statement
@@ -185,6 +188,82 @@ def list_statements(
     return [statement_dict(st, run, name) for st, run, name in session.execute(stmt)]
 
 
+STATEMENT_COLUMNS = {
+    "participant": func.lower(Participant.name),
+    "plan": Statement.plan_key,
+    "attainment": Statement.attainment,
+    "payable": Statement.payable,
+    "held": Statement.held,
+    "currency": Statement.currency,
+}
+DEFAULT_SORT = Sort("participant")
+
+
+def page_statements(
+    session: Session,
+    actor: Actor,
+    *,
+    period: str,
+    search: str = "",
+    participant: str | None = None,
+    sort: Sort = DEFAULT_SORT,
+    offset: int = 0,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """One page of a period's statements the actor may read, in SQL (never the whole
+    period's statements): `search` matches the participant's name or id (any part,
+    any case); `sort` one of STATEMENT_COLUMNS, then participant and plan (stable).
+    With the rows: how many match and their totals per currency (payable, held)."""
+    _require_reader(actor)
+    visible = visible_participants(session, actor)
+    where = [PayoutRun.state.in_(HOLDING_STATES), PayoutRun.period == period]
+    if participant:
+        where.append(Statement.participant_id == participant)
+    if search:
+        where.append(paging.matching(search, Participant.name, Statement.participant_id))
+    if visible is not None:
+        where.append(Statement.participant_id.in_(visible))
+
+    def over(*columns):
+        stmt = (
+            select(*columns)
+            .join(PayoutRun, PayoutRun.id == Statement.run_id)
+            .join(Participant, Participant.id == Statement.participant_id)
+            .where(*where)
+        )
+        return _shown(stmt, actor)
+
+    totals: dict[str, dict[str, Any]] = {}
+    count = 0
+    # Exact Decimal sums of two narrow columns (SQLite would sum floats).
+    for currency, payable, held in session.execute(
+        over(Statement.currency, Statement.payable, Statement.held)
+    ):
+        count += 1
+        entry = totals.setdefault(currency, {"count": 0, "p": Decimal(0), "h": Decimal(0)})
+        entry["count"] += 1
+        entry["p"] += payable or 0
+        entry["h"] += held or 0
+    stmt = paging.ordered(
+        over(Statement, Participant.name),
+        sort,
+        STATEMENT_COLUMNS,
+        Statement.participant_id,
+        Statement.plan_key,
+    )
+    rows = session.execute(stmt.offset(offset).limit(limit)).all()
+    # The run is read once, not sorted along with every row (its JSON columns are large).
+    runs = {run_id: session.get(PayoutRun, run_id) for run_id in {st.run_id for st, _ in rows}}
+    return {
+        "items": [statement_dict(st, runs[st.run_id], name) for st, name in rows],
+        "total": count,
+        "totals": [
+            {"currency": c, "count": t["count"], "payable": money(t["p"]), "held": money(t["h"])}
+            for c, t in sorted(totals.items())
+        ],
+    }
+
+
 def _load(session: Session, actor: Actor, statement_id: int):
     _require_reader(actor)
     stmt = (
@@ -341,4 +420,53 @@ def get_line(session: Session, actor: Actor, statement_id: int, line_id: int) ->
         raise NotFound(f"No line {line_id} in statement {statement_id}.")
     out = _line_dicts(session, run, person, [line], trace=True)[0]
     out["statement"] = statement_dict(st, run, person.name)
+    return out
+
+
+LINE_COLUMNS = {
+    "position": PayoutLine.position,
+    "deal": PayoutLine.deal_id,
+    "rule": PayoutLine.rule,
+    "kind": PayoutLine.kind,
+    "status": PayoutLine.status,
+    "amount": PayoutLine.amount,
+}
+LINE_SORT = Sort("position")
+
+
+def statement_lines_page(
+    session: Session,
+    actor: Actor,
+    statement_id: int,
+    *,
+    search: str = "",
+    status: str = "",
+    sort: Sort = LINE_SORT,
+    offset: int = 0,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """A statement with one page of its lines (explained), filtered and sorted in SQL:
+    `search` matches a line's deal, rule, kind or reason; `status` its status. Also the
+    statuses its lines have (the filter's choices) and how many lines match."""
+    st, run, person = _load(session, actor, statement_id)
+    stmt = select(PayoutLine).where(
+        PayoutLine.run_id == st.run_id,
+        PayoutLine.participant_id == st.participant_id,
+        PayoutLine.plan_key == st.plan_key,
+    )
+    statuses = sorted(set(session.scalars(stmt.with_only_columns(PayoutLine.status).distinct())))
+    if status:
+        stmt = stmt.where(PayoutLine.status == status)
+    if search:
+        stmt = stmt.where(
+            paging.matching(
+                search, PayoutLine.deal_id, PayoutLine.rule, PayoutLine.kind, PayoutLine.reason
+            )
+        )
+    stmt = paging.ordered(stmt, sort, LINE_COLUMNS, PayoutLine.position, PayoutLine.id)
+    lines, total = paging.page(session, stmt, offset=offset, limit=limit)
+    out = statement_dict(st, run, person.name)
+    out["lines"] = _line_dicts(session, run, person, lines, trace=True)
+    out["lines_matching"] = total
+    out["statuses"] = statuses
     return out

@@ -61,7 +61,7 @@ def test_a_rep_reads_their_statement_and_drills_into_a_line(page, live_server, s
     expect(rows).to_have_count(1)
     rows.first.get_by_role("link", name="Open").click()
     assert page.get_by_test_id("payable").inner_text() == "2690.00"
-    assert page.get_by_test_id("attainment").inner_text() == "1.1000"
+    assert page.get_by_test_id("attainment").inner_text() == "110.0%"  # a ratio of 1.1
 
     blocked = page.get_by_test_id("line").filter(has_text="blocked, pays 0.00 USD")
     explanation = blocked.get_by_test_id("explanation")
