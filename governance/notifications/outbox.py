@@ -31,6 +31,7 @@ from models.base import utcnow
 from models.identity import User
 from models.notifications import (
     PERSONAL_KINDS,
+    WEBHOOK_TEST,
     DeliveryAttempt,
     NotificationDelivery,
     NotificationEvent,
@@ -89,6 +90,8 @@ def fan_out(session: Session, event_id: int, *, email: bool) -> list[int]:
     event = session.get(NotificationEvent, event_id)
     if event.kind in PERSONAL_KINDS:
         return _fan_out_personal(session, event, email=email)
+    if event.kind == WEBHOOK_TEST:
+        return _fan_out_test(session, event)
     row = subjects.find(session, event.object_type, event.object_id)
     wanted: list[tuple[str, str, dict[str, Any]]] = []
     if row is not None and email:
@@ -148,6 +151,33 @@ def _fan_out_personal(session: Session, event: NotificationEvent, *, email: bool
             added.append(delivery)
     event.state, event.finished_at = "fanned_out", utcnow()
     event.message = f"{len(added)} deliveries"
+    session.flush()
+    return [d.id for d in added]
+
+
+def _fan_out_test(session: Session, event: NotificationEvent) -> list[int]:
+    """An admin's test: one delivery to the webhook it names (if not deleted since)."""
+    hook = subjects.find(session, event.object_type, event.object_id)
+    added = []
+    recipient = f"webhook:{event.object_id}"
+    have = session.scalar(
+        select(NotificationDelivery.id).where(
+            NotificationDelivery.event_id == event.id,
+            NotificationDelivery.recipient == recipient,
+        )
+    )
+    if hook is not None and have is None:
+        delivery = NotificationDelivery(
+            event_id=event.id,
+            channel="webhook",
+            recipient=recipient,
+            webhook_id=hook.id,
+            address=hook.url,
+        )
+        session.add(delivery)
+        added.append(delivery)
+    event.state, event.finished_at = "fanned_out", utcnow()
+    event.message = f"{len(added)} deliveries" if hook is not None else "its subject is gone"
     session.flush()
     return [d.id for d in added]
 
