@@ -18,8 +18,8 @@ from governance import audit
 from governance.errors import Conflict, NotFound
 from governance.notifications.outbox import backoff
 from governance.permissions import Actor, require
-from models.notifications import DeliveryAttempt, NotificationDelivery, NotificationEvent, Webhook
 from models.base import utcnow
+from models.notifications import DeliveryAttempt, NotificationDelivery, NotificationEvent, Webhook
 
 MANAGE = "users.manage"
 
@@ -65,7 +65,12 @@ def delete(session: Session, actor: Actor, webhook_id: int) -> str:
         delivery.webhook_id = None
     name = hook.name
     audit.record(
-        session, actor, "webhook.deleted", "webhook", hook.id, payload={"name": name, "url": hook.url}
+        session,
+        actor,
+        "webhook.deleted",
+        "webhook",
+        hook.id,
+        payload={"name": name, "url": hook.url},
     )
     session.delete(hook)
     session.flush()
@@ -119,8 +124,14 @@ def log(
                 retry = attempt.at + timedelta(seconds=backoff(delivery.attempts, base=retry_base))
             found[webhook_id].append(
                 Delivery(
-                    delivery.id, kind, delivery.state, delivery.attempts, delivery.created_at,
-                    attempt.status_code if attempt else None, delivery.message, retry,
+                    delivery.id,
+                    kind,
+                    delivery.state,
+                    delivery.attempts,
+                    delivery.created_at,
+                    attempt.status_code if attempt else None,
+                    delivery.message,
+                    retry,
                 )  # fmt: skip
             )
     return found
