@@ -39,6 +39,7 @@ EVENT_KINDS = (
 PERSONAL_KINDS = ("password_reset",)
 # An admin's "send test" (the webhooks page): one delivery to that webhook alone.
 WEBHOOK_TEST = "webhook_test"
+ALL_KINDS = (*EVENT_KINDS, *PERSONAL_KINDS, WEBHOOK_TEST)
 EVENT_STATES = ("queued", "fanning_out", "fanned_out", "failed")
 CHANNELS = ("email", "webhook")
 DELIVERY_STATES = ("queued", "sending", "sent", "failed")
@@ -62,7 +63,7 @@ class Queued:
 class NotificationEvent(Queued, Base):
     __tablename__ = "notification_events"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({sql_list(EVENT_KINDS + PERSONAL_KINDS + (WEBHOOK_TEST,))})", name="kind_known"),
+        CheckConstraint(f"kind IN ({sql_list(ALL_KINDS)})", name="kind_known"),
         CheckConstraint(f"state IN ({sql_list(EVENT_STATES)})", name="state_known"),
         Index("ix_notification_events_state", "state"),
     )

@@ -1,12 +1,11 @@
 """The demo organisation served for browser tests, and a walk through its pages.
 
-    live_server = demo_live_server          # in a module: the demo organisation, served
     demo_user(email) -> LiveUser            # a demo login (one shared password)
     walk(page, check) -> [paths]            # every page reachable from home, `check`ed
 
-The demo (500 deals, its whole history) is loaded once per backend for the session
-(`demo_server`, tests/e2e/conftest.py) and shared by the modules that use it (tests/e2e/test_security_headers.py,
-tests/e2e/test_accessibility.py); tests there change little (a vote), nothing they read.
+The demo itself is `demo_server` (tests/e2e/conftest.py), served once per backend; a
+module whose pages need it makes it its `live_server` (test_security_headers.py,
+test_accessibility.py). Tests there change little (a vote), nothing the others read.
 """
 
 from __future__ import annotations
@@ -16,19 +15,10 @@ from collections import Counter
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-import pytest
-
 from app.demo.users import DEMO_PASSWORD
-from tests.e2e.conftest import LiveServer, LiveUser
+from tests.e2e.conftest import LiveUser
 
 MAX_PAGES = 40  # per person: every nav section and two pages of each kind it links to
-
-
-@pytest.fixture(scope="module")
-def demo_live_server(demo_server) -> LiveServer:
-    """Bind as `live_server` in a module whose pages need the demo's data and people
-    (`demo_server`: tests/e2e/conftest.py, once per backend)."""
-    return demo_server
 
 
 def demo_user(email: str) -> LiveUser:

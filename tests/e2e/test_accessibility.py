@@ -14,10 +14,16 @@ import pytest
 
 from app.demo.users import DEMO_USERS
 from tests.e2e.axe import describe, violations
-from tests.e2e.demo import demo_live_server as live_server  # noqa: F401 (the demo, served)
 from tests.e2e.demo import demo_user, walk
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def live_server(demo_server):
+    """The demo organisation, served (this module's pages need its data and people)."""
+    return demo_server
+
 
 # Pages no link of the walk leads to (forms behind a button; the error page), by role.
 UNLINKED = {

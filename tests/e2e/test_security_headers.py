@@ -15,10 +15,16 @@ import pytest
 from playwright.sync_api import expect
 
 from app.demo.users import AUTHOR, FINANCE, REP_NA, SALES
-from tests.e2e.demo import demo_live_server as live_server  # noqa: F401 (the demo, served)
 from tests.e2e.demo import demo_user, walk
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def live_server(demo_server):
+    """The demo organisation, served (this module's pages need its data and people)."""
+    return demo_server
+
 
 AUDITOR = "ingrid.svensson@example.com"
 OPEN_CHANGE = "/committee/changes/manager-rollup/2"  # waits for sales and finance

@@ -105,7 +105,7 @@ def test_send_test_off_on_and_delete(hook_app, db, make_user):
 
     page = client.get("/admin/webhooks").get_data(as_text=True)
     assert page.count('data-testid="delivery"') == 1
-    assert '>sent</span>' in page and "<td>200</td>" in page and "webhook test" in page
+    assert ">sent</span>" in page and "<td>200</td>" in page and "webhook test" in page
 
     off = client.post(f"/admin/webhooks/{hook_id}/disable", data={"csrf_token": token})
     assert off.status_code == 303
