@@ -28,7 +28,8 @@ def live_server(demo_server):
 # Pages no link of the walk leads to (forms behind a button; the error page), by role.
 UNLINKED = {
     "admin": ["/admin/users/new", "/admin/webhooks/new", "/no-such-page"],
-    "comp admin": ["/no-such-page"],
+    "comp admin": ["/no-such-page", "/plans/ae-plan/diff"],
+    "auditor": ["/plans/ae-plan/diff?from=1&to=2"],
 }
 
 
