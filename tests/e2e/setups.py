@@ -8,9 +8,10 @@ each test, so each setup names its own plan, period or participants):
     rep_statements(live_server, period, prefix, state=...)  the demo quarter's statements
                                                     of ana and raj as PREFIX-ana/-raj in
                                                     PERIOD; a rep who is PREFIX-ana
-    Mailbox(live_server)                            a real SMTP server the live app mails
-                                                    to while the block runs; .deliver()
-                                                    runs the notification workers' sweep
+    mailbox(live_server) as mail                    a real SMTP server the live app mails
+                                                    to while the block runs; mail.to(),
+                                                    mail.link(message)
+    deliver(live_server)                            the notification workers' sweep, now
 """
 
 from __future__ import annotations
@@ -102,6 +103,17 @@ def rep_statements(live_server, period: str, prefix: str, *, state: str = "publi
         return rep, ids, run.id
 
 
+def deliver(live_server) -> None:
+    """Run the notification workers' sweep now (tasks are eager in the tests): events
+    written so far are fanned out and sent (e-mail only inside `mailbox`)."""
+    from app.tasks import EXTENSION
+    from app.tasks.notifications import SWEEP
+
+    app = live_server.app
+    with app.app_context():
+        app.extensions[EXTENSION].tasks[SWEEP].apply_async().get()
+
+
 LINK = re.compile(r"https?://\S+")
 
 
@@ -113,14 +125,7 @@ class Mailbox:
     receiver: SmtpReceiver
 
     def deliver(self) -> None:
-        """Run the notification workers' sweep now (tasks are eager in the tests):
-        events written so far are fanned out and sent."""
-        from app.tasks import EXTENSION
-        from app.tasks.notifications import SWEEP
-
-        app = self.live_server.app
-        with app.app_context():
-            app.extensions[EXTENSION].tasks[SWEEP].apply_async().get()
+        deliver(self.live_server)
 
     def to(self, address: str, subject: str = "") -> list:
         return [m for m in self.receiver.to(address) if subject in m["Subject"]]
