@@ -126,13 +126,12 @@ def fan_out(session: Session, event_id: int, *, email: bool) -> list[int]:
     return [d.id for d in added]
 
 
-def _fan_out_personal(session: Session, event: NotificationEvent, *, email: bool) -> list[int]:
-    """A personal kind (a password-reset link): one e-mail to the user the event is
-    about, if active, whatever their choices; never to a webhook."""
-    user = session.get(User, int(event.object_id)) if event.object_id.isdigit() else None
+def _fan_out_one(
+    session: Session, event: NotificationEvent, channel: str, recipient: str | None, **fields
+) -> list[int]:
+    """An event for one recipient alone (None: nobody): its delivery, unless it has one."""
     added = []
-    if user is not None and user.is_active and email:
-        recipient = f"user:{user.id}"
+    if recipient is not None:
         have = session.scalar(
             select(NotificationDelivery.id).where(
                 NotificationDelivery.event_id == event.id,
@@ -141,11 +140,7 @@ def _fan_out_personal(session: Session, event: NotificationEvent, *, email: bool
         )
         if have is None:
             delivery = NotificationDelivery(
-                event_id=event.id,
-                channel="email",
-                recipient=recipient,
-                user_id=user.id,
-                address=user.email,
+                event_id=event.id, channel=channel, recipient=recipient, **fields
             )
             session.add(delivery)
             added.append(delivery)
@@ -155,31 +150,25 @@ def _fan_out_personal(session: Session, event: NotificationEvent, *, email: bool
     return [d.id for d in added]
 
 
+def _fan_out_personal(session: Session, event: NotificationEvent, *, email: bool) -> list[int]:
+    """A personal kind (a password-reset link): one e-mail to the user the event is
+    about, if active, whatever their choices; never to a webhook."""
+    user = session.get(User, int(event.object_id)) if event.object_id.isdigit() else None
+    if user is None or not user.is_active or not email:
+        return _fan_out_one(session, event, "email", None)
+    return _fan_out_one(
+        session, event, "email", f"user:{user.id}", user_id=user.id, address=user.email
+    )
+
+
 def _fan_out_test(session: Session, event: NotificationEvent) -> list[int]:
     """An admin's test: one delivery to the webhook it names (if not deleted since)."""
     hook = subjects.find(session, event.object_type, event.object_id)
-    added = []
-    recipient = f"webhook:{event.object_id}"
-    have = session.scalar(
-        select(NotificationDelivery.id).where(
-            NotificationDelivery.event_id == event.id,
-            NotificationDelivery.recipient == recipient,
-        )
+    if hook is None:
+        return _fan_out_one(session, event, "webhook", None)
+    return _fan_out_one(
+        session, event, "webhook", f"webhook:{hook.id}", webhook_id=hook.id, address=hook.url
     )
-    if hook is not None and have is None:
-        delivery = NotificationDelivery(
-            event_id=event.id,
-            channel="webhook",
-            recipient=recipient,
-            webhook_id=hook.id,
-            address=hook.url,
-        )
-        session.add(delivery)
-        added.append(delivery)
-    event.state, event.finished_at = "fanned_out", utcnow()
-    event.message = f"{len(added)} deliveries" if hook is not None else "its subject is gone"
-    session.flush()
-    return [d.id for d in added]
 
 
 @dataclass(frozen=True)
