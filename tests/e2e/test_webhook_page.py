@@ -25,8 +25,8 @@ def test_an_admin_adds_tests_and_removes_a_webhook(new_context, live_server, sig
         expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
         page.get_by_test_id("new-webhook").click()
         assert_accessible(page)
-        page.get_by_label("Name").fill("e2e-ops")
-        page.get_by_label("URL").fill(receiver.url)
+        page.get_by_label("Name", exact=True).fill("e2e-ops")
+        page.get_by_label("URL", exact=True).fill(receiver.url)
         page.get_by_label("Accord JSON (signed)").check()
         page.get_by_label("dispute filed").check()
         with page.expect_navigation():
