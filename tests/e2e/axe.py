@@ -26,7 +26,20 @@ RUN = """() => axe.run(document, {
 
 
 def violations(page) -> list[dict]:
-    """axe's violations on the page as it is now (axe injected once per document)."""
+    """axe's violations on the page as it is now (axe injected once per document). A page
+    still navigating (a form just sent) is checked once its next document has loaded."""
+    from playwright.sync_api import Error
+
+    try:
+        return _run(page)
+    except Error as exc:
+        if "context was destroyed" not in str(exc):
+            raise
+        page.wait_for_load_state()
+        return _run(page)
+
+
+def _run(page) -> list[dict]:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SOURCE)
     return page.evaluate(RUN)["violations"]
