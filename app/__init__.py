@@ -29,6 +29,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     from app.pages import plans as plan_pages
     from app.pages import statements as statement_pages
     from app.pages import users as user_pages
+    from app.pages import webhooks as webhook_pages
     from app.pages.views import bp as pages_bp
 
     app = Flask(__name__, instance_relative_config=False)
@@ -57,4 +58,5 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     app.register_blueprint(payout_run_pages.bp)
     app.register_blueprint(inbox_pages.bp)
     app.register_blueprint(user_pages.bp)
+    app.register_blueprint(webhook_pages.bp)
     return app

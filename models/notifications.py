@@ -12,7 +12,7 @@
 - `NotificationPreference`: a user's e-mail choice per event kind (no row: on).
 - `Webhook`: an outbound endpoint an admin configured (URL, signing secret, payload
   format "json" or "slack", the event kinds it wants; empty: every kind).
-Migration 0026; why: docs/decisions.md, "Inbox and notifications".
+Migration 0026 (0032: the webhook test kind); why: docs/decisions.md, "Inbox and notifications".
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ EVENT_KINDS = (
 )
 # Kinds sent to one user alone, by e-mail only, whatever their choices and the webhooks.
 PERSONAL_KINDS = ("password_reset",)
+# An admin's "send test" (the webhooks page): one delivery to that webhook alone.
+WEBHOOK_TEST = "webhook_test"
+ALL_KINDS = (*EVENT_KINDS, *PERSONAL_KINDS, WEBHOOK_TEST)
 EVENT_STATES = ("queued", "fanning_out", "fanned_out", "failed")
 CHANNELS = ("email", "webhook")
 DELIVERY_STATES = ("queued", "sending", "sent", "failed")
@@ -60,7 +63,7 @@ class Queued:
 class NotificationEvent(Queued, Base):
     __tablename__ = "notification_events"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({sql_list(EVENT_KINDS + PERSONAL_KINDS)})", name="kind_known"),
+        CheckConstraint(f"kind IN ({sql_list(ALL_KINDS)})", name="kind_known"),
         CheckConstraint(f"state IN ({sql_list(EVENT_STATES)})", name="state_known"),
         Index("ix_notification_events_state", "state"),
     )

@@ -38,6 +38,8 @@ KIND_OF_ACTION = {
     "dispute.escalated": "dispute_overdue",
     # To the user alone, by e-mail; the link is derived when sent (governance/users.py).
     "user.password_reset_issued": "password_reset",
+    # To the one webhook an admin tests (the webhooks page's "send test").
+    "webhook.tested": "webhook_test",
 }
 
 # The payload keys an event keeps from its audit record (what messages quote).

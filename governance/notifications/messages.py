@@ -32,6 +32,7 @@ HEADLINES = {
     "dispute_filed": "Dispute filed: {title}",
     "dispute_answered": "Dispute answered: {title} ({state})",
     "dispute_overdue": "Dispute overdue: {title}",
+    "webhook_test": "A test from Accord to {title}: it works",
 }
 
 

@@ -31,6 +31,7 @@ from models.base import utcnow
 from models.identity import User
 from models.notifications import (
     PERSONAL_KINDS,
+    WEBHOOK_TEST,
     DeliveryAttempt,
     NotificationDelivery,
     NotificationEvent,
@@ -89,6 +90,8 @@ def fan_out(session: Session, event_id: int, *, email: bool) -> list[int]:
     event = session.get(NotificationEvent, event_id)
     if event.kind in PERSONAL_KINDS:
         return _fan_out_personal(session, event, email=email)
+    if event.kind == WEBHOOK_TEST:
+        return _fan_out_test(session, event)
     row = subjects.find(session, event.object_type, event.object_id)
     wanted: list[tuple[str, str, dict[str, Any]]] = []
     if row is not None and email:
@@ -123,13 +126,12 @@ def fan_out(session: Session, event_id: int, *, email: bool) -> list[int]:
     return [d.id for d in added]
 
 
-def _fan_out_personal(session: Session, event: NotificationEvent, *, email: bool) -> list[int]:
-    """A personal kind (a password-reset link): one e-mail to the user the event is
-    about, if active, whatever their choices; never to a webhook."""
-    user = session.get(User, int(event.object_id)) if event.object_id.isdigit() else None
+def _fan_out_one(
+    session: Session, event: NotificationEvent, channel: str, recipient: str | None, **fields
+) -> list[int]:
+    """An event for one recipient alone (None: nobody): its delivery, unless it has one."""
     added = []
-    if user is not None and user.is_active and email:
-        recipient = f"user:{user.id}"
+    if recipient is not None:
         have = session.scalar(
             select(NotificationDelivery.id).where(
                 NotificationDelivery.event_id == event.id,
@@ -138,11 +140,7 @@ def _fan_out_personal(session: Session, event: NotificationEvent, *, email: bool
         )
         if have is None:
             delivery = NotificationDelivery(
-                event_id=event.id,
-                channel="email",
-                recipient=recipient,
-                user_id=user.id,
-                address=user.email,
+                event_id=event.id, channel=channel, recipient=recipient, **fields
             )
             session.add(delivery)
             added.append(delivery)
@@ -150,6 +148,27 @@ def _fan_out_personal(session: Session, event: NotificationEvent, *, email: bool
     event.message = f"{len(added)} deliveries"
     session.flush()
     return [d.id for d in added]
+
+
+def _fan_out_personal(session: Session, event: NotificationEvent, *, email: bool) -> list[int]:
+    """A personal kind (a password-reset link): one e-mail to the user the event is
+    about, if active, whatever their choices; never to a webhook."""
+    user = session.get(User, int(event.object_id)) if event.object_id.isdigit() else None
+    if user is None or not user.is_active or not email:
+        return _fan_out_one(session, event, "email", None)
+    return _fan_out_one(
+        session, event, "email", f"user:{user.id}", user_id=user.id, address=user.email
+    )
+
+
+def _fan_out_test(session: Session, event: NotificationEvent) -> list[int]:
+    """An admin's test: one delivery to the webhook it names (if not deleted since)."""
+    hook = subjects.find(session, event.object_type, event.object_id)
+    if hook is None:
+        return _fan_out_one(session, event, "webhook", None)
+    return _fan_out_one(
+        session, event, "webhook", f"webhook:{hook.id}", webhook_id=hook.id, address=hook.url
+    )
 
 
 @dataclass(frozen=True)

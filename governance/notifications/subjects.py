@@ -21,6 +21,7 @@ from governance.plans.votes import PlanBallot
 from models.approvals import ApprovalRuleSet
 from models.disputes import Dispute
 from models.exceptions import PayoutException
+from models.notifications import Webhook
 from models.payouts import PayoutRun
 from models.policy import PlanVersion
 
@@ -43,6 +44,7 @@ NOUNS = {
     "payout_exception": "Exception",
     "payout_run": "Payout run",
     "dispute": "Dispute",
+    "webhook": "Webhook",
 }
 
 
@@ -73,6 +75,9 @@ def find(session: Session, object_type: str, object_id: str) -> Any | None:
     if object_type == "dispute":
         number = _number(object_id)
         return None if number is None else session.get(Dispute, number)
+    if object_type == "webhook":  # an admin's test
+        number = _number(object_id)
+        return None if number is None else session.get(Webhook, number)
     return None
 
 
@@ -94,10 +99,14 @@ def path(object_type: str, row: Any, kind: str | None = None) -> str:
         return f"/statements?period={row.period}"
     if object_type == "payout_run":
         return f"/payout-runs/{row.id}"
+    if object_type == "webhook":
+        return "/admin/webhooks"
     return f"/disputes/{row.id}"
 
 
 def label(object_type: str, row: Any) -> str:
+    if object_type == "webhook":
+        return row.name
     return f"Dispute {row.id}" if object_type == "dispute" else row.label
 
 

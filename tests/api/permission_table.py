@@ -92,6 +92,8 @@ USER_PAGE = "/admin/users/<int:user_id>"
 USERS_MANAGE = {"anonymous": 401, "admin": 200, "*": 403}
 USERS_PAGE = {"anonymous": 302, "admin": 200, "*": 403}
 USERS_PAGE_POST = {"anonymous": 302, "admin": 303, "*": 403}
+WEBHOOK = "/api/v1/webhooks/<int:webhook_id>"
+WEBHOOK_PAGE = "/admin/webhooks/<int:webhook_id>"
 
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Public
@@ -130,6 +132,15 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         "admin": 200,
         "*": 403,
     },
+    ("POST", WEBHOOK + "/enable"): USERS_MANAGE,
+    ("POST", WEBHOOK + "/test"): {**USERS_MANAGE, "admin": 202},
+    ("GET", "/admin/webhooks"): USERS_PAGE,
+    ("GET", "/admin/webhooks/new"): USERS_PAGE,
+    ("POST", "/admin/webhooks/new"): {**USERS_PAGE_POST, "admin": 201},
+    ("POST", WEBHOOK_PAGE + "/disable"): USERS_PAGE_POST,
+    ("POST", WEBHOOK_PAGE + "/enable"): USERS_PAGE_POST,
+    ("POST", WEBHOOK_PAGE + "/delete"): USERS_PAGE_POST,
+    ("POST", WEBHOOK_PAGE + "/test"): USERS_PAGE_POST,
     # Users (admins, users.manage) and the public page a reset link opens
     ("GET", "/api/v1/users"): USERS_MANAGE,
     ("POST", "/api/v1/users"): {**USERS_MANAGE, "admin": 201},

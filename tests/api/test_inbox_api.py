@@ -125,6 +125,11 @@ def test_only_admins_configure_webhooks_and_the_secret_is_shown_once(
     assert bad.status_code == 422
     gone = client.delete(f"/api/v1/webhooks/{created.get_json()['id']}", headers=admin)
     assert gone.status_code == 200 and gone.get_json()["active"] is False
+    back = client.post(f"/api/v1/webhooks/{created.get_json()['id']}/enable", headers=admin)
+    assert back.status_code == 200 and back.get_json()["active"] is True
+    test = client.post(f"/api/v1/webhooks/{created.get_json()['id']}/test", headers=admin)
+    assert test.status_code == 202 and test.get_json()["event_id"] > 0
+    assert client.post("/api/v1/webhooks/999999/test", headers=admin).status_code == 404
 
 
 def test_the_page_lists_the_items_and_every_page_counts_them_in_the_nav(app, db, people):

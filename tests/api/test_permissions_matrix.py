@@ -387,6 +387,9 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
         "data": {"email": f"invited-{id(world)}@example.test", "name": "I", "roles": ["rep"]}
     },
     ("POST", USER_PAGE + "/roles"): {"data": {"roles": ["rep", "manager"]}},
+    ("POST", "/admin/webhooks/new"): lambda world: {
+        "data": {"name": f"page-{id(world)}", "url": "https://h.example.test/", "format": "json"}
+    },
     ("POST", "/password-reset/<token>"): {"data": {"new": "x" * 12, "confirm": "x" * 12}},
 }
 

@@ -13,7 +13,8 @@
 - `new_context()` / `page`: a fresh browser profile (cookies) per call, whose every
   request outside the live server is aborted and recorded; a test that tried to reach
   anything else fails at teardown, and so does one whose pages logged a Content
-  Security Policy or Permissions-Policy message (`csp_violations`).
+  Security Policy or Permissions-Policy message (`csp_violations`), and one whose last
+  page in each browser tab has an axe-core violation (tests/e2e/axe.py).
 - `sign_in(page, user)`: the login form, filled and submitted.
 
 Mark browser tests `@pytest.mark.e2e`; `pytest -m "not e2e"` leaves them out.
@@ -37,6 +38,7 @@ from werkzeug.serving import make_server
 from config import TestConfig
 from models import User, schema
 from tests.conftest import PASSWORD
+from tests.e2e import axe
 
 CHROMIUM = Path(os.environ.get("ACCORD_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -151,6 +153,32 @@ def live_server(backend, fresh_database_url) -> Iterator[LiveServer]:
         yield server
 
 
+DEMO_DEALS = 500  # the smallest demo with a deal for every story (test_demo_history.py)
+
+
+def _load_demo(url: str) -> None:
+    from sqlalchemy.orm import Session
+
+    from app.demo.loader import load_demo
+    from models.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            load_demo(session, deals=DEMO_DEALS)
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_server(backend, fresh_database_url) -> Iterator[LiveServer]:
+    """The demo organisation served, once per backend for the modules that read it
+    (they bind it as their `live_server`: tests/e2e/demo.py)."""
+    with serving(backend, fresh_database_url, prepare=_load_demo) as server:
+        yield server
+
+
 def _separate_postgres_database(shared_url: str):
     """A new database next to the shared one on an external server, and its dropper."""
     from sqlalchemy import create_engine, make_url, text
@@ -241,11 +269,18 @@ def new_context(browser, live_server, csp_violations) -> Iterator[Callable[[], o
         return context
 
     yield make
+    # Every browser test is also an accessibility check of the pages it ends on.
+    inaccessible = []
+    for context in contexts:
+        for page in context.pages:
+            if page.url.startswith(live_server.url) and not page.is_closed():
+                inaccessible += axe.describe(axe.violations(page), axe.where(page))
     for context in contexts:
         context.close()
     assert not escaped, f"the browser tried to leave the live server: {escaped}"
     # Every browser test is also a check of the CSP (app/headers.py): nothing refused.
     assert not csp_violations, f"the pages broke their security policy: {csp_violations}"
+    assert not inaccessible, "axe-core found violations:\n" + "\n".join(inaccessible)
 
 
 @pytest.fixture

@@ -5,14 +5,11 @@ the page is no wider than the screen (tables scroll in their own box)."""
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from governance.imports.service import import_data
-from governance.plans import lifecycle
-from tests.integration.committee import plan_history, plan_text
+from tests.e2e.setups import plan_change_waiting
 
 pytestmark = pytest.mark.e2e
 
@@ -24,22 +21,7 @@ SHOT = os.environ.get("ACCORD_SCREENSHOT")
 @pytest.fixture
 def change_request(live_server):
     """KEY 1 active at 6%, KEY 2 at 9% submitted by its author, nobody has voted."""
-    from app.database import db_session
-    from models import User
-
-    author = live_server.make_user("comp_admin")
-    text = plan_text("0.06").replace("ae-plan", KEY)
-    with live_server.app.app_context():
-        session = db_session()
-        import_data(session, plan_history(KEY, {"crp-ana": "new"}, "CRP"), source="e2e crpage")
-        writer = session.get(User, author.id)
-        lifecycle.create_draft(session, writer, text)
-        lifecycle.submit(session, writer, KEY, 1, effective_from=date(2025, 1, 1))
-        lifecycle.approve(session, None, KEY, 1)
-        lifecycle.activate(session, writer, KEY, 1)
-        lifecycle.create_draft(session, writer, plan_text("0.09").replace("ae-plan", KEY))
-        lifecycle.submit(session, writer, KEY, 2, effective_from=date(2026, 1, 1))
-        session.commit()
+    plan_change_waiting(live_server, KEY, "CRP")
 
 
 def _open(new_context, sign_in, member, width: int, height: int):

@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import secrets
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.disputes import participants, run_with_lines
+from tests.e2e.setups import rep_with_a_line
 
 pytestmark = pytest.mark.e2e
 
 
-def _line_of_a_new_rep(live_server):
-    """A locked run with a line of a new participant; a rep user linked to them."""
-    from app.database import db_session
-    from models import User
-
-    rep = live_server.make_user("rep", name="Rita Rep")
-    with live_server.app.app_context():
-        session = db_session()
-        _mia, ana, bob = participants(session, suffix=f"-{secrets.token_hex(3)}")
-        lines = run_with_lines(session, ana, bob)
-        session.get(User, rep.id).participant_id = ana
-        session.commit()
-        return rep, lines.ana.id
-
-
 def test_rep_files_reviewer_rejects_rep_sees_history(new_context, live_server, sign_in):
-    rep, line_id = _line_of_a_new_rep(live_server)
+    rep, line_id = rep_with_a_line(live_server)
     reviewer = live_server.make_user("comp_admin", name="Rob Reviewer")
 
     mine = new_context().new_page()

@@ -4,46 +4,19 @@ request leaves their inbox; its author sees it waiting, with why."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from governance.imports.service import import_data
-from governance.plans import lifecycle
-from tests.integration.committee import plan_history, plan_text
+from tests.e2e.setups import plan_change_waiting
 
 pytestmark = pytest.mark.e2e
 
 KEY = "inbox-e2e"  # a plan of its own: the live database is shared by every e2e test
 
 
-def _text(rate: str) -> str:
-    return plan_text(rate).replace("ae-plan", KEY)
-
-
-def _history() -> dict:
-    return plan_history(KEY, {"inb-ana": "new"}, "INB")
-
-
 @pytest.fixture
 def request_waiting(live_server):
     """KEY 1 active at 6%; KEY 2 at 9% submitted by its author, nobody has voted."""
-    from app.database import db_session
-    from models import User
-
-    author = live_server.make_user("comp_admin", name="Ada Author")
-    with live_server.app.app_context():
-        session = db_session()
-        import_data(session, _history(), source="e2e inbox")
-        writer = session.get(User, author.id)
-        lifecycle.create_draft(session, writer, _text("0.06"))
-        lifecycle.submit(session, writer, KEY, 1, effective_from=date(2025, 1, 1))
-        lifecycle.approve(session, None, KEY, 1)
-        lifecycle.activate(session, writer, KEY, 1)
-        lifecycle.create_draft(session, writer, _text("0.09"))
-        lifecycle.submit(session, writer, KEY, 2, effective_from=date(2026, 1, 1))
-        session.commit()
-    return author
+    return plan_change_waiting(live_server, KEY, "INB", author_name="Ada Author")
 
 
 def test_a_member_goes_from_the_inbox_to_the_request_and_votes(

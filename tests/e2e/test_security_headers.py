@@ -11,77 +11,35 @@ origin that frames the vote form gets nothing: the browser refuses to frame it.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from collections.abc import Iterator
-from urllib.parse import urlsplit
-
 import pytest
 from playwright.sync_api import expect
 
-from app.demo.users import AUTHOR, DEMO_PASSWORD, FINANCE, REP_NA, SALES
-from tests.e2e.conftest import LiveServer, LiveUser, serving
+from app.demo.users import AUTHOR, FINANCE, REP_NA, SALES
+from tests.e2e.demo import demo_user, walk
 
 pytestmark = pytest.mark.e2e
 
-DEALS = 500  # the smallest demo with a deal for every story (test_demo_history.py)
-MAX_PAGES = 40  # per person: every nav section and two pages of each kind it links to
+
+@pytest.fixture(scope="module")
+def live_server(demo_server):
+    """The demo organisation, served (this module's pages need its data and people)."""
+    return demo_server
+
+
 AUDITOR = "ingrid.svensson@example.com"
 OPEN_CHANGE = "/committee/changes/manager-rollup/2"  # waits for sales and finance
 
 
-def _load_demo(url: str) -> None:
-    from sqlalchemy.orm import Session
-
-    from app.demo.loader import load_demo
-    from models.engine import make_engine
-
-    engine = make_engine(url)
-    try:
-        with Session(engine) as session:
-            load_demo(session, deals=DEALS)
-            session.commit()
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def live_server(backend, fresh_database_url) -> Iterator[LiveServer]:
-    """The demo organisation, served (this module's pages need its data and people)."""
-    with serving(backend, fresh_database_url, prepare=_load_demo) as server:
-        yield server
-
-
-def _demo_user(email: str) -> LiveUser:
-    return LiveUser(id=0, email=email, name=email, password=DEMO_PASSWORD, roles=())
-
-
 def _walk(page) -> list[str]:
-    """Visit the pages reachable from home through same-origin page links, breadth first,
-    two of each kind (`/statements/N`), up to MAX_PAGES; returns the paths visited, each
-    checked for its headers."""
-    seen, queue, visited, kinds = {"/"}, ["/"], [], Counter()
-    while queue and len(visited) < MAX_PAGES:
-        path = queue.pop(0)
-        response = page.goto(path)
+    """Every page reachable from home, each checked for its headers."""
+
+    def check(response, path: str) -> None:
         assert response.status == 200, path
         headers = response.headers
         assert "frame-ancestors 'none'" in headers["content-security-policy"], path
         assert headers["cache-control"] == "no-store", path
-        visited.append(path)
-        for href in page.locator("a[href^='/']").evaluate_all("els => els.map(e => e.href)"):
-            link = urlsplit(href)
-            target = link.path + (f"?{link.query}" if link.query else "")
-            # The API's downloads are checked below; /login would sign us out of nothing.
-            kind = re.sub(r"\d+", "N", link.path)
-            if link.path.startswith(("/api/", "/static/", "/login")) or target in seen:
-                continue
-            if kinds[kind] == 2:
-                continue
-            kinds[kind] += 1
-            seen.add(target)
-            queue.append(target)
-    return visited
+
+    return walk(page, check)
 
 
 @pytest.mark.parametrize(
@@ -89,7 +47,7 @@ def _walk(page) -> list[str]:
 )
 def test_the_demo_pages_break_no_policy(new_context, sign_in, csp_violations, email):
     page = new_context().new_page()
-    sign_in(page, _demo_user(email))
+    sign_in(page, demo_user(email))
     visited = _walk(page)
     assert len(visited) >= 5, visited  # home and at least the sections of the nav
     assert csp_violations == [], csp_violations
@@ -100,7 +58,7 @@ def test_the_demo_pages_break_no_policy(new_context, sign_in, csp_violations, em
 
 def test_a_vote_and_the_exports_work_under_the_policy(new_context, sign_in, csp_violations):
     page = new_context().new_page()
-    sign_in(page, _demo_user(SALES))
+    sign_in(page, demo_user(SALES))
     page.goto(OPEN_CHANGE)
     page.get_by_label("Comment (required to reject)").fill("checked under the CSP")
     with page.expect_navigation():
@@ -117,7 +75,7 @@ def test_another_origin_cannot_frame_the_vote_form(
     new_context, live_server, sign_in, csp_violations
 ):
     page = new_context().new_page()
-    sign_in(page, _demo_user(FINANCE))  # SALES votes in the test above
+    sign_in(page, demo_user(FINANCE))  # SALES votes in the test above
     page.goto(OPEN_CHANGE)
     expect(page.get_by_test_id("vote-form")).to_have_count(1)  # there to be framed
 

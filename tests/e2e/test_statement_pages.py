@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.statements import engine_output, persist_run
+from tests.e2e.setups import rep_statements
 
 pytestmark = pytest.mark.e2e
 
@@ -22,31 +22,7 @@ PERIOD = "2016-Q3"  # a period no other e2e test runs
 def statements(live_server):
     """ana's and raj's 2026-Q3 statements of the demo, as stmt-ana/stmt-raj in PERIOD
     (once per live server: its database outlives each test)."""
-    from app.database import db_session
-    from models import Participant, User
-    from models.payouts import Statement
-
-    rep = live_server.make_user("rep", name="Ana Alves")
-    with live_server.app.app_context():
-        session = db_session()
-        output = engine_output("2026-Q3")
-        output["period"] = PERIOD
-        output["statements"] = [
-            dict(st, participant=f"stmt-{st['participant']}")
-            for st in output["statements"]
-            if st["participant"] in ("ana", "raj")
-        ]
-        session.add_all(
-            [Participant(id="stmt-ana", name="Ana Alves"), Participant(id="stmt-raj", name="Raj")]
-        )
-        session.flush()
-        run = persist_run(session, output, state="published")
-        session.get(User, rep.id).participant_id = "stmt-ana"
-        ids = {
-            st.participant_id: st.id
-            for st in session.query(Statement).filter(Statement.run_id == run.id)
-        }
-        session.commit()
+    rep, ids, _run = rep_statements(live_server, PERIOD, "stmt")
     return rep, ids
 
 

@@ -1,5 +1,6 @@
 """`/api/v1/webhooks`: outbound webhooks (admins, `users.manage`): add one (its signing
-secret shown once), list them, turn one off, read its deliveries (the delivery log)."""
+secret shown once), list them, turn one off or on again, send one a test, read its
+deliveries (the delivery log). The webhooks page (app/pages/webhooks.py) does the same."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from sqlalchemy import select
 from app.api.webhooks.schemas import (
     DeliverySchema,
     NewWebhookSchema,
+    TestQueuedSchema,
     WebhookCreateSchema,
     WebhookSchema,
 )
 from app.auth.decorators import permission_required
 from app.database import db_session, transactional
-from governance.notifications import preferences
+from governance.notifications import preferences, webhooks
 from models.notifications import NotificationDelivery, Webhook
 
 blp = Blueprint("webhooks", __name__, url_prefix="/webhooks", description="Outbound webhooks")
@@ -48,6 +50,25 @@ class WebhookItem(MethodView):
     def delete(self, webhook_id: int):
         """Turn the webhook off (kept, with its delivery log)."""
         return preferences.deactivate_webhook(db_session(), current_user, webhook_id)
+
+
+@blp.route("/<int:webhook_id>/enable", methods=["POST"])
+@permission_required("users.manage")
+@blp.response(200, WebhookSchema)
+@transactional
+def enable(webhook_id: int):
+    """Turn the webhook on again: it takes the events written from now on."""
+    return webhooks.activate(db_session(), current_user, webhook_id)
+
+
+@blp.route("/<int:webhook_id>/test", methods=["POST"])
+@permission_required("users.manage")
+@blp.response(202, TestQueuedSchema)
+@transactional
+def send_test(webhook_id: int):
+    """Queue a test message to this webhook (kind `webhook_test`): the workers sign and
+    send it as any delivery; its delivery log shows the outcome."""
+    return {"event_id": webhooks.send_test(db_session(), current_user, webhook_id).id}
 
 
 @blp.route("/<int:webhook_id>/deliveries")

@@ -38,6 +38,10 @@ class NewWebhookSchema(WebhookSchema):
     )
 
 
+class TestQueuedSchema(ma.Schema):
+    event_id = DatabaseInteger(metadata={"description": "the test event, fanned out by workers"})
+
+
 class DeliverySchema(ma.Schema):
     id = DatabaseInteger()
     event_id = DatabaseInteger()
