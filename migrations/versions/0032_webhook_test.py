@@ -1,7 +1,7 @@
 """Webhooks page: a notification kind for an admin's "send test" to one webhook.
 
 Revision ID: 0032
-Revises: 0028
+Revises: 0031
 Create Date: 2026-12-03 17:40:00
 
 Reviewed by hand. `notification_events.kind` also admits "webhook_test" (the check

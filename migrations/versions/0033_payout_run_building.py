@@ -1,7 +1,7 @@
 """Payout runs: the `building` state (a fanned-out first build; issue 13).
 
 Revision ID: 0033
-Revises: 0031
+Revises: 0032
 Create Date: 2026-12-03 18:00:00
 
 Reviewed by hand. A fanned-out run's first build writes its statements and lines from
@@ -20,7 +20,7 @@ from alembic import op
 
 
 revision = '0033'
-down_revision = '0031'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 
