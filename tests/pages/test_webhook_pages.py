@@ -121,7 +121,11 @@ def test_send_test_off_on_and_delete(hook_app, db, make_user):
     assert db.get(Webhook, hook_id) is None
     kept = db.scalars(select(NotificationDelivery)).one()
     assert (kept.state, kept.webhook_id, kept.address) == ("sent", None, receiver.url)
-    actions = db.scalars(select(AuditRecord.action).where(AuditRecord.object_type == "webhook"))
+    actions = db.scalars(
+        select(AuditRecord.action)
+        .where(AuditRecord.object_type == "webhook")
+        .order_by(AuditRecord.id)
+    )
     assert list(actions) == [
         "webhook.created", "webhook.tested", "webhook.deactivated", "webhook.activated",
         "webhook.deleted",
