@@ -24,6 +24,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     from app.pages import committee
     from app.pages import disputes as dispute_pages
     from app.pages import exceptions as exception_pages
+    from app.pages import imports as import_pages
     from app.pages import inbox as inbox_pages
     from app.pages import payout_runs as payout_run_pages
     from app.pages import plans as plan_pages
@@ -57,4 +58,5 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     app.register_blueprint(payout_run_pages.bp)
     app.register_blueprint(inbox_pages.bp)
     app.register_blueprint(user_pages.bp)
+    app.register_blueprint(import_pages.bp)
     return app
