@@ -22,6 +22,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     from app.extensions import Api
     from app.pages import audit as audit_pages
     from app.pages import committee
+    from app.pages import desk as desk_pages
     from app.pages import disputes as dispute_pages
     from app.pages import exceptions as exception_pages
     from app.pages import imports as import_pages
@@ -59,4 +60,5 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     app.register_blueprint(inbox_pages.bp)
     app.register_blueprint(user_pages.bp)
     app.register_blueprint(import_pages.bp)
+    app.register_blueprint(desk_pages.bp)
     return app
