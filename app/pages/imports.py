@@ -101,6 +101,8 @@ def upload():
         return _index(422)
     body = file.read()
     params = _parameters(file.filename)
+    if len(body) >= current_app.config["IMPORT_ASYNC_BYTES"]:
+        return _preview_in_background(file.filename, params, body)
     preview, problems = _dry_run(params, body)
     with unit_of_work() as session:
         staged = uploads.stage(
@@ -115,9 +117,43 @@ def upload():
     return redirect(url_for("import_pages.detail", upload_id=staged.id), 303)
 
 
+def _preview_in_background(name: str, params: dict, body: bytes):
+    """A large file's dry run as the API's background import job; its page shows the
+    job's progress, then the preview."""
+    with unit_of_work() as session:
+        staged = uploads.stage(session, current_user, name=name, body=body, parameters=params)
+    try:
+        job = jobs.queue(current_user, import_jobs.NAME, params | {"dry_run": True}, input=body)
+    except BaseException:  # 503: the upload is rejected (upload it again later)
+        with unit_of_work() as session:
+            uploads.settle(session, staged.id, {"message": jobs.UNAVAILABLE})
+        raise
+    with unit_of_work() as session:
+        uploads.get(session, current_user, staged.id).preview_job_id = job.id
+    return redirect(url_for("import_pages.detail", upload_id=staged.id), 303)
+
+
+def _settled(session, upload):
+    """A previewing upload whose dry-run job has ended gets its preview; the job's
+    status while it runs (None when there is no job)."""
+    if upload.preview_job_id is None:
+        return None
+    job = jobs.status(jobs.find(session, current_user, upload.preview_job_id))
+    if upload.state == "previewing" and job["state"] in ("done", "failed"):
+        report = {k: v for k, v in (job["result"] or {}).items() if k != "dry_run"}
+        problems = [Problem(p["path"], p["message"]) for p in job["problems"] or ()]
+        if job["state"] == "failed":
+            report = {"message": job["message"]}
+            problems = problems or [Problem("file", job["message"] or jobs.UNEXPECTED)]
+        with unit_of_work() as writing:  # the request's session: `upload` is refreshed
+            uploads.settle(writing, upload.id, report, problems)
+    return job
+
+
 def _detail(upload_id: int, status: int = 200):
     session = db_session()
     upload = uploads.get(session, current_user, upload_id)
+    preview_job = _settled(session, upload) if upload.state == "previewing" else None
     job = None
     if upload.job_id is not None:
         job = jobs.status(jobs.find(session, current_user, upload.job_id))
@@ -125,6 +161,7 @@ def _detail(upload_id: int, status: int = 200):
         "imports/detail.html",
         upload=upload,
         job=job,
+        preview_job=preview_job,
         uploader=accounts.names(session, [upload.uploaded_by_id]).get(upload.uploaded_by_id),
     ), status
 

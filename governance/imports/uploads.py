@@ -1,6 +1,8 @@
 """Uploads of the imports page: kept by digest between the preview and the confirmation.
 
     upload = stage(session, actor, name=..., body=..., parameters=..., preview=...)
+    upload = stage(session, actor, name=..., body=..., parameters=...)   # previewing:
+    settle(session, upload_id, report=..., problems=...)      # a large file's dry-run job
     upload = confirmable(session, actor, upload_id, digest)    # what the confirm imports
     imported(upload, report) / queued(upload, job_id)
     recent(session, offset=0, limit=20)                        # the imports page's list
@@ -41,10 +43,11 @@ def stage(
     name: str,
     body: bytes,
     parameters: dict[str, Any],
-    preview: dict[str, Any],
+    preview: dict[str, Any] | None = None,
     problems: list[Problem] | tuple[Problem, ...] = (),
 ) -> ImportUpload:
-    """Keep an upload with its preview (the dry run's report, or its problems)."""
+    """Keep an upload with its preview (the dry run's report, or its problems); without
+    a preview it is `previewing` (its dry run is a background job: `settle` it)."""
     require(actor, PERMISSION, "Importing data")
     upload = ImportUpload(
         uploaded_by_id=getattr(actor, "id", None),
@@ -52,12 +55,42 @@ def stage(
         size=len(body),
         digest=digest_of(body),
         parameters=parameters,
-        body=None if problems else body,  # a rejected file can never be confirmed
-        state="rejected" if problems else "previewed",
-        preview=preview | {"problems": [p.as_dict() for p in problems]},
+        body=body,
+        state="previewing",
+        preview={},
     )
+    if preview is not None:
+        _preview(upload, preview, problems)
     session.add(upload)
     session.flush()
+    return upload
+
+
+def _preview(
+    upload: ImportUpload, preview: dict[str, Any], problems: list[Problem] | tuple[Problem, ...]
+) -> None:
+    upload.state = "rejected" if problems else "previewed"
+    upload.preview = preview | {"problems": [p.as_dict() for p in problems]}
+    if problems:
+        upload.body = None  # a rejected file can never be confirmed
+
+
+def settle(
+    session: Session,
+    upload_id: int,
+    preview: dict[str, Any],
+    problems: list[Problem] | tuple[Problem, ...] = (),
+) -> ImportUpload:
+    """A previewing upload's dry run has ended: its report, or its problems (once: an
+    upload already settled is left as it is)."""
+    upload = session.scalars(
+        select(ImportUpload)
+        .where(ImportUpload.id == upload_id)
+        .options(undefer(ImportUpload.body))
+        .with_for_update()
+    ).one()
+    if upload.state == "previewing":
+        _preview(upload, preview, problems)
     return upload
 
 

@@ -5,7 +5,8 @@ Revises: 0028
 Create Date: 2026-12-03 17:40:00
 
 Reviewed by hand. `import_uploads` (new): one row per file uploaded on the imports page,
-its body (dropped once confirmed), its SHA-256, the dry run's preview and the outcome.
+its body (dropped once confirmed), its SHA-256, the dry run's preview (a large file's:
+a background job) and the outcome.
 """
 
 from alembic import op
@@ -31,15 +32,22 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("preview", sa.JSON(), nullable=False),
         sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("preview_job_id", sa.Integer(), nullable=True),
         sa.Column("job_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
-            "state IN ('previewed', 'rejected', 'queued', 'imported')",
+            "state IN ('previewing', 'previewed', 'rejected', 'queued', 'imported')",
             name=op.f("ck_import_uploads_state_known"),
         ),
         sa.ForeignKeyConstraint(
             ["job_id"], ["jobs.id"], name=op.f("fk_import_uploads_job_id_jobs"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["preview_job_id"],
+            ["jobs.id"],
+            name=op.f("fk_import_uploads_preview_job_id_jobs"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["uploaded_by_id"],

@@ -106,3 +106,19 @@ def test_only_importers_see_the_pages(app, db, make_user, role):
     sign_in(client, make_user(role).email)
     assert client.get("/imports").status_code == 403
     assert "/imports" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_large_files_preview_is_a_background_dry_run(app, admin, db):
+    app.config["IMPORT_ASYNC_BYTES"] = 100
+    body = (FIXTURES / "org.json").read_bytes()
+    url = _upload(admin, body, "org.json").headers["Location"]
+    (upload,) = db.scalars(select(ImportUpload)).all()
+    assert upload.preview_job_id is not None  # TestConfig ran the job eagerly
+    page = admin.get(url).get_data(as_text=True)
+    assert 'data-testid="preview-counts"' in page and count(db, Deal) == 0
+    db.refresh(upload)
+    assert upload.state == "previewed"
+    bad = _upload(admin, BAD_DEALS.encode() * 4, "deals.csv").headers["Location"]
+    rejected = admin.get(bad).get_data(as_text=True)
+    assert "deals.csv row 2, column amount" in rejected
+    assert 'data-testid="confirm-form"' not in rejected
