@@ -40,9 +40,7 @@ class ImportUpload(Base):
     state: Mapped[str] = mapped_column(String(16))
     preview: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     result: Mapped[dict[str, Any] | None] = mapped_column(Json)
-    preview_job_id: Mapped[int | None] = mapped_column(
-        ForeignKey("jobs.id", ondelete="SET NULL")
-    )
+    preview_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     confirmed_at: Mapped[datetime | None]

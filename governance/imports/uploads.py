@@ -83,14 +83,22 @@ def settle(
 ) -> ImportUpload:
     """A previewing upload's dry run has ended: its report, or its problems (once: an
     upload already settled is left as it is)."""
+    upload = _locked(session, upload_id)
+    if upload.state == "previewing":
+        _preview(upload, preview, problems)
+    return upload
+
+
+def _locked(session: Session, upload_id: int) -> ImportUpload:
+    """The upload with its body, its row locked until the transaction ends."""
     upload = session.scalars(
         select(ImportUpload)
         .where(ImportUpload.id == upload_id)
         .options(undefer(ImportUpload.body))
         .with_for_update()
-    ).one()
-    if upload.state == "previewing":
-        _preview(upload, preview, problems)
+    ).one_or_none()
+    if upload is None:
+        raise NotFound(f"No import upload {upload_id}.")
     return upload
 
 
@@ -106,14 +114,7 @@ def confirmable(session: Session, actor: Actor, upload_id: int, digest: str) -> 
     """The previewed upload to import, its body loaded; Conflict when the digest is not
     the previewed file's, or the upload was rejected or already confirmed."""
     require(actor, PERMISSION, "Importing data")
-    upload = session.scalars(
-        select(ImportUpload)
-        .where(ImportUpload.id == upload_id)
-        .options(undefer(ImportUpload.body))
-        .with_for_update()
-    ).one_or_none()
-    if upload is None:
-        raise NotFound(f"No import upload {upload_id}.")
+    upload = _locked(session, upload_id)
     if upload.state != "previewed" or upload.body is None:
         raise Conflict(
             f"Upload {upload_id} is {upload.state}: only a previewed file without problems "

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from governance.payouts.runs import start_run
-from models import Participant
-from tests.integration.exception_setup import people, setup_plan_and_data
+from tests.support.desk import desk_world
 
 
 @pytest.fixture
 def crew(db):
-    crew = people(db)
-    setup_plan_and_data(db, crew["author"])
-    db.get(Participant, "ana").name = "Ana Lima"
-    start_run(db, None, "2026-Q3")
-    db.commit()
-    return crew
+    return desk_world(db)
 
 
 def test_search_deals_and_participants_paged(client, crew, token_for):

@@ -8,20 +8,13 @@ from __future__ import annotations
 import pytest
 
 from governance.exceptions import workflow as exceptions
-from governance.payouts.runs import start_run
-from models import Participant
-from tests.integration.exception_setup import people, setup_plan_and_data
+from tests.support.desk import desk_world
 from tests.support.sessions import csrf_token, sign_in
 
 
 @pytest.fixture
 def crew(db):
-    crew = people(db)
-    setup_plan_and_data(db, crew["author"])
-    db.get(Participant, "ana").name = "Ana Lima"
-    start_run(db, None, "2026-Q3")
-    db.commit()
-    return crew
+    return desk_world(db)
 
 
 def _as(app, user):

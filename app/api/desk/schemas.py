@@ -30,11 +30,14 @@ class DealSchema(ma.Schema):
     owner_name = ma.fields.String(allow_none=True)
 
 
-class DealPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(DealSchema), metadata={"description": "exact id first"})
+class _PageSchema(ma.Schema):
     page = DatabaseInteger()
     per_page = DatabaseInteger()
     total = DatabaseInteger()
+
+
+class DealPageSchema(_PageSchema):
+    items = ma.fields.List(ma.fields.Nested(DealSchema), metadata={"description": "exact id first"})
 
 
 class ParticipantSchema(ma.Schema):
@@ -43,13 +46,10 @@ class ParticipantSchema(ma.Schema):
     region = ma.fields.String(allow_none=True)
 
 
-class ParticipantPageSchema(ma.Schema):
+class ParticipantPageSchema(_PageSchema):
     items = ma.fields.List(
         ma.fields.Nested(ParticipantSchema), metadata={"description": "exact id first"}
     )
-    page = DatabaseInteger()
-    per_page = DatabaseInteger()
-    total = DatabaseInteger()
 
 
 class EffectSchema(ma.Schema):
