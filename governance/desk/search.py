@@ -34,25 +34,40 @@ def _like(column, pattern: str):
 def deals(
     session: Session, actor: Actor, query: str, *, offset: int = 0, limit: int = 25
 ) -> tuple[list[tuple[Deal, str | None]], int]:
-    """A page of (deal, owner's name) matching `query`, and their total."""
+    """A page of (deal, owner's name) matching `query`, and their total.
+
+    One scan of the deals: the owners whose name matches are found first in the (small)
+    participants table, the total comes with the page (`count(*) OVER ()`)."""
     require(actor, PERMISSION, "Searching deals")
     query = query.strip()[:MAX_QUERY]
-    pattern = _pattern(query)
-    stmt = select(Deal, Participant.name).join(Participant, Participant.id == Deal.owner_id)
+    stmt = select(Deal, func.count().over().label("total"))
     if query:
+        pattern = _pattern(query)
+        owners = select(Participant.id).where(_like(Participant.name, pattern))
         stmt = stmt.where(
             or_(
                 _like(Deal.id, pattern),
                 _like(Deal.account, pattern),
                 _like(Deal.owner_id, pattern),
-                _like(Participant.name, pattern),
+                Deal.owner_id.in_(owners),
             )
         )
     exact = case((func.lower(Deal.id) == query.lower(), 0), else_=1)
-    stmt = stmt.order_by(exact, Deal.id)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.execute(stmt.offset(offset).limit(limit)).all()
-    return [(deal, name) for deal, name in rows], total or 0
+    rows = session.execute(stmt.order_by(exact, Deal.id).offset(offset).limit(limit)).all()
+    if rows:
+        total = rows[0].total
+    else:  # past the last page (or nothing matches): count apart
+        total = session.scalar(
+            select(func.count()).select_from(stmt.with_only_columns(Deal.id).subquery())
+        )
+    names = dict(
+        session.execute(
+            select(Participant.id, Participant.name).where(
+                Participant.id.in_({row.Deal.owner_id for row in rows})
+            )
+        ).all()
+    )
+    return [(row.Deal, names.get(row.Deal.owner_id)) for row in rows], total or 0
 
 
 def participants(
