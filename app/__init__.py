@@ -22,8 +22,10 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     from app.extensions import Api
     from app.pages import audit as audit_pages
     from app.pages import committee
+    from app.pages import desk as desk_pages
     from app.pages import disputes as dispute_pages
     from app.pages import exceptions as exception_pages
+    from app.pages import imports as import_pages
     from app.pages import inbox as inbox_pages
     from app.pages import payout_runs as payout_run_pages
     from app.pages import plans as plan_pages
@@ -59,4 +61,6 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     app.register_blueprint(inbox_pages.bp)
     app.register_blueprint(user_pages.bp)
     app.register_blueprint(webhook_pages.bp)
+    app.register_blueprint(import_pages.bp)
+    app.register_blueprint(desk_pages.bp)
     return app

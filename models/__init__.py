@@ -14,6 +14,7 @@ from models.disputes import Dispute, DisputeEvent
 from models.exceptions import PayoutException
 from models.identity import ApiToken, PasswordReset, User, UserRole, UserSession
 from models.impacts import ImpactResult
+from models.imports import ImportUpload
 from models.jobs import Job
 from models.notifications import (
     DeliveryAttempt,
@@ -46,6 +47,7 @@ __all__ = [
     "DisputeEvent",
     "FxRate",
     "ImpactResult",
+    "ImportUpload",
     "InputChange",
     "Job",
     "NotificationDelivery",

@@ -16,6 +16,7 @@ API_PREFIX = "/api/v1"
 def register_api(api: Api) -> None:
     from app.api.audit.routes import blp as audit_blp
     from app.api.committee.routes import blp as committee_blp
+    from app.api.desk.routes import blp as desk_blp
     from app.api.disputes.routes import blp as disputes_blp
     from app.api.exceptions.routes import blp as exceptions_blp
     from app.api.imports.routes import blp as imports_blp
@@ -40,5 +41,6 @@ def register_api(api: Api) -> None:
         jobs_blp,
         webhooks_blp,
         users_blp,
+        desk_blp,
     ):
         api.register_blueprint(blp, url_prefix=API_PREFIX + blp.url_prefix)

@@ -26,6 +26,7 @@ from app.errors import on_refusal
 from app.tasks import impacts as impact_tasks
 from governance.committee import approval_rules as committee_approval_rules
 from governance.committee.overview import rules_overview
+from governance.desk import deals as desk
 from governance.plans import change_requests, review
 from governance.plans import lookup as plans
 from governance.plans.votes import cast_plan_vote
@@ -41,7 +42,10 @@ def changes():
 
 def _detail(key: str, number: int, status: int = 200):
     detail = review.change_request(db_session(), current_user, key, number)
-    return render_template("committee/change.html", **detail), status
+    impact = detail.get("impact") or {}
+    rows = [*(impact.get("top") or ()), *(impact.get("participants") or ())]
+    people = desk.participant_names(db_session(), [r.get("participant") for r in rows])
+    return render_template("committee/change.html", people=people, **detail), status
 
 
 @bp.get("/changes/<string:key>/<int:number>")

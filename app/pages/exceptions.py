@@ -20,6 +20,7 @@ from app.database import db_session, unit_of_work
 from app.errors import on_refusal
 from app.pages.listing import page_arg, search_arg, sort_arg
 from governance import accounts, paging
+from governance.desk import deals as desk
 from governance.exceptions import listing
 from governance.exceptions import workflow as exceptions
 from governance.exceptions.fields import COMMON, KIND_FIELDS
@@ -88,7 +89,7 @@ def _fields(form) -> dict:
 
 
 def _new_form(status: int = 200):
-    form = request.form if request.method == "POST" else {}
+    form = request.form if request.method == "POST" else request.args  # ?deal=D-2 prefills
     return render_template("exceptions/new.html", kinds=EXCEPTION_KINDS, form=form), status
 
 
@@ -100,11 +101,11 @@ def new():
         return _new_form()
     with unit_of_work() as session:
         exc = exceptions.file_exception(session, current_user, _fields(request.form))
-    flash(f"{exc.label} is filed: decided by {_route_name(exc)}.", "success")
+    flash(f"{exc.label} is filed: decided by {route_name(exc)}.", "success")
     return redirect(url_for("exception_pages.detail", exception_id=exc.id), 303)
 
 
-def _route_name(exc) -> str:
+def route_name(exc) -> str:
     return "the committee" if exc.route == "committee" else "the deal desk and finance"
 
 
@@ -113,6 +114,11 @@ def _render_detail(exception_id: int, status: int = 200):
     exc = exceptions.get_exception(session, exception_id)
     votes = exceptions.exception_votes(session, exc)
     names = accounts.names(session, [v.voter_id for v in votes] + [exc.filed_by_id])
+    impact = exc.impact or {}
+    impacted = [r.get("participant") for r in impact.get("participants") or ()]
+    impacted += [
+        r.get("participant") for r in (impact.get("later") or {}).get("participants") or ()
+    ]
     return render_template(
         "exceptions/detail.html",
         exc=exc,
@@ -120,7 +126,10 @@ def _render_detail(exception_id: int, status: int = 200):
         tally=exceptions.exception_tally(session, exc).as_dict(),
         votes=[{"vote": v, "voter": names.get(v.voter_id, f"user {v.voter_id}")} for v in votes],
         filer=names.get(exc.filed_by_id, "the system"),
-        route_name=_route_name(exc),
+        people=desk.participant_names(
+            session, [*impacted, exc.participant_id, *(c["participant"] for c in exc.credits or ())]
+        ),
+        route_name=route_name(exc),
         refusal=exceptions.vote_refusal(session, current_user, exc),
         can_withdraw=exc.state == "submitted" and _may_withdraw(exc),
     ), status

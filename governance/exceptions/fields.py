@@ -13,6 +13,7 @@ The fields of each kind: docs/exceptions.md, "Kinds and fields".
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -65,6 +66,13 @@ class Target:
     currency: str | None = None
     credits: list[dict[str, str]] | None = None
     named: list[str] = field(default_factory=list)  # participants the request names
+
+
+def did_you_mean(given: str, known) -> str:
+    """ " (did you mean 'margin-floor'?)" for a near miss among `known` (difflib, as the
+    condition checker's field names), else ""."""
+    close = difflib.get_close_matches(given, list(known), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _text(body: dict, key: str, problems: list[Problem], *, limit: int = 64) -> str | None:
@@ -178,7 +186,8 @@ def read_fields(session: Session, body: Any, *, today: date) -> Target:
         problems.append(Problem("$.expires_on", "already in the past"))
     plan_key = _text(body, "plan", problems, limit=63)
     if plan_key and session.get(PolicyPlan, plan_key) is None:
-        problems.append(Problem("$.plan", f"no plan {plan_key!r}"))
+        keys = session.scalars(select(PolicyPlan.key)).all()
+        problems.append(Problem("$.plan", f"no plan {plan_key!r}" + did_you_mean(plan_key, keys)))
         plan_key = None
     period = None
     if body.get("period") is not None:
@@ -226,7 +235,13 @@ def read_fields(session: Session, body: Any, *, today: date) -> Target:
             rules = plan.gates if kind == "waive_gate" else plan.clawbacks
             what = "gate" if kind == "waive_gate" else "clawback"
             if rule_id not in {r.id for r in rules}:
-                problems.append(Problem("$.rule", f"{label} has no {what} {rule_id!r}"))
+                problems.append(
+                    Problem(
+                        "$.rule",
+                        f"{label} has no {what} {rule_id!r}"
+                        + did_you_mean(rule_id, [r.id for r in rules]),
+                    )
+                )
         currency = body.get("currency")
         if kind == "adjustment" and currency not in (None, plan.currency):
             problems.append(

@@ -95,6 +95,17 @@ USERS_PAGE_POST = {"anonymous": 302, "admin": 303, "*": 403}
 WEBHOOK = "/api/v1/webhooks/<int:webhook_id>"
 WEBHOOK_PAGE = "/admin/webhooks/<int:webhook_id>"
 
+IMPORTS_PAGE = {"anonymous": 302, "admin": 200, "comp_admin": 200, "*": 403}
+DATA_READ = {
+    "anonymous": 401,
+    "admin": 200,
+    "comp_admin": 200,
+    "committee": 200,
+    "deal_desk": 200,
+    "auditor": 200,
+    "*": 403,
+}
+
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # Public
     ("GET", "/healthz"): {"*": 200},
@@ -161,6 +172,18 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/password-reset/<token>"): {"*": 404},
     # Data
     ("POST", "/api/v1/imports"): {"anonymous": 401, "admin": 200, "comp_admin": 200, "*": 403},
+    # Imports in the browser (data.import): no file is a 422, a confirm without the digest 409
+    ("GET", "/imports"): IMPORTS_PAGE,
+    ("POST", "/imports"): {**IMPORTS_PAGE, "admin": 422, "comp_admin": 422},
+    ("GET", "/imports/<int:upload_id>"): IMPORTS_PAGE,
+    ("POST", "/imports/<int:upload_id>/confirm"): {**IMPORTS_PAGE, "admin": 409, "comp_admin": 409},
+    # Deal desk look-ups (data.read; reps and managers: none); filing needs exceptions.file
+    ("GET", "/api/v1/deals"): DATA_READ,
+    ("GET", "/api/v1/deals/<string:deal_id>"): DATA_READ,
+    ("GET", "/api/v1/participants"): DATA_READ,
+    ("GET", "/desk"): {**DATA_READ, "anonymous": 302},
+    ("GET", "/desk/deals/<deal_id>"): {**DATA_READ, "anonymous": 302},
+    ("POST", "/desk/deals/<deal_id>/exceptions"): EXCEPTIONS_FILE_PAGE,
     # Background jobs (another's: its kind's readers only; 404 to the rest, as if none)
     ("GET", "/api/v1/jobs"): {"anonymous": 401, "*": 200},  # one's own
     ("GET", "/api/v1/jobs/<int:job_id>"): {

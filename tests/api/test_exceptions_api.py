@@ -89,3 +89,18 @@ def test_withdraw_with_a_stale_version_conflicts(client, crew, token_for):
     again = client.post(f"{URL}/{number}/withdraw", json={}, headers=headers)
     assert again.status_code == 409
     assert client.get(f"{URL}/999999", headers=headers).status_code == 404
+
+
+def test_a_typo_in_a_gate_or_plan_gets_a_did_you_mean(client, db, crew, token_for):
+    desk = token_for(crew["desk"])
+    refused = client.post(URL, json=waive_gate(rule="margin-flor"), headers=desk)
+    assert refused.status_code == 422
+    assert [(e["path"], e["message"]) for e in refused.get_json()["errors"]] == [
+        ("$.rule", "ae-plan/1 has no gate 'margin-flor' (did you mean 'margin-floor'?)")
+    ]
+    refused = client.post(URL, json=waive_gate(plan="ae-plam"), headers=desk)
+    assert ("$.plan", "no plan 'ae-plam' (did you mean 'ae-plan'?)") in [
+        (e["path"], e["message"]) for e in refused.get_json()["errors"]
+    ]
+    far = client.post(URL, json=waive_gate(rule="zzz"), headers=desk).get_json()["errors"]
+    assert far[0]["message"] == "ae-plan/1 has no gate 'zzz'"

@@ -377,6 +377,11 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     ("POST", "/exceptions/new"): {
         "data": {"kind": "waive_gate", "plan": "no-plan", "deal": "D-0", "rule": "g"}
     },
+    ("POST", "/desk/deals/<deal_id>/exceptions"): {
+        "data": {"kind": "waive_gate", "rule": "no-plan|g", "justification": "matrix"}
+    },
+    ("GET", "/api/v1/deals"): {"query_string": {"q": "M-"}},
+    ("GET", "/api/v1/participants"): {"query_string": {"q": "matrix"}},
     ("POST", EXCEPTION_PAGE + "/vote"): form_vote,
     ("POST", EXCEPTION_PAGE + "/withdraw"): {"data": {"version": "1"}},
     ("POST", "/api/v1/users"): lambda world: {
@@ -402,7 +407,34 @@ PATH_VALUES: dict[str, Callable[[World], object]] = {
     ),
     "user_id": lambda world: world.person("rep").id,  # someone else, to administer
     "token": lambda world: "1.not-a-reset-link",
+    "deal_id": lambda world: matrix_deal(world),
+    "upload_id": lambda world: matrix_upload(world),
 }
+
+
+def matrix_deal(world: World) -> str:
+    """A deal of a participant of its own (no plan: a waiver filed on it is a 422)."""
+    from models import Deal, Participant
+
+    n = next(world._n)
+    world.db.add(Participant(id=f"matrix-owner-{n}", name="Matrix Owner"))
+    world.db.flush()
+    deal = Deal(id=f"M-{n}", amount=1000, currency="USD", close_date=date(2026, 7, 1),
+                owner_id=f"matrix-owner-{n}")  # fmt: skip
+    world.db.add(deal)
+    world.db.flush()
+    return deal.id
+
+
+def matrix_upload(world: World) -> int:
+    """An upload previewed on the imports page (by the system)."""
+    from governance.imports import uploads
+
+    params = {"format": "file", "name": "m.csv", "kind": None, "mapping": None}
+    staged = uploads.stage(world.db, None, name="m.csv", body=b"id\n", parameters=params,
+                           preview={"counts": {}})  # fmt: skip
+    return staged.id
+
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
