@@ -1,7 +1,7 @@
 """Indexes for adjustment lines: those a run carries, those an exception pays.
 
 Revision ID: 0031
-Revises: 0028
+Revises: 0030
 Create Date: 2026-12-03 18:00:00
 
 Reviewed by hand. `ledger.carried_problems` (every vote on a run, its lock, the inbox's
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 
 revision = "0031"
-down_revision = "0028"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
