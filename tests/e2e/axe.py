@@ -30,10 +30,12 @@ def violations(page) -> list[dict]:
     still navigating (a form just sent) is checked once its next document has loaded."""
     from playwright.sync_api import Error
 
+    page.wait_for_load_state()
     try:
         return _run(page)
-    except Error as exc:
-        if "context was destroyed" not in str(exc):
+    except Error as exc:  # the document went away under axe: "context was destroyed", or
+        # "null (reading 'documentElement')" between two documents; check the next one
+        if "context was destroyed" not in str(exc) and "documentElement" not in str(exc):
             raise
         page.wait_for_load_state()
         return _run(page)
