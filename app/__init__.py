@@ -21,7 +21,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     from app.auth.views import bp as auth_bp
     from app.extensions import Api
     from app.pages import audit as audit_pages
-    from app.pages import committee
+    from app.pages import committee, my_plan, plan_editor
     from app.pages import disputes as dispute_pages
     from app.pages import exceptions as exception_pages
     from app.pages import inbox as inbox_pages
@@ -57,4 +57,6 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     app.register_blueprint(payout_run_pages.bp)
     app.register_blueprint(inbox_pages.bp)
     app.register_blueprint(user_pages.bp)
+    app.register_blueprint(plan_editor.bp)
+    app.register_blueprint(my_plan.bp)
     return app
