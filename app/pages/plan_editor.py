@@ -65,7 +65,7 @@ def _editor_page(key: str, number: int, status: int = 200, *, text=None, problem
         blocking=editing.blocking(problems),
         revision=request.form.get("expected_revision") or version.plan.revision,
         active=active,
-        readable_diff=diff,
+        changes=diff,
         next_step=next_step(session, version),
         form=request.form if request.method == "POST" else {},
     )
