@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
 
 from governance.plans import lifecycle
 from governance.plans.lookup import get_version
 from models import AuditRecord, PlanAcknowledgement
 from tests.integration.committee import import_history, plan_text
+from tests.support.database import count_rows
 
 URL = "/api/v1/me/plan-acknowledgements"
 
@@ -29,13 +29,6 @@ def content_hash(db, make_user) -> str:
     return get_version(db, "ae-plan", 1).content_hash
 
 
-def _count(db, model, **where) -> int:
-    stmt = select(func.count()).select_from(model)
-    for name, value in where.items():
-        stmt = stmt.where(getattr(model, name) == value)
-    return db.scalar(stmt)
-
-
 def test_acknowledging_is_idempotent_and_audited_once(
     client, db, make_user, token_for, content_hash
 ):
@@ -49,8 +42,8 @@ def test_acknowledging_is_idempotent_and_audited_once(
     again = client.post(URL, json=body, headers=headers)
     assert again.status_code == 200 and again.get_json() == record
     assert client.get(URL, headers=headers).get_json() == [record]
-    assert _count(db, PlanAcknowledgement) == 1
-    assert _count(db, AuditRecord, action="plan_version.acknowledged") == 1
+    assert count_rows(db, PlanAcknowledgement) == 1
+    assert count_rows(db, AuditRecord, action="plan_version.acknowledged") == 1
 
 
 def test_refusals_name_why_and_write_nothing(client, db, make_user, token_for, content_hash):
@@ -67,5 +60,5 @@ def test_refusals_name_why_and_write_nothing(client, db, make_user, token_for, c
     body = {"plan": "ae-plan", "version": 1, "content_hash": content_hash}
     assert client.post(URL, json=body, headers=unassigned).status_code == 403
     assert client.post(URL, json={"plan": "ae-plan"}, headers=rep).status_code == 422
-    assert _count(db, PlanAcknowledgement) == 0
+    assert count_rows(db, PlanAcknowledgement) == 0
     assert client.get(URL, headers=unassigned).get_json() == []

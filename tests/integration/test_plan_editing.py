@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
 
 from governance.errors import Conflict, InvalidTransition, NotAllowed
 from governance.plans import acknowledgements, editing, lifecycle
 from governance.plans.lookup import get_version
 from models import AuditRecord, PlanAcknowledgement
 from tests.integration.committee import EMBEDDED_TEST, import_history, plan_text
+from tests.support.database import count_rows
 
 
 @pytest.fixture
@@ -29,13 +29,6 @@ def active(db, make_user):
     lifecycle.activate(db, author, "ae-plan", 1)
     db.commit()
     return author
-
-
-def _count(db, model, **where) -> int:
-    stmt = select(func.count()).select_from(model)
-    for name, value in where.items():
-        stmt = stmt.where(getattr(model, name) == value)
-    return db.scalar(stmt)
 
 
 def test_a_draft_starts_as_the_active_text_and_a_second_is_refused(db, active):
@@ -77,8 +70,8 @@ def test_an_acknowledgement_is_recorded_once_and_audited_once(db, active, make_u
     again, repeated = acknowledgements.acknowledge(db, rep, "ae-plan", 1, version.content_hash)
     assert (new, repeated, again.id) == (True, False, first.id)
     assert (first.participant_id, first.content_hash) == ("ana", version.content_hash)
-    assert _count(db, PlanAcknowledgement) == 1
-    assert _count(db, AuditRecord, action="plan_version.acknowledged") == 1
+    assert count_rows(db, PlanAcknowledgement) == 1
+    assert count_rows(db, AuditRecord, action="plan_version.acknowledged") == 1
     assert acknowledgements.counts(db, "ae-plan") == {1: 1}
     assert [row["ack"].id for row in acknowledgements.of_version(db, version)] == [first.id]
     assert acknowledgements.own_plans(db, rep, date.today())[0]["acknowledgement"] == first
@@ -94,5 +87,5 @@ def test_acknowledging_is_refused_off_plan_off_state_and_with_another_hash(db, a
     draft = editing.draft_from_current(db, active, "ae-plan")
     with pytest.raises(InvalidTransition, match="only a version in force"):
         acknowledgements.acknowledge(db, rep, "ae-plan", draft.number, draft.content_hash)
-    assert _count(db, PlanAcknowledgement) == 0
+    assert count_rows(db, PlanAcknowledgement) == 0
     assert acknowledgements.own_plans(db, make_user("rep"), date.today()) == []

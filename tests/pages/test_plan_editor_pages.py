@@ -7,13 +7,13 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
 
 from governance.plans import lifecycle
 from governance.plans.lookup import get_plan, get_version
 from models import AuditRecord, PlanAcknowledgement
 from tests.integration.committee import import_history, plan_text
-from tests.support.sessions import csrf_token, sign_in
+from tests.support.database import count_rows
+from tests.support.sessions import csrf_token, signed_in
 
 
 @pytest.fixture
@@ -38,16 +38,6 @@ def active(db, people):
     db.commit()
 
 
-def _as(app, user):
-    client = app.test_client()
-    assert sign_in(client, user.email).status_code == 302
-    return client
-
-
-def _count(db, model) -> int:
-    return db.scalar(select(func.count()).select_from(model))
-
-
 def _new_draft(client) -> str:
     response = client.post("/plans/ae-plan/draft", data={"csrf_token": csrf_token(client)})
     assert response.status_code == 303
@@ -55,7 +45,7 @@ def _new_draft(client) -> str:
 
 
 def test_a_new_draft_opens_the_editor_with_the_current_text(app, db, people, active):
-    client = _as(app, people["author"])
+    client = signed_in(app, people["author"])
     versions = client.get("/plans/ae-plan").get_data(as_text=True)
     assert 'data-testid="new-draft-form"' in versions
     assert _new_draft(client) == "/plans/ae-plan/2/edit"
@@ -70,7 +60,7 @@ def test_a_new_draft_opens_the_editor_with_the_current_text(app, db, people, act
 
 
 def test_check_shows_each_problem_at_its_line_and_writes_nothing(app, db, people, active):
-    client = _as(app, people["author"])
+    client = signed_in(app, people["author"])
     _new_draft(client)
     text = plan_text("six", tiers=True)
     response = client.post(
@@ -87,7 +77,7 @@ def test_check_shows_each_problem_at_its_line_and_writes_nothing(app, db, people
 
 
 def test_the_json_check_answers_lines_and_needs_the_csrf_header(app, db, people, active):
-    client = _as(app, people["author"])
+    client = signed_in(app, people["author"])
     _new_draft(client)
     body = {"document": plan_text("six")}
     assert client.post("/plans/ae-plan/2/check", json=body).status_code == 400  # no token
@@ -106,7 +96,7 @@ def test_the_json_check_answers_lines_and_needs_the_csrf_header(app, db, people,
 
 
 def test_save_is_a_put_with_the_revision_read(app, db, people, active):
-    client = _as(app, people["author"])
+    client = signed_in(app, people["author"])
     _new_draft(client)
     editor = client.get("/plans/ae-plan/2/edit").get_data(as_text=True)
     revision = re.search(r'name="expected_revision" value="(\d+)"', editor)[1]
@@ -117,13 +107,13 @@ def test_save_is_a_put_with_the_revision_read(app, db, people, active):
     refused = client.post("/plans/ae-plan/2/edit", data={**form, "document": plan_text("six")})
     assert refused.status_code == 422
     assert '<span class="where">line 12</span>' in refused.get_data(as_text=True)
-    audits = _count(db, AuditRecord)
+    audits = count_rows(db, AuditRecord)
 
     saved = client.post("/plans/ae-plan/2/edit", data={**form, "document": plan_text("0.08")})
     assert saved.status_code == 303
     db.expire_all()
     assert "rate: 0.08" in get_version(db, "ae-plan", 2).document
-    assert _count(db, AuditRecord) == audits + 1
+    assert count_rows(db, AuditRecord) == audits + 1
     page = client.get("/plans/ae-plan/2/edit").get_data(as_text=True)
     assert "<del>6%</del> → <ins>8%</ins>" in page  # the readable diff against 1
 
@@ -140,7 +130,7 @@ def test_approve_without_votes_says_why_and_activate_puts_in_force(app, db, peop
     lifecycle.create_draft(db, author, plan_text("0.08", tiers=True))
     lifecycle.submit(db, author, "ae-plan", 2, effective_from=date(2026, 1, 1))
     db.commit()
-    member = _as(app, people["committee"])
+    member = signed_in(app, people["committee"])
     assert 'data-testid="approve-form"' in member.get("/plans/ae-plan/2").get_data(as_text=True)
     refused = member.post("/plans/ae-plan/2/approve", data={"csrf_token": csrf_token(member)})
     assert refused.status_code == 409
@@ -148,7 +138,7 @@ def test_approve_without_votes_says_why_and_activate_puts_in_force(app, db, peop
 
     lifecycle.approve(db, None, "ae-plan", 2)
     db.commit()
-    client = _as(app, author)
+    client = signed_in(app, author)
     assert 'data-testid="activate-form"' in client.get("/plans/ae-plan/2").get_data(as_text=True)
     done = client.post("/plans/ae-plan/2/activate", data={"csrf_token": csrf_token(client)})
     assert done.status_code == 303
@@ -157,7 +147,7 @@ def test_approve_without_votes_says_why_and_activate_puts_in_force(app, db, peop
 
 
 def test_a_rep_reads_their_plan_in_words_and_acknowledges_it_once(app, db, people, active):
-    client = _as(app, people["rep"])
+    client = signed_in(app, people["rep"])
     assert client.get("/plans").status_code == 403
     home = client.get("/").get_data(as_text=True)
     assert 'href="/my-plan"' in home
@@ -175,9 +165,9 @@ def test_a_rep_reads_their_plan_in_words_and_acknowledges_it_once(app, db, peopl
     second = client.post("/my-plan/acknowledge", data=form, follow_redirects=True)
     assert "You had already acknowledged ae-plan version 1" in second.get_data(as_text=True)
     assert 'data-testid="acknowledged"' in second.get_data(as_text=True)
-    assert _count(db, PlanAcknowledgement) == 1
+    assert count_rows(db, PlanAcknowledgement) == 1
 
-    admin = _as(app, people["author"])
+    admin = signed_in(app, people["author"])
     versions = admin.get("/plans/ae-plan").get_data(as_text=True)
     assert '<td data-testid="ack-count">1</td>' in versions
     one = admin.get("/plans/ae-plan/1").get_data(as_text=True)
@@ -185,7 +175,7 @@ def test_a_rep_reads_their_plan_in_words_and_acknowledges_it_once(app, db, peopl
 
 
 def test_someone_without_a_plan_is_told_so_and_cannot_acknowledge(app, db, people, active):
-    client = _as(app, people["stranger"])
+    client = signed_in(app, people["stranger"])
     page = client.get("/my-plan").get_data(as_text=True)
     assert "not linked to a participant" in page
     version = get_version(db, "ae-plan", 1)
@@ -199,4 +189,4 @@ def test_someone_without_a_plan_is_told_so_and_cannot_acknowledge(app, db, peopl
         },
     )
     assert refused.status_code == 403
-    assert _count(db, PlanAcknowledgement) == 0
+    assert count_rows(db, PlanAcknowledgement) == 0

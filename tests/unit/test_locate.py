@@ -3,25 +3,9 @@
 from __future__ import annotations
 
 from rules.locate import line_of, lines_of, path_parts
+from tests.integration.committee import plan_text
 
-TEXT = """\
-policy: ae-plan
-title: AE plan   # a comment does not move lines
-currency: USD
-period: quarter
-credit:
-  - id: owner
-    to: owner
-    share: 1
-rates:
-  - id: new-business
-    when: deal.type == "new"
-    rate: 0.06
-tiers:
-  bands:
-    - {id: base, from: 0, to: 1, multiplier: 1}
-    - {id: accelerator, from: 1, multiplier: 2}
-"""
+TEXT = plan_text("0.06", tiers=True)  # rates at lines 9-14, tiers at 15-19
 
 
 def test_paths_split_into_keys_and_indexes():
@@ -33,7 +17,7 @@ def test_paths_split_into_keys_and_indexes():
 def test_a_path_points_at_its_key_or_item():
     assert line_of(TEXT, "$.rates[0].rate") == 12
     assert line_of(TEXT, "$.rates[0].when") == 11
-    assert line_of(TEXT, "$.tiers.bands[1].multiplier") == 16  # flow style: the item's line
+    assert line_of(TEXT, "$.tiers.bands[1].multiplier") == 19  # flow style: the item's line
     assert line_of(TEXT, "$.credit[0]") == 6
 
 
