@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from rules.explain import PERCENT_FIELDS, percent
-from rules.model import Band, Plan, RateRule, Tiers
+from rules.model import Band, CreditRule, Plan, RateRule, Tiers
 
 PERIOD_WORDS = {"month": "month", "quarter": "quarter", "year": "year"}
 _OPERATORS = {
@@ -123,7 +123,7 @@ def tier_sentence(plan: Plan) -> str:
     parts = []
     for i, band in enumerate(tiers.bands):
         pay = _band_pay(band, base)
-        if i == 0 and pay != "nothing":
+        if i == 0 and pay.endswith("%"):
             pay += " of the credited amount"
         parts.append(f"{pay} {_band_range(band, i == 0, tiers, plan.currency)}")
     measured = {
@@ -139,9 +139,9 @@ def tier_sentence(plan: Plan) -> str:
     return f"{', '.join(parts)}. Bands measure {measured}; {how}."
 
 
-def _rate_sentence(rule: RateRule) -> str:
-    when = _when(rule)
-    return f"{percent(rule.rate)} of the credited amount{when or ' otherwise'} ({rule.id})."
+def _rate_sentence(rule: RateRule, alone: bool) -> str:
+    when = _when(rule) or (" on every deal" if alone else " otherwise")
+    return f"{percent(rule.rate)} of the credited amount{when} ({rule.id})."
 
 
 def _earning(plan: Plan) -> Section:
@@ -150,15 +150,27 @@ def _earning(plan: Plan) -> Section:
     if plan.tiers is not None and base is not None:
         section.sentences.append(tier_sentence(plan))
         return section
-    section.sentences.append(
-        "The first of these that applies to a deal gives its base rate:"
-        if len(plan.rates) > 1
-        else "Your rate:"
-    )
-    section.sentences.extend(_rate_sentence(r) for r in plan.rates)
+    alone = len(plan.rates) == 1
+    if not alone:
+        section.sentences.append("The first of these that applies to a deal gives its base rate:")
+    section.sentences.extend(_rate_sentence(r, alone) for r in plan.rates)
     if plan.tiers is not None:
-        section.sentences.append("Then by attainment band: " + tier_sentence(plan))
+        section.sentences.append("Then by band: " + tier_sentence(plan))
     return section
+
+
+def _credit(rule: CreditRule) -> str:
+    share, to = percent(rule.share), rule.to
+    who = {
+        "owner": f"The deal's owner is credited with {share} of its amount",
+        "splits": f"Each person in the deal's split table is credited with {share} of their"
+        " split of its amount (without splits, the owner with all of it)",
+        "team": f"The deal team's {to.role} members share {share} of its amount equally",
+        "manager_of": f"The deal owner's manager is credited with {share} of its amount",
+        "touchpoints": f"The people who worked the deal share {share} of its amount"
+        f" by {(to.model or '').replace('_', ' ')} attribution",
+    }[to.kind]
+    return f"{who}{_when(rule)} ({rule.id})."
 
 
 def _gate(gate, currency: str) -> str:
@@ -195,7 +207,7 @@ def _clawback(rule) -> str:
 def describe_plan(plan: Plan) -> list[Section]:
     """The plan's sections in plain words; an absent part (no caps, no draw) is left out."""
     period = PERIOD_WORDS[plan.period]
-    sections = [_earning(plan)]
+    sections = [_earning(plan), Section("Who is credited", [_credit(c) for c in plan.credit])]
     if plan.eligibility:
         sections.append(
             Section(

@@ -116,7 +116,7 @@ def test_a_rep_reads_their_plan_in_words_and_acknowledges_it(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My plan").click()
     words = page.get_by_test_id("plan-words")
     expect(words).to_contain_text('6% of the credited amount when the deal\'s type is "new"')
-    expect(words).to_contain_text("Then by attainment band:")
+    expect(words).to_contain_text("Then by band:")
     with page.expect_navigation():
         page.get_by_role("button", name="I have read this plan").click()
     expect(page.get_by_role("status").first).to_contain_text(f"You acknowledged {KEY} version 1")

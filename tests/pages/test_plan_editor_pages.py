@@ -153,7 +153,7 @@ def test_a_rep_reads_their_plan_in_words_and_acknowledges_it_once(app, db, peopl
     assert 'href="/my-plan"' in home
     page = client.get("/my-plan").get_data(as_text=True)
     assert "6% of the credited amount when the deal&#39;s type is &#34;new&#34;" in page
-    assert "Then by attainment band:" in page
+    assert "Then by band:" in page
     version = get_version(db, "ae-plan", 1)
     form = {
         "csrf_token": csrf_token(client),

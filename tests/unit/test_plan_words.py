@@ -39,6 +39,7 @@ def test_every_part_of_the_spec_plan_is_said():
     words = _words(SPEC_PLAN.read_text())
     assert list(words) == [
         "How you earn",
+        "Who is credited",
         "Who earns",
         "Gates",
         "Caps",
@@ -51,6 +52,10 @@ def test_every_part_of_the_spec_plan_is_said():
     assert "2% of the credited amount otherwise (default)." in earning
     assert "nothing up to 50% of quota, 1 × the base rate from 50% to 100% of quota" in earning
     assert "2 × the base rate above" in earning
+    assert words["Who is credited"] == [
+        "Each person in the deal's split table is credited with 100% of their split of its"
+        " amount (without splits, the owner with all of it) (owner)."
+    ]
     assert words["Who earns"] == [
         "You earn on a deal only when your tenure days is at least 90 (ramped)."
     ]
@@ -72,6 +77,13 @@ def test_every_part_of_the_spec_plan_is_said():
     assert words["Draw"] == [
         "You are paid at least USD 2,000.00 per quarter; what the draw adds is recovered"
         " from later commission above it, until 2026-12-31 (ramp-draw)."
+    ]
+
+
+def test_one_rate_alone_is_on_every_deal():
+    text = SIMPLE.split("tiers:")[0]
+    assert _words(text)["How you earn"] == [
+        "10% of the credited amount on every deal (everything)."
     ]
 
 
