@@ -21,7 +21,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     from app.auth.views import bp as auth_bp
     from app.extensions import Api
     from app.pages import audit as audit_pages
-    from app.pages import committee
+    from app.pages import committee, my_plan, plan_editor
     from app.pages import desk as desk_pages
     from app.pages import disputes as dispute_pages
     from app.pages import exceptions as exception_pages
@@ -63,4 +63,6 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     app.register_blueprint(webhook_pages.bp)
     app.register_blueprint(import_pages.bp)
     app.register_blueprint(desk_pages.bp)
+    app.register_blueprint(plan_editor.bp)
+    app.register_blueprint(my_plan.bp)
     return app

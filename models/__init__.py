@@ -27,7 +27,7 @@ from models.payout_builds import PayoutBuild, PayoutBuildChange
 from models.payout_jobs import PayoutRunJob, PayoutRunJobBatch, PayoutRunJobStaged
 from models.payouts import PayoutLine, PayoutRun, Statement
 from models.people import Assignment, Participant, Quota
-from models.policy import PlanTransition, PlanVersion, PolicyPlan
+from models.policy import PlanAcknowledgement, PlanTransition, PlanVersion, PolicyPlan
 
 __all__ = [
     "ApiToken",
@@ -63,6 +63,7 @@ __all__ = [
     "PayoutRunJob",
     "PayoutRunJobBatch",
     "PayoutRunJobStaged",
+    "PlanAcknowledgement",
     "PlanTransition",
     "PlanVersion",
     "PolicyPlan",

@@ -124,3 +124,25 @@ class PlanTransition(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     version: Mapped[PlanVersion] = relationship(back_populates="transitions")
+
+
+class PlanAcknowledgement(Base):
+    """A user, for the participant they are, has read a plan version (once per version).
+
+    `content_hash` is the hash of what they were shown: the version's, frozen since its
+    submission. `plan_key`/`version_number` repeat the version's for lists without a join.
+    """
+
+    __tablename__ = "plan_acknowledgements"
+    __table_args__ = (UniqueConstraint("user_id", "plan_version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    participant_id: Mapped[str | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL")
+    )
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"), index=True)
+    plan_key: Mapped[str] = mapped_column(String(63))
+    version_number: Mapped[int]
+    content_hash: Mapped[str] = mapped_column(String(71))
+    acknowledged_at: Mapped[datetime] = mapped_column(default=utcnow)

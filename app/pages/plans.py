@@ -5,6 +5,9 @@
     GET /plans/KEY/N                one version's document (canonical YAML) and history,
                                     where it stands (`plans.progress`)
     POST /plans/KEY/N/submit        submit a draft with its effective date (plans.edit)
+    POST /plans/KEY/N/approve       record the committee's approval (plans.approve; the
+                                    votes must allow it, as through the API)
+    POST /plans/KEY/N/activate      put an approved version in force (plans.activate)
     GET /plans/KEY/diff?from=A&to=B the structural diff between any two versions
 
 Thin: `governance.plans` (lookup, review, lifecycle) answers; an unknown plan or version
@@ -25,7 +28,7 @@ from app.limits import bounded_int
 from app.tasks import impacts as impact_tasks
 from governance import accounts
 from governance.errors import DocumentRejected
-from governance.plans import lifecycle, lookup, review
+from governance.plans import acknowledgements, lifecycle, lookup, review
 from governance.plans.progress import next_step
 from rules.problems import Problem
 
@@ -38,11 +41,18 @@ def plans():
     return render_template("committee/plans.html", plans=lookup.list_plans(db_session()))
 
 
+def versions_page(key: str, status: int = 200):
+    """A plan's versions, with how many people acknowledged each."""
+    session = db_session()
+    found = review.plan_versions(session, key)
+    acks = acknowledgements.counts(session, key)
+    return render_template("committee/plan_versions.html", acks=acks, **found), status
+
+
 @bp.get("/<string:key>")
 @permission_required("plans.read")
 def versions(key: str):
-    found = review.plan_versions(db_session(), key)
-    return render_template("committee/plan_versions.html", **found)
+    return versions_page(key)
 
 
 def _version_page(key: str, number: int, status: int = 200):
@@ -55,6 +65,7 @@ def _version_page(key: str, number: int, status: int = 200):
         yaml=lookup.export_yaml(found),
         people=people,
         next_step=next_step(session, found),
+        acknowledged=acknowledgements.of_version(session, found),
         form=request.form if request.method == "POST" else {},
     )
     return page, status
@@ -90,7 +101,7 @@ def submit(key: str, number: int):
             number,
             effective_from=_form_date("effective_from"),
             retroactive=request.form.get("retroactive") == "on",
-            note=request.form.get("note", "").strip() or None,
+            note=_note(),
             impact_on_worker=True,
         )
         label, day = found.label, found.effective_from
@@ -101,6 +112,32 @@ def submit(key: str, number: int):
         "success",
     )
     return redirect(url_for("plan_pages.version", key=key, number=number), 303)
+
+
+def _decide(action, key: str, number: int, done: str):
+    """Approve or activate, as the API does (`lifecycle`; the same permissions)."""
+    with unit_of_work():
+        label = action(db_session(), current_user, key, number, note=_note()).label
+    flash(f"{label} is {done}.", "success")
+    return redirect(url_for("plan_pages.version", key=key, number=number), 303)
+
+
+def _note() -> str | None:
+    return request.form.get("note", "").strip() or None
+
+
+@bp.post("/<string:key>/<int:number>/approve")
+@permission_required("plans.approve")
+@on_refusal(_version_page)
+def approve(key: str, number: int):
+    return _decide(lifecycle.approve, key, number, "approved")
+
+
+@bp.post("/<string:key>/<int:number>/activate")
+@permission_required("plans.activate")
+@on_refusal(_version_page)
+def activate(key: str, number: int):
+    return _decide(lifecycle.activate, key, number, "active: it governs from its effective date")
 
 
 @bp.get("/<string:key>/diff")

@@ -275,6 +275,21 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", "/plans/<string:key>/<int:number>"): PLANS_PAGE,
     ("POST", "/plans/<string:key>/<int:number>/submit"): PLANS_SUBMIT_PAGE,
     ("GET", "/plans/<string:key>/diff"): PLANS_PAGE,
+    # The plan editor (plans.edit) and the approve/activate forms (as the API's)
+    ("POST", "/plans/<string:key>/draft"): PLANS_SUBMIT_PAGE,
+    ("GET", "/plans/<string:key>/<int:number>/edit"): {**PLANS_EDIT, "anonymous": 302},
+    ("POST", "/plans/<string:key>/<int:number>/edit"): {**PLANS_EDIT, "anonymous": 302},
+    ("POST", "/plans/<string:key>/<int:number>/check"): {**PLANS_EDIT, "anonymous": 302},
+    ("POST", "/plans/<string:key>/<int:number>/approve"): {
+        **PLANS_APPROVE_WITHOUT_VOTES,
+        "anonymous": 302,
+    },
+    ("POST", "/plans/<string:key>/<int:number>/activate"): PLANS_SUBMIT_PAGE,
+    # One's own plan in words, and acknowledging it: nobody here is assigned to a plan
+    ("GET", "/my-plan"): {"anonymous": 302, "*": 200},
+    ("POST", "/my-plan/acknowledge"): {"anonymous": 302, "*": 403},
+    ("GET", "/api/v1/me/plan-acknowledgements"): {"anonymous": 401, "*": 200},
+    ("POST", "/api/v1/me/plan-acknowledgements"): {"anonymous": 401, "*": 403},
     ("GET", "/audit"): AUDIT_PAGE,
     ("GET", "/audit/verify"): AUDIT_PAGE,
     # Disputes: a rep is linked to the disputed line's payee, a manager to its manager

@@ -304,6 +304,14 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", "/plans/<string:key>/<int:number>"): plan_version("active"),
     ("POST", "/plans/<string:key>/<int:number>/submit"): plan_version("draft"),
     ("GET", "/plans/<string:key>/diff"): plan_version("active"),
+    ("POST", "/plans/<string:key>/draft"): plan_version("active"),
+    ("GET", "/plans/<string:key>/<int:number>/edit"): plan_version("draft"),
+    ("POST", "/plans/<string:key>/<int:number>/edit"): plan_version("draft"),
+    ("POST", "/plans/<string:key>/<int:number>/check"): plan_version("draft"),
+    ("POST", "/plans/<string:key>/<int:number>/approve"): plan_version("submitted"),
+    ("POST", "/plans/<string:key>/<int:number>/activate"): plan_version("approved"),
+    ("POST", "/my-plan/acknowledge"): plan_version("active"),
+    ("POST", "/api/v1/me/plan-acknowledgements"): plan_version("active"),
     ("GET", EXCEPTION): matrix_exception,
     ("POST", EXCEPTION + "/votes"): matrix_exception,
     ("POST", EXCEPTION + "/withdraw"): matrix_exception,
@@ -349,6 +357,16 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     },
     ("POST", VERSION + "/submit"): {"json": {"note": "matrix", "effective_from": "2026-01-01"}},
     ("POST", "/plans/<string:key>/<int:number>/submit"): {"data": {"effective_from": "2026-01-01"}},
+    ("POST", "/plans/<string:key>/<int:number>/edit"): {
+        "data": {"action": "check", "document": PLAN_YAML}
+    },
+    ("POST", "/plans/<string:key>/<int:number>/check"): {"json": {"document": PLAN_YAML}},
+    ("POST", "/my-plan/acknowledge"): lambda world: {
+        "data": {"plan": "matrix-plan", "version": 1, "content_hash": world.values["content_hash"]}
+    },
+    ("POST", "/api/v1/me/plan-acknowledgements"): lambda world: {
+        "json": {"plan": "matrix-plan", "version": 1, "content_hash": world.values["content_hash"]}
+    },
     ("POST", VERSION + "/approve"): {"json": {"note": "matrix"}},
     ("POST", VERSION + "/reject"): {"json": {"note": "matrix says no"}},
     ("POST", VERSION + "/activate"): {"json": {"note": "matrix"}},

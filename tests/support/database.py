@@ -5,6 +5,7 @@
   transaction of an Engine's own. Parameters as a dict or as keywords.
 - `race(engine, actions, read=...)`: each action in a session and transaction of its own,
   on a thread of its own; every one reads first, then all are released together.
+- `count_rows(db, Model, column=value, ...)`: how many rows of Model match.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -76,3 +77,11 @@ def race(
     assert not stuck, f"still running after {timeout} s (a deadlock?): {stuck}"
     assert outcomes.keys() == actions.keys(), f"an action failed unexpectedly: {outcomes}"
     return outcomes
+
+
+def count_rows(db: Session, model, **where) -> int:
+    """How many rows of `model` have each `column=value` of `where`."""
+    stmt = select(func.count()).select_from(model)
+    for name, value in where.items():
+        stmt = stmt.where(getattr(model, name) == value)
+    return db.scalar(stmt)

@@ -29,3 +29,10 @@ def sign_in(client, email: str, password: str = PASSWORD, next_url: str | None =
     query = {} if next_url is None else {"next": next_url}
     data = {"email": email, "password": password, "csrf_token": token}
     return client.post("/login", query_string=query, data=data)
+
+
+def signed_in(app, user):
+    """A test client of `app` holding `user`'s session (signed in through the form)."""
+    client = app.test_client()
+    assert sign_in(client, user.email).status_code == 302
+    return client

@@ -69,4 +69,5 @@ class TokenItem(MethodView):
         revoke_token(session, token)
 
 
+from app.api.me import acknowledgements as _acknowledgements  # noqa: E402, F401
 from app.api.me import inbox as _inbox  # noqa: E402,F401  (routes on this blueprint)
