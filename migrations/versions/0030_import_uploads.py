@@ -1,7 +1,7 @@
 """Imports in the browser: uploads kept between their preview and their confirmation.
 
 Revision ID: 0030
-Revises: 0028
+Revises: 0029
 Create Date: 2026-12-03 17:40:00
 
 Reviewed by hand. `import_uploads` (new): one row per file uploaded on the imports page,
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = "0030"
-down_revision = "0028"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 
