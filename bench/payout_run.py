@@ -94,31 +94,13 @@ def prepare(url: str, effective_from: str = "2026-01-01") -> None:
     """Migrate and activate the bench plan from `effective_from`."""
     from sqlalchemy.orm import Session
 
-<<<<<<< HEAD
-    from governance.plans import lifecycle
-=======
-    from governance.imports.service import import_data
->>>>>>> h-lists
     from models import schema
     from models.engine import make_engine
 
     schema.upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
-<<<<<<< HEAD
-        version = lifecycle.create_draft(session, None, plan_text())
-        lifecycle.submit(
-            session,
-            None,
-            "bench-plan",
-            version.number,
-            effective_from=date.fromisoformat(effective_from),
-        )
-        lifecycle.approve(session, None, "bench-plan", version.number)
-        lifecycle.activate(session, None, "bench-plan", version.number)
-=======
-        activate_plan(session, date(2026, 1, 1))
->>>>>>> h-lists
+        activate_plan(session, date.fromisoformat(effective_from))
         session.commit()
     engine.dispose()
 
