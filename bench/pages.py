@@ -123,7 +123,8 @@ def child_load(url: str, deals: int, people: int) -> dict:
 
 
 def _targets(url: str) -> dict:
-    """The ids the pages need: a rep's published statement and a line, the Q4 run."""
+    """The ids the pages need: a rep's published statement and a line, the Q4 run, a
+    deal it paid."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
@@ -147,13 +148,21 @@ def _targets(url: str) -> dict:
             text("SELECT id FROM payout_runs WHERE period = :p AND state = 'draft'"),
             {"p": PERIOD},
         ).scalar_one()
+        deal = conn.execute(
+            text(
+                "SELECT deal_id FROM payout_lines WHERE run_id = :r AND deal_id IS NOT NULL "
+                "ORDER BY id LIMIT 1"
+            ),
+            {"r": run},
+        ).scalar_one()
     engine.dispose()
-    return {"statement": statement, "line": line, "run": run}
+    return {"statement": statement, "line": line, "run": run, "deal": deal}
 
 
 def pages(ids: dict) -> list[tuple[str, str, str]]:
     """(role, e-mail, URL) of each role's main pages."""
     rep, manager = "ana.silva@example.com", "jordan.reyes@example.com"
+    desk = "rafael.costa@example.com"
     st = ids["statement"]
     return [
         ("rep", rep, "/statements"),
@@ -165,7 +174,15 @@ def pages(ids: dict) -> list[tuple[str, str, str]]:
         ("committee", "olivia.grant@example.com", "/inbox"),
         ("committee", "olivia.grant@example.com", "/committee/changes"),
         ("committee", "olivia.grant@example.com", "/committee/changes/manager-rollup/2"),
-        ("deal desk", "rafael.costa@example.com", "/exceptions"),
+        ("rep", rep, "/my-plan"),
+        ("deal desk", desk, "/exceptions"),
+        ("deal desk", desk, "/desk?q=Frank"),
+        ("deal desk", desk, "/desk?what=participants&q=Frank"),
+        ("deal desk", desk, f"/desk/deals/{ids['deal']}"),
+        ("comp admin", "claire.donovan@example.com", "/imports"),
+        ("comp admin", "claire.donovan@example.com", "/plans"),
+        ("admin", "dana.whitfield@example.com", "/admin/users"),
+        ("admin", "dana.whitfield@example.com", "/admin/webhooks"),
         ("comp admin", "claire.donovan@example.com", "/payout-runs"),
         ("comp admin", "claire.donovan@example.com", f"/payout-runs/{ids['run']}"),
         ("comp admin", "claire.donovan@example.com", f"/statements?period={PERIOD}"),
