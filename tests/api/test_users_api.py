@@ -137,7 +137,11 @@ def test_the_users_page_pages_with_the_search_kept(app, make_user):
     sign_in(browser, admin.email)
     first = browser.get("/admin/users?q=example.test").get_data(as_text=True)
     assert "Page 1 of 2" in first and 'rel="prev"' not in first
-    assert 'href="/admin/users?page=2&amp;q=example.test" rel="next"' in first
+    assert (
+        'href="/admin/users?q=example.test&amp;sort=email&amp;dir=asc&amp;page=2" rel="next"'
+        in first
+    )
     second = browser.get("/admin/users?q=example.test&page=2").get_data(as_text=True)
     assert "Page 2 of 2" in second and 'rel="next"' not in second
-    assert 'href="/admin/users?page=1&amp;q=example.test" rel="prev"' in second
+    previous = "/admin/users?q=example.test&amp;sort=email&amp;dir=asc&amp;page=1"
+    assert f'href="{previous}" rel="prev"' in second

@@ -1,4 +1,4 @@
-"""axe-core on every page, in Chromium, on both databases: one demo person of each
+"""axe-core on every page, in Chromium (on SQLite: see `pytestmark`): one demo person of each
 role walks every page reachable from home on the demo data (one page of each kind:
 `/statements/N` once), and
 axe-core (tests/e2e/axe.py) finds no violation of WCAG 2.2 A/AA or its best practices on
@@ -16,7 +16,14 @@ from app.demo.users import DEMO_USERS
 from tests.e2e.axe import describe, violations
 from tests.e2e.demo import demo_user, walk
 
-pytestmark = pytest.mark.e2e
+# The walk runs on one database: the markup axe reads does not depend on it, and the walk
+# is the suite's costliest browser test (7 people, ~40 pages each). PostgreSQL's pages
+# are still checked by axe in every other browser test (the journeys, and each test's
+# last page at teardown), all of which run on both databases.
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True, scope="session"),
+]
 
 
 @pytest.fixture(scope="module")
