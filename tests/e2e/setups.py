@@ -150,3 +150,10 @@ def mailbox(live_server):
             yield Mailbox(live_server, receiver)
         finally:
             config.update(before)
+
+
+def signed_in_page(new_context, sign_in, user):
+    """A new browser profile's page, signed in as `user`."""
+    page = new_context().new_page()
+    sign_in(page, user)
+    return page

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.axe import assert_accessible
+from tests.e2e.setups import signed_in_page
 
 pytestmark = pytest.mark.e2e
 
@@ -47,17 +48,11 @@ def plan(live_server):
     return KEY
 
 
-def _signed_in(new_context, sign_in, user):
-    page = new_context().new_page()
-    sign_in(page, user)
-    return page
-
-
 def test_a_comp_admin_edits_submits_imports_runs_locks_and_publishes(
     new_context, live_server, sign_in, plan
 ):
     admin = live_server.make_user("comp_admin", name="Cam Admin")
-    page = _signed_in(new_context, sign_in, admin)
+    page = signed_in_page(new_context, sign_in, admin)
 
     # Edit the plan and submit the change (effective after the period: it pays later).
     page.goto(f"/plans/{KEY}")
@@ -107,7 +102,7 @@ def test_a_comp_admin_edits_submits_imports_runs_locks_and_publishes(
     # The committee approves it (finance and revops, the run's approval rule).
     for function, name in (("finance", "Jo Finance"), ("revops", "Jo Revops")):
         member = live_server.make_user("committee", functions=[function], name=name)
-        voter = _signed_in(new_context, sign_in, member)
+        voter = signed_in_page(new_context, sign_in, member)
         voter.goto(run_url)
         voter.get_by_test_id("vote-form").get_by_role("button", name="Approve").click()
         expect(voter.get_by_role("status").first).to_contain_text("Your approval is recorded")

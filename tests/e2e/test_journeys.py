@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.axe import assert_accessible
-from tests.e2e.setups import mailbox, plan_change_waiting, rep_statements
+from tests.e2e.setups import mailbox, plan_change_waiting, rep_statements, signed_in_page
 
 pytestmark = pytest.mark.e2e
 
@@ -32,12 +32,6 @@ PERIOD = "2017-Q3"
 
 def _path(page) -> str:
     return urlsplit(page.url).path
-
-
-def _signed_in(new_context, sign_in, user):
-    page = new_context().new_page()
-    sign_in(page, user)
-    return page
 
 
 def _vote(page, decision: str = "Approve") -> None:
@@ -57,7 +51,7 @@ def test_committee_hears_of_a_vote_reviews_it_and_votes(new_context, live_server
         mail.deliver()
         (asked,) = mail.to(finance.email, f"Your vote is requested: Plan change {VOTE_KEY}/2")
 
-        member = _signed_in(new_context, sign_in, finance)
+        member = signed_in_page(new_context, sign_in, finance)
         nav = member.get_by_role("navigation", name="Main")
         assert int(nav.get_by_test_id("inbox-count").inner_text()) >= 1
         nav.get_by_test_id("nav-inbox").click()
@@ -73,7 +67,7 @@ def test_committee_hears_of_a_vote_reviews_it_and_votes(new_context, live_server
         expect(member.get_by_role("status")).to_contain_text("Your approval is recorded.")
 
         for other in others:
-            voter = _signed_in(new_context, sign_in, other)
+            voter = signed_in_page(new_context, sign_in, other)
             voter.goto(mail.link(mail.to(other.email, "Your vote is requested")[-1]))
             _vote(voter)
         expect(voter.get_by_role("heading", level=1)).to_contain_text("approved")
@@ -81,7 +75,7 @@ def test_committee_hears_of_a_vote_reviews_it_and_votes(new_context, live_server
 
         mail.deliver()
         (decided,) = mail.to(author.email, f"Decided: Plan change {VOTE_KEY}/2 is approved")
-        mine = _signed_in(new_context, sign_in, author)
+        mine = signed_in_page(new_context, sign_in, author)
         mine.goto(mail.link(decided))
         expect(mine.get_by_role("heading", level=1)).to_contain_text("approved")
         mine.get_by_test_id("nav-inbox").click()
@@ -106,7 +100,7 @@ def test_a_rep_hears_of_statements_disputes_a_line_and_reads_the_outcome(
         mail.deliver()
         (published,) = mail.to(rep.email, "Published: Payout run")
 
-        mine = _signed_in(new_context, sign_in, rep)
+        mine = signed_in_page(new_context, sign_in, rep)
         mine.goto(mail.link(published))
         assert _path(mine) == "/statements"
         assert_accessible(mine)
@@ -129,7 +123,7 @@ def test_a_rep_hears_of_statements_disputes_a_line_and_reads_the_outcome(
 
         mail.deliver()
         (filed,) = mail.to(reviewer.email, f"Dispute filed: Dispute {dispute_id}")
-        desk = _signed_in(new_context, sign_in, reviewer)
+        desk = signed_in_page(new_context, sign_in, reviewer)
         desk.get_by_test_id("nav-inbox").click()
         row = desk.get_by_test_id("inbox-item").filter(has_text=f"Dispute {dispute_id}")
         expect(row).to_contain_text("to review")
@@ -161,7 +155,7 @@ def test_an_admin_invites_a_user_who_signs_in_then_is_deactivated(
     admin = live_server.make_user("admin", name="Ada Admin")
     email = "journey-invited@example.test"
     with mailbox(live_server) as mail:
-        page = _signed_in(new_context, sign_in, admin)
+        page = signed_in_page(new_context, sign_in, admin)
         page.get_by_role("link", name="Users").click()
         page.get_by_test_id("new-user").click()
         assert_accessible(page)
@@ -207,7 +201,7 @@ def test_an_auditor_reads_versions_the_diff_and_verifies_the_log(new_context, li
         lifecycle.approve(session, None, AUDIT_KEY, 2)
         session.commit()
     auditor = live_server.make_user("auditor", name="Ode Auditor")
-    page = _signed_in(new_context, sign_in, auditor)
+    page = signed_in_page(new_context, sign_in, auditor)
 
     page.get_by_test_id("nav").get_by_role("link", name="Plans").click()
     page.get_by_role("link", name=AUDIT_KEY, exact=True).first.click()
