@@ -24,6 +24,7 @@ CSP = "; ".join(
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
+        "img-src 'self' data:",  # charts are SVG images in data: URIs (app/charts.py)
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",

@@ -12,6 +12,7 @@ CSP = {
     "default-src": {"'self'"},
     "script-src": {"'self'"},
     "style-src": {"'self'"},
+    "img-src": {"'self'", "data:"},  # charts: SVG images as data: URIs
     "object-src": {"'none'"},
     "base-uri": {"'none'"},
     "form-action": {"'self'"},

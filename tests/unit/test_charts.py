@@ -1,0 +1,63 @@
+"""app/charts.py: every number a chart draws is also in its alt text, table and CSV,
+formatted from the Decimal (not from pygal's float), and the SVG carries no script."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from decimal import Decimal
+
+from app.charts import Chart, format_number
+
+CHART = Chart(
+    name="payable",
+    title="Payable per period",
+    labels=["2026-Q1", "2026-Q2", "2026-Q3"],
+    series=[
+        ("Payable", [Decimal("1234.5"), Decimal("0.10"), None]),
+        ("Held", [Decimal("0"), Decimal("99999999999.99"), Decimal("7")]),
+    ],
+)
+
+
+def test_numbers_are_formatted_from_decimals():
+    assert format_number(Decimal("1234.5"), "money") == "1,234.50"
+    assert format_number(Decimal("1.416"), "percent") == "141.6%"
+    assert format_number(12345, "count") == "12,345"
+    assert format_number(None, "money") == "—"
+
+
+def test_table_alt_and_csv_state_every_number():
+    assert CHART.columns == ["", "Payable", "Held"]
+    assert CHART.rows() == [
+        ["2026-Q1", "1,234.50", "0.00"],
+        ["2026-Q2", "0.10", "99,999,999,999.99"],
+        ["2026-Q3", "—", "7.00"],
+    ]
+    assert CHART.alt() == (
+        "Payable per period. 2026-Q1: Payable 1,234.50, Held 0.00; "
+        "2026-Q2: Payable 0.10, Held 99,999,999,999.99; 2026-Q3: Payable —, Held 7.00"
+    )
+    rows = list(csv.reader(io.StringIO(CHART.csv())))
+    assert rows == [
+        ["label", "Payable", "Held"],
+        ["2026-Q1", "1234.50", "0.00"],
+        ["2026-Q2", "0.10", "99999999999.99"],
+        ["2026-Q3", "", "7.00"],
+    ]
+
+
+def test_svg_draws_the_values_without_script_or_remote_resources():
+    svg = CHART.svg()
+    assert svg.startswith("<svg") and "Payable per period" in svg
+    assert ">1,234.50<" in svg and ">7.00<" in svg  # value labels printed on the bars
+    assert "http://kozea" not in svg and '<script type="text/javascript" src' not in svg
+    decoded = base64.b64decode(CHART.data_uri().removeprefix("data:image/svg+xml;base64,"))
+    assert decoded.decode().startswith("<svg") and b"Payable per period" in decoded
+
+
+def test_an_empty_chart_says_so():
+    empty = Chart(name="none", title="Nothing yet", labels=[], series=[("Payable", [])])
+    assert empty.alt() == "Nothing yet. No data."
+    assert "No data" in empty.svg()
