@@ -13,7 +13,8 @@ no Strict-Transport-Security header, the default elsewhere), `ACCORD_AUDIT_ANCHO
 `instance/`, see docs/deployment.md) and `ACCORD_BROKER_VISIBILITY_TIMEOUT` (seconds),
 `ACCORD_LOG_FORMAT` (`json` or `text`; default json in production) and
 `ACCORD_METRICS_TOKEN` (who may read /metrics: docs/security.md, "Metrics"),
-`ACCORD_EXPORT_KEEP_DAYS` (days an export's file is kept; default 7).
+`ACCORD_EXPORT_KEEP_DAYS` (days an export's file is kept; default 7),
+`ACCORD_UPLOAD_KEEP_HOURS` (hours a browser upload waits for its confirmation; default 24).
 `load_config()` picks the class; governance receives what it reads.
 """
 
@@ -135,6 +136,9 @@ class Config:
     # A statement export's file is deleted this many days after its job finished (the
     # download then answers 410) by beat's hourly task (`ACCORD_EXPORT_KEEP_DAYS`).
     EXPORT_KEEP_DAYS = 7
+    # A browser upload not confirmed this many hours after it was uploaded expires: it can
+    # no longer be imported and the hourly task deletes its body (`ACCORD_UPLOAD_KEEP_HOURS`).
+    UPLOAD_KEEP_HOURS = 24
 
     # Celery (app/tasks/): the broker, and how long a delivered task may run unacknowledged
     # before Redis hands it to another worker (longer than the longest payout run).
@@ -204,6 +208,7 @@ class Config:
             ("IMPORT_ASYNC_BYTES", "bytes", 0),
             ("RUN_WAIT_SECONDS", "seconds", 0),
             ("EXPORT_KEEP_DAYS", "days", 0),
+            ("UPLOAD_KEEP_HOURS", "hours", 1),
         ):
             number = _whole_number(env, f"ACCORD_{key}", unit, least)
             if number is not None:

@@ -1,6 +1,6 @@
 """Auditor pages: the audit log (paged, filtered) and the verification of its hash chain.
 
-    GET /audit          ?object_type=&actor=&since=&until=&page=
+    GET /audit          ?object_type=&actor=&since=&until=&page=&sort=id|at|action|object&dir=
     GET /audit/verify   walk the whole chain now and show the result
 
 Verification is a page of its own, run when asked: it reads every record (about 2 s per
@@ -20,6 +20,7 @@ from flask import Blueprint, flash, render_template, request
 from app.auth.decorators import permission_required
 from app.database import db_session
 from app.limits import bounded_int
+from app.pages.listing import sort_arg
 from governance.auditing import log as audit_log
 
 bp = Blueprint("audit_pages", __name__, url_prefix="/audit")
@@ -55,13 +56,17 @@ def log():
     for problem in problems:
         flash(problem, "error")
     session = db_session()
-    result = audit_log.audit_page(session, page=page, per_page=PER_PAGE, **filters)
-    # Only non-empty filters go into the links (pager, export) so they read cleanly.
+    sort = sort_arg(audit_log.AUDIT_COLUMNS, audit_log.AUDIT_SORT)
+    result = audit_log.audit_page(session, page=page, per_page=PER_PAGE, sort=sort, **filters)
+    # Only non-empty filters go into the links (pager, headers) so they read cleanly.
     query = {k: v for k, v in request.args.items() if k != "page" and v.strip()}
+    filter_args = {k: v for k, v in query.items() if k not in ("sort", "dir")}
     return render_template(
         "audit/log.html",
         filters=filters,
         query=query,
+        filter_args=filter_args,
+        sort=sort,
         **result,
     ), (400 if problems else 200)
 

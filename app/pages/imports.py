@@ -16,6 +16,8 @@ in governance/imports/uploads.py. Size limit: MAX_CONTENT_LENGTH, as the API.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -36,6 +38,15 @@ PER_PAGE = 20
 OPTIONS = ("ignore_unknown_columns", "correction")
 
 
+def _keep() -> timedelta:
+    """How long an upload may wait for its confirmation (ACCORD_UPLOAD_KEEP_HOURS)."""
+    return timedelta(hours=current_app.config["UPLOAD_KEEP_HOURS"])
+
+
+def _shown_state(upload) -> str:
+    return "expired" if uploads.expired(upload, _keep()) else upload.state
+
+
 def _index(status: int = 200):
     session = db_session()
     page = max(request.args.get("page", 1, type=int) or 1, 1)
@@ -45,6 +56,7 @@ def _index(status: int = 200):
     return render_template(
         "imports/index.html",
         uploads=rows,
+        shown_state=_shown_state,
         names=accounts.names(session, [u.uploaded_by_id for u in rows if u.uploaded_by_id]),
         page=page,
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
@@ -160,6 +172,8 @@ def _detail(upload_id: int, status: int = 200):
     return render_template(
         "imports/detail.html",
         upload=upload,
+        state=_shown_state(upload),
+        keep_hours=current_app.config["UPLOAD_KEEP_HOURS"],
         job=job,
         preview_job=preview_job,
         uploader=accounts.names(session, [upload.uploaded_by_id]).get(upload.uploaded_by_id),
@@ -178,7 +192,7 @@ def detail(upload_id: int):
 def confirm(upload_id: int):
     digest = request.form.get("digest", "")
     with unit_of_work() as session:
-        staged = uploads.confirmable(session, current_user, upload_id, digest)
+        staged = uploads.confirmable(session, current_user, upload_id, digest, _keep())
         body, params = staged.body or b"", staged.parameters
         if len(body) < current_app.config["IMPORT_ASYNC_BYTES"]:
             try:

@@ -3,6 +3,7 @@
     accord.background.run(job_id, actor_id)   # queued by app.background.jobs.queue
     accord.background.sweep()                 # beat, every minute, and when a worker starts
     accord.background.expire()                # beat, hourly: files kept EXPORT_KEEP_DAYS
+    accord.background.expire_uploads()        # beat, hourly: uploads kept UPLOAD_KEEP_HOURS
 
 Retried and swept by the one queueing mechanism (app/tasks/queueing.py): a job whose
 lock is held or whose database is unreachable is retried every RETRY_DELAY seconds,
@@ -12,14 +13,17 @@ MAX_RETRIES times, then failed visibly. A task delivered twice is harmless.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import Celery
 from celery.signals import worker_ready
 from flask import current_app
 
 from app.background import jobs
-from app.database import database
+from app.database import database, unit_of_work
 from app.tasks import queueing, redelivers
+from governance.errors import Conflict
+from governance.imports import uploads
 from governance.queueing import TryLater
 
 log = logging.getLogger(__name__)
@@ -27,6 +31,7 @@ log = logging.getLogger(__name__)
 RUN = jobs.RUN
 SWEEP = "accord.background.sweep"
 EXPIRE = "accord.background.expire"
+EXPIRE_UPLOADS = "accord.background.expire_uploads"
 
 
 def register(celery: Celery) -> None:
@@ -59,6 +64,21 @@ def register(celery: Celery) -> None:
             log.warning("job files not expired now (%s): the next run will", busy)
             return []
 
+    @celery.task(name=EXPIRE_UPLOADS, shared=False)
+    def expire_uploads() -> list[int]:
+        """Delete the bodies of browser uploads not confirmed within UPLOAD_KEEP_HOURS
+        (a busy database: the next hour's run does it)."""
+        keep = timedelta(hours=current_app.config["UPLOAD_KEEP_HOURS"])
+        try:
+            with unit_of_work() as session:
+                ids = uploads.expire(session, keep)
+        except Conflict as busy:
+            log.warning("uploads not expired now (%s): the next run will", busy)
+            return []
+        if ids:
+            log.info("uploads %s expired: bodies deleted", ids)
+        return ids
+
     @celery.task(name=SWEEP, shared=False)
     def sweep(everything_active: bool = False) -> list[int]:
         """Publish again the jobs whose task may be lost (see `jobs.stranded`), as their
@@ -71,6 +91,11 @@ def register(celery: Celery) -> None:
 def schedule() -> dict:
     """Beat's entry of the files' expiry: hourly (a file outlives its days by an hour)."""
     return {"task": EXPIRE, "schedule": 3600.0}
+
+
+def upload_schedule() -> dict:
+    """Beat's entry of the uploads' expiry: hourly."""
+    return {"task": EXPIRE_UPLOADS, "schedule": 3600.0}
 
 
 def _requester(job_id: int) -> int | None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from governance import audit
 from governance.accounts import names
+from governance.paging import Sort, ordered
 from governance.paging import page as paged
 from models import User
 from models.audit import AuditRecord
@@ -30,6 +31,16 @@ def _actor_ids(session: Session, actor: str) -> list[int] | None:
     )
 
 
+# The audit log's sortable columns (the record number is the order of the chain).
+AUDIT_COLUMNS = {
+    "id": AuditRecord.id,
+    "at": AuditRecord.at,
+    "action": AuditRecord.action,
+    "object": AuditRecord.object_type,
+}
+AUDIT_SORT = Sort("id", descending=True)
+
+
 def audit_page(
     session: Session,
     *,
@@ -39,10 +50,13 @@ def audit_page(
     until: date | None = None,
     page: int = 1,
     per_page: int = 50,
+    sort: Sort = AUDIT_SORT,
 ) -> dict[str, Any]:
-    """A page of the audit log, newest first. `since`/`until` are UTC days, inclusive;
-    `actor` is "system", a user id, or part of a name or e-mail."""
-    stmt = audit.list_records(session, object_type=object_type or None)
+    """A page of the audit log, newest first unless `sort` says otherwise (a column of
+    AUDIT_COLUMNS, then by id). `since`/`until` are UTC days, inclusive; `actor` is
+    "system", a user id, or part of a name or e-mail."""
+    stmt = audit.list_records(session, object_type=object_type or None).order_by(None)
+    stmt = ordered(stmt, sort, AUDIT_COLUMNS, AuditRecord.id.desc())
     if actor and actor.strip():
         if actor.strip().lower() == "system":
             stmt = stmt.where(AuditRecord.actor_id.is_(None))

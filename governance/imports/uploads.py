@@ -6,20 +6,24 @@
     upload = confirmable(session, actor, upload_id, digest)    # what the confirm imports
     imported(upload, report) / queued(upload, job_id)
     recent(session, offset=0, limit=20)                        # the imports page's list
+    expired(upload, keep) / expire(session, keep)              # not confirmed in time
 
 The preview is the import service's own dry run (`import_batch`, rolled back by the
 caller): no second implementation of validation or counting. The confirmation imports
 the body stored here, and only when the digest the form carries is the stored body's
 (checked again against the bytes): a changed or unknown file is refused, an upload is
-imported once. docs/decisions.md, "Imports in the browser".
+imported once, and only within `keep` (ACCORD_UPLOAD_KEEP_HOURS) of its upload: after
+that it is expired and beat's hourly task deletes its body (the row stays, as history).
+docs/decisions.md, "Imports in the browser".
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, undefer
 
 from governance.errors import Conflict, NotFound
@@ -110,11 +114,45 @@ def get(session: Session, actor: Actor, upload_id: int) -> ImportUpload:
     return upload
 
 
-def confirmable(session: Session, actor: Actor, upload_id: int, digest: str) -> ImportUpload:
+def expired(upload: ImportUpload, keep: timedelta, now: datetime | None = None) -> bool:
+    """Not confirmed within `keep` of its upload: it can no longer be imported (its body
+    is deleted, or about to be)."""
+    if upload.state not in ("previewing", "previewed"):
+        return False
+    created = upload.created_at
+    if created.tzinfo is None:  # SQLite hands back naive UTC
+        created = created.replace(tzinfo=UTC)
+    return created <= (now or utcnow()) - keep
+
+
+def expire(session: Session, keep: timedelta, now: datetime | None = None) -> list[int]:
+    """Delete the bodies of the uploads not confirmed within `keep`; their ids. The rows
+    stay (shown as expired); a second run finds nothing left to delete."""
+    stale = (
+        ImportUpload.state.in_(("previewing", "previewed")),
+        ImportUpload.body.is_not(None),
+        ImportUpload.created_at <= (now or utcnow()) - keep,
+    )
+    ids = list(session.scalars(select(ImportUpload.id).where(*stale)))
+    if ids:
+        session.execute(update(ImportUpload).where(ImportUpload.id.in_(ids)).values(body=None))
+    return ids
+
+
+def confirmable(
+    session: Session, actor: Actor, upload_id: int, digest: str, keep: timedelta
+) -> ImportUpload:
     """The previewed upload to import, its body loaded; Conflict when the digest is not
-    the previewed file's, or the upload was rejected or already confirmed."""
+    the previewed file's, the upload was rejected or already confirmed, or it expired."""
     require(actor, PERMISSION, "Importing data")
     upload = _locked(session, upload_id)
+    if expired(upload, keep):
+        hours = int(keep.total_seconds() // 3600)
+        raise Conflict(
+            f"Upload {upload_id} expired: a file must be imported within {hours} hours of "
+            "its upload; nothing was imported. Upload it again and check its preview.",
+            [Problem("state", f"expired after {hours} hours")],
+        )
     if upload.state != "previewed" or upload.body is None:
         raise Conflict(
             f"Upload {upload_id} is {upload.state}: only a previewed file without problems "

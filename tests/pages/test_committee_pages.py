@@ -7,6 +7,7 @@ written when a vote is refused.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -211,6 +212,26 @@ def test_the_audit_log_pages_filters_and_verifies(app, db, people, change):
     bad = client.get("/audit?since=yesterday&page=0")
     assert bad.status_code == 400
     assert "since: expected a date like 2026-07-01" in bad.get_data(as_text=True)
+
+
+def test_the_audit_log_sorts_by_its_columns_and_keeps_the_filters(app, db, people, change):
+    client = _as(app, people["auditor"])
+    records = db.execute(select(AuditRecord.id, AuditRecord.action)).all()
+
+    def ids(query: str) -> list[int]:
+        html = client.get(f"/audit?{query}").get_data(as_text=True)
+        return [int(n) for n in re.findall(r'<tr><td class="num">(\d+)</td>', html)]
+
+    newest_first = sorted((r.id for r in records), reverse=True)[:50]
+    assert ids("") == newest_first
+    assert ids("sort=id&dir=asc") == sorted(r.id for r in records)[:50]
+    by_action = sorted(records, key=lambda r: (r.action, -r.id))
+    assert ids("sort=action&dir=asc") == [r.id for r in by_action][:50]
+    html = client.get("/audit?sort=action&dir=asc&object_type=plan_version").get_data(as_text=True)
+    assert 'aria-sort="ascending"' in html
+    # the other headers keep the filter and start again at page 1
+    assert "object_type=plan_version" in html.split('data-sort="at"')[0].rsplit("<a ", 1)[1]
+    assert ids("sort=nonsense&dir=sideways") == newest_first  # unknown: the default order
 
 
 def test_an_auditor_reads_a_change_request_but_neither_votes_nor_recomputes(app, people, change):

@@ -122,3 +122,40 @@ def test_a_large_files_preview_is_a_background_dry_run(app, admin, db):
     rejected = admin.get(bad).get_data(as_text=True)
     assert "deals.csv row 2, column amount" in rejected
     assert 'data-testid="confirm-form"' not in rejected
+
+
+def test_an_upload_not_confirmed_in_time_expires_and_its_body_is_deleted(app, admin, db):
+    from datetime import timedelta
+
+    from models.base import utcnow
+
+    people = (FIXTURES / "participants.csv").read_bytes()
+    old_url = _upload(admin, people, "old.csv", kind="participants").headers["Location"]
+    new_url = _upload(admin, people, "new.csv", kind="participants").headers["Location"]
+    digest = _digest(admin.get(old_url).get_data(as_text=True))
+    old, new = db.scalars(select(ImportUpload).order_by(ImportUpload.id)).all()
+    old.created_at = utcnow() - timedelta(hours=25)
+    db.commit()
+
+    page = admin.get(old_url).get_data(as_text=True)
+    assert 'data-testid="expired"' in page and 'data-testid="confirm-form"' not in page
+    listed = admin.get("/imports").get_data(as_text=True)
+    assert re.search(r"old\.csv</td><td>[^<]*<span[^>]*>expired<", listed)
+    refused = admin.post(
+        old_url + "/confirm", data={"digest": digest, "csrf_token": csrf_token(admin)}
+    )
+    assert refused.status_code == 409 and "expired" in refused.get_data(as_text=True)
+    assert count(db, Participant) == 0
+
+    expire = app.extensions["accord.celery"].tasks["accord.background.expire_uploads"]
+    with app.app_context():
+        assert expire.apply().get() == [old.id]
+        assert expire.apply().get() == []  # once
+    db.expire_all()
+    assert db.get(ImportUpload, old.id).body is None
+    assert db.get(ImportUpload, new.id).body == people  # the recent one is kept, confirmable
+    new_page = admin.get(new_url).get_data(as_text=True)
+    confirmed = admin.post(
+        new_url + "/confirm", data={"digest": _digest(new_page), "csrf_token": csrf_token(admin)}
+    )
+    assert confirmed.status_code == 303 and count(db, Participant) == 6
