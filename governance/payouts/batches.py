@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from governance.engine_input import among, core_rows, deals_json
@@ -47,7 +47,7 @@ def plan_batches(
     *,
     deals_per_batch: int | None = None,
 ) -> Iterator[Batch]:
-    """Every participant in batches of about `deals_per_batch` deals (default:
+    """Every participant in batches of about `deals_per_batch` deals' credits (default:
     `DEALS_PER_BATCH`, read at each call) and at most `PEOPLE_PER_BATCH` people, by id."""
     budget = deals_per_batch or DEALS_PER_BATCH
     reports: dict[str, list[str]] = defaultdict(list)
@@ -58,7 +58,10 @@ def plan_batches(
         everyone.append(pid)
         if manager:
             reports[manager].append(pid)
-    pairs = union(*_credit_rows(session, up_to)).subquery()
+    # A deal counts once per way it names a person (owner and split partner: twice): the
+    # lines it makes for them, which is the batch's work. UNION ALL, not UNION: no sort
+    # of every (person, deal) pair (0.07 s against 0.21-0.34 s at 100,000 deals, PG).
+    pairs = union_all(*_credit_rows(session, up_to)).subquery()
     counts = dict(
         session.execute(select(pairs.c.person, func.count()).group_by(pairs.c.person)).all()
     )
