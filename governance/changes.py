@@ -20,12 +20,22 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from governance.engine_input import among
 from governance.payouts.build import exception_people
-from models import Deal, DealSplit, DealTeamMember, DealTouchpoint, InputChange, Participant
+from models import (
+    Deal,
+    DealSplit,
+    DealTeamMember,
+    DealTouchpoint,
+    InputChange,
+    Participant,
+    PayoutRun,
+    PayoutRunJob,
+)
+from models.payout_jobs import ACTIVE_STATES
 
 # Past this many journal rows since a revision, reading everything costs less than
 # mapping each change to its people (a bulk import).
@@ -34,6 +44,9 @@ MAX_CHANGES = 50_000
 EVERYONE = frozenset({"fx"})
 # Kinds the caller compares by hash (plan versions, exceptions in force): no people here.
 COMPARED = frozenset({"plan", "exception"})
+# pg_advisory_xact_lock key: shared by a transaction taking a revision, exclusive by
+# `compact` (docs/decisions.md, "The change journal, compacted").
+COMPACTION_LOCK = 8015
 
 
 @dataclass
@@ -59,7 +72,11 @@ def _postgresql(session: Session) -> bool:
 
 def revision(session: Session) -> str:
     """The journal's revision now: take it before reading the inputs it stands for (a
-    change committed in between is then seen as a change since: read again, never missed)."""
+    change committed in between is then seen as a change since: read again, never missed).
+    On PostgreSQL it holds COMPACTION_LOCK (shared) to the end of the transaction, which
+    stores it: `compact` never runs between a revision being taken and being stored."""
+    if _postgresql(session):  # before the statement whose snapshot is the revision
+        session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": COMPACTION_LOCK})
     last = session.scalar(select(func.max(InputChange.id))) or 0
     if _postgresql(session):
         snap, mine = session.execute(
@@ -69,9 +86,10 @@ def revision(session: Session) -> str:
     return f"id:{last}"
 
 
-def changes_since(session: Session, since: str | None) -> Changes | None:
-    """The journal's rows after `since` (a `revision`), or None when `since` is unknown,
-    of the other database, or followed by more than `MAX_CHANGES` rows."""
+def _since(session: Session, since: str | None, tag: str = "") -> Any:
+    """The SQL condition "this journal row is after the revision `since`" (bind names
+    suffixed with `tag`, so several can share a statement), or None when `since` is
+    unknown or of the other database."""
     if not since:
         return None
     kind, _, value = since.partition(":")
@@ -79,15 +97,22 @@ def changes_since(session: Session, since: str | None) -> Changes | None:
         # Not visible in the snapshot (committed after it, or in progress); or written
         # later by the transaction that took it (its own writes are visible to it).
         snap, mine, last = value.split(";")
-        where = text(
-            "(input_changes.txid >= pg_snapshot_xmin(CAST(:snap AS pg_snapshot))::text::bigint"
-            " AND input_changes.txid != :mine AND NOT pg_visible_in_snapshot("
-            "CAST(CAST(input_changes.txid AS text) AS xid8), CAST(:snap AS pg_snapshot)))"
-            " OR (input_changes.txid = :mine AND input_changes.id > :last)"
-        ).bindparams(snap=snap, mine=int(mine), last=int(last))
-    elif kind == "id" and not _postgresql(session) and value.isdigit():
-        where = InputChange.id > int(value)
-    else:
+        return text(
+            f"((input_changes.txid >= pg_snapshot_xmin(CAST(:snap{tag} AS pg_snapshot))"
+            f"::text::bigint AND input_changes.txid != :mine{tag} AND NOT pg_visible_in_snapshot("
+            f"CAST(CAST(input_changes.txid AS text) AS xid8), CAST(:snap{tag} AS pg_snapshot)))"
+            f" OR (input_changes.txid = :mine{tag} AND input_changes.id > :last{tag}))"
+        ).bindparams(**{f"snap{tag}": snap, f"mine{tag}": int(mine), f"last{tag}": int(last)})
+    if kind == "id" and not _postgresql(session) and value.isdigit():
+        return InputChange.id > int(value)
+    return None
+
+
+def changes_since(session: Session, since: str | None) -> Changes | None:
+    """The journal's rows after `since` (a `revision`), or None when `since` is unknown,
+    of the other database, or followed by more than `MAX_CHANGES` rows."""
+    where = _since(session, since)
+    if where is None:
         return None
     rows = session.execute(
         select(InputChange.kind, InputChange.deal_id, InputChange.participant_id)
@@ -143,3 +168,53 @@ def credited(session: Session, deals: Collection[str]) -> set[str]:
             )
         )
     return people
+
+
+# --------------------------------------------------------------------------- compaction
+
+
+def revisions_in_use(session: Session) -> set[str]:
+    """The revisions something will ask "what changed since?" about: every payout run's
+    (drafts are re-run, locked periods re-checked by the close) and every active
+    fanned-out build's (its finalizer)."""
+    found = set(
+        session.scalars(
+            select(PayoutRun.input_revision).where(PayoutRun.input_revision.is_not(None)).distinct()
+        )
+    )
+    for plan in session.scalars(
+        select(PayoutRunJob.plan).where(PayoutRunJob.state.in_(ACTIVE_STATES))
+    ):
+        found.add((plan or {}).get("revision"))
+    return {r for r in found if r}
+
+
+def compact(session: Session, revisions: Collection[str] | None = None) -> int | None:
+    """Delete the journal rows that tell nothing another row does not: rows naming the
+    same (kind, deal, participant) that are on the same side of every revision in use
+    keep only their latest. `changes_since` then answers the same for each of those
+    revisions, and for any later one (every row it reads is older than it), so no re-run
+    or re-check changes. `revisions`: those in use (default: `revisions_in_use`). The
+    number of rows deleted; None when a transaction holds a revision it has not stored
+    yet (PostgreSQL: try again later). The caller commits."""
+    if _postgresql(session):
+        taken = session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": COMPACTION_LOCK})
+        if not taken:
+            return None
+    sides = []
+    in_use = revisions_in_use(session) if revisions is None else set(revisions)
+    for n, at in enumerate(sorted(in_use)):
+        since = _since(session, at, tag=f"_{n}")
+        if since is not None:  # a foreign revision reads everything: no side to keep
+            sides.append(case((since, 1), else_=0).label(f"after_{n}"))
+    marked = select(
+        InputChange.id, InputChange.kind, InputChange.deal_id, InputChange.participant_id, *sides
+    ).subquery()
+    group = [marked.c.kind, marked.c.deal_id, marked.c.participant_id]
+    group += [marked.c[f"after_{n}"] for n in range(len(sides))]
+    latest = select(
+        marked.c.id, func.max(marked.c.id).over(partition_by=group).label("latest")
+    ).subquery()
+    redundant = select(latest.c.id).where(latest.c.id < latest.c.latest)
+    result = session.execute(delete(InputChange).where(InputChange.id.in_(redundant)))
+    return result.rowcount or 0

@@ -1,4 +1,5 @@
-"""`accord payouts run|list|show|tally|vote|lock|publish|discard`: payout runs and their close.
+"""`accord payouts run|list|show|tally|vote|lock|publish|discard|compact-journal`: payout
+runs and their close.
 
     accord payouts run --period 2026-Q3 [--as admin@x.test] [--early]  # build or re-run
     accord payouts list [--period 2026-Q3] | show 7 [--lines] | tally 7
@@ -6,6 +7,7 @@
     accord payouts lock 7 --as admin@x.test
     accord payouts publish 7 --as admin@x.test   # a locked run's statements to its reps
     accord payouts discard 7 --as admin@x.test --reason "built before the import"
+    accord payouts compact-journal   # what beat does daily: the change journal compacted
 
 `run` writes a period's lines and statements in one transaction (docs/payout-runs.md),
 with a progress bar on stderr when it is a terminal (or `--progress`); without `--as`
@@ -21,13 +23,16 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
 from tqdm import tqdm
 
 from app.commands.common import actor, refusals, unit_of_work
 from app.database import db_session
+from governance import changes
 from governance.payouts import close as payout_close
 from governance.payouts import runs as payout_runs
 from governance.payouts.staleness import latest_build
+from models import InputChange
 
 
 @click.group("payouts")
@@ -216,3 +221,17 @@ def discard(run_id: int, as_email: str, reason: str) -> None:
     with unit_of_work() as session:
         run = payout_close.discard_run(session, actor(session, as_email), run_id, reason=reason)
     click.echo(f"{run.label}: discarded")
+
+
+@command.command("compact-journal")
+@with_appcontext
+def compact_journal() -> None:
+    """Compact the change journal: drop the rows that repeat another for every run's
+    revision (re-runs and re-checks read the same). Exit 1 when a build holds it now."""
+    with unit_of_work() as session:
+        before = session.scalar(select(func.count()).select_from(InputChange))
+        deleted = changes.compact(session)
+    if deleted is None:
+        click.echo("busy: a payout run is taking its revision now; try again later", err=True)
+        sys.exit(1)
+    click.echo(f"change journal: {deleted:,} of {before:,} rows deleted")

@@ -74,6 +74,7 @@ def make_celery(app: Flask) -> Celery:
             "republish-stranded-impacts": {"task": "accord.impacts.sweep", "schedule": 60.0},
             "expire-job-files": background.schedule(),
             "expire-import-uploads": background.upload_schedule(),
+            "compact-change-journal": background.journal_schedule(),
             "escalate-overdue-disputes": disputes.schedule(config["DISPUTE_ESCALATION_HOUR"]),
             "send-notifications": notifications.schedule(config["NOTIFY_SWEEP_SECONDS"]),
         },

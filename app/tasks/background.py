@@ -4,6 +4,7 @@
     accord.background.sweep()                 # beat, every minute, and when a worker starts
     accord.background.expire()                # beat, hourly: files kept EXPORT_KEEP_DAYS
     accord.background.expire_uploads()        # beat, hourly: uploads kept UPLOAD_KEEP_HOURS
+    accord.background.compact_journal()       # beat, daily: the change journal compacted
 
 Retried and swept by the one queueing mechanism (app/tasks/queueing.py): a job whose
 lock is held or whose database is unreachable is retried every RETRY_DELAY seconds,
@@ -16,12 +17,14 @@ import logging
 from datetime import timedelta
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import worker_ready
 from flask import current_app
 
 from app.background import jobs
 from app.database import database, unit_of_work
 from app.tasks import queueing, redelivers
+from governance import changes
 from governance.errors import Conflict
 from governance.imports import uploads
 from governance.queueing import TryLater
@@ -32,6 +35,7 @@ RUN = jobs.RUN
 SWEEP = "accord.background.sweep"
 EXPIRE = "accord.background.expire"
 EXPIRE_UPLOADS = "accord.background.expire_uploads"
+COMPACT_JOURNAL = "accord.background.compact_journal"
 
 
 def register(celery: Celery) -> None:
@@ -79,6 +83,19 @@ def register(celery: Celery) -> None:
             log.info("uploads %s expired: bodies deleted", ids)
         return ids
 
+    @celery.task(name=COMPACT_JOURNAL, shared=False)
+    def compact_journal() -> int | None:
+        """Compact the change journal (governance.changes.compact); a build taking its
+        revision, or a busy database: tomorrow's run does it."""
+        try:
+            with unit_of_work() as session:
+                deleted = changes.compact(session)
+        except Conflict as busy:
+            log.warning("change journal not compacted now (%s): the next run will", busy)
+            return None
+        log.info("change journal compacted: %s rows deleted", deleted)
+        return deleted
+
     @celery.task(name=SWEEP, shared=False)
     def sweep(everything_active: bool = False) -> list[int]:
         """Publish again the jobs whose task may be lost (see `jobs.stranded`), as their
@@ -96,6 +113,11 @@ def schedule() -> dict:
 def upload_schedule() -> dict:
     """Beat's entry of the uploads' expiry: hourly."""
     return {"task": EXPIRE_UPLOADS, "schedule": 3600.0}
+
+
+def journal_schedule() -> dict:
+    """Beat's entry of the journal's compaction: daily, at 02:35 UTC."""
+    return {"task": COMPACT_JOURNAL, "schedule": crontab(minute=35, hour=2)}
 
 
 def _requester(job_id: int) -> int | None:

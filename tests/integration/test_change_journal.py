@@ -159,3 +159,140 @@ def test_a_change_committed_after_the_revision_is_seen(backend_name, fresh_datab
 
 def test_the_journal_table_is_in_the_schema(db):
     assert "input_changes" in inspect(db.get_bind()).get_table_names()
+
+
+def _answer(session: Session, at: str) -> tuple:
+    found = changes.changes_since(session, at)
+    return (found.kinds, found.deals, found.people) if found is not None else None
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_compaction_keeps_every_answer_and_drops_what_repeats(backend_name, fresh_database_url):
+    """Changes in many transactions with revisions between them (one taken while a writer
+    was in progress, on PostgreSQL): after `compact`, `changes_since` answers exactly as
+    before for each revision in use and for a new one, with fewer rows."""
+    url = fresh_database_url(backend_name)
+    schema.upgrade(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as db:
+            setup_org(db)
+            db.commit()
+            revisions = [changes.revision(db)]
+            db.commit()
+            for step in range(12):
+                deal = "D-1" if step % 3 else "D-2"
+                db.execute(update(Deal).where(Deal.id == deal).values(amount=Decimal(100 + step)))
+                db.commit()
+                if step in (3, 7):
+                    revisions.append(changes.revision(db))
+                    db.commit()
+        if backend_name == "postgresql":  # a revision with a writer in progress in it
+            with Session(engine) as writer, Session(engine) as reader:
+                writer.execute(update(Deal).where(Deal.id == "D-2").values(amount=Decimal("7")))
+                revisions.append(changes.revision(reader))
+                reader.commit()
+                writer.commit()
+            with Session(engine) as db:
+                db.execute(update(Deal).where(Deal.id == "D-2").values(amount=Decimal("8")))
+                db.commit()
+        with Session(engine) as db:
+            before = {at: _answer(db, at) for at in revisions}
+            rows_before = db.query(InputChange).count()
+            assert changes.compact(db, revisions) > 0
+            db.commit()
+            assert {at: _answer(db, at) for at in revisions} == before
+            assert db.query(InputChange).count() < rows_before
+            assert changes.compact(db, revisions) == 0  # nothing repeats any more
+            db.commit()
+            now = changes.revision(db)
+            assert changes.changes_since(db, now).empty
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_compaction_waits_for_a_revision_not_yet_stored_and_finds_those_in_use(
+    backend_name, fresh_database_url
+):
+    url = fresh_database_url(backend_name)
+    schema.upgrade(url)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as db:
+            setup_org(db)
+            db.commit()
+            assert changes.revisions_in_use(db) == set()
+        with Session(engine) as builder, Session(engine) as compactor:
+            changes.revision(builder)  # taken, not yet stored: its transaction is open
+            if backend_name == "postgresql":
+                assert changes.compact(compactor) is None  # try again later
+            else:  # ids follow commits: merging into the latest row is exact for any revision
+                assert changes.compact(compactor) is not None
+            compactor.rollback()
+            builder.rollback()
+            assert changes.compact(compactor) is not None
+            compactor.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_the_revisions_in_use_are_the_runs_and_active_builds(db):
+    """Each run's revision is in use (a draft is re-run, a locked period re-checked), and
+    a compaction after changes keeps what the draft's re-run reads. That a re-run after
+    compactions equals a full build: tests/integration/test_incremental_property.py."""
+    from governance.payouts.runs import start_run
+
+    setup_org(db)
+    db.commit()
+    run = start_run(db, None, "2026-Q3")
+    db.commit()
+    assert changes.revisions_in_use(db) == {run.input_revision}
+    for amount in ("1000", "2000", "3000"):
+        db.execute(update(Deal).where(Deal.id == "D-1").values(amount=Decimal(amount)))
+        db.commit()
+    before = _answer(db, run.input_revision)
+    assert changes.compact(db) > 0
+    db.commit()
+    assert _answer(db, run.input_revision) == before and "D-1" in before[1]
+
+
+def test_the_cli_compacts_the_journal(cli_env):
+    """`accord payouts compact-journal`: what beat's daily task does, by hand."""
+    from tests.support.cli import run
+
+    engine = make_engine(cli_env)
+    try:
+        with Session(engine) as db:
+            setup_org(db)
+            db.commit()
+            for amount in ("1000", "2000"):
+                db.execute(update(Deal).where(Deal.id == "D-1").values(amount=Decimal(amount)))
+                db.commit()
+            rows = db.query(InputChange).count()
+        out = run("payouts", "compact-journal")
+        assert out.exit_code == 0, out.output
+        deleted = int(out.output.split("change journal: ")[1].split(" of ")[0].replace(",", ""))
+        assert 0 < deleted < rows and f"of {rows:,} rows deleted" in out.output
+        with Session(engine) as db:
+            assert db.query(InputChange).count() == rows - deleted
+            db.execute(update(Deal).where(Deal.id == "D-1").values(amount=Decimal("3000")))
+            db.commit()
+        again = run("payouts", "compact-journal").output  # the new D-1 rows replace the kept
+        assert again.startswith("change journal: ") and not again.startswith("change journal: 0")
+    finally:
+        engine.dispose()
+
+
+def test_beat_compacts_the_journal_daily(app, db):
+    setup_org(db)
+    db.commit()
+    for amount in ("1000", "2000"):
+        db.execute(update(Deal).where(Deal.id == "D-1").values(amount=Decimal(amount)))
+        db.commit()
+    task = app.extensions["accord.celery"].tasks["accord.background.compact_journal"]
+    entry = app.extensions["accord.celery"].conf.beat_schedule["compact-change-journal"]
+    assert entry["task"] == "accord.background.compact_journal"
+    with app.app_context():
+        assert task.apply().get() > 0
+        assert task.apply().get() == 0
