@@ -1,0 +1,95 @@
+"""Why would a plan change move one participant's pay? The committee's explanation of a
+change request's winners and losers, line by line.
+
+    why = participant_why(session, "ae-plan", 3, "ana")
+
+The proposed version and the version it replaces (the plan's active one) are evaluated
+over the database's data (`engine_input.database_data`, with the approved exceptions in
+force) for the most recent period with data: the period of the plan's kind holding the
+latest deal close date up to today. The participant's two statements are compared with
+`statements.pay_changes.compare_lines`, the plan diff naming each changed rule and field:
+the same explanation a rep reads for a statement. Reads only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from governance.engine_input import database_data
+from governance.errors import NotFound
+from governance.exceptions.workflow import approved_exceptions
+from governance.plans.change_requests import replaced_version
+from governance.plans.diff import diff_documents
+from governance.plans.lookup import get_version, plan_of
+from governance.statements.pay_changes import compare_lines
+from models import Deal
+from models.people import Participant
+from rules.evaluate import evaluate
+from rules.model import Data, Plan
+from rules.period import Period
+from rules.problems import EvaluationError, InvalidData
+
+
+def latest_period(session: Session, kind: str, today: date | None = None) -> Period | None:
+    """The period of `kind` holding the latest deal close date up to `today` (else the
+    latest at all: data dated ahead); None when there are no deals."""
+    day = today or date.today()
+    latest = session.scalar(select(func.max(Deal.close_date)).where(Deal.close_date <= day))
+    latest = latest or session.scalar(select(func.max(Deal.close_date)))
+    return None if latest is None else Period.containing(latest, kind)
+
+
+def _lines(plan: Plan, data: Data, period: Period, participant: str) -> list[dict[str, Any]]:
+    output = evaluate([plan], data, period.name)
+    for st in output["statements"]:
+        if st["participant"] == participant:
+            return [{**ln, "plan": st["plan"], "currency": st["currency"]} for ln in st["lines"]]
+    return []
+
+
+def participant_why(
+    session: Session, key: str, number: int, participant: str, *, today: date | None = None
+) -> dict[str, Any]:
+    """The proposed version `key/number` against the version it replaces, for one
+    participant, in the most recent period with data."""
+    version = get_version(session, key, number)
+    person = session.get(Participant, participant)
+    if person is None:
+        raise NotFound(f"No participant {participant!r}.")
+    old = replaced_version(session, version)
+    proposed = plan_of(version)
+    out: dict[str, Any] = {
+        "plan": key,
+        "number": number,
+        "proposed": version.label,
+        "replaced": old.label if old is not None else None,
+        "participant": participant,
+        "participant_name": person.name,
+        "period": None,
+        "problems": [],
+    }
+    period = latest_period(session, proposed.period, today)
+    empty = {"changes": [], "totals": [], "by_cause": [], "unchanged_lines": 0}
+    if period is None:
+        out["problems"] = [{"path": "deals", "message": "no deals: no period to evaluate"}]
+        return {**out, **empty}
+    out["period"] = period.name
+    try:
+        data = database_data(
+            session, up_to=period.end, exceptions=approved_exceptions(session, as_of=period.end)
+        )
+        after = _lines(proposed, data, period, participant)
+        before = _lines(plan_of(old), data, period, participant) if old is not None else []
+    except (InvalidData, EvaluationError) as exc:
+        out["problems"] = [p.as_dict() for p in exc.problems]
+        return {**out, **empty}
+    diff = diff_documents(plan_of(old).document if old else {}, proposed.document)
+    labels = (out["replaced"] or "no active version", version.label)
+    result = compare_lines(
+        before, after, labels=labels, versions=(out["replaced"], version.label), plan_diff=diff
+    )
+    return {**out, **result.as_dict()}
