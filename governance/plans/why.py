@@ -6,9 +6,10 @@ change request's winners and losers, line by line.
 The proposed version and the version it replaces (the plan's active one) are evaluated
 over the database's data (`engine_input.database_data`, with the approved exceptions in
 force) for the most recent period with data: the period of the plan's kind holding the
-latest deal close date up to today. The participant's two statements are compared with
-`statements.pay_changes.compare_lines`, the plan diff naming each changed rule and field:
-the same explanation a rep reads for a statement. Reads only.
+latest close date up to today of a deal naming the participant (`latest_period`). The
+participant's two statements are compared with `statements.pay_changes.compare_lines`,
+the plan diff naming each changed rule and field: the same explanation a rep reads for a
+statement. Reads only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from governance.engine_input import database_data
@@ -27,6 +28,7 @@ from governance.plans.diff import diff_documents
 from governance.plans.lookup import get_version, plan_of
 from governance.statements.pay_changes import compare_lines
 from models import Deal
+from models.deals import DealSplit, DealTeamMember, DealTouchpoint
 from models.people import Participant
 from rules.evaluate import evaluate
 from rules.model import Data, Plan
@@ -34,12 +36,21 @@ from rules.period import Period
 from rules.problems import EvaluationError, InvalidData
 
 
-def latest_period(session: Session, kind: str, today: date | None = None) -> Period | None:
-    """The period of `kind` holding the latest deal close date up to `today` (else the
-    latest at all: data dated ahead); None when there are no deals."""
+def latest_period(
+    session: Session, kind: str, participant: str, today: date | None = None
+) -> Period | None:
+    """The period of `kind` holding the latest close date up to `today` of a deal naming
+    `participant` (owner, split, team, touchpoint), else of any deal (a manager credited
+    through the team), else the latest at all (data dated ahead); None: no deals."""
     day = today or date.today()
-    latest = session.scalar(select(func.max(Deal.close_date)).where(Deal.close_date <= day))
-    latest = latest or session.scalar(select(func.max(Deal.close_date)))
+    named = [select(Deal.id).where(Deal.owner_id == participant)]
+    for model in (DealSplit, DealTeamMember, DealTouchpoint):
+        table = model.__table__
+        named.append(select(table.c.deal_id).where(table.c.participant_id == participant))
+    latest_of = select(func.max(Deal.close_date))
+    latest = session.scalar(latest_of.where(Deal.close_date <= day, Deal.id.in_(union_all(*named))))
+    latest = latest or session.scalar(latest_of.where(Deal.close_date <= day))
+    latest = latest or session.scalar(latest_of)
     return None if latest is None else Period.containing(latest, kind)
 
 
@@ -72,7 +83,7 @@ def participant_why(
         "period": None,
         "problems": [],
     }
-    period = latest_period(session, proposed.period, today)
+    period = latest_period(session, proposed.period, participant, today)
     empty = {"changes": [], "totals": [], "by_cause": [], "unchanged_lines": 0}
     if period is None:
         out["problems"] = [{"path": "deals", "message": "no deals: no period to evaluate"}]
