@@ -138,6 +138,8 @@ def cause_chart(name: str, found: dict) -> charts.Chart | None:
         series=[("Change", [r["delta"] for r in rows])],
         kind="hbar",
         height=max(160, 60 + 36 * len(rows)),
+        # The values are printed on the bars; five axis labels do not overlap.
+        options={"x_labels_major_count": 5, "show_minor_x_labels": False},
     )
 
 
