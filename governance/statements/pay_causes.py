@@ -199,7 +199,8 @@ def _lone_causes(b: Line | None, a: Line | None, ctx: Context, *, planned: bool)
             out.append(Cause("adjustment", text + f"{entry.get('detail')}.", "adjusts_period"))
         else:
             amount = show(money(line.get("amount")))
-            why = f" ({line.get('reason')})" if line.get("reason") else ""
+            reason = line.get("reason") or (_first(line, "exception") or {}).get("detail")
+            why = f" ({reason})" if reason else ""
             verb = "applied" if new else "withdrawn (no longer adjusts this statement)"
             text = f"Exception {rule} {verb}: {amount}{why}."
             out.append(Cause("exception", text, "exception", None if new else rule, rule))

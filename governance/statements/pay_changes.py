@@ -6,13 +6,13 @@
 Lines are mappings in the statement-line shape (`kind`, `deal`, `rule`, `status`,
 `amount`, `currency`, `trace`; optionally `plan`, `plan_version`, `adjusts_period`,
 `reason`): a run's `PayoutLine`s as `statements.read` lists them, or the engine's lines.
-They are matched by what they pay for: (plan, kind, deal, rule, adjusted period), the
-n-th of equal keys with the n-th, as a run's `line_key` does. A line's *pay* is what it
-adds to the statement's payable: its amount when payable, else 0. Each line added,
-removed or changed gets its causes, read from the two traces and, for a plan change,
-the structural diff of the two plan versions (`governance.plans.diff`): which rule and
-which field, the deal's amount or split, the FX rate, an exception, a clawback, a hold
-or a release, the attainment. Only when none is found: "the amount changed", with both
+They are matched by what they pay for: (plan, kind, deal, rule, adjusted period,
+currency), the n-th of equal keys with the n-th, as a run's `line_key` does. A line's
+*pay* is what it adds to the statement's payable: its amount when payable, else 0. Each
+line added, removed or changed gets its causes, read from the two traces and, for a plan
+change, the structural diff of the two plan versions (`governance.plans.diff`): which
+rule and which field, the deal's amount or split, the FX rate, an exception, a clawback,
+a hold or a release, the attainment. Only when none is found: "the amount changed", with both
 traces. Pure: no database, no Flask. Money is Decimal throughout; the delta of each
 currency's totals is the sum of its lines' deltas.
 
@@ -174,13 +174,14 @@ class PayChanges:
 
 
 def line_identity(line: Line) -> Key:
-    """What a line pays for: plan, kind, deal, rule and the period it adjusts."""
+    """What a line pays for: plan, kind, deal, rule, the period it adjusts, currency."""
     return (
         line.get("plan"),
         line.get("kind"),
         line.get("deal"),
         line.get("rule"),
         line.get("adjusts_period"),
+        _currency(line),  # a line in another currency is another line: totals by currency
     )
 
 
@@ -229,10 +230,8 @@ def _currency(line: Line) -> str:
 
 
 def _differs(b: Line, a: Line) -> bool:
-    return (
-        money(b.get("amount")) != money(a.get("amount"))
-        or (b.get("status") or "payable") != (a.get("status") or "payable")
-        or _currency(b) != _currency(a)
+    return money(b.get("amount")) != money(a.get("amount")) or (b.get("status") or "payable") != (
+        a.get("status") or "payable"
     )
 
 

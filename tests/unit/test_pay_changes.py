@@ -134,6 +134,17 @@ def test_no_cause_found_falls_back_to_both_traces():
     assert c.as_dict()["trace_before"] == []
 
 
+def test_a_line_in_another_currency_is_another_line():
+    before = [{"kind": "draw", "rule": "d", "amount": "-0.01", "currency": "USD"}]
+    after = [{"kind": "draw", "rule": "d", "amount": "0.00", "currency": "EUR"}]
+    result = compare_lines(before, after)
+    assert sorted(c.change for c in result.changes) == ["added", "removed"]
+    assert {t["currency"]: t["delta"] for t in result.totals()} == {
+        "EUR": Decimal("0.00"),
+        "USD": Decimal("0.01"),
+    }
+
+
 def test_another_period_says_which_deals_are_new():
     result = compare_lines(
         lines(period="2026-Q2"), lines(), labels=("2026-Q2", "2026-Q3"), same_period=False
