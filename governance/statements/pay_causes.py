@@ -180,6 +180,11 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _moved(kind: str, text: str, key: str, old: Entry, new: Entry) -> Cause:
+    """A cause whose field is `key` of two trace entries, with both values."""
+    return Cause(kind, text, key, _str(old.get(key)), _str(new.get(key)))
+
+
 # --------------------------------------------------------------------------- one line alone
 
 
@@ -316,8 +321,7 @@ def _credit(b: Line, a: Line, deal: Any) -> list[Cause]:
             text = f"Exception {ca['exception']} now sets your share of deal {deal}."
         else:
             text = f"Exception {cb['exception']} no longer sets your share of deal {deal}."
-        field_value = (_str(cb.get("exception")), _str(ca.get("exception")))
-        out.append(Cause("exception", text, "exception", *field_value))
+        out.append(_moved("exception", text, "exception", cb, ca))
     elif _number(cb.get("share")) != _number(ca.get("share")):
         text = (
             f"Your share of deal {deal} was {cb.get('share')}, now {ca.get('share')} "
@@ -381,28 +385,12 @@ def _gates(b: Line, a: Line, deal: Any, explained: set[str]) -> list[Cause]:
                 text = f"Exception {new['exception']} now waives gate {rule} for deal {deal}."
             else:
                 text = f"Exception {old['exception']} no longer waives gate {rule} for deal {deal}."
-            out.append(
-                Cause(
-                    "exception",
-                    text,
-                    "exception",
-                    _str(old.get("exception")),
-                    _str(new.get("exception")),
-                )
-            )
+            out.append(_moved("exception", text, "exception", old, new))
         elif old and new and old.get("hold_until") != new.get("hold_until"):
             until = new.get("hold_until") or "a date the data supplies"
             was = old.get("hold_until") or "no date"
             text = f"Gate {rule} holds deal {deal} until {until} (was {was})."
-            out.append(
-                Cause(
-                    "hold",
-                    text,
-                    "hold_until",
-                    _str(old.get("hold_until")),
-                    _str(new.get("hold_until")),
-                )
-            )
+            out.append(_moved("hold", text, "hold_until", old, new))
         elif (old is None) != (new is None) and "gates" not in explained:
             entry = new or old or {}
             effect = str(entry.get("effect") or "applies to")

@@ -25,13 +25,16 @@ from tests.support.statements import demo_runs
 
 @pytest.fixture
 def runs(db):
+    """The demo runs: 2026-Q2 published, 2026-Q3 a draft."""
     return demo_runs(db)
 
 
 @pytest.fixture
-def published(db, runs):
-    advance_run(db, runs["2026-Q3"], "published")
-    return runs
+def published(db):
+    """The demo runs, both published."""
+    both = demo_runs(db)
+    advance_run(db, both["2026-Q3"], "published")
+    return both
 
 
 def _statement(db, participant, period="2026-Q3", plan="ae-plan"):
