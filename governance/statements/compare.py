@@ -124,7 +124,13 @@ def _previous_period(session: Session, actor: Actor, st: Statement, run: PayoutR
     if found is None:
         result = compare_lines([], after, labels=(period, run.period), same_period=False)
         note = f"No statement of {st.participant_id} under {st.plan_key} for {period}."
-        return {"compared_with": None, "line_level": True, "note": note, **result.as_dict()}
+        return {
+            "compared_with": None,
+            "line_level": True,
+            "note": note,
+            "causes": [],
+            **result.as_dict(),
+        }
     prev, prev_run = found
     diff, versions = plan_diff_between(
         session, st.plan_key, prev.plan_version_hash, st.plan_version_hash
@@ -146,7 +152,13 @@ def _previous_period(session: Session, actor: Actor, st: Statement, run: PayoutR
         "build": None,
         "plan_versions": list(versions),
     }
-    return {"compared_with": compared, "line_level": True, "note": None, **result.as_dict()}
+    return {
+        "compared_with": compared,
+        "line_level": True,
+        "note": None,
+        "causes": [],
+        **result.as_dict(),
+    }
 
 
 # --------------------------------------------------------------------------- builds

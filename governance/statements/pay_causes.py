@@ -278,15 +278,15 @@ def _trace_causes(b: Line, a: Line, ctx: Context, *, explained: set[str]) -> lis
     return out
 
 
-def _deal_amount(line: Line) -> tuple[Decimal | None, str | None]:
-    """The deal's amount in its own currency (the fx step's sum, or the credit step's)."""
+def _deal_amount(line: Line) -> Decimal | None:
+    """The deal's amount in its own currency: the first term of the fx step's sum
+    ("EUR/USD 1.08 (rate in force ...): 100000 x 1.08"), else the credit step's."""
     fx = _first(line, "fx")
     if fx is not None:
         detail = str(fx.get("detail") or "")
-        sum_text = detail.rpartition(": ")[2].split(" ")[0]
-        return _number(sum_text), None
+        return _number(detail.rpartition(": ")[2].split(" ")[0])
     credit = _first(line, "credit")
-    return (_number(credit.get("deal_amount")) if credit else None), None
+    return _number(credit.get("deal_amount")) if credit else None
 
 
 def _fx_and_amount(b: Line, a: Line, deal: Any) -> list[Cause]:
@@ -304,7 +304,7 @@ def _fx_and_amount(b: Line, a: Line, deal: Any) -> list[Cause]:
     elif bool(fb) != bool(fa):
         now = f"converted at {fa.get('pair')} {fa.get('rate')}" if fa else "in the plan currency"
         out.append(Cause("deal", f"Deal {deal}'s currency changed: now {now}.", "currency"))
-    amount_b, amount_a = _deal_amount(b)[0], _deal_amount(a)[0]
+    amount_b, amount_a = _deal_amount(b), _deal_amount(a)
     if amount_b is not None and amount_a is not None and amount_b != amount_a:
         text = f"Deal {deal}'s amount was {amount_b:,}, now {amount_a:,}."
         out.append(Cause("deal", text, "amount", str(amount_b), str(amount_a)))
