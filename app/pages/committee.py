@@ -5,6 +5,9 @@ vote form) and the approval rules.
     GET  /committee/changes/KEY/N                 one request: everything a vote needs
     POST /committee/changes/KEY/N/vote            approve or reject, with a comment
     POST /committee/changes/KEY/N/impact          compute its impact again (on a worker)
+    GET  /committee/changes/KEY/N/why/PARTICIPANT why one participant wins or loses: the
+                                                  active and proposed versions evaluated
+                                                  for them, line by line with the causes
     GET  /committee/approval-rules                rules in force, history, open proposals
     POST /committee/approval-rules/N/vote         approve or reject a proposal
 
@@ -20,14 +23,16 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app import charts
 from app.auth.decorators import permission_required
 from app.database import db_session, unit_of_work
 from app.errors import on_refusal
+from app.pages.statements import cause_chart
 from app.tasks import impacts as impact_tasks
 from governance.committee import approval_rules as committee_approval_rules
 from governance.committee.overview import rules_overview
 from governance.desk import deals as desk
-from governance.plans import change_requests, review
+from governance.plans import change_requests, review, why
 from governance.plans import lookup as plans
 from governance.plans.votes import cast_plan_vote
 
@@ -89,6 +94,19 @@ def recompute_impact(key: str, number: int):
     impact_tasks.queue_again(current_user, request_id)
     flash("A worker computes the impact simulation again over today's data.", "success")
     return redirect(url_for("committee_pages.change", key=key, number=number), 303)
+
+
+@bp.get("/changes/<string:key>/<int:number>/why/<string:participant>")
+@permission_required("plans.read")
+def participant_why(key: str, number: int, participant: str):
+    """The same explanation a rep reads for a statement, for a plan change's winner or
+    loser: the replaced and the proposed version in the most recent period with data."""
+    found = why.participant_why(db_session(), key, number, participant)
+    found["line_level"] = True
+    chart = cause_chart("by-cause", found)
+    return charts.page_or_csv(
+        "committee/why.html", {"by-cause": chart} if chart else {}, found=found, chart=chart
+    )
 
 
 def _rules_page(status: int = 200):

@@ -6,6 +6,9 @@ admins, committee members and auditors.
     GET /statements/<statement_id>  ?q=&status=&sort=&dir=&page=  totals, a page of lines
                                     with their explanations
     GET /statements/<statement_id>/lines/<id>    one line: explanation and full trace
+    GET /statements/<statement_id>/changes  ?against=previous-period|previous-build
+                                    what changed, line by line with the causes, and a
+                                    chart of the change by cause
 
 Who sees what is `governance.statements` (the API's rules): a statement the user may not
 read is a 404 page, as if it did not exist; a user with no statements permission gets
@@ -18,12 +21,15 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from app import charts
 from app.auth.decorators import login_required
 from app.database import db_session
 from app.pages.listing import page_arg, search_arg, sort_arg
 from governance import paging
 from governance.permissions import has_permission
+from governance.statements import compare
 from governance.statements import read as statements
+from governance.statements.pay_changes import CAUSE_NAMES
 from rules.period import Period, PeriodError
 
 bp = Blueprint("statement_pages", __name__, url_prefix="/statements")
@@ -117,3 +123,36 @@ def statement(statement_id: int):
 def line(statement_id: int, line_id: int):
     found = statements.get_line(db_session(), current_user, statement_id, line_id)
     return render_template("statements/line.html", line=found, st=found["statement"])
+
+
+def cause_chart(name: str, found: dict) -> charts.Chart | None:
+    """The change of pay by cause (each line under its first cause), one currency."""
+    rows = found.get("by_cause") or []
+    if not rows or len({r["currency"] for r in rows}) != 1:
+        return None
+    currency = rows[0]["currency"]
+    return charts.Chart(
+        name=name,
+        title=f"Change of pay by cause ({currency})",
+        labels=[CAUSE_NAMES.get(r["cause"], r["cause"]) for r in rows],
+        series=[("Change", [r["delta"] for r in rows])],
+        kind="hbar",
+        height=max(160, 60 + 36 * len(rows)),
+        # The values are printed on the bars; five axis labels do not overlap.
+        options={"x_labels_major_count": 5, "show_minor_x_labels": False},
+    )
+
+
+@bp.get("/<int:statement_id>/changes")
+@login_required
+def changes(statement_id: int):
+    against = request.args.get("against", "previous-period")
+    found = compare.statement_changes(db_session(), current_user, statement_id, against=against)
+    chart = cause_chart("by-cause", found)
+    return charts.page_or_csv(
+        "statements/changes.html",
+        {"by-cause": chart} if chart else {},
+        found=found,
+        st=found["statement"],
+        chart=chart,
+    )

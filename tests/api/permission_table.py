@@ -249,13 +249,16 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/api/v1/statements/exports"): {**STATEMENTS_LIST, "*": 202},
     ("GET", STATEMENT): STATEMENT_OF_ANOTHER,
     ("GET", STATEMENT + "/lines/<int:line_id>"): STATEMENT_OF_ANOTHER,
+    ("GET", STATEMENT + "/changes"): STATEMENT_OF_ANOTHER,
     ("GET", "/api/v1/statements/runs/<int:run_id>/payroll"): STATEMENTS_READ_ALL,
     ("GET", "/statements"): {**STATEMENTS_LIST, "anonymous": 302},
     ("GET", STATEMENT_PAGE): {**STATEMENT_OF_ANOTHER, "anonymous": 302},
     ("GET", STATEMENT_PAGE + "/lines/<int:line_id>"): {**STATEMENT_OF_ANOTHER, "anonymous": 302},
+    ("GET", STATEMENT_PAGE + "/changes"): {**STATEMENT_OF_ANOTHER, "anonymous": 302},
     # Committee, plan and audit pages
     ("GET", "/committee/changes"): PLANS_PAGE,
     ("GET", CHANGE_PAGE): PLANS_PAGE,
+    ("GET", CHANGE_PAGE + "/why/<string:participant>"): PLANS_PAGE,
     ("POST", CHANGE_PAGE + "/vote"): {"anonymous": 302, "admin": 303, "committee": 303, "*": 403},
     ("POST", CHANGE_PAGE + "/impact"): {
         "anonymous": 302,

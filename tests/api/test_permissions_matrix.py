@@ -130,6 +130,13 @@ def plan_version(state: str) -> Callable[[World], None]:
     return prepare
 
 
+def why_world(world: World) -> None:
+    """PREPARE: a submitted plan version and a participant (no deals: nothing to compare)."""
+    plan_version("submitted")(world)
+    statements.minimal_run(world.db, "matrix-why")
+    world.values.update(participant="matrix-why")
+
+
 def rules_proposal(world: World) -> None:
     """PREPARE: approval rules version 2, proposed by a comp_admin (1 is the default)."""
     current = approval_rules.active_rule_set(world.db)
@@ -274,10 +281,12 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", "/api/v1/statements/export"): statement_run,
     ("GET", STATEMENT): statement_run,
     ("GET", STATEMENT + "/lines/<int:line_id>"): statement_run,
+    ("GET", STATEMENT + "/changes"): statement_run,
     ("GET", "/api/v1/statements/runs/<int:run_id>/payroll"): statement_run,
     ("GET", "/statements"): statement_run,
     ("GET", STATEMENT_PAGE): statement_run,
     ("GET", STATEMENT_PAGE + "/lines/<int:line_id>"): statement_run,
+    ("GET", STATEMENT_PAGE + "/changes"): statement_run,
     ("GET", "/api/v1/plans/<string:key>"): plan_version("active"),
     ("GET", VERSION): plan_version("active"),
     ("PUT", VERSION): plan_version("draft"),
@@ -297,6 +306,7 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("POST", RULES + "/<int:number>/votes"): rules_proposal,
     ("POST", RULES + "/<int:number>/withdraw"): rules_proposal,
     ("GET", CHANGE_PAGE): plan_version("submitted"),
+    ("GET", CHANGE_PAGE + "/why/<string:participant>"): why_world,
     ("POST", CHANGE_PAGE + "/vote"): plan_version("submitted"),
     ("POST", CHANGE_PAGE + "/impact"): plan_version("submitted"),
     ("POST", "/committee/approval-rules/<int:number>/vote"): rules_proposal,

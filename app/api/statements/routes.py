@@ -17,6 +17,7 @@ from flask_smorest import Blueprint
 from app.api.downloads import EXPORT_DOC, download
 from app.api.jobs.routes import job_answer
 from app.api.jobs.schemas import BackgroundJobSchema
+from app.api.statements.change_schemas import PayChangesQuerySchema, StatementChangesSchema
 from app.api.statements.schemas import (
     PayrollFormatQuerySchema,
     StatementDetailQuerySchema,
@@ -34,6 +35,7 @@ from app.background import jobs
 from app.database import db_session
 from app.errors import ErrorSchema
 from governance.errors import NotAllowed
+from governance.statements import compare as statement_compare
 from governance.statements import exports as statement_exports
 from governance.statements import read as statements
 
@@ -104,6 +106,20 @@ def get_statement(query, statement_id: int):
     """A statement: totals, attainment and every line with its plain-words explanation."""
     return statements.get_statement(
         db_session(), current_user, statement_id, traces=query["traces"]
+    )
+
+
+@blp.route("/<int:statement_id>/changes")
+@login_required
+@blp.arguments(PayChangesQuerySchema, location="query")
+@blp.response(200, StatementChangesSchema)
+@blp.alt_response(404, schema=ErrorSchema)
+def get_changes(query, statement_id: int):
+    """Why did my pay change? The statement against the previous period's statement of
+    the same participant and plan (line by line, each change with its causes), or against
+    its run's previous build (the payable before and after, the causes the run recorded)."""
+    return statement_compare.statement_changes(
+        db_session(), current_user, statement_id, against=query["against"]
     )
 
 
