@@ -22,9 +22,11 @@ from tests.support.statements import EXAMPLES, import_demo
 TODAY = date(2026, 9, 30)
 
 
-def ae_plan_active(db, author) -> None:
-    """The demo data and examples/ae-plan.yaml (its embedded tests left out) active."""
-    import_demo(db)
+def ae_plan_active(db, author, *, data: bool = True) -> None:
+    """examples/ae-plan.yaml (its embedded tests left out) active from 2026-01-01, and
+    the demo data imported first unless `data` is false (already there)."""
+    if data:
+        import_demo(db)
     text = (EXAMPLES / "ae-plan.yaml").read_text().split("\ntests:")[0] + "\n"
     lifecycle.create_draft(db, author, text)
     lifecycle.submit(db, author, "ae-plan", 1, effective_from=date(2026, 1, 1))
