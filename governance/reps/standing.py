@@ -120,20 +120,28 @@ class Standing:
     problem: str | None = None  # why the engine could not tell (then no numbers)
 
     @property
+    def scale(self) -> tuple[Band, ...]:
+        """The bands the rep is placed on: the plan's, or to quota and over it."""
+        return self.bands or QUOTA_BANDS
+
+    @property
+    def on_credit(self) -> bool:
+        """Whether the scale is credited money (tiers on `credited`), not attainment."""
+        return self.basis == "credited"
+
+    @property
     def position(self) -> Decimal | None:
-        """Where the rep is on the bands' scale."""
-        return self.credited if self.basis == "credited" else self.attainment
+        """Where the rep is on the scale."""
+        return self.credited if self.on_credit else self.attainment
 
     @property
     def tier(self) -> Band | None:
-        return band_at(self.bands, self.position)
+        return band_at(self.scale, self.position)
 
     @property
     def next_band(self) -> Band | None:
         tier = self.tier
-        if tier is None:
-            return None
-        later = [b for b in self.bands if b.lower > tier.lower]
+        later = [b for b in self.scale if tier is not None and b.lower > tier.lower]
         return later[0] if later else None
 
     @property
@@ -142,11 +150,14 @@ class Standing:
         nxt = self.next_band
         if nxt is None or self.credited is None:
             return None
-        if self.basis == "credited":
+        if self.on_credit:
             return nxt.lower - self.credited
         if self.quota is None:
             return None
         return (nxt.lower * self.quota - self.credited).quantize(Decimal("0.01"))
+
+
+QUOTA_BANDS = (Band("to quota", Decimal(0), Decimal(1)), Band("over quota", Decimal(1), None))
 
 
 def bands_of(plan: Plan) -> tuple[str, tuple[Band, ...]]:
