@@ -125,9 +125,13 @@ def test_a_statement_prints_without_navigation_or_forms(new_context, sign_in):
     page.locator("a[href^='/statements/']").first.click()
     expect(page.get_by_test_id("totals")).to_be_visible()
     expect(page.get_by_test_id("nav")).to_be_visible()
+    expect(page.locator("main > p:first-child > a")).to_be_visible()
     page.emulate_media(media="print")
     expect(page.get_by_test_id("nav")).to_be_hidden()
     expect(page.get_by_test_id("line-filter")).to_be_hidden()
     expect(page.get_by_test_id("logout")).to_be_hidden()
     expect(page.get_by_test_id("totals")).to_be_visible()
+    expect(page.get_by_test_id("line").first).to_be_visible()  # the lines' summaries print
+    expect(page.locator("main > p:first-child > a")).to_be_hidden()  # back to the list
+    assert page.locator("main").evaluate("m => getComputedStyle(m).maxWidth") == "none"
     page.emulate_media(media="screen")
