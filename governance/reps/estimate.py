@@ -30,6 +30,7 @@ from governance.errors import Invalid
 from governance.permissions import Actor
 from governance.plans.lookup import plan_of, version_governing
 from governance.reps.standing import (
+    QUOTA_BANDS,
     band_at,
     bands_of,
     only_for,
@@ -102,11 +103,19 @@ class HypotheticalDeal:
         }
 
 
-def _decimal(fields: Mapping, name: str, problems: list[Problem], *, required=False):
+def _given(fields: Mapping, name: str, problems: list[Problem], required: bool) -> Any:
+    """The field's value, or None when it is absent or empty (a problem if required)."""
     value = fields.get(name)
     if value is None or value == "":
         if required:
             problems.append(Problem(f"$.{name}", "required"))
+        return None
+    return value
+
+
+def _decimal(fields: Mapping, name: str, problems: list[Problem], *, required=False):
+    value = _given(fields, name, problems, required)
+    if value is None:
         return None
     if isinstance(value, float):
         problems.append(Problem(f"$.{name}", 'send the number as text, e.g. "50000.00"'))
@@ -123,12 +132,8 @@ def _decimal(fields: Mapping, name: str, problems: list[Problem], *, required=Fa
 
 
 def _date(fields: Mapping, name: str, problems: list[Problem], *, required=False):
-    value = fields.get(name)
-    if value is None or value == "":
-        if required:
-            problems.append(Problem(f"$.{name}", "required"))
-        return None
-    if isinstance(value, date):
+    value = _given(fields, name, problems, required)
+    if value is None or isinstance(value, date):
         return value
     try:
         return date.fromisoformat(str(value))
@@ -323,7 +328,7 @@ def _plan_result(key, label, content_hash, period, plan, before, after) -> dict[
         position = attainment
         if basis == "credited" and st is not None:
             position = Decimal(st["credited"])
-        band = band_at(bands, position)
+        band = band_at(bands or QUOTA_BANDS, position)
         return None if band is None else band.id
 
     return {
