@@ -46,7 +46,8 @@ def context(session: Session, user: Actor, args: Mapping[str, str]) -> dict[str,
     if not getattr(user, "participant_id", None) or not may_read_statements(user):
         return {"rep": None, "charts": {}}
     today = periods.today()
-    rows = standing.now(session, user, on=today)
+    slices: standing.Slices = {}  # the rep's data, read once for the standing and estimate
+    rows = standing.now(session, user, on=today, slices=slices)
     pay = standing.pay_by_period(session, user, year=today.year)
     charts: dict[str, Chart] = {}
     standings = []
@@ -65,7 +66,7 @@ def context(session: Session, user: Actor, args: Mapping[str, str]) -> dict[str,
     if args.get("amount") is not None:
         try:
             deal = estimate.hypothetical_deal({k: v for k, v in form.items() if v != ""})
-            result = estimate_text(estimate.estimate(session, user, deal))
+            result = estimate_text(estimate.estimate(session, user, deal, slices=slices))
         except Invalid as refusal:
             problems = [
                 {"where": LABELS.get(p.path, p.path), "message": p.message}

@@ -31,12 +31,12 @@ from governance.permissions import Actor
 from governance.plans.lookup import plan_of, version_governing
 from governance.reps.standing import (
     QUOTA_BANDS,
+    Slices,
     band_at,
     bands_of,
-    only_for,
     participant_of,
     plans_on,
-    rep_raw,
+    rep_data,
     statement_of,
 )
 from rules.data import load_data
@@ -236,7 +236,9 @@ def _shown(line: dict, old: dict | None, currency: str, change: str) -> dict[str
     }
 
 
-def estimate(session: Session, actor: Actor, deal: HypotheticalDeal) -> dict[str, Any]:
+def estimate(
+    session: Session, actor: Actor, deal: HypotheticalDeal, *, slices: Slices | None = None
+) -> dict[str, Any]:
     """What the deal would change in the rep's pay (see the module docstring); `Invalid`
     when no plan of theirs, or no version of it, governs D, or the engine cannot
     evaluate the period (its problems located)."""
@@ -270,7 +272,9 @@ def estimate(session: Session, actor: Actor, deal: HypotheticalDeal) -> dict[str
         plan = plan_of(version)
         period = Period.containing(day, plan.period)
         if period.name not in loaded:
-            loaded[period.name] = _with_and_without(session, pid, period, deal, plan.currency)
+            loaded[period.name] = _with_and_without(
+                session, pid, period, deal, plan.currency, slices
+            )
         with_it, without = loaded[period.name]
         try:
             before = statement_of(plan, without, period, pid)
@@ -294,17 +298,21 @@ def estimate(session: Session, actor: Actor, deal: HypotheticalDeal) -> dict[str
 
 
 def _with_and_without(
-    session: Session, pid: str, period: Period, deal: HypotheticalDeal, currency: str
+    session: Session,
+    pid: str,
+    period: Period,
+    deal: HypotheticalDeal,
+    currency: str,
+    slices: Slices | None,
 ) -> tuple[Data, Data]:
-    raw = rep_raw(session, pid, period)
-    index = len(raw["deals"])
-    raw["deals"] = [*raw["deals"], deal.section3(pid, currency)]
+    """(the rep's data with the deal, without it): the deal is validated on its own (with
+    the rep it names) and added last, as `accord evaluate` reads it appended to the file."""
+    without = rep_data(session, pid, period, slices)
     try:
-        with_it = only_for(load_data(raw), pid)
+        alone = load_data({"participants": [{"id": pid}], "deals": [deal.section3(pid, currency)]})
     except InvalidData as exc:
-        raise Invalid("The deal cannot be evaluated.", _located(exc.problems, index)) from None
-    without = replace(with_it, deals=tuple(d for d in with_it.deals if d.id != DEAL_ID))
-    return with_it, without
+        raise Invalid("The deal cannot be evaluated.", _located(exc.problems, 0)) from None
+    return replace(without, deals=(*without.deals, *alone.deals)), without
 
 
 def _totals(st: Mapping[str, Any] | None) -> tuple[Decimal, Decimal, Decimal | None, list]:

@@ -66,7 +66,8 @@ def plans_on(session: Session, participant_id: str, day: date) -> list[str]:
 def rep_raw(session: Session, participant_id: str, period: Period) -> dict[str, Any]:
     """The section-3 input of the participant's slice up to the period's end, as a payout
     run reads the batch that holds them: their deals, their direct reports' (manager
-    credit), deals an approved exception credits to them, the whole organisation."""
+    credit), deals an approved exception credits to them, with the participants those
+    name (`_named`)."""
     exceptions = approved_exceptions(session, as_of=period.end)
     reports = set(
         session.scalars(select(Participant.id).where(Participant.manager_id == participant_id))
@@ -75,7 +76,48 @@ def rep_raw(session: Session, participant_id: str, period: Period) -> dict[str, 
     extra = {x["deal"] for x in exceptions if x.get("deal") and exception_people(x) & credited}
     batch = Batch(frozenset({participant_id}), frozenset(credited), frozenset(extra))
     organisation = organisation_json(session, up_to=period.end)
-    return read_batch(session, batch, period.end, organisation, exceptions)
+    return _named(read_batch(session, batch, period.end, organisation, exceptions), participant_id)
+
+
+def _named(raw: dict[str, Any], participant_id: str) -> dict[str, Any]:
+    """The input with only the participants it names (the rep, their manager, everyone a
+    kept deal or exception credits) and their quotas: the others get no statement and
+    no line of the rep's reads them, and validating them is most of the cost at a
+    thousand participants. A kept participant's manager who is not kept reads as none
+    (only the rep's own manager matters to the rep's lines)."""
+    by_id = {p["id"]: p for p in raw["participants"]}
+    keep = {participant_id, (by_id.get(participant_id) or {}).get("manager")}
+    for d in raw["deals"]:
+        keep.add(d["owner"])
+        keep.update(s["participant"] for s in d.get("splits") or ())
+        keep.update(t["participant"] for t in d.get("team") or ())
+        keep.update(t["participant"] for t in d.get("touchpoints") or ())
+    for x in raw["exceptions"]:
+        keep |= exception_people(x)
+    participants = [
+        p if p.get("manager") in keep else {**p, "manager": None}
+        for p in raw["participants"]
+        if p["id"] in keep
+    ]
+    quotas = [q for q in raw["quotas"] if q["participant"] in keep]
+    return {**raw, "participants": participants, "quotas": quotas}
+
+
+Slices = dict[str, Data]  # period name -> the rep's loaded data, shared within a request
+
+
+def rep_data(
+    session: Session, participant_id: str, period: Period, slices: Slices | None = None
+) -> Data:
+    """The rep's slice (`rep_raw`) validated, with only the rep's assignments kept;
+    read once per period when the caller passes the same `slices` (raises
+    `InvalidData`)."""
+    if slices is not None and period.name in slices:
+        return slices[period.name]
+    data = only_for(load_data(rep_raw(session, participant_id, period)), participant_id)
+    if slices is not None:
+        slices[period.name] = data
+    return data
 
 
 def only_for(data: Data, participant_id: str) -> Data:
@@ -181,11 +223,13 @@ def _dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
 
-def now(session: Session, actor: Actor, *, on: date) -> list[Standing]:
+def now(
+    session: Session, actor: Actor, *, on: date, slices: Slices | None = None
+) -> list[Standing]:
     """The rep's standing under each plan they are assigned to on `on`, in the period of
     that plan containing `on`, with the version governing `on`."""
     pid = participant_of(actor)
-    raws: dict[str, dict[str, Any]] = {}
+    slices = {} if slices is None else slices
     out = []
     for key in plans_on(session, pid, on):
         version = version_governing(session, key, on)
@@ -195,11 +239,8 @@ def now(session: Session, actor: Actor, *, on: date) -> list[Standing]:
         period = Period.containing(on, plan.period)
         basis, bands = bands_of(plan)
         base = Standing(key, version.label, period.name, plan.currency, basis, bands)
-        if period.name not in raws:
-            raws[period.name] = rep_raw(session, pid, period)
         try:
-            data = only_for(load_data(raws[period.name]), pid)
-            st = statement_of(plan, data, period, pid)
+            st = statement_of(plan, rep_data(session, pid, period, slices), period, pid)
         except (EvaluationError, InvalidData) as exc:
             out.append(replace(base, problem="; ".join(p.message for p in exc.problems[:3])))
             continue
