@@ -267,15 +267,14 @@ def estimate(
             ],
         )
     results = []
-    loaded: dict[str, tuple[Data, Data]] = {}
+    loaded: dict[tuple[str, str], tuple[Data, Data]] = {}  # (period, plan currency)
     for key, version in versions.items():
         plan = plan_of(version)
         period = Period.containing(day, plan.period)
-        if period.name not in loaded:
-            loaded[period.name] = _with_and_without(
-                session, pid, period, deal, plan.currency, slices
-            )
-        with_it, without = loaded[period.name]
+        slot = (period.name, plan.currency)  # the deal is in the plan's currency by default
+        if slot not in loaded:
+            loaded[slot] = _with_and_without(session, pid, period, deal, plan.currency, slices)
+        with_it, without = loaded[slot]
         try:
             before = statement_of(plan, without, period, pid)
             after = statement_of(plan, with_it, period, pid)
