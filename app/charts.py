@@ -128,7 +128,7 @@ class Chart:
             height=self.height,
             explicit_size=True,
             print_values=len(self.labels) <= 12,
-            value_formatter=lambda v: _short(v, self.unit),
+            value_formatter=self._label,
             legend_at_bottom=True,
             show_legend=len(self.series) > 1,
             no_data_text="No data",
@@ -140,6 +140,13 @@ class Chart:
         for name, values in self.series:
             chart.add(name, [None if v is None else float(v) for v in values])
         return chart.render(is_unicode=True)
+
+    def _label(self, value: float) -> str:
+        """A drawn value's label; with `options={"print_zeroes": False}` a zero is "0",
+        which pygal leaves unprinted on the bars (it compares the label with "0")."""
+        if value == 0 and not self.options.get("print_zeroes", True):
+            return "0"
+        return _short(value, self.unit)
 
     def data_uri(self) -> str:
         return "data:image/svg+xml;base64," + base64.b64encode(self.svg().encode()).decode()

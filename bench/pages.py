@@ -175,6 +175,8 @@ def pages(ids: dict) -> list[tuple[str, str, str]]:
         ("committee", "olivia.grant@example.com", "/committee/changes"),
         ("committee", "olivia.grant@example.com", "/committee/changes/manager-rollup/2"),
         ("rep", rep, "/my-plan"),
+        ("rep", rep, "/"),
+        ("rep", rep, "/?amount=150000&close_date=2026-12-10&gross_margin=0.5"),
         ("deal desk", desk, "/exceptions"),
         ("deal desk", desk, "/desk?q=Frank"),
         ("deal desk", desk, "/desk?what=participants&q=Frank"),

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import Blueprint, render_template
+from flask import Blueprint, request
 from flask_login import current_user
 
 from app.auth.decorators import login_required
+from app.charts import page_or_csv
+from app.database import db_session
+from app.pages import home_rep
 from governance.permissions import PERMISSIONS, has_permission, permissions_of
 
 bp = Blueprint("pages", __name__)
@@ -36,8 +39,11 @@ def percent(value, places: int = 1) -> str:
 @login_required
 def home():
     granted = sorted(permissions_of(current_user))
-    return render_template(
+    rep = home_rep.context(db_session(), current_user, request.args)
+    return page_or_csv(
         "pages/home.html",
+        {**rep["charts"]},
+        rep=rep["rep"],
         permissions=[(p, PERMISSIONS[p]) for p in granted],
         roles=sorted(current_user.role_names),
         functions=sorted(current_user.committee_functions),

@@ -293,6 +293,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", "/my-plan/acknowledge"): {"anonymous": 302, "*": 403},
     ("GET", "/api/v1/me/plan-acknowledgements"): {"anonymous": 401, "*": 200},
     ("POST", "/api/v1/me/plan-acknowledgements"): {"anonymous": 401, "*": 403},
+    # A pay estimate is a participant's own: nobody here is one
+    ("POST", "/api/v1/me/estimate"): {"anonymous": 401, "*": 403},
     ("GET", "/audit"): AUDIT_PAGE,
     ("GET", "/audit/verify"): AUDIT_PAGE,
     # Disputes: a rep is linked to the disputed line's payee, a manager to its manager

@@ -377,6 +377,7 @@ REQUESTS: dict[tuple[str, str], dict | Callable[[World], dict]] = {
     ("POST", "/api/v1/me/plan-acknowledgements"): lambda world: {
         "json": {"plan": "matrix-plan", "version": 1, "content_hash": world.values["content_hash"]}
     },
+    ("POST", "/api/v1/me/estimate"): {"json": {"amount": "1000", "close_date": "2026-06-01"}},
     ("POST", VERSION + "/approve"): {"json": {"note": "matrix"}},
     ("POST", VERSION + "/reject"): {"json": {"note": "matrix says no"}},
     ("POST", VERSION + "/activate"): {"json": {"note": "matrix"}},

@@ -61,3 +61,14 @@ def test_an_empty_chart_says_so():
     empty = Chart(name="none", title="Nothing yet", labels=[], series=[("Payable", [])])
     assert empty.alt() == "Nothing yet. No data."
     assert "No data" in empty.svg()
+
+
+def test_zeroes_left_unprinted_when_asked():
+    """`options={"print_zeroes": False}`: a bar of zero (a stacked segment not reached)
+    carries no "0.0%" label; the table still states it."""
+    chart = Chart(
+        "z", "Z", ["a"], [("x", [Decimal("0.5")]), ("y", [None])], kind="hstacked", unit="percent"
+    )
+    quiet = Chart(**{**chart.__dict__, "options": {"print_zeroes": False}})
+    assert ">0.0%</text>" in chart.svg() and ">0.0%</text>" not in quiet.svg()
+    assert quiet.rows() == [["a", "50.0%", "—"]]

@@ -70,4 +70,5 @@ class TokenItem(MethodView):
 
 
 from app.api.me import acknowledgements as _acknowledgements  # noqa: E402, F401
+from app.api.me import estimate as _estimate  # noqa: E402,F401  (routes on this blueprint)
 from app.api.me import inbox as _inbox  # noqa: E402,F401  (routes on this blueprint)
