@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import Blueprint, render_template
+from flask import Blueprint
 from flask_login import current_user
 
+from app import charts
 from app.auth.decorators import login_required
+from app.database import db_session
+from app.pages.home_manager import team_block
 from governance.permissions import PERMISSIONS, has_permission, permissions_of
 
 bp = Blueprint("pages", __name__)
@@ -36,9 +39,12 @@ def percent(value, places: int = 1) -> str:
 @login_required
 def home():
     granted = sorted(permissions_of(current_user))
-    return render_template(
+    manager = team_block(db_session(), current_user)  # None: manages nobody
+    return charts.page_or_csv(
         "pages/home.html",
+        {**(manager.charts if manager else {})},
         permissions=[(p, PERMISSIONS[p]) for p in granted],
         roles=sorted(current_user.role_names),
         functions=sorted(current_user.committee_functions),
+        manager=manager,
     )
