@@ -71,26 +71,21 @@ def _team(run: PayoutRun) -> Any:
 
 
 def _totals(session: Session, run_id: int, key) -> list[dict[str, Any]]:
-    """Statements and payable of a run per `key` and currency, by key."""
+    """Statements and payable of a run per `key` and currency, by key (None: NO_TEAM)."""
     inner = (
         select(key.label("key"), Statement.currency, Statement.payable)
         .where(Statement.run_id == run_id)
         .subquery()
     )
-    stmt = (
-        select(inner.c.key, inner.c.currency, func.count(), func.sum(inner.c.payable))
-        .group_by(inner.c.key, inner.c.currency)
-        .order_by(inner.c.key, inner.c.currency)
+    stmt = select(inner.c.key, inner.c.currency, func.count(), func.sum(inner.c.payable)).group_by(
+        inner.c.key, inner.c.currency
     )
-    return [
-        {
-            "key": k if k is not None else NO_TEAM,
-            "currency": c,
-            "statements": n,
-            "payable": money(s),
-        }
+    rows = [
+        {"key": NO_TEAM if k is None else k, "currency": c, "statements": n, "payable": money(s)}
         for k, c, n, s in session.execute(stmt)
     ]
+    # Sorted here: the databases order NULL and text differently (a key may be NULL).
+    return sorted(rows, key=lambda r: (r["key"], r["currency"]))
 
 
 def previous_run(session: Session, run: PayoutRun) -> PayoutRun | None:
