@@ -20,7 +20,7 @@ import io
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 import pygal
@@ -76,8 +76,8 @@ def format_number(value: Number, unit: Unit) -> str:
         return "—"
     if unit == "money":
         return f"{Decimal(value):,.2f}"
-    if unit == "percent":
-        return f"{Decimal(value) * 100:,.1f}%"
+    if unit == "percent":  # half-up, as the pages' `percent` filter rounds
+        return f"{(Decimal(value) * 100).quantize(Decimal('0.1'), ROUND_HALF_UP):,.1f}%"
     return f"{int(value):,}"
 
 

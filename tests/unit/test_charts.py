@@ -24,6 +24,7 @@ CHART = Chart(
 def test_numbers_are_formatted_from_decimals():
     assert format_number(Decimal("1234.5"), "money") == "1,234.50"
     assert format_number(Decimal("1.416"), "percent") == "141.6%"
+    assert format_number(Decimal("0.0605"), "percent") == "6.1%"  # half-up, as `percent`
     assert format_number(12345, "count") == "12,345"
     assert format_number(None, "money") == "—"
 
