@@ -84,7 +84,9 @@ def format_number(value: Number, unit: Unit) -> str:
 @dataclass(frozen=True)
 class Chart:
     """One chart: `labels` along the category axis, one list of values per series (same
-    length as `labels`; None where there is no value). `name` keys its CSV (`?csv=name`)."""
+    length as `labels`; None where there is no value). `name` keys its CSV (`?csv=name`);
+    `category` heads the labels' column of the table (screen readers need a header there:
+    axe's empty-table-header)."""
 
     name: str
     title: str
@@ -95,6 +97,7 @@ class Chart:
     options: Mapping[str, object] = field(default_factory=dict)
     width: int = 640
     height: int = 320
+    category: str = "Label"
 
     def rows(self) -> list[list[str]]:
         """The numbers as table rows: a label, then each series' value, formatted."""
@@ -105,7 +108,7 @@ class Chart:
 
     @property
     def columns(self) -> list[str]:
-        return ["", *(name for name, _ in self.series)]
+        return [self.category, *(name for name, _ in self.series)]
 
     def alt(self) -> str:
         """The text alternative: the title and every number, in reading order."""

@@ -30,7 +30,7 @@ def test_numbers_are_formatted_from_decimals():
 
 
 def test_table_alt_and_csv_state_every_number():
-    assert CHART.columns == ["", "Payable", "Held"]
+    assert CHART.columns == ["Label", "Payable", "Held"]  # no empty header cell (axe)
     assert CHART.rows() == [
         ["2026-Q1", "1,234.50", "0.00"],
         ["2026-Q2", "0.10", "99,999,999,999.99"],
