@@ -40,6 +40,7 @@ def finance_charts(rows: list[dict]) -> dict[str, Chart]:
             title=f"Per period, {currency} (locked runs)",
             labels=[r["period"] for r in mine],
             series=[(heading, [r[f] for r in mine]) for f, heading in COLUMNS],
+            category="Period",
             width=760,
             height=360,
         )

@@ -45,6 +45,7 @@ def attainment_chart(figures: dict[str, Any]) -> Chart:
         series=[("Attainment", [r["attainment"] for r in rows])],
         kind="hbar",
         unit="percent",
+        category="Person",
         height=max(200, 40 + 28 * len(rows)),
     )
 
@@ -62,6 +63,7 @@ def payable_chart(figures: dict[str, Any]) -> Chart:
         series=[(f"Payable {c}", [amount.get((p, c)) for p, _ in people]) for c in currencies],
         kind="hbar",
         unit="money",
+        category="Person",
         height=max(200, 40 + 28 * len(people)),
     )
 

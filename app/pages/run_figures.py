@@ -20,6 +20,7 @@ def _several(rows: list[dict[str, Any]]) -> bool:
 
 
 def _payable(name: str, title: str, rows: list[dict[str, Any]], key: str, kind: str) -> Chart:
+    """Payable per `key` (plan or team)."""
     several = _several(rows)
     return Chart(
         name=name,
@@ -27,6 +28,7 @@ def _payable(name: str, title: str, rows: list[dict[str, Any]], key: str, kind: 
         labels=[_label(r, key, several) for r in rows],
         series=[("Payable", [r["payable"] for r in rows])],
         kind=kind,
+        category=key.capitalize(),
         height=max(240, 60 + 26 * len(rows)) if kind == "hbar" else 320,
     )
 
@@ -45,6 +47,7 @@ def run_charts(figures: dict[str, Any]) -> dict[str, Chart]:
             labels=[_label(r, "bucket", several) for r in dist],
             series=[("Statements", [r["statements"] for r in dist])],
             unit="count",
+            category="Payable",
         ),
     ]
     if previous:
@@ -60,6 +63,7 @@ def run_charts(figures: dict[str, Any]) -> dict[str, Chart]:
                     (period, [r["payable"] for r in rows]),
                     ("Change", [r["change"] for r in rows]),
                 ],
+                category="Plan",
             )
         )
     return {c.name: c for c in charts}

@@ -22,6 +22,7 @@ from governance.statements.read import READ_TEAM, team_of
 from models.disputes import OPEN_STATES
 from models.payouts import HOLDING_STATES, PayoutRun, Statement
 from models.people import Participant
+from rules.evaluation.numbers import round_half_up
 
 CENT = Decimal("0.01")
 
@@ -41,7 +42,8 @@ def team_run(session: Session, team: set[str]) -> PayoutRun | None:
 
 
 def attainment_rows(session: Session, run: PayoutRun, team: set[str]) -> list[dict[str, Any]]:
-    """Per statement of the team in `run`: who, plan, attainment (None without a quota)."""
+    """Per statement of the team in `run`: who, plan, attainment (None without a quota;
+    to 4 places, half-up, as a statement shows it)."""
     stmt = (
         select(Statement.participant_id, Participant.name, Statement.plan_key, Statement.attainment)
         .join(Participant, Participant.id == Statement.participant_id)
@@ -49,7 +51,12 @@ def attainment_rows(session: Session, run: PayoutRun, team: set[str]) -> list[di
         .order_by(func.lower(Participant.name), Statement.participant_id, Statement.plan_key)
     )
     return [
-        {"participant": p, "name": name or p, "plan": plan, "attainment": a}
+        {
+            "participant": p,
+            "name": name or p,
+            "plan": plan,
+            "attainment": None if a is None else round_half_up(Decimal(str(a)), 4),
+        }
         for p, name, plan, a in session.execute(stmt)
     ]
 

@@ -138,8 +138,8 @@ def test_manager_home_charts_the_team(client, runs, make_user):
         ["fig Cat", "—"],
     ]
     assert _csv(client, "/?csv=team-attainment") == [
-        ["fig Amy", "1.250000000000"],
-        ["fig Ben", "0.500000000000"],
+        ["fig Amy", "1.2500"],
+        ["fig Ben", "0.5000"],
         ["fig Cat", ""],
     ]
     payable = _table(html, "chart-table-team-payable")
