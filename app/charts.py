@@ -65,6 +65,7 @@ KINDS: dict[str, Callable[..., pygal.graph.graph.Graph]] = {
     "hstacked": pygal.HorizontalStackedBar,
     "line": pygal.Line,
 }
+HORIZONTAL = {"hbar", "hstacked"}
 Unit = Literal["money", "percent", "count"]
 Number = Decimal | int | None
 
@@ -122,26 +123,30 @@ class Chart:
         return f"{self.title}. " + ("; ".join(parts) if parts else "No data.")
 
     def svg(self) -> str:
-        """The chart as an SVG document (pygal; its tooltip script left out)."""
-        chart = KINDS[self.kind](
-            style=STYLE,
-            js=[],
-            disable_xml_declaration=True,
-            width=self.width,
-            height=self.height,
-            explicit_size=True,
-            print_values=len(self.labels) <= 12,
-            value_formatter=lambda v: _short(v, self.unit),
-            legend_at_bottom=True,
-            show_legend=len(self.series) > 1,
-            no_data_text="No data",
-            truncate_label=-1,
+        """The chart as an SVG document (pygal; its tooltip script left out). `options`
+        override the defaults below. A horizontal chart lists its first label on top, as
+        the table does (pygal draws the first at the bottom)."""
+        settings = {
+            "style": STYLE,
+            "js": [],
+            "disable_xml_declaration": True,
+            "width": self.width,
+            "height": self.height,
+            "explicit_size": True,
+            "print_values": len(self.labels) <= 12,
+            "value_formatter": lambda v: _short(v, self.unit),
+            "legend_at_bottom": True,
+            "show_legend": len(self.series) > 1,
+            "no_data_text": "No data",
+            "truncate_label": -1,
             **self.options,
-        )
+        }
+        chart = KINDS[self.kind](**settings)
+        order = slice(None, None, -1 if self.kind in HORIZONTAL else 1)
         chart.title = self.title
-        chart.x_labels = list(self.labels)
+        chart.x_labels = list(self.labels)[order]
         for name, values in self.series:
-            chart.add(name, [None if v is None else float(v) for v in values])
+            chart.add(name, [None if v is None else float(v) for v in values][order])
         return chart.render(is_unicode=True)
 
     def data_uri(self) -> str:

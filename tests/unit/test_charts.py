@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import re
 from decimal import Decimal
 
 from app.charts import Chart, format_number
@@ -62,3 +63,21 @@ def test_an_empty_chart_says_so():
     empty = Chart(name="none", title="Nothing yet", labels=[], series=[("Payable", [])])
     assert empty.alt() == "Nothing yet. No data."
     assert "No data" in empty.svg()
+
+
+def test_a_horizontal_chart_lists_its_first_label_on_top_as_the_table_does():
+
+    chart = Chart(
+        name="h",
+        title="h",
+        labels=["first", "second"],
+        series=[("A", [Decimal(1), Decimal(2)])],
+        kind="hbar",
+        options={"print_values": False},  # options override the defaults
+    )
+    y = {
+        m.group(2): float(m.group(1))
+        for m in re.finditer(r'<text[^>]*y="([\d.]+)"[^>]*>(first|second)</text>', chart.svg())
+    }
+    assert y["first"] < y["second"]
+    assert chart.rows() == [["first", "1.00"], ["second", "2.00"]]
