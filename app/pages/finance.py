@@ -41,6 +41,7 @@ def finance_charts(rows: list[dict]) -> dict[str, Chart]:
             labels=[r["period"] for r in mine],
             series=[(heading, [r[f] for r in mine]) for f, heading in COLUMNS],
             category="Period",
+            options={"print_values": False},  # six series: the table above has them
             width=760,
             height=360,
         )

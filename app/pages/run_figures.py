@@ -64,6 +64,7 @@ def run_charts(figures: dict[str, Any]) -> dict[str, Chart]:
                     ("Change", [r["change"] for r in rows]),
                 ],
                 category="Plan",
+                options={"print_values": False},  # three series: the table has them
             )
         )
     return {c.name: c for c in charts}

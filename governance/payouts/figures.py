@@ -36,12 +36,14 @@ def money(value: Any) -> Decimal:
 
 
 def bucket_labels() -> list[str]:
-    """The payable buckets' labels, in order: below 0, 0, then up to each edge, and over."""
-    labels, low = ["below 0", "0"], Decimal(0)
+    """The payable buckets' labels, in order: below 0, 0, up to 1k, 1k to 5k, ... over 50k
+    (a bucket holds its upper bound: "1k to 5k" is over 1,000.00 up to 5,000.00)."""
+    labels, low = ["below 0", "0"], ""
     for edge in BUCKET_EDGES:
-        labels.append(f"{low:,.0f} to {edge:,.0f}" if low else f"up to {edge:,.0f}")
-        low = edge
-    return [*labels, f"over {low:,.0f}"]
+        high = f"{edge / 1000:g}k"
+        labels.append(f"{low} to {high}" if low else f"up to {high}")
+        low = high
+    return [*labels, f"over {low}"]
 
 
 def _bucket(amount) -> Any:

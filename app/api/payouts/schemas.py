@@ -326,7 +326,10 @@ class TeamTotalSchema(ma.Schema):
 class BucketSchema(ma.Schema):
     currency = ma.fields.String()
     bucket = ma.fields.String(
-        metadata={"description": "below 0, 0, up to 1,000, 1,000 to 5,000, ... over 50,000"}
+        metadata={
+            "description": "below 0, 0, up to 1k, 1k to 5k, 5k to 10k, 10k to 25k, "
+            "25k to 50k, over 50k (each holds its upper bound)"
+        }
     )
     statements = DatabaseInteger()
 
