@@ -6,6 +6,10 @@ The team is everyone below the manager in the reporting line (`read.team_of`, th
 the statements and disputes pages use); the period is the newest run (draft, approved
 or locked) holding any of their statements, which a manager reads before it is
 published (`read.sees_unpublished`). Sums are SQL aggregates; reads only.
+
+A chart of a whole reporting line of hundreds is unreadable: past `SHOWN` people the
+figures are the manager's direct reports', and at most `SHOWN` statements of them (by
+name); the team's statements list has everyone.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from models.people import Participant
 from rules.evaluation.numbers import round_half_up
 
 CENT = Decimal("0.01")
+SHOWN = 40
 
 
 def team_run(session: Session, team: set[str]) -> PayoutRun | None:
@@ -41,7 +46,9 @@ def team_run(session: Session, team: set[str]) -> PayoutRun | None:
     return session.scalars(stmt).first()
 
 
-def attainment_rows(session: Session, run: PayoutRun, team: set[str]) -> list[dict[str, Any]]:
+def attainment_rows(
+    session: Session, run: PayoutRun, team: set[str], *, limit: int = SHOWN
+) -> list[dict[str, Any]]:
     """Per statement of the team in `run`: who, plan, attainment (None without a quota;
     to 4 places, half-up, as a statement shows it)."""
     stmt = (
@@ -49,6 +56,7 @@ def attainment_rows(session: Session, run: PayoutRun, team: set[str]) -> list[di
         .join(Participant, Participant.id == Statement.participant_id)
         .where(Statement.run_id == run.id, Statement.participant_id.in_(team))
         .order_by(func.lower(Participant.name), Statement.participant_id, Statement.plan_key)
+        .limit(limit)
     )
     return [
         {
@@ -88,6 +96,14 @@ def payable_rows(session: Session, run: PayoutRun, team: set[str]) -> list[dict[
     ]
 
 
+def people_in_run(session: Session, run: PayoutRun, team: set[str]) -> int:
+    """How many of `team` have a statement in `run`."""
+    stmt = select(func.count(func.distinct(Statement.participant_id))).where(
+        Statement.run_id == run.id, Statement.participant_id.in_(team)
+    )
+    return session.scalar(stmt) or 0
+
+
 def open_disputes(session: Session, actor: Actor) -> int:
     """Disputes open or under review on the team's lines (what the disputes list shows)."""
     visible = dispute_rules.visible(session, actor, scope="team", states=OPEN_STATES)
@@ -102,11 +118,18 @@ def team_figures(session: Session, actor: Actor) -> dict[str, Any] | None:
     team = team_of(session, mine)
     if not team:
         return None
+    direct = set(session.scalars(select(Participant.id).where(Participant.manager_id == mine)))
+    charted = team if len(team) <= SHOWN else direct
     run = team_run(session, team)
+    attainment = attainment_rows(session, run, charted) if run else []
+    shown = {r["participant"] for r in attainment}
     return {
         "team_size": len(team),
+        "direct_only": charted is direct,
         "run": run,
-        "attainment": attainment_rows(session, run, team) if run else [],
-        "payable": payable_rows(session, run, team) if run else [],
+        "people": people_in_run(session, run, charted) if run else 0,
+        "shown": len(shown),
+        "attainment": attainment,
+        "payable": payable_rows(session, run, shown) if run else [],
         "disputes_open": open_disputes(session, actor),
     }

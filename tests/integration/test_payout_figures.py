@@ -129,3 +129,12 @@ def test_no_team_figures_for_someone_who_manages_nobody(db, make_user):
     assert team.team_figures(db, make_user("manager", participant_id="fig-out")) is None
     assert team.team_figures(db, make_user("rep", participant_id="fig-boss")) is None
     assert team.team_figures(db, make_user("comp_admin")) is None
+
+
+def test_a_large_reporting_line_charts_the_direct_reports(db, make_user, monkeypatch):
+    figures_org(db)
+    monkeypatch.setattr(team, "SHOWN", 2)  # boss's line (amy, ben, cat) is "large"
+    got = team.team_figures(db, make_user("manager", participant_id="fig-boss"))
+    assert got["team_size"] == 3 and got["direct_only"]
+    assert [r["name"] for r in got["attainment"]] == ["fig Amy", "fig Ben"]  # not cat
+    assert (got["people"], got["shown"]) == (2, 2)
