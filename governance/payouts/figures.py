@@ -212,52 +212,81 @@ def run_figures(session: Session, run: PayoutRun) -> dict[str, Any]:
 # --------------------------------------------------------------------------- finance
 
 
+def _locked_ids() -> Any:
+    """The locked runs' ids: `line.run_id IN (...)` reads their lines by the run index
+    (SQLite scans every run's lines for a join filtered on the run's state)."""
+    return select(PayoutRun.id).where(PayoutRun.state == "locked")
+
+
+def _closers(kind: str, *keys) -> Any:
+    """The locked runs' `kind` lines (release, forfeit) grouped by `keys`, with the start
+    of the first period holding one: when a held line with those keys ended."""
+    run = aliased(PayoutRun)
+    return (
+        select(*keys, func.min(run.period_start).label("at"))
+        .select_from(run)
+        .join(PayoutLine, PayoutLine.run_id == run.id)
+        .where(PayoutLine.run_id.in_(_locked_ids()), PayoutLine.kind == kind)
+        .group_by(*keys)
+        .subquery()
+    )
+
+
 def _held_outstanding(session: Session) -> dict[tuple[str, str], Decimal]:
     """Per (period of a locked run, currency): the held lines of locked runs up to and
     including it that no locked run up to it released or forfeited, at their held
     amounts. A release names its held line's rule and deal; a forfeit ends every line
-    of that participant's still held on the deal (plan-language.md, "Releases")."""
-    held_run, closer, closer_run = aliased(PayoutRun), aliased(PayoutLine), aliased(PayoutRun)
-    closed_at = (
-        select(func.min(closer_run.period_start))
-        .join(closer, closer.run_id == closer_run.id)
-        .where(
-            closer_run.state == "locked",
-            closer_run.period_start > held_run.period_start,
-            closer.participant_id == PayoutLine.participant_id,
-            closer.plan_key == PayoutLine.plan_key,
-            closer.deal_id == PayoutLine.deal_id,
-            or_(
-                closer.kind == "forfeit",
-                and_(closer.kind == "release", closer.rule == PayoutLine.rule),
-            ),
+    of that participant's still held on the deal (plan-language.md, "Releases").
+
+    The releases and forfeits are grouped first (one row per position), so each held
+    line meets at most one of each (an index-free equality join on both databases)."""
+    line = PayoutLine
+    keys = (line.participant_id, line.plan_key, line.deal_id)
+    released, forfeited = _closers("release", *keys, line.rule), _closers("forfeit", *keys)
+    held_run = aliased(PayoutRun)
+
+    def same(closer, *extra):
+        return and_(
+            closer.c.participant_id == line.participant_id,
+            closer.c.plan_key == line.plan_key,
+            closer.c.deal_id == line.deal_id,
+            closer.c.at > held_run.period_start,
+            *extra,
         )
-        .correlate(PayoutLine, held_run)
-        .scalar_subquery()
-    )
+
     inner = (
         select(
             held_run.period_start.label("held_from"),
-            closed_at.label("closed_at"),
-            PayoutLine.currency,
-            PayoutLine.amount,
+            released.c.at.label("released"),
+            forfeited.c.at.label("forfeited"),
+            line.currency,
+            line.amount,
         )
-        .join(held_run, held_run.id == PayoutLine.run_id)
-        .where(held_run.state == "locked", PayoutLine.status == "held")
+        .select_from(held_run)
+        .join(line, line.run_id == held_run.id)
+        .outerjoin(released, same(released, released.c.rule == line.rule))
+        .outerjoin(forfeited, same(forfeited))
+        .where(line.run_id.in_(_locked_ids()), line.status == "held")
         .subquery()
     )
     groups = session.execute(
         select(
-            inner.c.held_from, inner.c.closed_at, inner.c.currency, func.sum(inner.c.amount)
-        ).group_by(inner.c.held_from, inner.c.closed_at, inner.c.currency)
+            inner.c.held_from,
+            inner.c.released,
+            inner.c.forfeited,
+            inner.c.currency,
+            func.sum(inner.c.amount),
+        ).group_by(inner.c.held_from, inner.c.released, inner.c.forfeited, inner.c.currency)
     ).all()
     locked = session.execute(
         select(PayoutRun.period, PayoutRun.period_start).where(PayoutRun.state == "locked")
     ).all()
     out: dict[tuple[str, str], Decimal] = {}
     for period, start in locked:
-        for held_from, closed, currency, amount in groups:
-            if _day(held_from) <= _day(start) and (closed is None or _day(closed) > _day(start)):
+        day = _day(start)
+        for held_from, released_at, forfeited_at, currency, amount in groups:
+            ended = [_day(d) for d in (released_at, forfeited_at) if d is not None]
+            if _day(held_from) <= day and not (ended and min(ended) <= day):
                 key = (period, currency)
                 out[key] = out.get(key, CENT * 0) + money(amount)
     return out
