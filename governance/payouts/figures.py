@@ -23,6 +23,7 @@ from models.payouts import HOLDING_STATES, PayoutLine, PayoutRun, Statement
 from models.people import Assignment
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 NO_TEAM = "(no team)"
 # Upper bounds of the payable buckets (a statement's payable, in its own currency): the
 # first bucket is everything below 0 (clawed back more than paid), the second exactly 0.
@@ -48,7 +49,7 @@ def bucket_labels() -> list[str]:
 
 def _bucket(amount) -> Any:
     """The bucket index of a payable, as SQL (0: below 0, 1: exactly 0, 2..: by edge);
-    a value on an edge belongs to the lower bucket ("up to 1,000" holds 1,000.00)."""
+    a value on an edge belongs to the lower bucket ("up to 1k" holds 1,000.00)."""
     whens = [(amount < 0, 0), (amount == 0, 1)]
     whens += [(amount <= edge, i + 2) for i, edge in enumerate(BUCKET_EDGES)]
     return case(*whens, else_=len(BUCKET_EDGES) + 2)
@@ -124,33 +125,20 @@ def distribution(session: Session, run_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def change_by_plan(
-    session: Session, run: PayoutRun, previous: PayoutRun | None
-) -> list[dict[str, Any]]:
-    """Payable per plan and currency in `run` and in `previous`, and the change (a plan
-    in only one of them counts 0 in the other)."""
-    now = {
-        (r["key"], r["currency"]): r["payable"]
-        for r in _totals(session, run.id, Statement.plan_key)
-    }
-    before = (
-        {
-            (r["key"], r["currency"]): r["payable"]
-            for r in _totals(session, previous.id, Statement.plan_key)
-        }
-        if previous
-        else {}
-    )
-    zero = Decimal("0.00")
+def change_by_plan(now: list[dict[str, Any]], before: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Payable per plan and currency now and before (`_totals` rows by plan), and the
+    change (a plan in only one of them counts 0 in the other)."""
+    this = {(r["key"], r["currency"]): r["payable"] for r in now}
+    that = {(r["key"], r["currency"]): r["payable"] for r in before}
     return [
         {
             "plan": plan,
             "currency": currency,
-            "payable": now.get((plan, currency), zero),
-            "previous": before.get((plan, currency), zero),
-            "change": now.get((plan, currency), zero) - before.get((plan, currency), zero),
+            "payable": this.get((plan, currency), ZERO),
+            "previous": that.get((plan, currency), ZERO),
+            "change": this.get((plan, currency), ZERO) - that.get((plan, currency), ZERO),
         }
-        for plan, currency in sorted(now.keys() | before.keys())
+        for plan, currency in sorted(this.keys() | that.keys())
     ]
 
 
@@ -158,54 +146,48 @@ def change_totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The per-plan changes summed per currency."""
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
-        t = out.setdefault(
-            r["currency"],
-            {
-                "currency": r["currency"],
-                "payable": CENT * 0,
-                "previous": CENT * 0,
-                "change": CENT * 0,
-            },
-        )
-        for f in ("payable", "previous", "change"):
-            t[f] += r[f]
+        fields = {"payable": ZERO, "previous": ZERO, "change": ZERO}
+        total = out.setdefault(r["currency"], {"currency": r["currency"], **fields})
+        for f in fields:
+            total[f] += r[f]
     return [out[c] for c in sorted(out)]
+
+
+def _named(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    return [
+        {
+            key: r["key"],
+            "currency": r["currency"],
+            "statements": r["statements"],
+            "payable": r["payable"],
+        }
+        for r in rows
+    ]
 
 
 def run_figures(session: Session, run: PayoutRun) -> dict[str, Any]:
     """What the run's page charts: payable by plan and by team, the statements per
     payable bucket, and the change against the previous period's run."""
     previous = previous_run(session, run)
-    by_plan = change_by_plan(session, run, previous)
+    by_plan = _totals(session, run.id, Statement.plan_key)
+    changes = (
+        change_by_plan(by_plan, _totals(session, previous.id, Statement.plan_key))
+        if previous
+        else []
+    )
     return {
         "run_id": run.id,
         "period": run.period,
-        "by_plan": [
-            {
-                "plan": r["key"],
-                "currency": r["currency"],
-                "statements": r["statements"],
-                "payable": r["payable"],
-            }
-            for r in _totals(session, run.id, Statement.plan_key)
-        ],
-        "by_team": [
-            {
-                "team": r["key"],
-                "currency": r["currency"],
-                "statements": r["statements"],
-                "payable": r["payable"],
-            }
-            for r in _totals(session, run.id, _team(run))
-        ],
+        "by_plan": _named(by_plan, "plan"),
+        "by_team": _named(_totals(session, run.id, _team(run)), "team"),
         "distribution": distribution(session, run.id),
         "previous": (
             {"run_id": previous.id, "period": previous.period, "state": previous.state}
             if previous
             else None
         ),
-        "change_by_plan": by_plan if previous else [],
-        "change_totals": change_totals(by_plan) if previous else [],
+        "change_by_plan": changes,
+        "change_totals": change_totals(changes),
     }
 
 
@@ -288,7 +270,7 @@ def _held_outstanding(session: Session) -> dict[tuple[str, str], Decimal]:
             ended = [_day(d) for d in (released_at, forfeited_at) if d is not None]
             if _day(held_from) <= day and not (ended and min(ended) <= day):
                 key = (period, currency)
-                out[key] = out.get(key, CENT * 0) + money(amount)
+                out[key] = out.get(key, ZERO) + money(amount)
     return out
 
 
@@ -331,6 +313,6 @@ def finance_periods(session: Session) -> list[dict[str, Any]]:
         }
         row.update({f: money(v) for f, v in zip(FINANCE_FIELDS, sums, strict=True)})
         row["paid"] = row.pop("payable")
-        row["held_outstanding"] = outstanding.get((period, currency), CENT * 0)
+        row["held_outstanding"] = outstanding.get((period, currency), ZERO)
         rows.append(row)
     return rows
