@@ -77,7 +77,6 @@ def payable_rows(session: Session, run: PayoutRun, team: set[str]) -> list[dict[
             Participant.name,
             Statement.currency,
             func.sum(Statement.payable),
-            func.sum(Statement.held),
         )
         .join(Participant, Participant.id == Statement.participant_id)
         .where(Statement.run_id == run.id, Statement.participant_id.in_(team))
@@ -90,9 +89,8 @@ def payable_rows(session: Session, run: PayoutRun, team: set[str]) -> list[dict[
             "name": name or p,
             "currency": currency,
             "payable": Decimal(str(payable or 0)).quantize(CENT),
-            "held": Decimal(str(held or 0)).quantize(CENT),
         }
-        for p, name, currency, payable, held in session.execute(stmt)
+        for p, name, currency, payable in session.execute(stmt)
     ]
 
 
