@@ -25,6 +25,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     from app.pages import desk as desk_pages
     from app.pages import disputes as dispute_pages
     from app.pages import exceptions as exception_pages
+    from app.pages import finance as finance_pages
     from app.pages import imports as import_pages
     from app.pages import inbox as inbox_pages
     from app.pages import payout_runs as payout_run_pages
@@ -58,6 +59,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
         app.register_blueprint(pages.bp)
     app.register_blueprint(exception_pages.bp)
     app.register_blueprint(payout_run_pages.bp)
+    app.register_blueprint(finance_pages.bp)
     app.register_blueprint(inbox_pages.bp)
     app.register_blueprint(user_pages.bp)
     app.register_blueprint(webhook_pages.bp)

@@ -20,7 +20,7 @@ import io
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 import pygal
@@ -65,6 +65,7 @@ KINDS: dict[str, Callable[..., pygal.graph.graph.Graph]] = {
     "hstacked": pygal.HorizontalStackedBar,
     "line": pygal.Line,
 }
+HORIZONTAL = {"hbar", "hstacked"}
 Unit = Literal["money", "percent", "count"]
 Number = Decimal | int | None
 
@@ -76,15 +77,17 @@ def format_number(value: Number, unit: Unit) -> str:
         return "—"
     if unit == "money":
         return f"{Decimal(value):,.2f}"
-    if unit == "percent":
-        return f"{Decimal(value) * 100:,.1f}%"
+    if unit == "percent":  # half-up, as the pages' `percent` filter rounds
+        return f"{(Decimal(value) * 100).quantize(Decimal('0.1'), ROUND_HALF_UP):,.1f}%"
     return f"{int(value):,}"
 
 
 @dataclass(frozen=True)
 class Chart:
     """One chart: `labels` along the category axis, one list of values per series (same
-    length as `labels`; None where there is no value). `name` keys its CSV (`?csv=name`)."""
+    length as `labels`; None where there is no value). `name` keys its CSV (`?csv=name`);
+    `category` heads the labels' column of the table (screen readers need a header there:
+    axe's empty-table-header)."""
 
     name: str
     title: str
@@ -95,6 +98,7 @@ class Chart:
     options: Mapping[str, object] = field(default_factory=dict)
     width: int = 640
     height: int = 320
+    category: str = "Label"
 
     def rows(self) -> list[list[str]]:
         """The numbers as table rows: a label, then each series' value, formatted."""
@@ -105,7 +109,7 @@ class Chart:
 
     @property
     def columns(self) -> list[str]:
-        return ["", *(name for name, _ in self.series)]
+        return [self.category, *(name for name, _ in self.series)]
 
     def alt(self) -> str:
         """The text alternative: the title and every number, in reading order."""
@@ -119,26 +123,30 @@ class Chart:
         return f"{self.title}. " + ("; ".join(parts) if parts else "No data.")
 
     def svg(self) -> str:
-        """The chart as an SVG document (pygal; its tooltip script left out)."""
-        chart = KINDS[self.kind](
-            style=STYLE,
-            js=[],
-            disable_xml_declaration=True,
-            width=self.width,
-            height=self.height,
-            explicit_size=True,
-            print_values=len(self.labels) <= 12,
-            value_formatter=self._label,
-            legend_at_bottom=True,
-            show_legend=len(self.series) > 1,
-            no_data_text="No data",
-            truncate_label=-1,
+        """The chart as an SVG document (pygal; its tooltip script left out). `options`
+        override the defaults below. A horizontal chart lists its first label on top, as
+        the table does (pygal draws the first at the bottom)."""
+        settings = {
+            "style": STYLE,
+            "js": [],
+            "disable_xml_declaration": True,
+            "width": self.width,
+            "height": self.height,
+            "explicit_size": True,
+            "print_values": len(self.labels) <= 12,
+            "value_formatter": self._label,
+            "legend_at_bottom": True,
+            "show_legend": len(self.series) > 1,
+            "no_data_text": "No data",
+            "truncate_label": -1,
             **self.options,
-        )
+        }
+        chart = KINDS[self.kind](**settings)
+        order = slice(None, None, -1 if self.kind in HORIZONTAL else 1)
         chart.title = self.title
-        chart.x_labels = list(self.labels)
+        chart.x_labels = list(self.labels)[order]
         for name, values in self.series:
-            chart.add(name, [None if v is None else float(v) for v in values])
+            chart.add(name, [None if v is None else float(v) for v in values][order])
         return chart.render(is_unicode=True)
 
     def _label(self, value: float) -> str:

@@ -171,6 +171,7 @@ def pages(ids: dict) -> list[tuple[str, str, str]]:
         ("manager", manager, f"/statements?period={PERIOD}"),
         ("manager", manager, f"/statements?period={PERIOD}&q=Frank"),
         ("manager", manager, f"/statements?period={PERIOD}&sort=payable&dir=desc&page=3"),
+        ("manager", manager, "/"),  # the team's charts (app/pages/home_manager.py)
         ("committee", "olivia.grant@example.com", "/inbox"),
         ("committee", "olivia.grant@example.com", "/committee/changes"),
         ("committee", "olivia.grant@example.com", "/committee/changes/manager-rollup/2"),
@@ -187,6 +188,7 @@ def pages(ids: dict) -> list[tuple[str, str, str]]:
         ("admin", "dana.whitfield@example.com", "/admin/webhooks"),
         ("comp admin", "claire.donovan@example.com", "/payout-runs"),
         ("comp admin", "claire.donovan@example.com", f"/payout-runs/{ids['run']}"),
+        ("comp admin", "claire.donovan@example.com", "/finance"),
         ("comp admin", "claire.donovan@example.com", f"/statements?period={PERIOD}"),
         ("comp admin", "claire.donovan@example.com", "/disputes"),
         ("auditor", "ingrid.svensson@example.com", "/audit"),

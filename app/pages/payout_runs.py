@@ -8,7 +8,9 @@ forms to start or re-run a period, vote on a draft, lock an approved run, discar
     GET  /payout-runs/jobs/N             a build job: progress, refreshing itself while
                                          queued or building; once done -> the run's page
     GET  /payout-runs/N                  one run: state, hashes, counts, totals, tally, votes;
-                                         stale or not, what its last build changed
+                                         stale or not, what its last build changed; its
+                                         figures charted (?csv=by-plan|by-team|
+                                         distribution|change: a chart's numbers)
     POST /payout-runs/N/vote             approve or reject a draft (changes.vote)
     POST /payout-runs/N/lock             approved -> locked (payouts.run)
     POST /payout-runs/N/discard          draft -> discarded, with a reason (payouts.run)
@@ -26,15 +28,17 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app import jobs
+from app import charts, jobs
 from app.auth.decorators import permission_required
 from app.database import database, db_session, unit_of_work
 from app.errors import on_refusal
 from app.pages.listing import page_arg, sort_arg
+from app.pages.run_figures import run_charts
 from app.tasks.payout_runs import queue_run
 from governance import paging
 from governance.errors import NotFound
 from governance.payouts import close as payout_close
+from governance.payouts import figures as payout_figures
 from governance.payouts import overview as payout_overview
 from governance.payouts import runs as payout_runs
 from governance.payouts.staleness import latest_build
@@ -106,8 +110,12 @@ def job(job_id: int):
 
 
 def _detail(run_id: int, status: int = 200):
-    view = payout_overview.run_overview(db_session(), current_user, run_id)
-    return render_template("payouts/detail.html", **view), status
+    """The run's page (its charts' numbers as CSV for ?csv=name)."""
+    session = db_session()
+    view = payout_overview.run_overview(session, current_user, run_id)
+    figures = payout_figures.run_figures(session, view["run"])
+    page = charts.page_or_csv("payouts/detail.html", run_charts(figures), figures=figures, **view)
+    return page, status
 
 
 @bp.get("/<int:run_id>")

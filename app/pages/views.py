@@ -7,10 +7,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import Blueprint, request
 from flask_login import current_user
 
+from app import charts
 from app.auth.decorators import login_required
-from app.charts import page_or_csv
 from app.database import db_session
 from app.pages import home_rep
+from app.pages.home_manager import team_block
 from governance.permissions import PERMISSIONS, has_permission, permissions_of
 
 bp = Blueprint("pages", __name__)
@@ -39,12 +40,15 @@ def percent(value, places: int = 1) -> str:
 @login_required
 def home():
     granted = sorted(permissions_of(current_user))
-    rep = home_rep.context(db_session(), current_user, request.args)
-    return page_or_csv(
+    session = db_session()
+    rep = home_rep.context(session, current_user, request.args)  # a participant's own
+    manager = team_block(session, current_user)  # None: manages nobody
+    return charts.page_or_csv(
         "pages/home.html",
-        {**rep["charts"]},
+        {**rep["charts"], **(manager.charts if manager else {})},
         rep=rep["rep"],
         permissions=[(p, PERMISSIONS[p]) for p in granted],
         roles=sorted(current_user.role_names),
         functions=sorted(current_user.committee_functions),
+        manager=manager,
     )

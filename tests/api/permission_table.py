@@ -232,6 +232,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("GET", RUN_CLOSE): STATEMENTS_READ_ALL,
     ("GET", RUN_CLOSE + "/lines"): STATEMENTS_READ_ALL,
     ("GET", RUN_CLOSE + "/changes"): STATEMENTS_READ_ALL,
+    ("GET", RUN_CLOSE + "/figures"): STATEMENTS_READ_ALL,
+    ("GET", "/api/v1/payout-runs/finance"): STATEMENTS_READ_ALL,
     # Audit
     ("GET", "/api/v1/audit"): AUDIT_READ,
     ("GET", "/api/v1/audit/export"): AUDIT_READ,
@@ -345,6 +347,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("POST", RUN_PAGE + "/lock"): RUNS_PAGE_RUN,
     ("POST", RUN_PAGE + "/discard"): RUNS_PAGE_RUN,
     ("POST", RUN_PAGE + "/publish"): RUNS_PAGE_RUN,
+    ("GET", "/finance"): RUN_PAGES_READ,  # app/pages/finance.py
     # Exception pages
     ("GET", "/exceptions"): EXCEPTION_PAGES_READ,
     ("GET", "/exceptions/new"): {

@@ -271,6 +271,7 @@ PREPARE: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", RUN_CLOSE): payout_run("draft"),
     ("GET", RUN_CLOSE + "/lines"): payout_run("draft"),
     ("GET", RUN_CLOSE + "/changes"): payout_run("draft"),
+    ("GET", RUN_CLOSE + "/figures"): payout_run("draft"),
     ("POST", "/payout-runs"): runnable_period,
     ("GET", RUN_PAGE): payout_run("draft"),
     ("POST", RUN_PAGE + "/vote"): payout_run("draft"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import re
 from decimal import Decimal
 
 from app.charts import Chart, format_number
@@ -24,12 +25,13 @@ CHART = Chart(
 def test_numbers_are_formatted_from_decimals():
     assert format_number(Decimal("1234.5"), "money") == "1,234.50"
     assert format_number(Decimal("1.416"), "percent") == "141.6%"
+    assert format_number(Decimal("0.0605"), "percent") == "6.1%"  # half-up, as `percent`
     assert format_number(12345, "count") == "12,345"
     assert format_number(None, "money") == "—"
 
 
 def test_table_alt_and_csv_state_every_number():
-    assert CHART.columns == ["", "Payable", "Held"]
+    assert CHART.columns == ["Label", "Payable", "Held"]  # no empty header cell (axe)
     assert CHART.rows() == [
         ["2026-Q1", "1,234.50", "0.00"],
         ["2026-Q2", "0.10", "99,999,999,999.99"],
@@ -72,3 +74,21 @@ def test_zeroes_left_unprinted_when_asked():
     quiet = Chart(**{**chart.__dict__, "options": {"print_zeroes": False}})
     assert ">0.0%</text>" in chart.svg() and ">0.0%</text>" not in quiet.svg()
     assert quiet.rows() == [["a", "50.0%", "—"]]
+
+
+def test_a_horizontal_chart_lists_its_first_label_on_top_as_the_table_does():
+
+    chart = Chart(
+        name="h",
+        title="h",
+        labels=["first", "second"],
+        series=[("A", [Decimal(1), Decimal(2)])],
+        kind="hbar",
+        options={"print_values": False},  # options override the defaults
+    )
+    y = {
+        m.group(2): float(m.group(1))
+        for m in re.finditer(r'<text[^>]*y="([\d.]+)"[^>]*>(first|second)</text>', chart.svg())
+    }
+    assert y["first"] < y["second"]
+    assert chart.rows() == [["first", "1.00"], ["second", "2.00"]]

@@ -7,4 +7,4 @@ blp = Blueprint(
     "payouts", __name__, url_prefix="/payout-runs", description="Payout runs of a period"
 )
 
-from app.api.payouts import close, runs  # noqa: E402, F401 - their routes join blp
+from app.api.payouts import close, figures, runs  # noqa: E402, F401 - their routes join blp

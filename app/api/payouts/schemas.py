@@ -302,3 +302,108 @@ class BuildChangesPageSchema(ma.Schema):
     page = DatabaseInteger()
     per_page = DatabaseInteger()
     total = DatabaseInteger()
+
+
+# --------------------------------------------------------------------------- figures
+
+
+class PlanTotalSchema(ma.Schema):
+    plan = ma.fields.String()
+    currency = ma.fields.String()
+    statements = DatabaseInteger()
+    payable = Money()
+
+
+class TeamTotalSchema(ma.Schema):
+    team = ma.fields.String(
+        metadata={"description": "the assignment's team overlapping the period; (no team)"}
+    )
+    currency = ma.fields.String()
+    statements = DatabaseInteger()
+    payable = Money()
+
+
+class BucketSchema(ma.Schema):
+    currency = ma.fields.String()
+    bucket = ma.fields.String(
+        metadata={
+            "description": "below 0, 0, up to 1k, 1k to 5k, 5k to 10k, 10k to 25k, "
+            "25k to 50k, over 50k (each holds its upper bound)"
+        }
+    )
+    statements = DatabaseInteger()
+
+
+class PeriodPlanChangeSchema(ma.Schema):
+    plan = ma.fields.String()
+    currency = ma.fields.String()
+    payable = Money(metadata={"description": "this run"})
+    previous = Money(metadata={"description": "the previous period's run (0: no statement)"})
+    change = Money()
+
+
+class PeriodChangeTotalSchema(ma.Schema):
+    currency = ma.fields.String()
+    payable = Money(metadata={"description": "this run"})
+    previous = Money(metadata={"description": "the previous period's run"})
+    change = Money()
+
+
+class PreviousRunSchema(ma.Schema):
+    run_id = DatabaseInteger()
+    period = ma.fields.String()
+    state = ma.fields.String(metadata={"enum": list(RUN_STATES)})
+
+
+class RunFiguresSchema(ma.Schema):
+    run_id = DatabaseInteger()
+    period = ma.fields.String()
+    by_plan = ma.fields.List(ma.fields.Nested(PlanTotalSchema))
+    by_team = ma.fields.List(ma.fields.Nested(TeamTotalSchema))
+    distribution = ma.fields.List(
+        ma.fields.Nested(BucketSchema),
+        metadata={
+            "description": "statements per payable bucket and currency (each upper "
+            "bound included), every bucket listed"
+        },
+    )
+    previous = ma.fields.Nested(
+        PreviousRunSchema,
+        allow_none=True,
+        metadata={"description": "the run of the latest period ending before this one"},
+    )
+    change_by_plan = ma.fields.List(ma.fields.Nested(PeriodPlanChangeSchema))
+    change_totals = ma.fields.List(
+        ma.fields.Nested(PeriodChangeTotalSchema),
+        metadata={"description": "change_by_plan summed per currency"},
+    )
+
+
+class FinancePeriodSchema(ma.Schema):
+    run_id = DatabaseInteger()
+    period = ma.fields.String()
+    published = ma.fields.Boolean()
+    currency = ma.fields.String()
+    earned = Money(metadata={"description": "payable commission and SPIF lines of the period"})
+    held = Money(
+        metadata={
+            "description": "lines created in the period still held at its end (new "
+            "liability; each held line counted once, in its own period)"
+        }
+    )
+    released = Money(metadata={"description": "earlier periods' held lines paid now"})
+    clawed_back = Money(metadata={"description": "clawback lines (negative)"})
+    paid = Money(metadata={"description": "every payable line of the period's run"})
+    held_outstanding = Money(
+        metadata={
+            "description": "held lines of locked runs up to the period not released "
+            "or forfeited by its end, at their held amounts (the liability balance)"
+        }
+    )
+
+
+class FinanceSchema(ma.Schema):
+    items = ma.fields.List(
+        ma.fields.Nested(FinancePeriodSchema),
+        metadata={"description": "locked runs, oldest period first, per currency"},
+    )
