@@ -56,7 +56,8 @@ def _detail(key: str, number: int, status: int = 200):
     people = desk.participant_names(db_session(), ids)
     done = detail["impact_state"]["state"] == "done"
     charts = impact_charts.impact_charts(impact, people, done=done)
-    page = charts_page("committee/change.html", charts, people=people, **detail)
+    spans = impact_charts.spans(impact) if charts else {}
+    page = charts_page("committee/change.html", charts, people=people, spans=spans, **detail)
     return page, status
 
 

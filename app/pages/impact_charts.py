@@ -3,7 +3,8 @@
     charts = impact_charts(impact, people)   # name -> charts.Chart, for page_or_csv
 
 Per window (`forward`: the open period; `backward`: the completed periods): the winners
-and losers (the biggest each way, the rest as one bar), the distribution of the change
+and losers (the biggest each way, sorted from the biggest gain to the biggest loss, the
+rest as one bar), the distribution of the change
 (participants per delta band), the totals per team (manager) and per function, and the
 full per-participant list (`<window>-participants`, offered as CSV). Every number is
 read from the impact JSON the API returns (`plans.impact_breakdown`), never recomputed
@@ -42,8 +43,9 @@ def _money(rows, key: str) -> list[Decimal]:
 
 
 def _movers(name: str, title: str, part, people) -> Chart:
+    """Sorted from the biggest gain to the biggest loss, the rest as a last bar."""
     b = part["breakdown"]
-    rows = [*b["winners"], *b["losers"]]
+    rows = [*b["winners"], *reversed(b["losers"])]
     labels = [label(r["participant"], people) for r in rows]
     values = _money(rows, "delta")
     rest = b["rest"]
@@ -56,9 +58,16 @@ def _movers(name: str, title: str, part, people) -> Chart:
         title=title,
         labels=labels,
         series=[("Change", values)],
-        kind="hbar",
-        height=max(160, 26 * len(labels) + 80),
+        options={"x_label_rotation": 30 if len(labels) > 4 else 0},
+        height=360,
     )
+
+
+def _count_ticks(counts: list[int]) -> list[int]:
+    """Whole-number ticks for a count axis (pygal would draw 0.2, 0.4, ... as 0, 0)."""
+    top = max(counts, default=0)
+    step = max(1, -(-top // 5))
+    return list(range(0, top + step, step))
 
 
 def _groups(name: str, title: str, rows, key: str, people) -> Chart:
@@ -72,20 +81,25 @@ def _groups(name: str, title: str, rows, key: str, people) -> Chart:
             ("After", _money(rows, "after")),
             ("Change", _money(rows, "delta")),
         ],
+        options={"x_label_rotation": 30 if len(rows) > 4 else 0},
+        height=360,
     )
 
 
 def _window_charts(window: str, part, people, span: str) -> list[Chart]:
     b = part["breakdown"]
     rows = part["participants"]
+    counts = [h["count"] for h in b["histogram"]]
     return [
         _movers(f"{window}-movers", f"Winners and losers, {span}", part, people),
         Chart(
             name=f"{window}-distribution",
             title=f"Distribution of the change, {span}",
             labels=[f"{h['from']} to {h['to']}" for h in b["histogram"]],
-            series=[("Participants", [h["count"] for h in b["histogram"]])],
+            series=[("Participants", counts)],
             unit="count",
+            options={"x_label_rotation": 30, "y_labels": _count_ticks(counts)},
+            height=360,
         ),
         _groups(f"{window}-teams", f"Per team (manager), {span}", b["by_team"], "team", people),
         _groups(
@@ -110,6 +124,11 @@ def span(impact: Mapping[str, Any], window: str) -> str:
         return f"{impact['forward']['period']} (open)"
     periods = impact.get("periods") or []
     return f"{periods[0]} to {periods[-1]}" if len(periods) > 1 else "".join(periods)
+
+
+def spans(impact: Mapping[str, Any]) -> dict[str, str]:
+    """Each computed window's periods, as its heading says."""
+    return {w: span(impact, w) for w in WINDOWS if window_impact(impact, w) is not None}
 
 
 def impact_charts(
