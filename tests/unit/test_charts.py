@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 import csv
 import io
+from collections import OrderedDict
 from decimal import Decimal
 
+from app import charts
 from app.charts import Chart, format_number
 
 CHART = Chart(
@@ -61,3 +63,20 @@ def test_an_empty_chart_says_so():
     empty = Chart(name="none", title="Nothing yet", labels=[], series=[("Payable", [])])
     assert empty.alt() == "Nothing yet. No data."
     assert "No data" in empty.svg()
+
+
+def test_an_equal_chart_is_drawn_once_and_a_different_one_again(monkeypatch):
+    drawn = []
+    original = Chart.svg
+
+    def counting(self):
+        drawn.append(self.name)
+        return original(self)
+
+    monkeypatch.setattr(Chart, "svg", counting)
+    monkeypatch.setattr(charts, "_DRAWN", OrderedDict())
+    same = Chart(name="payable", title=CHART.title, labels=list(CHART.labels), series=CHART.series)
+    first, again = CHART.data_uri(), same.data_uri()
+    other = Chart(name="payable", title="Other", labels=CHART.labels, series=CHART.series)
+    assert first == again and other.data_uri() != first
+    assert drawn == ["payable", "payable"]  # CHART once (`same` is equal), `other` once
