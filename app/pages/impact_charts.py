@@ -58,9 +58,15 @@ def _movers(name: str, title: str, part, people) -> Chart:
         title=title,
         labels=labels,
         series=[("Change", values)],
-        options={"x_label_rotation": 30 if len(labels) > 4 else 0},
+        options={"x_label_rotation": _rotation(labels)},
         height=360,
     )
+
+
+def _rotation(labels: list[str]) -> int:
+    """Slant the category labels when they would not fit side by side (~7 px a letter
+    across a 640 px chart's ~540 px of plot)."""
+    return 30 if 7 * max(map(len, labels), default=0) * len(labels) > 540 else 0
 
 
 def _count_ticks(counts: list[int]) -> list[int]:
@@ -81,7 +87,7 @@ def _groups(name: str, title: str, rows, key: str, people) -> Chart:
             ("After", _money(rows, "after")),
             ("Change", _money(rows, "delta")),
         ],
-        options={"x_label_rotation": 30 if len(rows) > 4 else 0},
+        options={"x_label_rotation": _rotation(names)},
         height=360,
     )
 

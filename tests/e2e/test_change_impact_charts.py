@@ -165,4 +165,4 @@ def test_a_committee_member_reads_the_forward_and_backward_impact_charts(
         assert box is not None and box["y"] + box["height"] <= 800, (testid, box)
     assert_accessible(page)
     if SHOT:
-        page.get_by_test_id("charts-forward").screenshot(path=str(Path(SHOT)))
+        page.get_by_test_id("impact-charts").screenshot(path=str(Path(SHOT)))
