@@ -6,19 +6,17 @@ and axe finds no violation."""
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from governance.imports.service import import_data
-from governance.plans import lifecycle
 from governance.plans.impact import open_period
 from models.base import utcnow
 from tests.e2e.axe import assert_accessible
-from tests.e2e.setups import signed_in_page
-from tests.integration.committee import last_quarters, plan_text
+from tests.e2e.setups import plan_change_waiting, signed_in_page
+from tests.integration.committee import last_quarters
 
 pytestmark = pytest.mark.e2e
 
@@ -71,21 +69,7 @@ def _history() -> dict:
 @pytest.fixture
 def change_request(live_server):
     """KEY/1 active at 6%, KEY/2 at 9% submitted by its author (impact computed there)."""
-    from app.database import db_session
-    from models import User
-
-    author = live_server.make_user("comp_admin")
-    with live_server.app.app_context():
-        session = db_session()
-        import_data(session, _history(), source=f"e2e {KEY}")
-        writer = session.get(User, author.id)
-        lifecycle.create_draft(session, writer, plan_text("0.06").replace("ae-plan", KEY))
-        lifecycle.submit(session, writer, KEY, 1, effective_from=date(2025, 1, 1))
-        lifecycle.approve(session, None, KEY, 1)
-        lifecycle.activate(session, writer, KEY, 1)
-        lifecycle.create_draft(session, writer, plan_text("0.09").replace("ae-plan", KEY))
-        lifecycle.submit(session, writer, KEY, 2, effective_from=date(2026, 1, 1))
-        session.commit()
+    plan_change_waiting(live_server, KEY, "FWD", history=_history())
 
 
 def _money(text: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import delete
 
 from governance.plans import lifecycle
 from models import Deal
-from tests.integration.committee import import_history, plan_text
+from tests.integration.committee import import_history, plan_text, replacing_active
 from tests.integration.test_forward_impact import _open_period_data
 from tests.support.sessions import sign_in
 
@@ -35,13 +35,7 @@ def change(db, people):
     """ae-plan 1 active at 6%, version 2 at 7% submitted, history and open-quarter deals."""
     import_history(db)
     _open_period_data(db)
-    author = people["author"]
-    lifecycle.create_draft(db, author, plan_text("0.06"))
-    lifecycle.submit(db, author, "ae-plan", 1, effective_from=date(2025, 1, 1))
-    lifecycle.approve(db, None, "ae-plan", 1)
-    lifecycle.activate(db, author, "ae-plan", 1)
-    lifecycle.create_draft(db, author, plan_text("0.07"))
-    lifecycle.submit(db, author, "ae-plan", 2, effective_from=date(2026, 1, 1))
+    replacing_active(db, people["author"], "0.07")
     db.commit()
 
 
