@@ -3,6 +3,7 @@ vote form) and the approval rules.
 
     GET  /committee/changes                       open requests first, with their tally
     GET  /committee/changes/KEY/N                 one request: everything a vote needs
+    GET  /committee/changes/KEY/N?csv=CHART       an impact chart's numbers (CSV)
     POST /committee/changes/KEY/N/vote            approve or reject, with a comment
     POST /committee/changes/KEY/N/impact          compute its impact again (on a worker)
     GET  /committee/changes/KEY/N/why/PARTICIPANT why one participant wins or loses: the
@@ -14,8 +15,9 @@ vote form) and the approval rules.
 Reading change requests and the approval rules needs `plans.read`, as the API's (their
 authors, auditors and the deal desk read them too: the ballot says why one may not
 vote); voting and computing an impact again need `changes.vote` (committee members;
-admins). A vote is one unit of work; a refused one re-renders its page with
-the refusal's status, every problem flashed.
+admins). Per-participant pay in the impact (its rows and charts) is shown to readers of
+every statement, as in the API; others see the totals. A vote is one unit of work; a
+refused one re-renders its page with the refusal's status, every problem flashed.
 """
 
 from __future__ import annotations
@@ -25,15 +27,19 @@ from flask_login import current_user
 
 from app import charts
 from app.auth.decorators import permission_required
+from app.charts import page_or_csv as charts_page
 from app.database import db_session, unit_of_work
 from app.errors import on_refusal
+from app.pages import impact_charts
 from app.pages.statements import cause_chart
 from app.tasks import impacts as impact_tasks
 from governance.committee import approval_rules as committee_approval_rules
 from governance.committee.overview import rules_overview
 from governance.desk import deals as desk
+from governance.permissions import has_permission
 from governance.plans import change_requests, review, why
 from governance.plans import lookup as plans
+from governance.plans.impact import totals_only
 from governance.plans.votes import cast_plan_vote
 
 bp = Blueprint("committee_pages", __name__, url_prefix="/committee")
@@ -48,9 +54,16 @@ def changes():
 def _detail(key: str, number: int, status: int = 200):
     detail = review.change_request(db_session(), current_user, key, number)
     impact = detail.get("impact") or {}
+    if not has_permission(current_user, "statements.read_all"):  # as the API's impact
+        impact = detail["impact"] = totals_only(impact)
     rows = [*(impact.get("top") or ()), *(impact.get("participants") or ())]
-    people = desk.participant_names(db_session(), [r.get("participant") for r in rows])
-    return render_template("committee/change.html", people=people, **detail), status
+    ids = [r.get("participant") for r in rows] + impact_charts.participant_ids(impact)
+    people = desk.participant_names(db_session(), ids)
+    done = detail["impact_state"]["state"] == "done"
+    charts = impact_charts.impact_charts(impact, people, done=done)
+    spans = impact_charts.spans(impact) if charts else {}
+    page = charts_page("committee/change.html", charts, people=people, spans=spans, **detail)
+    return page, status
 
 
 @bp.get("/changes/<string:key>/<int:number>")

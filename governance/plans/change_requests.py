@@ -66,9 +66,11 @@ def review(
     top: int,
     old: PlanVersion | None = None,
     raw: dict[str, Any] | None = None,
+    forward_raw: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The impact simulation of `version` against `old` (default: the version it would
-    replace now). `raw`: the engine data, if read already."""
+    replace now), backward and forward. `raw`, `forward_raw`: the engine data up to the
+    window's and the open period's end, if read already."""
     old = old if old is not None else replaced_version(session, version)
     return plan_impact.simulate(
         session,
@@ -79,6 +81,7 @@ def review(
         top=top,
         labels=(version.label, old.label if old is not None else None),
         raw=raw,
+        forward_raw=forward_raw,
     )
 
 
@@ -102,15 +105,18 @@ def replaced_at_submission(session: Session, request: ChangeRequest) -> PlanVers
 
 def compute_impact(session: Session, request_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """(inputs, impact) of change request `request_id`, simulated now: the same window
-    (`as_of`, periods, top of its pinned rules) and versions as at submission, over the
-    data as it is. `inputs` names all of that, the data by its hash."""
+    (`as_of`, periods, top of its pinned rules), open period and versions as at
+    submission, over the data as it is. `inputs` names all of that, the data (backward
+    window, and the open period's) by its hash."""
     request = session.get(ChangeRequest, request_id)
     version = session.get(PlanVersion, request.plan_version_id)
     old = replaced_at_submission(session, request)
     periods, top = approval_rules.impact_settings(request.rule_set)
     plan = plan_of(version)
     window = plan_impact.completed_periods(plan.period, request.as_of, periods)
+    ahead = plan_impact.open_period(plan.period, request.as_of)
     raw = database_json(session, up_to=window[-1].end)
+    forward_raw = database_json(session, up_to=ahead.end)
     inputs = {
         "change_request": request.id,
         "proposed": {"label": version.label, "content_hash": version.content_hash},
@@ -119,9 +125,18 @@ def compute_impact(session: Session, request_id: int) -> tuple[dict[str, Any], d
         "periods": [p.name for p in window],
         "top": top,
         "data_hash": audit.sha256_json(raw),
+        "forward": {"period": ahead.name, "data_hash": audit.sha256_json(forward_raw)},
     }
     impact = review(
-        session, version, plan, as_of=request.as_of, periods=periods, top=top, old=old, raw=raw
+        session,
+        version,
+        plan,
+        as_of=request.as_of,
+        periods=periods,
+        top=top,
+        old=old,
+        raw=raw,
+        forward_raw=forward_raw,
     )
     return inputs, impact
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from governance.plans.impact import totals_only
+from governance.plans.impact_breakdown import empty
 from tests.integration.committee import committee, import_history, plan_text, submitted
 
 IMPACT = "/api/v1/plans/ae-plan/versions/1/impact"
@@ -53,20 +54,25 @@ def test_the_deal_desk_sees_totals_and_no_ones_pay(client, make_user, token_for,
 
 
 def test_totals_only_keeps_everything_but_the_rows():
+    row = {"participant": "ana", "before": "1", "after": "2", "delta": "1"}
+    mine = {"winners": [row], "by_team": [{"team": "lee", "participants": 1, **row}]}
+    rows = {"participants": [row], "top": [row], "breakdown": {**empty(), **mine}}
+    total = {"before": "1", "after": "2", "delta": "1"}
     impact = {
         "periods": ["2026-Q1"],
         "complete": False,
-        "participants": [{"participant": "ana", "before": "1", "after": "2", "delta": "1"}],
-        "top": [{"participant": "ana", "before": "1", "after": "2", "delta": "1"}],
-        "total": {"before": "1", "after": "2", "delta": "1"},
+        **rows,
+        "total": total,
         "by_period": [{"period": "2026-Q1", "errors": {"proposed": []}, "participants": [{}]}],
+        "forward": {"period": "2026-Q2", "total": total, **rows},
     }
     hidden = totals_only(impact)
+    nobody = {"participants": [], "top": [], "breakdown": empty()}
     assert hidden == {
         **impact,
-        "participants": [],
-        "top": [],
+        **nobody,
         "participants_hidden": True,
         "by_period": [{"period": "2026-Q1", "errors": {"proposed": []}, "participants": []}],
+        "forward": {"period": "2026-Q2", "total": total, **nobody},
     }
     assert impact["participants"]  # the stored document is not changed

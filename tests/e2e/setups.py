@@ -29,14 +29,17 @@ from tests.integration.committee import plan_history, plan_text
 from tests.support.receivers import SmtpReceiver
 
 
-def plan_change_waiting(live_server, key: str, prefix: str, author_name: str | None = None):
+def plan_change_waiting(
+    live_server, key: str, prefix: str, author_name: str | None = None, history=None
+):
     """KEY/1 active at 6% (from 2025), KEY/2 at 9% (from 2026) submitted by its author,
-    nobody has voted; participants PREFIX-ana... on KEY with a year of deals. The author."""
+    nobody has voted; participants PREFIX-ana... on KEY with a year of deals (or the
+    import payload `history`). The author."""
     from app.database import db_session
     from models import User
 
     author = live_server.make_user("comp_admin", name=author_name)
-    history = plan_history(key, {f"{prefix.lower()}-ana": "new"}, prefix)
+    history = history or plan_history(key, {f"{prefix.lower()}-ana": "new"}, prefix)
     with live_server.app.app_context():
         session = db_session()
         import_data(session, history, source=f"e2e {key}")

@@ -148,6 +148,17 @@ def submitted(db, people, text: str, *, effective: date | None = date(2026, 1, 1
     )
 
 
+def replacing_active(db, author, rate: str):
+    """ae-plan 1 at 6% active (from 2025, approved without votes), version 2 at `rate`
+    submitted by `author` (effective 2026); returns version 2."""
+    lifecycle.create_draft(db, author, plan_text("0.06"))
+    lifecycle.submit(db, author, "ae-plan", 1, effective_from=date(2025, 1, 1))
+    lifecycle.approve(db, None, "ae-plan", 1)
+    lifecycle.activate(db, author, "ae-plan", 1)
+    lifecycle.create_draft(db, author, plan_text(rate))
+    return lifecycle.submit(db, author, "ae-plan", 2, effective_from=date(2026, 1, 1))
+
+
 def vote(db, user, version, decision: str = "approve", comment: str | None = None):
     return cast_plan_vote(
         db,

@@ -17,7 +17,7 @@ from governance.committee import approval_rules
 from governance.plans import lifecycle
 from governance.plans.tally import voted_hash
 from models import AuditRecord, Vote
-from tests.integration.committee import import_history, plan_text
+from tests.integration.committee import import_history, plan_text, replacing_active
 from tests.support.sessions import csrf_token, sign_in
 
 
@@ -36,13 +36,7 @@ def people(make_user):
 def change(db, people):
     """ae-plan 1 active at 6%, version 2 at 8% submitted by the author, with history."""
     import_history(db)
-    author = people["author"]
-    lifecycle.create_draft(db, author, plan_text("0.06"))
-    lifecycle.submit(db, author, "ae-plan", 1, effective_from=date(2025, 1, 1))
-    lifecycle.approve(db, None, "ae-plan", 1)
-    lifecycle.activate(db, author, "ae-plan", 1)
-    lifecycle.create_draft(db, author, plan_text("0.08"))
-    version = lifecycle.submit(db, author, "ae-plan", 2, effective_from=date(2026, 1, 1))
+    version = replacing_active(db, people["author"], "0.08")
     db.commit()
     return version
 

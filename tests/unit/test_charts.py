@@ -7,8 +7,10 @@ import base64
 import csv
 import io
 import re
+from collections import OrderedDict
 from decimal import Decimal
 
+from app import charts
 from app.charts import Chart, format_number
 
 CHART = Chart(
@@ -92,3 +94,19 @@ def test_a_horizontal_chart_lists_its_first_label_on_top_as_the_table_does():
     }
     assert y["first"] < y["second"]
     assert chart.rows() == [["first", "1.00"], ["second", "2.00"]]
+
+def test_an_equal_chart_is_drawn_once_and_a_different_one_again(monkeypatch):
+    drawn = []
+    original = Chart.svg
+
+    def counting(self):
+        drawn.append(self.name)
+        return original(self)
+
+    monkeypatch.setattr(Chart, "svg", counting)
+    monkeypatch.setattr(charts, "_DRAWN", OrderedDict())
+    same = Chart(name="payable", title=CHART.title, labels=list(CHART.labels), series=CHART.series)
+    first, again = CHART.data_uri(), same.data_uri()
+    other = Chart(name="payable", title="Other", labels=CHART.labels, series=CHART.series)
+    assert first == again and other.data_uri() != first
+    assert drawn == ["payable", "payable"]  # CHART once (`same` is equal), `other` once

@@ -112,8 +112,12 @@ class ChangeRequestSchema(_PlanRequestFields):
     impact = ma.fields.Dict(
         metadata={
             "description": "periods, per-period and overall per-participant before/after/delta,"
-            " totals, top changes, evaluation errors per period (docs/governance.md); while"
-            " impact_state is not done, only what is simulated (versions, periods)"
+            " totals, top changes, evaluation errors per period; `forward`: the same over the"
+            " open period containing as_of; `warnings`: periods without deals or events,"
+            " `periods_with_data`; `breakdown` (each window): winners, losers, the rest,"
+            " histogram of deltas, totals by_team and by_function: the page's charts"
+            " (docs/governance.md); while impact_state is not done, only what is simulated"
+            " (versions, periods)"
         }
     )
     impact_state = ma.fields.String(
