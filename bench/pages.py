@@ -168,6 +168,7 @@ def pages(ids: dict) -> list[tuple[str, str, str]]:
         ("rep", rep, "/statements"),
         ("rep", rep, f"/statements/{st}"),
         ("rep", rep, f"/statements/{st}/lines/{ids['line']}"),
+        ("rep", rep, f"/statements/{st}/changes"),  # against the previous period
         ("manager", manager, f"/statements?period={PERIOD}"),
         ("manager", manager, f"/statements?period={PERIOD}&q=Frank"),
         ("manager", manager, f"/statements?period={PERIOD}&sort=payable&dir=desc&page=3"),
@@ -175,6 +176,11 @@ def pages(ids: dict) -> list[tuple[str, str, str]]:
         ("committee", "olivia.grant@example.com", "/inbox"),
         ("committee", "olivia.grant@example.com", "/committee/changes"),
         ("committee", "olivia.grant@example.com", "/committee/changes/manager-rollup/2"),
+        (
+            "committee",
+            "olivia.grant@example.com",
+            f"/committee/changes/manager-rollup/2/why/{MANAGER}",
+        ),
         ("rep", rep, "/my-plan"),
         ("rep", rep, "/"),
         ("rep", rep, "/?amount=150000&close_date=2026-12-10&gross_margin=0.5"),

@@ -101,3 +101,17 @@ def test_the_deal_desk_sees_totals_and_no_chart(app, people, change):
     assert 'data-testid="participants-hidden"' in page and "data-chart=" not in page
     assert 'data-testid="forward-delta">500.00<' in page
     assert browser.get(f"{PAGE}?csv=forward-movers").status_code == 404
+
+
+def test_each_participant_links_to_why_their_pay_changes(app, people, change):
+    """Every participant row of the impact links to the committee's line-by-line
+    explanation of that participant's change (app/pages/committee.py, participant_why)."""
+    import re
+
+    browser = _as(app, people["finance"])
+    page = browser.get(PAGE).get_data(as_text=True)
+    links = set(re.findall(r'href="(/committee/changes/ae-plan/2/why/[^"]+)"', page))
+    assert links
+    for link in sorted(links)[:2]:
+        why = browser.get(link)
+        assert why.status_code == 200, link

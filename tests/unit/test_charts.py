@@ -95,6 +95,7 @@ def test_a_horizontal_chart_lists_its_first_label_on_top_as_the_table_does():
     assert y["first"] < y["second"]
     assert chart.rows() == [["first", "1.00"], ["second", "2.00"]]
 
+
 def test_an_equal_chart_is_drawn_once_and_a_different_one_again(monkeypatch):
     drawn = []
     original = Chart.svg
