@@ -9,10 +9,12 @@ the revision's snapshot, by a transaction that began before it, is still seen).
 from __future__ import annotations
 
 import inspect as pyinspect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import delete, inspect, text, update
+from sqlalchemy import Engine, delete, inspect, text, update
 from sqlalchemy.orm import Session
 
 from governance import changes, engine_input
@@ -127,34 +129,44 @@ def test_an_unknown_or_foreign_revision_means_read_everything(db):
     assert changes.changes_since(db, other) is None
 
 
-@pytest.mark.parametrize("backend_name", BACKENDS)
-def test_a_change_committed_after_the_revision_is_seen(backend_name, fresh_database_url):
-    """A writer that began (and took its transaction id) before the revision was taken and
-    committed after: its change is not in what the run read, so it is "since"."""
-    url = fresh_database_url(backend_name)
+@contextmanager
+def _organisation(url: str) -> Iterator[Engine]:
+    """An engine on a migrated database of its own holding the payout tests' organisation
+    (tests of several connections at once)."""
     schema.upgrade(url)
     engine = make_engine(url)
     try:
         with Session(engine) as setup:
             setup_org(setup)
             setup.commit()
-        with Session(engine) as writer, Session(engine) as reader:
-            if backend_name == "postgresql":
-                writer.execute(update(Deal).where(Deal.id == "D-1").values(amount=Decimal("2")))
-                at = changes.revision(reader)  # the writer is in progress in this snapshot
-                reader.commit()
-                writer.commit()
-            else:  # one writer at a time: the revision is the last id committed
-                at = changes.revision(reader)
-                reader.commit()
-                writer.execute(update(Deal).where(Deal.id == "D-1").values(amount=Decimal("2")))
-                writer.commit()
-            assert _since(reader, at).deals == {"D-1"}
-            reader.commit()
-            assert _since(reader, changes.revision(reader)).empty
-            assert reader.query(InputChange).count() > 0
+        yield engine
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_a_change_committed_after_the_revision_is_seen(backend_name, fresh_database_url):
+    """A writer that began (and took its transaction id) before the revision was taken and
+    committed after: its change is not in what the run read, so it is "since"."""
+    with (
+        _organisation(fresh_database_url(backend_name)) as engine,
+        Session(engine) as writer,
+        Session(engine) as reader,
+    ):
+        if backend_name == "postgresql":
+            writer.execute(update(Deal).where(Deal.id == "D-1").values(amount=Decimal("2")))
+            at = changes.revision(reader)  # the writer is in progress in this snapshot
+            reader.commit()
+            writer.commit()
+        else:  # one writer at a time: the revision is the last id committed
+            at = changes.revision(reader)
+            reader.commit()
+            writer.execute(update(Deal).where(Deal.id == "D-1").values(amount=Decimal("2")))
+            writer.commit()
+        assert _since(reader, at).deals == {"D-1"}
+        reader.commit()
+        assert _since(reader, changes.revision(reader)).empty
+        assert reader.query(InputChange).count() > 0
 
 
 def test_the_journal_table_is_in_the_schema(db):
@@ -171,13 +183,8 @@ def test_compaction_keeps_every_answer_and_drops_what_repeats(backend_name, fres
     """Changes in many transactions with revisions between them (one taken while a writer
     was in progress, on PostgreSQL): after `compact`, `changes_since` answers exactly as
     before for each revision in use and for a new one, with fewer rows."""
-    url = fresh_database_url(backend_name)
-    schema.upgrade(url)
-    engine = make_engine(url)
-    try:
+    with _organisation(fresh_database_url(backend_name)) as engine:
         with Session(engine) as db:
-            setup_org(db)
-            db.commit()
             revisions = [changes.revision(db)]
             db.commit()
             for step in range(12):
@@ -207,21 +214,14 @@ def test_compaction_keeps_every_answer_and_drops_what_repeats(backend_name, fres
             db.commit()
             now = changes.revision(db)
             assert changes.changes_since(db, now).empty
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
 def test_compaction_waits_for_a_revision_not_yet_stored_and_finds_those_in_use(
     backend_name, fresh_database_url
 ):
-    url = fresh_database_url(backend_name)
-    schema.upgrade(url)
-    engine = make_engine(url)
-    try:
+    with _organisation(fresh_database_url(backend_name)) as engine:
         with Session(engine) as db:
-            setup_org(db)
-            db.commit()
             assert changes.revisions_in_use(db) == set()
         with Session(engine) as builder, Session(engine) as compactor:
             changes.revision(builder)  # taken, not yet stored: its transaction is open
@@ -233,8 +233,6 @@ def test_compaction_waits_for_a_revision_not_yet_stored_and_finds_those_in_use(
             builder.rollback()
             assert changes.compact(compactor) is not None
             compactor.rollback()
-    finally:
-        engine.dispose()
 
 
 def test_the_revisions_in_use_are_the_runs_and_active_builds(db):
