@@ -22,14 +22,17 @@ from tests.e2e.setups import plan_change_waiting
 
 pytestmark = pytest.mark.e2e
 
-PERIODS = {"2026-Q2": "2015-Q2", "2026-Q3": "2015-Q3"}  # periods no other e2e test runs
+PERIODS = {
+    "2026-Q2": "2014-Q2",
+    "2026-Q3": "2014-Q3",
+}  # periods no other e2e test runs (test_lists.py runs 2015-Q3)
 SHOT = os.environ.get("ACCORD_PAY_CHANGES_SCREENSHOT")
 
 
 @pytest.fixture(scope="module")
 def two_periods(live_server):
-    """ana's demo statements of 2026-Q2 and 2026-Q3 as why-ana in 2015-Q2 and 2015-Q3,
-    both published; a rep who is why-ana. (rep, statement id of 2015-Q3)."""
+    """ana's demo statements of 2026-Q2 and 2026-Q3 as why-ana in 2014-Q2 and 2014-Q3,
+    both published; a rep who is why-ana. (rep, statement id of 2014-Q3)."""
     from app.database import db_session
     from models import Participant, User
     from models.payouts import Statement
@@ -65,14 +68,14 @@ def test_a_rep_follows_what_changed_and_reads_why(page, live_server, sign_in, tw
     page.get_by_test_id("what-changed").get_by_role(
         "link", name="What changed since the previous period?"
     ).click()
-    expect(page.get_by_test_id("changes-title")).to_contain_text("What changed: Ana Why, 2015-Q3")
-    expect(page.get_by_test_id("compared-with")).to_contain_text("the statement of 2015-Q2")
+    expect(page.get_by_test_id("changes-title")).to_contain_text("What changed: Ana Why, 2014-Q3")
+    expect(page.get_by_test_id("compared-with")).to_contain_text("the statement of 2014-Q2")
     api = page.request.get(f"/api/v1/statements/{statement_id}/changes").json()
     changes = page.get_by_test_id("pay-change")
     expect(changes).to_have_count(len(api["changes"]))
     d101 = changes.filter(has_text="Commission on deal D-101")
     expect(d101.get_by_test_id("causes")).to_have_text(
-        "period Deal D-101 pays in 2015-Q3; 2015-Q2 had no such line on it."
+        "period Deal D-101 pays in 2014-Q3; 2014-Q2 had no such line on it."
     )
     (total,) = api["totals"]
     expect(page.get_by_test_id("total-delta")).to_have_text(f"{Decimal(total['delta']):+,.2f}")
