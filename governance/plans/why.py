@@ -5,7 +5,8 @@ change request's winners and losers, line by line.
 
 The proposed version and the version it replaces (the plan's active one) are evaluated
 over the database's data (`engine_input`, with the approved exceptions in force; only
-what the participant's statements depend on, `participant_data`) for the most recent
+what the participant's statements depend on, read as a payout run's batch reads it:
+`reps.standing.rep_data`, the slice a rep's own standing and estimate use) for the most recent
 period with data: the period of the plan's kind holding the latest close date up to
 today of a deal naming the participant (`latest_period`). The participant's two
 statements are compared with `statements.pay_changes.compare_lines`, the plan diff
@@ -21,19 +22,15 @@ from typing import Any
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
-from governance.engine_input import deals_json, organisation_json
 from governance.errors import NotFound
-from governance.exceptions.workflow import approved_exceptions
-from governance.payouts.build import exception_people
 from governance.plans.change_requests import replaced_version
 from governance.plans.diff import diff_documents
 from governance.plans.lookup import get_version, plan_of
+from governance.reps.standing import rep_data, statement_of
 from governance.statements.pay_changes import compare_lines
 from models import Deal
 from models.deals import DealSplit, DealTeamMember, DealTouchpoint
 from models.people import Participant
-from rules.data import load_data
-from rules.evaluate import evaluate
 from rules.model import Data, Plan
 from rules.period import Period
 from rules.problems import EvaluationError, InvalidData
@@ -57,43 +54,12 @@ def latest_period(
     return None if latest is None else Period.containing(latest, kind)
 
 
-def participant_data(session: Session, participant: str, period: Period) -> Data:
-    """The engine data up to the period's end that the participant's statements depend on
-    (as a payout run's batch reads it, `payouts.build.subset`): every participant, quota
-    and FX rate, but only the deals naming them or their direct reports (manager credit)
-    or an exception naming them, with those deals' events and exceptions; only they keep
-    their plan assignments, so the engine computes no one else's statement."""
-    reports = select(Participant.id).where(Participant.manager_id == participant)
-    people = [participant, *session.scalars(reports)]
-    named = [select(Deal.id).where(Deal.owner_id.in_(people))]
-    for model in (DealSplit, DealTeamMember, DealTouchpoint):
-        table = model.__table__
-        named.append(select(table.c.deal_id).where(table.c.participant_id.in_(people)))
-    deals = set(session.scalars(union_all(*named)))
-    exceptions = approved_exceptions(session, as_of=period.end)
-    deals |= {x["deal"] for x in exceptions if x.get("deal") and participant in exception_people(x)}
-    kept = [
-        x
-        for x in exceptions
-        if (x["deal"] in deals if x.get("deal") else x.get("participant") == participant)
-    ]
-    raw = {
-        **organisation_json(session, up_to=period.end),
-        **deals_json(session, up_to=period.end, ids=deals),
-        "exceptions": kept,
-    }
-    raw["participants"] = [
-        p if p["id"] == participant else {**p, "assignments": []} for p in raw["participants"]
-    ]
-    return load_data(raw)
-
-
 def _lines(plan: Plan, data: Data, period: Period, participant: str) -> list[dict[str, Any]]:
-    output = evaluate([plan], data, period.name)
-    for st in output["statements"]:
-        if st["participant"] == participant:
-            return [{**ln, "plan": st["plan"], "currency": st["currency"]} for ln in st["lines"]]
-    return []
+    statement = statement_of(plan, data, period, participant)
+    if statement is None:
+        return []
+    extra = {"plan": statement["plan"], "currency": statement["currency"]}
+    return [{**line, **extra} for line in statement["lines"]]
 
 
 def participant_why(
@@ -124,7 +90,7 @@ def participant_why(
         return {**out, **empty}
     out["period"] = period.name
     try:
-        data = participant_data(session, participant, period)
+        data = rep_data(session, participant, period)
         after = _lines(proposed, data, period, participant)
         before = _lines(plan_of(old), data, period, participant) if old is not None else []
     except (InvalidData, EvaluationError) as exc:
