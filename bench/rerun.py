@@ -5,7 +5,9 @@
 
 Per backend, in a fresh process each: import N deals of 2026-Q3 (bench/payout_run.py's
 data), time the full run, change one deal with raw SQL, time the re-run (wall clock and
-this process's CPU seconds; PostgreSQL's own CPU is not in them), and print the fraction.
+this process's CPU seconds; PostgreSQL's own CPU is not in them), and print the fraction;
+then every deal of the period changed (every statement replaced, and kept for "what
+changed since the previous build"), the re-run timed again with its replaced lines.
 Then, for each history length K: K quarters before 2026-Q3 of `--history-deals` deals
 each, built and locked in turn, 2026-Q3 run; one deal of the oldest locked quarter
 changed (it is in every locked period's input: each re-evaluates its owner), after one
@@ -95,6 +97,30 @@ def _change_one_deal(session, period: str) -> None:
     session.commit()
 
 
+def _change_every_deal(session, period: str) -> None:
+    from sqlalchemy import update
+
+    from models import Deal
+    from rules.period import Period
+
+    p = Period.parse(period)
+    session.execute(
+        update(Deal).where(Deal.close_date.between(p.start, p.end)).values(amount=Deal.amount + 1)
+    )
+    session.commit()
+
+
+def _kept_lines(session) -> int | None:
+    """The replaced lines the last re-run kept (None for a checkout that keeps none)."""
+    try:
+        from models import ReplacedLine
+    except ImportError:
+        return None
+    from sqlalchemy import func, select
+
+    return session.scalar(select(func.count()).select_from(ReplacedLine))
+
+
 def child_rerun(url: str) -> dict:
     from sqlalchemy.orm import Session
 
@@ -108,12 +134,20 @@ def child_rerun(url: str) -> dict:
         _change_one_deal(session, PERIOD)
         run, again, again_cpu = _timed(lambda: start_run(session, None, PERIOD))
         session.commit()
+        recomputed = run.recomputed_count
+        _change_every_deal(session, PERIOD)
+        run, every, every_cpu = _timed(lambda: start_run(session, None, PERIOD))
+        session.commit()
         out = {
+            "every": every,
+            "every_cpu": every_cpu,
+            "every_recomputed": run.recomputed_count,
+            "kept_lines": _kept_lines(session),
             "full": full,
             "full_cpu": full_cpu,
             "rerun": again,
             "rerun_cpu": again_cpu,
-            "recomputed": run.recomputed_count,
+            "recomputed": recomputed,
             "statements": run.statement_count,
         }
     engine.dispose()
@@ -225,6 +259,12 @@ def main() -> None:
                     f"{r['rerun']:.2f} s ({r['rerun_cpu']:.2f} CPU s), {r['recomputed']} "
                     f"statement(s) rewritten = {r['rerun'] / r['full']:.3f}x the full run "
                     f"(target < 0.02)  [load {_load()}]"
+                )
+                print(
+                    f"{backend} {args.deals:,} deals: re-run after every deal changed "
+                    f"{r['every']:.1f} s ({r['every_cpu']:.1f} CPU s), {r['every_recomputed']} "
+                    f"statements rewritten, {r['kept_lines']} replaced lines kept  "
+                    f"[load {_load()}]"
                 )
             for k in [int(x) for x in args.history.split(",") if x]:
                 data_file = Path(tmp) / f"history{k}.json"

@@ -23,7 +23,12 @@ from models.notifications import (
     NotificationPreference,
     Webhook,
 )
-from models.payout_builds import PayoutBuild, PayoutBuildChange
+from models.payout_builds import (
+    PayoutBuild,
+    PayoutBuildChange,
+    ReplacedLine,
+    ReplacedStatement,
+)
 from models.payout_jobs import PayoutRunJob, PayoutRunJobBatch, PayoutRunJobStaged
 from models.payouts import PayoutLine, PayoutRun, Statement
 from models.people import Assignment, Participant, Quota
@@ -57,6 +62,8 @@ __all__ = [
     "PasswordReset",
     "PayoutBuild",
     "PayoutBuildChange",
+    "ReplacedLine",
+    "ReplacedStatement",
     "PayoutException",
     "PayoutLine",
     "PayoutRun",

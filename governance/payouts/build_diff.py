@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, delete, func, insert, literal, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from governance import audit
@@ -41,8 +41,8 @@ from governance.payouts.staleness import (
 )
 from governance.permissions import Actor
 from models.approvals import Vote
-from models.payout_builds import PayoutBuild, PayoutBuildChange
-from models.payouts import PayoutRun, Statement
+from models.payout_builds import PayoutBuild, PayoutBuildChange, ReplacedLine, ReplacedStatement
+from models.payouts import PayoutLine, PayoutRun, Statement
 
 CENT = Decimal("0.01")
 Slot = tuple[str, str]  # (participant, currency)
@@ -57,6 +57,7 @@ class Before:
     hashes: tuple[Any, ...]  # plan versions, exceptions, input data, result
     plan_versions: dict[str, list[str]]
     input_hashes: dict[str, str]
+    statements: set[tuple[str, str]]  # (participant, plan)
     payable: dict[Slot, Decimal]
     build: PayoutBuild | None
     votes: list[Vote]
@@ -68,6 +69,7 @@ class Outcome:
     identical: bool
     changes: list[dict[str, Any]] = field(default_factory=list)
     moved: list[tuple[str, str, Decimal | None, Decimal | None]] = field(default_factory=list)
+    added: list[tuple[str, str]] = field(default_factory=list)  # statements (participant, plan)
     votes_kept: int = 0
     voided: list[Vote] = field(default_factory=list)
 
@@ -107,14 +109,17 @@ def before_rebuild(session: Session, run: PayoutRun | None) -> Before | None:
         .order_by(Vote.id)
     ).all()
     inputs = session.execute(
-        select(Statement.participant_id, Statement.input_hash).where(Statement.run_id == run.id)
+        select(Statement.participant_id, Statement.plan_key, Statement.input_hash).where(
+            Statement.run_id == run.id
+        )
     ).all()
     return Before(
         version=run.version,
         content_hash=content,
         hashes=_hashes(run),
         plan_versions=dict(run.plan_versions or {}),
-        input_hashes=dict(inputs),
+        input_hashes={p: h for p, _k, h in inputs},
+        statements={(p, k) for p, k, _h in inputs},
         payable=payable_of(session, run),
         build=latest_build(session, run),
         votes=list(votes),
@@ -151,7 +156,11 @@ def compare(
         for p, c in sorted(set(before.payable) | set(after))
         if before.payable.get((p, c)) != after.get((p, c))
     ]
-    return Outcome(number, False, changes, moved, voided=before.votes)
+    now = session.execute(
+        select(Statement.participant_id, Statement.plan_key).where(Statement.run_id == run.id)
+    )
+    added = sorted({(p, k) for p, k in now} - before.statements)
+    return Outcome(number, False, changes, moved, added, voided=before.votes)
 
 
 def _input_changes(session: Session, run: PayoutRun, before: Before) -> list[dict[str, Any]]:
@@ -208,9 +217,11 @@ def record_build(
         identical=outcome.identical,
         votes_kept=outcome.votes_kept,
         votes_voided=len(outcome.voided),
+        kept_replaced=True,
     )
     session.add(build)
     session.flush()
+    _keep_for(session, run, build, outcome.added)
     insert_rows(
         session,
         PayoutBuildChange,
@@ -241,6 +252,102 @@ def record_build(
             },
         )
     return build
+
+
+# --------------------------------------------------------------------------- replaced
+
+_LINE_COLUMNS = (
+    "plan_key",
+    "plan_version_hash",
+    "kind",
+    "deal_id",
+    "rule",
+    "status",
+    "share",
+    "credit",
+    "rate",
+    "amount",
+    "currency",
+    "position",
+    "trace",
+    "adjusts_period",
+    "reason",
+)
+
+
+def keep_replaced(session: Session, run: PayoutRun, slots: list[tuple[str, str]]) -> None:
+    """Copy `run`'s statements of `slots` (participant, plan) and their lines, which a
+    re-run is about to delete, as the pending build's replaced ones (INSERT ... SELECT:
+    nothing is read into Python)."""
+    if not slots:
+        return
+    kept = ReplacedStatement
+    session.execute(
+        insert(kept).from_select(
+            ["run_id", "participant_id", "plan_key", "change"]
+            + ["plan_version_hash", "currency", "payable"],
+            select(
+                Statement.run_id,
+                Statement.participant_id,
+                Statement.plan_key,
+                literal("replaced"),
+                Statement.plan_version_hash,
+                Statement.currency,
+                Statement.payable,
+            ).where(
+                Statement.run_id == run.id,
+                tuple_(Statement.participant_id, Statement.plan_key).in_(slots),
+            ),
+        )
+    )
+    line = PayoutLine
+    session.execute(
+        insert(ReplacedLine).from_select(
+            ["statement_id", *_LINE_COLUMNS],
+            select(kept.id, *(getattr(line, c) for c in _LINE_COLUMNS))
+            .join(
+                kept,
+                and_(
+                    kept.run_id == line.run_id,
+                    kept.participant_id == line.participant_id,
+                    kept.plan_key == line.plan_key,
+                    kept.build_id.is_(None),
+                ),
+            )
+            .where(
+                line.run_id == run.id,
+                tuple_(line.participant_id, line.plan_key).in_(slots),
+            )
+            .order_by(line.participant_id, line.plan_key, line.position),
+        )
+    )
+
+
+def _keep_for(
+    session: Session, run: PayoutRun, build: PayoutBuild, added: list[tuple[str, str]]
+) -> None:
+    """The pending replaced statements become `build`'s, the added ones are marked, and
+    the run's earlier builds' are deleted: only the latest build is compared."""
+    kept = ReplacedStatement
+    session.execute(
+        update(kept)
+        .where(kept.run_id == run.id, kept.build_id.is_(None))
+        .values(build_id=build.id)
+        .execution_options(synchronize_session=False)
+    )
+    insert_rows(
+        session,
+        kept,
+        [{"participant_id": p, "plan_key": k, "change": "added"} for p, k in added],
+        same={"run_id": run.id, "build_id": build.id},
+    )
+    older = select(kept.id).where(kept.run_id == run.id, kept.build_id != build.id)
+    session.execute(delete(ReplacedLine).where(ReplacedLine.statement_id.in_(older)))
+    session.execute(
+        delete(kept)
+        .where(kept.run_id == run.id, kept.build_id != build.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _number(label: str) -> int | None:

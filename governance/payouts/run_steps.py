@@ -416,9 +416,11 @@ def _write(
 
 
 def delete_statements(session: Session, run: PayoutRun, slots: list[Slot]) -> None:
-    """Delete `run`'s statements of `slots` and their lines."""
+    """Delete `run`'s statements of `slots` and their lines, kept first as the build's
+    replaced ones (`build_diff.keep_replaced`)."""
     for start in range(0, len(slots), BATCH):
         chunk = slots[start : start + BATCH]
+        build_diff.keep_replaced(session, run, chunk)
         pairs = tuple_(PayoutLine.participant_id, PayoutLine.plan_key).in_(chunk)
         session.execute(delete(PayoutLine).where(PayoutLine.run_id == run.id, pairs))
         session.execute(

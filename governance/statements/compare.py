@@ -7,11 +7,13 @@
   line with `pay_changes.compare_lines`; a plan version that differs is diffed
   (`governance.plans.diff`) so a rule change is named with its field. No such statement:
   every line is new.
-- `previous-build`: what the run stored when it was last re-run (`models.payout_builds`):
-  the payable before and after for this participant, and the build's recorded changes
-  that concern them (their plan's versions, the exceptions in force, imports, their input
-  data). A re-run replaces the lines it recomputes, so the previous build's lines are not
-  kept: this comparison is per statement, not per line.
+- `previous-build`: the statement against what the run's latest re-run replaced
+  (`models.payout_builds`: a re-run keeps the statements it replaces, with their lines),
+  line by line with `compare_lines`, plus the build's recorded changes that concern it
+  (their plan's versions, the exceptions in force, imports, their input data). A
+  statement the re-run did not touch is unchanged; one it added has every line new.
+  Builds recorded before revision 0034 kept no lines: those compare per statement (the
+  payable before and after).
 
 Visibility is the statement's own (`read._load`): a statement the actor may not read is a
 404, drafts are never shown to reps. Reads only. Docs: docs/statements.md, "What changed".
@@ -34,7 +36,7 @@ from governance.statements.pay_causes import Cause
 from governance.statements.pay_changes import compare_lines
 from governance.statements.read import _lines, _load, _shown, statement_dict
 from models import PlanVersion
-from models.payout_builds import PayoutBuildChange
+from models.payout_builds import PayoutBuild, PayoutBuildChange, ReplacedLine, ReplacedStatement
 from models.payouts import HOLDING_STATES, PayoutLine, PayoutRun, Statement
 from rules.period import Period
 
@@ -42,7 +44,7 @@ AGAINST = ("previous-period", "previous-build")
 CENT = Decimal("0.01")
 
 
-def line_input(line: PayoutLine) -> dict[str, Any]:
+def line_input(line: PayoutLine | ReplacedLine) -> dict[str, Any]:
     """A stored line in the shape `compare_lines` reads."""
     return {
         "kind": line.kind,
@@ -173,6 +175,8 @@ def _previous_build(session: Session, st: Statement, run: PayoutRun) -> dict:
         zero = Decimal("0.00")
         totals = [{"currency": st.currency, "before": payable, "after": payable, "delta": zero}]
         return {"compared_with": None, "line_level": False, "note": note, "totals": totals, **empty}
+    if build.kept_replaced:
+        return _replaced(session, st, run, build)
     row = session.scalars(
         select(PayoutBuildChange).where(
             PayoutBuildChange.build_id == build.id,
@@ -182,15 +186,7 @@ def _previous_build(session: Session, st: Statement, run: PayoutRun) -> dict:
     ).first()
     before = payable if row is None else _money(row.before)
     after = payable if row is None else _money(row.after)
-    label = f"build {build.number - 1}"
-    compared = {
-        "label": label,
-        "period": run.period,
-        "statement_id": None,
-        "run_id": run.id,
-        "build": build.number - 1,
-        "plan_versions": [],
-    }
+    compared = _earlier_build(run, build, [])
     causes = [c.as_dict() for c in build_causes(build.changes or [], st)]
     delta = after - before
     note = (
@@ -211,6 +207,60 @@ def _previous_build(session: Session, st: Statement, run: PayoutRun) -> dict:
         "totals": totals,
         **empty,
         "causes": causes,
+    }
+
+
+def _replaced(session: Session, st: Statement, run: PayoutRun, build: PayoutBuild) -> dict:
+    """The statement against what build `build` replaced, line by line."""
+    kept = session.scalars(
+        select(ReplacedStatement).where(
+            ReplacedStatement.build_id == build.id,
+            ReplacedStatement.participant_id == st.participant_id,
+            ReplacedStatement.plan_key == st.plan_key,
+        )
+    ).first()
+    after = [line_input(ln) for ln in _lines(session, st)]
+    n = build.number
+    if kept is None:
+        before, note = after, f"Build {n} of {run.label} did not change this statement."
+        if build.identical:
+            note = f"Build {n} found the same inputs and results as build {n - 1}."
+    elif kept.change == "added":
+        before, note = [], f"This statement is new in build {n}: every line is new."
+    else:
+        rows = session.scalars(
+            select(ReplacedLine)
+            .where(ReplacedLine.statement_id == kept.id)
+            .order_by(ReplacedLine.position, ReplacedLine.id)
+        )
+        before, note = [line_input(ln) for ln in rows], None
+    old_version = kept.plan_version_hash if kept is not None else None
+    diff, versions = plan_diff_between(
+        session, st.plan_key, old_version or st.plan_version_hash, st.plan_version_hash
+    )
+    result = compare_lines(
+        before, after, labels=(f"build {n - 1}", f"build {n}"), versions=versions, plan_diff=diff
+    )
+    compared = _earlier_build(run, build, list(versions))
+    causes = [] if kept is None else [c.as_dict() for c in build_causes(build.changes or [], st)]
+    return {
+        "compared_with": compared,
+        "line_level": True,
+        "note": note,
+        "causes": causes,
+        **result.as_dict(),
+    }
+
+
+def _earlier_build(run: PayoutRun, build: PayoutBuild, versions: list[Any]) -> dict[str, Any]:
+    """`compared_with` for the build before `build`."""
+    return {
+        "label": f"build {build.number - 1}",
+        "period": run.period,
+        "statement_id": None,
+        "run_id": run.id,
+        "build": build.number - 1,
+        "plan_versions": versions,
     }
 
 

@@ -14,10 +14,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from governance.imports.service import import_data
+from governance.payouts.runs import start_run
 from governance.plans import lifecycle
 from governance.statements import read as statements
+from models import Statement
 from models.payout_builds import PayoutBuild, PayoutBuildChange
 from tests.integration.committee import committee, import_history, plan_text, submitted
+from tests.integration.payout_support import close_people, organisation
 from tests.support.payout_close import advance_run
 from tests.support.sessions import sign_in
 from tests.support.statements import demo_runs
@@ -127,6 +131,36 @@ def test_the_previous_build_reads_what_the_run_stored(client, db, published, mak
     # raj's input data is not ana's: only the plan is named.
     assert [c["kind"] for c in got["causes"]] == ["plan"]
     assert got["causes"][0]["before"] == "ae-plan/1" and got["causes"][0]["after"] == "ae-plan/2"
+
+
+def test_a_re_run_is_compared_line_by_line_over_the_api_and_on_the_page(
+    client, db, make_user, token_for
+):
+    people = close_people(db, make_user)
+    start_run(db, people["admin"], "2026-Q3")
+    deal = next(d for d in organisation()["deals"] if d["id"] == "D-3")  # ana's, Q3
+    import_data(db, {"deals": [dict(deal, amount="99999.00")]}, source="fix.json")
+    run = start_run(db, people["admin"], "2026-Q3")
+    db.commit()
+    st = db.scalars(
+        select(Statement).where(Statement.run_id == run.id, Statement.participant_id == "ana")
+    ).one()
+    admin = token_for(people["admin"])
+    got = client.get(f"/api/v1/statements/{st.id}/changes?against=previous-build", headers=admin)
+    assert got.status_code == 200, got.json
+    body = got.json
+    assert body["line_level"] is True and body["compared_with"]["label"] == "build 1"
+    assert {c["deal"] for c in body["changes"]} == {"D-3"}
+    assert body["changes"][0]["causes"][0]["kind"] == "deal"
+    (total,) = body["totals"]
+    assert Decimal(total["after"]) == st.payable
+    assert Decimal(total["delta"]) == sum(Decimal(c["delta"]) for c in body["changes"]) > 0
+    sign_in(client, people["admin"].email)
+    page = client.get(f"/statements/{st.id}/changes?against=previous-build")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Line by line" in text and text.count('data-testid="pay-change"') == len(body["changes"])
+    assert "Commission on deal D-3" in text
 
 
 def test_a_rep_cannot_read_another_reps_changes_nor_a_draft(client, db, runs, make_user, token_for):

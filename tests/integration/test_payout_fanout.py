@@ -26,6 +26,8 @@ from models import (
     PayoutRunJob,
     PayoutRunJobBatch,
     PayoutRunJobStaged,
+    ReplacedLine,
+    ReplacedStatement,
     Statement,
 )
 from models.engine import make_engine
@@ -61,7 +63,23 @@ def _content(session: Session, run: PayoutRun) -> dict:
             for r in found
         ]
 
+    kept = session.execute(
+        select(ReplacedStatement, ReplacedLine)
+        .outerjoin(ReplacedLine, ReplacedLine.statement_id == ReplacedStatement.id)
+        .where(ReplacedStatement.run_id == run.id)
+    )
+    replaced = sorted(  # what the re-run replaced, as "what changed" reads it
+        (
+            (
+                tuple(getattr(s, c) for c in ("participant_id", "plan_key", "change", "payable")),
+                None if ln is None else (ln.kind, ln.deal_id, ln.rule, ln.amount, ln.position),
+            )
+            for s, ln in kept
+        ),
+        key=repr,
+    )
     return {
+        "replaced": replaced,
         "run": {k: getattr(run, k) for k in RUN + RUN_COUNTS},
         "statements": rows(Statement, (Statement.participant_id, Statement.plan_key)),
         "lines": rows(
@@ -139,6 +157,7 @@ def test_an_incremental_fanned_out_re_run_equals_a_single_process_re_run(real):
     assert _fan_out(real, job_id, batches=1) == "done"
     got = _done_content(real, job_id)
     assert got == expected
+    assert {s[0] for s, _line in got["replaced"]} == {"cy", "di"}  # kept for "what changed"
     with real() as session:
         run = session.scalars(select(PayoutRun)).one()
         assert (run.version, run.recomputed_count) == (2, 2)  # cy and di rewritten
