@@ -1,7 +1,8 @@
 """Why did my pay change? in a real browser, on both databases: a rep opens a statement,
 follows "what changed", reads the explanation line by line and the chart's numbers (which
 agree with the API); a committee member opens the why page of a plan change for one
-participant. axe finds 0 violations on both pages.
+participant; a comp admin compares a re-run draft's statement with the run's previous
+build, line by line. axe finds 0 violations on every page.
 
 ACCORD_PAY_CHANGES_SCREENSHOT=docs/img/pay-changes.png writes the rep's page as shown.
 The live database is shared by every e2e test: the statements here are of participants
@@ -11,6 +12,7 @@ and periods of their own (the demo's 2026-Q2 and 2026-Q3 engine output, renamed)
 from __future__ import annotations
 
 import os
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,6 +28,7 @@ PERIODS = {
     "2026-Q2": "2014-Q2",
     "2026-Q3": "2014-Q3",
 }  # periods no other e2e test runs (test_lists.py runs 2015-Q3)
+RERUN_KEY, RERUN_PERIOD = "rerun-e2e", "2039-Q1"  # a plan and period of their own
 SHOT = os.environ.get("ACCORD_PAY_CHANGES_SCREENSHOT")
 
 
@@ -115,4 +118,60 @@ def test_a_committee_member_opens_why_a_participant_wins(page, live_server, sign
         "rate rule new-business rate was 0.06, now 0.09"
     )
     expect(page.get_by_test_id("total-delta")).to_have_text("+3,000.00")
+    assert_accessible(page)
+
+
+@pytest.fixture(scope="module")
+def re_run(live_server):
+    """RERUN_KEY active from 2039-01-01; rr-ana's deals RR-1 and RR-2 in a draft of
+    RERUN_PERIOD, re-run after RR-1's amount was corrected. rr-ana's statement id."""
+    from app.database import db_session
+    from governance.imports.service import import_data
+    from governance.payouts.runs import start_run
+    from models.payouts import Statement
+    from tests.integration.payout_support import activate_plan
+
+    def deal(n: int, amount: str) -> dict:
+        return {
+            "id": f"RR-{n}",
+            "type": "new",
+            "amount": amount,
+            "currency": "USD",
+            "close_date": f"2039-02-1{n}",
+            "cash_collected_date": f"2039-02-1{n}",
+            "owner": "rr-ana",
+            "gross_margin": "0.4",
+        }
+
+    with live_server.app.app_context():
+        session = db_session()
+        activate_plan(session, key=RERUN_KEY, effective=date(2039, 1, 1))
+        person = {"id": "rr-ana", "name": "Rae Rerun"}
+        person["assignments"] = [{"plan": RERUN_KEY, "start": "2039-01-01"}]
+        data = {"participants": [person], "deals": [deal(1, "10000"), deal(2, "20000")]}
+        import_data(session, data, source="e2e re-run")
+        start_run(session, None, RERUN_PERIOD, early=True)
+        import_data(session, {"deals": [deal(1, "15000")]}, source="e2e correction")
+        run = start_run(session, None, RERUN_PERIOD, early=True)
+        (st,) = session.query(Statement).filter(
+            Statement.run_id == run.id, Statement.participant_id == "rr-ana"
+        )
+        session.commit()
+        return st.id
+
+
+def test_an_admin_compares_a_re_run_with_its_previous_build(page, live_server, sign_in, re_run):
+    admin = live_server.make_user("comp_admin")
+    sign_in(page, admin)
+    page.goto(f"/statements/{re_run}/changes?against=previous-build")
+    expect(page.get_by_test_id("compared-with")).to_contain_text("Against build 1 of this run.")
+    api = page.request.get(f"/api/v1/statements/{re_run}/changes?against=previous-build").json()
+    assert api["line_level"] is True and {c["deal"] for c in api["changes"]} == {"RR-1"}
+    changes = page.get_by_test_id("pay-change")
+    expect(changes).to_have_count(len(api["changes"]))
+    expect(changes.first).to_have_attribute("data-cause", "deal")
+    expect(changes.first.get_by_test_id("change-summary")).to_contain_text("deal RR-1")
+    (total,) = api["totals"]
+    assert Decimal(total["delta"]) == sum(Decimal(c["delta"]) for c in api["changes"]) > 0
+    expect(page.get_by_test_id("total-delta")).to_have_text(f"{Decimal(total['delta']):+,.2f}")
     assert_accessible(page)
