@@ -147,7 +147,7 @@ def re_run(live_server):
         session = db_session()
         activate_plan(session, key=RERUN_KEY, effective=date(2039, 1, 1))
         person = {"id": "rr-ana", "name": "Rae Rerun"}
-        person["assignments"] = [{"plan": RERUN_KEY, "start": "2039-01-01"}]
+        person["assignments"] = [{"plan": RERUN_KEY, "start": "2039-01-01", "end": "2039-03-31"}]
         data = {"participants": [person], "deals": [deal(1, "10000"), deal(2, "20000")]}
         import_data(session, data, source="e2e re-run")
         start_run(session, None, RERUN_PERIOD, early=True)
