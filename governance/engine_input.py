@@ -116,9 +116,17 @@ def database_json(
     }
 
 
-def organisation_json(session: Session, *, up_to: date | None = None) -> dict[str, Any]:
+def organisation_json(
+    session: Session, *, up_to: date | None = None, people: Collection[str] | None = None
+) -> dict[str, Any]:
     """The parts that grow with the organisation, not with the deals: participants,
-    quotas (of periods starting by `up_to`) and FX rates."""
+    quotas (of periods starting by `up_to`) and FX rates. `people`: only these
+    participants and their quotas (the rows of the whole read, in its order)."""
+    stmt = select(Quota.participant_id, Quota.plan_key, Quota.period, Quota.amount).order_by(
+        Quota.participant_id, Quota.plan_key, Quota.period
+    )
+    if people is not None:
+        stmt = stmt.where(among(session, Quota.participant_id, people))
     quotas = [
         {
             "participant": q.participant_id,
@@ -126,14 +134,14 @@ def organisation_json(session: Session, *, up_to: date | None = None) -> dict[st
             "period": q.period,
             "amount": _num(q.amount),
         }
-        for q in session.execute(
-            select(Quota.participant_id, Quota.plan_key, Quota.period, Quota.amount).order_by(
-                Quota.participant_id, Quota.plan_key, Quota.period
-            )
-        )
+        for q in session.execute(stmt)
         if _quota_starts_by(q.period, up_to)
     ]
-    return {"participants": _participants(session), "quotas": quotas, "fx": fx_json(session)}
+    return {
+        "participants": _participants(session, people),
+        "quotas": quotas,
+        "fx": fx_json(session),
+    }
 
 
 def fx_json(session: Session) -> dict[str, Any] | list[dict[str, Any]]:
@@ -210,18 +218,19 @@ def database_data(
     return load_data(database_json(session, up_to=up_to, exceptions=exceptions))
 
 
-def _participants(session: Session) -> list[dict[str, Any]]:
+def _participants(session: Session, people: Collection[str] | None) -> list[dict[str, Any]]:
     assignments: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for a in session.execute(
-        select(
-            Assignment.participant_id,
-            Assignment.plan_key,
-            Assignment.role,
-            Assignment.team,
-            Assignment.start_date,
-            Assignment.end_date,
-        ).order_by(Assignment.participant_id, Assignment.start_date, Assignment.plan_key)
-    ):
+    stmt = select(
+        Assignment.participant_id,
+        Assignment.plan_key,
+        Assignment.role,
+        Assignment.team,
+        Assignment.start_date,
+        Assignment.end_date,
+    ).order_by(Assignment.participant_id, Assignment.start_date, Assignment.plan_key)
+    if people is not None:
+        stmt = stmt.where(among(session, Assignment.participant_id, people))
+    for a in session.execute(stmt):
         assignments[a.participant_id].append(
             {
                 "plan": a.plan_key,
@@ -231,16 +240,17 @@ def _participants(session: Session) -> list[dict[str, Any]]:
                 "end": _day(a.end_date),
             }
         )
-    rows = session.execute(
-        select(
-            Participant.id,
-            Participant.name,
-            Participant.hire_date,
-            Participant.region,
-            Participant.manager_id,
-            Participant.attributes,
-        ).order_by(Participant.id)
-    )
+    stmt = select(
+        Participant.id,
+        Participant.name,
+        Participant.hire_date,
+        Participant.region,
+        Participant.manager_id,
+        Participant.attributes,
+    ).order_by(Participant.id)
+    if people is not None:
+        stmt = stmt.where(among(session, Participant.id, people))
+    rows = session.execute(stmt)
     return [
         {
             "id": p.id,

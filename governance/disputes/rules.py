@@ -22,6 +22,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from governance.audit import sha256_json
+from governance.engine_input import among
 
 # The workflows share one family of refusals (governance/errors.py), so the API
 # and the pages map each kind to one HTTP status in one place (app/errors.py).
@@ -120,19 +121,19 @@ def visible(
     stmt = select(Dispute)
     mine = getattr(actor, "participant_id", None)
 
-    def team() -> list[str]:  # walks the reporting line: only when a branch needs it
-        return sorted(team_of(session, mine)) if mine is not None else []
+    def team() -> set[str]:  # walks the reporting line: only when a branch needs it
+        return team_of(session, mine) if mine is not None else set()
 
     if scope == "mine":
         stmt = stmt.where(Dispute.participant_id == mine)
     elif scope == "team":
-        stmt = stmt.where(Dispute.participant_id.in_(team()))
+        stmt = stmt.where(among(session, Dispute.participant_id, team()))
     elif scope is None and not sees_all(actor):
         allowed = []
         if mine is not None and _own(actor):
             allowed.append(Dispute.participant_id == mine)
         if mine is not None and has_permission(actor, "statements.read_team"):
-            allowed.append(Dispute.participant_id.in_(team()))
+            allowed.append(among(session, Dispute.participant_id, team()))
         stmt = stmt.where(or_(*allowed)) if allowed else stmt.where(Dispute.id.is_(None))
     if scope in ("mine", "team") and mine is None:
         stmt = stmt.where(Dispute.id.is_(None))

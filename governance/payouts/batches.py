@@ -128,13 +128,29 @@ def read_batch(
     """The section-3 input of the batch: its deals and their events, the exceptions on
     them or on no deal, and the organisation (`engine_input.organisation_json`: every
     participant, quota and FX rate, read once per run)."""
+    return with_organisation(batch_deals(session, batch, up_to, exceptions), organisation)
+
+
+def batch_deals(
+    session: Session, batch: Batch, up_to: date, exceptions: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """`read_batch` without the organisation: the deals, events and exceptions."""
     deals = deals_json(session, up_to=up_to, ids=batch_deal_ids(session, batch, up_to))
     kept = {d["id"] for d in deals["deals"]}
     return {
-        "participants": organisation["participants"],
-        "quotas": organisation["quotas"],
         "deals": deals["deals"],
         "events": deals["events"],
         "exceptions": [dict(x) for x in exceptions if not x.get("deal") or x["deal"] in kept],
+    }
+
+
+def with_organisation(part: Mapping[str, Any], organisation: Mapping[str, Any]) -> dict[str, Any]:
+    """The section-3 input of `batch_deals`' part and an organisation, in its key order."""
+    return {
+        "participants": organisation["participants"],
+        "quotas": organisation["quotas"],
+        "deals": part["deals"],
+        "events": part["events"],
+        "exceptions": part["exceptions"],
         "fx": organisation["fx"],
     }

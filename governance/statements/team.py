@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from governance.disputes import rules as dispute_rules
+from governance.engine_input import among
 from governance.permissions import Actor, has_permission
 from governance.statements.read import READ_TEAM, team_of
 from models.disputes import OPEN_STATES
@@ -38,7 +39,9 @@ def team_run(session: Session, team: set[str]) -> PayoutRun | None:
         select(PayoutRun)
         .where(
             PayoutRun.state.in_(HOLDING_STATES),
-            PayoutRun.id.in_(select(Statement.run_id).where(Statement.participant_id.in_(team))),
+            PayoutRun.id.in_(
+                select(Statement.run_id).where(among(session, Statement.participant_id, team))
+            ),
         )
         .order_by(PayoutRun.period_start.desc(), PayoutRun.id.desc())
         .limit(1)
@@ -54,7 +57,7 @@ def attainment_rows(
     stmt = (
         select(Statement.participant_id, Participant.name, Statement.plan_key, Statement.attainment)
         .join(Participant, Participant.id == Statement.participant_id)
-        .where(Statement.run_id == run.id, Statement.participant_id.in_(team))
+        .where(Statement.run_id == run.id, among(session, Statement.participant_id, team))
         .order_by(func.lower(Participant.name), Statement.participant_id, Statement.plan_key)
         .limit(limit)
     )
@@ -79,7 +82,7 @@ def payable_rows(session: Session, run: PayoutRun, team: set[str]) -> list[dict[
             func.sum(Statement.payable),
         )
         .join(Participant, Participant.id == Statement.participant_id)
-        .where(Statement.run_id == run.id, Statement.participant_id.in_(team))
+        .where(Statement.run_id == run.id, among(session, Statement.participant_id, team))
         .group_by(Statement.participant_id, Participant.name, Statement.currency)
         .order_by(func.lower(Participant.name), Statement.participant_id, Statement.currency)
     )
@@ -97,7 +100,7 @@ def payable_rows(session: Session, run: PayoutRun, team: set[str]) -> list[dict[
 def people_in_run(session: Session, run: PayoutRun, team: set[str]) -> int:
     """How many of `team` have a statement in `run`."""
     stmt = select(func.count(func.distinct(Statement.participant_id))).where(
-        Statement.run_id == run.id, Statement.participant_id.in_(team)
+        Statement.run_id == run.id, among(session, Statement.participant_id, team)
     )
     return session.scalar(stmt) or 0
 
