@@ -25,6 +25,7 @@ from rules.datafast import DEAL_OPTIONAL, DEAL_REQUIRED, plain_deal
 from rules.datajson import EXCEPTION_FIELDS, data_to_json
 from rules.fx import read_fx
 from rules.gcpause import paused_gc
+from rules.jsonfast import plain_json
 from rules.model import (
     Assignment,
     Data,
@@ -57,6 +58,13 @@ def load_data(obj_or_text: Any) -> Data:
 
 
 def _load_data(obj_or_text: Any) -> Data:
+    if isinstance(obj_or_text, bytes):
+        plain, value = plain_json(obj_or_text)  # orjson, for a plain document (jsonfast.py)
+        if plain:
+            data, problems = check_data(value, depth_checked=True)
+            if data is None:
+                raise InvalidData(problems)
+            return data
     if isinstance(obj_or_text, (str, bytes)):
         try:
             obj_or_text = load_json(
