@@ -42,7 +42,6 @@ _BIG = 10**40  # ints below this are read by the checked path as they are
 # Team and touchpoints absent, null or empty are read as the checked path reads them;
 # products only when absent or null (an empty list of products is `()`, not None).
 _NONE_OR_EMPTY = (None, [])
-_new = object.__new__
 _fromiso = date.fromisoformat
 
 
@@ -149,10 +148,7 @@ def plain_deal(item: Mapping) -> tuple[Deal, list[str]] | None:
     splits = get("splits")
     if splits is not None and (splits := _splits(splits, refs)) is None:
         return None
-    deal = _new(Deal)
-    # What the generated __init__ of the frozen dataclass sets, at a tenth of its cost
-    # (tests/unit/test_data_fast.py compares the deals of both paths).
-    deal.__dict__.update(
+    deal = Deal(
         id=ident,
         amount=amount,
         currency=currency,
