@@ -189,6 +189,9 @@ class PlanContext:
         most recent: latest start, then latest end (open last). docs/plan-language.md."""
         day = deal.close_date
         mine = self.assignments.get(participant, ())
+        if len(mine) == 1:  # the common case: no overlap to warn about
+            only = mine[0]
+            return only if only.start <= day and (only.end is None or day <= only.end) else None
         active = [a for a in mine if a.start <= day and (a.end is None or day <= a.end)]
         if len(active) > 1:
             self.warnings.append(
@@ -360,7 +363,9 @@ class PlanContext:
         deal, dfacts, amount, fx_entry = of_deal
         participant_id, order, share, detail, exception = target
         participant = self.index.participants.get(participant_id)
-        key = (participant_id, assignment)
+        # By identity: the assignments live in the data for the whole evaluation, and
+        # hashing the frozen dataclass field by field, on every line, was a measurable cost.
+        key = (participant_id, id(assignment))
         static = self._static_facts.get(key)
         if static is None:
             static = self._static_facts[key] = participant_facts(participant, assignment)
