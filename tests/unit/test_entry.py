@@ -55,3 +55,14 @@ def test_evaluate_does_not_import_flask():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_in_process_the_command_keeps_nothing_for_exit():
+    """Only the executable ends the process without freeing; in process (CliRunner, the
+    web app's callers) the command keeps no reference to its data or output."""
+    import rules.commands.evaluate as evaluate_command
+    from tests.support.cli import run
+
+    result = run("evaluate", "--policy", PLAN, "--data", DEMO, "--period", "2026-Q3")
+    assert result.exit_code == 0
+    assert evaluate_command.keep_until_exit is None
