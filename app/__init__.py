@@ -7,14 +7,17 @@ no migrations run and nothing touches the network or the database here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from config import Config, load_config
+if TYPE_CHECKING:
+    from config import Config
 
 
 def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] | None = None):
+    # Imported here, not at module level: `accord evaluate` (app/entry.py) imports this
+    # package but needs neither Flask nor the configuration.
+    from flask import Flask
+
     from app import database, errors, headers, health, limits, logs, metrics, tasks
     from app.api import register_api
     from app.auth import identity, throttle
@@ -34,6 +37,7 @@ def create_app(config: type[Config] | None = None, overrides: Mapping[str, Any] 
     from app.pages import users as user_pages
     from app.pages import webhooks as webhook_pages
     from app.pages.views import bp as pages_bp
+    from config import load_config
 
     app = Flask(__name__, instance_relative_config=False)
     app.config.from_mapping((config or load_config()).finalize())

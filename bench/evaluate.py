@@ -278,8 +278,10 @@ def _run_accord(plan: Path, data: Path, out: Path, engine: str, root: str | None
     With `root`, the `accord` of another checkout (e.g. main, for before/after figures)."""
     argv = [str(ACCORD)]
     env = None
-    if root:
-        argv = [sys.executable, "-c", "import sys; from app.cli import main; sys.exit(main())"]
+    if root:  # that checkout's executable: app/entry.py where it has one, else app/cli.py
+        entry = "app.entry" if Path(root, "app", "entry.py").exists() else "app.cli"
+        code = f"import sys; from {entry} import main; sys.exit(main())"
+        argv = [sys.executable, "-c", code]
         env = {**os.environ, "PYTHONPATH": root}
     argv += ["evaluate", "--policy", str(plan), "--data", str(data)]
     argv += ["--period", "2026-Q3", "--engine", engine]

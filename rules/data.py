@@ -25,6 +25,7 @@ from rules.datafast import DEAL_OPTIONAL, DEAL_REQUIRED, plain_deal
 from rules.datajson import EXCEPTION_FIELDS, data_to_json
 from rules.fx import read_fx
 from rules.gcpause import paused_gc
+from rules.jsonfast import plain_json
 from rules.model import (
     Assignment,
     Data,
@@ -57,7 +58,10 @@ def load_data(obj_or_text: Any) -> Data:
 
 
 def _load_data(obj_or_text: Any) -> Data:
-    if isinstance(obj_or_text, (str, bytes)):
+    if isinstance(obj_or_text, bytes) and (parsed := plain_json(obj_or_text))[0]:
+        # Parsed by orjson: a plain document, read as load_json reads it (jsonfast.py).
+        data, problems = check_data(parsed[1], depth_checked=True)
+    elif isinstance(obj_or_text, (str, bytes)):
         try:
             obj_or_text = load_json(
                 obj_or_text.decode("utf-8") if isinstance(obj_or_text, bytes) else obj_or_text
@@ -150,7 +154,7 @@ class _DataReader:
         check.keys(obj, "$", (), SECTIONS)
         participants = self._list(obj, "participants", self._participant)
         quotas = self._list(obj, "quotas", self._quota)
-        deals = self._list(obj, "deals", self._deal)
+        deals = self._list(obj, "deals", self._deal, self._plain_deal if self.fast else None)
         events = self._list(obj, "events", self._event)
         exceptions = self._list(obj, "exceptions", self._exception)
         fx = read_fx(self.check, obj.get("fx"))
@@ -184,7 +188,8 @@ class _DataReader:
             return []
         return [item for item in value if isinstance(item, Mapping)]
 
-    def _list(self, obj: Mapping, key: str, read_one) -> list:
+    def _list(self, obj: Mapping, key: str, read_one, fast=None) -> list:
+        """The section's records; `fast(item, i)` first, if given (it never reports)."""
         if obj.get(key) is None:
             return []
         path = f"$.{key}"
@@ -193,6 +198,11 @@ class _DataReader:
             return []
         out = []
         for i, item in enumerate(items):
+            if fast is not None and item.__class__ is dict:
+                result = fast(item, i)
+                if result is not None:
+                    out.append(result)
+                    continue
             where = child(path, i)
             if self.check.mapping(item, where) is not None:
                 before = len(self.check.problems)
@@ -328,14 +338,17 @@ class _DataReader:
             return Quota(participant=participant, plan=plan, period=period, amount=amount)
         return None
 
+    def _plain_deal(self, item: dict, i: int) -> Deal | None:
+        """A plain record read by rules/datafast.py (which reports nothing), else None."""
+        if (fast := plain_deal(item)) is None:
+            return None
+        path = f"$.deals[{i}]"
+        self.participant_refs.append((fast[1][0], path, "owner"))
+        for n, ref in enumerate(fast[1][1:]):
+            self.participant_refs.append((ref, f"{path}.splits[{n}]", "participant"))
+        return fast[0]
+
     def _deal(self, item: Mapping, path: str) -> Deal | None:
-        fast = plain_deal(item) if self.fast else None
-        if fast is not None:
-            deal, refs = fast
-            self.participant_refs.append((refs[0], path, "owner"))
-            for i, ref in enumerate(refs[1:]):
-                self.participant_refs.append((ref, f"{path}.splits[{i}]", "participant"))
-            return deal
         check = self.check
         ok = check.keys(item, path, DEAL_REQUIRED, DEAL_OPTIONAL)
         fields: dict[str, Any] = {

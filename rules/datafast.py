@@ -12,12 +12,13 @@ loading a large data file was the checked path's generic per-field bookkeeping
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from rules.model import Deal, SplitEntry
-from rules.validation import read_date, read_decimal
+from rules.validation import _ISO_DATE, _PLAIN_NUMBER, _SHORT, read_date, read_decimal
 
 DEAL_REQUIRED = ("id", "amount", "currency", "close_date", "owner")
 DEAL_OPTIONAL = (
@@ -38,9 +39,10 @@ _REQUIRED = frozenset(DEAL_REQUIRED)
 _ALLOWED = _REQUIRED | set(DEAL_OPTIONAL)
 _CURRENCY = re.compile(r"[A-Z]{3}\Z")
 _BIG = 10**40  # ints below this are read by the checked path as they are
-# Absent, null or empty: read as the checked path reads them (products: only null, as
-# an empty list of products is `()`, not None).
-_NOTHING = {"products": (None,), "team": (None, []), "touchpoints": (None, [])}
+# Team and touchpoints absent, null or empty are read as the checked path reads them;
+# products only when absent or null (an empty list of products is `()`, not None).
+_NONE_OR_EMPTY = (None, [])
+_fromiso = date.fromisoformat
 
 
 def _text(value: Any) -> str | None:
@@ -50,13 +52,21 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _optional(item: Mapping, key: str, read: Callable[[Any], Any]) -> tuple[bool, Any]:
-    """(whether the value is absent, null or readable, the value read or None)."""
-    value = item.get(key)
-    if value is None:
-        return True, None
-    result = read(value)
-    return result is not None, result
+def _number(value: Any) -> Decimal | None:
+    """`read_decimal`, with short plain numeric text read here (the common case)."""
+    if value.__class__ is str and len(value) <= _SHORT and _PLAIN_NUMBER.match(value):
+        return Decimal(value)
+    return read_decimal(value)
+
+
+def _day(value: Any) -> date | None:
+    """`read_date`, with `YYYY-MM-DD` text read here (the common case)."""
+    if value.__class__ is str and _ISO_DATE.match(value):
+        try:
+            return _fromiso(value)
+        except ValueError:
+            return None
+    return read_date(value)
 
 
 def _splits(value: Any, refs: list[str]) -> tuple[SplitEntry, ...] | None:
@@ -70,7 +80,7 @@ def _splits(value: Any, refs: list[str]) -> tuple[SplitEntry, ...] | None:
         if entry.__class__ is not dict or entry.keys() != {"participant", "share"}:
             return None
         participant = _text(entry["participant"])
-        share = read_decimal(entry["share"])
+        share = _number(entry["share"])
         if participant is None or share is None or not 0 < share <= 1:
             return None
         out.append(SplitEntry(participant=participant, share=share))
@@ -87,17 +97,21 @@ def plain_deal(item: Mapping) -> tuple[Deal, list[str]] | None:
     keys = item.keys()
     if not (keys <= _ALLOWED and keys >= _REQUIRED):
         return None
-    for key, nothing in _NOTHING.items():
-        if item.get(key) not in nothing:  # a list: the checked path reads it
-            return None
-    attributes = item.get("attributes")
+    get = item.get
+    if (
+        get("products") is not None
+        or get("team") not in _NONE_OR_EMPTY  # a list: the checked path reads it
+        or get("touchpoints") not in _NONE_OR_EMPTY
+    ):
+        return None
+    attributes = get("attributes")
     if attributes is not None and (attributes.__class__ is not dict or attributes):
         return None
     ident = _text(item["id"])
     owner = _text(item["owner"])
     currency = item["currency"]
-    amount = read_decimal(item["amount"])
-    close = read_date(item["close_date"])
+    amount = _number(item["amount"])
+    close = _day(item["close_date"])
     if (
         ident is None
         or owner is None
@@ -108,27 +122,32 @@ def plain_deal(item: Mapping) -> tuple[Deal, list[str]] | None:
         or close is None
     ):
         return None
-    ok_account, account = _optional(item, "account", _text)
-    ok_type, kind = _optional(item, "type", _text)
-    ok_region, region = _optional(item, "region", _text)
-    ok_margin, margin = _optional(item, "gross_margin", read_decimal)
-    ok_discount, discount = _optional(item, "discount", read_decimal)
-    if not (ok_account and ok_type and ok_region and ok_margin and ok_discount):
+    # Optional fields: absent or null is None; anything unreadable is the checked path's.
+    account = get("account")
+    if account is not None and _text(account) is None:
         return None
-    term = item.get("term_months")
+    kind = get("type")
+    if kind is not None and _text(kind) is None:
+        return None
+    region = get("region")
+    if region is not None and _text(region) is None:
+        return None
+    margin = get("gross_margin")
+    if margin is not None and (margin := _number(margin)) is None:
+        return None
+    discount = get("discount")
+    if discount is not None and (discount := _number(discount)) is None:
+        return None
+    term = get("term_months")
     if term is not None and not (term.__class__ is int and 0 <= term < _BIG):
         return None
-    cash = item.get("cash_collected_date")
-    if cash is not None:
-        cash = read_date(cash)
-        if cash is None:
-            return None
+    cash = get("cash_collected_date")
+    if cash is not None and (cash := _day(cash)) is None:
+        return None
     refs = [owner]
-    splits = None
-    if item.get("splits") is not None:
-        splits = _splits(item["splits"], refs)
-        if splits is None:
-            return None
+    splits = get("splits")
+    if splits is not None and (splits := _splits(splits, refs)) is None:
+        return None
     deal = Deal(
         id=ident,
         amount=amount,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from rules.evaluation.credit import credited_exact
@@ -29,7 +30,7 @@ class DataIndex:
         self.data = data
         self.participants: dict[str, Participant] = {p.id: p for p in data.participants}
         self.deals: dict[str, Deal] = {d.id: d for d in data.deals}
-        self.deals_in_order = sorted(data.deals, key=lambda d: (d.close_date, d.id))
+        self.deals_in_order = sorted(data.deals, key=attrgetter("close_date", "id"))
         self.events = sorted(
             data.events,
             key=lambda e: (e.date, e.deal, e.kind, e.amount is not None, e.amount or 0),
@@ -47,13 +48,17 @@ class DataIndex:
             bucket: dict[str, list] = {}
             names: dict[tuple[int, int], str] = {}  # (year, month) -> period name
             items = self.deals_in_order if what == "deals" else self.events
+            # In date order: the period's list is looked up again only when the month changes.
+            month, into = None, []
             for item in items:
                 day = item.close_date if what == "deals" else item.date
-                month = (day.year, day.month)
-                name = names.get(month)
-                if name is None:
-                    name = names[month] = Period.containing(day, kind).name
-                bucket.setdefault(name, []).append(item)
+                if (day.year, day.month) != month:
+                    month = (day.year, day.month)
+                    name = names.get(month)
+                    if name is None:
+                        name = names[month] = Period.containing(day, kind).name
+                    into = bucket.setdefault(name, [])
+                into.append(item)
             self._buckets[key] = bucket
         return self._buckets[key]
 
@@ -189,6 +194,9 @@ class PlanContext:
         most recent: latest start, then latest end (open last). docs/plan-language.md."""
         day = deal.close_date
         mine = self.assignments.get(participant, ())
+        if len(mine) == 1:  # the common case: no overlap to warn about
+            only = mine[0]
+            return only if only.start <= day and (only.end is None or day <= only.end) else None
         active = [a for a in mine if a.start <= day and (a.end is None or day <= a.end)]
         if len(active) > 1:
             self.warnings.append(
@@ -360,7 +368,9 @@ class PlanContext:
         deal, dfacts, amount, fx_entry = of_deal
         participant_id, order, share, detail, exception = target
         participant = self.index.participants.get(participant_id)
-        key = (participant_id, assignment)
+        # By identity: the assignments live in the data for the whole evaluation, and
+        # hashing the frozen dataclass field by field, on every line, was a measurable cost.
+        key = (participant_id, id(assignment))
         static = self._static_facts.get(key)
         if static is None:
             static = self._static_facts[key] = participant_facts(participant, assignment)
