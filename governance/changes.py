@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, text
+from sqlalchemy import and_, case, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from governance.engine_input import among
@@ -108,12 +109,18 @@ def _since(session: Session, since: str | None, tag: str = "") -> Any:
     return None
 
 
-def changes_since(session: Session, since: str | None) -> Changes | None:
+def changes_since(
+    session: Session, since: str | None, *, up_to: date | None = None
+) -> Changes | None:
     """The journal's rows after `since` (a `revision`), or None when `since` is unknown,
-    of the other database, or followed by more than `MAX_CHANGES` rows."""
+    of the other database, or followed by more than `MAX_CHANGES` rows. `up_to`: only
+    the rows a run of a period ending then reads (not a deal closed, or an event dated,
+    after it: `InputChange.day`)."""
     where = _since(session, since)
     if where is None:
         return None
+    if up_to is not None:
+        where = and_(where, or_(InputChange.day.is_(None), InputChange.day <= up_to))
     rows = session.execute(
         select(InputChange.kind, InputChange.deal_id, InputChange.participant_id)
         .where(where)
@@ -191,7 +198,7 @@ def revisions_in_use(session: Session) -> set[str]:
 
 def compact(session: Session, revisions: Collection[str] | None = None) -> int | None:
     """Delete the journal rows that tell nothing another row does not: rows naming the
-    same (kind, deal, participant) that are on the same side of every revision in use
+    same (kind, deal, participant, day) that are on the same side of every revision in use
     keep only their latest. `changes_since` then answers the same for each of those
     revisions, and for any later one (every row it reads is older than it), so no re-run
     or re-check changes. `revisions`: those in use (default: `revisions_in_use`). The
@@ -208,9 +215,14 @@ def compact(session: Session, revisions: Collection[str] | None = None) -> int |
         if since is not None:  # a foreign revision reads everything: no side to keep
             sides.append(case((since, 1), else_=0).label(f"after_{n}"))
     marked = select(
-        InputChange.id, InputChange.kind, InputChange.deal_id, InputChange.participant_id, *sides
+        InputChange.id,
+        InputChange.kind,
+        InputChange.deal_id,
+        InputChange.participant_id,
+        InputChange.day,
+        *sides,
     ).subquery()
-    group = [marked.c.kind, marked.c.deal_id, marked.c.participant_id]
+    group = [marked.c.kind, marked.c.deal_id, marked.c.participant_id, marked.c.day]
     group += [marked.c[f"after_{n}"] for n in range(len(sides))]
     latest = select(
         marked.c.id, func.max(marked.c.id).over(partition_by=group).label("latest")

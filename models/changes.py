@@ -7,6 +7,8 @@ no writer can change an input without a row here, raw SQL included. Read by
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,3 +28,6 @@ class InputChange(Base):
     # PostgreSQL: the writing transaction's id (pg_current_xact_id), compared with a run's
     # snapshot; NULL on SQLite (one writer at a time: the id orders the commits).
     txid: Mapped[int | None] = mapped_column(BigInteger)
+    # The day that decides which periods read the row (revision 0035): a deal's close date,
+    # an event's date, old and new rows each their own; NULL: any period may read it.
+    day: Mapped[date | None]

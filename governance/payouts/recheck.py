@@ -8,8 +8,9 @@ the run's batches (`payouts.inputs`), and compared with what it paid
 (`adjustments.compare_period`). Only the participants whose input hash differs from
 their locked statement's, or who have adjustments carried for the period, are evaluated;
 and only those the change journal says changed since the lock are read and hashed (every
-batch when it cannot tell: `inputs.changed_people`). A locked period nothing changed
-since, with nothing carried, is not read at all.
+batch when it cannot tell: `inputs.changed_people`). Changes to deals closed, or events
+dated, after the locked period's end are not its inputs and are not asked about. A locked
+period nothing changed since, with nothing carried, is not read at all.
 
 The re-check, its cost and its limits: docs/payout-close.md, "Prior-period adjustments".
 """
@@ -65,7 +66,7 @@ def recheck_locked(session: Session, run: PayoutRun, *, full: bool = False) -> R
     and hash every batch whatever the change journal says (the tests' reference)."""
     period = Period.parse(run.period)
     carried = payout_adjustments.carried_people(session, run.period)
-    found = None if full else changes.changes_since(session, run.input_revision)
+    found = None if full else changes.changes_since(session, run.input_revision, up_to=period.end)
     if found is not None and found.empty and not carried:
         return Recheck([], set())
     inputs = period_inputs(session, period)

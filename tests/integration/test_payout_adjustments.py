@@ -235,3 +235,34 @@ def test_a_change_reverted_after_its_adjustment_was_paid_is_reversed(db, q1_lock
     ]
     [draw] = [ln for ln in _lines(db, q3, "adjustment") if ln.deal_id is None]
     assert "payable -1500.00 below the draw 500.00 -> payable -1000.00" in draw.reason
+
+
+def test_a_change_after_the_locked_period_is_not_asked_about(db, q1_locked):
+    """Revision 0035: the journal dates deal rows by close date, so a locked period's
+    re-check does not read, hash or evaluate anyone for a deal closed after its end;
+    a deal moved out of the period is still its change (the old row keeps its date)."""
+    from governance import changes
+    from models import InputChange
+
+    [locked] = payout_adjustments.locked_periods_before(db, date(2026, 4, 1))
+    end = date(2026, 3, 31)
+    b1 = _deal("B1", "bo", "8000", "2026-05-10", "2026-05-10")
+    import_data(db, {"deals": [b1]}, source="q2")
+    found = changes.changes_since(db, locked.input_revision, up_to=end)
+    assert found is not None and found.empty  # B1 closes in Q2: nothing of Q1 changed
+    assert changes.changes_since(db, locked.input_revision).deals == {"B1"}  # undated ask
+    assert recheck_locked(db, locked) == recheck_locked(db, locked, full=True)
+    assert recheck_locked(db, locked).evaluated == set()
+
+    # A2 moves from Q1 to Q2: its old row (2026-02-20) is Q1's change.
+    moved = _deal("A2", "ana", "20000", "2026-05-20", "2026-05-20")
+    import_data(db, {"deals": [moved]}, source="q2b")
+    days = set(db.scalars(select(InputChange.day).where(InputChange.deal_id == "A2")))
+    assert {date(2026, 2, 20), date(2026, 5, 20)} <= days
+    assert changes.changes_since(db, locked.input_revision, up_to=end).deals == {"A2"}
+    check = recheck_locked(db, locked)
+    assert check.evaluated == {"ana"} and check == recheck_locked(db, locked, full=True)
+    assert ("ana", "A2") in {(ln["participant"], ln["deal"]) for ln in check.lines}
+    # Compaction keeps a row per day: the Q1 day of A2 survives it.
+    assert changes.compact(db) is not None
+    assert changes.changes_since(db, locked.input_revision, up_to=end).deals == {"A2"}
