@@ -145,8 +145,8 @@ def changed_people(
     batch. Those not returned have the input hash the run recorded for them."""
     if run.plan_versions != inputs.plan_versions or run.exceptions_hash != inputs.exceptions_hash:
         return None
-    if found is None:
-        found = changes.changes_since(session, run.input_revision)
+    if found is None:  # a run reads the deals closed and events dated by its end
+        found = changes.changes_since(session, run.input_revision, up_to=run.period_end)
     if found is None or found.everyone:
         return None
     people = changes.people_reached(session, found, inputs.exceptions)

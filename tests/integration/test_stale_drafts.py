@@ -17,9 +17,11 @@ from governance.exceptions import workflow as exceptions
 from governance.imports.service import import_data
 from governance.payouts import build_diff, overview
 from governance.payouts import close as payout_close
+from governance.payouts.inputs import changed_people, period_inputs
 from governance.payouts.runs import start_run
 from governance.payouts.staleness import stale_changes
 from models import AuditRecord, PayoutBuild
+from rules.period import Period
 from tests.integration.exception_setup import people as exception_people
 from tests.integration.exception_setup import setup_plan_and_data, waive_gate
 from tests.integration.payout_support import activate_plan, close_people, organisation
@@ -163,9 +165,11 @@ def test_an_import_that_changes_nothing_of_the_period_costs_one_identical_re_run
     import_data(db, {"deals": [deal]}, source="q4.json", actor=people["admin"])
     db.commit()
     assert [c["kind"] for c in stale_changes(db, run)] == ["data"]
+    # The journal dates D-99 after the period's end: nobody's batch is read again.
+    assert changed_people(db, run, period_inputs(db, Period.parse(PERIOD))) == set()
     run = start_run(db, people["admin"], PERIOD)
     db.commit()
-    assert stale_changes(db, run) == [] and run.version == 1
+    assert stale_changes(db, run) == [] and run.version == 1 and run.recomputed_count == 0
     _vote_, tally = _vote(db, people["revops"], run)
     assert tally.approved
 
