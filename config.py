@@ -9,7 +9,8 @@ no Strict-Transport-Security header, the default elsewhere), `ACCORD_AUDIT_ANCHO
 (signs audit chain anchors; default: derived from `SECRET_KEY`), `ACCORD_RATELIMIT_STORAGE_URI`
 (where sign-in attempts are counted; default `memory://`, production: `redis://...`),
 `ACCORD_SIGNIN_LIMIT_PER_ACCOUNT` and `ACCORD_SIGNIN_LIMIT_PER_ADDRESS` (docs/security.md,
-"Sign-in"), `ACCORD_BROKER_URL` (Celery's broker; default: a SQLite file under
+"Sign-in"), `ACCORD_ESTIMATE_LIMIT_PER_USER` (what-if estimates per user; default 30 per
+minute), `ACCORD_BROKER_URL` (Celery's broker; default: a SQLite file under
 `instance/`, see docs/deployment.md) and `ACCORD_BROKER_VISIBILITY_TIMEOUT` (seconds),
 `ACCORD_LOG_FORMAT` (`json` or `text`; default json in production) and
 `ACCORD_METRICS_TOKEN` (who may read /metrics: docs/security.md, "Metrics"),
@@ -127,6 +128,8 @@ class Config:
     RATELIMIT_STORAGE_URI = "memory://"
     SIGNIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
     SIGNIN_LIMIT_PER_ADDRESS = "30 per minute"
+    # What-if estimates (the engine over the rep's data, nothing saved) per user.
+    ESTIMATE_LIMIT_PER_USER = "30 per minute"
 
     # Largest import body accepted over HTTP.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
@@ -194,6 +197,7 @@ class Config:
             "RATELIMIT_STORAGE_URI",
             "SIGNIN_LIMIT_PER_ACCOUNT",
             "SIGNIN_LIMIT_PER_ADDRESS",
+            "ESTIMATE_LIMIT_PER_USER",
         ):
             values[key] = env.get(f"ACCORD_{key}") or values[key]
         values["BROKER_URL"] = (

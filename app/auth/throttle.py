@@ -7,6 +7,11 @@ checks no password and does not count. The account is the SHA-256 of the normali
 e-mail, known or not, so a limit behaves the same for e-mails that exist and those that
 do not. Storage is `limits`' (memory per app by default; Redis shared by every process in
 production). docs/security.md, "Sign-in".
+
+What-if estimates (`limit_what_if`): each runs the engine twice over the rep's data and
+saves nothing, so a script could loop on them and hold a web worker; they are counted per
+user in the same storage, and past the limit answered 429 with `Retry-After` (the API's
+envelope, or the error page). docs/security.md, "What-if estimates".
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 from limits import RateLimitItem, parse, storage, strategies
+from werkzeug.exceptions import TooManyRequests
 
 from governance.sign_in import email_digest
 
 EXTENSION = "accord.signin_throttle"
+WHAT_IF = "accord.what_if_throttle"
 REPORT_EVERY = parse("1 per minute")
 
 
@@ -72,6 +79,33 @@ def _parse(text: str, name: str) -> RateLimitItem:
         raise RuntimeError(f"{name}={text!r}: expected e.g. '10 per 15 minutes'") from None
 
 
+class WhatIfThrottle:
+    """What-if estimates per user, in a moving window."""
+
+    def __init__(self, storage_uri: str, per_user: str):
+        self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+        self.limit = _parse(per_user, "ESTIMATE_LIMIT_PER_USER")
+
+    def attempt(self, user_id: int) -> int | None:
+        """Count one estimate; None when it may run, else the seconds until one may."""
+        key = str(user_id)
+        if self.limiter.hit(self.limit, "accord-what-if", key):
+            return None
+        stats = self.limiter.get_window_stats(self.limit, "accord-what-if", key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+def limit_what_if(user_id: int) -> None:
+    """Count one what-if estimate of `user_id`; past the limit, 429 with `Retry-After`."""
+    retry_after = current_app.extensions[WHAT_IF].attempt(user_id)
+    if retry_after is not None:
+        minutes = -(-retry_after // 60)
+        raise TooManyRequests(
+            f"Too many estimates. Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
+            retry_after=retry_after,
+        )
+
+
 def throttle() -> SignInThrottle:
     return current_app.extensions[EXTENSION]
 
@@ -86,3 +120,4 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = SignInThrottle(
         uri, app.config["SIGNIN_LIMIT_PER_ACCOUNT"], app.config["SIGNIN_LIMIT_PER_ADDRESS"]
     )
+    app.extensions[WHAT_IF] = WhatIfThrottle(uri, app.config["ESTIMATE_LIMIT_PER_USER"])

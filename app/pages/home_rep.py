@@ -17,7 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import TooManyRequests
 
+from app.auth.throttle import limit_what_if
 from app.charts import Chart, format_number
 from governance import periods
 from governance.errors import Invalid
@@ -62,16 +64,20 @@ def context(session: Session, user: Actor, args: Mapping[str, str]) -> dict[str,
     form = {name: args.get(name, "") for name in FIELDS}
     form["close_date"] = form["close_date"] or today.isoformat()
     form["type"] = form["type"] or "new"
-    result, problems = None, []
+    result, problems, retry_after = None, [], None
     if args.get("amount") is not None:
         try:
             deal = estimate.hypothetical_deal({k: v for k, v in form.items() if v != ""})
+            limit_what_if(user.id)
             result = estimate_text(estimate.estimate(session, user, deal, slices=slices))
         except Invalid as refusal:
             problems = [
                 {"where": LABELS.get(p.path, p.path), "message": p.message}
                 for p in refusal.problems
             ] or [{"where": "", "message": refusal.message}]
+        except TooManyRequests as refused:  # the page, with the refusal in the form
+            problems = [{"where": "", "message": refused.description}]
+            retry_after = refused.retry_after
     return {
         "rep": {
             "today": today,
@@ -82,6 +88,7 @@ def context(session: Session, user: Actor, args: Mapping[str, str]) -> dict[str,
             "deal_types": DEAL_TYPES,
             "estimate": result,
             "problems": problems,
+            "retry_after": retry_after,  # seconds: the estimate was refused (429)
         },
         "charts": charts,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import Blueprint, request
+from flask import Blueprint, make_response, request
 from flask_login import current_user
 
 from app import charts
@@ -43,12 +43,19 @@ def home():
     session = db_session()
     rep = home_rep.context(session, current_user, request.args)  # a participant's own
     manager = team_block(session, current_user)  # None: manages nobody
-    return charts.page_or_csv(
-        "pages/home.html",
-        {**rep["charts"], **(manager.charts if manager else {})},
-        rep=rep["rep"],
-        permissions=[(p, PERMISSIONS[p]) for p in granted],
-        roles=sorted(current_user.role_names),
-        functions=sorted(current_user.committee_functions),
-        manager=manager,
+    response = make_response(
+        charts.page_or_csv(
+            "pages/home.html",
+            {**rep["charts"], **(manager.charts if manager else {})},
+            rep=rep["rep"],
+            permissions=[(p, PERMISSIONS[p]) for p in granted],
+            roles=sorted(current_user.role_names),
+            functions=sorted(current_user.committee_functions),
+            manager=manager,
+        )
     )
+    retry_after = (rep["rep"] or {}).get("retry_after")
+    if retry_after:  # the estimate was refused: too many (the page says so in the form)
+        response.status_code = 429
+        response.headers["Retry-After"] = str(retry_after)
+    return response

@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.api.fields import DECIMAL_PATTERN, Money
 from app.api.me.routes import blp
 from app.auth.decorators import login_required
+from app.auth.throttle import limit_what_if
 from app.database import db_session
 from app.errors import ErrorSchema
 from app.limits import DatabaseInteger
@@ -103,8 +104,10 @@ class EstimateSchema(ma.Schema):
 @blp.response(200, EstimateSchema)
 @blp.alt_response(403, schema=ErrorSchema, description="not a participant")
 @blp.alt_response(422, schema=ErrorSchema, description="every problem, located; nothing saved")
+@blp.alt_response(429, schema=ErrorSchema, description="too many estimates: see Retry-After")
 def my_estimate(body):
     """What a deal of yours closing on a date would pay: the engine over your real data
     with and without it, under the plan version governing that date. Nothing is saved."""
     deal = estimate.hypothetical_deal(body)
+    limit_what_if(current_user.id)
     return estimate.estimate(db_session(), current_user, deal)
