@@ -111,16 +111,30 @@ def db(connection) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(database_url, connection):
+def app_with(database_url, connection):
+    """app_with(**settings) -> an app with these settings over TestConfig, on the test's
+    connection (its transaction); each is disposed of after the test."""
     from app import create_app
     from app.database import database
 
-    flask_app = create_app(TestConfig, {"DATABASE_URL": database_url})
-    with flask_app.app_context():
-        database().bind_to(connection)
-    yield flask_app
-    with flask_app.app_context():
-        database().engine.dispose()
+    made = []
+
+    def make(**settings):
+        flask_app = create_app(TestConfig, {"DATABASE_URL": database_url, **settings})
+        with flask_app.app_context():
+            database().bind_to(connection)
+        made.append(flask_app)
+        return flask_app
+
+    yield make
+    for flask_app in made:
+        with flask_app.app_context():
+            database().engine.dispose()
+
+
+@pytest.fixture
+def app(app_with):
+    return app_with()
 
 
 @pytest.fixture

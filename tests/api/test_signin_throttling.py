@@ -22,22 +22,12 @@ WRONG = "not the password at all"
 
 
 @pytest.fixture
-def limited_app(database_url, connection):
+def limited_app(app_with):
     """The app with small limits: 3 attempts per account, 5 per address."""
-    from app import create_app
-    from app.database import database
-
-    overrides = {
-        "DATABASE_URL": database_url,
-        "SIGNIN_LIMIT_PER_ACCOUNT": "3 per 15 minutes",
-        "SIGNIN_LIMIT_PER_ADDRESS": "5 per minute",
-    }
-    flask_app = create_app(TestConfig, overrides)
-    with flask_app.app_context():
-        database().bind_to(connection)
-    yield flask_app
-    with flask_app.app_context():
-        database().engine.dispose()
+    return app_with(
+        SIGNIN_LIMIT_PER_ACCOUNT="3 per 15 minutes",
+        SIGNIN_LIMIT_PER_ADDRESS="5 per minute",
+    )
 
 
 def _from(app, address: str):

@@ -18,18 +18,9 @@ BODY = {"amount": "250000", "close_date": "2026-08-20", "gross_margin": "0.5"}
 
 
 @pytest.fixture
-def limited_app(database_url, connection):
+def limited_app(app_with):
     """The app with a limit of 2 estimates per minute per user."""
-    from app import create_app
-    from app.database import database
-
-    overrides = {"DATABASE_URL": database_url, "ESTIMATE_LIMIT_PER_USER": "2 per minute"}
-    flask_app = create_app(TestConfig, overrides)
-    with flask_app.app_context():
-        database().bind_to(connection)
-    yield flask_app
-    with flask_app.app_context():
-        database().engine.dispose()
+    return app_with(ESTIMATE_LIMIT_PER_USER="2 per minute")
 
 
 @pytest.fixture

@@ -33,26 +33,16 @@ def smtp():
 
 
 @pytest.fixture
-def notifying_app(database_url, connection, smtp):
+def notifying_app(app_with, smtp):
     """The app with an SMTP server, retries without waiting, three tries in all."""
-    from app import create_app
-    from app.database import database
-
-    overrides = {
-        "DATABASE_URL": database_url,
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": smtp.port,
-        "SMTP_FROM": "accord@example.test",
-        "BASE_URL": "https://accord.example.test",
-        "NOTIFY_RETRY_SECONDS": 0,
-        "NOTIFY_MAX_ATTEMPTS": 3,
-    }
-    flask_app = create_app(TestConfig, overrides)
-    with flask_app.app_context():
-        database().bind_to(connection)
-    yield flask_app
-    with flask_app.app_context():
-        database().engine.dispose()
+    return app_with(
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp.port,
+        SMTP_FROM="accord@example.test",
+        BASE_URL="https://accord.example.test",
+        NOTIFY_RETRY_SECONDS=0,
+        NOTIFY_MAX_ATTEMPTS=3,
+    )
 
 
 def _sweep(app) -> dict:

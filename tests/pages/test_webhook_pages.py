@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from app.tasks import EXTENSION
 from app.tasks.notifications import SWEEP
-from config import TestConfig
 from governance.notifications import webhooks
 from models import AuditRecord
 from models.base import utcnow
@@ -25,22 +24,12 @@ SECRET_SHOWN = re.compile(r'data-testid="secret">([^<]+)<')
 
 
 @pytest.fixture
-def hook_app(database_url, connection):
+def hook_app(app_with):
     """The app with a 30 s retry base (the log shows when), one try per delivery."""
-    from app import create_app
-    from app.database import database
-
-    overrides = {
-        "DATABASE_URL": database_url,
-        "NOTIFY_RETRY_SECONDS": 30,
-        "NOTIFY_MAX_ATTEMPTS": 1,
-    }
-    flask_app = create_app(TestConfig, overrides)
-    with flask_app.app_context():
-        database().bind_to(connection)
-    yield flask_app
-    with flask_app.app_context():
-        database().engine.dispose()
+    return app_with(
+        NOTIFY_RETRY_SECONDS=30,
+        NOTIFY_MAX_ATTEMPTS=1,
+    )
 
 
 def _client(app, user):
