@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from rules.model import Deal, SplitEntry
-from rules.validation import _ISO_DATE, _PLAIN_NUMBER, _SHORT, read_date, read_decimal
+from rules.validation import read_date, read_decimal
 
 DEAL_REQUIRED = ("id", "amount", "currency", "close_date", "owner")
 DEAL_OPTIONAL = (
@@ -42,7 +41,6 @@ _BIG = 10**40  # ints below this are read by the checked path as they are
 # Team and touchpoints absent, null or empty are read as the checked path reads them;
 # products only when absent or null (an empty list of products is `()`, not None).
 _NONE_OR_EMPTY = (None, [])
-_fromiso = date.fromisoformat
 
 
 def _text(value: Any) -> str | None:
@@ -50,23 +48,6 @@ def _text(value: Any) -> str | None:
     if value.__class__ is str and value.isascii() and value.strip():
         return value
     return None
-
-
-def _number(value: Any) -> Decimal | None:
-    """`read_decimal`, with short plain numeric text read here (the common case)."""
-    if value.__class__ is str and len(value) <= _SHORT and _PLAIN_NUMBER.match(value):
-        return Decimal(value)
-    return read_decimal(value)
-
-
-def _day(value: Any) -> date | None:
-    """`read_date`, with `YYYY-MM-DD` text read here (the common case)."""
-    if value.__class__ is str and _ISO_DATE.match(value):
-        try:
-            return _fromiso(value)
-        except ValueError:
-            return None
-    return read_date(value)
 
 
 def _splits(value: Any, refs: list[str]) -> tuple[SplitEntry, ...] | None:
@@ -80,7 +61,7 @@ def _splits(value: Any, refs: list[str]) -> tuple[SplitEntry, ...] | None:
         if entry.__class__ is not dict or entry.keys() != {"participant", "share"}:
             return None
         participant = _text(entry["participant"])
-        share = _number(entry["share"])
+        share = read_decimal(entry["share"])
         if participant is None or share is None or not 0 < share <= 1:
             return None
         out.append(SplitEntry(participant=participant, share=share))
@@ -110,8 +91,8 @@ def plain_deal(item: Mapping) -> tuple[Deal, list[str]] | None:
     ident = _text(item["id"])
     owner = _text(item["owner"])
     currency = item["currency"]
-    amount = _number(item["amount"])
-    close = _day(item["close_date"])
+    amount = read_decimal(item["amount"])
+    close = read_date(item["close_date"])
     if (
         ident is None
         or owner is None
@@ -133,16 +114,16 @@ def plain_deal(item: Mapping) -> tuple[Deal, list[str]] | None:
     if region is not None and _text(region) is None:
         return None
     margin = get("gross_margin")
-    if margin is not None and (margin := _number(margin)) is None:
+    if margin is not None and (margin := read_decimal(margin)) is None:
         return None
     discount = get("discount")
-    if discount is not None and (discount := _number(discount)) is None:
+    if discount is not None and (discount := read_decimal(discount)) is None:
         return None
     term = get("term_months")
     if term is not None and not (term.__class__ is int and 0 <= term < _BIG):
         return None
     cash = get("cash_collected_date")
-    if cash is not None and (cash := _day(cash)) is None:
+    if cash is not None and (cash := read_date(cash)) is None:
         return None
     refs = [owner]
     splits = get("splits")

@@ -57,6 +57,10 @@ def describe(value: Any) -> str:
 
 def read_decimal(value: Any) -> Decimal | None:
     """The exact Decimal of a number or numeric text, or None if it is not one."""
+    if value.__class__ is str and len(value) <= _SHORT and _PLAIN_NUMBER.match(value):
+        # Short text without exponent or spaces (the common case, read first): at most
+        # 40 digits and a 40-place exponent, so within check_decimal_range's limits.
+        return Decimal(value)
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, DecimalText):
@@ -65,10 +69,6 @@ def read_decimal(value: Any) -> Decimal | None:
         value = Decimal(value)
     if isinstance(value, float):
         value = number_from_float(value)
-    if value.__class__ is str and len(value) <= _SHORT and _PLAIN_NUMBER.match(value):
-        # Short text without exponent or spaces: at most 40 digits and a 40-place
-        # exponent, so within check_decimal_range's limits by construction.
-        return Decimal(value)
     if isinstance(value, str):
         if not _NUMBER_TEXT.match(value.strip()):
             return None
@@ -87,15 +87,17 @@ def read_decimal(value: Any) -> Decimal | None:
 
 def read_date(value: Any) -> date | None:
     """An ISO `YYYY-MM-DD` text or a date object (not a datetime), else None."""
-    if isinstance(value, datetime):
-        return None
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and _ISO_DATE.match(value):
+    if isinstance(value, str):  # the common case, read first
+        if not _ISO_DATE.match(value):
+            return None
         try:
             return date.fromisoformat(value)
         except ValueError:
             return None
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return value
     return None
 
 
