@@ -67,7 +67,7 @@ def visible_participants(session: Session, actor: Actor) -> set[str] | None:
     if mine is None:
         return set()
     visible: set[str] = set()
-    if has_permission(actor, READ_OWN) or has_permission(actor, READ_TEAM):
+    if _reads_own_statements(actor):
         visible.add(mine)
     if has_permission(actor, READ_TEAM):
         visible |= team_of(session, mine)
@@ -96,14 +96,15 @@ def can_read_statement(session: Session, actor: Actor, participant_id: str) -> b
 
 
 def _reads_own(actor: Actor, participant_id: str) -> bool:
-    """Whether `participant_id` is the actor's own and the actor reads their own (as
-    `visible_participants` has it: with the own or the team permission)."""
+    """Whether `participant_id` is the actor's own and the actor reads their own."""
     mine = getattr(actor, "participant_id", None) if actor is not None else None
-    return (
-        mine is not None
-        and mine == participant_id
-        and (has_permission(actor, READ_OWN) or has_permission(actor, READ_TEAM))
-    )
+    return mine is not None and mine == participant_id and _reads_own_statements(actor)
+
+
+def _reads_own_statements(actor: Actor) -> bool:
+    """Whether a participant reads their own statements: with the own or the team
+    permission (a manager reads their own with their team's)."""
+    return has_permission(actor, READ_OWN) or has_permission(actor, READ_TEAM)
 
 
 def _require_reader(actor: Actor) -> None:
