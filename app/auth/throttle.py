@@ -63,9 +63,9 @@ class SignInThrottle:
         return None
 
     def _refusal(self, name: str, key: str) -> Refusal:
-        stats = self.limiter.get_window_stats(self.limits[name], "accord-signin", name, key)
+        wait = _seconds_left(self.limiter, self.limits[name], "accord-signin", name, key)
         report = self.limiter.hit(REPORT_EVERY, "accord-signin-reported", name, key)
-        return Refusal(name, max(1, math.ceil(stats.reset_time - time.time())), report)
+        return Refusal(name, wait, report)
 
     def reset(self) -> None:
         """Forget every count (tests, or an operator lifting a lockout)."""
@@ -91,18 +91,27 @@ class WhatIfThrottle:
         key = str(user_id)
         if self.limiter.hit(self.limit, "accord-what-if", key):
             return None
-        stats = self.limiter.get_window_stats(self.limit, "accord-what-if", key)
-        return max(1, math.ceil(stats.reset_time - time.time()))
+        return _seconds_left(self.limiter, self.limit, "accord-what-if", key)
+
+
+def _seconds_left(limiter, item: RateLimitItem, *identifiers: str) -> int:
+    """Seconds until the moving window of `item` has room again (at least 1)."""
+    stats = limiter.get_window_stats(item, *identifiers)
+    return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+def try_again_in(seconds: int) -> str:
+    """ "Try again in N minute(s).": a refusal's wait, rounded up to whole minutes."""
+    minutes = -(-seconds // 60)
+    return f"Try again in {minutes} minute{'s' if minutes > 1 else ''}."
 
 
 def limit_what_if(user_id: int) -> None:
     """Count one what-if estimate of `user_id`; past the limit, 429 with `Retry-After`."""
     retry_after = current_app.extensions[WHAT_IF].attempt(user_id)
     if retry_after is not None:
-        minutes = -(-retry_after // 60)
         raise TooManyRequests(
-            f"Too many estimates. Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
-            retry_after=retry_after,
+            f"Too many estimates. {try_again_in(retry_after)}", retry_after=retry_after
         )
 
 

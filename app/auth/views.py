@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, EqualTo
 
 from app.auth.decorators import login_required
 from app.auth.identity import SESSION_ID
-from app.auth.throttle import Refusal, throttle
+from app.auth.throttle import Refusal, throttle, try_again_in
 from app.database import unit_of_work
 from governance import sign_in, users
 from governance.accounts import AccountError, change_password
@@ -65,11 +65,7 @@ def _throttled(template: str, form: FlaskForm, email: str, refusal: Refusal, **c
     if refusal.report:
         with unit_of_work() as db:
             sign_in.record_throttled(db, email, _client(), refusal.limit)
-    minutes = -(-refusal.retry_after // 60)
-    flash(
-        f"Too many sign-in attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}.",
-        "error",
-    )
+    flash(f"Too many sign-in attempts. {try_again_in(refusal.retry_after)}", "error")
     headers = {"Retry-After": str(refusal.retry_after)}
     return render_template(template, form=form, **context), 429, headers
 
