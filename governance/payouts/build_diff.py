@@ -256,22 +256,9 @@ def record_build(
 
 # --------------------------------------------------------------------------- replaced
 
-_LINE_COLUMNS = (
-    "plan_key",
-    "plan_version_hash",
-    "kind",
-    "deal_id",
-    "rule",
-    "status",
-    "share",
-    "credit",
-    "rate",
-    "amount",
-    "currency",
-    "position",
-    "trace",
-    "adjusts_period",
-    "reason",
+# What a kept line copies from its `PayoutLine`: every column of `ReplacedLine` but its own.
+_LINE_COLUMNS = tuple(
+    c.name for c in ReplacedLine.__table__.columns if c.name not in ("id", "statement_id")
 )
 
 
