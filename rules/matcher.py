@@ -19,13 +19,13 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import durable_rules_engine
 
 from rules.conditions import Condition
-from rules.conditions.durable_json import TAG, compile_ruleset
+from rules.conditions.durable_json import INDEX, TAG, compile_ruleset
 
 ENGINES = ("durable", "python")
 SID = "accord"  # constant: the session id must not depend on the data (hash collisions)
@@ -35,6 +35,9 @@ SID = "accord"  # constant: the session id must not depend on the data (hash col
 # on the heap layout (reproduced by merely importing datetime first). Once an action has
 # run and completed, the context is NULL, so every session must fire at least this rule.
 SENTINEL = "accord_sentinel"
+# Facts asserted in one session by `matching_many`: 32 to 1,024 measured, 256 the fastest
+# (docs/decisions.md, "Batched matching").
+BATCH = 256
 logger = logging.getLogger(__name__)
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
 
@@ -45,6 +48,8 @@ class MatcherError(RuntimeError):
 
 class Matcher(Protocol):
     def matching(self, facts: Mapping[str, object]) -> frozenset[str]: ...
+
+    def matching_many(self, many: Sequence[Mapping[str, object]]) -> list[frozenset[str]]: ...
 
 
 class PythonMatcher:
@@ -57,6 +62,9 @@ class PythonMatcher:
 
     def matching(self, facts: Mapping[str, object]) -> frozenset[str]:
         return frozenset(key for key, cond in self._items if cond.holds(facts))
+
+    def matching_many(self, many: Sequence[Mapping[str, object]]) -> list[frozenset[str]]:
+        return [self.matching(facts) for facts in many]
 
 
 class _Ruleset:
@@ -121,8 +129,8 @@ class DurableMatcher:
         fired: set[str] = set()
         with ruleset.lock:  # one live session per ruleset, ever
             handle = ruleset.handle
-            if handle is None:
-                return fired
+            if handle is None:  # degraded meanwhile (by another thread or fact)
+                return self._fire_oracle(ruleset, facts)
             try:
                 code, state_handle = durable_rules_engine.assert_fact(handle, message)
             except durable_rules_engine.error as error:
@@ -152,11 +160,114 @@ class DurableMatcher:
                 failure = error
                 raise
             finally:
-                try:
-                    durable_rules_engine.delete_state(handle, SID)
-                except Exception:
-                    if failure is None:
-                        raise
+                self._end_session(handle, failure)
+        return self._checked(ruleset, fired)
+
+    def matching_many(self, many: Sequence[Mapping[str, object]]) -> list[frozenset[str]]:
+        """`matching` of each of `many`, up to BATCH facts asserted in one session.
+
+        `matching` pays the engine's per-session work (state, action context, delete) and
+        a Python round trip for each fact; here they are paid once per BATCH facts. Facts
+        asserted together fire the same rules as alone: every rule has one pattern, so no
+        rule joins two facts, and each action echoes the one fact it bound.
+        """
+        if len(many) < 2:
+            return [self.matching(facts) for facts in many]
+        found = [{key for key, cond in self._oracle if cond.holds(f)} for f in many]
+        if self._rulesets:
+            encode, dumps = self._encode, json.dumps
+            texts = []
+            for i, facts in enumerate(many):
+                fact = encode(facts)
+                fact[INDEX] = i
+                texts.append(dumps(fact, ensure_ascii=True, allow_nan=False))  # as `matching`
+            for ruleset in self._rulesets:
+                keys = ruleset.keys
+                for start in range(0, len(many), BATCH):
+                    part = slice(start, start + BATCH)
+                    fired = self._fire_many(ruleset, texts[part], many[part])
+                    for into, rules in zip(found[part], fired, strict=True):
+                        into.update(keys[rule] for rule in rules)
+        return [frozenset(f) for f in found]
+
+    def _fire_many(
+        self, ruleset: _Ruleset, texts: list[str], many: Sequence[Mapping[str, object]]
+    ) -> list[set[str]]:
+        """`_fire` for several facts (`texts[i]` encodes `many[i]`) in one session."""
+        with ruleset.lock:
+            handle = ruleset.handle
+            if handle is None:  # degraded: the engine failed on it once
+                return [self._fire_oracle(ruleset, facts) for facts in many]
+            try:
+                message = "[" + ",".join(texts) + "]"
+                code, state_handle = durable_rules_engine.assert_facts(handle, message)
+            except durable_rules_engine.error as error:
+                self._degrade(ruleset, f"durable-rules failed on a fact ({error})")
+                return [self._fire_oracle(ruleset, facts) for facts in many]
+            if code == 0:
+                fired = self._actions(handle, state_handle, texts)
+            elif not self._discard(handle, state_handle):
+                self._degrade(ruleset, f"durable-rules refused a fact (code {code})")
+                return [self._fire_oracle(ruleset, facts) for facts in many]
+            else:  # 2: two texts hash alike (its message ids are 32-bit, #376)
+                fired = None
+        if fired is None:  # each fact alone then, in a session of its own
+            return [
+                self._fire(ruleset, text, facts) for text, facts in zip(texts, many, strict=True)
+            ]
+        return [self._checked(ruleset, rules) for rules in fired]
+
+    def _actions(self, handle: int, state_handle: int, texts: list[str]) -> list[set[str]]:
+        """Run a session's actions, then delete it: the rules each of `texts` fired. Each
+        action names one rule and echoes the fact it bound: '{"<rule>":{"m":<text>}}'."""
+        fired: list[set[str]] = [set() for _ in texts]
+        of_text = dict(zip(texts, fired, strict=True))
+        failure: BaseException | None = None
+        try:
+            result = durable_rules_engine.start_action_for_state(handle, state_handle)
+            if result:
+                self._check_state(json.loads(result[0]))
+            action = result[1] if result else None
+            while action:
+                split = action.find('":{"m":')
+                rules = of_text.get(action[split + 7 : -2]) if split > 2 else None
+                if rules is not None and action.startswith('{"') and action.endswith("}}"):
+                    rules.add(action[2:split])
+                else:
+                    rule, i = self._bound_fact(action, texts)
+                    fired[i].add(rule)
+                action = durable_rules_engine.complete_and_start_action(handle, state_handle)
+        except BaseException as error:
+            failure = error
+            raise
+        finally:
+            self._end_session(handle, failure)
+        return fired
+
+    @staticmethod
+    def _discard(handle: int, state_handle: int) -> bool:
+        """Drain and delete a session the engine refused part of; False when no action ran:
+        its action context is then uninitialised and must not be deleted (see SENTINEL)."""
+        result = durable_rules_engine.start_action_for_state(handle, state_handle)
+        if not result:
+            return False
+        while durable_rules_engine.complete_and_start_action(handle, state_handle):
+            pass
+        durable_rules_engine.delete_state(handle, SID)
+        return True
+
+    @staticmethod
+    def _end_session(handle: int, failure: BaseException | None) -> None:
+        """Delete the live session; a failure to do so is raised unless one is already."""
+        try:
+            durable_rules_engine.delete_state(handle, SID)
+        except Exception:
+            if failure is None:
+                raise
+
+    @staticmethod
+    def _checked(ruleset: _Ruleset, fired: set[str]) -> set[str]:
+        """The rules one fact fired, less the sentinel, which must be among them."""
         if SENTINEL not in fired:
             raise MatcherError("durable-rules did not fire the sentinel rule on the facts")
         fired.discard(SENTINEL)
@@ -200,6 +311,15 @@ class DurableMatcher:
                 raise MatcherError(f"rule {rule} fired on a fact of another call or session")
             rules.add(rule)
         return rules
+
+    @staticmethod
+    def _bound_fact(action_text: str, texts: list[str]) -> tuple[str, int]:
+        """The slow path of `_actions`: the rule and which of `texts` an action names."""
+        ((rule, bound),) = json.loads(action_text).items()
+        for i, text in enumerate(texts):
+            if bound.get("m") == json.loads(text):
+                return rule, i
+        raise MatcherError(f"rule {rule} fired on a fact of another call or session")
 
     @staticmethod
     def _check_state(state: Mapping[str, object]) -> None:

@@ -35,10 +35,13 @@ from rules.conditions.oracle import classify, comparable, compile_predicate
 from rules.text import has_surrogates
 
 TAG = "accord_fact"  # the discriminator property on every fact and in every rule
+# Numbers the facts asserted together in one session: the engine refuses a second fact
+# with the same text in a session (code 2, "observed"), and no rule reads it.
+INDEX = "accord_n"
 LIMIT = 2**62  # encoded literals stay within +/-LIMIT; clamped values go one beyond
 MAX_SCALE = 15
 MAX_GROUPS = 15  # durable-rules: MAX_SEQUENCE_EXPRESSIONS 32, two entries per $and/$or
-MAX_PROPERTIES = 240  # durable-rules: MAX_OBJECT_PROPERTIES 255 per fact, with sid and id
+MAX_PROPERTIES = 240  # durable-rules: MAX_OBJECT_PROPERTIES 255 per fact, with sid, id, tag, index
 MAX_STRING = 1000
 CHUNK_STACK = 48  # stack entries one fact may need in a ruleset (the engine has 64)
 CHUNK_PATHS = 256  # branch combinations one fact may make the engine walk in a ruleset
@@ -208,7 +211,7 @@ class _Compiler:
         name = self.plan.slots.get(key) or self.pending.get(key)
         if name is None:
             taken = {fnv1a32(n) for n in (*self.plan.slots.values(), *self.pending.values())}
-            taken |= {fnv1a32(n) for n in ("sid", "id", TAG)}
+            taken |= {fnv1a32(n) for n in ("sid", "id", TAG, INDEX)}
             name = f"v{len(self.plan.slots) + len(self.pending)}{kind}"
             while fnv1a32(name) in taken:  # the engine looks properties up by this hash
                 name += "_"

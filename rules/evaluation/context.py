@@ -1,6 +1,7 @@
 """What an evaluation knows before it starts: the data indexed once, and per plan the
-compiled conditions, assignments and exceptions, plus the credit step that turns a deal
-into credit lines (targets, shares, FX, eligibility, base rate and matching gates).
+compiled conditions, assignments and exceptions, with what the credit step asks of them
+(which deals concern the plan, FX, active assignments). The credit step itself, deals to
+credit lines, is rules/evaluation/lines.py.
 """
 
 from __future__ import annotations
@@ -11,16 +12,12 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
-from rules.evaluation.credit import credited_exact
-from rules.evaluation.facts import deal_facts, line_facts, participant_facts
 from rules.evaluation.matching import PlanMatcher, condition_text
-from rules.evaluation.numbers import ZERO, div, exact, money, plain, ratio_text
+from rules.evaluation.numbers import div, exact, money, plain, ratio_text
 from rules.fx import FxTable
 from rules.model import Assignment, Data, Deal, Participant, PayoutException, Plan
 from rules.period import Period
 from rules.problems import Problem
-
-NO_RATE = {"step": "rate", "rule": None, "detail": "no rate rule holds: rate 0", "rate": "0"}
 
 
 class DataIndex:
@@ -125,7 +122,7 @@ class PlanContext:
             if r.when is not None
         }
         # Per-rule constants, built once: trace entries are shared by the lines they explain.
-        self._static_facts: dict[tuple, dict] = {}
+        self.static_facts: dict[tuple, dict] = {}  # participant facts by assignment
         self.explain = True  # False while replaying earlier periods: no traces needed
         self.eligibility = [
             (
@@ -232,7 +229,7 @@ class PlanContext:
 
     # ----------------------------------------------------------------- credit
 
-    def _relevant(self, deal: Deal) -> bool:
+    def relevant(self, deal: Deal) -> bool:
         """Whether anyone the deal could credit is on this plan at all: other plans' deals
         need no FX rate into this plan's currency and make no warnings here."""
         if deal.id in self.overrides:
@@ -297,143 +294,3 @@ class PlanContext:
                 f"({first.since})"
             )
         return text
-
-    def credit_lines(self, deal: Deal) -> list[CreditLine]:
-        """Steps 1 and 3, and which gates and spifs match, for every credit line."""
-        if not self._relevant(deal):
-            return []
-        amount, fx_entry = self.convert(deal)
-        if amount is None:
-            return []
-        dfacts = deal_facts(deal, amount)
-        # Combined plans decide the deal's conditions on its first line (matching.py).
-        deal_matches = None if self.matcher.combined else self.matcher.for_deal(dfacts)
-        targets: list[tuple[str, tuple, Decimal, str, str | None]] = []
-        override = self.overrides.get(deal.id)
-        if override is not None:
-            for i, c in enumerate(override.credits):
-                detail = f"override_split {override.id}"
-                targets.append((c.participant, (0, i), exact(c.share), detail, override.id))
-            rule_ids = [override.id]
-            total = sum((t[2] for t in targets), ZERO)
-        else:
-            total = ZERO
-            rule_ids = []
-            for order, rule in enumerate(self.plan.credit):
-                if rule.when is not None and "credit:" + rule.id not in deal_matches:
-                    continue
-                rule_ids.append(rule.id)
-                share = exact(rule.share)
-                total += share
-                for sub, c in enumerate(credited_exact(rule.to, deal, self.index.participants)):
-                    targets.append((c.participant, (order, sub), share * c.share, c.detail, None))
-                if not targets or targets[-1][1][0] != order:
-                    self.warnings.append(
-                        f"{self.plan.policy}: deal {deal.id}: credit rule {rule.id} "
-                        f"credits nobody ({rule.to.kind})"
-                    )
-        if total > 1:
-            self.problems.append(
-                Problem(
-                    f"deals[{deal.id}]",
-                    f"deal {deal.id}: credit rules {', '.join(rule_ids)} of plan "
-                    f"{self.plan.policy} hand out shares summing to {plain(total)}, over 1",
-                )
-            )
-            return []
-        lines = []
-        of_deal = (deal, dfacts, amount, fx_entry)
-        for target in targets:
-            participant_id, order, _share, _detail, exception = target
-            rule_id = exception or self.plan.credit[order[0]].id
-            assignment = self.active_assignment(participant_id, deal)
-            if assignment is None:
-                self.warnings.append(
-                    f"{self.plan.policy}: deal {deal.id}: {participant_id} (credit rule "
-                    f"{rule_id}) has no assignment to the plan active on {deal.close_date}; "
-                    "no line"
-                )
-                continue
-            line, deal_matches = self._line(of_deal, deal_matches, target, assignment, rule_id)
-            lines.append(line)
-        return lines
-
-    def _line(
-        self, of_deal: tuple, deal_matches, target: tuple, assignment, rule_id: str
-    ) -> tuple[CreditLine, frozenset[str]]:
-        """The line of `target` (participant, order, share, detail, exception) on the deal
-        (`of_deal`: deal, its facts, amount, FX trace entry), and the deal's matching
-        conditions (decided here for the deal's first line of a combined plan:
-        `deal_matches` is None then)."""
-        deal, dfacts, amount, fx_entry = of_deal
-        participant_id, order, share, detail, exception = target
-        participant = self.index.participants.get(participant_id)
-        # By identity: the assignments live in the data for the whole evaluation, and
-        # hashing the frozen dataclass field by field, on every line, was a measurable cost.
-        key = (participant_id, id(assignment))
-        static = self._static_facts.get(key)
-        if static is None:
-            static = self._static_facts[key] = participant_facts(participant, assignment)
-        facts = line_facts(dfacts, participant, assignment, deal.close_date, rule_id, share, static)
-        if deal_matches is None:
-            matches = self.matcher.for_all(facts)
-            deal_matches = matches & self.matcher.deal_keys
-        else:
-            matches = deal_matches | self.matcher.for_line(facts)
-        credit = share * amount
-        explain = self.explain
-        trace: list[dict] = []
-        if explain:
-            if fx_entry is not None:
-                trace.append(fx_entry)
-            step = {
-                "step": "credit",
-                "rule": rule_id,
-                "detail": detail,
-                "share": ratio_text(share),
-                "deal_amount": ratio_text(amount),
-                "credit": ratio_text(credit),
-            }
-            if exception:
-                step["exception"] = exception
-            elif self.rule_text.get(rule_id):
-                step["when"] = self.rule_text[rule_id]
-            trace.append(step)
-        eligible = True
-        for key, passed, failed in self.eligibility:
-            holds = key in matches
-            if explain:
-                trace.append(passed if holds else failed)
-            if not holds:
-                eligible = False
-                break
-        base_rate = ZERO
-        if eligible:
-            for key, rate, entry in self.rates:
-                if key is None or key in matches:
-                    base_rate = rate
-                    if explain:
-                        trace.append(entry)
-                    break
-            else:
-                self.warnings.append(
-                    f"{self.plan.policy}: deal {deal.id}: no rate rule holds for "
-                    f"{participant_id}; rate 0"
-                )
-                if explain:
-                    trace.append(NO_RATE)
-        line = CreditLine(
-            participant_id,
-            deal,
-            rule_id,
-            order,
-            share,
-            credit,
-            {f: facts.get(f) for f in self.hold_fields},
-            matches,
-            eligible,
-            base_rate,
-            trace,
-            exception,
-        )
-        return line, deal_matches

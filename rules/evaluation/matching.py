@@ -18,9 +18,10 @@ against.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rules.matcher import Matcher, compile_matcher
 from rules.model import Plan
 
 Facts = Mapping[str, Any]
@@ -66,35 +67,23 @@ def plan_conditions(plan: Plan) -> dict[str, Any]:
     return conditions
 
 
-class _PythonMatcher:
-    """The oracle: each condition's own `holds`."""
-
-    def __init__(self, conditions: Mapping[str, Any]):
-        self._conditions = tuple(conditions.items())
-
-    def matching(self, facts: Facts) -> frozenset[str]:
-        return frozenset(key for key, cond in self._conditions if cond.holds(facts))
-
-
 _COMPILED: dict[str, Any] = {}
 
 
-def _compile(conditions: Mapping[str, Any], stage: str, engine: str) -> Callable | None:
+def _compile(conditions: Mapping[str, Any], stage: str, engine: str) -> Matcher | None:
     if not conditions:
         return None
     if engine == "python":
-        return _PythonMatcher(conditions).matching
+        return compile_matcher(dict(conditions), name=stage, engine=engine)
     digest = hashlib.sha256(
         "\n".join(f"{k}\t{condition_text(c)}" for k, c in conditions.items()).encode()
     ).hexdigest()[:20]
     name = f"accord_{stage}_{digest}"
     matcher = _COMPILED.get(name)
     if matcher is None:
-        from rules.matcher import compile_matcher
-
         matcher = compile_matcher(dict(conditions), name=name, engine=engine)
         _COMPILED[name] = matcher
-    return matcher.matching
+    return matcher
 
 
 class PlanMatcher:
@@ -120,11 +109,19 @@ class PlanMatcher:
         self._all = _compile({**per_deal, **per_line}, "all", engine) if self.combined else None
 
     def for_deal(self, facts: Facts) -> frozenset[str]:
-        return self._deal(facts) if self._deal is not None else EMPTY
+        return self._deal.matching(facts) if self._deal is not None else EMPTY
 
     def for_line(self, facts: Facts) -> frozenset[str]:
-        return self._line(facts) if self._line is not None else EMPTY
+        return self._line.matching(facts) if self._line is not None else EMPTY
 
     def for_all(self, facts: Facts) -> frozenset[str]:
         """Every condition that holds on a credit line's facts (`combined` plans only)."""
-        return self._all(facts) if self._all is not None else EMPTY
+        return self._all.matching(facts) if self._all is not None else EMPTY
+
+    def many(self, stage: str, facts: Sequence[Facts]) -> list[frozenset[str]]:
+        """`for_<stage>` ("deal", "line" or "all") of each of `facts`, asked together:
+        the engine takes many facts per session (`Matcher.matching_many`)."""
+        matcher = {"deal": self._deal, "line": self._line, "all": self._all}[stage]
+        if matcher is None:
+            return [EMPTY] * len(facts)
+        return matcher.matching_many(facts)

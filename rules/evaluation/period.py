@@ -13,6 +13,7 @@ from rules.evaluation import tiers as tiering
 from rules.evaluation.context import CreditLine, PlanContext
 from rules.evaluation.facts import field_date
 from rules.evaluation.ledger import Held, Ledger, Line, Statement
+from rules.evaluation.lines import credit_lines_of
 from rules.evaluation.numbers import ONE, ZERO, cents, exact, money, plain, ratio_text
 from rules.evaluation.settlement import draw, releases_and_clawbacks
 from rules.period import Period
@@ -39,8 +40,8 @@ def evaluate_period(ctx: PlanContext, ledger: Ledger, period: Period) -> dict[st
         return statements[participant]
 
     by_participant: dict[str, list[CreditLine]] = {}
-    for deal in ctx.index.deals_in_period(period):
-        for line in ctx.credit_lines(deal):
+    for lines in credit_lines_of(ctx, ctx.index.deals_in_period(period)):
+        for line in lines:
             by_participant.setdefault(line.participant, []).append(line)
     for participant in sorted(by_participant):
         # Already in step-2 order (close date, deal id, rule order): deals are visited in

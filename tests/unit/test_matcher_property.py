@@ -196,6 +196,8 @@ def test_durable_and_oracle_agree(texts, fact_sets):
                 f,
                 {k: c.text for k, c in conditions.items()},
             )
+        # All in one session (`matching_many`): each fact's rules as alone.
+        assert durable.matching_many(fact_sets) == [oracle.matching(f) for f in fact_sets]
     finally:
         durable.close()
     assert len(durable.fallback) <= len(conditions)
@@ -211,5 +213,6 @@ def test_many_conditions_over_several_rulesets_agree(texts, fact_sets):
         event(f"rulesets: {min(len(durable._rulesets), 3)}+")
         for f in fact_sets:
             assert durable.matching(f) == oracle.matching(f)
+        assert durable.matching_many(fact_sets) == [oracle.matching(f) for f in fact_sets]
     finally:
         durable.close()
