@@ -177,8 +177,9 @@ class DurableMatcher:
         if self._rulesets:
             encode, dumps = self._encode, json.dumps
             texts = []
+            memo: dict = {}
             for i, facts in enumerate(many):
-                fact = encode(facts)
+                fact = encode(facts, memo)
                 fact[INDEX] = i
                 texts.append(dumps(fact, ensure_ascii=True, allow_nan=False))  # as `matching`
             for ruleset in self._rulesets:

@@ -164,7 +164,7 @@ class Plan:
     slots: dict[tuple[str, str, object], str] = field(default_factory=dict)
     scales: dict[str, int] = field(default_factory=dict)
 
-    def encoder(self, sid: str) -> Callable[[Mapping[str, object]], dict]:
+    def encoder(self, sid: str) -> Callable[..., dict]:
         by_path: dict[str, list[tuple[str, Callable]]] = {}
         when_null: dict[str, dict[str, object]] = {}
         derived: list[tuple[str, Callable]] = []  # field-versus-field: 0/1 from the oracle
@@ -181,7 +181,20 @@ class Plan:
                 when_null.setdefault(path, {})[name] = SENTINELS[kind]
         plan = tuple((path, tuple(slots), when_null.get(path)) for path, slots in by_path.items())
 
-        def encode(facts: Mapping[str, object]) -> dict:
+        def properties(path: str, slots: tuple, value: object) -> dict[str, object]:
+            value_kind, value = classify(path, value)
+            out = {}
+            for name, slot in slots:
+                encoded = slot(value_kind, value)
+                if encoded is not None:
+                    out[name] = encoded
+            return out
+
+        def encode(facts: Mapping[str, object], memo: dict | None = None) -> dict:
+            """The fact for `facts`. With `memo` (one per batch of facts), a value met
+            before on the same path, of the same type, is not encoded again."""
+            if memo is not None:
+                return encode_with(facts, memo)
             fact: dict[str, object] = {"sid": sid, TAG: 1}
             for path, slots, null_fill in plan:
                 value = facts.get(path)
@@ -194,6 +207,26 @@ class Plan:
                     encoded = slot(value_kind, value)
                     if encoded is not None:
                         fact[name] = encoded
+            for name, holds in derived:
+                fact[name] = int(holds(facts))
+            return fact
+
+        def encode_with(facts: Mapping[str, object], memo: dict) -> dict:
+            fact: dict[str, object] = {"sid": sid, TAG: 1}
+            for path, slots, null_fill in plan:
+                value = facts.get(path)
+                if value is None:
+                    if null_fill:
+                        fact.update(null_fill)
+                    continue
+                key = (path, type(value), value)  # True == 1 == Decimal(1), not alike here
+                try:
+                    known = memo.get(key)
+                except TypeError:  # unhashable: a list
+                    known = properties(path, slots, value)
+                if known is None:
+                    known = memo[key] = properties(path, slots, value)
+                fact.update(known)
             for name, holds in derived:
                 fact[name] = int(holds(facts))
             return fact

@@ -138,3 +138,25 @@ def test_an_action_on_a_fact_of_no_call_is_refused(monkeypatch):
     monkeypatch.undo()
     facts = _facts(3)
     assert durable.matching_many(facts) == [durable.matching(f) for f in facts]  # cleaned up
+
+
+def test_values_equal_in_python_but_not_alike_are_encoded_each_their_way():
+    """A batch encodes a value once per path and type: True == 1 == Decimal(1) in Python,
+    but a condition tells a flag from a number and a number from its text."""
+    durable, oracle = pair(
+        {
+            "flag": "deal.attributes.x == true",
+            "one": "deal.attributes.x == 1",
+            "text": 'deal.attributes.x == "1"',
+            "listed": 'deal.products contains "core"',
+        }
+    )
+    values = [True, 1, D(1), D("1.0"), "1", 1, True, None, D("1.00")]
+    products = [["core"], ["edge"], ["core"], None, [], ["core", "edge"], ["edge"], ["core"], []]
+    facts = [
+        {"deal.attributes.x": value, "deal.products": listed}
+        for value, listed in zip(values, products, strict=True)
+    ]
+    got = durable.matching_many(facts)
+    assert got == [oracle.matching(f) for f in facts]
+    assert got[0] >= {"flag"} and got[1] >= {"one"} and got[4] >= {"text"} and got[0] != got[1]
