@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import durable_rules_engine
+import orjson
 
 from rules.conditions import Condition
 from rules.conditions.durable_json import INDEX, TAG, compile_ruleset
@@ -40,6 +41,20 @@ SENTINEL = "accord_sentinel"
 BATCH = 256
 logger = logging.getLogger(__name__)
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
+
+
+def fact_text(fact: dict[str, object]) -> str:
+    """The fact as JSON with ASCII escapes, as the rules are written: equal strings stay
+    byte-equal for the engine's strcmp, and no surrogate can fail its UTF-8 conversion.
+    orjson writes it (16x faster than `json.dumps`) when its text is the same: ASCII
+    without DEL, which orjson writes raw where `json` escapes it (and non-ASCII too)."""
+    try:
+        text = orjson.dumps(fact).decode()
+    except orjson.JSONEncodeError:  # e.g. a lone surrogate: `json` escapes it
+        text = ""
+    if text and text.isascii() and "\x7f" not in text:
+        return text
+    return json.dumps(fact, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
 
 class MatcherError(RuntimeError):
@@ -114,9 +129,7 @@ class DurableMatcher:
     def matching(self, facts: Mapping[str, object]) -> frozenset[str]:
         found = {key for key, cond in self._oracle if cond.holds(facts)}
         if self._rulesets:
-            # ASCII escapes on both sides (rules and facts): equal strings stay byte-equal
-            # for the engine's strcmp, and no surrogate can fail its UTF-8 conversion.
-            message = json.dumps(self._encode(facts), ensure_ascii=True, allow_nan=False)
+            message = fact_text(self._encode(facts))
             for ruleset in self._rulesets:
                 if ruleset.handle is None:  # degraded: the engine failed on it once
                     keys = set(ruleset.keys.values())
@@ -175,13 +188,13 @@ class DurableMatcher:
             return [self.matching(facts) for facts in many]
         found = [{key for key, cond in self._oracle if cond.holds(f)} for f in many]
         if self._rulesets:
-            encode, dumps = self._encode, json.dumps
+            encode = self._encode
             texts = []
             memo: dict = {}
             for i, facts in enumerate(many):
                 fact = encode(facts, memo)
                 fact[INDEX] = i
-                texts.append(dumps(fact, ensure_ascii=True, allow_nan=False))  # as `matching`
+                texts.append(fact_text(fact))
             for ruleset in self._rulesets:
                 keys = ruleset.keys
                 for start in range(0, len(many), BATCH):

@@ -8,8 +8,10 @@ from decimal import Decimal
 
 import durable_rules_engine
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from rules.matcher import BATCH, SID, MatcherError
+from rules.matcher import BATCH, SID, MatcherError, fact_text
 from tests.unit.test_matcher import pair
 
 D = Decimal
@@ -160,3 +162,22 @@ def test_values_equal_in_python_but_not_alike_are_encoded_each_their_way():
     got = durable.matching_many(facts)
     assert got == [oracle.matching(f) for f in facts]
     assert got[0] >= {"flag"} and got[1] >= {"one"} and got[4] >= {"text"} and got[0] != got[1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.text(max_size=8),
+        st.one_of(
+            st.text(),
+            st.text(st.sampled_from(["a", "\x7f", "\x00", "\n", "é", "😀", "\ud83d", '"'])),
+            st.integers(-(2**63), 2**63 - 1),
+            st.booleans(),
+            st.none(),
+        ),
+        max_size=8,
+    )
+)
+def test_fact_text_is_json_with_ascii_escapes(fact):
+    """orjson where it spells the fact as `json.dumps(ensure_ascii=True)` does, else json."""
+    assert fact_text(fact) == json.dumps(fact, ensure_ascii=True, separators=(",", ":"))
