@@ -193,40 +193,30 @@ class Plan:
         def encode(facts: Mapping[str, object], memo: dict | None = None) -> dict:
             """The fact for `facts`. With `memo` (one per batch of facts), a value met
             before on the same path, of the same type, is not encoded again."""
-            if memo is not None:
-                return encode_with(facts, memo)
             fact: dict[str, object] = {"sid": sid, TAG: 1}
             for path, slots, null_fill in plan:
                 value = facts.get(path)
                 if value is None:
                     if null_fill:
                         fact.update(null_fill)
+                    continue
+                if memo is not None:
+                    key = (path, type(value), value)  # True == 1 == Decimal(1): not alike
+                    try:
+                        known = memo.get(key)
+                    except TypeError:  # unhashable: a list
+                        known = key = None
+                    if known is None:
+                        known = properties(path, slots, value)
+                        if key is not None:
+                            memo[key] = known
+                    fact.update(known)
                     continue
                 value_kind, value = classify(path, value)
                 for name, slot in slots:
                     encoded = slot(value_kind, value)
                     if encoded is not None:
                         fact[name] = encoded
-            for name, holds in derived:
-                fact[name] = int(holds(facts))
-            return fact
-
-        def encode_with(facts: Mapping[str, object], memo: dict) -> dict:
-            fact: dict[str, object] = {"sid": sid, TAG: 1}
-            for path, slots, null_fill in plan:
-                value = facts.get(path)
-                if value is None:
-                    if null_fill:
-                        fact.update(null_fill)
-                    continue
-                key = (path, type(value), value)  # True == 1 == Decimal(1), not alike here
-                try:
-                    known = memo.get(key)
-                except TypeError:  # unhashable: a list
-                    known = properties(path, slots, value)
-                if known is None:
-                    known = memo[key] = properties(path, slots, value)
-                fact.update(known)
             for name, holds in derived:
                 fact[name] = int(holds(facts))
             return fact
