@@ -7,9 +7,11 @@ no credit rule has a condition, the targets of a deal are known before anything 
 matched, so its first credit line asserts one fact against every condition (`for_all`):
 line facts hold the deal facts unchanged, so the deal's conditions are decided there as on
 the deal alone. Its later lines assert the line conditions only. A deal thus costs one
-assert, plus one per further line (docs/decisions.md, "Evaluate speed (issue 14)").
+fact, plus one per further line (docs/decisions.md, "Evaluate speed (issue 14)").
 With conditional credit rules, the deal is asserted first (`for_deal`), to pick the
 credit rules, then each line (`for_line`). A stage without conditions asserts nothing.
+The evaluator asks about many facts at once (`many`: one durable-rules session for up to
+256 facts, rules/evaluation/lines.py and docs/decisions.md, "Batched matching").
 `engine="durable"` decides through durable-rules (via `rules.matcher`); `engine="python"`
 calls `Condition.holds` directly, the plain-Python oracle the durable engine is checked
 against.
