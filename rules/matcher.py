@@ -36,8 +36,8 @@ SID = "accord"  # constant: the session id must not depend on the data (hash col
 # on the heap layout (reproduced by merely importing datetime first). Once an action has
 # run and completed, the context is NULL, so every session must fire at least this rule.
 SENTINEL = "accord_sentinel"
-# Facts asserted in one session by `matching_many`: 32 to 1,024 measured, 256 the fastest
-# (docs/decisions.md, "Batched matching").
+# Facts asserted in one session by `matching_many`: 32 to 1,024 measured the same within
+# the noise; 256 also bounds a session's state (docs/decisions.md, "Batched matching").
 BATCH = 256
 logger = logging.getLogger(__name__)
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
