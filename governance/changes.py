@@ -115,7 +115,7 @@ def changes_since(
     """The journal's rows after `since` (a `revision`), or None when `since` is unknown,
     of the other database, or followed by more than `MAX_CHANGES` rows. `up_to`: only
     the rows a run of a period ending then reads (not a deal closed, or an event dated,
-    after it: `InputChange.day`)."""
+    after it, nor a child of such a deal: `InputChange.day`)."""
     where = _since(session, since)
     if where is None:
         return None

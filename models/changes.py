@@ -28,6 +28,7 @@ class InputChange(Base):
     # PostgreSQL: the writing transaction's id (pg_current_xact_id), compared with a run's
     # snapshot; NULL on SQLite (one writer at a time: the id orders the commits).
     txid: Mapped[int | None] = mapped_column(BigInteger)
-    # The day that decides which periods read the row (revision 0035): a deal's close date,
-    # an event's date, old and new rows each their own; NULL: any period may read it.
+    # The day that decides which periods read the row (revisions 0035, 0036): a deal's close
+    # date (for its splits, team and touchpoints too), an event's date, old and new rows
+    # each their own; NULL: any period may read it.
     day: Mapped[date | None]

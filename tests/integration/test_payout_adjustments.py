@@ -266,3 +266,48 @@ def test_a_change_after_the_locked_period_is_not_asked_about(db, q1_locked):
     # Compaction keeps a row per day: the Q1 day of A2 survives it.
     assert changes.compact(db) is not None
     assert changes.changes_since(db, locked.input_revision, up_to=end).deals == {"A2"}
+
+
+def test_a_split_changed_after_the_locked_period_is_not_asked_about(db, q1_locked):
+    """Revision 0036: a deal's splits (team, touchpoints) are dated by its close date, so
+    a split changed on a later deal is not the locked period's change; one on its own
+    deal is, and a deal deleted with its splits is every period's."""
+    from sqlalchemy import delete, func
+
+    from governance import changes
+    from models import Deal, InputChange
+
+    [locked] = payout_adjustments.locked_periods_before(db, date(2026, 4, 1))
+    end = date(2026, 3, 31)
+    b1 = _deal("B1", "bo", "8000", "2026-05-10", "2026-05-10")
+    b1["splits"] = [{"participant": "bo", "share": "0.5"}, {"participant": "ana", "share": "0.5"}]
+    import_data(db, {"deals": [b1]}, source="q2")
+    b1["splits"] = [{"participant": "bo", "share": "0.7"}, {"participant": "ana", "share": "0.3"}]
+    import_data(db, {"deals": [b1]}, source="q2-splits")
+    split_days = set(
+        db.scalars(
+            select(InputChange.day).where(
+                InputChange.deal_id == "B1", InputChange.participant_id == "ana"
+            )
+        )
+    )
+    assert split_days == {date(2026, 5, 10)}
+    found = changes.changes_since(db, locked.input_revision, up_to=end)
+    assert found is not None and found.empty  # a Q2 deal's splits: nothing of Q1 changed
+    assert recheck_locked(db, locked).evaluated == set()
+    assert recheck_locked(db, locked) == recheck_locked(db, locked, full=True)
+    # Deleted with its deal, a split finds no close date: any period reads its row.
+    last = db.scalar(select(func.max(InputChange.id)))
+    db.execute(delete(Deal).where(Deal.id == "B1"))
+    rows = db.execute(
+        select(InputChange.participant_id, InputChange.day).where(InputChange.id > last)
+    ).all()
+    assert ("ana", None) in rows and ("bo", date(2026, 5, 10)) in rows  # split; the deal
+    assert changes.changes_since(db, locked.input_revision, up_to=end).deals == {"B1"}
+
+    a2 = _deal("A2", "ana", "20000", "2026-02-20", "2026-02-20")
+    a2["splits"] = [{"participant": "ana", "share": "0.6"}, {"participant": "bo", "share": "0.4"}]
+    import_data(db, {"deals": [a2]}, source="q1-splits")
+    assert changes.changes_since(db, locked.input_revision, up_to=end).deals == {"A2", "B1"}
+    check = recheck_locked(db, locked)
+    assert check.evaluated == {"ana", "bo"} and check == recheck_locked(db, locked, full=True)
