@@ -11,7 +11,8 @@ changed since the previous build"), the re-run timed again with its replaced lin
 Then, for each history length K: K quarters before 2026-Q3 of `--history-deals` deals
 each, built and locked in turn, 2026-Q3 run; one deal of the oldest locked quarter
 changed (it is in every locked period's input: each re-evaluates its owner), after one
-of the newest (in one period's input); the close's re-check
+of the newest (in one period's input) and the splits of another of the newest (two
+people swapped); the close's re-check
 (`recheck.adjustments_for`) timed each time. `--accord-root` runs
 the same against another checkout (main: the figures before). Target (issue 14): the
 re-run < 2% of the full run at 100,000 deals; the re-check the same with 4 and 12 quarters.
@@ -94,6 +95,33 @@ def _change_one_deal(session, period: str) -> None:
         select(Deal.id).where(Deal.close_date.between(p.start, p.end)).order_by(Deal.id).limit(1)
     )
     session.execute(update(Deal).where(Deal.id == deal_id).values(amount=Decimal("123456.78")))
+    session.commit()
+
+
+def _change_one_split(session, period: str) -> None:
+    """The two split participants of one split deal closed in `period` swapped (shares
+    unchanged, so the data stays valid): a change of the deal's children only."""
+    from sqlalchemy import select, update
+
+    from models import Deal, DealSplit
+    from rules.period import Period
+
+    p = Period.parse(period)
+    deal_id = session.scalar(
+        select(Deal.id)
+        .join(DealSplit, DealSplit.deal_id == Deal.id)
+        .where(Deal.close_date.between(p.start, p.end))
+        .order_by(Deal.id)
+        .limit(1)
+    )
+    first, second = session.execute(
+        select(DealSplit.id, DealSplit.participant_id)
+        .where(DealSplit.deal_id == deal_id)
+        .order_by(DealSplit.position)
+    ).all()
+    for row, person in ((second, first.participant_id), (first, second.participant_id)):
+        moved = update(DealSplit).where(DealSplit.id == row.id).values(participant_id=person)
+        session.execute(moved)
     session.commit()
 
 
@@ -181,6 +209,9 @@ def child_history(url: str, k: str) -> dict:
         _change_one_deal(session, quarters[-1])  # in the input of one locked period
         _, newest, newest_cpu = _timed(lambda: adjustments_for(session, target))
         session.rollback()
+        _change_one_split(session, quarters[-1])  # its children: one period's too
+        _, split, split_cpu = _timed(lambda: adjustments_for(session, target))
+        session.rollback()
         _change_one_deal(session, quarters[0])  # in the input of every locked period
         lines, changed, changed_cpu = _timed(lambda: adjustments_for(session, target))
         session.rollback()
@@ -190,6 +221,8 @@ def child_history(url: str, k: str) -> dict:
         "nothing_changed_cpu": quiet_cpu,
         "newest": newest,
         "newest_cpu": newest_cpu,
+        "split": split,
+        "split_cpu": split_cpu,
         "one_deal": changed,
         "one_deal_cpu": changed_cpu,
         "lines": len(lines),
@@ -281,7 +314,9 @@ def main() -> None:
                     f"each): nothing changed {h['nothing_changed']:.2f} s "
                     f"({h['nothing_changed_cpu']:.2f} CPU s); one deal of the newest changed "
                     f"{h.get('newest', float('nan')):.2f} s "
-                    f"({h.get('newest_cpu', float('nan')):.2f} CPU s); then one of the oldest "
+                    f"({h.get('newest_cpu', float('nan')):.2f} CPU s); then a split of "
+                    f"the newest {h.get('split', float('nan')):.2f} s "
+                    f"({h.get('split_cpu', float('nan')):.2f} CPU s); then one of the oldest "
                     f"{h['one_deal']:.2f} s ({h['one_deal_cpu']:.2f} CPU s, {h['lines']} "
                     f"adjustment lines)  [load {_load()}]"
                 )
