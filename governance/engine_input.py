@@ -265,8 +265,8 @@ def _participants(session: Session, people: Collection[str] | None) -> list[dict
     ]
 
 
-def _children(session: Session, model, columns, deal_filter) -> dict[str, list]:
-    """Child rows per deal in their stored order, read in one query (no N+1)."""
+def _children(session: Session, model, columns, deal_filter) -> Any:
+    """Child rows (deal id, *columns) in their stored order, read in one query (no N+1)."""
     table = model.__table__
     stmt = (
         select(table.c.deal_id, *(table.c[c] for c in columns))
@@ -275,57 +275,89 @@ def _children(session: Session, model, columns, deal_filter) -> dict[str, list]:
     )
     if deal_filter is not None:
         stmt = stmt.where(deal_filter)
-    out: dict[str, list] = defaultdict(list)
-    for row in core_rows(session, stmt):
-        out[row.deal_id].append(row)
-    return out
+    return core_rows(session, stmt)
+
+
+# The columns a deal's record is read from (not its row's timestamps: the record has no
+# use for them, and time-zone-aware datetimes are costly to make), in `_deals`' order.
+_DEAL_COLUMNS = (
+    Deal.id,
+    Deal.account,
+    Deal.type,
+    Deal.amount,
+    Deal.currency,
+    Deal.close_date,
+    Deal.gross_margin,
+    Deal.discount,
+    Deal.term_months,
+    Deal.region,
+    Deal.products,
+    Deal.owner_id,
+    Deal.has_splits,
+    Deal.cash_collected_date,
+    Deal.attributes,
+)
 
 
 def _deals(session: Session, deal_filter: ColumnElement[bool] | None) -> list[dict[str, Any]]:
-    splits = _children(session, DealSplit, ("participant_id", "share"), deal_filter)
-    team = _children(session, DealTeamMember, ("participant_id", "role"), deal_filter)
-    touchpoints = _children(
+    """The deals' records; rows unpacked as tuples, children grouped by deal first."""
+    splits: dict[str, list] = defaultdict(list)
+    for deal_id, participant, share in _children(
+        session, DealSplit, ("participant_id", "share"), deal_filter
+    ):
+        splits[deal_id].append({"participant": participant, "share": _num(share)})
+    team: dict[str, list] = defaultdict(list)
+    for deal_id, participant, role in _children(
+        session, DealTeamMember, ("participant_id", "role"), deal_filter
+    ):
+        team[deal_id].append({"participant": participant, "role": role})
+    touchpoints: dict[str, list] = defaultdict(list)
+    for deal_id, participant, at, channel, milestone in _children(
         session, DealTouchpoint, ("participant_id", "at", "channel", "milestone"), deal_filter
-    )
-    stmt = select(Deal.__table__).order_by(Deal.close_date, Deal.id)
+    ):
+        touchpoints[deal_id].append(
+            {"participant": participant, "at": _day(at), "channel": channel, "milestone": milestone}
+        )
+    stmt = select(*_DEAL_COLUMNS).order_by(Deal.close_date, Deal.id)
     if deal_filter is not None:
         stmt = stmt.where(deal_filter)
     out = []
-    for d in core_rows(session, stmt):
+    for (
+        deal_id,
+        account,
+        kind,
+        amount,
+        currency,
+        close_date,
+        gross_margin,
+        discount,
+        term_months,
+        region,
+        products,
+        owner,
+        has_splits,
+        cash_collected,
+        attributes,
+    ) in core_rows(session, stmt):
         out.append(
             {
-                "id": d.id,
-                "account": d.account,
-                "type": d.type,
-                "amount": _num(d.amount),
-                "currency": d.currency,
-                "close_date": _day(d.close_date),
-                "gross_margin": _num(d.gross_margin),
-                "discount": _num(d.discount),
-                "term_months": d.term_months,
-                "region": d.region,
-                "products": None if d.products is None else list(d.products),
-                "owner": d.owner_id,
-                "splits": [
-                    {"participant": s.participant_id, "share": _num(s.share)}
-                    for s in splits.get(d.id, [])
-                ]
-                if d.has_splits
-                else None,
-                "team": [
-                    {"participant": t.participant_id, "role": t.role} for t in team.get(d.id, [])
-                ],
-                "touchpoints": [
-                    {
-                        "participant": t.participant_id,
-                        "at": _day(t.at),
-                        "channel": t.channel,
-                        "milestone": t.milestone,
-                    }
-                    for t in touchpoints.get(d.id, [])
-                ],
-                "cash_collected_date": _day(d.cash_collected_date),
-                "attributes": _attribute(d.attributes or {}),
+                "id": deal_id,
+                "account": account,
+                "type": kind,
+                "amount": _num(amount),
+                "currency": currency,
+                "close_date": _day(close_date),
+                "gross_margin": _num(gross_margin),
+                "discount": _num(discount),
+                "term_months": term_months,
+                "region": region,
+                "products": None if products is None else list(products),
+                "owner": owner,
+                "splits": (splits.get(deal_id) or []) if has_splits else None,
+                "team": team.get(deal_id) or [],
+                "touchpoints": touchpoints.get(deal_id) or [],
+                "cash_collected_date": _day(cash_collected),
+                "attributes": _attribute(attributes) if attributes else {},
             }
         )
     return out

@@ -51,13 +51,14 @@ CURRENCY = re.compile(r"^[A-Z]{3}$")
 SECTIONS = ("participants", "quotas", "deals", "events", "exceptions", "fx")
 
 
-def load_data(obj_or_text: Any) -> Data:
-    """Validate section-3 data (JSON text/bytes or an already-parsed mapping)."""
+def load_data(obj_or_text: Any, *, depth_checked: bool = False) -> Data:
+    """Validate section-3 data (JSON text/bytes or an already-parsed mapping).
+    `depth_checked`: the caller knows the mapping nests at most `MAX_DEPTH` levels."""
     with paused_gc():  # no reference cycles in parsed JSON or `Data` (rules/gcpause.py)
-        return _load_data(obj_or_text)
+        return _load_data(obj_or_text, depth_checked)
 
 
-def _load_data(obj_or_text: Any) -> Data:
+def _load_data(obj_or_text: Any, depth_checked: bool = False) -> Data:
     if isinstance(obj_or_text, bytes) and (parsed := plain_json(obj_or_text))[0]:
         # Parsed by orjson: a plain document, read as load_json reads it (jsonfast.py).
         data, problems = check_data(parsed[1], depth_checked=True)
@@ -71,7 +72,7 @@ def _load_data(obj_or_text: Any) -> Data:
             raise InvalidData(problems) from None
         data, problems = check_data(obj_or_text, depth_checked=True)  # load_json checked it
     else:
-        data, problems = check_data(obj_or_text)
+        data, problems = check_data(obj_or_text, depth_checked=depth_checked)
     if data is None:
         raise InvalidData(problems)
     return data

@@ -47,12 +47,12 @@ from governance.permissions import Actor, require
 from models import PayoutLine, PayoutRun, Statement
 from models.base import utcnow
 from models.payouts import BUILDING, HOLDING_STATES
+from rules.gcpause import paused_gc
 from rules.period import Period, PeriodError
 from rules.problems import EvaluationError, Problem
 
 OBJECT_TYPE = "payout_run"
-# Statements written per `insert_rows` call: bounds the rows built at once and each
-# insert's size.
+# Statements per `insert_rows` call: bounds the rows built at once and each insert.
 BATCH = 250
 
 Progress = Callable[[int, int], None]
@@ -233,6 +233,7 @@ def kept_hashes(draft: dict[str, str] | None, gone: Collection[str]) -> dict[str
     return {p: h for p, h in (draft or {}).items() if p not in gone}
 
 
+@paused_gc()
 def evaluate_batch(
     session: Session,
     plan: RunPlan,
@@ -243,7 +244,8 @@ def evaluate_batch(
     people whose input hash changed (or in `plan.also`) are validated and evaluated: an
     unchanged batch's data is what the build that wrote its statements validated.
     `adjustments`: the batch's people's prior-period adjustment lines (default: the
-    plan's)."""
+    plan's). The cyclic collector is paused (rules/gcpause.py): a batch's records and rows
+    hold no cycles, and collections rescanned them (2.2 of 16.7 CPU s at 100,000 deals)."""
     adjustments = plan.adjustments if adjustments is None else adjustments
     item = batch_input(session, plan.inputs, batch)
     people = item.batch.people
