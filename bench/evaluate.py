@@ -238,8 +238,8 @@ def child(task: str, n: int, engine: str) -> dict:
     if task == "match":
         # The same GC policy as `evaluate` (paused while it runs), for a fair comparison.
         gc.disable()
-        seconds, asserts = bare_matching(plan, data, engine)
-        return {"seconds": seconds, "asserts": asserts}
+        seconds, facts = bare_matching(plan, data, engine)
+        return {"seconds": seconds, "facts": facts}
     start = time.process_time()
     out = evaluate([plan], data, "2026-Q4", engine=engine)
     seconds = time.process_time() - start
@@ -378,7 +378,7 @@ def main() -> None:
     full_rate = n / full["seconds"]
     print(f"deals: {n:,}  engine: {args.engine}  best of {args.repeat}")
     print(
-        f"(a) bare matching:  {matching_rate:>10,.0f} deals/s  ({match['asserts']:,} facts, "
+        f"(a) bare matching:  {matching_rate:>10,.0f} deals/s  ({match['facts']:,} facts, "
         f"{match['seconds']:.2f} s)"
     )
     print(
