@@ -27,6 +27,7 @@ import orjson
 
 from rules.conditions import Condition
 from rules.conditions.durable_json import INDEX, TAG, compile_ruleset
+from rules.decisions import Decisions
 
 ENGINES = ("durable", "python")
 SID = "accord"  # constant: the session id must not depend on the data (hash collisions)
@@ -125,6 +126,10 @@ class DurableMatcher:
         for ruleset in self._rulesets:
             if ruleset.failure:
                 self._degrade(ruleset, ruleset.failure)
+        # The engine's answers by the values each condition reads (`matching_many` only:
+        # `matching` stays one assert per fact, the bare engine bench/evaluate.py times).
+        engine_keys = {key for ruleset in self._rulesets for key in ruleset.keys.values()}
+        self._decisions = Decisions.of({k: conditions[k] for k in sorted(engine_keys)})
 
     def matching(self, facts: Mapping[str, object]) -> frozenset[str]:
         found = {key for key, cond in self._oracle if cond.holds(facts)}
@@ -186,23 +191,43 @@ class DurableMatcher:
         """
         if len(many) < 2:
             return [self.matching(facts) for facts in many]
-        found = [{key for key, cond in self._oracle if cond.holds(f)} for f in many]
-        if self._rulesets:
-            encode = self._encode
-            texts = []
-            memo: dict = {}
+        oracle = self._oracle
+        if not self._rulesets:
+            return [frozenset(k for k, cond in oracle if cond.holds(f)) for f in many]
+        decisions = self._decisions
+        if decisions.active:  # the engine decides only values it has not decided before
+            answers = [decisions.recall(facts) for facts in many]
+            unknown = [i for i, answer in enumerate(answers) if answer is None]
+        else:
+            answers, unknown = [None] * len(many), list(range(len(many)))
+        decided = self._decide([many[i] for i in unknown])
+        for i, holding in zip(unknown, decided, strict=True):
+            answers[i] = frozenset(holding)
+            decisions.learn(many[i], holding)
+        if oracle:
             for i, facts in enumerate(many):
-                fact = encode(facts, memo)
-                fact[INDEX] = i
-                texts.append(fact_text(fact))
-            for ruleset in self._rulesets:
-                keys = ruleset.keys
-                for start in range(0, len(many), BATCH):
-                    part = slice(start, start + BATCH)
-                    fired = self._fire_many(ruleset, texts[part], many[part])
-                    for into, rules in zip(found[part], fired, strict=True):
-                        into.update(keys[rule] for rule in rules)
-        return [frozenset(f) for f in found]
+                answers[i] |= {k for k, cond in oracle if cond.holds(facts)}
+        return answers
+
+    def _decide(self, many: Sequence[Mapping[str, object]]) -> list[set[str]]:
+        """The keys of the engine's conditions that hold on each of `many`, asked in
+        sessions of up to BATCH facts."""
+        decided: list[set[str]] = [set() for _ in many]
+        encode = self._encode
+        texts = []
+        memo: dict = {}
+        for i, facts in enumerate(many):
+            fact = encode(facts, memo)
+            fact[INDEX] = i
+            texts.append(fact_text(fact))
+        for ruleset in self._rulesets:
+            keys = ruleset.keys
+            for start in range(0, len(many), BATCH):
+                part = slice(start, start + BATCH)
+                fired = self._fire_many(ruleset, texts[part], many[part])
+                for into, rules in zip(decided[part], fired, strict=True):
+                    into.update(keys[rule] for rule in rules)
+        return decided
 
     def _fire_many(
         self, ruleset: _Ruleset, texts: list[str], many: Sequence[Mapping[str, object]]
