@@ -144,6 +144,7 @@ class _DataReader:
         # (id, record path, key): the reference's path is only built for an error.
         self.participant_refs: list[tuple[str, str, str]] = []
         self.deal_refs: list[tuple[str, str, str]] = []
+        self.fast_ids: list[str] = []  # ids of the deals the fast path read (plain text)
 
     def read(self, obj: Any, depth_checked: bool = False) -> Data | None:
         check = self.check
@@ -161,14 +162,20 @@ class _DataReader:
         fx = read_fx(self.check, obj.get("fx"))
 
         self._unique(obj, "participants", "id")
-        self._unique(obj, "deals", "id")
+        known_deals = set(self.fast_ids)
+        records = obj.get("deals")
+        if not (
+            isinstance(records, list) and len(known_deals) == len(self.fast_ids) == len(records)
+        ):
+            # Not every deal plain, or a duplicate id: look again, record by record.
+            self._unique(obj, "deals", "id")
+            known_deals = {_text(d.get("id")) for d in self._items(obj, "deals")}
         self._unique(obj, "exceptions", "id")
         self._unique_quotas(obj)
         known = {_text(p.get("id")) for p in self._items(obj, "participants")}
         for ref, path, key in self.participant_refs:
             if ref not in known:
                 check.error(child(path, key), f"unknown participant {ref!r}")
-        known_deals = {_text(d.get("id")) for d in self._items(obj, "deals")}
         for ref, path, key in self.deal_refs:
             if ref not in known_deals:
                 check.error(child(path, key), f"unknown deal {ref!r}")
@@ -343,6 +350,7 @@ class _DataReader:
         """A plain record read by rules/datafast.py (which reports nothing), else None."""
         if (fast := plain_deal(item)) is None:
             return None
+        self.fast_ids.append(fast[0].id)
         path = f"$.deals[{i}]"
         self.participant_refs.append((fast[1][0], path, "owner"))
         for n, ref in enumerate(fast[1][1:]):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -50,6 +51,53 @@ def _text(value: Any) -> str | None:
     return None
 
 
+# Values that recur across records (dates, margins, discounts, split entries), read once:
+# they are immutable, so records share them. Bounded: past _KNOWN entries, nothing is added.
+_KNOWN = 4096
+_dates: dict[str, date | None] = {}
+_decimals: dict[str, Decimal | None] = {}
+_entries: dict[tuple[str, str], SplitEntry | None] = {}
+
+
+def _date(value: Any) -> date | None:
+    """`read_date`, remembered for text."""
+    if value.__class__ is not str:
+        return read_date(value)
+    day = _dates.get(value, _dates)
+    if day is _dates:
+        day = read_date(value)
+        if len(_dates) < _KNOWN:
+            _dates[value] = day
+    return day
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """`read_decimal`, remembered for text (for fields whose values recur)."""
+    if value.__class__ is not str:
+        return read_decimal(value)
+    number = _decimals.get(value, _decimals)
+    if number is _decimals:
+        number = read_decimal(value)
+        if len(_decimals) < _KNOWN:
+            _decimals[value] = number
+    return number
+
+
+def _entry(participant: Any, share: Any) -> SplitEntry | None:
+    """A split entry naming a participant with a share in (0, 1], else None."""
+    plain = share.__class__ is str and participant.__class__ is str
+    key = (participant, share) if plain else None
+    entry = _entries.get(key, _entries) if key is not None else _entries
+    if entry is _entries:
+        name, number = _text(participant), read_decimal(share)
+        entry = None
+        if name is not None and number is not None and 0 < number <= 1:
+            entry = SplitEntry(participant=name, share=number)
+        if key is not None and len(_entries) < _KNOWN:
+            _entries[key] = entry
+    return entry
+
+
 def _splits(value: Any, refs: list[str]) -> tuple[SplitEntry, ...] | None:
     """Split entries that each name a participant and a share in (0, 1], once each, summing
     to exactly 1; else None."""
@@ -60,12 +108,11 @@ def _splits(value: Any, refs: list[str]) -> tuple[SplitEntry, ...] | None:
     for entry in value:
         if entry.__class__ is not dict or entry.keys() != {"participant", "share"}:
             return None
-        participant = _text(entry["participant"])
-        share = read_decimal(entry["share"])
-        if participant is None or share is None or not 0 < share <= 1:
+        split = _entry(entry["participant"], entry["share"])
+        if split is None:
             return None
-        out.append(SplitEntry(participant=participant, share=share))
-        total += share
+        out.append(split)
+        total += split.share
     names = [s.participant for s in out]
     if total != 1 or len(set(names)) != len(names):
         return None
@@ -92,7 +139,7 @@ def plain_deal(item: Mapping) -> tuple[Deal, list[str]] | None:
     owner = _text(item["owner"])
     currency = item["currency"]
     amount = read_decimal(item["amount"])
-    close = read_date(item["close_date"])
+    close = _date(item["close_date"])
     if (
         ident is None
         or owner is None
@@ -114,16 +161,16 @@ def plain_deal(item: Mapping) -> tuple[Deal, list[str]] | None:
     if region is not None and _text(region) is None:
         return None
     margin = get("gross_margin")
-    if margin is not None and (margin := read_decimal(margin)) is None:
+    if margin is not None and (margin := _decimal(margin)) is None:
         return None
     discount = get("discount")
-    if discount is not None and (discount := read_decimal(discount)) is None:
+    if discount is not None and (discount := _decimal(discount)) is None:
         return None
     term = get("term_months")
     if term is not None and not (term.__class__ is int and 0 <= term < _BIG):
         return None
     cash = get("cash_collected_date")
-    if cash is not None and (cash := read_date(cash)) is None:
+    if cash is not None and (cash := _date(cash)) is None:
         return None
     refs = [owner]
     splits = get("splits")
