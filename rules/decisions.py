@@ -31,9 +31,17 @@ class Decisions:
     """Per group of conditions (those reading the same fields), their answers by value."""
 
     def __init__(self, groups: list[tuple[tuple[str, ...], frozenset[str]]]):
-        # (the one path or None, the paths, the group's condition keys, its memo)
+        # (first path, second path, every path, the group's condition keys, its memo);
+        # the first two are None when a group reads more than two fields.
         self._groups = [
-            (paths[0] if len(paths) == 1 else None, paths, keys, {}) for paths, keys in groups
+            (
+                paths[0] if 0 < len(paths) <= 2 else None,
+                paths[1] if len(paths) == 2 else None,
+                paths,
+                keys,
+                {},
+            )
+            for paths, keys in groups
         ]
         self._unions: dict[tuple[frozenset[str], ...], frozenset[str]] = {}
         self.active = bool(groups)
@@ -61,13 +69,16 @@ class Decisions:
         before, else None (ask the engine, then `learn`)."""
         get = facts.get
         answers = []
-        for path, paths, _, memo in self._groups:
-            try:
-                if path is not None:
-                    value = get(path)
+        for first, second, paths, _, memo in self._groups:
+            try:  # `_key` inlined for one and two fields: this runs for every fact
+                if second is not None:
+                    value, other = get(first), get(second)
+                    answer = memo.get((value.__class__, value, other.__class__, other))
+                elif first is not None:
+                    value = get(first)
                     answer = memo.get((value.__class__, value))
                 else:
-                    answer = memo.get(tuple([(v.__class__, v) for v in map(get, paths)]))
+                    answer = memo.get(_key(get, first, second, paths))
             except TypeError:  # a list (products): not remembered
                 return None
             if answer is None:
@@ -86,12 +97,8 @@ class Decisions:
         if not self.active:
             return
         get = facts.get
-        for _, paths, group, memo in self._groups:
-            # A value's type is part of its key: True, 1 and Decimal(1) are equal in
-            # Python but not alike to a condition.
-            key = tuple([(v.__class__, v) for v in map(get, paths)])
-            if len(paths) == 1:
-                key = key[0]
+        for first, second, paths, group, memo in self._groups:
+            key = _key(get, first, second, paths)
             try:
                 if key in memo:
                     continue
@@ -111,3 +118,15 @@ class Decisions:
         for *_, memo in self._groups:
             memo.clear()
         self._unions.clear()
+
+
+def _key(get, first: str | None, second: str | None, paths: tuple[str, ...]) -> tuple:
+    """A group's key on a fact: each value with its type (True, 1 and Decimal(1) are
+    equal in Python but not alike to a condition)."""
+    if first is None:
+        return tuple([x for value in map(get, paths) for x in (value.__class__, value)])
+    value = get(first)
+    if second is None:
+        return (value.__class__, value)
+    other = get(second)
+    return (value.__class__, value, other.__class__, other)

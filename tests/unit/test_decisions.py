@@ -104,7 +104,7 @@ def test_values_that_do_not_repeat_stop_the_remembering(monkeypatch):
 
 def test_conditions_are_grouped_by_the_fields_they_read():
     conditions = {k: parse_condition(t) for k, t in TEXTS.items()}
-    groups = {paths: keys for _, paths, keys, _ in Decisions.of(conditions)._groups}
+    groups = {paths: keys for *_, paths, keys, _ in Decisions.of(conditions)._groups}
     assert groups == {
         ("deal.amount", "deal.type"): frozenset({"big", "new", "both"}),
         ("deal.gross_margin",): frozenset({"floor"}),
@@ -132,3 +132,12 @@ def test_remembered_answers_are_the_oracles(texts, fact_sets, rnd):
             assert durable.matching_many(batch) == [oracle.matching(f) for f in batch]
     finally:
         durable.close()
+
+
+def test_a_group_of_three_fields_is_remembered_too(monkeypatch):
+    durable, oracle = pair({"x": 'deal.amount > 5 and deal.type == "new" or deal.discount < 0.1'})
+    deals = [dict(f, **{"deal.discount": D(i % 3) / 10}) for i, f in enumerate(_deals(24))]
+    assert durable.matching_many(deals) == [oracle.matching(f) for f in deals]
+    calls = _asked(monkeypatch)
+    assert durable.matching_many(deals[::-1]) == [oracle.matching(f) for f in deals[::-1]]
+    assert calls == []
