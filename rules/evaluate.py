@@ -33,9 +33,18 @@ __all__ = ["evaluate", "evaluate_text", "payables_from", "to_json", "to_table"]
 
 
 def evaluate(
-    plans: Sequence[Plan], data: Data, period: str, *, engine: str = "durable"
+    plans: Sequence[Plan],
+    data: Data,
+    period: str,
+    *,
+    engine: str = "durable",
+    keep: list | None = None,
 ) -> dict[str, Any]:
-    """The section-5 output for `period` over `plans`; raises `EvaluationError`."""
+    """The section-5 output for `period` over `plans`; raises `EvaluationError`.
+
+    `keep`: a list its caller holds until the process ends (`accord evaluate`): the
+    evaluation's own objects (index, ledgers, earlier periods' statements) go there
+    instead of being freed one by one, 4% of the command's CPU at 100,000 deals."""
     try:
         target = Period.parse(period)
     except PeriodError as exc:
@@ -61,7 +70,7 @@ def evaluate(
 
     # Many small objects, no reference cycles: the cyclic collector only costs time here.
     with paused_gc(), exact_context():
-        return _evaluate(plans, data, target, engine)
+        return _evaluate(plans, data, target, engine, keep)
 
 
 def _periods(
@@ -82,15 +91,25 @@ def _periods(
         current = current.next()
 
 
-def _evaluate(plans: Sequence[Plan], data: Data, target: Period, engine: str) -> dict[str, Any]:
+def _evaluate(
+    plans: Sequence[Plan], data: Data, target: Period, engine: str, keep: list | None
+) -> dict[str, Any]:
     problems: list[Problem] = []
     index = DataIndex(data)
+    if keep is not None:
+        keep.append(index)
     statements: list[dict[str, Any]] = []
     warnings: list[str] = []
     for plan in sorted(plans, key=lambda p: p.policy):
         context = PlanContext(plan, index, engine)
-        periods = _periods(context, Ledger(), target, problems)
-        result = next(result for current, result in periods if current == target)
+        ledger = Ledger()
+        for current, result in _periods(context, ledger, target, problems):
+            if keep is not None:
+                keep.append(result)
+            if current == target:
+                break
+        if keep is not None:
+            keep.extend((context, ledger))
         for participant in sorted(result):
             statements.append(statement_dict(result[participant], plan.policy, plan.currency))
         warnings.extend(context.warnings)

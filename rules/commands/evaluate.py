@@ -91,7 +91,7 @@ def _command(policies, data_path: Path, period: str, fmt: str, engine: str) -> N
     for warning in data_warnings(data):  # e.g. overlapping assignments: exit code unchanged
         click.echo(f"{data_path}: {warning}", err=True)
     try:
-        output = evaluate(plans, data, period, engine=engine)
+        output = evaluate(plans, data, period, engine=engine, keep=keep_until_exit)
     except EvaluationError as exc:
         _fail([str(p) for p in exc.problems])
     if fmt == "json":

@@ -66,3 +66,21 @@ def test_in_process_the_command_keeps_nothing_for_exit():
     result = run("evaluate", "--policy", PLAN, "--data", DEMO, "--period", "2026-Q3")
     assert result.exit_code == 0
     assert evaluate_command.keep_until_exit is None
+
+
+def test_what_evaluate_keeps_for_exit_changes_nothing_it_returns():
+    """`evaluate(keep=...)` (the executable's list) receives the index, every evaluated
+    period's statements, the context and the ledger; the output is the same."""
+    from rules.data import load_data
+    from rules.document import load_plan
+    from rules.evaluate import evaluate
+    from rules.evaluation.context import DataIndex, PlanContext
+    from rules.evaluation.ledger import Ledger
+
+    plan = load_plan(PLAN.read_bytes(), source=PLAN.name, base_dir=PLAN.parent)
+    data = load_data(DEMO.read_bytes())
+    kept: list = []
+    assert evaluate([plan], data, "2026-Q3", keep=kept) == evaluate([plan], data, "2026-Q3")
+    kinds = [type(k) for k in kept]
+    assert kinds[0] is DataIndex and kinds[-2:] == [PlanContext, Ledger]
+    assert kinds[1:-2] and all(k is dict for k in kinds[1:-2])  # one per period, to Q3
