@@ -136,13 +136,24 @@ def _text(value: Any) -> str | None:
     return characters(value) if isinstance(value, str) else None
 
 
+def _ref_path(path: str | int, key: str | int | None) -> str:
+    """The path of a participant reference (a plain deal's is built only for an error)."""
+    if isinstance(path, str):
+        return child(path, key)
+    if key is None:
+        return f"$.deals[{path}].owner"
+    return f"$.deals[{path}].splits[{key}].participant"
+
+
 class _DataReader:
     def __init__(self, fast: bool = True) -> None:
         self.check = Checker()
         self.fast = fast
         # References are checked once every participant and deal is known.
         # (id, record path, key): the reference's path is only built for an error.
-        self.participant_refs: list[tuple[str, str, str]] = []
+        # A plain deal's entries hold its index instead of its path: (id, i, None) for the
+        # owner, (id, i, n) for split n (`_ref_path`).
+        self.participant_refs: list[tuple[str, str | int, str | int | None]] = []
         self.deal_refs: list[tuple[str, str, str]] = []
         self.fast_ids: list[str] = []  # ids of the deals the fast path read (plain text)
 
@@ -175,7 +186,7 @@ class _DataReader:
         known = {_text(p.get("id")) for p in self._items(obj, "participants")}
         for ref, path, key in self.participant_refs:
             if ref not in known:
-                check.error(child(path, key), f"unknown participant {ref!r}")
+                check.error(_ref_path(path, key), f"unknown participant {ref!r}")
         for ref, path, key in self.deal_refs:
             if ref not in known_deals:
                 check.error(child(path, key), f"unknown deal {ref!r}")
@@ -350,12 +361,12 @@ class _DataReader:
         """A plain record read by rules/datafast.py (which reports nothing), else None."""
         if (fast := plain_deal(item)) is None:
             return None
-        self.fast_ids.append(fast[0].id)
-        path = f"$.deals[{i}]"
-        self.participant_refs.append((fast[1][0], path, "owner"))
-        for n, ref in enumerate(fast[1][1:]):
-            self.participant_refs.append((ref, f"{path}.splits[{n}]", "participant"))
-        return fast[0]
+        deal, refs = fast
+        self.fast_ids.append(deal.id)
+        self.participant_refs.append((refs[0], i, None))
+        for n, ref in enumerate(refs[1:]):
+            self.participant_refs.append((ref, i, n))
+        return deal
 
     def _deal(self, item: Mapping, path: str) -> Deal | None:
         check = self.check

@@ -176,23 +176,25 @@ def plain_deal(item: Mapping) -> tuple[Deal, list[str]] | None:
     splits = get("splits")
     if splits is not None and (splits := _splits(splits, refs)) is None:
         return None
+    # Positional, in the field order of `Deal` (rules/model.py): a fifth faster than by
+    # keyword for this 17-field frozen dataclass (tests/unit/test_data_fast.py compares).
     deal = Deal(
-        id=ident,
-        amount=amount,
-        currency=currency,
-        close_date=close,
-        owner=owner,
-        account=account,
-        type=kind,
-        gross_margin=margin,
-        discount=discount,
-        term_months=term,
-        region=region,
-        products=None,
-        splits=splits,
-        team=(),
-        touchpoints=(),
-        cash_collected_date=cash,
-        attributes={},
+        ident,
+        amount,
+        currency,
+        close,
+        owner,
+        account,
+        kind,
+        margin,
+        discount,
+        term,
+        region,
+        None,  # products
+        splits,
+        (),  # team
+        (),  # touchpoints
+        cash,
+        {},  # attributes
     )
     return deal, refs
