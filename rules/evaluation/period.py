@@ -193,6 +193,7 @@ def _commission(ctx, steps: _Steps, ledger, st: Statement, credit_lines: list[Cr
         if not c.eligible:
             line.status = "ineligible"
             continue
+        exact_text = None  # ratio_text(raw) when already written
         if tiers is None:
             raw = c.credit * c.base_rate
             line.rate = c.base_rate
@@ -201,7 +202,10 @@ def _commission(ctx, steps: _Steps, ledger, st: Statement, credit_lines: list[Cr
                 tiers, table, c.credit, c.base_rate, before=cumulative, final=st.credited
             )
             if tier_trace is not None:
-                trace.extend(tier_trace.entries(priced, cumulative))
+                entries = tier_trace.entries(priced, cumulative)
+                trace.extend(entries)
+                if len(entries) == 1:  # its amount is the text of `priced.commission`
+                    exact_text = entries[0]["amount"]
             if priced.unbanded:
                 ctx.warnings.append(
                     f"{plan.policy}: deal {c.deal.id}: {ratio_text(priced.unbanded)} of "
@@ -213,6 +217,7 @@ def _commission(ctx, steps: _Steps, ledger, st: Statement, credit_lines: list[Cr
         gating = _gates(ctx, steps, c, explain)
         if gating.factor != ONE:
             raw *= gating.factor
+            exact_text = None
         amount = cents(raw)
         if explain:
             trace.extend(gating.trace)
@@ -221,7 +226,7 @@ def _commission(ctx, steps: _Steps, ledger, st: Statement, credit_lines: list[Cr
                     "step": "round",
                     "rule": None,
                     "detail": "half-up to cents",
-                    "exact": ratio_text(raw),
+                    "exact": ratio_text(raw) if exact_text is None else exact_text,
                     "amount": money(amount),
                 }
             )
