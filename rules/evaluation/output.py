@@ -56,14 +56,27 @@ def _dumps(value: Any) -> bytes:
     return orjson.dumps(value, default=_refuse, option=_INDENT)
 
 
+# An element of a top-level list is encoded inside `{"": [element]}`: orjson indents it to
+# its depth in the whole output by itself, and a view past the wrapper is yielded. That
+# costs what encoding the element alone does; re-indenting its text with `bytes.replace`
+# cost a quarter more (docs/decisions.md, "Commission step speed (issue 14)").
+_WRAP_HEAD = len(b'{\n  "": [\n    ')
+_WRAP_TAIL = len(b"\n  ]\n}")
+
+
+def _element(item: Any) -> memoryview:
+    return memoryview(_dumps({"": [item]}))[_WRAP_HEAD:-_WRAP_TAIL]
+
+
 def to_json(output: dict[str, Any]) -> str:
     """The one serialisation: same input, byte-identical text."""
     return b"".join(iter_json(output)).decode("utf-8")
 
 
 def iter_json(output: dict[str, Any]) -> Any:
-    """The UTF-8 text of `to_json(output)` in pieces: each element of a top-level list is
-    encoded on its own (a large output is never one string), then indented to its depth."""
+    """The UTF-8 text of `to_json(output)` in bytes-like pieces (bytes, memoryview): each
+    element of a top-level list is encoded on its own (a large output is never one
+    string), at its depth."""
     if not output:
         yield b"{}"
         return
@@ -76,7 +89,7 @@ def iter_json(output: dict[str, Any]) -> Any:
             yield b"["
             for i, item in enumerate(value):
                 yield b"\n    " if i == 0 else b",\n    "
-                yield _dumps(item).replace(b"\n", b"\n    ")
+                yield _element(item)
             yield b"\n  ]"
         else:
             yield _dumps(value).replace(b"\n", b"\n  ")
@@ -93,7 +106,7 @@ def write_json(output: dict[str, Any], stream: TextIO | BinaryIO) -> None:
         binary.flush()
     else:
         for piece in iter_json(output):
-            stream.write(piece.decode("utf-8"))
+            stream.write(str(piece, "utf-8"))
 
 
 def _cell(value: Any) -> str:

@@ -30,6 +30,60 @@ class _Gating:
     trace: list = field(default_factory=list)
 
 
+_NO_TRACE: list = []  # the trace of gates in replayed periods: never read, never changed
+_UNGATED = _Gating(trace=_NO_TRACE)  # no gate changes the line: shared, never changed
+
+
+class _Steps:
+    """What steps 3-7 read from the plan on every credit line, built once per period: the
+    gates and spifs with their match keys, and the trace entries that are the same on
+    every line they explain (shared by those lines, as the eligibility entries are)."""
+
+    def __init__(self, ctx: PlanContext, period: Period):
+        self.period = period
+        self.gates = []  # (gate id, match key, kind, factor, hold field, detail, entry)
+        for gate, key, kind, factor in ctx.gates:
+            detail = ctx.rule_text.get(gate.id, "no condition")
+            entry = {"step": "gate", "rule": gate.id, "detail": detail, "effect": kind}
+            if kind == "reduce":
+                entry["factor"] = plain(factor)
+            self.gates.append((gate.id, key, kind, factor, gate.effect.hold_field, detail, entry))
+        self.spifs = [  # (order, spif, match key, amount)
+            (index, spif, None if spif.when is None else "spif:" + spif.id, exact(spif.amount))
+            for index, spif in enumerate(ctx.plan.spifs)
+        ]
+        self._holds: dict[tuple[str, date | None], dict] = {}
+        self._releases: dict[date | None, dict] = {}
+
+    def hold_entry(self, gate: tuple, day: date | None) -> dict:
+        """The trace entry of hold gate `gate` on a line whose date is `day`."""
+        key = (gate[0], day)
+        entry = self._holds.get(key)
+        if entry is None:
+            entry = self._holds[key] = {
+                **gate[6],
+                "hold_until": day.isoformat() if day else None,
+            }
+        return entry
+
+    def release_entry(self, release: date | None) -> dict:
+        """The trace entry saying whether a line held until `release` is held in the period."""
+        entry = self._releases.get(release)
+        if entry is None:
+            period = self.period
+            if release is not None and release <= period.end:
+                detail = (
+                    f"release date {release} on or before the end of "
+                    f"{period} ({period.end}): no hold"
+                )
+            elif release:
+                detail = f"held until {release}"
+            else:
+                detail = "held until the data supplies a date"
+            entry = self._releases[release] = {"step": "hold", "rule": None, "detail": detail}
+        return entry
+
+
 def evaluate_period(ctx: PlanContext, ledger: Ledger, period: Period) -> dict[str, Statement]:
     """Evaluate `period` for `ctx.plan`; statements keyed by participant."""
     statements: dict[str, Statement] = {}
@@ -43,10 +97,11 @@ def evaluate_period(ctx: PlanContext, ledger: Ledger, period: Period) -> dict[st
     for lines in credit_lines_of(ctx, ctx.index.deals_in_period(period)):
         for line in lines:
             by_participant.setdefault(line.participant, []).append(line)
+    steps = _Steps(ctx, period)
     for participant in sorted(by_participant):
         # Already in step-2 order (close date, deal id, rule order): deals are visited in
         # (close date, id) order and each deal's lines in rule order.
-        _commission(ctx, ledger, period, statement(participant), by_participant[participant])
+        _commission(ctx, steps, ledger, statement(participant), by_participant[participant])
     releases_and_clawbacks(ctx, ledger, period, statement)
     for ex in ctx.adjustments:
         if ex.period == period.name and ex.participant:
@@ -90,8 +145,9 @@ def evaluate_period(ctx: PlanContext, ledger: Ledger, period: Period) -> dict[st
 # --------------------------------------------------------------------------- steps 2-7
 
 
-def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLine]) -> None:
+def _commission(ctx, steps: _Steps, ledger, st: Statement, credit_lines: list[CreditLine]) -> None:
     plan = ctx.plan
+    period = steps.period
     tiers = plan.tiers
     explain = ctx.explain
     st.credited = sum((c.credit for c in credit_lines if c.eligible), ZERO)
@@ -109,7 +165,10 @@ def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLin
             return
         scale = st.quota or ONE
     table = tiering.bounds(tiers, scale) if tiers is not None else None
-    quota_text = quota_detail if tiers is not None and tiers.basis == "attainment" else None
+    tier_trace = None
+    if tiers is not None and explain:
+        quota_text = quota_detail if tiers.basis == "attainment" else None
+        tier_trace = tiering.TierTrace(tiers, final=st.credited, quota=quota_text)
     cumulative = ZERO
     per_deal: dict[str, Decimal] = {}
     period_total = ZERO
@@ -134,6 +193,7 @@ def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLin
         if not c.eligible:
             line.status = "ineligible"
             continue
+        exact_text = None  # ratio_text(raw) when already written
         if tiers is None:
             raw = c.credit * c.base_rate
             line.rate = c.base_rate
@@ -141,17 +201,11 @@ def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLin
             priced = tiering.price(
                 tiers, table, c.credit, c.base_rate, before=cumulative, final=st.credited
             )
-            if explain:
-                trace.extend(
-                    tiering.trace(
-                        tiers,
-                        priced,
-                        before=cumulative,
-                        final=st.credited,
-                        scale=scale,
-                        quota=quota_text,
-                    )
-                )
+            if tier_trace is not None:
+                entries = tier_trace.entries(priced, cumulative)
+                trace.extend(entries)
+                if len(entries) == 1:  # its amount is the text of `priced.commission`
+                    exact_text = entries[0]["amount"]
             if priced.unbanded:
                 ctx.warnings.append(
                     f"{plan.policy}: deal {c.deal.id}: {ratio_text(priced.unbanded)} of "
@@ -160,9 +214,10 @@ def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLin
             raw = priced.commission
             line.rate = priced.rate
         cumulative += c.credit
-        gating = _gates(ctx, c, period, explain)
+        gating = _gates(ctx, steps, c, explain)
         if gating.factor != ONE:
             raw *= gating.factor
+            exact_text = None
         amount = cents(raw)
         if explain:
             trace.extend(gating.trace)
@@ -171,13 +226,13 @@ def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLin
                     "step": "round",
                     "rule": None,
                     "detail": "half-up to cents",
-                    "exact": ratio_text(raw),
+                    "exact": ratio_text(raw) if exact_text is None else exact_text,
                     "amount": money(amount),
                 }
             )
         if gating.blocked:
             line.status = "blocked"
-            _spifs(ctx, ledger, period, st, c, gating)
+            _spifs(ctx, steps, ledger, st, c, gating)
             continue
         if per_deal_cap is not None:
             so_far = per_deal.get(c.deal.id, ZERO)
@@ -214,74 +269,65 @@ def _commission(ctx, ledger, period, st: Statement, credit_lines: list[CreditLin
             period_total += amount
         line.amount = amount
         _settle(ledger, period, st, line, gating)
-        _spifs(ctx, ledger, period, st, c, gating)
+        _spifs(ctx, steps, ledger, st, c, gating)
 
 
-def _gates(ctx, c: CreditLine, period: Period, explain: bool) -> _Gating:
-    """Every matching gate in order (the line's spifs reuse it, without the reduces)."""
-    g = _Gating()
-    holds: list[tuple[str, date | None]] = []
-    for gate, key, kind, factor in ctx.gates:
+def _gates(ctx, steps: _Steps, c: CreditLine, explain: bool) -> _Gating:
+    """Every matching gate in order (the line's spifs reuse it, without the reduces). A
+    line that no gate changes, with no trace to keep, gets the shared `_UNGATED`."""
+    factor, blocked, holds, latest, undated = ONE, None, None, None, False
+    trace = [] if explain else _NO_TRACE
+    waived = ctx.waived_gates
+    for gate in steps.gates:
+        gate_id, key, kind, gate_factor, hold_field, detail, entry = gate
         if key is not None and key not in c.matches:
             continue
-        waiver = ctx.waived_gates.get((c.deal.id, gate.id)) if ctx.waived_gates else None
-        entry = None
-        if explain:
-            entry = {
-                "step": "gate",
-                "rule": gate.id,
-                "detail": ctx.rule_text.get(gate.id, "no condition"),
-                "effect": kind,
-            }
-            g.trace.append(entry)
+        waiver = waived.get((c.deal.id, gate_id)) if waived else None
         if waiver:
-            if entry is not None:
-                entry["exception"] = waiver
-                entry["effect"] = f"{kind} waived by {waiver}"
+            if explain:
+                effect = f"{kind} waived by {waiver}"
+                trace.append(
+                    {
+                        "step": "gate",
+                        "rule": gate_id,
+                        "detail": detail,
+                        "effect": effect,
+                        "exception": waiver,
+                    }
+                )
             continue
         if kind == "block":
-            g.blocked = g.blocked or gate.id
+            blocked = blocked or gate_id
         elif kind == "reduce":
-            g.factor *= factor
-            if entry is not None:
-                entry["factor"] = plain(factor)
+            factor *= gate_factor
         else:
-            day, usable = field_date(c.facts, gate.effect.hold_field)
+            day, usable = field_date(c.facts, hold_field)
             if not usable:
                 ctx.warnings.append(
-                    f"{ctx.plan.policy}: deal {c.deal.id}: {gate.effect.hold_field} is not a "
-                    f"date; gate {gate.id} holds until the data supplies one"
+                    f"{ctx.plan.policy}: deal {c.deal.id}: {hold_field} is not a "
+                    f"date; gate {gate_id} holds until the data supplies one"
                 )
-            holds.append((gate.id, day))
-            if entry is not None:
-                entry["hold_until"] = day.isoformat() if day else None
-    if holds:
-        dates = [d for _, d in holds]
-        release = None if None in dates else max(dates)
-        if release is not None and release <= period.end:
-            if explain:
-                g.trace.append(
-                    {
-                        "step": "hold",
-                        "rule": None,
-                        "detail": f"release date {release} on or before the end of "
-                        f"{period} ({period.end}): no hold",
-                    }
-                )
-        else:
-            g.hold, g.release = True, release
-            g.hold_gates = tuple(gid for gid, _ in holds)
-            if explain:
-                g.trace.append(
-                    {
-                        "step": "hold",
-                        "rule": None,
-                        "detail": f"held until {release}"
-                        if release
-                        else "held until the data supplies a date",
-                    }
-                )
-    return g
+            if holds is None:
+                holds = []
+            holds.append(gate_id)
+            if day is None:
+                undated = True
+            elif latest is None or day > latest:  # the first of equal dates, as max()
+                latest = day
+            entry = steps.hold_entry(gate, day) if explain else None
+        if explain:
+            trace.append(entry)
+    hold = False
+    if holds is not None:
+        release = None if undated else latest
+        if explain:
+            trace.append(steps.release_entry(release))
+        hold = release is None or release > steps.period.end
+    if hold:
+        return _Gating(factor, blocked, True, release, tuple(holds), trace)
+    if blocked or factor != ONE or trace:
+        return _Gating(factor, blocked, False, None, (), trace)
+    return _UNGATED
 
 
 def _settle(ledger: Ledger, period: Period, st: Statement, line: Line, gating: _Gating) -> None:
@@ -310,23 +356,19 @@ def _settle(ledger: Ledger, period: Period, st: Statement, line: Line, gating: _
         ledger.pay(line.participant, line.deal, line.close_date, line.amount)
 
 
-def _spifs(ctx, ledger, period, st: Statement, c: CreditLine, gating: _Gating) -> None:
-    """Spif lines of a credit line: block and hold gates apply, reduce does not."""
-    spif_gating = None
-    for index, spif in enumerate(ctx.plan.spifs):
-        if spif.when is not None and "spif:" + spif.id not in c.matches:
+def _spifs(ctx, steps: _Steps, ledger, st: Statement, c: CreditLine, gating: _Gating) -> None:
+    """Spif lines of a credit line: block and hold gates apply, reduce does not (the
+    line's gating settles them; its factor is not read)."""
+    gates_trace = None
+    for index, spif, key, spif_amount in steps.spifs:
+        if key is not None and key not in c.matches:
             continue
-        if spif_gating is None:
-            spif_gating = _Gating(
-                blocked=gating.blocked,
-                hold=gating.hold,
-                release=gating.release,
-                hold_gates=gating.hold_gates,
-                trace=[e for e in gating.trace if e.get("rule") not in ctx.reduce_gates],
-            )
-        amount = cents(exact(spif.amount) * c.share)
+        amount = cents(spif_amount * c.share)
         trace = []
         if ctx.explain:
+            if gates_trace is None:
+                reduces = ctx.reduce_gates
+                gates_trace = [e for e in gating.trace if e.get("rule") not in reduces]
             trace = [
                 {
                     "step": "spif",
@@ -335,7 +377,7 @@ def _spifs(ctx, ledger, period, st: Statement, c: CreditLine, gating: _Gating) -
                     "amount": f"{spif.amount} x {ratio_text(c.share)} = {money(amount)}",
                     "credit_rule": c.rule,
                 },
-                *spif_gating.trace,
+                *gates_trace,
             ]
         line = Line(
             "spif",
@@ -352,4 +394,4 @@ def _spifs(ctx, ledger, period, st: Statement, c: CreditLine, gating: _Gating) -
             (*c.order, index),
         )
         st.lines.append(line)
-        _settle(ledger, period, st, line, spif_gating)
+        _settle(ledger, steps.period, st, line, gating)

@@ -5,11 +5,16 @@ lines of the statement.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from rules.evaluation.clawbacks import recovery_fraction
 from rules.evaluation.ledger import Ledger, Line, Statement
 from rules.evaluation.numbers import ONE, ZERO, cents, exact, money, ratio_text
 from rules.model import Event
 from rules.period import Period
+
+# (date, release before event, participant, deal, order): the item itself is never compared.
+_HAPPENING_ORDER = itemgetter(0, 1, 2, 3, 4)
 
 
 def releases_and_clawbacks(ctx, ledger: Ledger, period: Period, statement) -> None:
@@ -21,13 +26,24 @@ def releases_and_clawbacks(ctx, ledger: Ledger, period: Period, statement) -> No
             happenings.append((held.release, 0, held.participant, held.deal, held.order, held))
     for n, event in enumerate(ctx.index.events_in_period(period)):
         happenings.append((event.date, 1, "", event.deal, (n,), event))
-    happenings.sort(key=lambda h: h[:5])
+    happenings.sort(key=_HAPPENING_ORDER)
+    explain = ctx.explain
     for day, what, *_, item in happenings:
         if what == 0:
             if item.done:
                 continue
             item.done = True
             ledger.pay(item.participant, item.deal, day, item.amount)
+            trace = []
+            if explain:  # a replayed period's lines are never shown
+                trace.append(
+                    {
+                        "step": "release",
+                        "rule": ",".join(item.gates),
+                        "detail": f"{item.kind} line held in {item.period} until {day}",
+                        "amount": money(item.amount),
+                    }
+                )
             statement(item.participant).lines.append(
                 Line(
                     "release",
@@ -35,17 +51,13 @@ def releases_and_clawbacks(ctx, ledger: Ledger, period: Period, statement) -> No
                     item.amount,
                     "payable",
                     item.rule,
-                    deal=item.deal,
-                    close_date=item.close_date,
-                    order=(item.kind, *item.order),
-                    trace=[
-                        {
-                            "step": "release",
-                            "rule": ",".join(item.gates),
-                            "detail": f"{item.kind} line held in {item.period} until {day}",
-                            "amount": money(item.amount),
-                        }
-                    ],
+                    item.deal,
+                    item.close_date,
+                    None,
+                    None,
+                    None,
+                    trace,
+                    (item.kind, *item.order),
                 )
             )
         else:

@@ -95,6 +95,13 @@ def price(
         high = after if upper is None or after < upper else upper
         if high > low:
             rate = bound.earns(base_rate)
+            if not parts and low == before and high == after:
+                # The whole line in one band, the common case: the bands are sorted and
+                # never overlap (document.py), so no other band holds any of it.
+                part = Part(bound.band, high - low, rate)
+                unbanded = credit - part.credit
+                if not unbanded:
+                    return Priced(part.credit * rate, rate, (part,), unbanded)
             parts.append(Part(bound.band, high - low, rate))
             covered += high - low
     unbanded = credit - covered
@@ -116,25 +123,43 @@ def trace(
     tiers: Tiers, priced: Priced, *, before: Decimal, final: Decimal, scale, quota: str | None
 ) -> list:
     """One trace entry per band part, with the values a person needs to re-check it."""
-    entries = []
-    cumulative = None if tiers.basis == "deal" else (money(before), money(final))
-    for part in priced.parts:
-        entry = {
-            "step": "tier",
-            "rule": part.band.id if part.band else None,
-            "detail": _describe(tiers, part.band, quota),
-            "basis": tiers.basis,
-            "mode": tiers.mode,
-            "credit": ratio_text(part.credit),
-            "rate": plain(part.rate),
-            "amount": ratio_text(part.credit * part.rate),
-        }
-        if cumulative is not None:
-            entry["cumulative_before"], entry["final"] = cumulative
-        if quota is not None:
-            entry["quota"] = quota
-        entries.append(entry)
-    return entries
+    return TierTrace(tiers, final=final, quota=quota).entries(priced, before)
+
+
+class TierTrace:
+    """The tier trace entries of one participant's period. What its lines all repeat (the
+    band descriptions, the final credit, the quota) is written once."""
+
+    __slots__ = ("basis", "mode", "final", "quota", "details")
+
+    def __init__(self, tiers: Tiers, *, final: Decimal, quota: str | None):
+        self.basis, self.mode, self.quota = tiers.basis, tiers.mode, quota
+        self.final = None if tiers.basis == "deal" else money(final)
+        # By identity: a part's band is one of these, alive as long as the plan.
+        self.details = {id(band): _describe(tiers, band, quota) for band in (*tiers.bands, None)}
+
+    def entries(self, priced: Priced, before: Decimal) -> list:
+        """One entry per band part of a line priced after cumulative credit `before`."""
+        entries = []
+        cumulative = None if self.final is None else money(before)
+        for part in priced.parts:
+            band, rate = part.band, part.rate
+            entry = {
+                "step": "tier",
+                "rule": band.id if band else None,
+                "detail": self.details[id(band)],
+                "basis": self.basis,
+                "mode": self.mode,
+                "credit": ratio_text(part.credit),
+                "rate": plain(rate),
+                "amount": ratio_text(part.credit * rate),
+            }
+            if cumulative is not None:
+                entry["cumulative_before"], entry["final"] = cumulative, self.final
+            if self.quota is not None:
+                entry["quota"] = self.quota
+            entries.append(entry)
+        return entries
 
 
 def _describe(tiers: Tiers, band: Band | None, quota: str | None) -> str:
