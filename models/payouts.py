@@ -155,6 +155,14 @@ class PayoutLine(Base):
             postgresql_where=text("adjusts_period IS NOT NULL"),
             sqlite_where=text("adjusts_period IS NOT NULL"),
         ),
+        # The adjustment lines a build has not marked yet (`mark_adjustments`, after every
+        # build): without it, every line of the run is read (migration 0037).
+        Index(
+            "ix_payout_lines_run_unmarked",
+            "run_id",
+            postgresql_where=text("kind = 'adjustment' AND adjusts_period IS NULL"),
+            sqlite_where=text("kind = 'adjustment' AND adjusts_period IS NULL"),
+        ),
         # An exception's adjustment lines, by its label (the disputes list's outcomes).
         Index(
             "ix_payout_lines_adjustment_rule",
