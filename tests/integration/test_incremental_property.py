@@ -66,7 +66,9 @@ def _lines(db: Session, run: PayoutRun) -> list[tuple]:
 
 
 def _outcome(db: Session, run: PayoutRun) -> tuple:
-    return (run.input_data_hash, run.result_hash, run.statement_count, _lines(db, run))
+    lines = _lines(db, run)
+    assert run.line_count == len(lines)  # summed from the statements, not counted
+    return (run.input_data_hash, run.result_hash, run.statement_count, lines)
 
 
 class Incremental(RuleBasedStateMachine):
