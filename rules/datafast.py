@@ -59,28 +59,25 @@ _decimals: dict[str, Decimal | None] = {}
 _entries: dict[tuple[str, str], SplitEntry | None] = {}
 
 
-def _date(value: Any) -> date | None:
-    """`read_date`, remembered for text."""
+def _remembered(known: dict, read: Any, value: Any) -> Any:
+    """`read(value)`, remembered in `known` for text."""
     if value.__class__ is not str:
-        return read_date(value)
-    day = _dates.get(value, _dates)
-    if day is _dates:
-        day = read_date(value)
-        if len(_dates) < _KNOWN:
-            _dates[value] = day
-    return day
+        return read(value)
+    result = known.get(value, known)
+    if result is known:
+        result = read(value)
+        if len(known) < _KNOWN:
+            known[value] = result
+    return result
+
+
+def _date(value: Any) -> date | None:
+    return _remembered(_dates, read_date, value)
 
 
 def _decimal(value: Any) -> Decimal | None:
-    """`read_decimal`, remembered for text (for fields whose values recur)."""
-    if value.__class__ is not str:
-        return read_decimal(value)
-    number = _decimals.get(value, _decimals)
-    if number is _decimals:
-        number = read_decimal(value)
-        if len(_decimals) < _KNOWN:
-            _decimals[value] = number
-    return number
+    """For fields whose values recur (margins, discounts), not amounts."""
+    return _remembered(_decimals, read_decimal, value)
 
 
 def _entry(participant: Any, share: Any) -> SplitEntry | None:
