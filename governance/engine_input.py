@@ -127,6 +127,9 @@ def organisation_json(
     )
     if people is not None:
         stmt = stmt.where(among(session, Quota.participant_id, people))
+    rows = session.execute(stmt).all()
+    # Each period's text is parsed once: a few periods, a quota per person and period.
+    starts_by = {period: _quota_starts_by(period, up_to) for period in {q.period for q in rows}}
     quotas = [
         {
             "participant": q.participant_id,
@@ -134,8 +137,8 @@ def organisation_json(
             "period": q.period,
             "amount": _num(q.amount),
         }
-        for q in session.execute(stmt)
-        if _quota_starts_by(q.period, up_to)
+        for q in rows
+        if starts_by[q.period]
     ]
     return {
         "participants": _participants(session, people),

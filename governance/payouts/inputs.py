@@ -197,6 +197,12 @@ def batch_input(session: Session, inputs: PeriodInputs, batch: Batch) -> BatchIn
     """One batch of the period, read and hashed (a fanned-out run's batch task reads
     the batch its planner recorded)."""
     raw = read_batch(session, batch, inputs.period.end, inputs.organisation, inputs.exceptions)
+    # Only the batch's people's quotas: theirs are the only statements evaluated
+    # (`evaluate_people`: everyone else keeps no assignment), and their input hashes hold
+    # only their own. Validating every quota of the organisation in every batch made a
+    # one-person re-check grow with the length of the history (docs/decisions.md,
+    # "Re-runs read only the lines they change").
+    raw["quotas"] = [q for q in raw["quotas"] if q["participant"] in batch.people]
     hashes, deals_of = participant_slices(raw, inputs.shared, only=batch.people)
     return BatchInput(batch, raw, hashes, deals_of)
 
