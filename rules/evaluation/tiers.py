@@ -119,13 +119,6 @@ def price(
     return Priced(commission, rate, tuple(parts), unbanded)
 
 
-def trace(
-    tiers: Tiers, priced: Priced, *, before: Decimal, final: Decimal, scale, quota: str | None
-) -> list:
-    """One trace entry per band part, with the values a person needs to re-check it."""
-    return TierTrace(tiers, final=final, quota=quota).entries(priced, before)
-
-
 class TierTrace:
     """The tier trace entries of one participant's period. What its lines all repeat (the
     band descriptions, the final credit, the quota) is written once."""
