@@ -59,15 +59,18 @@ _decimals: dict[str, Decimal | None] = {}
 _entries: dict[tuple[str, str], SplitEntry | None] = {}
 
 
-def _remembered(known: dict, read: Any, value: Any) -> Any:
-    """`read(value)`, remembered in `known` for text."""
-    if value.__class__ is not str:
-        return read(value)
-    result = known.get(value, known)
+def _remembered(known: dict, read: Any, *values: Any) -> Any:
+    """`read(*values)`, remembered in `known` when the values are text (hashable, and the
+    same text always reads the same)."""
+    for value in values:
+        if value.__class__ is not str:
+            return read(*values)
+    key = values[0] if len(values) == 1 else values
+    result = known.get(key, known)
     if result is known:
-        result = read(value)
+        result = read(*values)
         if len(known) < _KNOWN:
-            known[value] = result
+            known[key] = result
     return result
 
 
@@ -82,17 +85,14 @@ def _decimal(value: Any) -> Decimal | None:
 
 def _entry(participant: Any, share: Any) -> SplitEntry | None:
     """A split entry naming a participant with a share in (0, 1], else None."""
-    plain = share.__class__ is str and participant.__class__ is str
-    key = (participant, share) if plain else None
-    entry = _entries.get(key, _entries) if key is not None else _entries
-    if entry is _entries:
-        name, number = _text(participant), read_decimal(share)
-        entry = None
-        if name is not None and number is not None and 0 < number <= 1:
-            entry = SplitEntry(participant=name, share=number)
-        if key is not None and len(_entries) < _KNOWN:
-            _entries[key] = entry
-    return entry
+    return _remembered(_entries, _read_entry, participant, share)
+
+
+def _read_entry(participant: Any, share: Any) -> SplitEntry | None:
+    name, number = _text(participant), read_decimal(share)
+    if name is None or number is None or not 0 < number <= 1:
+        return None
+    return SplitEntry(participant=name, share=number)
 
 
 def _splits(value: Any, refs: list[str]) -> tuple[SplitEntry, ...] | None:

@@ -131,8 +131,12 @@ class DurableMatcher:
         engine_keys = {key for ruleset in self._rulesets for key in ruleset.keys.values()}
         self._decisions = Decisions.of({k: conditions[k] for k in sorted(engine_keys)})
 
+    def _by_oracle(self, facts: Mapping[str, object]) -> set[str]:
+        """The keys the oracle decides (`fallback`) that hold on `facts`."""
+        return {key for key, cond in self._oracle if cond.holds(facts)}
+
     def matching(self, facts: Mapping[str, object]) -> frozenset[str]:
-        found = {key for key, cond in self._oracle if cond.holds(facts)}
+        found = self._by_oracle(facts)
         if self._rulesets:
             message = fact_text(self._encode(facts))
             for ruleset in self._rulesets:
@@ -191,9 +195,8 @@ class DurableMatcher:
         """
         if len(many) < 2:
             return [self.matching(facts) for facts in many]
-        oracle = self._oracle
         if not self._rulesets:
-            return [frozenset(k for k, cond in oracle if cond.holds(f)) for f in many]
+            return [frozenset(self._by_oracle(facts)) for facts in many]
         decisions = self._decisions
         if decisions.active:  # the engine decides only values it has not decided before
             answers = [decisions.recall(facts) for facts in many]
@@ -204,9 +207,9 @@ class DurableMatcher:
         for i, holding in zip(unknown, decided, strict=True):
             answers[i] = frozenset(holding)
             decisions.learn(many[i], holding)
-        if oracle:
+        if self._oracle:
             for i, facts in enumerate(many):
-                answers[i] |= {k for k, cond in oracle if cond.holds(facts)}
+                answers[i] |= self._by_oracle(facts)
         return answers
 
     def _decide(self, many: Sequence[Mapping[str, object]]) -> list[set[str]]:
