@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
+import orjson
 from sqlalchemy import JSON, DateTime, MetaData, Numeric
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 # Named constraints make migrations reviewable and downgrades possible on both databases.
 NAMING_CONVENTION = {
@@ -27,6 +31,31 @@ Ratio = Numeric(18, 12, asdecimal=True)
 # JSON documents (attributes, products). Plain JSON rather than JSONB: nothing queries
 # inside them, and one type keeps the schema identical on both databases.
 Json = JSON()
+
+
+class TraceJson(TypeDecorator):
+    """A payout line's trace: JSON written compactly by orjson, not by `json.dumps`.
+
+    Traces are most of what a payout run writes (about 850 bytes a line); orjson encodes
+    them four to eight times faster, and the compact text is smaller to store and parse.
+    The content is the same (what is read back is equal); only the layout differs. What
+    orjson refuses (an int beyond 64 bits, a lone surrogate) is written by `json.dumps`.
+    docs/decisions.md, "Traces written by orjson (issue 14)"."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        return _trace_text
+
+
+def _trace_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def utcnow() -> datetime:

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Json, Money, Ratio, utcnow
+from models.base import Base, Json, Money, Ratio, TraceJson, utcnow
 
 
 class PayoutBuild(Base):
@@ -106,6 +106,6 @@ class ReplacedLine(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))
     position: Mapped[int]
-    trace: Mapped[list[Any]] = mapped_column(Json, default=list)
+    trace: Mapped[list[Any]] = mapped_column(TraceJson, default=list)
     adjusts_period: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, Json, Money, Ratio, sql_list, utcnow
+from models.base import Base, Json, Money, Ratio, TraceJson, sql_list, utcnow
 
 JOB_STATES = ("queued", "building", "done", "failed")
 # States that hold their period: at most one job per period in one of these.
@@ -178,6 +178,6 @@ STAGED_LINES = Table(
     Column("amount", Money, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("position", Integer, nullable=False),
-    Column("trace", Json, nullable=False),
+    Column("trace", TraceJson, nullable=False),
     Index("ix_payout_run_job_lines_job_number", "job_id", "number"),
 )

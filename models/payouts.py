@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, Json, Money, Ratio, sql_list, utcnow
+from models.base import Base, Json, Money, Ratio, TraceJson, sql_list, utcnow
 
 RUN_STATES = ("draft", "approved", "locked", "failed", "discarded")
 # States that hold their period: at most one run per period in one of these.
@@ -190,7 +190,7 @@ class PayoutLine(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     currency: Mapped[str] = mapped_column(String(3))
     position: Mapped[int]  # order in the participant's statement
-    trace: Mapped[list[Any]] = mapped_column(Json, default=list)
+    trace: Mapped[list[Any]] = mapped_column(TraceJson, default=list)
     # Prior-period adjustments (the close): which locked period, what changed, which line.
     adjusts_period: Mapped[str | None] = mapped_column(String(16))
     adjusts_line_id: Mapped[int | None] = mapped_column(ForeignKey("payout_lines.id"))

@@ -4,9 +4,11 @@ special characters), in the session's transaction, and the closed-run guard stil
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
+import orjson
 import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
@@ -114,6 +116,22 @@ def test_rows_match_what_insert_stores(db):
         ).scalars()
         traces = list(traces)
         assert traces[:3] == traces[3:]
+
+
+def test_traces_are_stored_as_orjson_compact_text(db):
+    """On both databases, through COPY or insert(): the text orjson writes, whose content
+    is the trace (docs/decisions.md, "Traces written by orjson (issue 14)")."""
+    run = _run(db)
+    db.flush()
+    insert_rows(db, PayoutLine, [_line(run.id, "a")])
+    db.execute(insert(PayoutLine), [_line(run.id, "b")])
+    as_text = "trace::text" if db.get_bind().dialect.name == "postgresql" else "trace"
+    stored = db.execute(
+        text(f"SELECT {as_text} FROM payout_lines WHERE run_id = :r ORDER BY line_key"),
+        {"r": run.id},
+    ).scalars()
+    assert list(stored) == [orjson.dumps(TRACE).decode()] * 2
+    assert json.loads(orjson.dumps(TRACE)) == TRACE
 
 
 def test_python_side_defaults_and_statements(db):
