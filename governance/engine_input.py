@@ -165,14 +165,27 @@ def stored_fx_rates(session: Session) -> list[EngineFxRate]:
     ]
 
 
+# The ASCII unit separator between the values `among` binds as one text (a value holding
+# one is bound as an array instead).
+_UNIT = "\x1f"
+
+
 def among(session: Session, column: ColumnElement, values: Collection[str]) -> ColumnElement[bool]:
-    """`column IN values`, the values bound as ONE parameter: a PostgreSQL array
-    (`= ANY(...)`), a JSON array on SQLite (`IN (SELECT value FROM json_each(...))`).
+    """`column IN values`, the values bound as ONE parameter: on PostgreSQL one text split
+    by the server (`= ANY(string_to_array(...))`), or an array where a value holds the
+    separator or is empty; on SQLite a JSON array (`IN (SELECT value FROM json_each(...))`).
     One bound parameter per value costs more than the query once there are thousands
     (SQLAlchemy renders, and psycopg parses, every placeholder), and SQLite allows at
-    most 32,766 of them."""
+    most 32,766 of them. A text rather than an array: psycopg quotes an array's items one
+    by one in Python (about 10 ms for a batch's 12,500 deal ids, each of its six reads)."""
     items = sorted(values)
     if session.get_bind().dialect.name == "postgresql":
+        joined = _UNIT.join(items)
+        if joined.count(_UNIT) == len(items) - 1 and items[:1] != [""]:
+            split = func.string_to_array(
+                bindparam(None, joined, type_=String), _UNIT, type_=ARRAY(String)
+            )
+            return column == any_(split)
         return column == any_(bindparam(None, items, type_=ARRAY(String)))
     listed = select(literal_column("value")).select_from(
         func.json_each(bindparam(None, json.dumps(items)))

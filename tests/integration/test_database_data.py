@@ -148,6 +148,24 @@ def test_deals_chosen_by_id_one_parameter_for_any_number_of_them(db):
     assert owners == []
 
 
+def test_among_with_values_that_hold_the_separator_or_are_empty(db):
+    """On PostgreSQL `among` binds one text split by the server; a value holding the
+    separator, or an empty value, makes it bind an array: the same rows either way."""
+    data = generate_demo_data(deals=60)
+    import_data(db, {k: v for k, v in data.items() if k != "exceptions"}, source="test")
+    ids = set(db.scalars(select(Deal.id)).all())
+    chosen = set(sorted(ids)[::3])
+
+    def found(values):
+        return set(db.scalars(select(Deal.id).where(among(db, Deal.id, values))).all())
+
+    assert found(chosen) == chosen
+    assert found(chosen | {"odd\x1fid"}) == chosen
+    assert found(chosen | {""}) == chosen
+    assert found({"", "\x1f"}) == set()
+    assert found(set()) == set()
+
+
 def test_a_deal_without_products_keeps_products_null(db):
     """Issue 17 item 1: the engine reads a missing `products` as null, not []; the
     database keeps it as JSON null (the column is NOT NULL), so a payout run evaluates
