@@ -192,11 +192,11 @@ def _forget_runs(engine) -> None:
 
     from models import PayoutLine, PayoutRun
 
-    tables = inspect(engine).get_table_names()
+    schema = inspect(engine)
     referring = [
         name
-        for name in tables
-        for fk in inspect(engine).get_foreign_keys(name)
+        for name in schema.get_table_names()
+        for fk in schema.get_foreign_keys(name)
         if fk["referred_table"] == PayoutRun.__tablename__
     ]
     lines = PayoutLine.__tablename__

@@ -126,12 +126,16 @@ def test_traces_are_stored_as_orjson_compact_text(db):
     insert_rows(db, PayoutLine, [_line(run.id, "a")])
     db.execute(insert(PayoutLine), [_line(run.id, "b")])
     as_text = "trace::text" if db.get_bind().dialect.name == "postgresql" else "trace"
-    stored = db.execute(
-        text(f"SELECT {as_text} FROM payout_lines WHERE run_id = :r ORDER BY line_key"),
-        {"r": run.id},
-    ).scalars()
-    assert list(stored) == [orjson.dumps(TRACE).decode()] * 2
-    assert json.loads(orjson.dumps(TRACE)) == TRACE
+    stored = (
+        db.execute(
+            text(f"SELECT {as_text} FROM payout_lines WHERE run_id = :r ORDER BY line_key"),
+            {"r": run.id},
+        )
+        .scalars()
+        .all()
+    )
+    assert stored == [orjson.dumps(TRACE).decode()] * 2
+    assert [json.loads(t) for t in stored] == [TRACE, TRACE]
 
 
 def test_python_side_defaults_and_statements(db):
