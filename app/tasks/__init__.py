@@ -19,6 +19,8 @@ from celery import Celery, Task
 from flask import Flask, current_app
 from kombu.exceptions import KombuError, OperationalError
 
+from app.tasks import embedded_broker
+
 EXTENSION = "accord.celery"
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ def make_celery(app: Flask) -> Celery:
                 return self.run(*args, **kwargs)
 
     config = app.config
+    embedded_broker.register()
     celery = Celery(app.import_name, task_cls=FlaskTask)
     celery.conf.update(
         broker_url=config["BROKER_URL"],
