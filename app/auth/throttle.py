@@ -83,7 +83,8 @@ class WhatIfThrottle:
     """What-if estimates per user, in a moving window."""
 
     def __init__(self, storage_uri: str, per_user: str):
-        self.limiter = strategies.MovingWindowRateLimiter(storage.storage_from_string(storage_uri))
+        self.storage = storage.storage_from_string(storage_uri)
+        self.limiter = strategies.MovingWindowRateLimiter(self.storage)
         self.limit = _parse(per_user, "ESTIMATE_LIMIT_PER_USER")
 
     def attempt(self, user_id: int) -> int | None:
@@ -92,6 +93,10 @@ class WhatIfThrottle:
         if self.limiter.hit(self.limit, "accord-what-if", key):
             return None
         return _seconds_left(self.limiter, self.limit, "accord-what-if", key)
+
+    def reset(self) -> None:
+        """Forget every count (tests)."""
+        self.storage.reset()
 
 
 def _seconds_left(limiter, item: RateLimitItem, *identifiers: str) -> int:

@@ -538,6 +538,33 @@ def _user(db: Session, principal: str, n: int | str, password_hash: str) -> User
 
 
 @pytest.fixture(scope="module")
+def matrix_app(database_url):
+    """One app per database for the whole matrix: building an app (its OpenAPI document
+    above all) cost more than most cases themselves (0.15 of 0.22 s a case)."""
+    from app import create_app
+    from app.database import database
+
+    flask_app = create_app(TestConfig, {"DATABASE_URL": database_url})
+    yield flask_app
+    with flask_app.app_context():
+        database().engine.dispose()
+
+
+@pytest.fixture
+def app(matrix_app, connection):
+    """The matrix's app on this case's rolled-back transaction, its throttles empty, as a
+    new app would be."""
+    from app.auth import throttle
+    from app.database import database
+
+    with matrix_app.app_context():
+        database().bind_to(connection)
+        for name in (throttle.EXTENSION, throttle.WHAT_IF):
+            matrix_app.extensions[name].reset()
+    return matrix_app
+
+
+@pytest.fixture(scope="module")
 def password_hash() -> str:
     # scrypt is slow on purpose; one hash (it carries its own salt) serves every user here.
     from governance.accounts import hash_password
