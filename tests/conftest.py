@@ -7,6 +7,7 @@ Every fixture that touches the database is parametrized over SQLite and PostgreS
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 
@@ -23,6 +24,16 @@ BACKENDS = [
     b.strip() for b in os.environ.get("ACCORD_TEST_BACKENDS", "sqlite,postgresql").split(",")
 ]
 PASSWORD = "correct horse battery"
+
+
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD's scrypt hash, made once a process: scrypt is slow on purpose (0.08 s a
+    hash, as much as some tests), and a hash carries its own salt, so users share it.
+    Signing in still checks it with scrypt."""
+    from governance.accounts import hash_password
+
+    return hash_password(PASSWORD)
 
 
 class PostgresProvider:
@@ -145,21 +156,26 @@ def client(app):
 @pytest.fixture
 def make_user(db):
     """make_user("rep", participant_id="ana") or make_user("committee", functions=["finance"])."""
+    from governance import accounts
     from governance.accounts import create_user
 
     counter = iter(range(1, 10_000))
 
     def make(*roles: str, functions=(), participant_id=None, email=None, password=PASSWORD):
         n = next(counter)
-        user = create_user(
-            db,
-            email=email or f"user{n}-{'-'.join(roles) or 'none'}@example.test",
-            name=f"User {n}",
-            password=password,
-            roles=list(roles),
-            functions=list(functions),
-            participant_id=participant_id,
-        )
+        with pytest.MonkeyPatch.context() as patch:
+            if password == PASSWORD:  # the hash made once (`password_hash`)
+                hashed = password_hash()
+                patch.setattr(accounts, "hash_password", lambda _password: hashed)
+            user = create_user(
+                db,
+                email=email or f"user{n}-{'-'.join(roles) or 'none'}@example.test",
+                name=f"User {n}",
+                password=password,
+                roles=list(roles),
+                functions=list(functions),
+                participant_id=participant_id,
+            )
         db.commit()
         return user
 

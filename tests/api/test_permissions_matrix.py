@@ -68,7 +68,7 @@ from tests.api.permission_table import (
     USER_PAGE,
     VERSION,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import password_hash
 from tests.support import disputes as dispute_data
 from tests.support import statements
 from tests.support.exceptions import matrix_exception
@@ -564,24 +564,17 @@ def app(matrix_app, connection):
     return matrix_app
 
 
-@pytest.fixture(scope="module")
-def password_hash() -> str:
-    # scrypt is slow on purpose; one hash (it carries its own salt) serves every user here.
-    from governance.accounts import hash_password
-
-    return hash_password(PASSWORD)
-
-
 CASES = [(key, principal) for key in EXPECTED for principal in PRINCIPALS]
 
 
 @pytest.mark.parametrize(
     ("key", "principal"), CASES, ids=[f"{m} {r} as {p}" for (m, r), p in CASES]
 )
-def test_status(app, db, password_hash, key, principal):
+def test_status(app, db, key, principal):
     method, rule = key
-    user = None if principal == "anonymous" else _user(db, principal, 0, password_hash)
-    world = World(db=db, user=user, password_hash=password_hash)
+    hashed = password_hash()
+    user = None if principal == "anonymous" else _user(db, principal, 0, hashed)
+    world = World(db=db, user=user, password_hash=hashed)
     if key in PREPARE:
         PREPARE[key](world)
     path = _fill(rule, world)

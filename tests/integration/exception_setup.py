@@ -10,17 +10,15 @@ recovered in 2026-Q4).
 
 from __future__ import annotations
 
-import functools
 import itertools
 from datetime import date
 
-from governance.accounts import hash_password
 from governance.disputes import workflow as disputes
 from governance.imports.service import import_data
 from governance.plans import lifecycle
 from models import User, UserRole
 from models.exceptions import PayoutException
-from tests.conftest import PASSWORD
+from tests.conftest import password_hash
 from tests.support.disputes import run_with_lines
 
 PLAN = """\
@@ -89,18 +87,12 @@ def setup_plan_and_data(db, author) -> None:
     db.flush()
 
 
-@functools.cache
-def _password_hash() -> str:
-    # scrypt takes ~0.4 s a user: hash the test password once for every user made here.
-    return hash_password(PASSWORD)
-
-
 def make_person(db, name: str, *roles: str, functions=(), participant_id=None) -> User:
     """A user with the test password, without create_user's per-user scrypt."""
     user = User(
         email=f"{name}-{next(_serial)}@exceptions.test",
         name=name.title(),
-        password_hash=_password_hash(),
+        password_hash=password_hash(),
         participant_id=participant_id,
     )
     for role in roles:
