@@ -539,8 +539,8 @@ def _user(db: Session, principal: str, n: int | str, password_hash: str) -> User
 
 @pytest.fixture(scope="module")
 def matrix_app(database_url):
-    """One app per database for the whole matrix: building an app (its OpenAPI document
-    above all) cost more than most cases themselves (0.15 of 0.22 s a case)."""
+    """One app per database for the whole matrix: building an app took 0.15 of a case's
+    0.22 s (docs/decisions.md, "The permission matrix shares one app per database")."""
     from app import create_app
     from app.database import database
 
