@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask_login import LoginManager
 from flask_smorest import Api as SmorestApi
 from flask_wtf.csrf import CSRFProtect
@@ -15,6 +17,12 @@ class Api(SmorestApi):
 
     ERROR_SCHEMA = ErrorSchema
 
+    def __init__(self, *args, **kwargs):
+        # Blueprints whose operations `spec` adds to the document when it is first read.
+        self._undocumented: list[tuple] = []
+        self._documenting = threading.Lock()  # two first reads (threaded `accord run`)
+        super().__init__(*args, **kwargs)
+
     def register_blueprint(self, blp, *, parameters=None, **options):
         """Register the blueprint's routes now and its operations in the OpenAPI document
         when the document is first read (`spec`): building the document is most of the
@@ -23,21 +31,24 @@ class Api(SmorestApi):
         name = options.get("name", blp.name)
         self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
         self._app.register_blueprint(blp, **options)
-        self.__dict__.setdefault("_undocumented", []).append((blp, name, parameters))
+        self._undocumented.append((blp, name, parameters))
 
     @property
     def spec(self):
         """The OpenAPI document (apispec), with every registered blueprint's operations."""
-        spec, waiting = self.__dict__.get("_spec"), self.__dict__.get("_undocumented")
-        while spec is not None and waiting:
-            blp, name, parameters = waiting.pop(0)
-            blp.register_views_in_doc(self, self._app, spec, name=name, parameters=parameters)
-            spec.tag({"name": name, "description": blp.description})
-        return spec
+        if self._spec is not None and self._undocumented:
+            with self._documenting:
+                for blp, name, parameters in self._undocumented:
+                    blp.register_views_in_doc(
+                        self, self._app, self._spec, name=name, parameters=parameters
+                    )
+                    self._spec.tag({"name": name, "description": blp.description})
+                self._undocumented.clear()
+        return self._spec
 
     @spec.setter
     def spec(self, value):
-        self.__dict__["_spec"] = value
+        self._spec = value
 
     def _init_spec(self, *, extra_plugins=None, **options):
         # The statuses every operation can answer (401, 403, 404...): app/api/responses.py.
