@@ -24,7 +24,7 @@ from governance.payouts.run_steps import (
     OBJECT_TYPE,
     Progress,
     check_begun,
-    evaluate_batch,
+    evaluated_batches,
     finalize_run,
     lock_period,
     parse_period,
@@ -33,6 +33,7 @@ from governance.payouts.run_steps import (
 from governance.permissions import Actor, has_permission, require
 from models import PayoutLine, PayoutRun
 from models.payouts import BUILDING
+from rules.gcpause import paused_gc
 
 __all__ = ["OBJECT_TYPE", "Progress", "check_begun", "get_run", "list_runs", "start_run"]
 
@@ -115,11 +116,16 @@ def start_run(
     `early`: run a period that has not begun (testing a close; audited).
 
     The three steps of `run_steps` in one process and one transaction: plan, evaluate
-    each batch as it is written (memory bounded by a batch), finalize."""
+    each batch as it is written (memory bounded by a batch), finalize. The cyclic
+    collector stays paused from the first batch to the last write: a batch's rows hold no
+    cycles, and resuming it between a batch's evaluation and its write rescanned them
+    (0.6 of ~10 CPU s at 100,000 deals; rules/gcpause.py)."""
     require(actor, "payouts.run", "Starting a payout run")
     target = parse_period(period)
     check_begun(target, early=early)
     lock_period(session, target)
     plan = plan_run(session, actor, period, early=early, lock=True, incremental=True)
-    results = (evaluate_batch(session, plan, batch) for batch in plan.batches)
-    return finalize_run(session, actor, plan, results, progress=progress)
+    with paused_gc():
+        return finalize_run(
+            session, actor, plan, evaluated_batches(session, plan), progress=progress
+        )

@@ -1,6 +1,7 @@
 """governance.bulk_insert.insert_rows on both databases (COPY on PostgreSQL): the stored
 values are exactly what `insert()` stores (Decimals, JSON traces, NULLs, unicode, COPY's
-special characters), in the session's transaction, and the closed-run guard still holds."""
+special characters), in the session's transaction, and the closed-run guard still holds.
+`CopySender` stores the same, from a thread on PostgreSQL, and raises its errors."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from decimal import Decimal
 
 import orjson
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from governance.bulk_insert import insert_rows
+from governance.bulk_insert import CopySender, insert_rows
 from models import Participant, PayoutLine, PayoutRun, Statement
 
 TRACE = [
@@ -212,3 +213,78 @@ def test_columns_the_same_for_every_row_are_stored_as_if_in_each_row(db):
     ]
     with pytest.raises(ValueError, match="no column"):
         insert_rows(db, PayoutLine, rows, same={"colour": "red"})
+
+
+def _lines_sent(run: PayoutRun) -> list[dict]:
+    nulls = {"deal_id": None, "rule": None, "share": None, "credit": None, "rate": None}
+    return [
+        {k: v for k, v in row.items() if k != "run_id"}
+        for row in (
+            _line(run.id, "a"),
+            _line(run.id, "b", position=1, **nulls),
+            _line(run.id, "c\\N", position=2, trace=[], amount=Decimal("1e-6")),
+        )
+    ]
+
+
+def test_sender_stores_what_insert_rows_stores(db):
+    run = _run(db)
+    db.flush()
+    rows = _lines_sent(run)
+    with CopySender(db) as sender:
+        assert sender.send(PayoutLine, rows, same={"run_id": run.id}) == 3
+        assert sender.send(PayoutLine, [], same={"run_id": run.id}) == 0  # waits, sends none
+    sent = _rows(db, run.id)
+    db.execute(delete(PayoutLine).where(PayoutLine.run_id == run.id))
+    insert_rows(db, PayoutLine, rows, same={"run_id": run.id})
+    assert sent == _rows(db, run.id) and len(sent) == 3
+
+
+def test_a_statement_during_a_send_waits_for_its_copy(db):
+    """On PostgreSQL the COPY is still going when `send` returns: psycopg serialises the
+    connection, so a read meanwhile sees every row (elsewhere, `send` inserted them)."""
+    run = _run(db)
+    db.flush()
+    rows = [_line(run.id, f"k{i:05d}") for i in range(3000)]
+    with CopySender(db) as sender:
+        sender.send(PayoutLine, rows)
+        assert db.scalar(select(func.count()).select_from(PayoutLine)) == 3000
+
+
+def test_sender_raises_the_copy_error(db):
+    run = _run(db)
+    db.flush()
+    db.execute(text("UPDATE payout_runs SET state = 'approved' WHERE id = :r"), {"r": run.id})
+    savepoint = db.begin_nested()
+    sender = CopySender(db)
+    with pytest.raises(IntegrityError, match="cannot change"):
+        sender.send(PayoutLine, [_line(run.id, "a"), _line(run.id, "b")])
+        sender.wait()
+    sender.wait()  # raised once: nothing in flight any more
+    savepoint.rollback()
+    assert db.scalar(select(func.count()).select_from(PayoutLine)) == 0
+
+
+def test_the_copy_error_wins_over_the_one_that_left_the_block(db):
+    """A failed COPY fails every later statement of the transaction: the error that left
+    the block is its consequence, and the COPY's is the one raised (the other as its
+    context)."""
+    run = _run(db)
+    db.flush()
+    db.execute(text("UPDATE payout_runs SET state = 'approved' WHERE id = :r"), {"r": run.id})
+    savepoint = db.begin_nested()
+    with pytest.raises(IntegrityError, match="cannot change") as raised:
+        with CopySender(db) as sender:
+            sender.send(PayoutLine, [_line(run.id, "a")])
+            raise RuntimeError("the caller's own failure")
+    if db.get_bind().dialect.name == "postgresql":
+        assert isinstance(raised.value.__context__, RuntimeError)
+    savepoint.rollback()
+    assert db.scalar(select(func.count()).select_from(PayoutLine)) == 0
+
+
+def test_sender_refuses_an_unknown_column(db):
+    run = _run(db)
+    db.flush()
+    with pytest.raises(ValueError, match="no column"), CopySender(db) as sender:
+        sender.send(PayoutLine, [_line(run.id, "a", colour="red")])
