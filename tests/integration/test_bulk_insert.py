@@ -273,10 +273,9 @@ def test_the_copy_error_wins_over_the_one_that_left_the_block(db):
     db.flush()
     db.execute(text("UPDATE payout_runs SET state = 'approved' WHERE id = :r"), {"r": run.id})
     savepoint = db.begin_nested()
-    with pytest.raises(IntegrityError, match="cannot change") as raised:
-        with CopySender(db) as sender:
-            sender.send(PayoutLine, [_line(run.id, "a")])
-            raise RuntimeError("the caller's own failure")
+    with pytest.raises(IntegrityError, match="cannot change") as raised, CopySender(db) as sender:
+        sender.send(PayoutLine, [_line(run.id, "a")])
+        raise RuntimeError("the caller's own failure")
     if db.get_bind().dialect.name == "postgresql":
         assert isinstance(raised.value.__context__, RuntimeError)
     savepoint.rollback()
