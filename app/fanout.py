@@ -54,6 +54,7 @@ from governance.payouts.staging import plain
 from models import PayoutRun, PayoutRunJob, PayoutRunJobBatch, User
 from models.base import utcnow
 from models.payouts import BUILDING
+from rules.gcpause import paused_gc
 
 log = logging.getLogger(__name__)
 
@@ -219,12 +220,16 @@ def _batch_of(document: dict[str, list[str]]) -> Batch:
 # --------------------------------------------------------------------------- a batch
 
 
+@paused_gc()
 def run_batch(
     sessions: sessionmaker, job_id: int, number: int, *, worker: str | None = None
 ) -> str:
     """Evaluate and stage batch `number`: "last" when it was the job's last batch to
     finish (queue the finalizer), "staged", or "skipped" (the job is not building, or
-    another delivery staged the batch already). TryLater when the database is busy."""
+    another delivery staged the batch already). TryLater when the database is busy.
+    The cyclic collector stays paused until the batch is staged: its rows hold no
+    cycles, and collections rescanned them while they were written (0.05-0.22 CPU s a
+    20,000-deal batch; rules/gcpause.py)."""
     claimed = _claim_batch(sessions, job_id, number)
     if isinstance(claimed, str):
         return claimed
