@@ -8,11 +8,13 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from governance import periods
 from governance.engine_input import database_data
 from governance.errors import Conflict, NotAllowed, RunRejected
 from governance.payouts import batches as payout_batches
+from governance.payouts import run_steps
 from governance.payouts.runs import start_run
 from governance.plans.lookup import plan_of, version_governing
 from models import AuditRecord, Deal, PayoutLine, PayoutRun, Statement
@@ -147,6 +149,29 @@ def test_a_run_failing_midway_leaves_nothing_and_can_be_retried(db, org, monkeyp
     db.commit()
     assert run.statement_count == 4 and run.progress_done == run.progress_total == 4
     assert calls[-4:] == [1, 2, 3, 4]
+
+
+def test_a_failed_write_of_lines_fails_the_run_with_its_own_error(db, org, monkeypatch):
+    """On PostgreSQL a batch's lines are still being inserted while the next batch is read
+    and evaluated (`bulk_insert.CopySender`): their error is the run's, whatever the
+    next statement met meanwhile, and nothing is left."""
+    monkeypatch.setattr(payout_batches, "DEALS_PER_BATCH", 1)  # a participant per batch
+    real = run_steps.statement_rows
+
+    def twice_the_first_line(slot, st, input_hash):
+        statement, lines = real(slot, st, input_hash)
+        return statement, lines[:1] + lines  # the same line key twice
+
+    monkeypatch.setattr(run_steps, "statement_rows", twice_the_first_line)
+    with pytest.raises(IntegrityError, match="line_key"):
+        start_run(db, None, PERIOD)
+    db.rollback()
+    assert db.scalars(select(PayoutRun)).all() == []
+    assert db.scalars(select(PayoutLine)).all() == []
+    monkeypatch.setattr(run_steps, "statement_rows", real)
+    run = start_run(db, None, PERIOD)
+    db.commit()
+    assert run.statement_count == 4
 
 
 def test_closed_runs_are_not_re_run_and_report_locked_periods(db, org):
