@@ -22,7 +22,11 @@ COPY governance ./governance
 COPY models ./models
 COPY rules ./rules
 COPY migrations ./migrations
+# The sources in /app are byte-compiled here: PYTHONDONTWRITEBYTECODE (and the read-only
+# /app of the `accord` user) would otherwise make every process compile them again at
+# start-up (0.35 s of each worker's `create_app`, 0.13 s of `accord evaluate`).
 RUN pip install . \
+    && python -m compileall -q /app \
     && useradd --system --uid 10001 --home-dir /var/lib/accord --create-home accord \
     && mkdir -p /tmp/accord-metrics && chown accord /tmp/accord-metrics
 

@@ -75,3 +75,14 @@ def test_the_image_runs_accord_as_a_non_root_user():
     assert 'ENTRYPOINT ["accord"]' in lines and 'CMD ["serve"]' in lines
     # The default command is the one compose's web service runs.
     assert SERVICES["web"]["command"][0] == "serve"
+
+
+def test_the_image_byte_compiles_the_sources_it_imports():
+    """PYTHONPATH=/app imports the copied sources, not the wheel's compiled copy, and
+    PYTHONDONTWRITEBYTECODE with a read-only /app would make every process compile them
+    at start-up: the build compiles them once, after the last COPY."""
+    lines = [x.strip() for x in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines()]
+    assert any(x.startswith("PYTHONPATH=/app") for x in lines)
+    compiled = [i for i, x in enumerate(lines) if "python -m compileall -q /app" in x]
+    copies = [i for i, x in enumerate(lines) if x.startswith("COPY ")]
+    assert compiled and compiled[0] > max(copies)
