@@ -150,18 +150,26 @@ def participant_slices(
         for who in exception_people(x):
             slices[who].append(("exception", x))
     for d in raw["deals"]:
-        people = {d["owner"]}
-        people.update(s["participant"] for s in d.get("splits") or ())
-        people.update(t["participant"] for t in d.get("team") or ())
-        people.update(t["participant"] for t in d.get("touchpoints") or ())
-        for x in by_deal_exc.get(d["id"], ()):
-            people.update(exception_people(x))
-        # Manager credit (credit to: manager_of): a report's deal is the manager's input.
-        people.update(m for who in list(people) if (m := manager.get(who)))
-        item = ("deal", d, events.get(d["id"], ()), by_deal_exc.get(d["id"], ()))
+        ident, owner = d["id"], d["owner"]
+        on_deal = by_deal_exc.get(ident, ())
+        splits, team, touchpoints = d.get("splits"), d.get("team"), d.get("touchpoints")
+        people: Collection[str]
+        if splits or team or touchpoints or on_deal:
+            people = {owner}
+            people.update(s["participant"] for s in splits or ())
+            people.update(t["participant"] for t in team or ())
+            people.update(t["participant"] for t in touchpoints or ())
+            for x in on_deal:
+                people.update(exception_people(x))
+            # Manager credit (credit to: manager_of): a report's deal is the manager's input.
+            people.update(m for who in list(people) if (m := manager.get(who)))
+        else:  # the owner and their manager: most deals, without building a set
+            boss = manager.get(owner)
+            people = (owner, boss) if boss and boss != owner else (owner,)
+        item = ("deal", d, events.get(ident, ()), on_deal)
         for who in people:
             slices[who].append(item)
-            deals_of[who].add(d["id"])
+            deals_of[who].add(ident)
     common = digest(shared)
     hashes = {
         p["id"]: digest([common, p, quotas.get(p["id"], ()), slices.get(p["id"], ())])
