@@ -20,7 +20,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, any_, bindparam, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Numeric,
+    String,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -43,13 +55,13 @@ from rules.model import FxRate as EngineFxRate  # the engine's, not the row
 from rules.period import Period, PeriodError
 
 
-def _num(value: Decimal | None) -> str | None:
-    """`normalise_decimal(value)`: a stored number's one text. A column's value comes
-    back at the column's scale (`1250.500000`): its plain text with the trailing zeros
-    cut is that text, at a fifth of the cost; anything else (an exponent, `-0`) takes
-    the general path."""
-    if value is None:
-        return None
+def _num(value: Decimal | str | None) -> str | None:
+    """`normalise_decimal(value)`: a stored number's one text. Text is that text already
+    (`number_text`: PostgreSQL wrote it). A column's value comes back at the column's
+    scale (`1250.500000`): its plain text with the trailing zeros cut is that text, at a
+    fifth of the cost; anything else (an exponent, `-0`) takes the general path."""
+    if value is None or value.__class__ is str:
+        return value
     text = str(value)
     if "." in text and "E" not in text:
         text = text.rstrip("0").rstrip(".")
@@ -59,6 +71,16 @@ def _num(value: Decimal | None) -> str | None:
 
 
 _PLAIN_DIGITS = 40  # (with its point and sign) within `normalise_decimal`'s range check
+
+
+def number_text(session: Session, column: Any) -> Any:
+    """`column` as selected for `_num`: on PostgreSQL, a stored number (NUMERIC) comes
+    as its one text written by the server (`trim_scale(x)::text`: plain notation without
+    trailing zeros, which is `normalise_decimal` of a NUMERIC(p, s) value), so a read
+    makes no Decimal only to write it back as text; anything else as it is."""
+    if not isinstance(column.type, Numeric) or session.get_bind().dialect.name != "postgresql":
+        return column
+    return cast(func.trim_scale(column), Text).label(column.key)
 
 
 def _day(value: date | None) -> str | None:
@@ -212,7 +234,12 @@ def _deals_and_events(
     if chosen is not None:
         deal_filter = chosen if deal_filter is None else and_(deal_filter, chosen)
     events_stmt = (
-        select(DealEvent.deal_id, DealEvent.kind, DealEvent.event_date, DealEvent.amount)
+        select(
+            DealEvent.deal_id,
+            DealEvent.kind,
+            DealEvent.event_date,
+            number_text(session, DealEvent.amount),
+        )
         .join(Deal, Deal.id == DealEvent.deal_id)
         .order_by(DealEvent.deal_id, DealEvent.event_date, DealEvent.kind)
     )
@@ -285,7 +312,7 @@ def _children(session: Session, model, columns, deal_filter) -> Any:
     """Child rows (deal id, *columns) in their stored order, read in one query (no N+1)."""
     table = model.__table__
     stmt = (
-        select(table.c.deal_id, *(table.c[c] for c in columns))
+        select(table.c.deal_id, *(number_text(session, table.c[c]) for c in columns))
         .join(Deal, Deal.id == table.c.deal_id)
         .order_by(table.c.deal_id, table.c.position)
     )
@@ -334,7 +361,9 @@ def _deals(session: Session, deal_filter: ColumnElement[bool] | None) -> list[di
         touchpoints[deal_id].append(
             {"participant": participant, "at": _day(at), "channel": channel, "milestone": milestone}
         )
-    stmt = select(*_DEAL_COLUMNS).order_by(Deal.close_date, Deal.id)
+    stmt = select(*(number_text(session, c) for c in _DEAL_COLUMNS)).order_by(
+        Deal.close_date, Deal.id
+    )
     if deal_filter is not None:
         stmt = stmt.where(deal_filter)
     out = []
