@@ -221,19 +221,19 @@ def deals_json(
     """The deals closed by `up_to` with their splits, team and touchpoints, and their
     events dated by `up_to`, in (close date, id) order. `ids`: only these deals (a payout
     run's participant batch reads its own)."""
-    out = _deals_and_events(session, up_to, None if ids is None else among(session, Deal.id, ids))
-    if ids is not None:  # Python's order of the ids, whatever the database's collation
-        out["deals"].sort(key=lambda d: (d["close_date"], d["id"]))
-    return out
+    reads = deal_reads(session, up_to, ids)
+    rows = {name: list(core_rows(session, stmt)) for name, stmt in reads.items()}
+    return deal_records(rows, by_id=ids is not None)
 
 
-def _deals_and_events(
-    session: Session, up_to: date | None, chosen: ColumnElement[bool] | None
-) -> dict[str, list[dict[str, Any]]]:
+def deal_reads(session: Session, up_to: date | None, ids: Collection[str] | None) -> dict[str, Any]:
+    """The SELECTs of `deals_json` by name; `deal_records` makes the records of their
+    rows (`payouts.batches.BatchReader` runs them ahead, from a thread)."""
     deal_filter = Deal.close_date <= up_to if up_to is not None else None
-    if chosen is not None:
+    if ids is not None:
+        chosen = among(session, Deal.id, ids)
         deal_filter = chosen if deal_filter is None else and_(deal_filter, chosen)
-    events_stmt = (
+    events = (
         select(
             DealEvent.deal_id,
             DealEvent.kind,
@@ -244,14 +244,38 @@ def _deals_and_events(
         .order_by(DealEvent.deal_id, DealEvent.event_date, DealEvent.kind)
     )
     if deal_filter is not None:
-        events_stmt = events_stmt.where(deal_filter)
+        events = events.where(deal_filter)
     if up_to is not None:
-        events_stmt = events_stmt.where(DealEvent.event_date <= up_to)
+        events = events.where(DealEvent.event_date <= up_to)
+    deals = select(*(number_text(session, c) for c in _DEAL_COLUMNS)).order_by(
+        Deal.close_date, Deal.id
+    )
+    if deal_filter is not None:
+        deals = deals.where(deal_filter)
+    return {
+        "events": events,
+        "splits": _children(session, DealSplit, ("participant_id", "share"), deal_filter),
+        "team": _children(session, DealTeamMember, ("participant_id", "role"), deal_filter),
+        "touchpoints": _children(
+            session, DealTouchpoint, ("participant_id", "at", "channel", "milestone"), deal_filter
+        ),
+        "deals": deals,
+    }
+
+
+def deal_records(
+    rows: Mapping[str, Iterable[Any]], *, by_id: bool = False
+) -> dict[str, list[dict[str, Any]]]:
+    """`deals_json` made of the rows of `deal_reads` (by name). `by_id`: the deals were
+    chosen by id, and are put in (close date, id) order by Python."""
     events = [
-        {"deal": e.deal_id, "kind": e.kind, "date": _day(e.event_date), "amount": _num(e.amount)}
-        for e in core_rows(session, events_stmt)
+        {"deal": deal, "kind": kind, "date": _day(day), "amount": _num(amount)}
+        for deal, kind, day, amount in rows["events"]
     ]
-    return {"deals": _deals(session, deal_filter), "events": events}
+    deals = _deals(rows)
+    if by_id:  # Python's order of the ids, whatever the database's collation
+        deals.sort(key=lambda d: (d["close_date"], d["id"]))
+    return {"deals": deals, "events": events}
 
 
 def database_data(
@@ -309,16 +333,14 @@ def _participants(session: Session, people: Collection[str] | None) -> list[dict
 
 
 def _children(session: Session, model, columns, deal_filter) -> Any:
-    """Child rows (deal id, *columns) in their stored order, read in one query (no N+1)."""
+    """The SELECT of child rows (deal id, *columns) in their stored order (no N+1)."""
     table = model.__table__
     stmt = (
         select(table.c.deal_id, *(number_text(session, table.c[c]) for c in columns))
         .join(Deal, Deal.id == table.c.deal_id)
         .order_by(table.c.deal_id, table.c.position)
     )
-    if deal_filter is not None:
-        stmt = stmt.where(deal_filter)
-    return core_rows(session, stmt)
+    return stmt if deal_filter is None else stmt.where(deal_filter)
 
 
 # The columns a deal's record is read from (not its row's timestamps: the record has no
@@ -342,30 +364,19 @@ _DEAL_COLUMNS = (
 )
 
 
-def _deals(session: Session, deal_filter: ColumnElement[bool] | None) -> list[dict[str, Any]]:
+def _deals(rows: Mapping[str, Iterable[Any]]) -> list[dict[str, Any]]:
     """The deals' records; rows unpacked as tuples, children grouped by deal first."""
     splits: dict[str, list] = defaultdict(list)
-    for deal_id, participant, share in _children(
-        session, DealSplit, ("participant_id", "share"), deal_filter
-    ):
+    for deal_id, participant, share in rows["splits"]:
         splits[deal_id].append({"participant": participant, "share": _num(share)})
     team: dict[str, list] = defaultdict(list)
-    for deal_id, participant, role in _children(
-        session, DealTeamMember, ("participant_id", "role"), deal_filter
-    ):
+    for deal_id, participant, role in rows["team"]:
         team[deal_id].append({"participant": participant, "role": role})
     touchpoints: dict[str, list] = defaultdict(list)
-    for deal_id, participant, at, channel, milestone in _children(
-        session, DealTouchpoint, ("participant_id", "at", "channel", "milestone"), deal_filter
-    ):
+    for deal_id, participant, at, channel, milestone in rows["touchpoints"]:
         touchpoints[deal_id].append(
             {"participant": participant, "at": _day(at), "channel": channel, "milestone": milestone}
         )
-    stmt = select(*(number_text(session, c) for c in _DEAL_COLUMNS)).order_by(
-        Deal.close_date, Deal.id
-    )
-    if deal_filter is not None:
-        stmt = stmt.where(deal_filter)
     out = []
     for (
         deal_id,
@@ -383,7 +394,7 @@ def _deals(session: Session, deal_filter: ColumnElement[bool] | None) -> list[di
         has_splits,
         cash_collected,
         attributes,
-    ) in core_rows(session, stmt):
+    ) in rows["deals"]:
         out.append(
             {
                 "id": deal_id,

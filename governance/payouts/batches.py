@@ -12,8 +12,9 @@ one evaluation of the whole data: docs/payout-runs.md, "Batches".
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
-from governance.engine_input import among, core_rows, deals_json
+from governance.engine_input import among, core_rows, deal_reads, deal_records
 from governance.payouts.build import exception_people
 from models import Deal, DealSplit, DealTeamMember, DealTouchpoint, Participant
 
@@ -107,15 +108,20 @@ def _credit_rows(session: Session, up_to: date, people: Collection[str] | None =
     return stmts
 
 
-def batch_deal_ids(session: Session, batch: Batch, up_to: date) -> set[str]:
-    """The ids of the batch's deals: closed by `up_to` and naming one of its people or
-    their reports (owner, split, team, touchpoint), or credited to them by an exception."""
+def batch_rows(
+    session: Session, batch: Batch, up_to: date, execute: Callable[[Any], list] | None = None
+) -> dict[str, list]:
+    """The rows of the batch's reads (`engine_input.deal_reads`, by name): its deals are
+    those closed by `up_to` naming one of its people or their reports (owner, split,
+    team, touchpoint), or credited to them by an exception. `execute(stmt)`: the rows of
+    one SELECT (`BatchReader`'s thread); by default the session's."""
+    run = execute or (lambda stmt: list(core_rows(session, stmt)))
     ids = set(batch.extra_deals)
     # One query per credit table, each on its participant index (a UNION of the four,
     # filtered after, makes SQLite build the whole union for every batch).
     for stmt in _credit_rows(session, up_to, batch.credited):
-        ids.update(deal for _person, deal in core_rows(session, stmt))
-    return ids
+        ids.update(deal for _person, deal in run(stmt))
+    return {name: run(stmt) for name, stmt in deal_reads(session, up_to, ids).items()}
 
 
 def read_batch(
@@ -124,24 +130,86 @@ def read_batch(
     up_to: date,
     organisation: Mapping[str, Any],
     exceptions: Sequence[Mapping[str, Any]],
+    rows: Mapping[str, list] | None = None,
 ) -> dict[str, Any]:
     """The section-3 input of the batch: its deals and their events, the exceptions on
     them or on no deal, and the organisation (`engine_input.organisation_json`: every
-    participant, quota and FX rate, read once per run)."""
-    return with_organisation(batch_deals(session, batch, up_to, exceptions), organisation)
+    participant, quota and FX rate, read once per run). `rows`: the batch's
+    `batch_rows`, read already (no database then)."""
+    part = batch_deals(session, batch, up_to, exceptions, rows)
+    return with_organisation(part, organisation)
 
 
 def batch_deals(
-    session: Session, batch: Batch, up_to: date, exceptions: Sequence[Mapping[str, Any]]
+    session: Session,
+    batch: Batch,
+    up_to: date,
+    exceptions: Sequence[Mapping[str, Any]],
+    rows: Mapping[str, list] | None = None,
 ) -> dict[str, Any]:
     """`read_batch` without the organisation: the deals, events and exceptions."""
-    deals = deals_json(session, up_to=up_to, ids=batch_deal_ids(session, batch, up_to))
+    deals = deal_records(rows or batch_rows(session, batch, up_to), by_id=True)
     kept = {d["id"] for d in deals["deals"]}
     return {
         "deals": deals["deals"],
         "events": deals["events"],
         "exceptions": [dict(x) for x in exceptions if not x.get("deal") or x["deal"] in kept],
     }
+
+
+class BatchReader:
+    """A batch's rows (`batch_rows`) read while the caller computes: on PostgreSQL by a
+    thread, on the session's connection, so the server answers while the caller
+    evaluates the batch before (its statements wait for a COPY in flight: psycopg runs a
+    connection's statements one at a time). Elsewhere they are read when asked for.
+
+    `start(batch)`, then `rows()` (which waits, and raises what the read raised); `join()`
+    waits without raising. The caller uses the session only when no read is under way:
+    between `rows()` (or `join()`) and the next `start`."""
+
+    def __init__(self, session: Session, up_to: date):
+        self.session, self.up_to = session, up_to
+        self.threaded = session.get_bind().dialect.name == "postgresql"
+        self._batch: Batch | None = None
+        self._thread: threading.Thread | None = None
+        self._rows: dict[str, list] | None = None
+        self._error: BaseException | None = None
+
+    def start(self, batch: Batch) -> None:
+        self.join()
+        self._batch, self._rows, self._error = batch, None, None
+        if not self.threaded:
+            return
+        connection = self.session.connection()
+        self._thread = threading.Thread(
+            target=self._read, args=(batch, connection), name="batch-reader"
+        )
+        self._thread.start()
+
+    def _read(self, batch: Batch, connection: Any) -> None:
+        try:
+            self._rows = batch_rows(
+                self.session, batch, self.up_to, lambda stmt: connection.execute(stmt).all()
+            )
+        except BaseException as exc:  # re-raised by rows(), in the caller's thread
+            self._error = exc
+
+    def join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def rows(self) -> dict[str, list]:
+        self.join()
+        if self._batch is None:
+            raise RuntimeError("no batch started")  # pragma: no cover - a misuse
+        batch, self._batch = self._batch, None
+        if not self.threaded:
+            return batch_rows(self.session, batch, self.up_to)
+        error, rows, self._error, self._rows = self._error, self._rows, None, None
+        if error is not None:
+            raise error
+        return rows
 
 
 def with_organisation(part: Mapping[str, Any], organisation: Mapping[str, Any]) -> dict[str, Any]:

@@ -193,10 +193,13 @@ def people_batches(session: Session, people: Collection[str], inputs: PeriodInpu
     return out
 
 
-def batch_input(session: Session, inputs: PeriodInputs, batch: Batch) -> BatchInput:
+def batch_input(
+    session: Session, inputs: PeriodInputs, batch: Batch, rows: Mapping[str, list] | None = None
+) -> BatchInput:
     """One batch of the period, read and hashed (a fanned-out run's batch task reads
-    the batch its planner recorded)."""
-    raw = read_batch(session, batch, inputs.period.end, inputs.organisation, inputs.exceptions)
+    the batch its planner recorded). `rows`: its `batches.batch_rows`, read already."""
+    end, organisation = inputs.period.end, inputs.organisation
+    raw = read_batch(session, batch, end, organisation, inputs.exceptions, rows)
     # Only the batch's people's quotas: theirs are the only statements evaluated
     # (`evaluate_people`: everyone else keeps no assignment), and their input hashes hold
     # only their own. Validating every quota of the organisation in every batch made a

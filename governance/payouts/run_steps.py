@@ -30,7 +30,7 @@ from governance.bulk_insert import CopySender, insert_rows
 from governance.errors import Conflict, RunRejected
 from governance.payouts import adjustments as payout_adjustments
 from governance.payouts import build_diff
-from governance.payouts.batches import Batch, plan_batches
+from governance.payouts.batches import Batch, BatchReader, plan_batches
 from governance.payouts.build import digest, statement_rows
 from governance.payouts.inputs import (
     BatchInput,
@@ -255,14 +255,27 @@ def evaluate_batch(
 def evaluated_batches(session: Session, plan: RunPlan) -> Iterator[BatchResult]:
     """`evaluate_batch` of each of the plan's batches, each batch read before the previous
     one's result is yielded: while the caller writes that result (its lines sent by a
-    `CopySender`), this evaluates the next batch, which needs no database. Holds two
-    batches at most (one read, one evaluated)."""
+    `CopySender`), this evaluates the next batch, which needs no database, and a
+    `BatchReader` reads the rows of the one after (on PostgreSQL, from a thread, once the
+    COPY is done). No read is under way when this yields or raises. Holds two batches
+    and a batch's rows at most."""
+    reader = BatchReader(session, plan.inputs.period.end)
+    batches = iter(plan.batches)
+    batch = next(batches, None)
+    if batch is not None:
+        reader.start(batch)
     evaluated = None
-    for batch in plan.batches:
-        item = batch_input(session, plan.inputs, batch)
+    while batch is not None:
+        item = batch_input(session, plan.inputs, batch, rows=reader.rows())
         if evaluated is not None:
             yield evaluated
-        evaluated = evaluate_input(plan, item)
+        batch = next(batches, None)
+        if batch is not None:
+            reader.start(batch)
+        try:
+            evaluated = evaluate_input(plan, item)
+        finally:
+            reader.join()
     if evaluated is not None:
         yield evaluated
 

@@ -212,3 +212,37 @@ def test_invalid_stored_data_in_any_batch_is_listed_by_id_and_nothing_is_written
     assert {f"$.deals[id={first.id}].currency", f"$.deals[id={last.id}].currency"} <= paths
     assert len(refused.value.problems) == len(set(refused.value.problems))  # each once
     assert db.scalars(select(PayoutRun)).all() == []
+
+
+def test_a_batch_read_ahead_is_the_batch_read_at_once(db, demo):
+    """`BatchReader` (a thread on PostgreSQL) reads what `read_batch` reads, batch by
+    batch, with the session used in between as a run uses it."""
+    exceptions = approved_exceptions(db, as_of=END)
+    organisation = organisation_json(db, up_to=END)
+    batches = list(plan_batches(db, END, exceptions, deals_per_batch=60))
+    reader = payout_batches.BatchReader(db, END)
+    assert reader.threaded == (db.get_bind().dialect.name == "postgresql")
+    for batch in batches:
+        reader.start(batch)
+        rows = reader.rows()
+        assert db.scalar(select(func.count()).select_from(Deal)) > 0  # the session goes on
+        ahead = read_batch(db, batch, END, organisation, exceptions, rows)
+        assert ahead == read_batch(db, batch, END, organisation, exceptions)
+    assert len(batches) > 3
+
+
+def test_a_failed_read_ahead_is_raised_by_rows_and_leaves_the_session_usable(db, demo, monkeypatch):
+    def broken(*args, **kwargs):
+        raise LookupError("the read failed")
+
+    batch = next(iter(plan_batches(db, END, [], deals_per_batch=60)))
+    reader = payout_batches.BatchReader(db, END)
+    monkeypatch.setattr(payout_batches, "deal_reads", broken)
+    reader.start(batch)
+    reader.join()  # waits, raises nothing
+    with pytest.raises(LookupError, match="the read failed"):
+        reader.rows()
+    assert db.scalar(select(func.count()).select_from(Deal)) > 0
+    monkeypatch.undo()
+    reader.start(batch)  # the reader is usable again
+    assert reader.rows()["deals"]
