@@ -2,7 +2,7 @@
 
     lock_period(session, target)                       # the finalizing transaction's
     plan = plan_run(session, actor, "2026-Q3")         # inputs, batches, what a re-run keeps
-    results = (evaluate_batch(session, plan, b) for b in plan.batches)
+    results = evaluated_batches(session, plan)         # evaluate_batch of each, read ahead
     run = finalize_run(session, actor, plan, results)  # writes the run; the caller commits
 
 `runs.start_run` composes the three in one transaction. A fanned-out run (app/fanout.py)
